@@ -1,0 +1,37 @@
+// Typed errors raised by core before dispatch. Every message reads
+// `op: what was expected, got what`, with the shapes, so the user can find the bad call.
+
+/** Base class of every error Nabla raises on purpose. */
+export class NablaError extends Error {
+  override name = 'NablaError';
+}
+
+/** Shapes that do not fit the op: `matmul: inner dimensions must match, got a.shape=[2,3] ...`. */
+export class ShapeError extends NablaError {
+  override name = 'ShapeError';
+}
+
+/** A dtype the op does not accept, or two dtypes that cannot meet. */
+export class DTypeError extends NablaError {
+  override name = 'DTypeError';
+}
+
+/** Something the active backend or op does not support (for example float64 on WebGPU). */
+export class UnsupportedError extends NablaError {
+  override name = 'UnsupportedError';
+}
+
+/** A backend failed to initialise, was not found, or was used wrongly (a disposed tensor, ...). */
+export class BackendError extends NablaError {
+  override name = 'BackendError';
+}
+
+/** Any other invalid argument (a bad axis, a negative size, a wrong option). */
+export class ArgumentError extends NablaError {
+  override name = 'ArgumentError';
+}
+
+/** Formats a shape the way error messages print it: `[2,3]`. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}

@@ -1,0 +1,164 @@
+// The closed set of primitives every backend implements, with each one's parameters.
+// Public ops are either one of these or a composite of them (see ops/). Core validates shapes
+// and dtypes and computes the output shape and dtype before dispatch, so kernels trust inputs.
+// Broadcasting binary primitives receive inputs in their own shapes and index them with stride 0
+// on broadcast axes (see `broadcastStrides` in shape.ts); they are never materialised.
+
+import type { DType } from './dtype.js';
+
+type NoParams = Record<string, never>;
+
+/** Convolution parameters (NHWC input, filter `[fh, fw, inC / groups, outC]`). */
+export interface Conv2DParams {
+  readonly strides: readonly [number, number];
+  readonly dilations: readonly [number, number];
+  /** Explicit zero padding: top, bottom, left, right. */
+  readonly pad: readonly [number, number, number, number];
+  /** Grouped convolution; `groups === inC` with `outC = inC * multiplier` is depthwise. */
+  readonly groups: number;
+}
+
+/** Pooling parameters (NHWC). Padded positions are ignored (max) or not counted (average). */
+export interface Pool2DParams {
+  readonly filter: readonly [number, number];
+  readonly strides: readonly [number, number];
+  readonly pad: readonly [number, number, number, number];
+}
+
+export interface ReduceParams {
+  /** Sorted, unique, non-negative axes to reduce. The output keeps them with size 1. */
+  readonly axes: readonly number[];
+}
+
+export interface CumulativeParams {
+  readonly axis: number;
+  readonly exclusive: boolean;
+  readonly reverse: boolean;
+}
+
+export interface SliceParams {
+  /** Output element `i` along axis `d` reads input index `begin[d] + i * strides[d]`. */
+  readonly begin: readonly number[];
+  /** Nonzero; negative strides walk backwards. */
+  readonly strides: readonly number[];
+}
+
+/** Unary elementwise primitives: one input, output of the same shape. */
+export const UNARY_PRIMS = [
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'sqrt',
+  'rsqrt',
+  'sin',
+  'cos',
+  'tan',
+  'tanh',
+  'sigmoid',
+  'erf',
+  'floor',
+  'ceil',
+  'round',
+  'reciprocal',
+  'relu',
+  'isNaN',
+  'isFinite',
+  'logicalNot',
+] as const;
+
+/** Binary elementwise primitives: two broadcasting inputs. */
+export const BINARY_PRIMS = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'pow',
+  'maximum',
+  'minimum',
+  'mod',
+  'equal',
+  'notEqual',
+  'less',
+  'lessEqual',
+  'greater',
+  'greaterEqual',
+  'logicalAnd',
+  'logicalOr',
+] as const;
+
+export const REDUCE_PRIMS = ['sum', 'prod', 'max', 'min', 'any', 'all'] as const;
+
+export type UnaryPrim = (typeof UNARY_PRIMS)[number];
+export type BinaryPrim = (typeof BINARY_PRIMS)[number];
+export type ReducePrim = (typeof REDUCE_PRIMS)[number];
+
+/**
+ * Every primitive and its parameters. Inputs, in order, are in the comment when there is more
+ * than one; the output shape and dtype are always given to the kernel by core.
+ */
+export interface PrimParams
+  extends Record<UnaryPrim, NoParams>,
+    Record<BinaryPrim, NoParams>,
+    Record<ReducePrim, ReduceParams> {
+  /** Inputs: condition (bool), a, b; all three broadcast. */
+  where: NoParams;
+  /** Converts to `out.dtype` (float → int truncates toward zero; bool is `x != 0`). */
+  cast: NoParams;
+  /** Index (int32) of the first maximum along `axis`; the output drops `axis`. */
+  argMax: { readonly axis: number };
+  argMin: { readonly axis: number };
+  cumsum: CumulativeParams;
+  cumprod: CumulativeParams;
+  /**
+   * Inputs: a `[batchA, M, K]` (`[batchA, K, M]` if transposeA), b `[batchB, K, N]`
+   * (`[batchB, N, K]` if transposeB); batchA and batchB are equal or one of them is 1.
+   */
+  matmul: { readonly transposeA: boolean; readonly transposeB: boolean };
+  /** Inputs: x `[N, H, W, C]`, filter `[fh, fw, C / groups, outC]`. */
+  conv2d: Conv2DParams;
+  /** Inputs: dy `[N, outH, outW, outC]`, filter. Output: dx of the forward input's shape. */
+  conv2dBackpropInput: Conv2DParams;
+  /** Inputs: x, dy. Output: dfilter of the filter's shape. */
+  conv2dBackpropFilter: Conv2DParams;
+  maxPool2d: Pool2DParams;
+  /** Inputs: x, dy. Routes each dy to the first maximum of its window. */
+  maxPool2dBackward: Pool2DParams;
+  avgPool2d: Pool2DParams;
+  /** Inputs: dy. Output: dx of the forward input's shape. */
+  avgPool2dBackward: Pool2DParams;
+  /**
+   * Inputs: x, indices (int32, already checked in range). Output shape:
+   * `x.shape[:axis] + indices.shape + x.shape[axis+1:]`.
+   */
+  gather: { readonly axis: number };
+  /** Inputs: updates, indices. Adds updates into zeros of `out.shape`: the adjoint of gather. */
+  scatterAdd: { readonly axis: number };
+  transpose: { readonly perm: readonly number[] };
+  slice: SliceParams;
+  /** Inputs: dy. Zeros of `out.shape` with dy written where `slice` read: its adjoint. */
+  sliceGrad: SliceParams;
+  /** Constant padding; `paddings[d] = [before, after]`, both >= 0. */
+  pad: { readonly paddings: readonly (readonly [number, number])[]; readonly value: number };
+  /** Inputs: any number (>= 1) of tensors with equal shapes except on `axis`. */
+  concat: { readonly axis: number };
+  tile: { readonly reps: readonly number[] };
+  reverse: { readonly axes: readonly number[] };
+  /** Materialises a broadcast to `out.shape` (used by gradients and batched matmul). */
+  broadcastTo: NoParams;
+  /** No inputs. Uniform [0, 1) floats from `uniformAt(seed, index)` in random.ts. */
+  randomUniform: { readonly seed: number };
+}
+
+/** The closed set of primitive names. */
+export type Prim = keyof PrimParams;
+
+/** Output description core hands to every kernel. */
+export interface OutInfo {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  readonly size: number;
+}
