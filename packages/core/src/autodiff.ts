@@ -1,0 +1,316 @@
+// Reverse-mode autodiff. While a gradient is requested, a tape records each primitive whose
+// inputs descend from the watched tensors; backward walks it in reverse applying the VJP rules
+// of gradients.ts, written with ordinary ops, so outer tapes record the backward pass too and
+// gradients of gradients work. Tapes hold the tensors they need until they finish.
+
+import { ENGINE, type TapeHook, collectTensors } from './engine.js';
+import { ArgumentError, ShapeError, fmtShape } from './errors.js';
+import { VJP_RULES } from './gradients.js';
+import { add } from './ops/binary.js';
+import { oneHot, scalar, onesLike, zerosLike } from './ops/creation.js';
+import { reshape, stack } from './ops/movement.js';
+import { tidy } from './memory.js';
+import type { Prim } from './prims.js';
+import { shapesEqual } from './shape.js';
+import { type Tensor, Variable } from './tensor.js';
+
+/** A custom VJP: gets the output cotangent, returns one gradient (or null) per input. */
+export type CustomVjp = (dy: Tensor) => readonly (Tensor | null)[];
+
+interface Node {
+  readonly prim: Prim | 'reshape' | 'custom';
+  readonly inputs: readonly Tensor[];
+  readonly output: Tensor;
+  readonly params: unknown;
+  readonly custom?: CustomVjp;
+}
+
+class Tape implements TapeHook {
+  readonly nodes: Node[] = [];
+  readonly watched = new Set<number>();
+  readonly #held: Tensor[] = [];
+
+  watch(t: Tensor): void {
+    this.watched.add(t.id);
+    this.#hold(t);
+  }
+
+  #hold(t: Tensor): void {
+    t.holds++;
+    this.#held.push(t);
+  }
+
+  maybeRecord(prim: Prim | 'reshape', inputs: readonly Tensor[], params: unknown, output: Tensor): void {
+    this.#record({ prim, inputs, params, output });
+  }
+
+  recordCustom(inputs: readonly Tensor[], output: Tensor, custom: CustomVjp, saved: readonly Tensor[]): void {
+    if (this.#record({ prim: 'custom', inputs, params: undefined, output, custom })) {
+      for (const t of saved) this.#hold(t);
+    }
+  }
+
+  #record(node: Node): boolean {
+    if (!node.inputs.some((t) => this.watched.has(t.id))) return false;
+    this.nodes.push(node);
+    this.watched.add(node.output.id);
+    for (const t of node.inputs) this.#hold(t);
+    this.#hold(node.output);
+    return true;
+  }
+
+  release(): void {
+    for (const t of this.#held) ENGINE.unhold(t);
+    this.#held.length = 0;
+  }
+}
+
+/** Applies the VJP rules backwards from `y` (cotangent `dy`) to the tensors in `xs`. */
+function backward(tape: Tape, y: Tensor, dy: Tensor, xs: readonly Tensor[]): Tensor[] {
+  const grads = new Map<number, Tensor>();
+  grads.set(y.id, dy);
+  for (let i = tape.nodes.length - 1; i >= 0; i--) {
+    const node = tape.nodes[i]!;
+    const g = grads.get(node.output.id);
+    if (!g) continue;
+    const inputGrads = vjpOf(node, g);
+    node.inputs.forEach((input, k) => {
+      const gi = inputGrads[k];
+      if (!gi || !tape.watched.has(input.id)) return;
+      if (!shapesEqual(gi.shape, input.shape)) {
+        throw new ShapeError(
+          `grad: the gradient rule of ${node.prim} returned shape ${fmtShape(gi.shape)} for an input of shape ${fmtShape(input.shape)}`,
+        );
+      }
+      const prev = grads.get(input.id);
+      grads.set(input.id, prev ? add(prev, gi) : gi);
+    });
+  }
+  return xs.map((x) => grads.get(x.id) ?? zerosLike(x));
+}
+
+function vjpOf(node: Node, dy: Tensor): readonly (Tensor | null)[] {
+  if (node.prim === 'custom') return node.custom!(dy);
+  const rule = VJP_RULES[node.prim];
+  if (typeof rule === 'string') {
+    // Non-differentiable primitives (comparisons, argMax, ...) pass no gradient.
+    return node.inputs.map(() => null);
+  }
+  // The rule table is typed per primitive; the node pairs each prim with its own params.
+  const apply = rule as (ctx: { inputs: readonly Tensor[]; output: Tensor; params: unknown; dy: Tensor }) => readonly (
+    | Tensor
+    | null
+  )[];
+  return apply({ inputs: node.inputs, output: node.output, params: node.params, dy });
+}
+
+/**
+ * Runs `f` on `xs` with a tape, then backpropagates `dy` (ones for a scalar output).
+ * Intermediates are freed; the value and the gradients survive.
+ */
+function runWithTape(
+  op: string,
+  f: (...args: Tensor[]) => Tensor,
+  xs: readonly Tensor[],
+  dy: Tensor | undefined,
+  extra: readonly Tensor[] = [],
+): { value: Tensor; grads: Tensor[] } {
+  const tape = new Tape();
+  for (const x of [...xs, ...extra]) {
+    x.assertAlive(op);
+    tape.watch(x);
+  }
+  ENGINE.startScope();
+  let result: { value: Tensor; grads: Tensor[] } | undefined;
+  try {
+    ENGINE.tapes.push(tape);
+    let value: Tensor;
+    try {
+      value = f(...xs);
+    } finally {
+      ENGINE.tapes.splice(ENGINE.tapes.indexOf(tape), 1);
+    }
+    if (!value || typeof value !== 'object' || !('storage' in value)) {
+      throw new ArgumentError(`${op}: the function must return a tensor`);
+    }
+    if (dy === undefined && value.size !== 1) {
+      throw new ShapeError(
+        `${op}: the function must return a scalar to take its gradient without dy, got shape ${fmtShape(value.shape)}`,
+      );
+    }
+    if (dy !== undefined && !shapesEqual(dy.shape, value.shape)) {
+      throw new ShapeError(`${op}: dy.shape=${fmtShape(dy.shape)} must equal the output shape ${fmtShape(value.shape)}`);
+    }
+    const seed = dy ?? onesLike(value);
+    const grads = backward(tape, value, seed, [...xs, ...extra]);
+    result = { value, grads };
+  } finally {
+    ENGINE.endScope(result);
+    tape.release();
+  }
+  return result;
+}
+
+/**
+ * The gradient of a scalar function of one tensor.
+ * @example
+ * const df = grad((x) => x.square().sum());
+ * await df(tensor([1, 2])).array(); // [2, 4]
+ */
+export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
+  return (x, dy) => {
+    const { value, grads } = runWithTape('grad', f as (...a: Tensor[]) => Tensor, [x], dy);
+    value.dispose();
+    return grads[0]!;
+  };
+}
+
+/**
+ * Gradients of a scalar function of several tensors, one per argument.
+ * @example
+ * const [da, db] = grads((a, b) => a.mul(b).sum())([a, b]);
+ */
+export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => Tensor[] {
+  return (xs, dy) => {
+    const { value, grads: g } = runWithTape('grads', f, xs, dy);
+    value.dispose();
+    return g;
+  };
+}
+
+/**
+ * The value of `f` and its gradient.
+ * @example
+ * const { value, grad: g } = valueAndGrad((x) => x.square().sum())(tensor([3]));
+ */
+export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+  return (x, dy) => {
+    const { value, grads: g } = runWithTape('valueAndGrad', f as (...a: Tensor[]) => Tensor, [x], dy);
+    return { value, grad: g[0]! };
+  };
+}
+
+/**
+ * The value of `f` and its gradients with respect to every argument.
+ * @example
+ * const { value, grads: [da, db] } = valueAndGrads((a, b) => a.mul(b).sum())([a, b]);
+ */
+export function valueAndGrads(
+  f: (...xs: Tensor[]) => Tensor,
+): (xs: readonly Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
+  return (xs, dy) => runWithTape('valueAndGrads', f, xs, dy);
+}
+
+/**
+ * The value of `f()` and its gradient with respect to trainable variables (all of them, or
+ * `varList`), keyed by variable name.
+ * @example
+ * const w = variable(ones([2]), { name: 'w' });
+ * const { value, grads } = variableGrads(() => w.square().sum()); // grads.w
+ */
+export function variableGrads(
+  f: () => Tensor,
+  varList?: readonly Variable[],
+): { value: Tensor; grads: Record<string, Tensor> } {
+  const vars = (varList ?? ENGINE.variables()).filter((v) => v.trainable);
+  const { value, grads: g } = runWithTape('variableGrads', () => f(), [], undefined, vars);
+  const out: Record<string, Tensor> = Object.create(null);
+  vars.forEach((v, i) => {
+    out[v.name] = g[i]!;
+  });
+  return { value, grads: out };
+}
+
+/**
+ * Vector-Jacobian product: the value of `f(...xs)` and `dy`ᵀ·J for each argument.
+ * @example
+ * const { value, grads } = vjp((x) => x.square(), [x], ones([3]));
+ */
+export function vjp(
+  f: (...xs: Tensor[]) => Tensor,
+  xs: readonly Tensor[],
+  dy: Tensor,
+): { value: Tensor; grads: Tensor[] } {
+  return runWithTape('vjp', f, xs, dy);
+}
+
+/**
+ * Stops gradients: the result has `x`'s value, but no gradient flows back through it.
+ * @example
+ * const y = stopGradient(x).mul(x); // dy/dx = x
+ */
+export function stopGradient(x: Tensor): Tensor {
+  return ENGINE.share(x, x.shape, false);
+}
+
+/** What a custom-gradient function returns. */
+export interface CustomGradResult {
+  value: Tensor;
+  /** Gradients (or null) for each input, given the output cotangent. */
+  gradFunc: CustomVjp;
+  /** Tensors `gradFunc` uses, kept alive until the gradient has been taken. */
+  save?: readonly Tensor[];
+}
+
+/**
+ * Wraps `f` so its gradient is `gradFunc` instead of the derivative of its ops.
+ * @example
+ * const clipGrad = customGrad((x) => ({ value: x.clone(), gradFunc: (dy) => [dy.clip(-1, 1)] }));
+ */
+export function customGrad(f: (...xs: Tensor[]) => CustomGradResult): (...xs: Tensor[]) => Tensor {
+  return (...xs) => {
+    const tapes = ENGINE.tapes.splice(0);
+    let result: CustomGradResult;
+    try {
+      result = f(...xs);
+    } finally {
+      ENGINE.tapes.push(...tapes);
+    }
+    const output = ENGINE.share(result.value, result.value.shape, false);
+    const saved = new Set<Tensor>();
+    collectTensors(result.save, saved);
+    result.value.dispose();
+    const gradFunc: CustomVjp = (dy) => {
+      const gs = result.gradFunc(dy);
+      if (gs.length !== xs.length) {
+        throw new ArgumentError(`customGrad: gradFunc returned ${gs.length} gradients for ${xs.length} inputs`);
+      }
+      return gs;
+    };
+    for (const tape of tapes) {
+      if (tape instanceof Tape) tape.recordCustom(xs, output, gradFunc, [...saved]);
+    }
+    return output;
+  };
+}
+
+/**
+ * The Jacobian of `f` at `x`, of shape `[...f(x).shape, ...x.shape]`, one VJP per output
+ * element; meant for small functions and for tests.
+ * @example
+ * const J = jacobian((x) => x.square())(tensor([1, 2])); // [[2, 0], [0, 4]]
+ */
+export function jacobian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
+  return (x) => {
+    const probe = tidy(() => f(x));
+    const rows: Tensor[] = [];
+    const outShape = probe.shape;
+    probe.dispose();
+    const n = outShape.reduce((a, b) => a * b, 1);
+    for (let i = 0; i < n; i++) {
+      const dy = tidy(() => reshape(oneHot(scalar(i, 'int32'), n, { dtype: x.dtype }), outShape));
+      const { value, grads: g } = runWithTape('jacobian', f as (...a: Tensor[]) => Tensor, [x], dy);
+      value.dispose();
+      dy.dispose();
+      rows.push(g[0]!);
+    }
+    const out = tidy(() => reshape(stack(rows.length ? rows : [zerosLike(x)]), [...outShape, ...x.shape]));
+    for (const r of rows) r.dispose();
+    return out;
+  };
+}
+
+/** True if `t` is a Variable (exported for nn). */
+export function isVariable(t: Tensor): t is Variable {
+  return t instanceof Variable;
+}

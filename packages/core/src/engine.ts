@@ -1,0 +1,462 @@
+// The engine: backend registry and selection, primitive dispatch, tensor bookkeeping (tidy
+// scopes, refcounted storage, the FinalizationRegistry safety net, debug leak reports) and the
+// hook through which gradient tapes record primitive applications.
+
+import type { Backend, BackendFactory, BackendMemory, TensorInfo } from './backend.js';
+import { type DType, type TypedArray, allocArray, bytesPerElement } from './dtype.js';
+import { BackendError, DTypeError, UnsupportedError, fmtShape } from './errors.js';
+import type { OutInfo, Prim, PrimParams } from './prims.js';
+import { sizeOf } from './shape.js';
+import { Storage, Tensor, Variable } from './tensor.js';
+
+/** A gradient tape as the engine sees it: told about each primitive application. */
+export interface TapeHook {
+  /** Records the application when one of `inputs` is watched by the tape. */
+  maybeRecord(prim: Prim | 'reshape', inputs: readonly Tensor[], params: unknown, output: Tensor): void;
+}
+
+/** Memory figures for `memory()`. */
+export interface MemoryInfo {
+  /** Live tensors (tensor objects not yet disposed or collected). */
+  numTensors: number;
+  /** Distinct live storage buffers (reshapes share one). */
+  numDataBuffers: number;
+  /** Bytes held by live storage, over all backends. */
+  numBytes: number;
+  /** Per-backend figures reported by the backends themselves. */
+  backends: Record<string, BackendMemory>;
+}
+
+/** A live tensor in debug mode, with where it was made. */
+export interface LiveTensorInfo {
+  id: number;
+  shape: number[];
+  dtype: DType;
+  backend: string;
+  createdAt: string;
+}
+
+/** Why a backend in a preference list was not chosen. */
+export interface SkippedBackend {
+  name: string;
+  reason: string;
+}
+
+interface Registration {
+  factory: BackendFactory;
+  priority: number;
+}
+
+interface Held {
+  id: number;
+  storage: Storage;
+  createdAt: string | undefined;
+  shape: readonly number[];
+}
+
+class Engine {
+  readonly #registry = new Map<string, Registration>();
+  readonly #instances = new Map<string, Backend>();
+  #current: Backend | null = null;
+  #skipped: SkippedBackend[] = [];
+  readonly #scopes: Set<Tensor>[] = [];
+  readonly tapes: TapeHook[] = [];
+  #numTensors = 0;
+  #numBuffers = 0;
+  #numBytes = 0;
+  #nextId = 1;
+  #debug = false;
+  readonly #live = new Map<number, LiveTensorInfo>();
+  readonly #variables = new Map<string, Variable>();
+  #variableCounter = 0;
+  #seedState = (Math.random() * 0x100000000) >>> 0;
+  readonly #finalizer = new FinalizationRegistry<Held>((held) => this.#collected(held));
+
+  // ---- backends ----
+
+  register(name: string, factory: BackendFactory, priority: number): void {
+    this.#registry.set(name, { factory, priority });
+  }
+
+  registered(): string[] {
+    return [...this.#registry.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([n]) => n);
+  }
+
+  async setBackend(names: string | readonly string[]): Promise<string> {
+    const list = typeof names === 'string' ? [names] : names;
+    const skipped: SkippedBackend[] = [];
+    for (const name of list) {
+      try {
+        const backend = await this.#instantiate(name);
+        this.#current = backend;
+        this.#skipped = skipped;
+        return name;
+      } catch (err) {
+        skipped.push({ name, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    this.#skipped = skipped;
+    const why = skipped.map((s) => `${s.name}: ${s.reason}`).join('; ');
+    throw new BackendError(`setBackend: no backend could be initialised (${why})`);
+  }
+
+  skippedBackends(): SkippedBackend[] {
+    return [...this.#skipped];
+  }
+
+  async #instantiate(name: string): Promise<Backend> {
+    const existing = this.#instances.get(name);
+    if (existing) return existing;
+    const reg = this.#registry.get(name);
+    if (!reg) {
+      const known = this.registered();
+      throw new BackendError(
+        `backend '${name}' is not registered (registered: ${known.length ? known.join(', ') : 'none'}; import its package, e.g. '@nabla/backend-${name}')`,
+      );
+    }
+    const backend = await reg.factory();
+    this.#instances.set(name, backend);
+    return backend;
+  }
+
+  /** The active backend, picking the highest-priority synchronous one on first use. */
+  get backend(): Backend {
+    if (this.#current) return this.#current;
+    const skipped: SkippedBackend[] = [];
+    for (const name of this.registered()) {
+      const existing = this.#instances.get(name);
+      if (existing) {
+        this.#current = existing;
+        return existing;
+      }
+      const reg = this.#registry.get(name);
+      if (!reg) continue;
+      try {
+        const made = reg.factory();
+        if (made instanceof Promise) {
+          made.catch(() => undefined);
+          skipped.push({ name, reason: 'initialises asynchronously: call await setBackend(...) first' });
+          continue;
+        }
+        this.#instances.set(name, made);
+        this.#current = made;
+        this.#skipped = skipped;
+        return made;
+      } catch (err) {
+        skipped.push({ name, reason: err instanceof Error ? err.message : String(err) });
+      }
+    }
+    throw new BackendError(
+      `no backend is available: import '@nabla/backend-cpu' (or another backend) and call setBackend()${
+        skipped.length ? ` (skipped ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')})` : ''
+      }`,
+    );
+  }
+
+  getBackendInstance(name: string): Backend | undefined {
+    return this.#instances.get(name);
+  }
+
+  removeBackend(name: string): void {
+    const b = this.#instances.get(name);
+    if (b === this.#current) this.#current = null;
+    b?.dispose();
+    this.#instances.delete(name);
+    this.#registry.delete(name);
+  }
+
+  // ---- tensors ----
+
+  /** Wraps new storage (refcount 1) in a tensor tracked by the current scope. */
+  #wrap(storage: Storage, shape: readonly number[]): Tensor {
+    this.#numBuffers++;
+    this.#numBytes += storage.handle.bytes;
+    return this.#track(new Tensor(storage, shape, this.#nextId++));
+  }
+
+  #track<T extends Tensor>(t: T): T {
+    this.#numTensors++;
+    const createdAt = this.#debug ? stackHere() : undefined;
+    if (createdAt !== undefined) {
+      this.#live.set(t.id, { id: t.id, shape: [...t.shape], dtype: t.dtype, backend: t.backend, createdAt });
+    }
+    this.#finalizer.register(t, { id: t.id, storage: t.storage, createdAt, shape: t.shape }, t);
+    if (!(t instanceof Variable)) this.#scopes[this.#scopes.length - 1]?.add(t);
+    return t;
+  }
+
+  /** A tensor holding a copy of `values` on the active backend. */
+  makeTensor(values: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+    const backend = this.backend;
+    this.#checkDType(backend, dtype, 'tensor');
+    return this.#wrap(new Storage(backend, backend.upload(values, dtype), dtype, values.length), shape);
+  }
+
+  /**
+   * A new tensor sharing `t`'s storage with another shape. Recorded on tapes as a reshape
+   * unless `record` is false (stopGradient).
+   */
+  share(t: Tensor, shape: readonly number[], record = true): Tensor {
+    t.assertAlive('reshape');
+    t.storage.refs++;
+    const out = this.#track(new Tensor(t.storage, shape, this.#nextId++));
+    if (record) for (const tape of this.tapes) tape.maybeRecord('reshape', [t], { shape }, out);
+    return out;
+  }
+
+  #checkDType(backend: Backend, dtype: DType, op: string): void {
+    if (!backend.supportsDType(dtype)) {
+      throw new DTypeError(`${op}: dtype ${dtype} is not supported on the ${backend.name} backend`);
+    }
+  }
+
+  /** Runs a primitive on its inputs' backend and records it on the active tapes. */
+  run<P extends Prim>(
+    prim: P,
+    inputs: readonly Tensor[],
+    params: PrimParams[P],
+    shape: readonly number[],
+    dtype: DType,
+  ): Tensor {
+    const backend = this.#backendOf(prim, inputs);
+    this.#checkDType(backend, dtype, prim);
+    const size = sizeOf(shape);
+    const out: OutInfo = { shape, dtype, size };
+    let handle: TensorInfo['handle'];
+    if (size === 0) {
+      handle = backend.upload(allocArray(dtype, 0), dtype);
+    } else {
+      const kernel = backend.kernels[prim];
+      if ('unsupported' in kernel) {
+        throw new UnsupportedError(`${prim}: not supported on the ${backend.name} backend (${kernel.unsupported})`);
+      }
+      const infos: TensorInfo[] = inputs.map((t) => ({
+        handle: t.storage.handle,
+        shape: t.shape,
+        dtype: t.dtype,
+        size: t.size,
+      }));
+      handle = kernel(infos, params, out);
+    }
+    const result = this.#wrap(new Storage(backend, handle, dtype, size), shape);
+    for (const tape of this.tapes) tape.maybeRecord(prim, inputs, params, result);
+    return result;
+  }
+
+  #backendOf(prim: string, inputs: readonly Tensor[]): Backend {
+    const first = inputs[0];
+    if (!first) return this.backend;
+    for (const t of inputs) {
+      t.assertAlive(prim);
+      if (t.storage.backend !== first.storage.backend) {
+        throw new BackendError(
+          `${prim}: inputs live on different backends (${first.backend} and ${t.backend}); move one with await t.toBackend(name)`,
+        );
+      }
+    }
+    return first.storage.backend;
+  }
+
+  async read(t: Tensor): Promise<TypedArray> {
+    t.assertAlive('data');
+    const { backend, handle, dtype, size } = t.storage;
+    if (size === 0) return allocArray(dtype, 0);
+    return backend.read(handle, dtype, size);
+  }
+
+  canReadSync(t: Tensor): boolean {
+    return !t.disposedFlag && typeof t.storage.backend.readSync === 'function';
+  }
+
+  readSync(t: Tensor): TypedArray {
+    t.assertAlive('dataSync');
+    const { backend, handle, dtype, size } = t.storage;
+    if (!backend.readSync) {
+      throw new UnsupportedError(
+        `dataSync: the ${backend.name} backend cannot read synchronously; use await t.data() or await t.array()`,
+      );
+    }
+    if (size === 0) return allocArray(dtype, 0);
+    return backend.readSync(handle, dtype, size);
+  }
+
+  /** Copies a tensor to another (registered) backend. */
+  async moveTo(t: Tensor, name: string): Promise<Tensor> {
+    const target = await this.#instantiate(name);
+    const values = await this.read(t);
+    this.#checkDType(target, t.dtype, 'toBackend');
+    return this.#wrap(new Storage(target, target.upload(values, t.dtype), t.dtype, t.size), t.shape);
+  }
+
+  // ---- disposal ----
+
+  disposeTensor(t: Tensor): void {
+    if (t.disposedFlag) return;
+    if (t.holds > 0) {
+      t.disposeRequested = true;
+      return;
+    }
+    t.disposedFlag = true;
+    this.#finalizer.unregister(t);
+    this.#numTensors--;
+    this.#live.delete(t.id);
+    if (t instanceof Variable) this.#variables.delete(t.name);
+    this.#release(t.storage);
+  }
+
+  #release(storage: Storage): void {
+    storage.refs--;
+    if (storage.refs === 0) {
+      this.#numBuffers--;
+      this.#numBytes -= storage.handle.bytes;
+      storage.backend.free(storage.handle);
+    }
+  }
+
+  /** A tape let go of `t`; finish a dispose that was deferred while the tape needed it. */
+  unhold(t: Tensor): void {
+    t.holds--;
+    if (t.holds === 0 && t.disposeRequested) {
+      t.disposeRequested = false;
+      this.disposeTensor(t);
+    }
+  }
+
+  #collected(held: Held): void {
+    this.#numTensors--;
+    this.#live.delete(held.id);
+    if (held.createdAt !== undefined) {
+      console.warn(
+        `nabla: tensor ${held.id} of shape ${fmtShape(held.shape)} was garbage-collected without dispose(); made at\n${held.createdAt}`,
+      );
+    }
+    this.#release(held.storage);
+  }
+
+  // ---- scopes ----
+
+  startScope(): void {
+    this.#scopes.push(new Set());
+  }
+
+  /** Closes the innermost scope, disposing what it made except `result`'s tensors and kept ones. */
+  endScope(result: unknown): void {
+    const scope = this.#scopes.pop();
+    if (!scope) throw new BackendError('endScope: no scope is open');
+    const keep = new Set<Tensor>();
+    collectTensors(result, keep);
+    for (const t of scope) {
+      if (keep.has(t) || t.kept) continue;
+      this.disposeTensor(t);
+    }
+    const parent = this.#scopes[this.#scopes.length - 1];
+    if (parent) for (const t of keep) if (scope.has(t) && !t.kept) parent.add(t);
+  }
+
+  keep<T extends Tensor>(t: T): T {
+    t.kept = true;
+    return t;
+  }
+
+  // ---- variables ----
+
+  makeVariable(initial: Tensor, name: string | undefined, trainable: boolean): Variable {
+    initial.assertAlive('variable');
+    const varName = name ?? `variable_${++this.#variableCounter}`;
+    if (this.#variables.has(varName)) {
+      throw new BackendError(`variable: a variable named '${varName}' already exists; dispose it or pick another name`);
+    }
+    initial.storage.refs++;
+    const v = this.#track(new Variable(initial.storage, initial.shape, this.#nextId++, varName, trainable));
+    this.#variables.set(varName, v);
+    return v;
+  }
+
+  assignVariable(v: Variable, value: Tensor): void {
+    v.assertAlive('assign');
+    value.assertAlive('assign');
+    if (value.dtype !== v.dtype || value.shape.length !== v.shape.length || value.shape.some((d, i) => d !== v.shape[i])) {
+      throw new DTypeError(
+        `assign: variable '${v.name}' has shape ${fmtShape(v.shape)} and dtype ${v.dtype}, got shape ${fmtShape(value.shape)} and dtype ${value.dtype}`,
+      );
+    }
+    if (value.storage === v.storage) return;
+    if (value.storage.backend !== v.storage.backend) {
+      throw new BackendError(`assign: variable '${v.name}' lives on ${v.backend}, the value on ${value.backend}`);
+    }
+    value.storage.refs++;
+    const old = v.storage;
+    v.storage = value.storage;
+    this.#release(old);
+  }
+
+  variables(): Variable[] {
+    return [...this.#variables.values()];
+  }
+
+  // ---- random seeds ----
+
+  setSeed(seed: number): void {
+    this.#seedState = seed >>> 0;
+  }
+
+  /** The next seed of the engine's sequence (for random ops called without a seed). */
+  nextSeed(): number {
+    this.#seedState = (Math.imul(this.#seedState, 1664525) + 1013904223) >>> 0;
+    return this.#seedState;
+  }
+
+  // ---- memory ----
+
+  memory(): MemoryInfo {
+    const backends: Record<string, BackendMemory> = {};
+    for (const [name, b] of this.#instances) backends[name] = b.memory();
+    return { numTensors: this.#numTensors, numDataBuffers: this.#numBuffers, numBytes: this.#numBytes, backends };
+  }
+
+  setDebug(on: boolean): void {
+    this.#debug = on;
+    if (!on) this.#live.clear();
+  }
+
+  get debug(): boolean {
+    return this.#debug;
+  }
+
+  liveTensors(): LiveTensorInfo[] {
+    return [...this.#live.values()];
+  }
+}
+
+function stackHere(): string {
+  const stack = new Error().stack ?? '';
+  return stack
+    .split('\n')
+    .slice(1)
+    .filter((line) => !/[/\\]core[/\\](src|dist)[/\\]/.test(line))
+    .join('\n');
+}
+
+/** Walks arrays, plain objects, Maps and Sets collecting tensors. */
+export function collectTensors(value: unknown, into: Set<Tensor>, depth = 0): void {
+  if (depth > 16 || value === null || typeof value !== 'object') return;
+  if (value instanceof Tensor) {
+    into.add(value);
+    return;
+  }
+  if (Array.isArray(value)) {
+    for (const v of value) collectTensors(v, into, depth + 1);
+  } else if (value instanceof Map) {
+    for (const v of value.values()) collectTensors(v, into, depth + 1);
+  } else if (value instanceof Set) {
+    for (const v of value) collectTensors(v, into, depth + 1);
+  } else if (Object.getPrototypeOf(value) === Object.prototype) {
+    for (const v of Object.values(value)) collectTensors(v, into, depth + 1);
+  }
+}
+
+/** The process-wide engine. */
+export const ENGINE = new Engine();
+
+/** Bytes one element of `dtype` occupies (re-exported for backends' handle sizes). */
+export { bytesPerElement };

@@ -1,0 +1,32 @@
+// The one table of vector-Jacobian rules, typed over every primitive (plus reshape, which is
+// not a kernel): a new primitive without a rule does not compile. The rules themselves sit
+// beside their ops in ops/*.ts, each with its formula in a comment.
+
+import type { Prim, PrimParams } from './prims.js';
+import { BINARY_RULES } from './ops/binary.js';
+import { CAST_RULES } from './ops/cast.js';
+import { CONV_RULES } from './ops/conv.js';
+import { LINALG_RULES } from './ops/linalg.js';
+import { MOVEMENT_RULES, RESHAPE_RULE } from './ops/movement.js';
+import { REDUCE_RULES } from './ops/reduce.js';
+import { UNARY_RULES } from './ops/unary.js';
+import { WHERE_RULES } from './ops/where.js';
+import type { VjpRule } from './vjp.js';
+
+type FullTable = { readonly [P in Prim]: VjpRule<PrimParams[P]> | 'nondiff' } & {
+  readonly reshape: VjpRule<{ shape: readonly number[] }>;
+};
+
+export const VJP_RULES: FullTable = {
+  ...UNARY_RULES,
+  ...BINARY_RULES,
+  ...CAST_RULES,
+  ...WHERE_RULES,
+  ...REDUCE_RULES,
+  ...LINALG_RULES,
+  ...CONV_RULES,
+  ...MOVEMENT_RULES,
+  reshape: RESHAPE_RULE,
+  // Random fills have no inputs.
+  randomUniform: 'nondiff',
+};

@@ -1,0 +1,16 @@
+// @nabla/core: tensors, dtypes, ops, reverse-mode autodiff, memory and the backend contract.
+
+import './tensor-methods.js';
+
+export * from './autodiff.js';
+export * from './backend.js';
+export * from './backends.js';
+export * from './dtype.js';
+export * from './errors.js';
+export type { LiveTensorInfo, MemoryInfo, SkippedBackend } from './engine.js';
+export * from './memory.js';
+export * from './ops/index.js';
+export * from './prims.js';
+export * from './random.js';
+export * from './shape.js';
+export { type NestedArray, Tensor, Variable } from './tensor.js';

@@ -1,0 +1,161 @@
+// Binary elementwise ops (arithmetic, comparisons, logic) with NumPy broadcasting, and their
+// VJP rules. Operands are promoted per dtype.ts; broadcast gradients are summed back with sumTo.
+
+import { type DType, isFloat } from '../dtype.js';
+import { ENGINE } from '../engine.js';
+import type { BinaryPrim } from '../prims.js';
+import { broadcastShapes, shapesEqual } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import type { RuleTable } from '../vjp.js';
+import { cast } from './cast.js';
+import { type TensorLike, resultType, withArgs } from './convert.js';
+import { reshape } from './movement.js';
+import { sum } from './reduce.js';
+import { floor, log } from './unary.js';
+import { where } from './where.js';
+
+type Kind = 'arith' | 'div' | 'compare' | 'logic';
+
+const KINDS: Record<BinaryPrim, Kind> = {
+  add: 'arith',
+  sub: 'arith',
+  mul: 'arith',
+  div: 'div',
+  pow: 'arith',
+  maximum: 'arith',
+  minimum: 'arith',
+  mod: 'arith',
+  equal: 'compare',
+  notEqual: 'compare',
+  less: 'compare',
+  lessEqual: 'compare',
+  greater: 'compare',
+  greaterEqual: 'compare',
+  logicalAnd: 'logic',
+  logicalOr: 'logic',
+};
+
+/** Applies a binary primitive after promotion: arithmetic on bools runs in int32, `div` in float. */
+export function binary(prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor {
+  return withArgs(prim, ['a', 'b'], [a, b], ([x, y]) => {
+    const shape = broadcastShapes(prim, x!.shape, y!.shape);
+    const kind = KINDS[prim];
+    let common: DType = resultType([x!, y!]);
+    if (kind === 'logic') common = 'bool';
+    else if (kind === 'div' && !isFloat(common)) common = 'float32';
+    else if (kind === 'arith' && common === 'bool') common = 'int32';
+    const outDType: DType = kind === 'compare' || kind === 'logic' ? 'bool' : common;
+    const xs = x!.dtype === common ? x! : cast(x!, common);
+    const ys = y!.dtype === common ? y! : cast(y!, common);
+    try {
+      return ENGINE.run(prim, [xs, ys], {}, shape, outDType);
+    } finally {
+      if (xs !== x) xs.dispose();
+      if (ys !== y) ys.dispose();
+    }
+  });
+}
+
+/** a + b. @example add(tensor([1, 2]), 10); // [11, 12] */
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);
+/** a - b. @example sub(tensor([3]), tensor([1])); // [2] */
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b);
+/** a · b. @example mul(tensor([2, 3]), 2); // [4, 6] */
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
+/** a / b (true division: int32 operands give float32). @example div(tensor([1]), 2); // [0.5] */
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b);
+/** aᵇ. @example pow(tensor([2, 3]), 2); // [4, 9] */
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
+/** Elementwise maximum (NaN propagates). @example maximum(tensor([1, 5]), 3); // [3, 5] */
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
+/** Elementwise minimum (NaN propagates). @example minimum(tensor([1, 5]), 3); // [1, 3] */
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);
+/** Floor modulo with the divisor's sign, like Python. @example mod(tensor([-1]), 3); // [2] */
+export const mod = (a: TensorLike, b: TensorLike): Tensor => binary('mod', a, b);
+/** a == b (bool). @example equal(tensor([1, 2]), 2); // [false, true] */
+export const equal = (a: TensorLike, b: TensorLike): Tensor => binary('equal', a, b);
+/** a != b (bool). @example notEqual(tensor([1, 2]), 2); // [true, false] */
+export const notEqual = (a: TensorLike, b: TensorLike): Tensor => binary('notEqual', a, b);
+/** a < b (bool). @example less(tensor([1, 2]), 2); // [true, false] */
+export const less = (a: TensorLike, b: TensorLike): Tensor => binary('less', a, b);
+/** a <= b (bool). @example lessEqual(tensor([1, 3]), 2); // [true, false] */
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => binary('lessEqual', a, b);
+/** a > b (bool). @example greater(tensor([1, 3]), 2); // [false, true] */
+export const greater = (a: TensorLike, b: TensorLike): Tensor => binary('greater', a, b);
+/** a >= b (bool). @example greaterEqual(tensor([1, 2]), 2); // [false, true] */
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => binary('greaterEqual', a, b);
+/** Logical and (bool). @example logicalAnd(tensor([true, true]), tensor([true, false])); */
+export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', a, b);
+/** Logical or (bool). @example logicalOr(tensor([false]), tensor([true])); // [true] */
+export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', a, b);
+
+/** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
+export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
+  if (shapesEqual(g.shape, shape)) return g;
+  const lead = g.rank - shape.length;
+  const axes: number[] = [];
+  for (let i = 0; i < g.rank; i++) {
+    if (i < lead || (shape[i - lead] === 1 && g.shape[i] !== 1)) axes.push(i);
+  }
+  const s = sum(g, { axis: axes, keepDims: true });
+  return reshape(s, shape);
+}
+
+/** Turns a boolean mask into the cotangent's dtype. */
+function asMask(mask: Tensor, like: Tensor): Tensor {
+  return cast(mask, like.dtype);
+}
+
+/** VJP rules of the binary primitives. */
+export const BINARY_RULES: RuleTable<BinaryPrim> = {
+  // d(a + b) = (dy, dy)
+  add: ({ inputs: [a, b], dy }) => [sumTo(dy, a!.shape), sumTo(dy, b!.shape)],
+  // d(a - b) = (dy, -dy)
+  sub: ({ inputs: [a, b], dy }) => [sumTo(dy, a!.shape), sumTo(binary('mul', dy, -1), b!.shape)],
+  // d(a·b) = (b·dy, a·dy)
+  mul: ({ inputs: [a, b], dy }) => [sumTo(mul(dy, b!), a!.shape), sumTo(mul(dy, a!), b!.shape)],
+  // d(a/b) = (dy/b, -a·dy/b²)
+  div: ({ inputs: [a, b], dy }) => [
+    sumTo(div(dy, b!), a!.shape),
+    sumTo(mul(dy, div(binary('mul', a!, -1), mul(b!, b!))), b!.shape),
+  ],
+  // d(aᵇ) = (b·aᵇ⁻¹·dy, aᵇ·log(a)·dy), the latter taken as 0 where a <= 0
+  pow: ({ inputs: [a, b], output, dy }) => {
+    const da = mul(dy, mul(b!, pow(a!, sub(b!, 1))));
+    const safeLog = withLog(a!);
+    const db = mul(dy, mul(output, safeLog));
+    return [sumTo(da, a!.shape), isFloat(b!.dtype) ? sumTo(db, b!.shape) : null];
+  },
+  // d max(a, b) = ([a >= b]·dy, [a < b]·dy)
+  maximum: ({ inputs: [a, b], dy }) => [
+    sumTo(mul(dy, asMask(greaterEqual(a!, b!), dy)), a!.shape),
+    sumTo(mul(dy, asMask(less(a!, b!), dy)), b!.shape),
+  ],
+  // d min(a, b) = ([a <= b]·dy, [a > b]·dy)
+  minimum: ({ inputs: [a, b], dy }) => [
+    sumTo(mul(dy, asMask(lessEqual(a!, b!), dy)), a!.shape),
+    sumTo(mul(dy, asMask(greater(a!, b!), dy)), b!.shape),
+  ],
+  // d mod(a, b) = (dy, -floor(a/b)·dy)
+  mod: ({ inputs: [a, b], dy }) => [
+    sumTo(dy, a!.shape),
+    sumTo(mul(dy, binary('mul', floorDivFloat(a!, b!), -1)), b!.shape),
+  ],
+  equal: 'nondiff',
+  notEqual: 'nondiff',
+  less: 'nondiff',
+  lessEqual: 'nondiff',
+  greater: 'nondiff',
+  greaterEqual: 'nondiff',
+  logicalAnd: 'nondiff',
+  logicalOr: 'nondiff',
+};
+
+function withLog(a: Tensor): Tensor {
+  const positive = greater(a, 0);
+  return where(positive, log(where(positive, a, 1)), 0);
+}
+
+function floorDivFloat(a: Tensor, b: Tensor): Tensor {
+  return floor(div(a, b));
+}

@@ -1,0 +1,257 @@
+// Tensor creation: from values, constant fills, ranges, identity, one-hot, seeded random fills
+// (counter-based, so the same seed gives the same numbers on every backend) and variables.
+
+import { type DType, allocArray, isDType } from '../dtype.js';
+import { ENGINE } from '../engine.js';
+import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
+import { deriveSeed } from '../random.js';
+import { assertShape, sizeOf } from '../shape.js';
+import { Tensor, type Variable } from '../tensor.js';
+import { tidy } from '../memory.js';
+import { add, equal, greater, mul, sub } from './binary.js';
+import { cast } from './cast.js';
+import { type TensorLike, fromValues, toTensor } from './convert.js';
+import { reshape } from './movement.js';
+import { abs, cos, log, sqrt } from './unary.js';
+import { where } from './where.js';
+
+/**
+ * A tensor from nested arrays, a typed array or a number, with optional shape and dtype.
+ * @example
+ * tensor([[1, 2], [3, 4]]); tensor([1, 2, 3, 4], [2, 2], 'int32');
+ */
+export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
+  if (shape !== undefined && !Array.isArray(shape) && isDType(shape)) {
+    return fromValues('tensor', values, undefined, shape);
+  }
+  return fromValues('tensor', values, shape, dtype);
+}
+
+/**
+ * A rank-0 tensor.
+ * @example
+ * scalar(3.5); scalar(2, 'int32');
+ */
+export function scalar(value: number | boolean, dtype?: DType): Tensor {
+  return fromValues('scalar', value, [], dtype);
+}
+
+function filled(op: string, shape: readonly number[], value: number, dtype: DType): Tensor {
+  assertShape(op, shape);
+  const data = allocArray(dtype, sizeOf(shape));
+  if (value !== 0) data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  return ENGINE.makeTensor(data, shape, dtype);
+}
+
+/** Zeros of a shape. @example zeros([2, 3]); */
+export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  return filled('zeros', shape, 0, dtype);
+}
+
+/** Ones of a shape. @example ones([2, 3], 'int32'); */
+export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
+  return filled('ones', shape, 1, dtype);
+}
+
+/**
+ * A shape filled with one value (dtype inferred from the value when not given).
+ * @example
+ * full([2, 2], 7);
+ */
+export function full(shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
+  const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+  return filled('full', shape, Number(value), dt);
+}
+
+/** Zeros with `x`'s shape and dtype. @example zerosLike(x); */
+export function zerosLike(x: Tensor): Tensor {
+  return filled('zerosLike', x.shape, 0, x.dtype);
+}
+
+/** Ones with `x`'s shape and dtype. @example onesLike(x); */
+export function onesLike(x: Tensor): Tensor {
+  return filled('onesLike', x.shape, 1, x.dtype);
+}
+
+/**
+ * Evenly spaced values in `[start, stop)`, like NumPy: `arange(5)` or `arange(1, 10, 2)`.
+ * int32 when every argument is an integer, float32 otherwise.
+ * @example
+ * arange(0, 1, 0.25); // [0, 0.25, 0.5, 0.75]
+ */
+export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
+  const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
+  if (step === 0 || !Number.isFinite(step)) throw new ArgumentError(`arange: step must be a nonzero finite number, got ${step}`);
+  const n = Math.max(0, Math.ceil((hi - lo) / step));
+  const dt = dtype ?? ([lo, hi, step].every(Number.isInteger) ? 'int32' : 'float32');
+  const data = allocArray(dt, n);
+  for (let i = 0; i < n; i++) data[i] = lo + i * step;
+  return ENGINE.makeTensor(data, [n], dt);
+}
+
+/**
+ * `num` evenly spaced values from `start` to `stop` inclusive.
+ * @example
+ * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
+ */
+export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
+  if (!Number.isInteger(num) || num < 0) throw new ArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
+  const data = allocArray(dtype, num);
+  const step = num > 1 ? (stop - start) / (num - 1) : 0;
+  for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+  return ENGINE.makeTensor(data, [num], dtype);
+}
+
+/**
+ * The identity matrix `n × m` (m defaults to n).
+ * @example
+ * eye(3);
+ */
+export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
+  assertShape('eye', [n, m]);
+  const data = allocArray(dtype, n * m);
+  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+  return ENGINE.makeTensor(data, [n, m], dtype);
+}
+
+/** Options of `oneHot`. */
+export interface OneHotOptions {
+  onValue?: number;
+  offValue?: number;
+  dtype?: DType;
+}
+
+/**
+ * One-hot encodes int32 indices along a new last axis of size `depth` (out-of-range → all off).
+ * @example
+ * oneHot(tensor([0, 2], undefined, 'int32'), 3); // [[1,0,0],[0,0,1]]
+ */
+export function oneHot(indices: TensorLike, depth: number, options: OneHotOptions = {}): Tensor {
+  if (!Number.isInteger(depth) || depth < 0) throw new ArgumentError(`oneHot: depth must be a non-negative integer, got ${depth}`);
+  const idx = toTensor('oneHot', 'indices', indices, 'int32');
+  if (idx.dtype !== 'int32') {
+    if (idx !== indices) idx.dispose();
+    throw new DTypeError(`oneHot: expected indices to have dtype int32, got ${idx.dtype}`);
+  }
+  const { onValue = 1, offValue = 0, dtype = 'float32' } = options;
+  const out = tidy(() => {
+    const hit = equal(reshape(idx, [...idx.shape, 1]), arange(0, depth, 1, 'int32'));
+    if (onValue === 1 && offValue === 0) return cast(hit, dtype);
+    return where(hit, full([], onValue, dtype), full([], offValue, dtype));
+  });
+  if (idx !== indices) idx.dispose();
+  return out;
+}
+
+/** Options shared by the random fills. */
+export interface RandomOptions {
+  /** Same seed, same numbers, on every backend. Defaults to the engine's seed sequence. */
+  seed?: number;
+  dtype?: DType;
+}
+
+function randomBits(op: string, shape: readonly number[], seed: number, dtype: DType): Tensor {
+  assertShape(op, shape);
+  if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${op}: expected dtype float32 or float64, got ${dtype}`);
+  return ENGINE.run('randomUniform', [], { seed: seed >>> 0 }, shape, dtype);
+}
+
+/**
+ * Uniform random numbers in `[minval, maxval)`.
+ * @example
+ * randomUniform([2, 2], { minval: -1, maxval: 1, seed: 42 });
+ */
+export function randomUniform(
+  shape: readonly number[],
+  options: RandomOptions & { minval?: number; maxval?: number } = {},
+): Tensor {
+  const { minval = 0, maxval = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
+  if (dtype === 'int32') {
+    return tidy(() => cast(add(mul(randomBits('randomUniform', shape, seed, 'float32'), maxval - minval), minval), 'int32'));
+  }
+  const u = randomBits('randomUniform', shape, seed, dtype);
+  if (minval === 0 && maxval === 1) return u;
+  return tidy(() => add(mul(u, maxval - minval), minval));
+}
+
+/** A standard normal fill from two uniform streams (Box–Muller). */
+function standardNormal(shape: readonly number[], seed: number, dtype: DType): Tensor {
+  return tidy(() => {
+    const u1 = randomBits('randomNormal', shape, deriveSeed(seed, 1), dtype);
+    const u2 = randomBits('randomNormal', shape, deriveSeed(seed, 2), dtype);
+    // z = √(-2 ln(1 - u1)) · cos(2π u2); 1 - u1 lies in (0, 1], so the log is finite.
+    return mul(sqrt(mul(log(sub(1, u1)), -2)), cos(mul(u2, 2 * Math.PI)));
+  });
+}
+
+/**
+ * Normally distributed random numbers.
+ * @example
+ * randomNormal([3], { mean: 0, stddev: 1, seed: 1 });
+ */
+export function randomNormal(shape: readonly number[], options: RandomOptions & { mean?: number; stddev?: number } = {}): Tensor {
+  const { mean = 0, stddev = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
+  return tidy(() => add(mul(standardNormal(shape, seed, dtype), stddev), mean));
+}
+
+/**
+ * Normal random numbers redrawn when beyond two standard deviations (as in Keras). Up to eight
+ * independent draws are tried per element; the chance all eight fall outside is 2e-11, and
+ * such a value is clamped to the boundary.
+ * @example
+ * truncatedNormal([256, 128], { stddev: 0.05, seed: 7 });
+ */
+export function truncatedNormal(
+  shape: readonly number[],
+  options: RandomOptions & { mean?: number; stddev?: number } = {},
+): Tensor {
+  const { mean = 0, stddev = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
+  return tidy(() => {
+    let z = standardNormal(shape, deriveSeed(seed, 100), dtype);
+    for (let k = 1; k < 8; k++) {
+      const candidate = standardNormal(shape, deriveSeed(seed, 100 + k), dtype);
+      z = where(greater(abs(z), 2), candidate, z);
+    }
+    const clamped = where(greater(z, 2), 2, where(greater(-2, z), -2, z));
+    return add(mul(clamped, stddev), mean);
+  });
+}
+
+/** Options of `variable`. */
+export interface VariableOptions {
+  name?: string;
+  trainable?: boolean;
+  dtype?: DType;
+}
+
+/**
+ * A mutable, named tensor for model state; `tidy` never frees it.
+ * @example
+ * const w = variable(randomNormal([3, 1], { seed: 0 }), { name: 'w' });
+ */
+export function variable(initial: TensorLike, options: VariableOptions = {}): Variable {
+  const t = toTensor('variable', 'initial', initial, options.dtype);
+  const source = options.dtype && t.dtype !== options.dtype ? cast(t, options.dtype) : t;
+  try {
+    return ENGINE.makeVariable(source, options.name, options.trainable ?? true);
+  } finally {
+    if (source !== t) source.dispose();
+    if (t !== initial) t.dispose();
+  }
+}
+
+/**
+ * A new tensor with the same values (storage is shared; tensors are immutable).
+ * @example
+ * const y = clone(x);
+ */
+export function clone(x: Tensor): Tensor {
+  if (!(x instanceof Tensor)) throw new ArgumentError('clone: expected a tensor');
+  return ENGINE.share(x, x.shape);
+}
+
+/** Throws unless a shape is valid (exported for ops taking shapes). */
+export function checkShape(op: string, shape: readonly number[]): void {
+  if (!Array.isArray(shape)) throw new ShapeError(`${op}: expected a shape array, got ${String(shape)}`);
+  assertShape(op, shape);
+}

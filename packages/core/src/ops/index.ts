@@ -1,0 +1,13 @@
+// Every public op, by family.
+
+export * from './activations.js';
+export * from './binary.js';
+export * from './cast.js';
+export * from './conv.js';
+export * from './convert.js';
+export * from './creation.js';
+export * from './linalg.js';
+export * from './movement.js';
+export * from './reduce.js';
+export * from './unary.js';
+export * from './where.js';

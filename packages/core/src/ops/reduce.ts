@@ -1,0 +1,307 @@
+// Reductions over any axes (with keepDims), scans, softmax and friends, and their VJP rules.
+// Primitives keep reduced axes as size 1; ops drop them with a (free) reshape unless keepDims.
+
+import { type DType, isFloat } from '../dtype.js';
+import { ENGINE } from '../engine.js';
+import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { tidy } from '../memory.js';
+import type { ReducePrim } from '../prims.js';
+import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import type { RuleTable } from '../vjp.js';
+import { add, div, equal, mul, pow, sub } from './binary.js';
+import { cast } from './cast.js';
+import { type TensorLike, withArgs } from './convert.js';
+import { broadcastTo, reshape } from './movement.js';
+import { abs, exp, isFinite, log, sqrt } from './unary.js';
+import { where } from './where.js';
+
+/** Options of the reductions. */
+export interface ReduceOptions {
+  /** Axis or axes to reduce (negative counts from the end); all axes when omitted. */
+  axis?: number | readonly number[];
+  /** Keep reduced axes with size 1. */
+  keepDims?: boolean;
+}
+
+function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.map((d, i) => (axes.includes(i) ? 1 : d));
+}
+
+function droppedShape(shape: readonly number[], axes: readonly number[]): number[] {
+  return shape.filter((_, i) => !axes.includes(i));
+}
+
+function reduceDType(prim: ReducePrim, dtype: DType): DType {
+  if (prim === 'any' || prim === 'all') return 'bool';
+  if ((prim === 'sum' || prim === 'prod') && dtype === 'bool') return 'int32';
+  return dtype;
+}
+
+/** Runs a reduction primitive over normalised axes and drops them unless keepDims. */
+function reduce(prim: ReducePrim, x: TensorLike, options: ReduceOptions): Tensor {
+  return withArgs(prim, ['x'], [x], ([t]) => {
+    const input = t!;
+    const axes = normalizeAxes(prim, options.axis, input.rank);
+    if ((prim === 'max' || prim === 'min') && axes.some((a) => input.shape[a] === 0)) {
+      throw new ShapeError(`${prim}: cannot reduce over an empty axis, got x.shape=${fmtShape(input.shape)} and axis=[${axes.join(',')}]`);
+    }
+    const dtype = reduceDType(prim, input.dtype);
+    const source = input.dtype === dtype ? input : cast(input, dtype);
+    try {
+      const kept = keptShape(input.shape, axes);
+      const out = axes.length === 0 ? ENGINE.share(source, source.shape) : ENGINE.run(prim, [source], { axes }, kept, dtype);
+      if (options.keepDims) return out;
+      const dropped = reshape(out, droppedShape(input.shape, axes));
+      out.dispose();
+      return dropped;
+    } finally {
+      if (source !== input) source.dispose();
+    }
+  });
+}
+
+/** Sum over axes (bool sums as int32). @example sum(tensor([[1, 2], [3, 4]]), { axis: 1 }); // [3, 7] */
+export const sum = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('sum', x, options);
+/** Maximum over axes (NaN propagates). @example max(tensor([1, 5, 3])); // 5 */
+export const max = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('max', x, options);
+/** Minimum over axes (NaN propagates). @example min(tensor([1, 5, 3])); // 1 */
+export const min = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('min', x, options);
+/** Logical or over axes. @example any(tensor([false, true])); // true */
+export const any = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('any', x, options);
+/** Logical and over axes. @example all(tensor([false, true])); // false */
+export const all = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('all', x, options);
+
+/**
+ * Product over axes (reduced one axis at a time, so each step has a simple exact gradient).
+ * @example
+ * prod(tensor([1, 2, 3, 4])); // 24
+ */
+export function prod(x: TensorLike, options: ReduceOptions = {}): Tensor {
+  return withArgs('prod', ['x'], [x], ([t]) => {
+    const axes = normalizeAxes('prod', options.axis, t!.rank);
+    if (axes.length <= 1) return reduce('prod', t!, options);
+    return tidy(() => {
+      let out = t!;
+      for (const a of axes) out = reduce('prod', out, { axis: a, keepDims: true });
+      return options.keepDims ? out : reshape(out, droppedShape(t!.shape, axes));
+    });
+  });
+}
+
+/**
+ * Mean over axes (int inputs give float32).
+ * @example
+ * mean(tensor([1, 2, 3, 4])); // 2.5
+ */
+export function mean(x: TensorLike, options: ReduceOptions = {}): Tensor {
+  return withArgs('mean', ['x'], [x], ([t]) => {
+    const axes = normalizeAxes('mean', options.axis, t!.rank);
+    const count = sizeOf(axes.map((a) => t!.shape[a]!));
+    return tidy(() => {
+      const f = isFloat(t!.dtype) ? t! : cast(t!, 'float32');
+      return div(sum(f, { axis: axes, keepDims: options.keepDims }), count);
+    });
+  });
+}
+
+/** Options of argMax/argMin. */
+export interface ArgOptions {
+  /** The axis; the flattened tensor when omitted (like NumPy and PyTorch). */
+  axis?: number;
+}
+
+function argReduce(prim: 'argMax' | 'argMin', x: TensorLike, options: ArgOptions): Tensor {
+  return withArgs(prim, ['x'], [x], ([t]) => {
+    const flat = options.axis === undefined;
+    const input = flat ? reshape(t!, [t!.size]) : t!;
+    try {
+      const axis = normalizeAxis(prim, options.axis ?? 0, input.rank);
+      if (input.shape[axis] === 0) {
+        throw new ShapeError(`${prim}: cannot take ${prim} over an empty axis, got x.shape=${fmtShape(t!.shape)}`);
+      }
+      if (input.dtype === 'bool') {
+        using asInt = cast(input, 'int32');
+        return ENGINE.run(prim, [asInt], { axis }, droppedShape(input.shape, [axis]), 'int32');
+      }
+      return ENGINE.run(prim, [input], { axis }, droppedShape(input.shape, [axis]), 'int32');
+    } finally {
+      if (input !== t) input.dispose();
+    }
+  });
+}
+
+/** Index of the first maximum (int32). @example argMax(tensor([[1, 9], [8, 2]]), { axis: 1 }); // [1, 0] */
+export const argMax = (x: TensorLike, options: ArgOptions = {}): Tensor => argReduce('argMax', x, options);
+/** Index of the first minimum (int32). @example argMin(tensor([3, 1, 2])); // 1 */
+export const argMin = (x: TensorLike, options: ArgOptions = {}): Tensor => argReduce('argMin', x, options);
+
+/** Options of cumsum/cumprod. */
+export interface CumulativeOptions {
+  axis?: number;
+  /** Leave out the current element (the first output is 0 for sums, 1 for products). */
+  exclusive?: boolean;
+  /** Accumulate from the end. */
+  reverse?: boolean;
+}
+
+function cumulative(prim: 'cumsum' | 'cumprod', x: TensorLike, options: CumulativeOptions): Tensor {
+  return withArgs(prim, ['x'], [x], ([t]) => {
+    const axis = normalizeAxis(prim, options.axis ?? 0, t!.rank);
+    const dtype: DType = t!.dtype === 'bool' ? 'int32' : t!.dtype;
+    using source = cast(t!, dtype);
+    const params = { axis, exclusive: options.exclusive ?? false, reverse: options.reverse ?? false };
+    return ENGINE.run(prim, [source], params, t!.shape, dtype);
+  });
+}
+
+/** Cumulative sum along an axis. @example cumsum(tensor([1, 2, 3])); // [1, 3, 6] */
+export const cumsum = (x: TensorLike, options: CumulativeOptions = {}): Tensor => cumulative('cumsum', x, options);
+/** Cumulative product along an axis. @example cumprod(tensor([1, 2, 3])); // [1, 2, 6] */
+export const cumprod = (x: TensorLike, options: CumulativeOptions = {}): Tensor => cumulative('cumprod', x, options);
+
+/**
+ * log(sum(exp(x))) computed stably (the maximum is subtracted first).
+ * @example
+ * logSumExp(tensor([1000, 1000])); // 1000.693...
+ */
+export function logSumExp(x: TensorLike, options: ReduceOptions = {}): Tensor {
+  return withArgs('logSumExp', ['x'], [x], ([t]) =>
+    tidy(() => {
+      const axes = normalizeAxes('logSumExp', options.axis, t!.rank);
+      const m = max(t!, { axis: axes, keepDims: true });
+      // A constant shift does not change the result; ±Infinity maxima use 0 to avoid NaN.
+      const shift = where(isFinite(m), ENGINE.share(m, m.shape, false), 0);
+      const s = log(sum(exp(sub(t!, shift)), { axis: axes, keepDims: true }));
+      const out = add(s, shift);
+      return options.keepDims ? out : reshape(out, droppedShape(t!.shape, axes));
+    }),
+  );
+}
+
+/**
+ * Softmax along an axis (default the last), stable for large inputs.
+ * @example
+ * softmax(tensor([1, 2, 3]));
+ */
+export function softmax(x: TensorLike, axis = -1): Tensor {
+  return withArgs('softmax', ['x'], [x], ([t]) =>
+    tidy(() => {
+      const a = normalizeAxis('softmax', axis, t!.rank);
+      const m = max(t!, { axis: a, keepDims: true });
+      const e = exp(sub(t!, ENGINE.share(m, m.shape, false)));
+      return div(e, sum(e, { axis: a, keepDims: true }));
+    }),
+  );
+}
+
+/**
+ * log(softmax(x)) along an axis, computed as x - logSumExp(x).
+ * @example
+ * logSoftmax(tensor([1, 2, 3]));
+ */
+export function logSoftmax(x: TensorLike, axis = -1): Tensor {
+  return withArgs('logSoftmax', ['x'], [x], ([t]) =>
+    tidy(() => sub(t!, logSumExp(t!, { axis: normalizeAxis('logSoftmax', axis, t!.rank), keepDims: true }))),
+  );
+}
+
+/** Options of variance/moments. */
+export interface VarianceOptions extends ReduceOptions {
+  /** Delta degrees of freedom: divide by N - ddof (0 = population variance, as in Keras). */
+  ddof?: number;
+}
+
+/**
+ * Mean and variance over axes.
+ * @example
+ * const { mean: m, variance: v } = moments(x, { axis: 0 });
+ */
+export function moments(x: TensorLike, options: VarianceOptions = {}): { mean: Tensor; variance: Tensor } {
+  return withArgs('moments', ['x'], [x], ([t]) =>
+    tidy(() => {
+      const axes = normalizeAxes('moments', options.axis, t!.rank);
+      const n = sizeOf(axes.map((a) => t!.shape[a]!));
+      const f = isFloat(t!.dtype) ? t! : cast(t!, 'float32');
+      const m = mean(f, { axis: axes, keepDims: true });
+      const d = sub(f, m);
+      const v = div(sum(mul(d, d), { axis: axes, keepDims: true }), Math.max(n - (options.ddof ?? 0), 0));
+      const drop = (y: Tensor) => (options.keepDims ? y : reshape(y, droppedShape(t!.shape, axes)));
+      return { mean: drop(m), variance: drop(v) };
+    }),
+  );
+}
+
+/** Variance over axes. @example variance(tensor([1, 2, 3, 4])); // 1.25 */
+export function variance(x: TensorLike, options: VarianceOptions = {}): Tensor {
+  const { mean: m, variance: v } = moments(x, options);
+  m.dispose();
+  return v;
+}
+
+/** Options of norm. */
+export interface NormOptions extends ReduceOptions {
+  /** 'euclidean'/'fro' (default), 1, 2, Infinity, -Infinity, or any p > 0 (vector norms). */
+  ord?: number | 'euclidean' | 'fro';
+}
+
+/**
+ * Vector p-norms over axes (the Frobenius norm when `ord` is 'fro' or 'euclidean').
+ * @example
+ * norm(tensor([3, 4])); // 5
+ */
+export function norm(x: TensorLike, options: NormOptions = {}): Tensor {
+  return withArgs('norm', ['x'], [x], ([t]) =>
+    tidy(() => {
+      const ord = options.ord ?? 'euclidean';
+      const reduceOpts = { axis: options.axis, keepDims: options.keepDims };
+      const a = abs(isFloat(t!.dtype) ? t! : cast(t!, 'float32'));
+      if (ord === 'euclidean' || ord === 'fro' || ord === 2) return sqrt(sum(mul(a, a), reduceOpts));
+      if (ord === Infinity) return max(a, reduceOpts);
+      if (ord === -Infinity) return min(a, reduceOpts);
+      if (ord === 1) return sum(a, reduceOpts);
+      if (typeof ord !== 'number' || !(ord > 0)) throw new ArgumentError(`norm: ord must be 'euclidean', 'fro', ±Infinity or a number > 0, got ${String(ord)}`);
+      return pow(sum(pow(a, ord), reduceOpts), 1 / ord);
+    }),
+  );
+}
+
+/** The cotangent of a keepDims reduction, broadcast back to the input's shape. */
+function spread(dy: Tensor, x: Tensor): Tensor {
+  return broadcastTo(dy, x.shape);
+}
+
+/** VJP rules of the reductions and scans. */
+export const REDUCE_RULES: RuleTable<ReducePrim | 'argMax' | 'argMin' | 'cumsum' | 'cumprod'> = {
+  // d sum(x) = dy broadcast over the reduced axes
+  sum: ({ inputs: [x], dy }) => [spread(dy, x!)],
+  // d prod(x)_i = dy · ∏_{j≠i} x_j = dy · (exclusive cumprod from the left)·(from the right)
+  prod: ({ inputs: [x], params, dy }) => {
+    if (params.axes.length !== 1) throw new DTypeError('prod: the gradient needs one reduced axis per step');
+    const axis = params.axes[0]!;
+    const left = cumprod(x!, { axis, exclusive: true });
+    const right = cumprod(x!, { axis, exclusive: true, reverse: true });
+    return [mul(spread(dy, x!), mul(left, right))];
+  },
+  // d max(x) = dy at the maxima, shared equally between ties
+  max: ({ inputs: [x], output, dy }) => [tieShare(x!, output, dy)],
+  // d min(x) = dy at the minima, shared equally between ties
+  min: ({ inputs: [x], output, dy }) => [tieShare(x!, output, dy)],
+  any: 'nondiff',
+  all: 'nondiff',
+  argMax: 'nondiff',
+  argMin: 'nondiff',
+  // d cumsum(x) = cumsum of dy in the other direction
+  cumsum: ({ params, dy }) => [cumsum(dy, { axis: params.axis, exclusive: params.exclusive, reverse: !params.reverse })],
+  // d cumprod(x)_i = Σ_{j after i} dy_j · y_j / x_i (x must be nonzero)
+  cumprod: ({ inputs: [x], output, params, dy }) => [
+    div(cumsum(mul(dy, output), { axis: params.axis, exclusive: params.exclusive, reverse: !params.reverse }), x!),
+  ],
+};
+
+function tieShare(x: Tensor, output: Tensor, dy: Tensor): Tensor {
+  const axes = output.shape.flatMap((d, i) => (d === 1 && x.shape[i] !== 1 ? [i] : []));
+  const hit = cast(equal(x, output), dy.dtype);
+  const count = sum(hit, { axis: axes, keepDims: true });
+  return mul(spread(div(dy, count), x), hit);
+}

@@ -1,0 +1,45 @@
+// where: elementwise selection with three-way broadcasting.
+
+import { ENGINE } from '../engine.js';
+import { broadcastShapes } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import type { RuleTable } from '../vjp.js';
+import { sumTo } from './binary.js';
+import { cast } from './cast.js';
+import { type TensorLike, resultType, withArgs } from './convert.js';
+import { zerosLike } from './creation.js';
+
+/**
+ * Picks `a` where `condition` is true and `b` elsewhere; all three broadcast.
+ * @example
+ * where(tensor([true, false]), tensor([1, 2]), tensor([9, 9])); // [1, 9]
+ */
+export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
+  return withArgs('where', ['condition', 'a', 'b'], [a, b, condition], ([x, y, c]) => {
+    const shape = broadcastShapes('where', broadcastShapes('where', c!.shape, x!.shape), y!.shape);
+    const dtype = resultType([x!, y!]);
+    const cb = c!.dtype === 'bool' ? c! : cast(c!, 'bool');
+    const xs = x!.dtype === dtype ? x! : cast(x!, dtype);
+    const ys = y!.dtype === dtype ? y! : cast(y!, dtype);
+    try {
+      return ENGINE.run('where', [cb, xs, ys], {}, shape, dtype);
+    } finally {
+      for (const [made, orig] of [
+        [cb, c],
+        [xs, x],
+        [ys, y],
+      ] as const) {
+        if (made !== orig) made.dispose();
+      }
+    }
+  });
+}
+
+/** VJP of where: the cotangent goes to whichever branch was picked. */
+export const WHERE_RULES: RuleTable<'where'> = {
+  // d where(c, a, b) = (none, [c]·dy, [¬c]·dy)
+  where: ({ inputs: [c, a, b], dy }) => {
+    const zero = zerosLike(dy);
+    return [null, sumTo(where(c!, dy, zero), a!.shape), sumTo(where(c!, zero, dy), b!.shape)];
+  },
+};

@@ -1,0 +1,5 @@
+// Conformance cases: binary.
+
+import type { ConformanceCase } from '../harness.js';
+
+export const BINARY_CASES: ConformanceCase[] = [];

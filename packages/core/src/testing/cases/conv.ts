@@ -1,0 +1,5 @@
+// Conformance cases: conv.
+
+import type { ConformanceCase } from '../harness.js';
+
+export const CONV_CASES: ConformanceCase[] = [];

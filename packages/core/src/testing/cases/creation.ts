@@ -1,0 +1,5 @@
+// Conformance cases: creation.
+
+import type { ConformanceCase } from '../harness.js';
+
+export const CREATION_CASES: ConformanceCase[] = [];

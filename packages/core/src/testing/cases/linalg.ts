@@ -1,0 +1,5 @@
+// Conformance cases: linalg.
+
+import type { ConformanceCase } from '../harness.js';
+
+export const LINALG_CASES: ConformanceCase[] = [];
