@@ -14,16 +14,16 @@ import { type CpuContext, valuesOf } from '../cpu-data.js';
 export function matmulKernel(ctx: CpuContext): Kernel<'matmul'> {
   return (inputs, { transposeA, transposeB }, out) => {
     const [a, b] = inputs;
-    const av = valuesOf(a!, 'matmul');
-    const bv = valuesOf(b!, 'matmul');
+    const av = valuesOf(a, 'matmul');
+    const bv = valuesOf(b, 'matmul');
     const rank = out.shape.length;
-    const m = out.shape[rank - 2]!;
-    const n = out.shape[rank - 1]!;
-    const aRank = a!.shape.length;
-    const k = transposeA ? a!.shape[aRank - 2]! : a!.shape[aRank - 1]!;
+    const m = out.shape[rank - 2];
+    const n = out.shape[rank - 1];
+    const aRank = a.shape.length;
+    const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
     const batch = out.size / (m * n);
-    const batchA = a!.size / (m * k);
-    const batchB = b!.size / (k * n);
+    const batchA = a.size / (m * k);
+    const batchB = b.size / (k * n);
     const result = ctx.alloc(out);
     for (let i = 0; i < batch; i++) {
       // A batch of one is reused for every output batch (broadcasting).

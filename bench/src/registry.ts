@@ -1,0 +1,74 @@
+// The benchmark registry: a row is one piece of work measured on a Nabla backend and on a peer,
+// with the same inputs. Groups (matmul today; conv2d, elementwise, reductions, dispatch
+// overhead, training epochs later) are functions that turn the run's options into rows.
+
+/** One prepared case: inputs live on both sides until `dispose()`. */
+export interface BenchCase {
+  /** Runs Nabla once and returns the seconds it took, completion included. */
+  ours(): Promise<number>;
+  /** Runs the peer once on the same inputs and returns the seconds it took. */
+  theirs(): Promise<number>;
+  /** Largest difference between the two results relative to the peer's largest magnitude. */
+  verify?(): Promise<number>;
+  /** Frees the inputs on both sides. */
+  dispose(): void;
+}
+
+/** One line of the report: the same work on a Nabla backend and on a peer. */
+export interface BenchRow {
+  /** Family of work, e.g. `matmul`. */
+  group: string;
+  /** Unique, filterable name, e.g. `matmul 256x256 · 256x256`. */
+  name: string;
+  /** Nabla backend that runs `ours`, e.g. `cpu`. */
+  backend: string;
+  /** Peer that runs `theirs`, e.g. `tfjs-cpu`. */
+  peer: string;
+  /** Throughput unit, e.g. `GFLOP/s`: throughput = work / seconds. */
+  unit: string;
+  /** Work per call, in the unit's numerator (GFLOP for `GFLOP/s`, samples for `samples/s`). */
+  work: number;
+  /** Allocates inputs on both sides and returns the timed calls. */
+  setup(): Promise<BenchCase>;
+}
+
+/** What a group sees when it makes its rows. */
+export interface GroupOptions {
+  quick: boolean;
+  /** Square sizes chosen on the command line, replacing the group's default shapes. */
+  sizes?: number[];
+}
+
+/** A group turns the run's options into rows. */
+export type BenchGroup = (options: GroupOptions) => BenchRow[];
+
+/** Seconds since `start` (a `performance.now()` reading). */
+export function secondsSince(start: number): number {
+  return (performance.now() - start) / 1000;
+}
+
+/** Deterministic float32 values in [-1, 1) (mulberry32), so every run and both sides see the same inputs. */
+export function randomValues(size: number, seed: number): Float32Array {
+  const out = new Float32Array(size);
+  let state = seed >>> 0;
+  for (let i = 0; i < size; i++) {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** max |a - b| / max |b|, the error measure `verify` reports. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let maxDiff = 0;
+  let maxRef = 0;
+  for (let i = 0; i < a.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(a[i]! - b[i]!));
+    maxRef = Math.max(maxRef, Math.abs(b[i]!));
+  }
+  return maxDiff / Math.max(maxRef, Number.MIN_VALUE);
+}

@@ -1,0 +1,80 @@
+// The CPU backend: tensors live in typed arrays on the JS heap and every primitive is a plain
+// TypeScript kernel. Reads can be synchronous; an async-only instance (no `readSync`) exists
+// so that core's path for backends like WebGPU can be tested without a GPU.
+
+import type { Backend, BackendMemory, DataHandle, DType, KernelTable, TypedArray } from '@nabla/core';
+import { CpuData, cpuData, makeContext } from './cpu-data.js';
+import { createKernels } from './kernel-table.js';
+import { Gemm } from './kernels/gemm.js';
+
+/** Options for `new CpuBackend(...)`. */
+export interface CpuBackendOptions {
+  /** Leave out `readSync`, so the backend behaves like an asynchronous (GPU) one. */
+  readonly asyncOnly?: boolean;
+}
+
+/**
+ * The plain-TypeScript backend; supports float32, int32, bool and float64.
+ * @example
+ * const backend = new CpuBackend();
+ * const handle = backend.upload(new Float32Array([1, 2]), 'float32');
+ */
+export class CpuBackend implements Backend {
+  readonly name: string;
+  readonly kernels: KernelTable;
+  declare readSync?: (handle: DataHandle, dtype: DType, size: number) => TypedArray;
+  #bytesInUse = 0;
+  #gemm = new Gemm();
+
+  constructor(options: CpuBackendOptions = {}) {
+    this.name = options.asyncOnly ? 'cpu-async' : 'cpu';
+    this.kernels = createKernels(
+      makeContext(this.#gemm, (bytes) => {
+        this.#bytesInUse += bytes;
+      }),
+    );
+    // An own property only when synchronous: core tests `typeof backend.readSync === 'function'`.
+    if (!options.asyncOnly) {
+      this.readSync = (handle) => cpuData(handle, 'readSync').values.slice();
+    }
+  }
+
+  supportsDType(_dtype: DType): boolean {
+    return true;
+  }
+
+  upload(values: TypedArray, _dtype: DType): DataHandle {
+    const data = new CpuData(values.slice());
+    this.#bytesInUse += data.bytes;
+    return data;
+  }
+
+  read(handle: DataHandle, _dtype: DType, _size: number): Promise<TypedArray> {
+    try {
+      return Promise.resolve(cpuData(handle, 'read').values.slice());
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  free(handle: DataHandle): void {
+    const data = cpuData(handle, 'free');
+    data.freed = true;
+    this.#bytesInUse -= data.bytes;
+  }
+
+  flush(): void {}
+
+  sync(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  memory(): BackendMemory {
+    return { bytesInUse: this.#bytesInUse, bytesReserved: this.#bytesInUse };
+  }
+
+  dispose(): void {
+    this.#bytesInUse = 0;
+    this.#gemm.reset();
+  }
+}

@@ -1,0 +1,80 @@
+// Indexing kernels: gather along an axis, its adjoint scatterAdd, and the counter-based
+// uniform random fill. Around the axis, x is viewed as [outer, n, inner] and each index
+// moves one contiguous run of `inner` values.
+
+import { type Kernel, uniformAt } from '@nabla/core';
+import { type CpuContext, valuesOf } from '../cpu-data.js';
+
+function outerInner(shape: readonly number[], axis: number): [number, number] {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < axis; i++) outer *= shape[i];
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
+  return [outer, inner];
+}
+
+/**
+ * The `gather` kernel: out[o, t, j] = x[o, indices[t], j] (indices flattened, checked by core).
+ * @example
+ * gatherKernel(ctx)([x, indices], { axis: 0 }, out);
+ */
+export function gatherKernel(ctx: CpuContext): Kernel<'gather'> {
+  return (inputs, { axis }, out) => {
+    const [x, indices] = inputs;
+    const xv = valuesOf(x, 'gather');
+    const iv = valuesOf(indices, 'gather');
+    const [outer, inner] = outerInner(x.shape, axis);
+    const n = x.shape[axis];
+    const y = ctx.alloc(out);
+    const yv = y.values;
+    let o = 0;
+    for (let b = 0; b < outer; b++) {
+      for (let t = 0; t < iv.length; t++) {
+        const from = (b * n + iv[t]) * inner;
+        yv.set(xv.subarray(from, from + inner), o);
+        o += inner;
+      }
+    }
+    return y;
+  };
+}
+
+/**
+ * The `scatterAdd` kernel: zeros of `out.shape` plus out[o, indices[t], j] += updates[o, t, j].
+ * Repeated indices accumulate, which makes it gather's adjoint.
+ * @example
+ * scatterAddKernel(ctx)([updates, indices], { axis: 0 }, out);
+ */
+export function scatterAddKernel(ctx: CpuContext): Kernel<'scatterAdd'> {
+  return (inputs, { axis }, out) => {
+    const [updates, indices] = inputs;
+    const uv = valuesOf(updates, 'scatterAdd');
+    const iv = valuesOf(indices, 'scatterAdd');
+    const [outer, inner] = outerInner(out.shape, axis);
+    const n = out.shape[axis];
+    const y = ctx.alloc(out);
+    const yv = y.values;
+    let u = 0;
+    for (let b = 0; b < outer; b++) {
+      for (let t = 0; t < iv.length; t++) {
+        const to = (b * n + iv[t]) * inner;
+        for (let j = 0; j < inner; j++) yv[to + j] += uv[u++];
+      }
+    }
+    return y;
+  };
+}
+
+/**
+ * The `randomUniform` kernel: element i is `uniformAt(seed, i)`, identical on every backend.
+ * @example
+ * randomUniformKernel(ctx)([], { seed: 42 }, { shape: [3], dtype: 'float32', size: 3 });
+ */
+export function randomUniformKernel(ctx: CpuContext): Kernel<'randomUniform'> {
+  return (_inputs, { seed }, out) => {
+    const y = ctx.alloc(out);
+    const yv = y.values;
+    for (let i = 0; i < out.size; i++) yv[i] = uniformAt(seed, i);
+    return y;
+  };
+}

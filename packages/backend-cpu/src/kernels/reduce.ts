@@ -1,0 +1,141 @@
+// Reductions over a set of axes (sum, prod, max, min, any, all). The input is viewed, after
+// merging neighbouring axes of the same kind, as [outer, reduced, inner] when the reduced axes
+// are one contiguous block (the common case, with fast loops), and otherwise walked with a
+// table of the reduced positions' offsets. Accumulation is in doubles; NaN propagates.
+
+import type { Kernel, ReducePrim, TypedArray } from '@nabla/core';
+import { type CpuContext, valuesOf } from '../cpu-data.js';
+
+/** How each reduction starts and folds one value in. */
+interface Reducer {
+  readonly init: number;
+  readonly step: (acc: number, v: number) => number;
+}
+
+const REDUCERS: Record<ReducePrim, Reducer> = {
+  sum: { init: 0, step: (acc, v) => acc + v },
+  prod: { init: 1, step: (acc, v) => acc * v },
+  // Once the accumulator is NaN it stays NaN: `v > NaN` is false and `v !== v` only for NaN.
+  max: { init: Number.NEGATIVE_INFINITY, step: (acc, v) => (v > acc || v !== v ? v : acc) },
+  min: { init: Number.POSITIVE_INFINITY, step: (acc, v) => (v < acc || v !== v ? v : acc) },
+  any: { init: 0, step: (acc, v) => (acc !== 0 || v !== 0 ? 1 : 0) },
+  all: { init: 1, step: (acc, v) => (acc !== 0 && v !== 0 ? 1 : 0) },
+};
+
+/** A shape split into maximal runs of kept or reduced axes (size-1 axes dropped). */
+interface Blocks {
+  readonly sizes: number[];
+  readonly reduced: boolean[];
+}
+
+function mergeAxes(shape: readonly number[], axes: readonly number[]): Blocks {
+  const sizes: number[] = [];
+  const reduced: boolean[] = [];
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const r = axes.includes(i);
+    const last = sizes.length - 1;
+    if (last >= 0 && reduced[last] === r) sizes[last] *= d;
+    else {
+      sizes.push(d);
+      reduced.push(r);
+    }
+  });
+  return { sizes, reduced };
+}
+
+/**
+ * A kernel for one reduction over `params.axes` (the output keeps them with size 1).
+ * @example
+ * const sum = reduceKernel(ctx, 'sum');
+ * sum([x], { axes: [0, 2] }, out);
+ */
+export function reduceKernel<P extends ReducePrim>(ctx: CpuContext, prim: P): Kernel<P> {
+  const reducer = REDUCERS[prim];
+  return (inputs, params, out) => {
+    const x = valuesOf(inputs[0], prim);
+    const y = ctx.alloc(out);
+    const { sizes, reduced } = mergeAxes(inputs[0].shape, params.axes);
+    const first = reduced.indexOf(true);
+    const runs = reduced.filter((r, i) => r && reduced[i - 1] !== true).length;
+    if (first < 0) {
+      // Only size-1 axes are reduced: a copy (through the step, so bool stays 0/1).
+      for (let i = 0; i < x.length; i++) y.values[i] = reducer.step(reducer.init, x[i]);
+    } else if (runs === 1) {
+      const outer = sizes.slice(0, first).reduce((p, d) => p * d, 1);
+      const inner = sizes.slice(first + 1).reduce((p, d) => p * d, 1);
+      reduceBlock(x, y.values, outer, sizes[first], inner, prim, reducer);
+    } else {
+      reduceGeneral(x, y.values, sizes, reduced, reducer);
+    }
+    return y;
+  };
+}
+
+/** Reduces x viewed as [outer, n, inner] over its middle axis into y [outer, inner]. */
+function reduceBlock(
+  x: TypedArray,
+  y: TypedArray,
+  outer: number,
+  n: number,
+  inner: number,
+  prim: ReducePrim,
+  { init, step }: Reducer,
+): void {
+  if (inner === 1) {
+    for (let o = 0; o < outer; o++) {
+      const base = o * n;
+      let acc = init;
+      if (prim === 'sum') {
+        for (let r = 0; r < n; r++) acc += x[base + r];
+      } else {
+        for (let r = 0; r < n; r++) acc = step(acc, x[base + r]);
+      }
+      y[o] = acc;
+    }
+    return;
+  }
+  // Reducing a leading or middle axis: sweep whole contiguous inner rows into a row of accumulators.
+  const acc = new Float64Array(inner);
+  for (let o = 0; o < outer; o++) {
+    acc.fill(init);
+    for (let r = 0; r < n; r++) {
+      const base = (o * n + r) * inner;
+      if (prim === 'sum') {
+        for (let j = 0; j < inner; j++) acc[j] += x[base + j];
+      } else {
+        for (let j = 0; j < inner; j++) acc[j] = step(acc[j], x[base + j]);
+      }
+    }
+    y.set(acc, o * inner);
+  }
+}
+
+/** Any reduction pattern: output offsets × a table of reduced-position offsets. */
+function reduceGeneral(x: TypedArray, y: TypedArray, sizes: number[], reduced: boolean[], { init, step }: Reducer): void {
+  const strides = new Array<number>(sizes.length);
+  let s = 1;
+  for (let i = sizes.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= sizes[i];
+  }
+  const offsetsOf = (ofReduced: boolean): Float64Array => {
+    // Offsets of every index combination of the reduced (or the kept) axes, in row-major order.
+    let table: number[] = [0];
+    sizes.forEach((d, i) => {
+      if (reduced[i] !== ofReduced) return;
+      const next: number[] = [];
+      for (const t of table) for (let k = 0; k < d; k++) next.push(t + k * strides[i]);
+      table = next;
+    });
+    return Float64Array.from(table);
+  };
+  const outOffsets = offsetsOf(false);
+  const redOffsets = offsetsOf(true);
+  for (let o = 0; o < outOffsets.length; o++) {
+    const base = outOffsets[o];
+    let acc = init;
+    for (let r = 0; r < redOffsets.length; r++) acc = step(acc, x[base + redOffsets[r]]);
+    y[o] = acc;
+  }
+}
