@@ -1,10 +1,17 @@
 // matmul throughput in GFLOP/s (2·m·k·n floating-point operations per call), float32, on square
 // sizes and on the shapes of a Fashion-MNIST MLP's forward pass (batch 128).
 
-import { type Tensor, matmul, tensor } from '@nabla/core';
+import { matmul, type Tensor, tensor } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { PAIRINGS, type Pairing, activate } from '../pairings.js';
-import { type BenchCase, type BenchRow, type GroupOptions, randomValues, relativeError, secondsSince } from '../registry.js';
+import { activate, PAIRINGS, type Pairing } from '../pairings.js';
+import {
+  type BenchCase,
+  type BenchRow,
+  type GroupOptions,
+  randomValues,
+  relativeError,
+  secondsSince,
+} from '../registry.js';
 
 /** a is m×k, b is k×n. */
 export interface MatmulShape {

@@ -2,7 +2,14 @@
 // (allocation with byte accounting, the GEMM engine and scratch space reused across calls).
 // Handles are narrowed with `instanceof`, so a handle from another backend fails loudly.
 
-import { allocArray, BackendError, type DataHandle, type OutInfo, type TensorInfo, type TypedArray } from '@nabla/core';
+import {
+  allocArray,
+  BackendError,
+  type DataHandle,
+  type OutInfo,
+  type TensorInfo,
+  type TypedArray,
+} from '@nabla/core';
 import type { Gemm } from './kernels/gemm.js';
 
 /**

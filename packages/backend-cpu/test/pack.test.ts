@@ -32,15 +32,24 @@ describe('pack and install', () => {
     }
     const pnpm = ['-y', 'pnpm@10.34.8'];
     for (const pkg of ['core', 'backend-cpu']) {
-      execFileSync('npx', [...pnpm, 'pack', '--pack-destination', work], { cwd: join(root, 'packages', pkg), stdio: 'pipe' });
+      execFileSync('npx', [...pnpm, 'pack', '--pack-destination', work], {
+        cwd: join(root, 'packages', pkg),
+        stdio: 'pipe',
+      });
     }
     const tarballs = readdirSync(work).filter((f) => f.endsWith('.tgz'));
     expect(tarballs.sort()).toEqual(['nabla-backend-cpu-0.1.0.tgz', 'nabla-core-0.1.0.tgz']);
     const app = join(work, 'app');
     execFileSync('mkdir', ['-p', app]);
-    writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'pack-check', private: true, type: 'module' }));
+    writeFileSync(
+      join(app, 'package.json'),
+      JSON.stringify({ name: 'pack-check', private: true, type: 'module' }),
+    );
     writeFileSync(join(app, 'main.js'), SCRIPT);
-    execFileSync('npm', ['install', '--no-audit', '--no-fund', ...tarballs.map((t) => join(work, t))], { cwd: app, stdio: 'pipe' });
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', ...tarballs.map((t) => join(work, t))], {
+      cwd: app,
+      stdio: 'pipe',
+    });
     const out = execFileSync('node', ['main.js'], { cwd: app, encoding: 'utf8' });
     const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result).toEqual({

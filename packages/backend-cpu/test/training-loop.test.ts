@@ -2,7 +2,21 @@
 // with no tidy anywhere, must keep the live tensor count flat (the user frees what they hold;
 // gradients free their own intermediates).
 
-import { type Tensor, add, matmul, mean, memory, randomNormal, setBackend, square, sub, tensor, valueAndGrads, variable, zeros } from '@nabla/core';
+import {
+  add,
+  matmul,
+  mean,
+  memory,
+  randomNormal,
+  setBackend,
+  square,
+  sub,
+  type Tensor,
+  tensor,
+  valueAndGrads,
+  variable,
+  zeros,
+} from '@nabla/core';
 import { describe, expect, it } from 'vitest';
 import '../src/index.js';
 
@@ -41,9 +55,16 @@ describe('training loop memory', () => {
       value.dispose();
       counts.push(memory().numTensors);
     }
-    expect(new Set(counts.slice(1)).size, `tensor counts over the loop: ${[...new Set(counts)].join(', ')}`).toBe(1);
+    expect(
+      new Set(counts.slice(1)).size,
+      `tensor counts over the loop: ${[...new Set(counts)].join(', ')}`,
+    ).toBe(1);
     expect(last).toBeLessThan(1e-4);
-    expect(Array.from(await w.data())).toEqual([expect.closeTo(2, 2), expect.closeTo(-1, 2), expect.closeTo(0.5, 2)]);
+    expect(Array.from(await w.data())).toEqual([
+      expect.closeTo(2, 2),
+      expect.closeTo(-1, 2),
+      expect.closeTo(0.5, 2),
+    ]);
     expect((await b.data())[0]).toBeCloseTo(0.25, 2);
     for (const t of [x, trueW, y, w, b]) t.dispose();
   });

@@ -3,13 +3,13 @@
 // of gradients.ts, written with ordinary ops, so outer tapes record the backward pass too and
 // gradients of gradients work. Tapes hold the tensors they need until they finish.
 
-import { ENGINE, type TapeHook, collectTensors } from './engine.js';
-import { ArgumentError, ShapeError, fmtShape } from './errors.js';
+import { collectTensors, ENGINE, type TapeHook } from './engine.js';
+import { ArgumentError, fmtShape, ShapeError } from './errors.js';
 import { VJP_RULES } from './gradients.js';
-import { add } from './ops/binary.js';
-import { oneHot, scalar, onesLike, zerosLike } from './ops/creation.js';
-import { reshape, stack } from './ops/movement.js';
 import { tidy } from './memory.js';
+import { add } from './ops/binary.js';
+import { oneHot, onesLike, scalar, zerosLike } from './ops/creation.js';
+import { reshape, stack } from './ops/movement.js';
 import type { Prim } from './prims.js';
 import { shapesEqual } from './shape.js';
 import { type Tensor, Variable } from './tensor.js';
@@ -97,10 +97,12 @@ function vjpOf(node: Node, dy: Tensor): readonly (Tensor | null)[] {
     return node.inputs.map(() => null);
   }
   // The rule table is typed per primitive; the node pairs each prim with its own params.
-  const apply = rule as (ctx: { inputs: readonly Tensor[]; output: Tensor; params: unknown; dy: Tensor }) => readonly (
-    | Tensor
-    | null
-  )[];
+  const apply = rule as (ctx: {
+    inputs: readonly Tensor[];
+    output: Tensor;
+    params: unknown;
+    dy: Tensor;
+  }) => readonly (Tensor | null)[];
   return apply({ inputs: node.inputs, output: node.output, params: node.params, dy });
 }
 
@@ -139,7 +141,9 @@ function runWithTape(
       );
     }
     if (dy !== undefined && !shapesEqual(dy.shape, value.shape)) {
-      throw new ShapeError(`${op}: dy.shape=${fmtShape(dy.shape)} must equal the output shape ${fmtShape(value.shape)}`);
+      throw new ShapeError(
+        `${op}: dy.shape=${fmtShape(dy.shape)} must equal the output shape ${fmtShape(value.shape)}`,
+      );
     }
     const seed = dy ?? onesLike(value);
     const grads = backward(tape, value, seed, [...xs, ...extra]);
@@ -183,7 +187,9 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], d
  * @example
  * const { value, grad: g } = valueAndGrad((x) => x.square().sum())(tensor([3]));
  */
-export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
+export function valueAndGrad(
+  f: (x: Tensor) => Tensor,
+): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
   return (x, dy) => {
     const { value, grads: g } = runWithTape('valueAndGrad', f as (...a: Tensor[]) => Tensor, [x], dy);
     return { value, grad: g[0]! };
@@ -269,17 +275,20 @@ export function customGrad(f: (...xs: Tensor[]) => CustomGradResult): (...xs: Te
     const output = ENGINE.share(result.value, result.value.shape, false);
     const saved = new Set<Tensor>();
     collectTensors(result.save, saved);
-    result.value.dispose();
     const gradFunc: CustomVjp = (dy) => {
       const gs = result.gradFunc(dy);
       if (gs.length !== xs.length) {
-        throw new ArgumentError(`customGrad: gradFunc returned ${gs.length} gradients for ${xs.length} inputs`);
+        throw new ArgumentError(
+          `customGrad: gradFunc returned ${gs.length} gradients for ${xs.length} inputs`,
+        );
       }
       return gs;
     };
     for (const tape of tapes) {
       if (tape instanceof Tape) tape.recordCustom(xs, output, gradFunc, [...saved]);
     }
+    // Only now: the value may also be saved, and the tapes must hold it before it is released.
+    result.value.dispose();
     return output;
   };
 }

@@ -3,8 +3,8 @@
 // hook through which gradient tapes record primitive applications.
 
 import type { Backend, BackendFactory, BackendMemory, TensorInfo } from './backend.js';
-import { type DType, type TypedArray, allocArray, bytesPerElement } from './dtype.js';
-import { BackendError, DTypeError, UnsupportedError, fmtShape } from './errors.js';
+import { allocArray, bytesPerElement, type DType, type TypedArray } from './dtype.js';
+import { BackendError, DTypeError, fmtShape, ShapeError, UnsupportedError } from './errors.js';
 import type { OutInfo, Prim, PrimParams } from './prims.js';
 import { sizeOf } from './shape.js';
 import { Storage, Tensor, Variable } from './tensor.js';
@@ -228,7 +228,9 @@ class Engine {
     } else {
       const kernel = backend.kernels[prim];
       if ('unsupported' in kernel) {
-        throw new UnsupportedError(`${prim}: not supported on the ${backend.name} backend (${kernel.unsupported})`);
+        throw new UnsupportedError(
+          `${prim}: not supported on the ${backend.name} backend (${kernel.unsupported})`,
+        );
       }
       const infos: TensorInfo[] = inputs.map((t) => ({
         handle: t.storage.handle,
@@ -364,7 +366,9 @@ class Engine {
     initial.assertAlive('variable');
     const varName = name ?? `variable_${++this.#variableCounter}`;
     if (this.#variables.has(varName)) {
-      throw new BackendError(`variable: a variable named '${varName}' already exists; dispose it or pick another name`);
+      throw new BackendError(
+        `variable: a variable named '${varName}' already exists; dispose it or pick another name`,
+      );
     }
     initial.storage.refs++;
     const v = this.#track(new Variable(initial.storage, initial.shape, this.#nextId++, varName, trainable));
@@ -375,14 +379,18 @@ class Engine {
   assignVariable(v: Variable, value: Tensor): void {
     v.assertAlive('assign');
     value.assertAlive('assign');
-    if (value.dtype !== v.dtype || value.shape.length !== v.shape.length || value.shape.some((d, i) => d !== v.shape[i])) {
-      throw new DTypeError(
+    const sameShape = value.shape.length === v.shape.length && value.shape.every((d, i) => d === v.shape[i]);
+    if (value.dtype !== v.dtype || !sameShape) {
+      const ErrorType = sameShape ? DTypeError : ShapeError;
+      throw new ErrorType(
         `assign: variable '${v.name}' has shape ${fmtShape(v.shape)} and dtype ${v.dtype}, got shape ${fmtShape(value.shape)} and dtype ${value.dtype}`,
       );
     }
     if (value.storage === v.storage) return;
     if (value.storage.backend !== v.storage.backend) {
-      throw new BackendError(`assign: variable '${v.name}' lives on ${v.backend}, the value on ${value.backend}`);
+      throw new BackendError(
+        `assign: variable '${v.name}' lives on ${v.backend}, the value on ${value.backend}`,
+      );
     }
     value.storage.refs++;
     const old = v.storage;
@@ -411,7 +419,12 @@ class Engine {
   memory(): MemoryInfo {
     const backends: Record<string, BackendMemory> = {};
     for (const [name, b] of this.#instances) backends[name] = b.memory();
-    return { numTensors: this.#numTensors, numDataBuffers: this.#numBuffers, numBytes: this.#numBytes, backends };
+    return {
+      numTensors: this.#numTensors,
+      numDataBuffers: this.#numBuffers,
+      numBytes: this.#numBytes,
+      backends,
+    };
   }
 
   setDebug(on: boolean): void {

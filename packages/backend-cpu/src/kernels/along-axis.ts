@@ -33,9 +33,9 @@ export function argExtremeKernel<P extends 'argMax' | 'argMin'>(ctx: CpuContext,
         let best = 0;
         // Compare sign·v so one loop serves both: the largest sign·v is the max or the min.
         let bestValue = sign * x[base];
-        for (let r = 1; r < n && bestValue === bestValue; r++) {
+        for (let r = 1; r < n && !Number.isNaN(bestValue); r++) {
           const v = sign * x[base + r * inner];
-          if (v > bestValue || v !== v) {
+          if (v > bestValue || Number.isNaN(v)) {
             best = r;
             bestValue = v;
           }

@@ -1,7 +1,9 @@
 // conv2d and its two backward kernels as GEMMs over im2col (NHWC, filter [fh, fw, C/g, outC]).
 // Per group g, with col = im2col(x) of shape [N·P, KK] (P = outH·outW, KK = fh·fw·C/g):
 //   y_g = col · W_g,   dcol = dy_g · W_gᵀ then dx = col2im(dcol),   dW_g = colᵀ · dy_g.
-// Images are processed in chunks so the reused scratch col buffer stays bounded.
+// Images are processed in chunks so the reused scratch col buffer stays bounded. Depthwise
+// convolutions (one input channel per group) skip the GEMM: its width would be the channel
+// multiplier, often 1, so a direct loop over taps with channels innermost is much faster.
 
 import type { Conv2DParams, Kernel, TypedArray } from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
@@ -30,15 +32,41 @@ interface ConvGeometry {
   readonly pointwise: boolean;
 }
 
-function geometry(xShape: readonly number[], fShape: readonly number[], yShape: readonly number[], params: Conv2DParams): ConvGeometry {
+function geometry(
+  xShape: readonly number[],
+  fShape: readonly number[],
+  yShape: readonly number[],
+  params: Conv2DParams,
+): ConvGeometry {
   const [n = 1, h = 1, w = 1, c = 1] = xShape;
   const [fh = 1, fw = 1, cg = 1, outC = 1] = fShape;
   const outH = yShape[1] ?? 1;
   const outW = yShape[2] ?? 1;
   const [sh, sw] = params.strides;
   const pointwise =
-    fh === 1 && fw === 1 && sh === 1 && sw === 1 && params.pad.every((v) => v === 0) && outH === h && outW === w;
-  return { n, h, w, c, fh, fw, outH, outW, outC, cg, og: outC / params.groups, p: outH * outW, kk: fh * fw * cg, pointwise };
+    fh === 1 &&
+    fw === 1 &&
+    sh === 1 &&
+    sw === 1 &&
+    params.pad.every((v) => v === 0) &&
+    outH === h &&
+    outW === w;
+  return {
+    n,
+    h,
+    w,
+    c,
+    fh,
+    fw,
+    outH,
+    outW,
+    outC,
+    cg,
+    og: outC / params.groups,
+    p: outH * outW,
+    kk: fh * fw * cg,
+    pointwise,
+  };
 }
 
 /** Images per chunk so that a chunk's col buffer fits the scratch limit. */
@@ -50,7 +78,15 @@ function chunkSize(g: ConvGeometry): number {
  * Writes im2col rows for images [n0, n0+count) of group `group` into `col`:
  * col[(img·P + oy·outW + ox)·KK + (ky·fw + kx)·cg + ci] = x[img, iy, ix, group·cg + ci], 0 if padded.
  */
-function im2col(x: TypedArray, g: ConvGeometry, params: Conv2DParams, group: number, n0: number, count: number, col: Float64Array): void {
+function im2col(
+  x: TypedArray,
+  g: ConvGeometry,
+  params: Conv2DParams,
+  group: number,
+  n0: number,
+  count: number,
+  col: Float64Array,
+): void {
   const [sh, sw] = params.strides;
   const [dh, dw] = params.dilations;
   const [top, , left] = params.pad;
@@ -77,7 +113,15 @@ function im2col(x: TypedArray, g: ConvGeometry, params: Conv2DParams, group: num
 }
 
 /** The adjoint of im2col: adds each col entry back into the input position it was read from. */
-function col2im(col: Float64Array, g: ConvGeometry, params: Conv2DParams, group: number, n0: number, count: number, dx: TypedArray): void {
+function col2im(
+  col: Float64Array,
+  g: ConvGeometry,
+  params: Conv2DParams,
+  group: number,
+  n0: number,
+  count: number,
+  dx: TypedArray,
+): void {
   const [sh, sw] = params.strides;
   const [dh, dw] = params.dilations;
   const [top, , left] = params.pad;
@@ -102,6 +146,50 @@ function col2im(col: Float64Array, g: ConvGeometry, params: Conv2DParams, group:
   }
 }
 
+/** Which product a depthwise pass computes (y = forward, dx, dw = the two backward kernels). */
+type DepthwiseMode = 'y' | 'dx' | 'dw';
+
+/**
+ * Depthwise convolution (cg = 1) by direct loops over (image, output position, tap); output
+ * channel o reads input channel ⌊o / og⌋, and the innermost loop runs over all outC channels.
+ */
+function depthwise(
+  g: ConvGeometry,
+  params: Conv2DParams,
+  mode: DepthwiseMode,
+  x: TypedArray,
+  f: TypedArray,
+  y: TypedArray,
+): void {
+  const [sh, sw] = params.strides;
+  const [dh, dw] = params.dilations;
+  const [top, , left] = params.pad;
+  const { outC, og } = g;
+  for (let img = 0; img < g.n; img++) {
+    for (let oy = 0; oy < g.outH; oy++) {
+      for (let ox = 0; ox < g.outW; ox++) {
+        const yBase = ((img * g.outH + oy) * g.outW + ox) * outC;
+        for (let ky = 0; ky < g.fh; ky++) {
+          const iy = oy * sh - top + ky * dh;
+          if (iy < 0 || iy >= g.h) continue;
+          for (let kx = 0; kx < g.fw; kx++) {
+            const ix = ox * sw - left + kx * dw;
+            if (ix < 0 || ix >= g.w) continue;
+            const xBase = ((img * g.h + iy) * g.w + ix) * g.c;
+            const fBase = (ky * g.fw + kx) * outC;
+            for (let o = 0; o < outC; o++) {
+              const xi = xBase + Math.floor(o / og);
+              if (mode === 'y') y[yBase + o] += x[xi] * f[fBase + o];
+              else if (mode === 'dx') x[xi] += y[yBase + o] * f[fBase + o];
+              else f[fBase + o] += y[yBase + o] * x[xi];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
 /**
  * The `conv2d` kernel: y[n, oy, ox, o] = Σ x[n, oy·sh − top + ky·dh, ox·sw − left + kx·dw, ci] · f[ky, kx, ci, o].
  * @example
@@ -114,6 +202,10 @@ export function conv2dKernel(ctx: CpuContext): Kernel<'conv2d'> {
     const fv = valuesOf(filter, 'conv2d');
     const g = geometry(x.shape, filter.shape, out.shape, params);
     const y = ctx.alloc(out);
+    if (g.cg === 1 && params.groups > 1) {
+      depthwise(g, params, 'y', xv, fv, y.values);
+      return y;
+    }
     const chunk = chunkSize(g);
     for (let group = 0; group < params.groups; group++) {
       // W_g: row kk, column o of group g is filter[kk·outC + g·og + o].
@@ -149,6 +241,10 @@ export function conv2dBackpropInputKernel(ctx: CpuContext): Kernel<'conv2dBackpr
     const fv = valuesOf(filter, 'conv2dBackpropInput');
     const g = geometry(out.shape, filter.shape, dy.shape, params);
     const dx = ctx.alloc(out);
+    if (g.cg === 1 && params.groups > 1) {
+      depthwise(g, params, 'dx', dx.values, fv, dyv);
+      return dx;
+    }
     const chunk = chunkSize(g);
     for (let group = 0; group < params.groups; group++) {
       // W_gᵀ: row o, column kk is filter[kk·outC + g·og + o].
@@ -182,6 +278,10 @@ export function conv2dBackpropFilterKernel(ctx: CpuContext): Kernel<'conv2dBackp
     const dyv = valuesOf(dy, 'conv2dBackpropFilter');
     const g = geometry(x.shape, out.shape, dy.shape, params);
     const dw = ctx.alloc(out);
+    if (g.cg === 1 && params.groups > 1) {
+      depthwise(g, params, 'dw', xv, dw.values, dyv);
+      return dw;
+    }
     const chunk = chunkSize(g);
     for (let group = 0; group < params.groups; group++) {
       for (let n0 = 0; n0 < g.n; n0 += chunk) {

@@ -20,7 +20,7 @@ const CF_TERMS = 60;
  * erf(1); // 0.8427007929497149
  */
 export function erf(x: number): number {
-  if (x !== x) return x;
+  if (Number.isNaN(x)) return x;
   const ax = Math.abs(x);
   if (ax >= SATURATION) return Math.sign(x);
   const y = ax < SERIES_LIMIT ? erfSeries(ax) : 1 - erfcFraction(ax);

@@ -1,6 +1,7 @@
 // Indexing kernels: gather along an axis, its adjoint scatterAdd, and the counter-based
 // uniform random fill. Around the axis, x is viewed as [outer, n, inner] and each index
-// moves one contiguous run of `inner` values.
+// moves one contiguous run of `inner` values. Index tensors are not range-checked by core (that
+// would need a read), so an out-of-range index gathers zeros and scatters nothing.
 
 import { type Kernel, uniformAt } from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
@@ -14,7 +15,8 @@ function outerInner(shape: readonly number[], axis: number): [number, number] {
 }
 
 /**
- * The `gather` kernel: out[o, t, j] = x[o, indices[t], j] (indices flattened, checked by core).
+ * The `gather` kernel: out[o, t, j] = x[o, indices[t], j] (indices flattened); 0 where
+ * indices[t] is outside [0, n).
  * @example
  * gatherKernel(ctx)([x, indices], { axis: 0 }, out);
  */
@@ -30,8 +32,11 @@ export function gatherKernel(ctx: CpuContext): Kernel<'gather'> {
     let o = 0;
     for (let b = 0; b < outer; b++) {
       for (let t = 0; t < iv.length; t++) {
-        const from = (b * n + iv[t]) * inner;
-        yv.set(xv.subarray(from, from + inner), o);
+        const index = iv[t];
+        if (index >= 0 && index < n) {
+          const from = (b * n + index) * inner;
+          yv.set(xv.subarray(from, from + inner), o);
+        }
         o += inner;
       }
     }
@@ -41,7 +46,7 @@ export function gatherKernel(ctx: CpuContext): Kernel<'gather'> {
 
 /**
  * The `scatterAdd` kernel: zeros of `out.shape` plus out[o, indices[t], j] += updates[o, t, j].
- * Repeated indices accumulate, which makes it gather's adjoint.
+ * Repeated indices accumulate and out-of-range ones are dropped, which makes it gather's adjoint.
  * @example
  * scatterAddKernel(ctx)([updates, indices], { axis: 0 }, out);
  */
@@ -56,9 +61,11 @@ export function scatterAddKernel(ctx: CpuContext): Kernel<'scatterAdd'> {
     const yv = y.values;
     let u = 0;
     for (let b = 0; b < outer; b++) {
-      for (let t = 0; t < iv.length; t++) {
-        const to = (b * n + iv[t]) * inner;
-        for (let j = 0; j < inner; j++) yv[to + j] += uv[u++];
+      for (let t = 0; t < iv.length; t++, u += inner) {
+        const index = iv[t];
+        if (index < 0 || index >= n) continue;
+        const to = (b * n + index) * inner;
+        for (let j = 0; j < inner; j++) yv[to + j] += uv[u + j];
       }
     }
     return y;

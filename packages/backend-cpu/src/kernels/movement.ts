@@ -40,7 +40,15 @@ export function sliceKernel(ctx: CpuContext): Kernel<'slice'> {
     const x = inputs[0];
     const view = sliceView(x.shape, begin, strides);
     const y = ctx.alloc(out);
-    stridedCopy(out.shape, valuesOf(x, 'slice'), view.offset, view.strides, y.values, 0, stridesOf(out.shape));
+    stridedCopy(
+      out.shape,
+      valuesOf(x, 'slice'),
+      view.offset,
+      view.strides,
+      y.values,
+      0,
+      stridesOf(out.shape),
+    );
     return y;
   };
 }
@@ -55,7 +63,15 @@ export function sliceGradKernel(ctx: CpuContext): Kernel<'sliceGrad'> {
     const dy = inputs[0];
     const view = sliceView(out.shape, begin, strides);
     const dx = ctx.alloc(out);
-    stridedCopy(dy.shape, valuesOf(dy, 'sliceGrad'), 0, stridesOf(dy.shape), dx.values, view.offset, view.strides);
+    stridedCopy(
+      dy.shape,
+      valuesOf(dy, 'sliceGrad'),
+      0,
+      stridesOf(dy.shape),
+      dx.values,
+      view.offset,
+      view.strides,
+    );
     return dx;
   };
 }
@@ -89,7 +105,15 @@ export function concatKernel(ctx: CpuContext): Kernel<'concat'> {
     const outStrides = stridesOf(out.shape);
     let at = 0;
     for (const x of inputs) {
-      stridedCopy(x.shape, valuesOf(x, 'concat'), 0, stridesOf(x.shape), y.values, at * outStrides[axis], outStrides);
+      stridedCopy(
+        x.shape,
+        valuesOf(x, 'concat'),
+        0,
+        stridesOf(x.shape),
+        y.values,
+        at * outStrides[axis],
+        outStrides,
+      );
       at += x.shape[axis];
     }
     return y;

@@ -67,7 +67,7 @@ export function maxPool2dKernel(ctx: CpuContext): Kernel<'maxPool2d'> {
           forEachTap(g, params, img, oy, ox, (at) => {
             for (let ch = 0; ch < g.c; ch++) {
               const v = x[at + ch];
-              if (v > best[ch] || v !== v) best[ch] = v;
+              if (v > best[ch] || Number.isNaN(v)) best[ch] = v;
             }
           });
           for (let ch = 0; ch < g.c; ch++) yv[o++] = best[ch];
@@ -105,7 +105,7 @@ export function maxPool2dBackwardKernel(ctx: CpuContext): Kernel<'maxPool2dBackw
               const v = xv[at + ch];
               const b = best[ch];
               // Strictly greater keeps the first maximum; a NaN wins once, over a non-NaN best.
-              if (v > b || where[ch] < 0 || (v !== v && b === b)) {
+              if (v > b || where[ch] < 0 || (Number.isNaN(v) && !Number.isNaN(b))) {
                 best[ch] = v;
                 where[ch] = at + ch;
               }

@@ -15,9 +15,9 @@ interface Reducer {
 const REDUCERS: Record<ReducePrim, Reducer> = {
   sum: { init: 0, step: (acc, v) => acc + v },
   prod: { init: 1, step: (acc, v) => acc * v },
-  // Once the accumulator is NaN it stays NaN: `v > NaN` is false and `v !== v` only for NaN.
-  max: { init: Number.NEGATIVE_INFINITY, step: (acc, v) => (v > acc || v !== v ? v : acc) },
-  min: { init: Number.POSITIVE_INFINITY, step: (acc, v) => (v < acc || v !== v ? v : acc) },
+  // Once the accumulator is NaN it stays NaN: `v > NaN` is false, and only a NaN v replaces it.
+  max: { init: Number.NEGATIVE_INFINITY, step: (acc, v) => (v > acc || Number.isNaN(v) ? v : acc) },
+  min: { init: Number.POSITIVE_INFINITY, step: (acc, v) => (v < acc || Number.isNaN(v) ? v : acc) },
   any: { init: 0, step: (acc, v) => (acc !== 0 || v !== 0 ? 1 : 0) },
   all: { init: 1, step: (acc, v) => (acc !== 0 && v !== 0 ? 1 : 0) },
 };
@@ -112,7 +112,13 @@ function reduceBlock(
 }
 
 /** Any reduction pattern: output offsets × a table of reduced-position offsets. */
-function reduceGeneral(x: TypedArray, y: TypedArray, sizes: number[], reduced: boolean[], { init, step }: Reducer): void {
+function reduceGeneral(
+  x: TypedArray,
+  y: TypedArray,
+  sizes: number[],
+  reduced: boolean[],
+  { init, step }: Reducer,
+): void {
   const strides = new Array<number>(sizes.length);
   let s = 1;
   for (let i = sizes.length - 1; i >= 0; i--) {

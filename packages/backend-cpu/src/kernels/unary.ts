@@ -28,8 +28,8 @@ const UNARY_FNS: Record<UnaryPrim, (x: number) => number> = {
   round: roundHalfEven,
   reciprocal: (x) => 1 / x,
   // NaN stays NaN (like NumPy's maximum(x, 0)).
-  relu: (x) => (x > 0 || x !== x ? x : 0),
-  isNaN: (x) => (x !== x ? 1 : 0),
+  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
+  isNaN: (x) => (Number.isNaN(x) ? 1 : 0),
   isFinite: (x) => (Number.isFinite(x) ? 1 : 0),
   logicalNot: (x) => (x === 0 ? 1 : 0),
 };

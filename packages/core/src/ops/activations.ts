@@ -2,15 +2,18 @@
 // gradients come from the primitives' rules. Branches use safe inputs so that the branch
 // `where` does not pick still has a finite gradient (0 · ∞ would give NaN).
 
+import { isFloat } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { add, div, greater, logicalAnd, logicalOr, maximum, minimum, mul, sub } from './binary.js';
+import { cast } from './cast.js';
 import { type TensorLike, withArgs } from './convert.js';
 import { abs, erf, exp, expm1, floor as floorOp, log1p, logicalNot, relu, sigmoid, tanh } from './unary.js';
 import { where } from './where.js';
 
-const one = <T>(op: string, x: TensorLike, fn: (t: Tensor) => T): T => withArgs(op, ['x'], [x], ([t]) => tidy(() => fn(t!)));
+const one = <T>(op: string, x: TensorLike, fn: (t: Tensor) => T): T =>
+  withArgs(op, ['x'], [x], ([t]) => tidy(() => fn(t!)));
 
 /** x². @example square(tensor([3])); // [9] */
 export const square = (x: TensorLike): Tensor => one('square', x, (t) => mul(t, t));
@@ -49,10 +52,12 @@ export function gelu(x: TensorLike, options: { approximate?: boolean } = {}): Te
 }
 
 /** log(1 + eˣ), stable: max(x, 0) + log1p(e^(-|x|)). @example softplus(tensor([0])); // [0.693] */
-export const softplus = (x: TensorLike): Tensor => one('softplus', x, (t) => add(relu(t), log1p(exp(mul(abs(t), -1)))));
+export const softplus = (x: TensorLike): Tensor =>
+  one('softplus', x, (t) => add(relu(t), log1p(exp(mul(abs(t), -1)))));
 
 /** log σ(x) = -softplus(-x). @example logSigmoid(tensor([0])); // [-0.693] */
-export const logSigmoid = (x: TensorLike): Tensor => one('logSigmoid', x, (t) => mul(softplus(mul(t, -1)), -1));
+export const logSigmoid = (x: TensorLike): Tensor =>
+  one('logSigmoid', x, (t) => mul(softplus(mul(t, -1)), -1));
 
 /** x·σ(x) (swish). @example silu(tensor([1])); */
 export const silu = (x: TensorLike): Tensor => one('silu', x, (t) => mul(t, sigmoid(t)));
@@ -67,9 +72,14 @@ export function clip(x: TensorLike, min: number, max: number): Tensor {
   return one('clip', x, (t) => minimum(maximum(t, min), max));
 }
 
-/** floor(a / b). @example floorDiv(tensor([7, -7]), 2); // [3, -4] */
+/** floor(a / b); int32 (or bool) operands give int32, like NumPy's `//`. @example floorDiv(tensor([7, -7]), 2); // [3, -4] */
 export function floorDiv(a: TensorLike, b: TensorLike): Tensor {
-  return withArgs('floorDiv', ['a', 'b'], [a, b], ([x, y]) => tidy(() => floorOp(div(x!, y!))));
+  return withArgs('floorDiv', ['a', 'b'], [a, b], ([x, y]) =>
+    tidy(() => {
+      const q = floorOp(div(x!, y!));
+      return isFloat(x!.dtype) || isFloat(y!.dtype) ? q : cast(q, 'int32');
+    }),
+  );
 }
 
 /** (a - b)². @example squaredDifference(tensor([3]), tensor([1])); // [4] */

@@ -6,10 +6,13 @@ import { type DType, type TypedArray, inferDType, promoteTypes, toTypedArray, we
 import { ENGINE } from '../engine.js';
 import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
 import { sizeOf } from '../shape.js';
-import { type NestedArray, Tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+
+/** Nested (possibly readonly) arrays of numbers or booleans, as ops accept them. */
+export type NestedInput = number | boolean | readonly NestedInput[];
 
 /** Anything an op accepts where a tensor is expected. */
-export type TensorLike = Tensor | number | boolean | NestedArray | TypedArray;
+export type TensorLike = Tensor | NestedInput | TypedArray;
 
 /** Infers the shape of a nested array, checking it is rectangular. */
 export function inferShape(op: string, value: unknown): number[] {

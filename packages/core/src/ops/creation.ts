@@ -1,18 +1,18 @@
 // Tensor creation: from values, constant fills, ranges, identity, one-hot, seeded random fills
 // (counter-based, so the same seed gives the same numbers on every backend) and variables.
 
-import { type DType, allocArray, isDType } from '../dtype.js';
+import { allocArray, type DType, isDType } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
+import { tidy } from '../memory.js';
 import { deriveSeed } from '../random.js';
 import { assertShape, sizeOf } from '../shape.js';
 import { Tensor, type Variable } from '../tensor.js';
-import { tidy } from '../memory.js';
 import { add, equal, greater, mul, sub } from './binary.js';
 import { cast } from './cast.js';
-import { type TensorLike, fromValues, toTensor } from './convert.js';
+import { fromValues, type TensorLike, toTensor } from './convert.js';
 import { reshape } from './movement.js';
-import { abs, cos, log, sqrt } from './unary.js';
+import { abs, cos, floor, log, sqrt } from './unary.js';
 import { where } from './where.js';
 
 /**
@@ -81,7 +81,8 @@ export function onesLike(x: Tensor): Tensor {
  */
 export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
   const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
-  if (step === 0 || !Number.isFinite(step)) throw new ArgumentError(`arange: step must be a nonzero finite number, got ${step}`);
+  if (step === 0 || !Number.isFinite(step))
+    throw new ArgumentError(`arange: step must be a nonzero finite number, got ${step}`);
   const n = Math.max(0, Math.ceil((hi - lo) / step));
   const dt = dtype ?? ([lo, hi, step].every(Number.isInteger) ? 'int32' : 'float32');
   const data = allocArray(dt, n);
@@ -95,7 +96,8 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DType): T
  * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
  */
 export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
-  if (!Number.isInteger(num) || num < 0) throw new ArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
+  if (!Number.isInteger(num) || num < 0)
+    throw new ArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
   const data = allocArray(dtype, num);
   const step = num > 1 ? (stop - start) / (num - 1) : 0;
   for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
@@ -127,7 +129,8 @@ export interface OneHotOptions {
  * oneHot(tensor([0, 2], undefined, 'int32'), 3); // [[1,0,0],[0,0,1]]
  */
 export function oneHot(indices: TensorLike, depth: number, options: OneHotOptions = {}): Tensor {
-  if (!Number.isInteger(depth) || depth < 0) throw new ArgumentError(`oneHot: depth must be a non-negative integer, got ${depth}`);
+  if (!Number.isInteger(depth) || depth < 0)
+    throw new ArgumentError(`oneHot: depth must be a non-negative integer, got ${depth}`);
   const idx = toTensor('oneHot', 'indices', indices, 'int32');
   if (idx.dtype !== 'int32') {
     if (idx !== indices) idx.dispose();
@@ -152,7 +155,8 @@ export interface RandomOptions {
 
 function randomBits(op: string, shape: readonly number[], seed: number, dtype: DType): Tensor {
   assertShape(op, shape);
-  if (dtype !== 'float32' && dtype !== 'float64') throw new DTypeError(`${op}: expected dtype float32 or float64, got ${dtype}`);
+  if (dtype !== 'float32' && dtype !== 'float64')
+    throw new DTypeError(`${op}: expected dtype float32 or float64, got ${dtype}`);
   return ENGINE.run('randomUniform', [], { seed: seed >>> 0 }, shape, dtype);
 }
 
@@ -167,11 +171,16 @@ export function randomUniform(
 ): Tensor {
   const { minval = 0, maxval = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
   if (dtype === 'int32') {
-    return tidy(() => cast(add(mul(randomBits('randomUniform', shape, seed, 'float32'), maxval - minval), minval), 'int32'));
+    // floor, not the cast's truncation toward zero, so negative ranges stay uniform.
+    return tidy(() =>
+      cast(
+        floor(add(mul(randomBits('randomUniform', shape, seed, 'float32'), maxval - minval), minval)),
+        'int32',
+      ),
+    );
   }
-  const u = randomBits('randomUniform', shape, seed, dtype);
-  if (minval === 0 && maxval === 1) return u;
-  return tidy(() => add(mul(u, maxval - minval), minval));
+  if (minval === 0 && maxval === 1) return randomBits('randomUniform', shape, seed, dtype);
+  return tidy(() => add(mul(randomBits('randomUniform', shape, seed, dtype), maxval - minval), minval));
 }
 
 /** A standard normal fill from two uniform streams (Box–Muller). */
@@ -189,7 +198,10 @@ function standardNormal(shape: readonly number[], seed: number, dtype: DType): T
  * @example
  * randomNormal([3], { mean: 0, stddev: 1, seed: 1 });
  */
-export function randomNormal(shape: readonly number[], options: RandomOptions & { mean?: number; stddev?: number } = {}): Tensor {
+export function randomNormal(
+  shape: readonly number[],
+  options: RandomOptions & { mean?: number; stddev?: number } = {},
+): Tensor {
   const { mean = 0, stddev = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
   return tidy(() => add(mul(standardNormal(shape, seed, dtype), stddev), mean));
 }

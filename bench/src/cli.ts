@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Command line of `pnpm bench`: parses the flags, runs the bench, prints the Markdown table on
+// stdout (progress goes to stderr) and says where the JSON went.
+
+import { parseArgs } from 'node:util';
+import { runBench } from './run.js';
+
+const USAGE = `Usage: pnpm bench [--quick] [--filter <regex|substring>] [--sizes 64,128] [--json <path>]
+
+  --quick            fewer repetitions, sizes up to 512 (under two minutes)
+  --filter <p>       only rows whose name matches p (regex, case-insensitive, or substring)
+  --sizes <list>     square sizes replacing the default shapes, e.g. 64,128
+  --json <path>      where to write the JSON results (default bench/results/latest.json)
+  --help             this text`;
+
+function parseSizes(text: string): number[] {
+  const sizes = text.split(',').map((part) => Number(part.trim()));
+  if (sizes.length === 0 || sizes.some((s) => !Number.isInteger(s) || s < 1)) {
+    throw new Error(`bench: --sizes expects positive integers separated by commas, got '${text}'`);
+  }
+  return sizes;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      filter: { type: 'string' },
+      sizes: { type: 'string' },
+      json: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const report = await runBench({
+    quick: values.quick,
+    filter: values.filter,
+    sizes: values.sizes === undefined ? undefined : parseSizes(values.sizes),
+    json: values.json,
+  });
+  process.stdout.write(`${report.markdown}\n`);
+  if (report.jsonPath) process.stderr.write(`\nResults written to ${report.jsonPath}\n`);
+  if (report.rows.some((row) => row.error !== undefined)) process.exitCode = 1;
+}
+
+// pnpm passes a lone `--` through when the root script forwards arguments.
+main(process.argv.slice(2).filter((arg) => arg !== '--')).catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n\n${USAGE}\n`);
+  process.exitCode = 1;
+});

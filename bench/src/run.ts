@@ -1,0 +1,146 @@
+// runBench: make the rows, filter them, measure each on both sides, and write the report.
+// Importing this module runs nothing; `cli.ts` is the command-line entry.
+
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { memory } from '@nabla/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { GROUPS } from './groups/index.js';
+import { FULL_PLAN, type MeasurePlan, measurePair, QUICK_PLAN, throughput } from './measure.js';
+import { TFJS_VERSION } from './pairings.js';
+import type { BenchRow } from './registry.js';
+import { type MachineInfo, machineInfo, markdownReport, type RowResult } from './report.js';
+
+/** Options of one run; the CLI flags map onto these one to one. */
+export interface BenchOptions {
+  /** Fewer repetitions and sizes up to 512. */
+  quick?: boolean;
+  /** Keeps rows whose name matches this regular expression (case-insensitive), or contains it. */
+  filter?: string;
+  /** Where the JSON results go; `null` writes none. Default `bench/results/latest.json`. */
+  json?: string | null;
+  /** Square sizes replacing each group's default shapes. */
+  sizes?: number[];
+  /** Overrides the measuring plan (tests use it to stay fast). */
+  plan?: Partial<MeasurePlan>;
+  /** Progress lines; default stderr. */
+  log?: (line: string) => void;
+}
+
+/** Everything a run produced. */
+export interface BenchReport {
+  date: string;
+  machine: MachineInfo;
+  versions: Record<string, string>;
+  options: { quick: boolean; filter?: string; sizes?: number[] };
+  rows: RowResult[];
+  markdown: string;
+  /** Absolute path of the JSON file, when one was written. */
+  jsonPath?: string;
+}
+
+/** Where results go unless `--json` says otherwise (git-ignored). */
+export const DEFAULT_JSON_PATH: string = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'results',
+  'latest.json',
+);
+
+/** A row filter from a regular expression, or a plain substring where the pattern is not one. */
+export function rowFilter(pattern: string | undefined): (name: string) => boolean {
+  if (pattern === undefined || pattern === '') return () => true;
+  try {
+    const regex = new RegExp(pattern, 'i');
+    return (name) => regex.test(name);
+  } catch {
+    const needle = pattern.toLowerCase();
+    return (name) => name.toLowerCase().includes(needle);
+  }
+}
+
+function nablaVersion(): string {
+  try {
+    const pkg: { version?: string } = createRequire(import.meta.url)('@nabla/core/package.json');
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function liveTensors(): { ours: number; theirs: number } {
+  return { ours: memory().numTensors, theirs: tf.memory().numTensors };
+}
+
+async function measureRow(row: BenchRow, plan: MeasurePlan): Promise<Partial<RowResult>> {
+  const benchCase = await row.setup();
+  try {
+    const seconds = await measurePair(benchCase, plan);
+    const ours = throughput(row.work, seconds.ours);
+    const theirs = throughput(row.work, seconds.theirs);
+    const relativeError = benchCase.verify ? await benchCase.verify() : undefined;
+    return { ours, theirs, ratio: ours.median / theirs.median, relativeError };
+  } finally {
+    benchCase.dispose();
+  }
+}
+
+async function runRow(row: BenchRow, plan: MeasurePlan): Promise<RowResult> {
+  const { group, name, backend, peer, unit, work } = row;
+  const before = liveTensors();
+  let measured: Partial<RowResult>;
+  try {
+    measured = await measureRow(row, plan);
+  } catch (error) {
+    measured = { error: error instanceof Error ? error.message : String(error) };
+  }
+  const after = liveTensors();
+  // Everything a row makes is disposed by the row, so anything left is a leak.
+  const leakedTensors = { ours: after.ours - before.ours, theirs: after.theirs - before.theirs };
+  return { group, name, backend, peer, unit, work, ...measured, leakedTensors };
+}
+
+/**
+ * Runs every registered row that passes the filter, Nabla and TF.js side by side, and returns
+ * the results with a Markdown table; writes them as JSON unless `json` is null.
+ * @example
+ * const report = await runBench({ quick: true, filter: 'matmul' });
+ * console.log(report.markdown);
+ */
+export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
+  const quick = options.quick ?? false;
+  const plan: MeasurePlan = { ...(quick ? QUICK_PLAN : FULL_PLAN), ...options.plan };
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const keep = rowFilter(options.filter);
+  const rows = GROUPS.flatMap((group) => group({ quick, sizes: options.sizes })).filter((row) =>
+    keep(row.name),
+  );
+  if (rows.length === 0) throw new Error(`bench: no benchmark matches filter '${options.filter}'`);
+
+  const results: RowResult[] = [];
+  for (const [index, row] of rows.entries()) {
+    log(`[${index + 1}/${rows.length}] ${row.name} (${row.backend} vs ${row.peer})`);
+    results.push(await runRow(row, plan));
+  }
+
+  const machine = machineInfo();
+  const versions = { '@nabla/core': nablaVersion(), '@tensorflow/tfjs-core': TFJS_VERSION };
+  const report: BenchReport = {
+    date: new Date().toISOString(),
+    machine,
+    versions,
+    options: { quick, filter: options.filter, sizes: options.sizes },
+    rows: results,
+    markdown: markdownReport(results, machine, versions),
+  };
+  if (options.json !== null) {
+    const jsonPath = resolve(options.json ?? DEFAULT_JSON_PATH);
+    mkdirSync(dirname(jsonPath), { recursive: true });
+    const { markdown: _markdown, ...data } = report;
+    writeFileSync(jsonPath, `${JSON.stringify(data, null, 2)}\n`);
+    report.jsonPath = jsonPath;
+  }
+  return report;
+}

@@ -1,0 +1,158 @@
+// Engine behaviour seen by users, on the CPU backend: tidy/keep/dispose/using, shared storage,
+// the FinalizationRegistry safety net and debug-mode leak reports, backend selection with
+// reasons, and the async-only mode's refusal to read synchronously.
+
+import {
+  ArgumentError,
+  BackendError,
+  dispose,
+  getBackend,
+  keep,
+  liveTensors,
+  memory,
+  ones,
+  registerBackend,
+  reshape,
+  setBackend,
+  setDebugMode,
+  skippedBackends,
+  tensor,
+  tidy,
+  toBackend,
+  UnsupportedError,
+} from '@nabla/core';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CpuBackend, registerCpuAsync } from '../src/index.js';
+
+registerCpuAsync();
+
+beforeEach(async () => {
+  await setBackend('cpu');
+});
+afterEach(() => setDebugMode(false));
+
+describe('tidy, keep, dispose', () => {
+  it('frees intermediates and keeps what the function returns', () => {
+    const before = memory().numTensors;
+    const x = ones([4]);
+    const y = tidy(() => x.mul(2).add(1).exp());
+    expect(memory().numTensors).toBe(before + 2);
+    dispose([x, y]);
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('keeps tensors passed to keep and returned in nested objects', () => {
+    const before = memory().numTensors;
+    let kept: ReturnType<typeof ones> | undefined;
+    const out = tidy(() => {
+      kept = keep(ones([2]).mul(3));
+      return { a: [ones([1])], b: ones([2]).neg() };
+    });
+    expect(memory().numTensors).toBe(before + 3);
+    expect(kept!.isDisposed).toBe(false);
+    dispose([kept, out]);
+    expect(memory().numTensors).toBe(before);
+  });
+
+  it('refuses an async function', () => {
+    expect(() => tidy(() => Promise.resolve(1))).toThrow(ArgumentError);
+  });
+
+  it('shares storage between a tensor and its reshape', () => {
+    const before = memory();
+    const x = tensor([1, 2, 3, 4]);
+    const y = reshape(x, [2, 2]);
+    expect(memory().numTensors).toBe(before.numTensors + 2);
+    expect(memory().numDataBuffers).toBe(before.numDataBuffers + 1);
+    x.dispose();
+    expect(memory().numBytes).toBe(before.numBytes + 16);
+    y.dispose();
+    expect(memory().numBytes).toBe(before.numBytes);
+    expect(() => x.add(1)).toThrow(BackendError);
+  });
+
+  it('disposes at the end of a using block', () => {
+    const before = memory().numTensors;
+    {
+      using a = ones([3]);
+      expect(a.size).toBe(3);
+      expect(memory().numTensors).toBe(before + 1);
+    }
+    expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe('safety net and debug mode', () => {
+  it('lists live tensors with where they were made', () => {
+    setDebugMode(true);
+    const t = ones([5]);
+    const entry = liveTensors().find((l) => l.id === t.id);
+    expect(entry?.shape).toEqual([5]);
+    expect(entry?.createdAt).toMatch(/engine\.test\.ts/);
+    t.dispose();
+    expect(liveTensors().some((l) => l.id === t.id)).toBe(false);
+  });
+
+  it('frees storage of tensors dropped without dispose once they are collected', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(typeof gc, 'vitest runs with --expose-gc').toBe('function');
+    const before = memory();
+    (() => {
+      for (let i = 0; i < 10; i++) ones([1000]);
+    })();
+    expect(memory().numTensors).toBe(before.numTensors + 10);
+    for (let i = 0; i < 50 && memory().numTensors !== before.numTensors; i++) {
+      gc!();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
+  });
+});
+
+describe('backends', () => {
+  it('falls back along a preference list and says why each was skipped', async () => {
+    registerBackend('broken', () => {
+      throw new Error('no adapter found');
+    });
+    const chosen = await setBackend(['missing', 'broken', 'cpu']);
+    expect(chosen).toBe('cpu');
+    expect(getBackend()).toBe('cpu');
+    const skipped = skippedBackends();
+    expect(skipped.map((s) => s.name)).toEqual(['missing', 'broken']);
+    expect(skipped[0]!.reason).toMatch(/not registered/);
+    expect(skipped[1]!.reason).toMatch(/no adapter found/);
+  });
+
+  it('throws a BackendError naming every reason when nothing initialises', async () => {
+    await expect(setBackend(['missing'])).rejects.toThrow(
+      /no backend could be initialised \(missing: backend 'missing' is not registered/,
+    );
+  });
+
+  it('async-only mode reads asynchronously and refuses dataSync', async () => {
+    await setBackend('cpu-async');
+    const t = tensor([1, 2, 3]);
+    expect(Array.from(await t.data())).toEqual([1, 2, 3]);
+    expect(() => t.dataSync()).toThrow(UnsupportedError);
+    expect(() => t.dataSync()).toThrow(/use await t\.data\(\)/);
+    expect(t.toString()).toMatch(/toStringAsync/);
+    expect(await t.toStringAsync()).toBe('tensor([1., 2., 3.], dtype=float32)');
+    t.dispose();
+  });
+
+  it('moves tensors between backends explicitly and refuses mixing them', async () => {
+    const a = tensor([1, 2]);
+    await setBackend('cpu-async');
+    const b = tensor([3, 4]);
+    expect(() => a.add(b)).toThrow(/inputs live on different backends \(cpu and cpu-async\)/);
+    const moved = await toBackend(a, 'cpu-async');
+    expect(await moved.add(b).array()).toEqual([4, 6]);
+    dispose([a, b, moved]);
+  });
+
+  it('a CpuBackend constructed with asyncOnly has no readSync', () => {
+    expect('readSync' in new CpuBackend({ asyncOnly: true })).toBe(false);
+    expect(typeof new CpuBackend().readSync).toBe('function');
+  });
+});
