@@ -1,6 +1,6 @@
 // Lines of TypeScript per package (code only: blank lines and comment-only lines left out),
 // split into source and tests. Size is a decision: watch this in review.
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
@@ -22,10 +22,12 @@ for (const pkg of roots) {
   let src = 0;
   let test = 0;
   for (const file of walk(pkg, [])) {
-    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => {
-      const t = l.trim();
-      return t && !t.startsWith('//') && !t.startsWith('*') && !t.startsWith('/*');
-    }).length;
+    const lines = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => {
+        const t = l.trim();
+        return t && !t.startsWith('//') && !t.startsWith('*') && !t.startsWith('/*');
+      }).length;
     if (file.endsWith('.test.ts') || file.includes('/testing/')) test += lines;
     else src += lines;
   }

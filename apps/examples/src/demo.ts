@@ -4,8 +4,6 @@
 
 import '@nabla/backend-cpu';
 import {
-  type Tensor,
-  type Variable,
   add,
   getBackend,
   linspace,
@@ -18,8 +16,10 @@ import {
   sin,
   square,
   sub,
+  type Tensor,
   tanh,
   tidy,
+  type Variable,
   valueAndGrads,
   variable,
   zeros,
@@ -75,4 +75,6 @@ for (let epoch = 1; epoch <= EPOCHS; epoch++) {
   }
 }
 const final = tidy(() => loss(params[0]!, params[1]!, params[2]!, params[3]!));
-console.log(`final mean squared error: ${(await final.data())[0]!.toFixed(5)}; live tensors: ${memory().numTensors}`);
+console.log(
+  `final mean squared error: ${(await final.data())[0]!.toFixed(5)}; live tensors: ${memory().numTensors}`,
+);

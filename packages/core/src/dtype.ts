@@ -59,7 +59,8 @@ export function toTypedArray(values: ArrayLike<number | boolean>, dtype: DType):
   const out = allocArray(dtype, values.length);
   for (let i = 0; i < values.length; i++) {
     const v = Number(values[i]);
-    out[i] = dtype === 'bool' ? (v !== 0 && !Number.isNaN(v) ? 1 : 0) : v;
+    // bool follows NumPy: anything but 0 is true, NaN included (as cast does).
+    out[i] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : v;
   }
   return out;
 }

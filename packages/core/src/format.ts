@@ -37,11 +37,15 @@ export function formatTensor(values: TypedArray, shape: readonly number[], dtype
     if (dim === shape.length) return cells[offset]!.padStart(width);
     const n = shape[dim]!;
     const items: string[] = [];
-    const pick = summarize && n > 2 * EDGE ? [...Array(EDGE).keys(), -1, ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)] : [...Array(n).keys()];
-    for (const i of pick) items.push(i < 0 ? '...' : render(dim + 1, offset + i * strides[dim]!, `${indent} `));
+    const pick =
+      summarize && n > 2 * EDGE
+        ? [...Array(EDGE).keys(), -1, ...Array.from({ length: EDGE }, (_, i) => n - EDGE + i)]
+        : [...Array(n).keys()];
+    for (const i of pick)
+      items.push(i < 0 ? '...' : render(dim + 1, offset + i * strides[dim]!, `${indent} `));
     const sep = dim === shape.length - 1 ? ', ' : `,${'\n'.repeat(shape.length - dim - 1)}${indent} `;
     return `[${items.join(sep)}]`;
   };
-  const body = shape.length === 0 ? cells[0] ?? '' : render(0, 0, ' '.repeat(prefix.length));
+  const body = shape.length === 0 ? (cells[0] ?? '') : render(0, 0, ' '.repeat(prefix.length));
   return `${prefix}${body}, dtype=${dtype})`;
 }

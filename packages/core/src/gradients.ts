@@ -2,7 +2,6 @@
 // not a kernel): a new primitive without a rule does not compile. The rules themselves sit
 // beside their ops in ops/*.ts, each with its formula in a comment.
 
-import type { Prim, PrimParams } from './prims.js';
 import { BINARY_RULES } from './ops/binary.js';
 import { CAST_RULES } from './ops/cast.js';
 import { CONV_RULES } from './ops/conv.js';
@@ -11,6 +10,7 @@ import { MOVEMENT_RULES, RESHAPE_RULE } from './ops/movement.js';
 import { REDUCE_RULES } from './ops/reduce.js';
 import { UNARY_RULES } from './ops/unary.js';
 import { WHERE_RULES } from './ops/where.js';
+import type { Prim, PrimParams } from './prims.js';
 import type { VjpRule } from './vjp.js';
 
 type FullTable = { readonly [P in Prim]: VjpRule<PrimParams[P]> | 'nondiff' } & {

@@ -1,6 +1,6 @@
 // Memory management for users: tidy scopes, dispose, keep, memory() and the debug leak report.
 
-import { ENGINE, type LiveTensorInfo, type MemoryInfo, collectTensors } from './engine.js';
+import { collectTensors, ENGINE, type LiveTensorInfo, type MemoryInfo } from './engine.js';
 import { ArgumentError } from './errors.js';
 import type { Tensor } from './tensor.js';
 
@@ -16,7 +16,9 @@ export function tidy<T>(fn: () => T): T {
   try {
     result = fn();
     if (result instanceof Promise) {
-      throw new ArgumentError('tidy: the function must be synchronous (it returned a Promise); await outside tidy');
+      throw new ArgumentError(
+        'tidy: the function must be synchronous (it returned a Promise); await outside tidy',
+      );
     }
     return result;
   } finally {

@@ -1,6 +1,6 @@
 // Shape arithmetic shared by ops (validation, output shapes) and backends (strides, indexing).
 
-import { ArgumentError, ShapeError, fmtShape } from './errors.js';
+import { ArgumentError, fmtShape, ShapeError } from './errors.js';
 
 export type Shape = readonly number[];
 
@@ -62,7 +62,11 @@ export function normalizeAxis(op: string, axis: number, rank: number): number {
 }
 
 /** Normalises an axis option (undefined = all axes) to sorted unique non-negative axes. */
-export function normalizeAxes(op: string, axis: number | readonly number[] | undefined, rank: number): number[] {
+export function normalizeAxes(
+  op: string,
+  axis: number | readonly number[] | undefined,
+  rank: number,
+): number[] {
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
   const out = [...new Set(list.map((a) => normalizeAxis(op, a, rank)))];

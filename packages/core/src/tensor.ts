@@ -146,7 +146,6 @@ export class Variable extends Tensor {
   }
 }
 
-
 function toNested(values: TypedArray, shape: readonly number[], dtype: DType): NestedArray {
   const cast = (v: number): number | boolean => (dtype === 'bool' ? v !== 0 : v);
   if (shape.length === 0) return cast(values[0] ?? 0);

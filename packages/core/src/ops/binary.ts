@@ -8,7 +8,7 @@ import { broadcastShapes, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
 import { cast } from './cast.js';
-import { type TensorLike, resultType, withArgs } from './convert.js';
+import { resultType, type TensorLike, withArgs } from './convert.js';
 import { reshape } from './movement.js';
 import { sum } from './reduce.js';
 import { floor, log } from './unary.js';

@@ -2,9 +2,16 @@
 // small helpers every op file shares: argument conversion with weak number typing, dtype
 // promotion between operands, and `sumTo` for reducing broadcast gradients.
 
-import { type DType, type TypedArray, inferDType, promoteTypes, toTypedArray, weakNumberDType } from '../dtype.js';
+import {
+  type DType,
+  inferDType,
+  promoteTypes,
+  type TypedArray,
+  toTypedArray,
+  weakNumberDType,
+} from '../dtype.js';
 import { ENGINE } from '../engine.js';
-import { ArgumentError, ShapeError, fmtShape } from '../errors.js';
+import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
 
@@ -33,7 +40,9 @@ export function inferShape(op: string, value: unknown): number[] {
     const isArr = Array.isArray(v) || ArrayBuffer.isView(v);
     const len = isArr ? (v as ArrayLike<unknown>).length : -1;
     if (len !== shape[dim]) {
-      throw new ShapeError(`${op}: values are ragged: expected ${shape[dim]} elements at depth ${dim}, got ${len < 0 ? 'a scalar' : len}`);
+      throw new ShapeError(
+        `${op}: values are ragged: expected ${shape[dim]} elements at depth ${dim}, got ${len < 0 ? 'a scalar' : len}`,
+      );
     }
     if (dim + 1 < shape.length) for (let i = 0; i < len; i++) check((v as ArrayLike<unknown>)[i], dim + 1);
   };
@@ -75,7 +84,8 @@ export function fromValues(
   }
   const finalShape = shape ? [...shape] : inferred;
   for (const d of finalShape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${op}: shape entries must be non-negative integers, got ${fmtShape(finalShape)}`);
+    if (!Number.isInteger(d) || d < 0)
+      throw new ShapeError(`${op}: shape entries must be non-negative integers, got ${fmtShape(finalShape)}`);
   }
   const finalDType = dtype ?? (ArrayBuffer.isView(values) ? inferDType(values) : inferDType(flat[0] ?? 0));
   const size = sizeOf(finalShape);
@@ -98,7 +108,11 @@ export function fromValues(
  * (weak typing); the returned `owned` tensors were created here and must be disposed by the
  * caller (`using` or `disposeOwned`).
  */
-export function convertArgs(op: string, names: readonly string[], args: readonly TensorLike[]): { tensors: Tensor[]; owned: Tensor[] } {
+export function convertArgs(
+  op: string,
+  names: readonly string[],
+  args: readonly TensorLike[],
+): { tensors: Tensor[]; owned: Tensor[] } {
   const anchor = args.find((a): a is Tensor => a instanceof Tensor);
   const owned: Tensor[] = [];
   const tensors = args.map((a, i) => {
@@ -118,6 +132,7 @@ export function convertArgs(op: string, names: readonly string[], args: readonly
 
 /** Converts one argument; the result is owned by the caller when it was not already a tensor. */
 export function toTensor(op: string, name: string, x: TensorLike, dtype?: DType): Tensor {
+  if (x === null || x === undefined) throw new ArgumentError(`${op}: argument ${name} is ${x}`);
   if (x instanceof Tensor) {
     x.assertAlive(op);
     return x;
@@ -126,7 +141,12 @@ export function toTensor(op: string, name: string, x: TensorLike, dtype?: DType)
 }
 
 /** Runs `fn` over converted arguments and disposes the ones made from plain values. */
-export function withArgs<T>(op: string, names: readonly string[], args: readonly TensorLike[], fn: (ts: Tensor[]) => T): T {
+export function withArgs<T>(
+  op: string,
+  names: readonly string[],
+  args: readonly TensorLike[],
+  fn: (ts: Tensor[]) => T,
+): T {
   const { tensors, owned } = convertArgs(op, names, args);
   try {
     return fn(tensors);

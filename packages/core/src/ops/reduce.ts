@@ -3,7 +3,7 @@
 
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
-import { ArgumentError, DTypeError, ShapeError, fmtShape } from '../errors.js';
+import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { ReducePrim } from '../prims.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
@@ -44,13 +44,18 @@ function reduce(prim: ReducePrim, x: TensorLike, options: ReduceOptions): Tensor
     const input = t!;
     const axes = normalizeAxes(prim, options.axis, input.rank);
     if ((prim === 'max' || prim === 'min') && axes.some((a) => input.shape[a] === 0)) {
-      throw new ShapeError(`${prim}: cannot reduce over an empty axis, got x.shape=${fmtShape(input.shape)} and axis=[${axes.join(',')}]`);
+      throw new ShapeError(
+        `${prim}: cannot reduce over an empty axis, got x.shape=${fmtShape(input.shape)} and axis=[${axes.join(',')}]`,
+      );
     }
     const dtype = reduceDType(prim, input.dtype);
     const source = input.dtype === dtype ? input : cast(input, dtype);
     try {
       const kept = keptShape(input.shape, axes);
-      const out = axes.length === 0 ? ENGINE.share(source, source.shape) : ENGINE.run(prim, [source], { axes }, kept, dtype);
+      const out =
+        axes.length === 0
+          ? ENGINE.share(source, source.shape)
+          : ENGINE.run(prim, [source], { axes }, kept, dtype);
       if (options.keepDims) return out;
       const dropped = reshape(out, droppedShape(input.shape, axes));
       out.dispose();
@@ -118,7 +123,9 @@ function argReduce(prim: 'argMax' | 'argMin', x: TensorLike, options: ArgOptions
     try {
       const axis = normalizeAxis(prim, options.axis ?? 0, input.rank);
       if (input.shape[axis] === 0) {
-        throw new ShapeError(`${prim}: cannot take ${prim} over an empty axis, got x.shape=${fmtShape(t!.shape)}`);
+        throw new ShapeError(
+          `${prim}: cannot take ${prim} over an empty axis, got x.shape=${fmtShape(t!.shape)}`,
+        );
       }
       if (input.dtype === 'bool') {
         using asInt = cast(input, 'int32');
@@ -156,9 +163,11 @@ function cumulative(prim: 'cumsum' | 'cumprod', x: TensorLike, options: Cumulati
 }
 
 /** Cumulative sum along an axis. @example cumsum(tensor([1, 2, 3])); // [1, 3, 6] */
-export const cumsum = (x: TensorLike, options: CumulativeOptions = {}): Tensor => cumulative('cumsum', x, options);
+export const cumsum = (x: TensorLike, options: CumulativeOptions = {}): Tensor =>
+  cumulative('cumsum', x, options);
 /** Cumulative product along an axis. @example cumprod(tensor([1, 2, 3])); // [1, 2, 6] */
-export const cumprod = (x: TensorLike, options: CumulativeOptions = {}): Tensor => cumulative('cumprod', x, options);
+export const cumprod = (x: TensorLike, options: CumulativeOptions = {}): Tensor =>
+  cumulative('cumprod', x, options);
 
 /**
  * log(sum(exp(x))) computed stably (the maximum is subtracted first).
@@ -260,7 +269,10 @@ export function norm(x: TensorLike, options: NormOptions = {}): Tensor {
       if (ord === Infinity) return max(a, reduceOpts);
       if (ord === -Infinity) return min(a, reduceOpts);
       if (ord === 1) return sum(a, reduceOpts);
-      if (typeof ord !== 'number' || !(ord > 0)) throw new ArgumentError(`norm: ord must be 'euclidean', 'fro', ±Infinity or a number > 0, got ${String(ord)}`);
+      if (typeof ord !== 'number' || !(ord > 0))
+        throw new ArgumentError(
+          `norm: ord must be 'euclidean', 'fro', ±Infinity or a number > 0, got ${String(ord)}`,
+        );
       return pow(sum(pow(a, ord), reduceOpts), 1 / ord);
     }),
   );
@@ -292,10 +304,15 @@ export const REDUCE_RULES: RuleTable<ReducePrim | 'argMax' | 'argMin' | 'cumsum'
   argMax: 'nondiff',
   argMin: 'nondiff',
   // d cumsum(x) = cumsum of dy in the other direction
-  cumsum: ({ params, dy }) => [cumsum(dy, { axis: params.axis, exclusive: params.exclusive, reverse: !params.reverse })],
+  cumsum: ({ params, dy }) => [
+    cumsum(dy, { axis: params.axis, exclusive: params.exclusive, reverse: !params.reverse }),
+  ],
   // d cumprod(x)_i = Σ_{j after i} dy_j · y_j / x_i (x must be nonzero)
   cumprod: ({ inputs: [x], output, params, dy }) => [
-    div(cumsum(mul(dy, output), { axis: params.axis, exclusive: params.exclusive, reverse: !params.reverse }), x!),
+    div(
+      cumsum(mul(dy, output), { axis: params.axis, exclusive: params.exclusive, reverse: !params.reverse }),
+      x!,
+    ),
   ],
 };
 

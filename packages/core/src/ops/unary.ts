@@ -49,9 +49,17 @@ export function unary(prim: UnaryPrim, x: TensorLike): Tensor {
       using b = cast(input, 'bool');
       return ENGINE.run(prim, [b], {}, b.shape, 'bool');
     }
-    const target: DType = mode === 'float' ? (isFloat(input.dtype) ? input.dtype : 'float32') : input.dtype === 'bool' ? 'int32' : input.dtype;
+    const target: DType =
+      mode === 'float'
+        ? isFloat(input.dtype)
+          ? input.dtype
+          : 'float32'
+        : input.dtype === 'bool'
+          ? 'int32'
+          : input.dtype;
     if (target === input.dtype) {
-      if (!isFloat(target) && (prim === 'floor' || prim === 'ceil' || prim === 'round')) return ENGINE.share(input, input.shape);
+      if (!isFloat(target) && (prim === 'floor' || prim === 'ceil' || prim === 'round'))
+        return ENGINE.share(input, input.shape);
       return ENGINE.run(prim, [input], {}, input.shape, target);
     }
     using c = cast(input, target);

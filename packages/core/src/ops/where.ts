@@ -6,7 +6,7 @@ import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
 import { sumTo } from './binary.js';
 import { cast } from './cast.js';
-import { type TensorLike, resultType, withArgs } from './convert.js';
+import { resultType, type TensorLike, withArgs } from './convert.js';
 import { zerosLike } from './creation.js';
 
 /**

@@ -6,16 +6,16 @@
 
 import { grads as gradsOf } from '../autodiff.js';
 import { activeBackend, getBackend, setBackend } from '../backends.js';
-import { type DType, type TypedArray, isFloat } from '../dtype.js';
+import { type DType, isFloat, type TypedArray } from '../dtype.js';
 import { ENGINE } from '../engine.js';
+import { fmtShape } from '../errors.js';
+import { tidy } from '../memory.js';
+import { mul } from '../ops/binary.js';
 import { cast } from '../ops/cast.js';
 import type { TensorLike } from '../ops/convert.js';
 import { fromValues } from '../ops/convert.js';
-import { mul } from '../ops/binary.js';
-import { sum } from '../ops/reduce.js';
 import { randomUniform } from '../ops/creation.js';
-import { tidy } from '../memory.js';
-import { fmtShape } from '../errors.js';
+import { sum } from '../ops/reduce.js';
 import type { NestedArray, Tensor } from '../tensor.js';
 
 /** Absolute and relative tolerance: |a - e| <= atol + rtol·|e|. */
@@ -54,18 +54,29 @@ export interface CaseTools {
   /** Makes an input tensor, disposed when the case ends. */
   input(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor;
   /** Seeded uniform input in [min, max), disposed when the case ends. */
-  rand(shape: readonly number[], options?: { min?: number; max?: number; seed?: number; dtype?: DType }): Tensor;
+  rand(
+    shape: readonly number[],
+    options?: { min?: number; max?: number; seed?: number; dtype?: DType },
+  ): Tensor;
   /** Registers tensors the case made for disposal when it ends; returns the first. */
   own<T extends Tensor>(t: T, ...more: Tensor[]): T;
   /** Checks shape, dtype and values (NaN and ±Infinity exactly), then disposes `actual`. */
   expectValues(actual: Tensor, expected: NestedArray, options?: ExpectOptions): Promise<void>;
   /** Checks that `fn` throws `type` with a message matching `message`, leaking nothing. */
-  expectError(fn: () => unknown, type: abstract new (...args: never[]) => Error, message: RegExp | string): void;
+  expectError(
+    fn: () => unknown,
+    type: abstract new (...args: never[]) => Error,
+    message: RegExp | string,
+  ): void;
   /**
    * Checks the gradient of `f` at `inputs` (each disposed by the caller) against central
    * finite differences in float64, or against `referenceBackend` where float64 is missing.
    */
-  checkGrad(f: (...xs: Tensor[]) => Tensor, inputs: readonly Tensor[], options?: GradCheckOptions): Promise<void>;
+  checkGrad(
+    f: (...xs: Tensor[]) => Tensor,
+    inputs: readonly Tensor[],
+    options?: GradCheckOptions,
+  ): Promise<void>;
 }
 
 /** One conformance case. */
@@ -126,7 +137,10 @@ export function compareValues(
 }
 
 /** Builds the tools for one case run on `backend`; `finish()` disposes the case's inputs. */
-export function makeTools(backend: string, referenceBackend: string | undefined): CaseTools & { finish(): void } {
+export function makeTools(
+  backend: string,
+  referenceBackend: string | undefined,
+): CaseTools & { finish(): void } {
   const owned: Tensor[] = [];
   const supports64 = activeBackend().supportsDType('float64');
   const gradDType: DType = supports64 ? 'float64' : 'float32';
@@ -176,9 +190,14 @@ export function makeTools(backend: string, referenceBackend: string | undefined)
       } catch (err) {
         thrown = err;
       }
-      if (thrown === undefined) throw new ConformanceError(`expected ${type.name} matching ${String(message)}, but nothing was thrown`);
+      if (thrown === undefined)
+        throw new ConformanceError(
+          `expected ${type.name} matching ${String(message)}, but nothing was thrown`,
+        );
       if (!(thrown instanceof type)) {
-        throw new ConformanceError(`expected ${type.name}, got ${(thrown as Error)?.name}: ${(thrown as Error)?.message}`);
+        throw new ConformanceError(
+          `expected ${type.name}, got ${(thrown as Error)?.name}: ${(thrown as Error)?.message}`,
+        );
       }
       const text = (thrown as Error).message;
       const ok = typeof message === 'string' ? text.includes(message) : message.test(text);
@@ -192,7 +211,9 @@ export function makeTools(backend: string, referenceBackend: string | undefined)
       } else if (referenceBackend) {
         await gradVsReference(f, inputs, backend, referenceBackend, options);
       } else {
-        throw new ConformanceError('checkGrad: this backend has no float64 and no reference backend was given');
+        throw new ConformanceError(
+          'checkGrad: this backend has no float64 and no reference backend was given',
+        );
       }
     },
     finish() {
@@ -243,7 +264,12 @@ async function gradVsFiniteDifferences(
         };
         numeric[j] = ((await at(eps)) - (await at(-eps))) / (2 * eps);
       }
-      compareValues(`gradient of input ${k} (shape ${fmtShape(xs[k]!.shape)}) vs finite differences`, analyticValues[k]! as TypedArray, numeric, tol);
+      compareValues(
+        `gradient of input ${k} (shape ${fmtShape(xs[k]!.shape)}) vs finite differences`,
+        analyticValues[k]! as TypedArray,
+        numeric,
+        tol,
+      );
     }
   } finally {
     for (const x of xs) x.dispose();
@@ -259,14 +285,18 @@ async function gradVsReference(
 ): Promise<void> {
   const tol = { rtol: options.rtol ?? 1e-3, atol: options.atol ?? 1e-4 };
   const values = await Promise.all(inputs.map((x) => x.data()));
-  const here = tidy(() => gradsOf(objective(f, 'float32'))(inputs.map((x) => (isFloat(x.dtype) ? cast(x, 'float32') : x))));
+  const here = tidy(() =>
+    gradsOf(objective(f, 'float32'))(inputs.map((x) => (isFloat(x.dtype) ? cast(x, 'float32') : x))),
+  );
   const hereValues = await Promise.all(here.map((g) => g.data()));
   for (const g of here) g.dispose();
   const previous = getBackend();
   await setBackend(reference);
   let refValues: TypedArray[];
   try {
-    const refInputs = inputs.map((x, i) => fromValues('checkGrad', values[i]!, x.shape, isFloat(x.dtype) ? 'float64' : x.dtype));
+    const refInputs = inputs.map((x, i) =>
+      fromValues('checkGrad', values[i]!, x.shape, isFloat(x.dtype) ? 'float64' : x.dtype),
+    );
     const refGrads = tidy(() => gradsOf(objective(f, 'float64'))(refInputs));
     refValues = await Promise.all(refGrads.map((g) => g.data()));
     for (const t of [...refInputs, ...refGrads]) t.dispose();

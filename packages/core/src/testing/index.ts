@@ -8,8 +8,8 @@ import { memory } from '../memory.js';
 import { ALL_CASES } from './cases/index.js';
 import { type ConformanceCase, makeTools } from './harness.js';
 
-export * from './harness.js';
 export { ALL_CASES } from './cases/index.js';
+export * from './harness.js';
 
 /** Options of `runConformance`. */
 export interface ConformanceOptions {
@@ -30,7 +30,11 @@ export interface ConformanceOptions {
  * @example
  * runConformance('cpu');
  */
-export function runConformance(backend: string, options: ConformanceOptions = {}, cases: readonly ConformanceCase[] = ALL_CASES): void {
+export function runConformance(
+  backend: string,
+  options: ConformanceOptions = {},
+  cases: readonly ConformanceCase[] = ALL_CASES,
+): void {
   const names = new Set<string>();
   for (const c of cases) {
     if (names.has(c.name)) throw new Error(`conformance: duplicate case name '${c.name}'`);
@@ -68,7 +72,10 @@ export function runConformance(backend: string, options: ConformanceOptions = {}
         }
         await setBackend(backend);
         const after = memory();
-        expect({ numTensors: after.numTensors, numBytes: after.numBytes }, 'live tensors and bytes after the case').toEqual({
+        expect(
+          { numTensors: after.numTensors, numBytes: after.numBytes },
+          'live tensors and bytes after the case',
+        ).toEqual({
           numTensors: before.numTensors,
           numBytes: before.numBytes,
         });
