@@ -1,9 +1,10 @@
 // The CpuBackend object itself: storage copies, sync and async reads, memory accounting,
 // handle checks and the async-only variant.
 
-import { BackendError, type DataHandle } from '@nabla/core';
+import { BackendError, type DataHandle, registeredBackends } from '@nabla/core';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
+import { registerCpuAsync } from './index.js';
 
 describe('CpuBackend', () => {
   it('copies on upload and on read', async () => {
@@ -61,5 +62,11 @@ describe('CpuBackend', () => {
     await backend.sync();
     backend.flush();
     expect(typeof new CpuBackend().readSync).toBe('function');
+  });
+
+  it('registers cpu on import and cpu-async on request', () => {
+    expect(registeredBackends()).toContain('cpu');
+    registerCpuAsync();
+    expect(registeredBackends()).toContain('cpu-async');
   });
 });

@@ -2,7 +2,7 @@
 // on itself with `runConformance('name', { skip })`; every case checks values, errors and
 // gradients, and ends with the live tensor and byte counts back where they started.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { activeBackend, setBackend } from '../backends.js';
 import { memory } from '../memory.js';
 import { ALL_CASES } from './cases/index.js';
@@ -44,13 +44,9 @@ export function runConformance(
     if (!names.has(skipped)) throw new Error(`conformance: skip list names unknown case '${skipped}'`);
   }
   describe(`conformance on ${backend}${options.label ? ` (${options.label})` : ''}`, () => {
-    let previous: string | undefined;
     beforeAll(async () => {
       await setBackend(backend);
       await options.setup?.();
-    });
-    afterAll(() => {
-      previous = undefined;
     });
     for (const c of cases) {
       if (options.only && !options.only.some((p) => c.name.startsWith(p))) continue;
@@ -61,7 +57,6 @@ export function runConformance(
       }
       it(c.name, async () => {
         await setBackend(backend);
-        void previous;
         const before = memory();
         const bytesBefore = activeBackend().memory().bytesInUse;
         const tools = makeTools(backend, options.referenceBackend);
