@@ -114,6 +114,7 @@ export interface PrimParams
   cumsum: CumulativeParams;
   cumprod: CumulativeParams;
   /**
+   * Core always passes rank 3; kernels may accept any rank >= 2 with leading batch dims.
    * Inputs: a `[batchA, M, K]` (`[batchA, K, M]` if transposeA), b `[batchB, K, N]`
    * (`[batchB, N, K]` if transposeB); batchA and batchB are equal or one of them is 1.
    */
@@ -131,11 +132,14 @@ export interface PrimParams
   /** Inputs: dy. Output: dx of the forward input's shape. */
   avgPool2dBackward: Pool2DParams;
   /**
-   * Inputs: x, indices (int32, already checked in range). Output shape:
-   * `x.shape[:axis] + indices.shape + x.shape[axis+1:]`.
+   * Inputs: x, indices (int32). Output shape: `x.shape[:axis] + indices.shape + x.shape[axis+1:]`.
+   * Core cannot check tensor indices without reading them, so an out-of-range index gives 0.
    */
   gather: { readonly axis: number };
-  /** Inputs: updates, indices. Adds updates into zeros of `out.shape`: the adjoint of gather. */
+  /**
+   * Inputs: updates, indices. Adds updates into zeros of `out.shape`: the adjoint of gather.
+   * Out-of-range indices are skipped.
+   */
   scatterAdd: { readonly axis: number };
   transpose: { readonly perm: readonly number[] };
   slice: SliceParams;
