@@ -1,0 +1,2 @@
+// callbacks (being written).
+export {};

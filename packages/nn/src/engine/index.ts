@@ -1,0 +1,2 @@
+// engine (being written).
+export {};

@@ -1,0 +1,2 @@
+// io (being written).
+export {};

@@ -1,0 +1,2 @@
+// losses (being written).
+export {};

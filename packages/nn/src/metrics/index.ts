@@ -1,0 +1,2 @@
+// metrics (being written).
+export {};

@@ -1,0 +1,2 @@
+// optimizers (being written).
+export {};
