@@ -1,2 +1,4 @@
-// engine (being written).
-export {};
+// Models and the training engine.
+
+export * from './layer.js';
+export * from './registry.js';

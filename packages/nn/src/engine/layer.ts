@@ -1,0 +1,255 @@
+// The Layer base class and symbolic tensors. A layer creates its weights lazily in
+// `build(inputShape)`, computes in `call`, and reports `computeOutputShape` and `getConfig`.
+// `apply` runs it on real tensors, or on symbolic ones to wire a functional model.
+
+import { ArgumentError, type DType, ShapeError, type Tensor, type Variable, tidy, variable } from '@nabla/core';
+import { type Initializer, getInitializer } from '../layers/initializers.js';
+import { type Regularizer, getRegularizer } from '../layers/regularizers.js';
+
+/** A shape with `null` for the batch axis (or any unknown size). */
+export type SymbolicShape = readonly (number | null)[];
+
+/** Per-call options. */
+export interface CallContext {
+  /** Training mode: dropout drops, batch norm uses batch statistics. */
+  readonly training: boolean;
+}
+
+/** Constructor options every layer accepts. */
+export interface LayerArgs {
+  /** Unique within a model; defaults to `<class>_<n>`, like Keras. */
+  name?: string;
+  trainable?: boolean;
+  /** Shape of one sample (no batch axis), for the first layer of a sequential model. */
+  inputShape?: readonly number[];
+  dtype?: DType;
+}
+
+/** A named weight of a layer. */
+export interface LayerWeight {
+  /** `layer_name/weight_name`, stable across save and load. */
+  readonly name: string;
+  readonly variable: Variable;
+  readonly trainable: boolean;
+  readonly regularizer: Regularizer | null;
+}
+
+/** Placeholder for a tensor in a functional model: a shape, a dtype and where it comes from. */
+export class SymbolicTensor {
+  static #next = 0;
+  readonly id = SymbolicTensor.#next++;
+  constructor(
+    readonly shape: SymbolicShape,
+    readonly dtype: DType,
+    /** The layer whose output this is (null for model inputs). */
+    readonly layer: Layer | null,
+    /** The symbolic inputs of that layer call. */
+    readonly inputs: readonly SymbolicTensor[],
+    /** Which output of the layer this is. */
+    readonly outputIndex = 0,
+  ) {}
+}
+
+const nameCounters = new Map<string, number>();
+
+/** A fresh `<base>_<n>` name, counting per base like Keras. */
+export function uniqueName(base: string): string {
+  const n = (nameCounters.get(base) ?? 0) + 1;
+  nameCounters.set(base, n);
+  return `${base}_${n}`;
+}
+
+function snake(className: string): string {
+  return className.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase();
+}
+
+/**
+ * Base class of every layer. Subclasses implement `call`, usually `build` and
+ * `computeOutputShape`, and `getConfig` (adding their options to the base config).
+ * @example
+ * class Double extends Layer { call(x: Tensor) { return x.mul(2); } }
+ */
+export abstract class Layer {
+  /** The registered class name, used by getConfig/fromConfig (e.g. 'Dense'). */
+  abstract readonly className: string;
+  readonly name: string;
+  trainable: boolean;
+  readonly batchInputShape: SymbolicShape | null;
+  readonly dtype: DType;
+  built = false;
+  readonly #weights: LayerWeight[] = [];
+  #lastInputShape: SymbolicShape | SymbolicShape[] | null = null;
+
+  constructor(args: LayerArgs = {}, defaultBase?: string) {
+    this.name = args.name ?? uniqueName(defaultBase ?? snake(this.constructor.name));
+    this.trainable = args.trainable ?? true;
+    this.batchInputShape = args.inputShape ? [null, ...args.inputShape] : null;
+    this.dtype = args.dtype ?? 'float32';
+  }
+
+  /** Creates weights for an input shape (batch axis included, as null). Default: none. */
+  build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    void inputShape;
+  }
+
+  /** The computation, on real tensors. */
+  abstract call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[];
+
+  /** Output shape for an input shape. Default: unchanged. */
+  computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    return inputShape;
+  }
+
+  /** The options this layer was made with; `fromConfig` of its class rebuilds it. */
+  getConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = { name: this.name, trainable: this.trainable, dtype: this.dtype };
+    if (this.batchInputShape) config.inputShape = this.batchInputShape.slice(1);
+    return config;
+  }
+
+  /** Adds a weight made by `initializer`; called from `build`. */
+  protected addWeight(
+    name: string,
+    shape: readonly number[],
+    options: {
+      initializer?: Initializer | string;
+      trainable?: boolean;
+      regularizer?: Regularizer | string | null;
+      dtype?: DType;
+    } = {},
+  ): Variable {
+    const init = getInitializer(options.initializer ?? 'glorotUniform');
+    const value = init.init(shape, options.dtype ?? this.dtype);
+    const v = variable(value, { trainable: options.trainable ?? true });
+    value.dispose();
+    this.#weights.push({
+      name: `${this.name}/${name}`,
+      variable: v,
+      trainable: options.trainable ?? true,
+      regularizer: options.regularizer ? getRegularizer(options.regularizer) : null,
+    });
+    return v;
+  }
+
+  /** Named weights in creation order. */
+  get namedWeights(): readonly LayerWeight[] {
+    return this.#weights;
+  }
+
+  /** Variables trained by the optimizer (none when the layer is frozen). */
+  get trainableWeights(): Variable[] {
+    return this.trainable ? this.#weights.filter((w) => w.trainable).map((w) => w.variable) : [];
+  }
+
+  /** Variables not trained by gradients (moving statistics, or all when frozen). */
+  get nonTrainableWeights(): Variable[] {
+    return this.#weights.filter((w) => !this.trainable || !w.trainable).map((w) => w.variable);
+  }
+
+  /** Every weight variable. */
+  get weights(): Variable[] {
+    return this.#weights.map((w) => w.variable);
+  }
+
+  /** Copies of the weight values, in `weights` order. */
+  getWeights(): Tensor[] {
+    return this.#weights.map((w) => w.variable.clone());
+  }
+
+  /** Sets weight values, in `weights` order; shapes must match. */
+  setWeights(values: readonly Tensor[]): void {
+    if (values.length !== this.#weights.length) {
+      throw new ArgumentError(`${this.name}: setWeights expected ${this.#weights.length} tensors, got ${values.length}`);
+    }
+    this.#weights.forEach((w, i) => {
+      const v = values[i]!;
+      const expected = w.variable.shape;
+      if (v.shape.length !== expected.length || v.shape.some((d, k) => d !== expected[k])) {
+        throw new ShapeError(`${this.name}: weight ${w.name} has shape [${expected.join(',')}], got [${v.shape.join(',')}]`);
+      }
+      w.variable.assign(v.dtype === w.variable.dtype ? v : v.cast(w.variable.dtype));
+    });
+  }
+
+  /** Number of scalar parameters. */
+  countParams(): number {
+    return this.#weights.reduce((n, w) => n + w.variable.size, 0);
+  }
+
+  /** Sum of the weight regularization penalties, or null when there are none. */
+  regularizationLoss(): Tensor | null {
+    const terms = this.#weights.filter((w) => w.regularizer && this.trainable && w.trainable);
+    if (terms.length === 0) return null;
+    return tidy(() => terms.map((w) => w.regularizer!.penalty(w.variable)).reduce((a, b) => a.add(b)));
+  }
+
+  /** Shape of the last input the layer was applied to (for summaries). */
+  get lastInputShape(): SymbolicShape | SymbolicShape[] | null {
+    return this.#lastInputShape;
+  }
+
+  /**
+   * Runs the layer: on tensors it computes (building first if needed); on symbolic tensors it
+   * records the call for a functional model and returns symbolic outputs.
+   */
+  apply(inputs: Tensor, ctx?: Partial<CallContext>): Tensor;
+  apply(inputs: Tensor[], ctx?: Partial<CallContext>): Tensor | Tensor[];
+  apply(inputs: SymbolicTensor | SymbolicTensor[], ctx?: Partial<CallContext>): SymbolicTensor;
+  apply(
+    inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[],
+    ctx: Partial<CallContext> = {},
+  ): Tensor | Tensor[] | SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length > 0 && list.every((x) => x instanceof SymbolicTensor)) {
+      const symbolic = list as SymbolicTensor[];
+      const shapes = symbolic.map((s) => s.shape);
+      const inShape = Array.isArray(inputs) ? shapes : shapes[0]!;
+      this.#ensureBuilt(inShape);
+      const outShape = this.computeOutputShape(inShape);
+      if (Array.isArray(outShape[0])) {
+        throw new ArgumentError(`${this.name}: layers with several outputs are not supported in functional models`);
+      }
+      return new SymbolicTensor(outShape as SymbolicShape, symbolic[0]!.dtype, this, symbolic);
+    }
+    if (list.some((x) => x instanceof SymbolicTensor)) {
+      throw new ArgumentError(`${this.name}: cannot mix symbolic and real tensors in one call`);
+    }
+    const real = list as Tensor[];
+    const shapes = real.map((t): SymbolicShape => [null, ...t.shape.slice(1)]);
+    this.#ensureBuilt(Array.isArray(inputs) ? shapes : shapes[0]!);
+    return this.call(Array.isArray(inputs) ? real : real[0]!, { training: ctx.training ?? false });
+  }
+
+  #ensureBuilt(inputShape: SymbolicShape | SymbolicShape[]): void {
+    this.#lastInputShape = inputShape;
+    if (this.built) return;
+    this.build(inputShape);
+    this.built = true;
+  }
+
+  /** Frees the layer's weights. */
+  dispose(): void {
+    for (const w of this.#weights) w.variable.dispose();
+    this.#weights.length = 0;
+    this.built = false;
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+/** Formats a symbolic shape like Keras: `(None, 28, 28, 1)`. */
+export function formatShape(shape: SymbolicShape | SymbolicShape[]): string {
+  if (shape.length > 0 && Array.isArray(shape[0])) return (shape as SymbolicShape[]).map(formatShape).join(', ');
+  return `(${(shape as SymbolicShape).map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
+}
+
+/** Throws a ShapeError naming the layer and the axis when `shape[axis]` is not `expected`. */
+export function expectAxis(layer: Layer, shape: SymbolicShape, axis: number, expected: number): void {
+  const index = axis < 0 ? shape.length + axis : axis;
+  const got = shape[index];
+  if (got !== null && got !== undefined && got !== expected) {
+    throw new ShapeError(`${layer.name}: expected input axis ${axis} to be ${expected}, got shape ${formatShape(shape).replace(/[()]/g, '').replace(/^/, '[').replace(/$/, ']').replace(/ /g, '')}`);
+  }
+}

@@ -1,0 +1,2 @@
+// Layers: attention (being written).
+export {};

@@ -1,0 +1,2 @@
+// Layers: conv (being written).
+export {};

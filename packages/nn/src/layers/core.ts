@@ -1,0 +1,2 @@
+// Layers: core (being written).
+export {};

@@ -1,0 +1,2 @@
+// Layers: embedding (being written).
+export {};

@@ -1,0 +1,130 @@
+// Weight initializers, addressable by name like Keras ('glorotUniform' or 'glorot_uniform').
+// Fan-in/fan-out follow Keras: for a dense kernel [in, out]; for a conv kernel
+// [fh, fw, in, out] the receptive field fh·fw multiplies both.
+
+import { ArgumentError, type DType, type Tensor, full, randomNormal, randomUniform, truncatedNormal, zeros } from '@nabla/core';
+
+/** Makes an initial weight value. */
+export interface Initializer {
+  readonly name: string;
+  init(shape: readonly number[], dtype: DType): Tensor;
+  getConfig(): Record<string, unknown>;
+}
+
+/** Fan-in and fan-out of a weight shape. */
+export function fans(shape: readonly number[]): { fanIn: number; fanOut: number } {
+  if (shape.length === 0) return { fanIn: 1, fanOut: 1 };
+  if (shape.length === 1) return { fanIn: shape[0]!, fanOut: shape[0]! };
+  if (shape.length === 2) return { fanIn: shape[0]!, fanOut: shape[1]! };
+  const receptive = shape.slice(0, -2).reduce((a, b) => a * b, 1);
+  return { fanIn: shape[shape.length - 2]! * receptive, fanOut: shape[shape.length - 1]! * receptive };
+}
+
+/** Options of the variance-scaling family. */
+export interface VarianceScalingOptions {
+  scale?: number;
+  mode?: 'fanIn' | 'fanOut' | 'fanAvg';
+  distribution?: 'uniform' | 'truncatedNormal' | 'normal';
+  seed?: number;
+}
+
+/**
+ * Variance scaling: variance = scale / n with n the fan picked by `mode` (Keras semantics;
+ * the truncated normal's stddev is corrected by 0.8796 for the truncation at 2σ).
+ * @example
+ * varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal' }); // heNormal
+ */
+export function varianceScaling(options: VarianceScalingOptions = {}, name = 'varianceScaling'): Initializer {
+  const { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal', seed } = options;
+  return {
+    name,
+    init(shape, dtype) {
+      const { fanIn, fanOut } = fans(shape);
+      const n = Math.max(1, mode === 'fanIn' ? fanIn : mode === 'fanOut' ? fanOut : (fanIn + fanOut) / 2);
+      const variance = scale / n;
+      if (distribution === 'uniform') {
+        const limit = Math.sqrt(3 * variance);
+        return randomUniform(shape, { minval: -limit, maxval: limit, seed, dtype });
+      }
+      if (distribution === 'normal') return randomNormal(shape, { stddev: Math.sqrt(variance), seed, dtype });
+      return truncatedNormal(shape, { stddev: Math.sqrt(variance) / 0.8796256610342398, seed, dtype });
+    },
+    getConfig: () => ({ scale, mode, distribution, seed }),
+  };
+}
+
+/** Glorot (Xavier) uniform: U(±√(6 / (fanIn + fanOut))). @example glorotUniform({ seed: 1 }); */
+export const glorotUniform = (o: { seed?: number } = {}) =>
+  varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: o.seed }, 'glorotUniform');
+/** Glorot normal. @example glorotNormal(); */
+export const glorotNormal = (o: { seed?: number } = {}) =>
+  varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', seed: o.seed }, 'glorotNormal');
+/** He normal: truncated N(0, 2 / fanIn). @example heNormal(); */
+export const heNormal = (o: { seed?: number } = {}) =>
+  varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed }, 'heNormal');
+/** He uniform. @example heUniform(); */
+export const heUniform = (o: { seed?: number } = {}) =>
+  varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed: o.seed }, 'heUniform');
+/** LeCun normal. @example lecunNormal(); */
+export const lecunNormal = (o: { seed?: number } = {}) =>
+  varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed }, 'lecunNormal');
+/** LeCun uniform. @example lecunUniform(); */
+export const lecunUniform = (o: { seed?: number } = {}) =>
+  varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', seed: o.seed }, 'lecunUniform');
+
+/** A constant fill. @example constant({ value: 0.1 }); */
+export function constant(o: { value?: number } = {}): Initializer {
+  const value = o.value ?? 0;
+  return { name: 'constant', init: (shape, dtype) => full(shape, value, dtype), getConfig: () => ({ value }) };
+}
+/** Zeros. @example zerosInit(); */
+export const zerosInit = (): Initializer => ({ name: 'zeros', init: (s, d) => zeros(s, d), getConfig: () => ({}) });
+/** Ones. @example onesInit(); */
+export const onesInit = (): Initializer => ({ ...constant({ value: 1 }), name: 'ones', getConfig: () => ({}) });
+/** N(mean, stddev). @example randomNormalInit({ stddev: 0.05 }); */
+export function randomNormalInit(o: { mean?: number; stddev?: number; seed?: number } = {}): Initializer {
+  const { mean = 0, stddev = 0.05, seed } = o;
+  return { name: 'randomNormal', init: (s, dtype) => randomNormal(s, { mean, stddev, seed, dtype }), getConfig: () => ({ mean, stddev, seed }) };
+}
+/** U(minval, maxval). @example randomUniformInit({ minval: -0.05, maxval: 0.05 }); */
+export function randomUniformInit(o: { minval?: number; maxval?: number; seed?: number } = {}): Initializer {
+  const { minval = -0.05, maxval = 0.05, seed } = o;
+  return { name: 'randomUniform', init: (s, dtype) => randomUniform(s, { minval, maxval, seed, dtype }), getConfig: () => ({ minval, maxval, seed }) };
+}
+
+const BY_NAME: Record<string, (config: Record<string, unknown>) => Initializer> = {
+  glorotUniform: (c) => glorotUniform(c),
+  glorotNormal: (c) => glorotNormal(c),
+  heNormal: (c) => heNormal(c),
+  heUniform: (c) => heUniform(c),
+  lecunNormal: (c) => lecunNormal(c),
+  lecunUniform: (c) => lecunUniform(c),
+  zeros: () => zerosInit(),
+  ones: () => onesInit(),
+  constant: (c) => constant(c),
+  randomNormal: (c) => randomNormalInit(c),
+  randomUniform: (c) => randomUniformInit(c),
+  varianceScaling: (c) => varianceScaling(c),
+};
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+
+/**
+ * An initializer from a name ('heNormal', 'he_normal'), a `{ name, config }` object, or itself.
+ * @example
+ * getInitializer('glorot_uniform');
+ */
+export function getInitializer(spec: Initializer | string | { name: string; config?: Record<string, unknown> }): Initializer {
+  if (typeof spec === 'string' || !('init' in spec)) {
+    const name = typeof spec === 'string' ? spec : spec.name;
+    const make = BY_NAME[camel(name)];
+    if (!make) throw new ArgumentError(`initializer: unknown name '${name}' (known: ${Object.keys(BY_NAME).join(', ')})`);
+    return make(typeof spec === 'string' ? {} : (spec.config ?? {}));
+  }
+  return spec;
+}
+
+/** The serialisable form of an initializer. */
+export function serializeInitializer(init: Initializer): { name: string; config: Record<string, unknown> } {
+  return { name: init.name, config: init.getConfig() };
+}

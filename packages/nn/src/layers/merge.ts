@@ -1,0 +1,2 @@
+// Layers: merge (being written).
+export {};

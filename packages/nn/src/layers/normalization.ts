@@ -1,0 +1,2 @@
+// Layers: normalization (being written).
+export {};

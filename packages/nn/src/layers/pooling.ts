@@ -1,0 +1,2 @@
+// Layers: pooling (being written).
+export {};

@@ -1,0 +1,2 @@
+// Layers: recurrent (being written).
+export {};

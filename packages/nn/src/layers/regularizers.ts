@@ -1,0 +1,50 @@
+// Weight regularizers (l1, l2, l1l2), addressable by name; their penalty is added to the loss.
+
+import { ArgumentError, type Tensor, tidy } from '@nabla/core';
+
+/** A penalty on a weight, added to the training loss. */
+export interface Regularizer {
+  readonly name: string;
+  penalty(w: Tensor): Tensor;
+  getConfig(): Record<string, unknown>;
+}
+
+/**
+ * l1·Σ|w| + l2·Σw².
+ * @example
+ * l1l2({ l1: 0.01, l2: 0.01 });
+ */
+export function l1l2(o: { l1?: number; l2?: number } = {}): Regularizer {
+  const { l1: a = 0, l2: b = 0 } = o;
+  return {
+    name: 'l1l2',
+    penalty: (w) =>
+      tidy(() => {
+        let p = w.mul(0).sum();
+        if (a) p = p.add(w.abs().sum().mul(a));
+        if (b) p = p.add(w.square().sum().mul(b));
+        return p;
+      }),
+    getConfig: () => ({ l1: a, l2: b }),
+  };
+}
+
+/** l1·Σ|w| (Keras default 0.01). @example l1({ l1: 0.001 }); */
+export const l1 = (o: { l1?: number } = {}): Regularizer => ({ ...l1l2({ l1: o.l1 ?? 0.01 }), name: 'l1' });
+/** l2·Σw² (Keras default 0.01). @example l2({ l2: 0.001 }); */
+export const l2 = (o: { l2?: number } = {}): Regularizer => ({ ...l1l2({ l2: o.l2 ?? 0.01 }), name: 'l2' });
+
+/**
+ * A regularizer from a name ('l1', 'l2', 'l1l2', 'l1_l2'), `{ name, config }`, or itself.
+ * @example
+ * getRegularizer('l2');
+ */
+export function getRegularizer(spec: Regularizer | string | { name: string; config?: Record<string, unknown> }): Regularizer {
+  if (typeof spec !== 'string' && 'penalty' in spec) return spec;
+  const name = (typeof spec === 'string' ? spec : spec.name).replace('_', '');
+  const config = typeof spec === 'string' ? {} : (spec.config ?? {});
+  if (name === 'l1') return l1(config);
+  if (name === 'l2') return l2(config);
+  if (name === 'l1l2') return l1l2(config);
+  throw new ArgumentError(`regularizer: unknown name '${typeof spec === 'string' ? spec : spec.name}' (known: l1, l2, l1l2)`);
+}
