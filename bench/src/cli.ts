@@ -7,9 +7,9 @@ import { runBench } from './run.js';
 
 const USAGE = `Usage: pnpm bench [--quick] [--filter <regex|substring>] [--sizes 64,128] [--json <path>]
 
-  --quick            fewer repetitions, sizes up to 512 (under two minutes)
+  --quick            fewer repetitions and smaller sizes (about a minute)
   --filter <p>       only rows whose name matches p (regex, case-insensitive, or substring)
-  --sizes <list>     square sizes replacing the default shapes, e.g. 64,128
+  --sizes <list>     squares replacing the matmul, elementwise and reduce shapes, e.g. 64,128
   --json <path>      where to write the JSON results (default bench/results/latest.json)
   --help             this text`;
 

@@ -6,6 +6,9 @@ import '@nabla/backend-cpu';
 import { setBackend } from '@nabla/core';
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
+// tfjs-core alone registers no gradients (tf.grads, optimizers fail with "gradient function not
+// found"); tfjs-layers registers all of them on import, as `@tensorflow/tfjs` does for its users.
+import '@tensorflow/tfjs-layers';
 
 /** A Nabla backend and the peer it is compared with. */
 export interface Pairing {

@@ -1,6 +1,6 @@
 // The benchmark registry: a row is one piece of work measured on a Nabla backend and on a peer,
-// with the same inputs. Groups (matmul today; conv2d, elementwise, reductions, dispatch
-// overhead, training epochs later) are functions that turn the run's options into rows.
+// with the same inputs. Groups (matmul, conv2d, elementwise, reductions, dispatch overhead, MLP
+// inference and training) are functions that turn the run's options into rows.
 
 /** One prepared case: inputs live on both sides until `dispose()`. */
 export interface BenchCase {
@@ -28,14 +28,25 @@ export interface BenchRow {
   unit: string;
   /** Work per call, in the unit's numerator (GFLOP for `GFLOP/s`, samples for `samples/s`). */
   work: number;
+  /** Also report time per call (or per item of a call), lower is better; ratios stay on throughput. */
+  latency?: Latency;
   /** Allocates inputs on both sides and returns the timed calls. */
   setup(): Promise<BenchCase>;
+}
+
+/** How to turn a row's throughput back into a time: median seconds per call ÷ `count`, in `unit`. */
+export interface Latency {
+  unit: 's' | 'ms' | 'µs';
+  /** What one time is for, e.g. `op` or `forward pass`. */
+  per: string;
+  /** Items per call: 1000 for a chain of 1000 ops, 1 for one forward pass. */
+  count: number;
 }
 
 /** What a group sees when it makes its rows. */
 export interface GroupOptions {
   quick: boolean;
-  /** Square sizes chosen on the command line, replacing the group's default shapes. */
+  /** Square sizes chosen on the command line, replacing the default shapes of the groups that have them. */
   sizes?: number[];
 }
 
@@ -71,4 +82,42 @@ export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): numbe
     maxRef = Math.max(maxRef, Math.abs(b[i]!));
   }
   return maxDiff / Math.max(maxRef, Number.MIN_VALUE);
+}
+
+/** Something either framework can read back and free: a Nabla or a TF.js tensor. */
+export interface Readable {
+  data(): Promise<ArrayLike<number>>;
+  dispose(): void;
+}
+
+function asList(out: Readable | readonly Readable[]): readonly Readable[] {
+  return Array.isArray(out) ? out : [out as Readable];
+}
+
+/**
+ * Times one call of `run`, from the first op to the end of reading every output back, then frees
+ * the outputs; this is what a row's `ours` and `theirs` usually are.
+ */
+export async function timeCall(run: () => Readable | readonly Readable[]): Promise<number> {
+  const start = performance.now();
+  const outputs = asList(run());
+  for (const y of outputs) await y.data();
+  const seconds = secondsSince(start);
+  for (const y of outputs) y.dispose();
+  return seconds;
+}
+
+/** Runs both sides once and returns the largest `relativeError` over their outputs, pairwise. */
+export async function compareCalls(
+  ours: () => Readable | readonly Readable[],
+  theirs: () => Readable | readonly Readable[],
+): Promise<number> {
+  const a = asList(ours());
+  const b = asList(theirs());
+  let error = a.length === b.length ? 0 : Number.POSITIVE_INFINITY;
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    error = Math.max(error, relativeError(await a[i]!.data(), await b[i]!.data()));
+  }
+  for (const y of [...a, ...b]) y.dispose();
+  return error;
 }

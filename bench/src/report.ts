@@ -25,11 +25,21 @@ export interface RowResult {
   theirs?: Spread & { samples: number[] };
   /** ours.median ÷ theirs.median: above 1 means Nabla is faster. */
   ratio?: number;
+  /** The median throughputs as times per call or per item (rows that ask for it), lower is better. */
+  latency?: LatencyResult;
   /** Largest difference between the two outputs, relative to the peer's largest magnitude. */
   relativeError?: number;
   /** Nabla and TF.js tensors still alive after the row disposed everything (should be 0). */
   leakedTensors?: { ours: number; theirs: number };
   error?: string;
+}
+
+/** Median time per `per` (one op, one forward pass, one epoch) on each side, in `unit`. */
+export interface LatencyResult {
+  unit: string;
+  per: string;
+  ours: number;
+  theirs: number;
 }
 
 /** The machine this process runs on. */
@@ -59,6 +69,11 @@ function cell(row: RowResult, spread: Spread | undefined): string {
   return spread ? `${formatNumber(spread.median)} ${row.unit}` : '–';
 }
 
+function latencyCell(latency: LatencyResult | undefined): string {
+  if (!latency) return '–';
+  return `${formatNumber(latency.ours)} / ${formatNumber(latency.theirs)} ${latency.unit} per ${latency.per}`;
+}
+
 function range(spread: Spread | undefined): string {
   return spread ? `${formatNumber(spread.min)}–${formatNumber(spread.max)}` : '–';
 }
@@ -75,18 +90,18 @@ export function markdownReport(
       .map(([name, version]) => `${name} ${version}`)
       .join(', ')}`,
     '',
-    '| benchmark | Nabla backend | Nabla median | TF.js median | ratio | spread (min–max, Nabla / TF.js) |',
-    '| --- | --- | --: | --: | --: | --- |',
+    '| benchmark | Nabla backend | Nabla median | TF.js median | ratio | time (Nabla / TF.js) | spread (min–max, Nabla / TF.js) |',
+    '| --- | --- | --: | --: | --: | --: | --- |',
   ];
   const notes: string[] = [];
   for (const row of rows) {
     if (row.error !== undefined) {
-      lines.push(`| ${row.name} | ${row.backend} vs ${row.peer} | error | error | – | ${row.error} |`);
+      lines.push(`| ${row.name} | ${row.backend} vs ${row.peer} | error | error | – | – | ${row.error} |`);
       continue;
     }
     const ratio = row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`;
     lines.push(
-      `| ${row.name} | ${row.backend} vs ${row.peer} | ${cell(row, row.ours)} | ${cell(row, row.theirs)} | ${ratio} | ${range(row.ours)} / ${range(row.theirs)} |`,
+      `| ${row.name} | ${row.backend} vs ${row.peer} | ${cell(row, row.ours)} | ${cell(row, row.theirs)} | ${ratio} | ${latencyCell(row.latency)} | ${range(row.ours)} / ${range(row.theirs)} |`,
     );
     if (row.relativeError !== undefined && !(row.relativeError <= 1e-3)) {
       notes.push(`- ${row.name}: outputs differ, relative error ${row.relativeError.toExponential(2)}`);
@@ -97,7 +112,11 @@ export function markdownReport(
       );
     }
   }
-  lines.push('', 'ratio = Nabla median ÷ TF.js median throughput; above 1× means Nabla is faster.');
+  lines.push(
+    '',
+    'ratio = Nabla median ÷ TF.js median throughput; above 1× means Nabla is faster.',
+    'time = the same medians as time per op, forward pass or epoch; lower is better.',
+  );
   if (notes.length) lines.push('', 'Warnings:', ...notes);
   return lines.join('\n');
 }

@@ -10,12 +10,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import { GROUPS } from './groups/index.js';
 import { FULL_PLAN, type MeasurePlan, measurePair, QUICK_PLAN, throughput } from './measure.js';
 import { TFJS_VERSION } from './pairings.js';
-import type { BenchRow } from './registry.js';
+import type { BenchRow, Latency } from './registry.js';
 import { type MachineInfo, machineInfo, markdownReport, type RowResult } from './report.js';
 
 /** Options of one run; the CLI flags map onto these one to one. */
 export interface BenchOptions {
-  /** Fewer repetitions and sizes up to 512. */
+  /** Fewer repetitions and smaller sizes (matmul up to 512, conv2d batch 8, a 2,048-sample epoch). */
   quick?: boolean;
   /** Keeps rows whose name matches this regular expression (case-insensitive), or contains it. */
   filter?: string;
@@ -23,6 +23,8 @@ export interface BenchOptions {
   json?: string | null;
   /** Square sizes replacing each group's default shapes. */
   sizes?: number[];
+  /** Rows to run instead of the registered groups' (tests use it for tiny shapes). */
+  rows?: readonly BenchRow[];
   /** Overrides the measuring plan (tests use it to stay fast). */
   plan?: Partial<MeasurePlan>;
   /** Progress lines; default stderr. */
@@ -74,6 +76,14 @@ function liveTensors(): { ours: number; theirs: number } {
   return { ours: memory().numTensors, theirs: tf.memory().numTensors };
 }
 
+const SECONDS_PER: Record<Latency['unit'], number> = { s: 1, ms: 1e-3, µs: 1e-6 };
+
+/** A throughput of `row` as time per item, in the row's latency unit. */
+function toLatency(row: BenchRow, throughput: number): number {
+  const latency = row.latency!;
+  return row.work / throughput / latency.count / SECONDS_PER[latency.unit];
+}
+
 async function measureRow(row: BenchRow, plan: MeasurePlan): Promise<Partial<RowResult>> {
   const benchCase = await row.setup();
   try {
@@ -81,7 +91,13 @@ async function measureRow(row: BenchRow, plan: MeasurePlan): Promise<Partial<Row
     const ours = throughput(row.work, seconds.ours);
     const theirs = throughput(row.work, seconds.theirs);
     const relativeError = benchCase.verify ? await benchCase.verify() : undefined;
-    return { ours, theirs, ratio: ours.median / theirs.median, relativeError };
+    const latency = row.latency && {
+      unit: row.latency.unit,
+      per: row.latency.per,
+      ours: toLatency(row, ours.median),
+      theirs: toLatency(row, theirs.median),
+    };
+    return { ours, theirs, ratio: ours.median / theirs.median, latency, relativeError };
   } finally {
     benchCase.dispose();
   }
@@ -114,9 +130,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const plan: MeasurePlan = { ...(quick ? QUICK_PLAN : FULL_PLAN), ...options.plan };
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const keep = rowFilter(options.filter);
-  const rows = GROUPS.flatMap((group) => group({ quick, sizes: options.sizes })).filter((row) =>
-    keep(row.name),
-  );
+  const made = options.rows ?? GROUPS.flatMap((group) => group({ quick, sizes: options.sizes }));
+  const rows = made.filter((row) => keep(row.name));
   if (rows.length === 0) throw new Error(`bench: no benchmark matches filter '${options.filter}'`);
 
   const results: RowResult[] = [];

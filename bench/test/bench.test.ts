@@ -1,11 +1,17 @@
-// Smoke test of the bench harness: a tiny quick run of the matmul rows, in process, checks that
-// both sides ran, the ratios are finite and positive, outputs agree and the JSON was written.
+// Smoke test of the bench harness: tiny quick runs, in process, of the matmul rows and of a
+// conv2d-gradient row and an MLP training row at toy sizes; checks that both sides ran, the
+// ratios are finite and positive, outputs agree, nothing leaked and the JSON was written.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { convRow } from '../src/groups/conv2d.js';
+import { trainRow } from '../src/groups/mlp-train.js';
+import { PAIRINGS } from '../src/pairings.js';
 import { rowFilter, runBench } from '../src/run.js';
+
+const TINY_PLAN = { warmupSeconds: 0.01, reps: 3, budgetSeconds: 1, sampleSeconds: 0.002 };
 
 describe('bench', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nabla-bench-'));
@@ -18,7 +24,7 @@ describe('bench', () => {
       filter: 'matmul',
       sizes: [8, 16],
       json: jsonPath,
-      plan: { warmupSeconds: 0.01, reps: 3, budgetSeconds: 1, sampleSeconds: 0.002 },
+      plan: TINY_PLAN,
       log: () => {},
     });
 
@@ -39,6 +45,36 @@ describe('bench', () => {
     const written = JSON.parse(readFileSync(jsonPath, 'utf8'));
     expect(written.rows).toHaveLength(2);
     expect(written.machine.cores).toBeGreaterThan(0);
+  });
+
+  it('runs conv2d gradients and an MLP training epoch at toy sizes, with time per epoch', async () => {
+    const pairing = PAIRINGS[0]!;
+    const report = await runBench({
+      quick: true,
+      json: null,
+      rows: [
+        convRow({ batch: 2, size: 6, inC: 2, outC: 3 }, 'backward', pairing),
+        trainRow({ samples: 128, batchSize: 32, units: [784, 16, 10] }, pairing),
+      ],
+      plan: TINY_PLAN,
+      log: () => {},
+    });
+
+    expect(report.rows.map((row) => row.group)).toEqual(['conv2d', 'mlp-train']);
+    for (const row of report.rows) {
+      expect(row.error).toBeUndefined();
+      expect(Number.isFinite(row.ratio) && row.ratio! > 0).toBe(true);
+      expect(row.leakedTensors).toEqual({ ours: 0, theirs: 0 });
+    }
+    const [conv, train] = report.rows;
+    expect(conv!.relativeError).toBeLessThan(1e-5);
+    // Same weights, same batches: four Adam steps stay close (verify also checks the losses fell).
+    expect(train!.relativeError).toBeLessThan(1e-3);
+    expect(train!.name).toContain('32 × 4 steps');
+    expect(train!.latency!.per).toBe('epoch');
+    expect(train!.latency!.ours).toBeCloseTo(128 / train!.ours!.median, 9);
+    expect(report.markdown).toMatch(/s per epoch \|/);
+    expect(report.jsonPath).toBeUndefined();
   });
 
   it('filters by regex, or by substring where the pattern is not a regex', () => {

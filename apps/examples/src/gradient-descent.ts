@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   await setBackend('cpu');
   const xs = await gradientDescent();
   console.log('Minimising f(x) = (x - 2)² from x = 4 with learning rate 0.01');
-  xs.slice(0, 10).forEach((x, i) => console.log(`  step ${i + 1}: x = ${x.toFixed(6)}`));
+  for (const [i, x] of xs.slice(0, 10).entries()) console.log(`  step ${i + 1}: x = ${x.toFixed(6)}`);
   console.log(
     `  ... ${xs.length} steps in all; stopped when the step fell below 1e-6 at x = ${xs.at(-1)!.toFixed(6)}`,
   );

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   await setBackend('cpu');
   const run = await trainPerceptron(POINTS, LABELS);
   console.log('Perceptron on the 7-point data set');
-  run.mistakes.forEach((m, i) => console.log(`  epoch ${i + 1}: ${m} mistakes`));
+  for (const [i, m] of run.mistakes.entries()) console.log(`  epoch ${i + 1}: ${m} mistakes`);
   console.log(
     `  converged: w = [${run.weights.map((v) => v.toFixed(2)).join(', ')}], b = ${run.bias.toFixed(2)}`,
   );

@@ -7,10 +7,10 @@ import { activate, PAIRINGS, type Pairing } from '../pairings.js';
 import {
   type BenchCase,
   type BenchRow,
+  compareCalls,
   type GroupOptions,
   randomValues,
-  relativeError,
-  secondsSince,
+  timeCall,
 } from '../registry.js';
 
 /** a is m×k, b is k×n. */
@@ -54,30 +54,13 @@ function matmulCase(shape: MatmulShape, pairing: Pairing): BenchRow {
       const ta = tf.tensor2d(aValues, [m, k], 'float32');
       const tb = tf.tensor2d(bValues, [k, n], 'float32');
       return {
-        async ours() {
-          const start = performance.now();
-          const y = matmul(a, b);
-          await y.data();
-          const seconds = secondsSince(start);
-          y.dispose();
-          return seconds;
-        },
-        async theirs() {
-          const start = performance.now();
-          const y = tf.matMul(ta, tb);
-          await y.data();
-          const seconds = secondsSince(start);
-          y.dispose();
-          return seconds;
-        },
-        async verify() {
-          const y = matmul(a, b);
-          const ty = tf.matMul(ta, tb);
-          const error = relativeError(await y.data(), await ty.data());
-          y.dispose();
-          ty.dispose();
-          return error;
-        },
+        ours: () => timeCall(() => matmul(a, b)),
+        theirs: () => timeCall(() => tf.matMul(ta, tb)),
+        verify: () =>
+          compareCalls(
+            () => matmul(a, b),
+            () => tf.matMul(ta, tb),
+          ),
         dispose() {
           a.dispose();
           b.dispose();

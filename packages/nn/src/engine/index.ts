@@ -1,4 +1,18 @@
-// Models and the training engine.
+// Models and the training engine: layers' base class and registry, inputs, sequential and
+// functional models, fit/evaluate/predict, progress display, summary, save and load.
 
+export * from './config.js';
+export type { Dataset, DatasetBatch, TensorOrList } from './data-adapter.js';
+export type { EvaluateOptions, PredictOptions } from './evaluation.js';
+export * from './functional.js';
+export * from './history.js';
+export * from './input-layer.js';
 export * from './layer.js';
+export * from './model.js';
+export * from './progress.js';
 export * from './registry.js';
+export * from './save-load.js';
+export * from './sequential.js';
+export * from './summary.js';
+export type { ClassWeight, MetricSpec } from './train-step.js';
+export type { FitCommonOptions, FitDatasetOptions, FitOptions, ValidationData } from './training.js';

@@ -2,9 +2,17 @@
 // `build(inputShape)`, computes in `call`, and reports `computeOutputShape` and `getConfig`.
 // `apply` runs it on real tensors, or on symbolic ones to wire a functional model.
 
-import { ArgumentError, type DType, ShapeError, type Tensor, type Variable, tidy, variable } from '@nabla/core';
-import { type Initializer, getInitializer } from '../layers/initializers.js';
-import { type Regularizer, getRegularizer } from '../layers/regularizers.js';
+import {
+  ArgumentError,
+  type DType,
+  ShapeError,
+  type Tensor,
+  tidy,
+  type Variable,
+  variable,
+} from '@nabla/core';
+import { getInitializer, type Initializer } from '../layers/initializers.js';
+import { getRegularizer, type Regularizer } from '../layers/regularizers.js';
 
 /** A shape with `null` for the batch axis (or any unknown size). */
 export type SymbolicShape = readonly (number | null)[];
@@ -159,13 +167,17 @@ export abstract class Layer {
   /** Sets weight values, in `weights` order; shapes must match. */
   setWeights(values: readonly Tensor[]): void {
     if (values.length !== this.#weights.length) {
-      throw new ArgumentError(`${this.name}: setWeights expected ${this.#weights.length} tensors, got ${values.length}`);
+      throw new ArgumentError(
+        `${this.name}: setWeights expected ${this.#weights.length} tensors, got ${values.length}`,
+      );
     }
     this.#weights.forEach((w, i) => {
       const v = values[i]!;
       const expected = w.variable.shape;
       if (v.shape.length !== expected.length || v.shape.some((d, k) => d !== expected[k])) {
-        throw new ShapeError(`${this.name}: weight ${w.name} has shape [${expected.join(',')}], got [${v.shape.join(',')}]`);
+        throw new ShapeError(
+          `${this.name}: weight ${w.name} has shape [${expected.join(',')}], got [${v.shape.join(',')}]`,
+        );
       }
       w.variable.assign(v.dtype === w.variable.dtype ? v : v.cast(w.variable.dtype));
     });
@@ -207,9 +219,12 @@ export abstract class Layer {
       this.#ensureBuilt(inShape);
       const outShape = this.computeOutputShape(inShape);
       if (Array.isArray(outShape[0])) {
-        throw new ArgumentError(`${this.name}: layers with several outputs are not supported in functional models`);
+        throw new ArgumentError(
+          `${this.name}: layers with several outputs are not supported in functional models`,
+        );
       }
-      return new SymbolicTensor(outShape as SymbolicShape, symbolic[0]!.dtype, this, symbolic);
+      // Layers compute in their own dtype (an embedding takes int32 ids and gives float32).
+      return new SymbolicTensor(outShape as SymbolicShape, this.dtype, this, symbolic);
     }
     if (list.some((x) => x instanceof SymbolicTensor)) {
       throw new ArgumentError(`${this.name}: cannot mix symbolic and real tensors in one call`);
@@ -241,7 +256,8 @@ export abstract class Layer {
 
 /** Formats a symbolic shape like Keras: `(None, 28, 28, 1)`. */
 export function formatShape(shape: SymbolicShape | SymbolicShape[]): string {
-  if (shape.length > 0 && Array.isArray(shape[0])) return (shape as SymbolicShape[]).map(formatShape).join(', ');
+  if (shape.length > 0 && Array.isArray(shape[0]))
+    return (shape as SymbolicShape[]).map(formatShape).join(', ');
   return `(${(shape as SymbolicShape).map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
 }
 
@@ -250,6 +266,8 @@ export function expectAxis(layer: Layer, shape: SymbolicShape, axis: number, exp
   const index = axis < 0 ? shape.length + axis : axis;
   const got = shape[index];
   if (got !== null && got !== undefined && got !== expected) {
-    throw new ShapeError(`${layer.name}: expected input axis ${axis} to be ${expected}, got shape ${formatShape(shape).replace(/[()]/g, '').replace(/^/, '[').replace(/$/, ']').replace(/ /g, '')}`);
+    throw new ShapeError(
+      `${layer.name}: expected input axis ${axis} to be ${expected}, got shape ${formatShape(shape).replace(/[()]/g, '').replace(/^/, '[').replace(/$/, ']').replace(/ /g, '')}`,
+    );
   }
 }

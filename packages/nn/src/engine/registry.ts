@@ -25,7 +25,9 @@ export function registerLayer(className: string, factory: LayerFactory): void {
 export function layerFromConfig(spec: { className: string; config: Record<string, unknown> }): Layer {
   const make = REGISTRY.get(spec.className);
   if (!make) {
-    throw new ArgumentError(`layerFromConfig: unknown layer class '${spec.className}' (known: ${[...REGISTRY.keys()].join(', ')})`);
+    throw new ArgumentError(
+      `layerFromConfig: unknown layer class '${spec.className}' (known: ${[...REGISTRY.keys()].join(', ')})`,
+    );
   }
   return make(spec.config);
 }

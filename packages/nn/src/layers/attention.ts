@@ -1,2 +1,251 @@
-// Layers: attention (being written).
-export {};
+// Multi-head attention (Keras MultiHeadAttention): dense projections of query, key and value
+// to [batch, heads, time, dim], scaled dot-product softmax(Q·Kᵀ/√keyDim)·V per head, and an
+// output projection back to the query's feature size. Projections are matmuls over reshaped
+// Keras-layout kernels ([in, heads, dim] and [heads, valueDim, out]), so weights port across.
+
+import {
+  ArgumentError,
+  deriveSeed,
+  matmul,
+  randomUniform,
+  ShapeError,
+  softmax,
+  type Tensor,
+  tidy,
+  type Variable,
+} from '@nabla/core';
+import { type CallContext, expectAxis, Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
+import { registerLayer } from '../engine/registry.js';
+import type { InitializerSpec, RegularizerSpec } from './conv.js';
+import { getInitializer, serializeInitializer } from './initializers.js';
+import { getRegularizer } from './regularizers.js';
+
+const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
+const regularizer = (spec: RegularizerSpec | null | undefined) => (spec ? getRegularizer(spec) : null);
+function regConfig(spec: RegularizerSpec | null | undefined) {
+  const r = regularizer(spec);
+  return r ? { name: r.name, config: r.getConfig() } : null;
+}
+
+/** Options of `multiHeadAttention`. */
+export interface MultiHeadAttentionArgs extends LayerArgs {
+  numHeads: number;
+  /** Size of each head's query and key vectors. */
+  keyDim: number;
+  /** Size of each head's value vectors; defaults to keyDim. */
+  valueDim?: number;
+  /** Dropout rate on the attention probabilities, in training only. Default 0. */
+  dropout?: number;
+  useBias?: boolean;
+  /** Output feature size; defaults to the query's last axis. */
+  outputShape?: number;
+  kernelInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec | null;
+  biasRegularizer?: RegularizerSpec | null;
+  /** Seeds the attention dropout (the n-th training call's mask is fixed by (seed, n)). */
+  seed?: number;
+}
+
+interface Projection {
+  readonly kernel: Variable;
+  readonly bias: Variable | null;
+}
+
+/**
+ * Multi-head attention, Keras semantics. Call it with a list `[query, value]` or
+ * `[query, value, key]` (key defaults to value), each `[batch, time, features]`; the output is
+ * `[batch, queryTime, outputShape]`. Not supported: attention masks (including causal masks),
+ * returning the attention scores, and inputs of rank other than 3.
+ * Weights, in Keras order: query, key, value and attention_output kernels and biases.
+ * @example
+ * const mha = multiHeadAttention({ numHeads: 2, keyDim: 8 });
+ * mha.apply([x, x]); // self-attention: [n, t, 16] → [n, t, 16]
+ */
+export class MultiHeadAttention extends Layer {
+  readonly className = 'MultiHeadAttention';
+  readonly numHeads: number;
+  readonly keyDim: number;
+  readonly valueDim: number;
+  readonly dropout: number;
+  readonly useBias: boolean;
+  readonly outputShape: number | null;
+  readonly seed: number | null;
+  readonly #args: MultiHeadAttentionArgs;
+  #proj: { query: Projection; key: Projection; value: Projection; output: Projection } | null = null;
+  #dims: { query: number; value: number; key: number } | null = null;
+  #step = 0;
+
+  constructor(args: MultiHeadAttentionArgs) {
+    super(args, 'multi_head_attention');
+    for (const key of ['numHeads', 'keyDim'] as const) {
+      if (!Number.isInteger(args[key]) || args[key] < 1) {
+        throw new ArgumentError(`${this.name}: expected ${key} to be a positive integer, got ${args[key]}`);
+      }
+    }
+    this.numHeads = args.numHeads;
+    this.keyDim = args.keyDim;
+    this.valueDim = args.valueDim ?? args.keyDim;
+    this.dropout = args.dropout ?? 0;
+    if (!(this.dropout >= 0 && this.dropout < 1)) {
+      throw new ArgumentError(`${this.name}: expected dropout in [0, 1), got ${args.dropout}`);
+    }
+    this.useBias = args.useBias ?? true;
+    this.outputShape = args.outputShape ?? null;
+    this.seed = args.seed ?? null;
+    this.#args = args;
+  }
+
+  /** Checks `[query, value]` or `[query, value, key]` shapes of rank 3; returns them. */
+  #shapes(inputShape: SymbolicShape | SymbolicShape[]): {
+    query: SymbolicShape;
+    value: SymbolicShape;
+    key: SymbolicShape;
+  } {
+    const isList = inputShape.length > 0 && inputShape.every((s) => Array.isArray(s));
+    const list = inputShape as SymbolicShape[];
+    if (!isList || list.length < 2 || list.length > 3) {
+      throw new ArgumentError(
+        `${this.name}: expected a list [query, value] or [query, value, key], got ${isList ? `${list.length} inputs` : 'a single input'}`,
+      );
+    }
+    const [query, value, key = value] = list as [SymbolicShape, SymbolicShape, SymbolicShape?];
+    const named = { query, value, key };
+    for (const [name, s] of Object.entries(named)) {
+      if (s.length !== 3) {
+        throw new ShapeError(
+          `${this.name}: expected ${name} of rank 3 [batch, time, features], got shape ${shapeText(s)}`,
+        );
+      }
+      if (s[2] === null || s[2] === undefined) {
+        throw new ShapeError(
+          `${this.name}: expected ${name} axis -1 (features) to be known, got shape ${shapeText(s)}`,
+        );
+      }
+    }
+    if (key[1] !== null && value[1] !== null && key[1] !== value[1]) {
+      throw new ShapeError(
+        `${this.name}: expected key and value to match on axis 1 (time), got shapes ${shapeText(key)} and ${shapeText(value)}`,
+      );
+    }
+    if (this.#dims) {
+      for (const name of ['query', 'value', 'key'] as const)
+        expectAxis(this, named[name], -1, this.#dims[name]);
+    }
+    return named;
+  }
+
+  #projection(name: string, kernelShape: number[], biasShape: number[]): Projection {
+    const init = (spec: InitializerSpec | undefined, fallback: string) => getInitializer(spec ?? fallback);
+    const kernel = this.addWeight(`${name}/kernel`, kernelShape, {
+      initializer: init(this.#args.kernelInitializer, 'glorotUniform'),
+      regularizer: regularizer(this.#args.kernelRegularizer),
+    });
+    const bias = this.useBias
+      ? this.addWeight(`${name}/bias`, biasShape, {
+          initializer: init(this.#args.biasInitializer, 'zeros'),
+          regularizer: regularizer(this.#args.biasRegularizer),
+        })
+      : null;
+    return { kernel, bias };
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const { query, value, key } = this.#shapes(inputShape);
+    const [q, v, k] = [query[2]!, value[2]!, key[2]!];
+    const [h, kd, vd] = [this.numHeads, this.keyDim, this.valueDim];
+    const out = this.outputShape ?? q;
+    this.#proj = {
+      query: this.#projection('query', [q, h, kd], [h, kd]),
+      key: this.#projection('key', [k, h, kd], [h, kd]),
+      value: this.#projection('value', [v, h, vd], [h, vd]),
+      output: this.#projection('attention_output', [h, vd, out], [out]),
+    };
+    this.#dims = { query: q, value: v, key: k };
+  }
+
+  /** x [b, t, d] → [b, heads, t, dim] through a kernel [d, heads, dim] and bias [heads, dim]. */
+  #heads(x: Tensor, p: Projection): Tensor {
+    const [d, h, dim] = p.kernel.shape as [number, number, number];
+    const y = matmul(x, p.kernel.reshape([d, h * dim]));
+    const biased = p.bias ? y.add(p.bias.reshape([h * dim])) : y;
+    return biased.reshape([x.shape[0]!, x.shape[1]!, h, dim]).transpose([0, 2, 1, 3]);
+  }
+
+  call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
+    if (!Array.isArray(inputs)) {
+      throw new ArgumentError(
+        `${this.name}: expected a list [query, value] or [query, value, key], got a single input of shape ${shapeText(inputs.shape)}`,
+      );
+    }
+    this.#shapes(inputs.map((t) => t.shape));
+    const [query, value, key = value] = inputs as [Tensor, Tensor, Tensor?];
+    const p = this.#proj!;
+    const seed = this.seed === null ? undefined : deriveSeed(this.seed, this.#step);
+    if (ctx.training && this.dropout > 0) this.#step++;
+    return tidy(() => {
+      const [b, tq] = [query.shape[0]!, query.shape[1]!];
+      const q = this.#heads(query, p.query).mul(1 / Math.sqrt(this.keyDim));
+      const k = this.#heads(key, p.key);
+      const v = this.#heads(value, p.value);
+      // probs[b, h, i, j] = softmax_j(q_i · k_j / √keyDim)
+      let probs = softmax(matmul(q, k, { transposeB: true }), -1);
+      if (ctx.training && this.dropout > 0) {
+        const keep = randomUniform(probs.shape, { seed, dtype: probs.dtype })
+          .greaterEqual(this.dropout)
+          .cast(probs.dtype);
+        probs = probs.mul(keep).div(1 - this.dropout);
+      }
+      const heads = matmul(probs, v)
+        .transpose([0, 2, 1, 3])
+        .reshape([b, tq, this.numHeads * this.valueDim]);
+      const out = p.output.kernel.shape[2]!;
+      const y = matmul(heads, p.output.kernel.reshape([this.numHeads * this.valueDim, out]));
+      return p.output.bias ? y.add(p.output.bias) : y;
+    });
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const { query } = this.#shapes(inputShape);
+    return [query[0] ?? null, query[1] ?? null, this.outputShape ?? query[2]!];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      numHeads: this.numHeads,
+      keyDim: this.keyDim,
+      valueDim: this.valueDim,
+      dropout: this.dropout,
+      useBias: this.useBias,
+      outputShape: this.outputShape,
+      seed: this.seed,
+      kernelInitializer: serializeInitializer(
+        getInitializer(this.#args.kernelInitializer ?? 'glorotUniform'),
+      ),
+      biasInitializer: serializeInitializer(getInitializer(this.#args.biasInitializer ?? 'zeros')),
+      kernelRegularizer: regConfig(this.#args.kernelRegularizer),
+      biasRegularizer: regConfig(this.#args.biasRegularizer),
+    };
+  }
+}
+
+/**
+ * A multi-head attention layer (see `MultiHeadAttention`).
+ * @example
+ * const mha = multiHeadAttention({ numHeads: 4, keyDim: 16, dropout: 0.1 });
+ * mha.apply([query, value]); // [n, tq, d], [n, tv, e] → [n, tq, d]
+ */
+export const multiHeadAttention = (args: MultiHeadAttentionArgs): MultiHeadAttention =>
+  new MultiHeadAttention(args);
+
+function hasOptions(
+  config: Record<string, unknown>,
+): config is Record<string, unknown> & MultiHeadAttentionArgs {
+  return typeof config.numHeads === 'number' && typeof config.keyDim === 'number';
+}
+registerLayer('MultiHeadAttention', (config) => {
+  if (!hasOptions(config))
+    throw new ArgumentError('MultiHeadAttention: config is missing numHeads or keyDim');
+  return new MultiHeadAttention(config);
+});

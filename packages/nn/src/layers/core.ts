@@ -1,2 +1,426 @@
-// Layers: core (being written).
-export {};
+// Core layers: dense, activation, dropout, flatten and reshape, plus the activation functions
+// addressable by name ('relu', 'leaky_relu', ...). Each class registers itself so that
+// `layerFromConfig({ className, config })` rebuilds it from a saved model.
+
+import {
+  ArgumentError,
+  deriveSeed,
+  elu,
+  fmtShape,
+  gelu,
+  leakyRelu,
+  randomUniform,
+  relu,
+  relu6,
+  reshape as reshapeOp,
+  ShapeError,
+  selu,
+  sigmoid,
+  silu,
+  softmax,
+  softplus,
+  type Tensor,
+  tanh,
+  tidy,
+  type Variable,
+} from '@nabla/core';
+import { readConfig } from '../engine/config.js';
+import { type CallContext, expectAxis, Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
+import { registerLayer } from '../engine/registry.js';
+import { getInitializer, type Initializer, serializeInitializer } from './initializers.js';
+import { getRegularizer, type Regularizer } from './regularizers.js';
+
+/** An elementwise activation function. */
+export type ActivationFn = (x: Tensor) => Tensor;
+
+const ACTIVATIONS: Record<string, ActivationFn> = {
+  linear: (x) => x.clone(),
+  relu: (x) => relu(x),
+  relu6: (x) => relu6(x),
+  sigmoid: (x) => sigmoid(x),
+  tanh: (x) => tanh(x),
+  softmax: (x) => softmax(x, -1),
+  gelu: (x) => gelu(x),
+  elu: (x) => elu(x),
+  selu: (x) => selu(x),
+  softplus: (x) => softplus(x),
+  leakyRelu: (x) => leakyRelu(x),
+  silu: (x) => silu(x),
+  swish: (x) => silu(x),
+};
+
+const camel = (s: string) => s.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+
+/**
+ * An activation function by name: relu, relu6, sigmoid, tanh, softmax, gelu, elu, selu,
+ * softplus, leakyRelu (or leaky_relu), silu/swish, linear.
+ * @example
+ * const f = getActivation('relu');
+ * f(tensor([-1, 2])); // [0, 2]
+ */
+export function getActivation(name: string): ActivationFn {
+  const fn = ACTIVATIONS[camel(name)];
+  if (!fn) {
+    throw new ArgumentError(
+      `activation: unknown name '${name}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`,
+    );
+  }
+  return fn;
+}
+
+/** The canonical (camelCase) name of an activation, checking that it exists. */
+function activationName(name: string | undefined): string {
+  const canonical = camel(name ?? 'linear');
+  getActivation(canonical);
+  return canonical;
+}
+
+type Spec<T> = T | string | { name: string; config?: Record<string, unknown> };
+
+/** Options of `dense`. */
+export interface DenseOptions extends LayerArgs {
+  /** Output size (the last axis). */
+  units: number;
+  /** Activation by name (default 'linear'). */
+  activation?: string;
+  useBias?: boolean;
+  kernelInitializer?: Spec<Initializer>;
+  biasInitializer?: Spec<Initializer>;
+  kernelRegularizer?: Spec<Regularizer> | null;
+  biasRegularizer?: Spec<Regularizer> | null;
+}
+
+/**
+ * A fully connected layer: `activation(x · kernel + bias)` over the last axis.
+ * @example
+ * const layer = new Dense({ units: 10, activation: 'relu' });
+ * layer.apply(ones([2, 4])).shape; // [2, 10]
+ */
+export class Dense extends Layer {
+  readonly className = 'Dense';
+  readonly units: number;
+  readonly activation: string;
+  readonly useBias: boolean;
+  readonly #kernelInit: Initializer;
+  readonly #biasInit: Initializer;
+  readonly #kernelReg: Regularizer | null;
+  readonly #biasReg: Regularizer | null;
+  kernel: Variable | null = null;
+  bias: Variable | null = null;
+
+  constructor(options: DenseOptions) {
+    super(options, 'dense');
+    if (!Number.isInteger(options.units) || options.units <= 0) {
+      throw new ArgumentError(`${this.name}: expected units to be a positive integer, got ${options.units}`);
+    }
+    this.units = options.units;
+    this.activation = activationName(options.activation);
+    this.useBias = options.useBias ?? true;
+    this.#kernelInit = getInitializer(options.kernelInitializer ?? 'glorotUniform');
+    this.#biasInit = getInitializer(options.biasInitializer ?? 'zeros');
+    this.#kernelReg = options.kernelRegularizer ? getRegularizer(options.kernelRegularizer) : null;
+    this.#biasReg = options.biasRegularizer ? getRegularizer(options.biasRegularizer) : null;
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const shape = single(this, inputShape);
+    const inDim = shape[shape.length - 1];
+    if (shape.length < 1 || inDim === null || inDim === undefined) {
+      throw new ShapeError(
+        `${this.name}: expected the last input axis to be known, got shape ${showShape(shape)}`,
+      );
+    }
+    this.kernel = this.addWeight('kernel', [inDim, this.units], {
+      initializer: this.#kernelInit,
+      regularizer: this.#kernelReg,
+    });
+    if (this.useBias) {
+      this.bias = this.addWeight('bias', [this.units], {
+        initializer: this.#biasInit,
+        regularizer: this.#biasReg,
+      });
+    }
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = single(this, inputs);
+    const kernel = this.kernel!;
+    expectAxis(this, x.shape, -1, kernel.shape[0]!);
+    return tidy(() => {
+      const z = x.matmul(kernel);
+      const y = this.bias ? z.add(this.bias) : z;
+      return getActivation(this.activation)(y);
+    });
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = single(this, inputShape);
+    return [...shape.slice(0, -1), this.units];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      kernelInitializer: serializeInitializer(this.#kernelInit),
+      biasInitializer: serializeInitializer(this.#biasInit),
+      kernelRegularizer: this.#kernelReg
+        ? { name: this.#kernelReg.name, config: this.#kernelReg.getConfig() }
+        : null,
+      biasRegularizer: this.#biasReg ? { name: this.#biasReg.name, config: this.#biasReg.getConfig() } : null,
+    };
+  }
+}
+
+/**
+ * A fully connected layer.
+ * @example
+ * const layer = dense({ units: 10, activation: 'softmax' });
+ * layer.apply(ones([32, 784])); // shape [32, 10]
+ */
+export function dense(options: DenseOptions): Dense {
+  return new Dense(options);
+}
+
+/** Options of `activation`. */
+export interface ActivationOptions extends LayerArgs {
+  activation: string;
+}
+
+/**
+ * Applies an activation function elementwise.
+ * @example
+ * const layer = new Activation({ activation: 'tanh' });
+ * layer.apply(tensor([[0]])); // [[0]]
+ */
+export class Activation extends Layer {
+  readonly className = 'Activation';
+  readonly activation: string;
+
+  constructor(options: ActivationOptions) {
+    super(options, 'activation');
+    this.activation = activationName(options.activation);
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    return getActivation(this.activation)(single(this, inputs));
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), activation: this.activation };
+  }
+}
+
+/**
+ * An activation layer.
+ * @example
+ * const layer = activation({ activation: 'relu' });
+ * layer.apply(tensor([[-1, 2]])); // [[0, 2]]
+ */
+export function activation(options: ActivationOptions): Activation {
+  return new Activation(options);
+}
+
+/** Options of `dropout`. */
+export interface DropoutOptions extends LayerArgs {
+  /** Fraction of the inputs to drop, in [0, 1). */
+  rate: number;
+  /** With a seed, the mask of the n-th training call is fixed by (seed, n). */
+  seed?: number;
+}
+
+/**
+ * Inverted dropout: in training, zeroes a `rate` fraction and scales the rest by 1/(1-rate).
+ * @example
+ * const layer = new Dropout({ rate: 0.2, seed: 1 });
+ * layer.apply(x, { training: true });
+ */
+export class Dropout extends Layer {
+  readonly className = 'Dropout';
+  readonly rate: number;
+  readonly seed: number | undefined;
+  #step = 0;
+
+  constructor(options: DropoutOptions) {
+    super(options, 'dropout');
+    if (!(options.rate >= 0 && options.rate < 1)) {
+      throw new ArgumentError(`${this.name}: expected rate in [0, 1), got ${options.rate}`);
+    }
+    this.rate = options.rate;
+    this.seed = options.seed;
+  }
+
+  call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
+    const x = single(this, inputs);
+    if (!ctx.training || this.rate === 0) return x.clone();
+    const seed = this.seed === undefined ? undefined : deriveSeed(this.seed, this.#step);
+    this.#step++;
+    const keepProb = 1 - this.rate;
+    return tidy(() => {
+      const dtype = x.dtype === 'float64' ? 'float64' : 'float32';
+      const mask = randomUniform(x.shape, { seed, dtype }).greaterEqual(this.rate).cast(x.dtype);
+      return x.mul(mask).div(keepProb);
+    });
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), rate: this.rate, seed: this.seed ?? null };
+  }
+}
+
+/**
+ * A dropout layer (active only when training).
+ * @example
+ * const layer = dropout({ rate: 0.5, seed: 1 });
+ * layer.apply(ones([4, 8]), { training: true }); // about half zeros, the rest 2
+ */
+export function dropout(options: DropoutOptions): Dropout {
+  return new Dropout(options);
+}
+
+/**
+ * Flattens every axis but the batch axis.
+ * @example
+ * const layer = new Flatten();
+ * layer.apply(ones([2, 3, 4])).shape; // [2, 12]
+ */
+export class Flatten extends Layer {
+  readonly className = 'Flatten';
+
+  constructor(options: LayerArgs = {}) {
+    super(options, 'flatten');
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = single(this, inputs);
+    const n = x.shape.slice(1).reduce((a, b) => a * b, 1);
+    return reshapeOp(x, [x.shape[0] ?? 1, n]);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = single(this, inputShape);
+    const rest = shape.slice(1);
+    const n = rest.some((d) => d === null) ? null : rest.reduce<number>((a, b) => a * (b ?? 1), 1);
+    return [shape[0] ?? null, n];
+  }
+}
+
+/**
+ * A flatten layer: `[N, a, b, ...]` → `[N, a·b·...]`.
+ * @example
+ * const layer = flatten();
+ * layer.apply(ones([32, 28, 28])); // shape [32, 784]
+ */
+export function flatten(options: LayerArgs = {}): Flatten {
+  return new Flatten(options);
+}
+
+/** Options of `reshape`. */
+export interface ReshapeOptions extends LayerArgs {
+  /** Shape of one sample (no batch axis); one entry may be -1. */
+  targetShape: readonly number[];
+}
+
+/**
+ * Reshapes each sample to `targetShape`.
+ * @example
+ * const layer = new Reshape({ targetShape: [2, -1] });
+ * layer.apply(ones([5, 6])).shape; // [5, 2, 3]
+ */
+export class Reshape extends Layer {
+  readonly className = 'Reshape';
+  readonly targetShape: readonly number[];
+
+  constructor(options: ReshapeOptions) {
+    super(options, 'reshape');
+    if (options.targetShape.filter((d) => d === -1).length > 1) {
+      throw new ArgumentError(
+        `${this.name}: at most one -1 in targetShape, got [${options.targetShape.join(',')}]`,
+      );
+    }
+    this.targetShape = [...options.targetShape];
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const x = single(this, inputs);
+    const target = this.#resolve(x.shape.slice(1));
+    return reshapeOp(x, [x.shape[0] ?? 1, ...target]);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = single(this, inputShape);
+    const rest = shape.slice(1);
+    if (rest.some((d) => d === null))
+      return [shape[0] ?? null, ...this.targetShape.map((d) => (d === -1 ? null : d))];
+    return [shape[0] ?? null, ...this.#resolve(rest as number[])];
+  }
+
+  #resolve(sample: readonly number[]): number[] {
+    const total = sample.reduce((a, b) => a * b, 1);
+    const known = this.targetShape.filter((d) => d !== -1).reduce((a, b) => a * b, 1);
+    const out = this.targetShape.map((d) => (d === -1 ? total / known : d));
+    const size = out.reduce((a, b) => a * b, 1);
+    if (size !== total || out.some((d) => !Number.isInteger(d))) {
+      throw new ShapeError(
+        `${this.name}: cannot reshape a sample of shape ${fmtShape(sample)} (${total} values) to [${this.targetShape.join(',')}]`,
+      );
+    }
+    return out;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), targetShape: [...this.targetShape] };
+  }
+}
+
+/**
+ * A reshape layer (the batch axis is kept).
+ * @example
+ * const layer = reshape({ targetShape: [28, 28, 1] });
+ * layer.apply(ones([32, 784])); // shape [32, 28, 28, 1]
+ */
+export function reshape(options: ReshapeOptions): Reshape {
+  return new Reshape(options);
+}
+
+/** The one input (tensor or shape) of a single-input layer; throws on a list of several. */
+function single<T>(layer: Layer, inputs: T | T[]): T {
+  if (!Array.isArray(inputs)) return inputs;
+  const first: unknown = inputs[0];
+  if (first === null || typeof first === 'number') return inputs as T;
+  if (inputs.length !== 1) throw new ArgumentError(`${layer.name}: expected one input, got ${inputs.length}`);
+  return inputs[0]!;
+}
+
+function showShape(shape: SymbolicShape): string {
+  return `[${shape.map((d) => (d === null ? 'None' : d)).join(',')}]`;
+}
+
+registerLayer('Dense', (config) => {
+  const r = readConfig('Dense', config);
+  return new Dense({
+    ...r.layerArgs(),
+    units: r.number('units'),
+    activation: r.optString('activation'),
+    useBias: r.optBool('useBias'),
+    kernelInitializer: r.optSpec('kernelInitializer'),
+    biasInitializer: r.optSpec('biasInitializer'),
+    kernelRegularizer: r.optSpec('kernelRegularizer'),
+    biasRegularizer: r.optSpec('biasRegularizer'),
+  });
+});
+registerLayer('Activation', (config) => {
+  const r = readConfig('Activation', config);
+  return new Activation({ ...r.layerArgs(), activation: r.string('activation') });
+});
+registerLayer('Dropout', (config) => {
+  const r = readConfig('Dropout', config);
+  return new Dropout({ ...r.layerArgs(), rate: r.number('rate'), seed: r.optNumber('seed') });
+});
+registerLayer('Flatten', (config) => new Flatten(readConfig('Flatten', config).layerArgs()));
+registerLayer('Reshape', (config) => {
+  const r = readConfig('Reshape', config);
+  return new Reshape({ ...r.layerArgs(), targetShape: r.numbers('targetShape') });
+});

@@ -2,7 +2,18 @@
 // Fan-in/fan-out follow Keras: for a dense kernel [in, out]; for a conv kernel
 // [fh, fw, in, out] the receptive field fh·fw multiplies both.
 
-import { ArgumentError, type DType, type Tensor, full, randomNormal, randomUniform, truncatedNormal, zeros } from '@nabla/core';
+import {
+  ArgumentError,
+  type DType,
+  full,
+  randomNormal,
+  randomUniform,
+  type Tensor,
+  tensor,
+  truncatedNormal,
+  uniformAt,
+  zeros,
+} from '@nabla/core';
 
 /** Makes an initial weight value. */
 export interface Initializer {
@@ -58,7 +69,10 @@ export const glorotUniform = (o: { seed?: number } = {}) =>
   varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: o.seed }, 'glorotUniform');
 /** Glorot normal. @example glorotNormal(); */
 export const glorotNormal = (o: { seed?: number } = {}) =>
-  varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', seed: o.seed }, 'glorotNormal');
+  varianceScaling(
+    { scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', seed: o.seed },
+    'glorotNormal',
+  );
 /** He normal: truncated N(0, 2 / fanIn). @example heNormal(); */
 export const heNormal = (o: { seed?: number } = {}) =>
   varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed }, 'heNormal');
@@ -75,21 +89,81 @@ export const lecunUniform = (o: { seed?: number } = {}) =>
 /** A constant fill. @example constant({ value: 0.1 }); */
 export function constant(o: { value?: number } = {}): Initializer {
   const value = o.value ?? 0;
-  return { name: 'constant', init: (shape, dtype) => full(shape, value, dtype), getConfig: () => ({ value }) };
+  return {
+    name: 'constant',
+    init: (shape, dtype) => full(shape, value, dtype),
+    getConfig: () => ({ value }),
+  };
 }
 /** Zeros. @example zerosInit(); */
-export const zerosInit = (): Initializer => ({ name: 'zeros', init: (s, d) => zeros(s, d), getConfig: () => ({}) });
+export const zerosInit = (): Initializer => ({
+  name: 'zeros',
+  init: (s, d) => zeros(s, d),
+  getConfig: () => ({}),
+});
 /** Ones. @example onesInit(); */
-export const onesInit = (): Initializer => ({ ...constant({ value: 1 }), name: 'ones', getConfig: () => ({}) });
+export const onesInit = (): Initializer => ({
+  ...constant({ value: 1 }),
+  name: 'ones',
+  getConfig: () => ({}),
+});
 /** N(mean, stddev). @example randomNormalInit({ stddev: 0.05 }); */
 export function randomNormalInit(o: { mean?: number; stddev?: number; seed?: number } = {}): Initializer {
   const { mean = 0, stddev = 0.05, seed } = o;
-  return { name: 'randomNormal', init: (s, dtype) => randomNormal(s, { mean, stddev, seed, dtype }), getConfig: () => ({ mean, stddev, seed }) };
+  return {
+    name: 'randomNormal',
+    init: (s, dtype) => randomNormal(s, { mean, stddev, seed, dtype }),
+    getConfig: () => ({ mean, stddev, seed }),
+  };
 }
 /** U(minval, maxval). @example randomUniformInit({ minval: -0.05, maxval: 0.05 }); */
 export function randomUniformInit(o: { minval?: number; maxval?: number; seed?: number } = {}): Initializer {
   const { minval = -0.05, maxval = 0.05, seed } = o;
-  return { name: 'randomUniform', init: (s, dtype) => randomUniform(s, { minval, maxval, seed, dtype }), getConfig: () => ({ minval, maxval, seed }) };
+  return {
+    name: 'randomUniform',
+    init: (s, dtype) => randomUniform(s, { minval, maxval, seed, dtype }),
+    getConfig: () => ({ minval, maxval, seed }),
+  };
+}
+
+/**
+ * A (semi-)orthogonal matrix, Keras's default recurrent initializer: the Q of a QR
+ * decomposition (Gram–Schmidt) of a standard normal [max(r, c), min(r, c)] matrix, transposed
+ * when r < c, with r the product of the leading axes and c the last. Drawn in JS from the
+ * counter-based generator, so it is the same on every backend and needs no device read.
+ * @example
+ * const init = orthogonal({ seed: 1 });
+ * init.init([4, 4], 'float32'); // QᵀQ = I
+ */
+export function orthogonal(options: { gain?: number; seed?: number } = {}): Initializer {
+  const { gain = 1, seed } = options;
+  return {
+    name: 'orthogonal',
+    init(shape: readonly number[], dtype: DType): Tensor {
+      const cols = shape[shape.length - 1] ?? 1;
+      const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const [n, m] = [Math.max(rows, cols), Math.min(rows, cols)];
+      const s = seed ?? Math.floor(Math.random() * 2 ** 32);
+      // Box–Muller normals; q holds m orthonormal columns of length n, column-major.
+      const normal = (i: number) =>
+        Math.sqrt(-2 * Math.log(1 - uniformAt(s, 2 * i))) * Math.cos(2 * Math.PI * uniformAt(s, 2 * i + 1));
+      const q = Array.from({ length: m }, (_, j) => Array.from({ length: n }, (_, i) => normal(j * n + i)));
+      q.forEach((col, j) => {
+        for (let k = 0; k < j; k++) {
+          const d = col.reduce((acc, v, i) => acc + v * q[k]![i]!, 0);
+          for (let i = 0; i < n; i++) col[i] = col[i]! - d * q[k]![i]!;
+        }
+        const norm = Math.sqrt(col.reduce((acc, v) => acc + v * v, 0));
+        for (let i = 0; i < n; i++) col[i] = col[i]! / norm;
+      });
+      const values = new Array<number>(rows * cols);
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < cols; c++) values[r * cols + c] = gain * (rows >= cols ? q[c]![r]! : q[r]![c]!);
+      }
+      return tensor(values, shape, dtype);
+    },
+    getConfig: () => ({ gain, seed }),
+  };
 }
 
 const BY_NAME: Record<string, (config: Record<string, unknown>) => Initializer> = {
@@ -105,6 +179,7 @@ const BY_NAME: Record<string, (config: Record<string, unknown>) => Initializer> 
   randomNormal: (c) => randomNormalInit(c),
   randomUniform: (c) => randomUniformInit(c),
   varianceScaling: (c) => varianceScaling(c),
+  orthogonal: (c) => orthogonal(c),
 };
 
 const camel = (s: string) => s.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
@@ -114,11 +189,16 @@ const camel = (s: string) => s.replace(/_([a-z])/g, (_, ch: string) => ch.toUppe
  * @example
  * getInitializer('glorot_uniform');
  */
-export function getInitializer(spec: Initializer | string | { name: string; config?: Record<string, unknown> }): Initializer {
+export function getInitializer(
+  spec: Initializer | string | { name: string; config?: Record<string, unknown> },
+): Initializer {
   if (typeof spec === 'string' || !('init' in spec)) {
     const name = typeof spec === 'string' ? spec : spec.name;
     const make = BY_NAME[camel(name)];
-    if (!make) throw new ArgumentError(`initializer: unknown name '${name}' (known: ${Object.keys(BY_NAME).join(', ')})`);
+    if (!make)
+      throw new ArgumentError(
+        `initializer: unknown name '${name}' (known: ${Object.keys(BY_NAME).join(', ')})`,
+      );
     return make(typeof spec === 'string' ? {} : (spec.config ?? {}));
   }
   return spec;

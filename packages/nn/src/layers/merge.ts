@@ -1,2 +1,309 @@
-// Layers: merge (being written).
-export {};
+// Merge layers: combine a list of inputs into one tensor. Elementwise (add, subtract,
+// multiply, average, maximum, minimum; shapes broadcast NumPy-style like Keras) and
+// concatenate along an axis. They take `apply([a, b, ...])`, on tensors or symbolic tensors.
+
+import { ArgumentError, concat, ShapeError, type Tensor, tidy } from '@nabla/core';
+import { Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
+import { registerLayer } from '../engine/registry.js';
+
+const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
+
+/** Checks that the layer got a list of at least `min` shapes. */
+function shapeList(layer: Layer, shapes: SymbolicShape | SymbolicShape[], min: number): SymbolicShape[] {
+  const isList = shapes.length > 0 && shapes.every((s) => Array.isArray(s));
+  if (!isList) {
+    throw new ArgumentError(
+      `${layer.name}: expected a list of at least ${min} inputs, got a single input of shape ${shapeText(shapes as SymbolicShape)}`,
+    );
+  }
+  const list = shapes as SymbolicShape[];
+  if (list.length < min)
+    throw new ArgumentError(`${layer.name}: expected a list of at least ${min} inputs, got ${list.length}`);
+  return list;
+}
+
+function tensorList(layer: Layer, inputs: Tensor | Tensor[], min: number): Tensor[] {
+  if (!Array.isArray(inputs)) {
+    throw new ArgumentError(
+      `${layer.name}: expected a list of at least ${min} inputs, got a single input of shape ${shapeText(inputs.shape)}`,
+    );
+  }
+  if (inputs.length < min)
+    throw new ArgumentError(`${layer.name}: expected a list of at least ${min} inputs, got ${inputs.length}`);
+  return inputs;
+}
+
+/** The NumPy broadcast of two shapes (null = unknown), or a ShapeError naming the axis. */
+function broadcast(layer: Layer, a: SymbolicShape, b: SymbolicShape): SymbolicShape {
+  const rank = Math.max(a.length, b.length);
+  return Array.from({ length: rank }, (_, k) => {
+    const i = a[a.length - rank + k];
+    const j = b[b.length - rank + k];
+    if (i === undefined) return j ?? null;
+    if (j === undefined) return i;
+    if (i === 1) return j;
+    if (j === 1) return i;
+    if (i === null || j === null) return null;
+    if (i !== j) {
+      throw new ShapeError(
+        `${layer.name}: expected inputs to match on axis ${k - rank}, got shapes ${shapeText(a)} and ${shapeText(b)}`,
+      );
+    }
+    return i;
+  });
+}
+
+/** An elementwise merge: folds `combine` over the inputs; shapes broadcast. */
+abstract class ElementwiseMerge extends Layer {
+  protected readonly minInputs: number = 1;
+  protected readonly maxInputs: number = Number.POSITIVE_INFINITY;
+
+  /** Combines the inputs (at least `minInputs`); runs inside tidy. */
+  protected abstract combine(xs: Tensor[]): Tensor;
+
+  #check(count: number): void {
+    if (count > this.maxInputs)
+      throw new ArgumentError(`${this.name}: expected at most ${this.maxInputs} inputs, got ${count}`);
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const xs = tensorList(this, inputs, this.minInputs);
+    this.#check(xs.length);
+    xs.reduce<SymbolicShape>((s, x) => broadcast(this, s, x.shape), xs[0]!.shape);
+    return tidy(() => (xs.length === 1 ? xs[0]!.clone() : this.combine(xs)));
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shapes = shapeList(this, inputShape, this.minInputs);
+    this.#check(shapes.length);
+    return shapes.reduce((s, x) => broadcast(this, s, x));
+  }
+}
+
+/**
+ * Elementwise sum of the inputs.
+ * @example
+ * const y = add().apply([a, b]); // a + b
+ * const residual = add().apply([x, block.apply(x)]);
+ */
+export class Add extends ElementwiseMerge {
+  readonly className = 'Add';
+  constructor(args: LayerArgs = {}) {
+    super(args, 'add');
+  }
+  protected combine(xs: Tensor[]): Tensor {
+    return xs.reduce((a, b) => a.add(b));
+  }
+}
+
+/**
+ * Difference of exactly two inputs, `a − b`.
+ * @example
+ * const y = subtract().apply([a, b]); // a − b
+ * subtract().computeOutputShape([[null, 3], [null, 3]]); // [null, 3]
+ */
+export class Subtract extends ElementwiseMerge {
+  readonly className = 'Subtract';
+  protected override readonly minInputs = 2;
+  protected override readonly maxInputs = 2;
+  constructor(args: LayerArgs = {}) {
+    super(args, 'subtract');
+  }
+  protected combine(xs: Tensor[]): Tensor {
+    return xs[0]!.sub(xs[1]!);
+  }
+}
+
+/**
+ * Elementwise product of the inputs.
+ * @example
+ * const gated = multiply().apply([x, gate]); // x · gate
+ * multiply().computeOutputShape([[null, 4], [null, 1]]); // [null, 4]
+ */
+export class Multiply extends ElementwiseMerge {
+  readonly className = 'Multiply';
+  constructor(args: LayerArgs = {}) {
+    super(args, 'multiply');
+  }
+  protected combine(xs: Tensor[]): Tensor {
+    return xs.reduce((a, b) => a.mul(b));
+  }
+}
+
+/**
+ * Elementwise mean of the inputs.
+ * @example
+ * const y = average().apply([a, b, c]); // (a + b + c) / 3
+ * average().computeOutputShape([[null, 2], [null, 2]]); // [null, 2]
+ */
+export class Average extends ElementwiseMerge {
+  readonly className = 'Average';
+  constructor(args: LayerArgs = {}) {
+    super(args, 'average');
+  }
+  protected combine(xs: Tensor[]): Tensor {
+    return xs.reduce((a, b) => a.add(b)).div(xs.length);
+  }
+}
+
+/**
+ * Elementwise maximum of the inputs.
+ * @example
+ * const y = maximum().apply([a, b]);
+ * maximum().computeOutputShape([[null, 2], [null, 2]]); // [null, 2]
+ */
+export class Maximum extends ElementwiseMerge {
+  readonly className = 'Maximum';
+  constructor(args: LayerArgs = {}) {
+    super(args, 'maximum');
+  }
+  protected combine(xs: Tensor[]): Tensor {
+    return xs.reduce((a, b) => a.maximum(b));
+  }
+}
+
+/**
+ * Elementwise minimum of the inputs.
+ * @example
+ * const y = minimum().apply([a, b]);
+ * minimum().computeOutputShape([[null, 2], [null, 2]]); // [null, 2]
+ */
+export class Minimum extends ElementwiseMerge {
+  readonly className = 'Minimum';
+  constructor(args: LayerArgs = {}) {
+    super(args, 'minimum');
+  }
+  protected combine(xs: Tensor[]): Tensor {
+    return xs.reduce((a, b) => a.minimum(b));
+  }
+}
+
+/** Options of `concatenate`. */
+export interface ConcatenateArgs extends LayerArgs {
+  /** The axis to join along (default -1); every other axis must match. */
+  axis?: number;
+}
+
+/**
+ * Joins the inputs along `axis`; they must have the same rank and agree on every other axis.
+ * @example
+ * const y = concatenate().apply([a, b]); // [n, 3] and [n, 5] → [n, 8]
+ * concatenate({ axis: 1 }).computeOutputShape([[null, 2, 4], [null, 3, 4]]); // [null, 5, 4]
+ */
+export class Concatenate extends Layer {
+  readonly className = 'Concatenate';
+  readonly axis: number;
+
+  constructor(args: ConcatenateArgs = {}) {
+    super(args, 'concatenate');
+    this.axis = args.axis ?? -1;
+    if (!Number.isInteger(this.axis))
+      throw new ArgumentError(`${this.name}: expected axis to be an integer, got ${args.axis}`);
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    const xs = tensorList(this, inputs, 1);
+    this.computeOutputShape(xs.map((x) => x.shape));
+    return concat(xs, this.axis);
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shapes = shapeList(this, inputShape, 1);
+    const first = shapes[0]!;
+    const rank = first.length;
+    if (this.axis < -rank || this.axis >= rank) {
+      throw new ShapeError(
+        `${this.name}: axis ${this.axis} is out of range for input shape ${shapeText(first)}`,
+      );
+    }
+    const axis = this.axis < 0 ? this.axis + rank : this.axis;
+    const out = [...first];
+    for (const s of shapes.slice(1)) {
+      if (s.length !== rank) {
+        throw new ShapeError(
+          `${this.name}: expected inputs of the same rank, got shapes ${shapes.map(shapeText).join(', ')}`,
+        );
+      }
+      s.forEach((d, k) => {
+        if (k === axis) {
+          out[k] = out[k] === null || d === null ? null : out[k]! + d;
+        } else if (d !== null && out[k] !== null && d !== out[k]) {
+          throw new ShapeError(
+            `${this.name}: expected inputs to match on axis ${k - rank} (all but the concat axis ${this.axis}), got shapes ${shapes.map(shapeText).join(', ')}`,
+          );
+        } else if (out[k] === null) {
+          out[k] = d;
+        }
+      });
+    }
+    return out;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), axis: this.axis };
+  }
+}
+
+/**
+ * An add layer (see `Add`).
+ * @example
+ * const y = add().apply([a, b]);
+ * const sym = add().apply([inputA, inputB]); // SymbolicTensor in a functional model
+ */
+export const add = (args: LayerArgs = {}): Add => new Add(args);
+
+/**
+ * A subtract layer (see `Subtract`).
+ * @example
+ * const y = subtract().apply([a, b]);
+ * const sym = subtract().apply([inputA, inputB]);
+ */
+export const subtract = (args: LayerArgs = {}): Subtract => new Subtract(args);
+
+/**
+ * A multiply layer (see `Multiply`).
+ * @example
+ * const y = multiply().apply([a, b]);
+ * const sym = multiply().apply([inputA, inputB]);
+ */
+export const multiply = (args: LayerArgs = {}): Multiply => new Multiply(args);
+
+/**
+ * An average layer (see `Average`).
+ * @example
+ * const y = average().apply([a, b]);
+ * const sym = average().apply([inputA, inputB]);
+ */
+export const average = (args: LayerArgs = {}): Average => new Average(args);
+
+/**
+ * A maximum layer (see `Maximum`).
+ * @example
+ * const y = maximum().apply([a, b]);
+ * const sym = maximum().apply([inputA, inputB]);
+ */
+export const maximum = (args: LayerArgs = {}): Maximum => new Maximum(args);
+
+/**
+ * A minimum layer (see `Minimum`).
+ * @example
+ * const y = minimum().apply([a, b]);
+ * const sym = minimum().apply([inputA, inputB]);
+ */
+export const minimum = (args: LayerArgs = {}): Minimum => new Minimum(args);
+
+/**
+ * A concatenate layer (see `Concatenate`).
+ * @example
+ * const y = concatenate({ axis: -1 }).apply([a, b]);
+ * const sym = concatenate().apply([inputA, inputB]);
+ */
+export const concatenate = (args: ConcatenateArgs = {}): Concatenate => new Concatenate(args);
+
+registerLayer('Add', (config) => new Add(config));
+registerLayer('Subtract', (config) => new Subtract(config));
+registerLayer('Multiply', (config) => new Multiply(config));
+registerLayer('Average', (config) => new Average(config));
+registerLayer('Maximum', (config) => new Maximum(config));
+registerLayer('Minimum', (config) => new Minimum(config));
+registerLayer('Concatenate', (config) => new Concatenate(config));

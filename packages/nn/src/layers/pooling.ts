@@ -1,2 +1,225 @@
-// Layers: pooling (being written).
-export {};
+// Pooling layers in NHWC: maxPooling2d and averagePooling2d over windows (core maxPool2d and
+// avgPool2d), and globalAveragePooling2d / globalMaxPooling2d over the spatial axes.
+// None has weights; their configs are just their options.
+
+import { ArgumentError, avgPool2d, maxPool2d, ShapeError, type Tensor, tidy } from '@nabla/core';
+import { Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
+import { registerLayer } from '../engine/registry.js';
+import { convOutputLength, type Size2D } from './conv.js';
+
+const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
+
+function pair(layer: string, option: string, value: Size2D): [number, number] {
+  const p = typeof value === 'number' ? [value, value] : value;
+  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new ArgumentError(
+      `${layer}: expected ${option} to be a positive integer or a pair of them, got ${JSON.stringify(value)}`,
+    );
+  }
+  return [p[0]!, p[1]!];
+}
+
+/** Checks a single rank-4 (NHWC) input shape and returns it. */
+function rank4(layer: Layer, shape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+  if (shape.length > 0 && Array.isArray(shape[0])) {
+    throw new ArgumentError(`${layer.name}: expected a single input, got a list of ${shape.length}`);
+  }
+  const s = shape as SymbolicShape;
+  if (s.length !== 4)
+    throw new ShapeError(`${layer.name}: expected input of rank 4 (NHWC), got shape ${shapeText(s)}`);
+  return s;
+}
+
+function single(layer: Layer, inputs: Tensor | Tensor[]): Tensor {
+  if (Array.isArray(inputs))
+    throw new ArgumentError(`${layer.name}: expected a single input, got a list of ${inputs.length}`);
+  rank4(layer, inputs.shape);
+  return inputs;
+}
+
+/** Options of `maxPooling2d` and `averagePooling2d`. */
+export interface Pooling2DArgs extends LayerArgs {
+  /** Window size; default 2. */
+  poolSize?: Size2D;
+  /** Window step; defaults to `poolSize`. */
+  strides?: Size2D | null;
+  /** 'valid' (windows inside the input) or 'same' (output = ceil(input / stride)). */
+  padding?: 'valid' | 'same';
+}
+
+/** The shared options and shape rule of the windowed pooling layers. */
+abstract class Pooling2D extends Layer {
+  readonly poolSize: [number, number];
+  readonly strides: [number, number];
+  readonly padding: 'valid' | 'same';
+
+  constructor(args: Pooling2DArgs, base: string) {
+    super(args, base);
+    this.poolSize = pair(this.name, 'poolSize', args.poolSize ?? 2);
+    this.strides = pair(this.name, 'strides', args.strides ?? this.poolSize);
+    this.padding = args.padding ?? 'valid';
+    if (this.padding !== 'valid' && this.padding !== 'same') {
+      throw new ArgumentError(
+        `${this.name}: expected padding 'valid' or 'same', got ${JSON.stringify(args.padding)}`,
+      );
+    }
+  }
+
+  protected get options() {
+    return { poolSize: this.poolSize, strides: this.strides, padding: this.padding };
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const [n, h, w, c] = rank4(this, inputShape);
+    const along = (len: number | null | undefined, i: 0 | 1) =>
+      convOutputLength(len ?? null, this.poolSize[i], { padding: this.padding, stride: this.strides[i] });
+    const out = [n ?? null, along(h, 0), along(w, 1), c ?? null];
+    if ((out[1] ?? 1) < 1 || (out[2] ?? 1) < 1) {
+      throw new ShapeError(
+        `${this.name}: the pool window ${this.poolSize.join('x')} is larger than the input, got shape ${shapeText([n ?? null, h ?? null, w ?? null, c ?? null])}`,
+      );
+    }
+    return out;
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), ...this.options };
+  }
+}
+
+/**
+ * Max over `poolSize` windows, stepping by `strides`.
+ * @example
+ * const pool = maxPooling2d({ poolSize: 2 });
+ * pool.apply(x); // [n, 28, 28, 8] → [n, 14, 14, 8]
+ */
+export class MaxPooling2D extends Pooling2D {
+  readonly className = 'MaxPooling2D';
+
+  constructor(args: Pooling2DArgs = {}) {
+    super(args, 'max_pooling2d');
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    return maxPool2d(single(this, inputs), this.options);
+  }
+}
+
+/**
+ * Mean over `poolSize` windows; with 'same' padding each window averages only its in-bounds
+ * positions, like Keras.
+ * @example
+ * const pool = averagePooling2d({ poolSize: 2 });
+ * pool.apply(x); // [n, 28, 28, 8] → [n, 14, 14, 8]
+ */
+export class AveragePooling2D extends Pooling2D {
+  readonly className = 'AveragePooling2D';
+
+  constructor(args: Pooling2DArgs = {}) {
+    super(args, 'average_pooling2d');
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    return avgPool2d(single(this, inputs), this.options);
+  }
+}
+
+/** Options of the global pooling layers. */
+export interface GlobalPooling2DArgs extends LayerArgs {
+  /** Keep the spatial axes as size 1 (`[n, 1, 1, c]`) instead of dropping them (`[n, c]`). */
+  keepDims?: boolean;
+}
+
+/** The shared options and shape rule of the global pooling layers. */
+abstract class GlobalPooling2D extends Layer {
+  readonly keepDims: boolean;
+
+  constructor(args: GlobalPooling2DArgs, base: string) {
+    super(args, base);
+    this.keepDims = args.keepDims ?? false;
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const [n, , , c] = rank4(this, inputShape);
+    return this.keepDims ? [n ?? null, 1, 1, c ?? null] : [n ?? null, c ?? null];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return { ...super.getConfig(), keepDims: this.keepDims };
+  }
+}
+
+/**
+ * Mean over the spatial axes: `[n, h, w, c]` → `[n, c]` (or `[n, 1, 1, c]` with keepDims).
+ * @example
+ * const gap = globalAveragePooling2d();
+ * gap.apply(x); // [n, 7, 7, 64] → [n, 64]
+ */
+export class GlobalAveragePooling2D extends GlobalPooling2D {
+  readonly className = 'GlobalAveragePooling2D';
+
+  constructor(args: GlobalPooling2DArgs = {}) {
+    super(args, 'global_average_pooling2d');
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    return tidy(() => single(this, inputs).mean({ axis: [1, 2], keepDims: this.keepDims }));
+  }
+}
+
+/**
+ * Max over the spatial axes: `[n, h, w, c]` → `[n, c]` (or `[n, 1, 1, c]` with keepDims).
+ * @example
+ * const gmp = globalMaxPooling2d({ keepDims: true });
+ * gmp.apply(x); // [n, 7, 7, 64] → [n, 1, 1, 64]
+ */
+export class GlobalMaxPooling2D extends GlobalPooling2D {
+  readonly className = 'GlobalMaxPooling2D';
+
+  constructor(args: GlobalPooling2DArgs = {}) {
+    super(args, 'global_max_pooling2d');
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    return tidy(() => single(this, inputs).max({ axis: [1, 2], keepDims: this.keepDims }));
+  }
+}
+
+/**
+ * A max pooling layer (see `MaxPooling2D`).
+ * @example
+ * const pool = maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' });
+ * pool.apply(x); // [n, 7, 7, c] → [n, 4, 4, c]
+ */
+export const maxPooling2d = (args: Pooling2DArgs = {}): MaxPooling2D => new MaxPooling2D(args);
+
+/**
+ * An average pooling layer (see `AveragePooling2D`).
+ * @example
+ * const pool = averagePooling2d({ poolSize: [2, 1] });
+ * pool.apply(x); // [n, 8, 8, c] → [n, 4, 8, c]
+ */
+export const averagePooling2d = (args: Pooling2DArgs = {}): AveragePooling2D => new AveragePooling2D(args);
+
+/**
+ * A global average pooling layer (see `GlobalAveragePooling2D`).
+ * @example
+ * const gap = globalAveragePooling2d();
+ * gap.apply(x); // [n, 7, 7, 64] → [n, 64]
+ */
+export const globalAveragePooling2d = (args: GlobalPooling2DArgs = {}): GlobalAveragePooling2D =>
+  new GlobalAveragePooling2D(args);
+
+/**
+ * A global max pooling layer (see `GlobalMaxPooling2D`).
+ * @example
+ * const gmp = globalMaxPooling2d();
+ * gmp.apply(x); // [n, 7, 7, 64] → [n, 64]
+ */
+export const globalMaxPooling2d = (args: GlobalPooling2DArgs = {}): GlobalMaxPooling2D =>
+  new GlobalMaxPooling2D(args);
+
+registerLayer('MaxPooling2D', (config) => new MaxPooling2D(config));
+registerLayer('AveragePooling2D', (config) => new AveragePooling2D(config));
+registerLayer('GlobalAveragePooling2D', (config) => new GlobalAveragePooling2D(config));
+registerLayer('GlobalMaxPooling2D', (config) => new GlobalMaxPooling2D(config));

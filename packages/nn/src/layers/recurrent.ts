@@ -1,2 +1,416 @@
-// Layers: recurrent (being written).
-export {};
+// Recurrent layers over [batch, time, features]: simpleRNN, lstm and gru, with Keras weight
+// layouts (kernel [in, k·units], recurrent_kernel [units, k·units], bias; LSTM gates i, f, c, o;
+// GRU z, r, h) so weights port across. The input projection x·W + b runs once for all steps;
+// the loop over time is unrolled with core ops (unstack over axis 1, one matmul per step).
+
+import {
+  ArgumentError,
+  concat,
+  matmul,
+  ones,
+  ShapeError,
+  split,
+  stack,
+  type Tensor,
+  tidy,
+  unstack,
+  type Variable,
+  zeros,
+} from '@nabla/core';
+import { expectAxis, Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
+import { registerLayer } from '../engine/registry.js';
+import type { InitializerSpec, RegularizerSpec } from './conv.js';
+import { type ActivationFn, getActivation } from './core.js';
+import { getInitializer, type Initializer, serializeInitializer } from './initializers.js';
+import { getRegularizer } from './regularizers.js';
+
+const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
+
+const resolveInitializer = getInitializer;
+const initConfig = (spec: InitializerSpec) => serializeInitializer(resolveInitializer(spec));
+const regularizer = (spec: RegularizerSpec | null | undefined) => (spec ? getRegularizer(spec) : null);
+function regConfig(spec: RegularizerSpec | null | undefined) {
+  const r = regularizer(spec);
+  return r ? { name: r.name, config: r.getConfig() } : null;
+}
+
+/** Options shared by the recurrent layers. */
+export interface RNNArgs extends LayerArgs {
+  /** Size of the hidden state (and of each output step). */
+  units: number;
+  /** Output activation by name; default 'tanh'. */
+  activation?: string;
+  useBias?: boolean;
+  /** Return the output of every step `[batch, time, units]` instead of the last `[batch, units]`. */
+  returnSequences?: boolean;
+  /** Process the sequence in reverse (outputs are then in processing order, like Keras). */
+  goBackwards?: boolean;
+  kernelInitializer?: InitializerSpec;
+  /** Default 'orthogonal'. */
+  recurrentInitializer?: InitializerSpec;
+  biasInitializer?: InitializerSpec;
+  kernelRegularizer?: RegularizerSpec | null;
+  recurrentRegularizer?: RegularizerSpec | null;
+  biasRegularizer?: RegularizerSpec | null;
+}
+
+/** Options of `lstm`. */
+export interface LSTMArgs extends RNNArgs {
+  /** Gate activation; default 'sigmoid'. */
+  recurrentActivation?: string;
+  /** Initialize the forget-gate bias to 1 (default true, like Keras). */
+  unitForgetBias?: boolean;
+}
+
+/** Options of `gru`. */
+export interface GRUArgs extends RNNArgs {
+  /** Gate activation; default 'sigmoid'. */
+  recurrentActivation?: string;
+  /** Apply the reset gate after the recurrent matmul (default true, Keras/CuDNN style). */
+  resetAfter?: boolean;
+}
+
+/** Weights a step function sees: the recurrent kernel and (GRU with resetAfter) its bias. */
+interface StepWeights {
+  readonly recurrent: Tensor;
+  readonly recurrentBias: Tensor | null;
+}
+
+/**
+ * The shared loop: projects every step's input at once, then runs `step` over time.
+ * Subclasses give the gate count, the initial states and the step.
+ */
+abstract class RNN extends Layer {
+  readonly units: number;
+  readonly activation: string;
+  readonly useBias: boolean;
+  readonly returnSequences: boolean;
+  readonly goBackwards: boolean;
+  protected readonly act: ActivationFn;
+  readonly #args: RNNArgs;
+  protected kernel: Variable | null = null;
+  protected recurrentKernel: Variable | null = null;
+  protected bias: Variable | null = null;
+  #features: number | null = null;
+
+  /** Gates per unit: 1 (SimpleRNN), 4 (LSTM), 3 (GRU). */
+  protected abstract readonly gates: number;
+  /** Number of state tensors (h, or h and c). */
+  protected readonly stateCount: number = 1;
+
+  constructor(args: RNNArgs, base: string) {
+    super(args, base);
+    if (!Number.isInteger(args.units) || args.units < 1) {
+      throw new ArgumentError(`${this.name}: expected units to be a positive integer, got ${args.units}`);
+    }
+    this.#args = args;
+    this.units = args.units;
+    this.activation = args.activation ?? 'tanh';
+    this.act = getActivation(this.activation);
+    this.useBias = args.useBias ?? true;
+    this.returnSequences = args.returnSequences ?? false;
+    this.goBackwards = args.goBackwards ?? false;
+  }
+
+  #inputShape(shape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    if (shape.length > 0 && Array.isArray(shape[0])) {
+      throw new ArgumentError(`${this.name}: expected a single input, got a list of ${shape.length}`);
+    }
+    const s = shape as SymbolicShape;
+    if (s.length !== 3) {
+      throw new ShapeError(
+        `${this.name}: expected input of rank 3 [batch, time, features], got shape ${shapeText(s)}`,
+      );
+    }
+    if (this.#features !== null) expectAxis(this, s, -1, this.#features);
+    return s;
+  }
+
+  /** The bias shape and initializer; GRU with resetAfter overrides. */
+  protected biasSpec(): { shape: number[]; initializer: Initializer } {
+    return {
+      shape: [this.gates * this.units],
+      initializer: resolveInitializer(this.#args.biasInitializer ?? 'zeros'),
+    };
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const shape = this.#inputShape(inputShape);
+    const features = shape[2];
+    if (features === null || features === undefined) {
+      throw new ShapeError(
+        `${this.name}: expected input axis -1 (features) to be known, got shape ${shapeText(shape)}`,
+      );
+    }
+    this.#features = features;
+    const width = this.gates * this.units;
+    this.kernel = this.addWeight('kernel', [features, width], {
+      initializer: resolveInitializer(this.#args.kernelInitializer ?? 'glorotUniform'),
+      regularizer: regularizer(this.#args.kernelRegularizer),
+    });
+    this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, width], {
+      initializer: resolveInitializer(this.#args.recurrentInitializer ?? 'orthogonal'),
+      regularizer: regularizer(this.#args.recurrentRegularizer),
+    });
+    if (this.useBias) {
+      const { shape: biasShape, initializer } = this.biasSpec();
+      this.bias = this.addWeight('bias', biasShape, {
+        initializer,
+        regularizer: regularizer(this.#args.biasRegularizer),
+      });
+    }
+  }
+
+  /** One step: the projected input `[batch, gates·units]` and states in, new states out (h first). */
+  protected abstract step(xw: Tensor, states: Tensor[], w: StepWeights): Tensor[];
+
+  /** The input-side bias added to x·W (all of it, except for GRU with resetAfter). */
+  protected inputBias(): Tensor | null {
+    return this.bias;
+  }
+
+  /** The recurrent-side bias (GRU with resetAfter only). */
+  protected recurrentBias(): Tensor | null {
+    return null;
+  }
+
+  call(inputs: Tensor | Tensor[]): Tensor {
+    if (Array.isArray(inputs))
+      throw new ArgumentError(`${this.name}: expected a single input, got a list of ${inputs.length}`);
+    this.#inputShape(inputs.shape);
+    if (inputs.shape[1] === 0)
+      throw new ShapeError(
+        `${this.name}: expected at least one time step, got shape ${shapeText(inputs.shape)}`,
+      );
+    return tidy(() => {
+      const x = inputs.dtype === this.dtype ? inputs : inputs.cast(this.dtype);
+      const inBias = this.inputBias();
+      const projected = matmul(x, this.kernel!);
+      const steps = unstack(inBias ? projected.add(inBias) : projected, 1);
+      if (this.goBackwards) steps.reverse();
+      const w: StepWeights = { recurrent: this.recurrentKernel!, recurrentBias: this.recurrentBias() };
+      let states = Array.from({ length: this.stateCount }, () =>
+        zeros([x.shape[0]!, this.units], this.dtype),
+      );
+      const outputs: Tensor[] = [];
+      for (const xw of steps) {
+        states = this.step(xw, states, w);
+        outputs.push(states[0]!);
+      }
+      return this.returnSequences ? stack(outputs, 1) : states[0]!;
+    });
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const [batch, time] = this.#inputShape(inputShape);
+    return this.returnSequences ? [batch ?? null, time ?? null, this.units] : [batch ?? null, this.units];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      units: this.units,
+      activation: this.activation,
+      useBias: this.useBias,
+      returnSequences: this.returnSequences,
+      goBackwards: this.goBackwards,
+      kernelInitializer: initConfig(this.#args.kernelInitializer ?? 'glorotUniform'),
+      recurrentInitializer: initConfig(this.#args.recurrentInitializer ?? 'orthogonal'),
+      biasInitializer: initConfig(this.#args.biasInitializer ?? 'zeros'),
+      kernelRegularizer: regConfig(this.#args.kernelRegularizer),
+      recurrentRegularizer: regConfig(this.#args.recurrentRegularizer),
+      biasRegularizer: regConfig(this.#args.biasRegularizer),
+    };
+  }
+}
+
+/**
+ * Fully connected RNN: h_t = activation(x_t·W + h_{t−1}·U + b).
+ * @example
+ * const rnn = simpleRNN({ units: 8, returnSequences: true });
+ * rnn.apply(x); // [n, 10, 4] → [n, 10, 8]
+ */
+export class SimpleRNN extends RNN {
+  readonly className = 'SimpleRNN';
+  protected readonly gates = 1;
+
+  constructor(args: RNNArgs) {
+    super(args, 'simple_rnn');
+  }
+
+  protected step(xw: Tensor, [h]: Tensor[], w: StepWeights): Tensor[] {
+    return [this.act(xw.add(matmul(h!, w.recurrent)))];
+  }
+}
+
+/**
+ * Long short-term memory. With z = x_t·W + h·U + b split into gates i, f, c, o (Keras order):
+ * c_t = σ(f)·c_{t−1} + σ(i)·tanh(c), h_t = σ(o)·tanh(c_t) (σ = recurrentActivation,
+ * tanh = activation).
+ * @example
+ * const layer = lstm({ units: 16 });
+ * layer.apply(x); // [n, 20, 8] → [n, 16]
+ */
+export class LSTM extends RNN {
+  readonly className = 'LSTM';
+  protected readonly gates = 4;
+  protected override readonly stateCount = 2;
+  readonly recurrentActivation: string;
+  readonly unitForgetBias: boolean;
+  readonly #gate: ActivationFn;
+
+  constructor(args: LSTMArgs) {
+    super(args, 'lstm');
+    this.recurrentActivation = args.recurrentActivation ?? 'sigmoid';
+    this.#gate = getActivation(this.recurrentActivation);
+    this.unitForgetBias = args.unitForgetBias ?? true;
+  }
+
+  /** With unitForgetBias, the forget-gate quarter of the bias starts at 1. */
+  protected override biasSpec(): { shape: number[]; initializer: Initializer } {
+    const base = super.biasSpec();
+    if (!this.unitForgetBias) return base;
+    const u = this.units;
+    const initializer: Initializer = {
+      name: 'lstmUnitForgetBias',
+      init: (_shape, dtype) =>
+        tidy(() =>
+          concat(
+            [base.initializer.init([u], dtype), ones([u], dtype), base.initializer.init([2 * u], dtype)],
+            0,
+          ),
+        ),
+      getConfig: () => ({}),
+    };
+    return { shape: base.shape, initializer };
+  }
+
+  protected step(xw: Tensor, [h, c]: Tensor[], w: StepWeights): Tensor[] {
+    const [i, f, g, o] = split(xw.add(matmul(h!, w.recurrent)), 4, 1);
+    const cNext = this.#gate(f!)
+      .mul(c!)
+      .add(this.#gate(i!).mul(this.act(g!)));
+    return [this.#gate(o!).mul(this.act(cNext)), cNext];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      recurrentActivation: this.recurrentActivation,
+      unitForgetBias: this.unitForgetBias,
+    };
+  }
+}
+
+/**
+ * Gated recurrent unit (Keras 3 semantics), gates z, r, h:
+ * z = σ(x_z + h·U_z), r = σ(x_r + h·U_r), h̃ = tanh(x_h + r·(h·U_h + b_h)) with resetAfter
+ * (else tanh(x_h + (r·h)·U_h)), h_t = z·h + (1 − z)·h̃. With resetAfter the bias is `[2, 3·units]`
+ * (input bias, recurrent bias).
+ * @example
+ * const layer = gru({ units: 16, returnSequences: true });
+ * layer.apply(x); // [n, 20, 8] → [n, 20, 16]
+ */
+export class GRU extends RNN {
+  readonly className = 'GRU';
+  protected readonly gates = 3;
+  readonly recurrentActivation: string;
+  readonly resetAfter: boolean;
+  readonly #gate: ActivationFn;
+
+  constructor(args: GRUArgs) {
+    super(args, 'gru');
+    this.recurrentActivation = args.recurrentActivation ?? 'sigmoid';
+    this.#gate = getActivation(this.recurrentActivation);
+    this.resetAfter = args.resetAfter ?? true;
+  }
+
+  protected override biasSpec(): { shape: number[]; initializer: Initializer } {
+    const base = super.biasSpec();
+    return this.resetAfter ? { shape: [2, 3 * this.units], initializer: base.initializer } : base;
+  }
+
+  protected override inputBias(): Tensor | null {
+    if (!this.bias || !this.resetAfter) return this.bias;
+    return unstack(this.bias, 0)[0]!;
+  }
+
+  protected override recurrentBias(): Tensor | null {
+    if (!this.bias || !this.resetAfter) return null;
+    return unstack(this.bias, 0)[1]!;
+  }
+
+  protected step(xw: Tensor, [h]: Tensor[], w: StepWeights): Tensor[] {
+    const [xz, xr, xh] = split(xw, 3, 1);
+    let hh: Tensor;
+    let z: Tensor;
+    if (this.resetAfter) {
+      const inner = matmul(h!, w.recurrent);
+      const [rz, rr, rh] = split(w.recurrentBias ? inner.add(w.recurrentBias) : inner, 3, 1);
+      z = this.#gate(xz!.add(rz!));
+      const r = this.#gate(xr!.add(rr!));
+      hh = this.act(xh!.add(r.mul(rh!)));
+    } else {
+      const [uzr, uh] = split(w.recurrent, [2 * this.units, this.units], 1);
+      const [rz, rr] = split(matmul(h!, uzr!), 2, 1);
+      z = this.#gate(xz!.add(rz!));
+      const r = this.#gate(xr!.add(rr!));
+      hh = this.act(xh!.add(matmul(r.mul(h!), uh!)));
+    }
+    return [z.mul(h!).add(z.neg().add(1).mul(hh))];
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      ...super.getConfig(),
+      recurrentActivation: this.recurrentActivation,
+      resetAfter: this.resetAfter,
+    };
+  }
+}
+
+/**
+ * A fully connected RNN layer (see `SimpleRNN`).
+ * @example
+ * const rnn = simpleRNN({ units: 4 });
+ * rnn.apply(x); // [n, t, f] → [n, 4]
+ */
+export const simpleRNN = (args: RNNArgs): SimpleRNN => new SimpleRNN(args);
+
+/**
+ * An LSTM layer (see `LSTM`).
+ * @example
+ * const layer = lstm({ units: 32, returnSequences: true });
+ * layer.apply(x); // [n, t, f] → [n, t, 32]
+ */
+export const lstm = (args: LSTMArgs): LSTM => new LSTM(args);
+
+/**
+ * A GRU layer (see `GRU`).
+ * @example
+ * const layer = gru({ units: 32, resetAfter: false });
+ * layer.apply(x); // [n, t, f] → [n, 32]
+ */
+export const gru = (args: GRUArgs): GRU => new GRU(args);
+
+function hasUnits(config: Record<string, unknown>): config is Record<string, unknown> & RNNArgs {
+  return typeof config.units === 'number';
+}
+function revive<T extends RNN>(className: string, make: (args: RNNArgs) => T) {
+  return (config: Record<string, unknown>): T => {
+    if (!hasUnits(config)) throw new ArgumentError(`${className}: config is missing units`);
+    return make(config);
+  };
+}
+registerLayer(
+  'SimpleRNN',
+  revive('SimpleRNN', (c) => new SimpleRNN(c)),
+);
+registerLayer(
+  'LSTM',
+  revive('LSTM', (c) => new LSTM(c)),
+);
+registerLayer(
+  'GRU',
+  revive('GRU', (c) => new GRU(c)),
+);

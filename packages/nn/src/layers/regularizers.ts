@@ -39,12 +39,16 @@ export const l2 = (o: { l2?: number } = {}): Regularizer => ({ ...l1l2({ l2: o.l
  * @example
  * getRegularizer('l2');
  */
-export function getRegularizer(spec: Regularizer | string | { name: string; config?: Record<string, unknown> }): Regularizer {
+export function getRegularizer(
+  spec: Regularizer | string | { name: string; config?: Record<string, unknown> },
+): Regularizer {
   if (typeof spec !== 'string' && 'penalty' in spec) return spec;
   const name = (typeof spec === 'string' ? spec : spec.name).replace('_', '');
   const config = typeof spec === 'string' ? {} : (spec.config ?? {});
   if (name === 'l1') return l1(config);
   if (name === 'l2') return l2(config);
   if (name === 'l1l2') return l1l2(config);
-  throw new ArgumentError(`regularizer: unknown name '${typeof spec === 'string' ? spec : spec.name}' (known: l1, l2, l1l2)`);
+  throw new ArgumentError(
+    `regularizer: unknown name '${typeof spec === 'string' ? spec : spec.name}' (known: l1, l2, l1l2)`,
+  );
 }

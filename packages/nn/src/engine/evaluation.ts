@@ -1,0 +1,283 @@
+// evaluate, predict and trainOnBatch, and what the fit loop shares with them: running epoch
+// logs, dataset batches and the test loop. Each batch is read once (`await data()` of a small
+// vector of losses and metrics), so all of it works on async-only backends.
+
+import { ArgumentError, concat, type Tensor, tidy } from '@nabla/core';
+import { type CallbackHooks, CallbackList, type Logs } from '../callbacks/callback.js';
+import {
+  type ArrayBatch,
+  arrayBatches,
+  checkBatchSize,
+  type Dataset,
+  datasetIterator,
+  disposeBatch,
+  sampleCount,
+  sliceRows,
+  type TensorOrList,
+  toList,
+} from './data-adapter.js';
+import type { Model } from './model.js';
+import { lossKeys, MetricSet, testStep, trainStep } from './train-step.js';
+
+export interface EvaluateOptions {
+  batchSize?: number;
+  sampleWeight?: Tensor;
+  callbacks?: readonly CallbackHooks[];
+}
+
+/** Options of `predict`. */
+export interface PredictOptions {
+  batchSize?: number;
+}
+
+/** A batch ready for a step (owned by the loop). */
+export interface StepBatch extends ArrayBatch {
+  release(): void;
+}
+
+/**
+ * Running means of the loss parts (weighted by batch size); metrics are already cumulative.
+ * @example
+ * const logs = new EpochLogs(['loss', 'accuracy'], 1);
+ * logs.add([0.5, 0.9], 32); // { loss: 0.5, accuracy: 0.9 }
+ */
+export class EpochLogs {
+  readonly #sums: number[];
+  #count = 0;
+  #last: number[] = [];
+
+  constructor(
+    readonly keys: readonly string[],
+    readonly lossParts: number,
+  ) {
+    this.#sums = new Array<number>(lossParts).fill(0);
+  }
+
+  add(values: ArrayLike<number>, size: number): Logs {
+    for (let i = 0; i < this.lossParts; i++) this.#sums[i]! += values[i]! * size;
+    this.#count += size;
+    this.#last = Array.from(values);
+    return this.logs();
+  }
+
+  logs(): Logs {
+    const out: Logs = {};
+    this.keys.forEach((k, i) => {
+      out[k] = i < this.lossParts ? this.#sums[i]! / Math.max(this.#count, 1) : (this.#last[i] ?? Number.NaN);
+    });
+    return out;
+  }
+}
+
+/**
+ * Builds the model on a first batch when it has no weights yet (so gradients see them).
+ * @example
+ * ensureBuilt(model, [xBatch]);
+ * model.built; // true
+ */
+export function ensureBuilt(model: Model, xs: readonly Tensor[]): void {
+  if (model.built) return;
+  tidy(() => {
+    model.run(xs, false);
+  });
+}
+
+/**
+ * Throws unless there is one target tensor per model output.
+ * @example
+ * checkOutputs(model, 'fit', [y]);
+ * checkOutputs(twoOutputModel, 'fit', [y]); // throws: expected 2 target tensors
+ */
+export function checkOutputs(model: Model, op: string, ys: readonly Tensor[]): void {
+  if (ys.length !== model.outputNames.length) {
+    throw new ArgumentError(
+      `${model.name}: ${op} expected ${model.outputNames.length} target tensors (one per output), got ${ys.length}`,
+    );
+  }
+}
+
+export async function* datasetBatches(
+  dataset: Dataset,
+  limit: number | undefined,
+  carried: { iterator: AsyncIterator<unknown> | Iterator<unknown> | null },
+): AsyncGenerator<ArrayBatch & { release(): void }> {
+  const disposes = !Array.isArray(dataset);
+  let count = 0;
+  while (limit === undefined || count < limit) {
+    carried.iterator ??= datasetIterator(dataset);
+    const next = await carried.iterator.next();
+    if (next.done) {
+      carried.iterator = null;
+      if (limit === undefined || count > 0) return;
+      throw new ArgumentError('fit: the dataset produced no batches');
+    }
+    const item = next.value as {
+      x?: TensorOrList;
+      y?: TensorOrList;
+      sampleWeight?: Tensor;
+      dispose?: () => void;
+    };
+    if (!item || item.x === undefined || item.y === undefined) {
+      throw new ArgumentError('fit: expected each dataset element to be { x, y }');
+    }
+    const xs = toList(item.x);
+    const ys = toList(item.y);
+    const size = sampleCount('fit', { x: xs, y: ys });
+    count++;
+    yield {
+      xs,
+      ys,
+      sampleWeight: item.sampleWeight,
+      size,
+      release: () => {
+        if (!disposes) return;
+        if (item.dispose) item.dispose();
+        else for (const t of [...xs, ...ys, ...(item.sampleWeight ? [item.sampleWeight] : [])]) t.dispose();
+      },
+    };
+  }
+}
+
+/**
+ * Evaluation over batches with `metrics` (reset first); returns `{ loss, ... }`.
+ * @example
+ * const logs = await runTest(model, tensorBatches([x], [y], undefined, 32), metrics, null);
+ * logs.loss;
+ */
+export async function runTest(
+  model: Model,
+  batches: AsyncIterable<ArrayBatch & { release?(): void }> | Iterable<ArrayBatch & { release?(): void }>,
+  metrics: MetricSet,
+  list: CallbackList | null,
+): Promise<Logs> {
+  const compiled = model.compiledFor('evaluate');
+  metrics.reset();
+  const logs = new EpochLogs(
+    [...lossKeys(model.outputNames), ...metrics.keys],
+    lossKeys(model.outputNames).length,
+  );
+  let step = 0;
+  for await (const batch of batches) {
+    let vec: Tensor;
+    try {
+      checkOutputs(model, 'evaluate', batch.ys);
+      ensureBuilt(model, batch.xs);
+      await list?.onTestBatchBegin(step, { batch: step, size: batch.size });
+      vec = testStep(model, compiled.losses, metrics, batch.xs, batch.ys, batch.sampleWeight);
+    } finally {
+      if (batch.release) batch.release();
+      else disposeBatch(batch);
+    }
+    const values = await vec.data();
+    vec.dispose();
+    const current = logs.add(values, batch.size);
+    await list?.onTestBatchEnd(step, current);
+    step++;
+  }
+  return logs.logs();
+}
+
+/**
+ * Contiguous batches of tensors, for evaluation.
+ * @example
+ * for (const b of tensorBatches([x], [y], undefined, 32)) disposeBatch(b);
+ * // contiguous, unshuffled batches
+ */
+export function tensorBatches(
+  xs: readonly Tensor[],
+  ys: readonly Tensor[],
+  sw: Tensor | undefined,
+  batchSize: number,
+) {
+  return arrayBatches(xs, ys, sw, { batchSize, shuffle: false, seed: 0 });
+}
+
+/**
+ * `evaluate(x, y, options)` or `evaluate(dataset)`: mean loss and final metrics.
+ * @example
+ * const logs = await evaluateModel(model, x, y, { batchSize: 64 });
+ * logs.loss;
+ */
+export async function evaluateModel(
+  model: Model,
+  x: TensorOrList | Dataset,
+  y: TensorOrList | undefined,
+  options: EvaluateOptions,
+): Promise<Logs> {
+  const compiled = model.compiledFor('evaluate');
+  const { batchSize = 32 } = options;
+  checkBatchSize('evaluate', batchSize);
+  const list = new CallbackList(options.callbacks ?? []);
+  list.setModel(model);
+  const metrics = new MetricSet(compiled.metrics, compiled.losses, model.outputNames);
+  try {
+    await list.onTestBegin();
+    let logs: Logs;
+    if (y !== undefined) {
+      const xs = toList(x as TensorOrList);
+      const ys = toList(y);
+      sampleCount('evaluate', { x: xs, y: ys });
+      logs = await runTest(model, tensorBatches(xs, ys, options.sampleWeight, batchSize), metrics, list);
+    } else {
+      logs = await runTest(model, datasetBatches(x as Dataset, undefined, { iterator: null }), metrics, list);
+    }
+    await list.onTestEnd(logs);
+    return logs;
+  } finally {
+    metrics.dispose();
+  }
+}
+
+/**
+ * `predict(x, options)`: outputs per output, batches concatenated.
+ * @example
+ * const [probs] = predictModel(model, x, { batchSize: 256 });
+ * probs.shape; // [samples, classes]
+ */
+export function predictModel(model: Model, x: TensorOrList, options: PredictOptions): Tensor[] {
+  const { batchSize = 32 } = options;
+  checkBatchSize('predict', batchSize);
+  const xs = toList(x);
+  const n = sampleCount('predict', { x: xs });
+  if (n <= batchSize) return tidy(() => model.run(xs, false));
+  const parts: Tensor[][] = [];
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      parts.push(tidy(() => model.run(sliceRows(xs, start, size), false)));
+    }
+    return parts[0]!.map((_, k) =>
+      concat(
+        parts.map((p) => p[k]!),
+        0,
+      ),
+    );
+  } finally {
+    for (const p of parts) for (const t of p) t.dispose();
+  }
+}
+
+/**
+ * `trainOnBatch(x, y)`: one update; the batch's losses and metrics.
+ * @example
+ * const { loss } = await trainOnBatchOf(model, xBatch, yBatch);
+ * console.log(loss);
+ */
+export async function trainOnBatchOf(model: Model, x: TensorOrList, y: TensorOrList): Promise<Logs> {
+  const compiled = model.compiledFor('trainOnBatch');
+  const xs = toList(x);
+  const ys = toList(y);
+  checkOutputs(model, 'trainOnBatch', ys);
+  sampleCount('trainOnBatch', { x: xs, y: ys });
+  ensureBuilt(model, xs);
+  const metrics = new MetricSet(compiled.metrics, compiled.losses, model.outputNames);
+  try {
+    const vec = trainStep(model, compiled.losses, compiled.optimizer, metrics, xs, ys);
+    const values = await vec.data();
+    vec.dispose();
+    const keys = [...lossKeys(model.outputNames), ...metrics.keys];
+    return Object.fromEntries(keys.map((k, i) => [k, values[i]!]));
+  } finally {
+    metrics.dispose();
+  }
+}

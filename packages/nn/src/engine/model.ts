@@ -1,0 +1,295 @@
+// The Model base class shared by `sequential` and functional `model`: a Layer made of layers
+// (so models nest), with compile, fit, evaluate, predict, trainOnBatch, summary, weights by
+// name, config and save. The training loops live in training.ts, the step in train-step.ts.
+
+import { ArgumentError, Tensor, tidy, type Variable } from '@nabla/core';
+import type { Logs } from '../callbacks/callback.js';
+import { getLoss } from '../losses/index.js';
+import { getOptimizer } from '../optimizers/index.js';
+import type { Loss, LossFn, Optimizer } from '../types.js';
+import type { Dataset, TensorOrList } from './data-adapter.js';
+import {
+  type EvaluateOptions,
+  evaluateModel,
+  type PredictOptions,
+  predictModel,
+  trainOnBatchOf,
+} from './evaluation.js';
+import type { History } from './history.js';
+import { type CallContext, Layer, type LayerArgs, type LayerWeight } from './layer.js';
+import { saveModel } from './save-load.js';
+import { summarize } from './summary.js';
+import type { MetricSpec } from './train-step.js';
+import { type FitDatasetOptions, type FitOptions, fitDatasetLoop, fitTensorsLoop } from './training.js';
+
+/** A loss given to `compile`: a Keras name, a Loss object or a function. */
+export type LossSpec = string | Loss | LossFn;
+
+/** Options of `compile`. */
+export interface CompileOptions {
+  /** An optimizer name ('adam', 'sgd', ...) or object (default 'rmsprop', as Keras). */
+  optimizer?: string | Optimizer;
+  /** One loss for every output, or one per output. */
+  loss: LossSpec | readonly LossSpec[];
+  /** Metric names ('accuracy' is resolved from the loss, as Keras does) or Metric objects. */
+  metrics?: readonly MetricSpec[];
+}
+
+/** @internal What `compile` resolved. */
+export interface CompiledState {
+  readonly optimizer: Optimizer;
+  readonly ownsOptimizer: boolean;
+  readonly losses: readonly Loss[];
+  readonly metrics: readonly MetricSpec[];
+}
+
+/**
+ * Base class of sequential and functional models.
+ * @example
+ * const m = sequential([dense({ units: 1, inputShape: [2] })]);
+ * m.compile({ optimizer: 'sgd', loss: 'mse' });
+ */
+export abstract class Model extends Layer {
+  /** Set by callbacks (earlyStopping) to end `fit` after the current epoch. */
+  stopTraining = false;
+  #compiled: CompiledState | null = null;
+
+  constructor(args: LayerArgs = {}, defaultBase = 'model') {
+    super(args, defaultBase);
+  }
+
+  /** The layers, in order (each once). */
+  abstract get layers(): Layer[];
+
+  /** Names of the outputs (the layers that produce them). */
+  abstract get outputNames(): string[];
+
+  /** Runs the model on one tensor per input; returns one tensor per output. */
+  protected abstract forward(inputs: readonly Tensor[], ctx: CallContext): Tensor[];
+
+  call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[] {
+    const out = this.forward(Array.isArray(inputs) ? inputs : [inputs], ctx);
+    return out.length === 1 ? out[0]! : out;
+  }
+
+  /** Runs the model (building it on first use); one tensor per output. */
+  run(xs: readonly Tensor[], training: boolean): Tensor[] {
+    const out = xs.length === 1 ? this.apply(xs[0]!, { training }) : this.apply([...xs], { training });
+    return Array.isArray(out) ? out : [out];
+  }
+
+  /** The layer named `name`. */
+  getLayer(name: string): Layer {
+    const layer = this.layers.find((l) => l.name === name);
+    if (!layer) {
+      throw new ArgumentError(
+        `${this.name}: no layer named '${name}' (layers: ${this.layers.map((l) => l.name).join(', ')})`,
+      );
+    }
+    return layer;
+  }
+
+  override get namedWeights(): readonly LayerWeight[] {
+    return this.layers.flatMap((l) => l.namedWeights);
+  }
+
+  override get weights(): Variable[] {
+    return this.layers.flatMap((l) => l.weights);
+  }
+
+  override get trainableWeights(): Variable[] {
+    return this.trainable ? this.layers.flatMap((l) => l.trainableWeights) : [];
+  }
+
+  override get nonTrainableWeights(): Variable[] {
+    return this.trainable ? this.layers.flatMap((l) => l.nonTrainableWeights) : this.weights;
+  }
+
+  override getWeights(): Tensor[] {
+    return this.layers.flatMap((l) => l.getWeights());
+  }
+
+  override setWeights(values: readonly Tensor[]): void {
+    const total = this.weights.length;
+    if (values.length !== total) {
+      throw new ArgumentError(`${this.name}: setWeights expected ${total} tensors, got ${values.length}`);
+    }
+    let offset = 0;
+    for (const layer of this.layers) {
+      const n = layer.weights.length;
+      if (n > 0) layer.setWeights(values.slice(offset, offset + n));
+      offset += n;
+    }
+  }
+
+  override countParams(): number {
+    return this.layers.reduce((n, l) => n + l.countParams(), 0);
+  }
+
+  override regularizationLoss(): Tensor | null {
+    if (!this.trainable) return null;
+    return tidy(() => {
+      const terms = this.layers.map((l) => l.regularizationLoss()).filter((t): t is Tensor => t !== null);
+      return terms.length === 0 ? null : terms.reduce((a, b) => a.add(b));
+    });
+  }
+
+  /**
+   * Sets the optimizer, the loss(es) and the metrics used by fit/evaluate.
+   * @example
+   * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+   */
+  compile(options: CompileOptions): void {
+    const outputs = this.outputNames.length;
+    const specs = Array.isArray(options.loss) ? (options.loss as readonly LossSpec[]) : null;
+    if (specs && specs.length !== outputs) {
+      throw new ArgumentError(
+        `${this.name}: compile expected ${outputs} losses (one per output), got ${specs.length}`,
+      );
+    }
+    const single = specs ? null : (options.loss as LossSpec);
+    const losses = specs ? specs.map((s) => getLoss(s)) : this.outputNames.map(() => getLoss(single!));
+    const spec = options.optimizer ?? 'rmsprop';
+    const optimizer = getOptimizer(spec);
+    if (this.#compiled?.ownsOptimizer && this.#compiled.optimizer !== optimizer)
+      this.#compiled.optimizer.dispose();
+    this.#compiled = {
+      optimizer,
+      ownsOptimizer: typeof spec === 'string',
+      losses,
+      metrics: [...(options.metrics ?? [])],
+    };
+  }
+
+  /** Whether `compile` was called. */
+  get isCompiled(): boolean {
+    return this.#compiled !== null;
+  }
+
+  /** @internal The compiled state; throws naming the call when not compiled. */
+  compiledFor(op: string): CompiledState {
+    if (!this.#compiled)
+      throw new ArgumentError(`${this.name}: call compile({ optimizer, loss }) before ${op}`);
+    return this.#compiled;
+  }
+
+  /** The optimizer set by compile (for callbacks such as reduceLROnPlateau). */
+  get optimizer(): Optimizer {
+    return this.compiledFor('optimizer').optimizer;
+  }
+
+  /**
+   * Trains on tensors (one per input / output) or on an iterable of `{ x, y }` batches.
+   * @example
+   * const history = await model.fit(x, y, { epochs: 10, batchSize: 32, validationSplit: 0.1 });
+   * const h2 = await model.fit(batches(x, y, { batchSize: 32 }), { epochs: 2 });
+   */
+  fit(x: TensorOrList, y: TensorOrList, options?: FitOptions): Promise<History>;
+  fit(dataset: Dataset, options?: FitDatasetOptions): Promise<History>;
+  fit(a: TensorOrList | Dataset, b?: TensorOrList | FitDatasetOptions, c?: FitOptions): Promise<History> {
+    if (isTensorList(a)) {
+      if (!isTensorList(b))
+        throw new ArgumentError(`${this.name}: fit(x, y) expected y to be a tensor or a list of tensors`);
+      return fitTensorsLoop(this, a, b, c ?? {});
+    }
+    return fitDatasetLoop(this, a, isTensorList(b) ? {} : (b ?? {}));
+  }
+
+  /**
+   * Trains on an iterable of `{ x, y }` batches (same as `fit(dataset, options)`).
+   * @example
+   * await model.fitDataset(batches(x, y, { batchSize: 64, shuffle: true }), { epochs: 3 });
+   */
+  fitDataset(dataset: Dataset, options: FitDatasetOptions = {}): Promise<History> {
+    return fitDatasetLoop(this, dataset, options);
+  }
+
+  /**
+   * Loss and metrics over data, in inference mode: `{ loss, accuracy, ... }`.
+   * @example
+   * const { loss, accuracy } = await model.evaluate(xTest, yTest, { batchSize: 128 });
+   */
+  evaluate(x: TensorOrList | Dataset, y?: TensorOrList, options: EvaluateOptions = {}): Promise<Logs> {
+    return evaluateModel(this, x, y, options);
+  }
+
+  /**
+   * Outputs for inputs, computed in batches in inference mode; a tensor the caller owns.
+   * Models with several outputs use `predictOutputs`.
+   * @example
+   * const probs = model.predict(x, { batchSize: 256 });
+   */
+  predict(x: TensorOrList, options: PredictOptions = {}): Tensor {
+    if (this.outputNames.length !== 1) {
+      throw new ArgumentError(
+        `${this.name}: predict is for one output, this model has ${this.outputNames.length}; use predictOutputs`,
+      );
+    }
+    return predictModel(this, x, options)[0]!;
+  }
+
+  /**
+   * One output tensor per model output, computed in batches.
+   * @example
+   * const [a, b] = model.predictOutputs(x);
+   */
+  predictOutputs(x: TensorOrList, options: PredictOptions = {}): Tensor[] {
+    return predictModel(this, x, options);
+  }
+
+  /**
+   * One gradient update on one batch; returns the batch's loss and metrics.
+   * @example
+   * const { loss } = await model.trainOnBatch(xBatch, yBatch);
+   */
+  trainOnBatch(x: TensorOrList, y: TensorOrList): Promise<Logs> {
+    return trainOnBatchOf(this, x, y);
+  }
+
+  /**
+   * A Keras-like table of layers, output shapes and parameter counts; printed and returned.
+   * @example
+   * model.summary(); // prints with console.log
+   * const text = model.summary(() => {});
+   */
+  summary(printFn: (line: string) => void = console.log): string {
+    const text = summarize(this);
+    printFn(text);
+    return text;
+  }
+
+  /**
+   * Saves architecture, training config and weights to a folder (model.json + model.safetensors).
+   * @example
+   * await model.save('./my-model');
+   * const again = await loadModel('./my-model');
+   */
+  save(path: string): Promise<void> {
+    return saveModel(this, path);
+  }
+
+  /** @internal The training config saved with the model (null when not compiled). */
+  trainingConfig(): Record<string, unknown> | null {
+    const c = this.#compiled;
+    if (!c) return null;
+    const loss = c.losses.map((l) => ({ name: l.name, config: { ...l.config } }));
+    return {
+      loss: loss.length === 1 ? loss[0] : loss,
+      metrics: c.metrics.map((m) => (typeof m === 'string' ? m : m.name)),
+      optimizer: { name: c.optimizer.name, config: c.optimizer.getConfig() },
+    };
+  }
+
+  /** Frees the weights of every layer, and the optimizer's state when compile made it. */
+  override dispose(): void {
+    for (const layer of this.layers) layer.dispose();
+    if (this.#compiled?.ownsOptimizer) this.#compiled.optimizer.dispose();
+    this.#compiled = null;
+    this.built = false;
+  }
+}
+
+function isTensorList(value: unknown): value is TensorOrList {
+  const isTensor = (v: unknown) => v instanceof Tensor;
+  return isTensor(value) || (Array.isArray(value) && value.length > 0 && value.every(isTensor));
+}

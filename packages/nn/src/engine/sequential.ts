@@ -1,0 +1,144 @@
+// The sequential model: a stack of single-input layers, each fed the previous one's output.
+// It builds once the input shape is known (the first layer's `inputShape`, or the first batch)
+// by running its layers on symbolic tensors, which also records their output shapes.
+
+import { ArgumentError, type Tensor, tidy } from '@nabla/core';
+import { isRecord, readConfig } from './config.js';
+import { type CallContext, type Layer, type SymbolicShape, SymbolicTensor } from './layer.js';
+import { Model } from './model.js';
+import { layerFromConfig, registerLayer } from './registry.js';
+
+/** Options of `sequential`. */
+export interface SequentialOptions {
+  name?: string;
+}
+
+/**
+ * A linear stack of layers.
+ * @example
+ * const m = new Sequential([dense({ units: 4, inputShape: [3] })], { name: 'mlp' });
+ * m.add(dense({ units: 1 }));
+ */
+export class Sequential extends Model {
+  readonly className = 'Sequential';
+  readonly #layers: Layer[] = [];
+  #buildShape: SymbolicShape | null = null;
+
+  constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
+    super({ name: options.name }, 'sequential');
+    for (const layer of layers) this.add(layer);
+  }
+
+  /**
+   * Appends a layer (rebuilding the stack when its input shape is known).
+   * @example
+   * const m = sequential(); m.add(dense({ units: 4, inputShape: [3] }));
+   */
+  add(layer: Layer): void {
+    if (layer === this || this.#layers.includes(layer)) {
+      throw new ArgumentError(`${this.name}: layer '${layer.name}' is already in the model`);
+    }
+    this.#layers.push(layer);
+    const shape = this.#buildShape ?? this.#layers[0]!.batchInputShape;
+    if (shape) this.build(shape);
+  }
+
+  /**
+   * Removes the last layer.
+   * @example
+   * m.pop();
+   */
+  pop(): Layer {
+    const layer = this.#layers.pop();
+    if (!layer) throw new ArgumentError(`${this.name}: pop on an empty model`);
+    return layer;
+  }
+
+  get layers(): Layer[] {
+    return [...this.#layers];
+  }
+
+  get outputNames(): string[] {
+    return [this.#layers[this.#layers.length - 1]?.name ?? this.name];
+  }
+
+  override build(inputShape: SymbolicShape | SymbolicShape[]): void {
+    const shape =
+      inputShape.length > 0 && Array.isArray(inputShape[0])
+        ? (inputShape as SymbolicShape[])[0]!
+        : inputShape;
+    let x = new SymbolicTensor(shape as SymbolicShape, this.#layers[0]?.dtype ?? this.dtype, null, []);
+    for (const layer of this.#layers) x = layer.apply(x);
+    this.#buildShape = shape as SymbolicShape;
+    this.built = true;
+  }
+
+  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    return this.#layers.reduce((shape, layer) => layer.computeOutputShape(shape), inputShape);
+  }
+
+  protected forward(inputs: readonly Tensor[], ctx: CallContext): Tensor[] {
+    if (inputs.length !== 1)
+      throw new ArgumentError(`${this.name}: expected one input, got ${inputs.length}`);
+    if (this.#layers.length === 0) throw new ArgumentError(`${this.name}: the model has no layers`);
+    return tidy(() => {
+      let x = inputs[0]!;
+      for (const layer of this.#layers) x = layer.apply(x, ctx);
+      return [x];
+    });
+  }
+
+  override getConfig(): Record<string, unknown> {
+    return {
+      name: this.name,
+      trainable: this.trainable,
+      layers: this.#layers.map((l) => ({ className: l.className, config: l.getConfig() })),
+      buildInputShape: this.#buildShape ? [...this.#buildShape] : null,
+    };
+  }
+}
+
+/**
+ * A sequential model.
+ * @example
+ * const m = sequential([dense({ units: 32, activation: 'relu', inputShape: [784] }), dense({ units: 10 })]);
+ * m.summary();
+ */
+export function sequential(layers: readonly Layer[] = [], options: SequentialOptions = {}): Sequential {
+  return new Sequential(layers, options);
+}
+
+/**
+ * Rebuilds `{ className, config }` specs of layers, checking their form.
+ * @example
+ * const layers = layersFromSpecs('Sequential', config.layers);
+ * layers[0].className; // 'Dense'
+ */
+export function layersFromSpecs(owner: string, specs: unknown): Layer[] {
+  if (!Array.isArray(specs)) throw new ArgumentError(`${owner} config: expected 'layers' to be an array`);
+  return specs.map((spec, i) => {
+    if (!isRecord(spec) || typeof spec.className !== 'string' || !isRecord(spec.config)) {
+      throw new ArgumentError(`${owner} config: expected layers[${i}] to be { className, config }`);
+    }
+    return layerFromConfig({ className: spec.className, config: spec.config });
+  });
+}
+
+/**
+ * Rebuilds a sequential model from its config.
+ * @example
+ * const copy = sequentialFromConfig(m.getConfig());
+ * copy.setWeights(m.getWeights());
+ */
+export function sequentialFromConfig(config: Record<string, unknown>): Sequential {
+  const r = readConfig('Sequential', config);
+  const model = new Sequential(layersFromSpecs('Sequential', config.layers), { name: r.optString('name') });
+  model.trainable = r.optBool('trainable') ?? true;
+  const shape = config.buildInputShape;
+  if (Array.isArray(shape) && !model.built) {
+    model.build(shape.map((d) => (typeof d === 'number' ? d : null)));
+  }
+  return model;
+}
+
+registerLayer('Sequential', sequentialFromConfig);

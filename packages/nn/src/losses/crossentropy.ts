@@ -1,0 +1,117 @@
+// Cross-entropy losses: binary, categorical (one-hot targets) and sparse categorical
+// (integer class targets). The `fromLogits` forms never form a probability (softplus and
+// log-softmax stay finite for logits of any size); the probability forms clip to [ε, 1-ε].
+
+import {
+  cast,
+  clip,
+  fmtShape,
+  log,
+  logSoftmax,
+  mean,
+  oneHot,
+  reshape,
+  ShapeError,
+  softplus,
+  sum,
+  type Tensor,
+} from '@nabla/core';
+import type { Loss } from '../types.js';
+import { align, asFloat, checkRange, EPSILON, makeLoss, sameShape } from './shared.js';
+
+/** Options of `binaryCrossentropy` and `categoricalCrossentropy`. */
+export interface CrossentropyOptions {
+  /** yPred holds logits rather than probabilities (default false). */
+  fromLogits?: boolean;
+  /** Moves targets toward uniform: y ← y·(1-s) + s/K, K = 2 (binary) or the class count. */
+  labelSmoothing?: number;
+}
+
+/**
+ * Binary cross-entropy, the mean over the last axis of
+ * -(y·log p + (1-y)·log(1-p)); from logits x it is softplus(x) - x·y, stable for any x.
+ * @example
+ * const loss = binaryCrossentropy({ fromLogits: true });
+ * loss.fn(tensor([[1], [0]]), tensor([[2.0], [-1.0]]));
+ */
+export function binaryCrossentropy(options: CrossentropyOptions = {}): Loss {
+  const { fromLogits = false, labelSmoothing = 0 } = options;
+  checkRange('binary_crossentropy', 'labelSmoothing', labelSmoothing, 0, 1);
+  return makeLoss('binary_crossentropy', { fromLogits, labelSmoothing }, (yTrue, yPred) => {
+    const [raw, p] = align('binary_crossentropy', yTrue, yPred);
+    // y ← y·(1-s) + ½s
+    const t = labelSmoothing > 0 ? raw.mul(1 - labelSmoothing).add(0.5 * labelSmoothing) : raw;
+    if (fromLogits) return mean(softplus(p).sub(p.mul(t)), { axis: -1 });
+    const pc = clip(p, EPSILON, 1 - EPSILON);
+    const ll = t.mul(log(pc)).add(
+      t
+        .neg()
+        .add(1)
+        .mul(log(pc.neg().add(1))),
+    );
+    return mean(ll.neg(), { axis: -1 });
+  });
+}
+
+/**
+ * Categorical cross-entropy against one-hot (or soft) targets: -Σ y·log p over the last axis,
+ * where p is renormalised to sum to 1 and clipped; from logits, -Σ y·logSoftmax(x).
+ * @example
+ * const loss = categoricalCrossentropy({ fromLogits: true, labelSmoothing: 0.1 });
+ * loss.fn(tensor([[0, 1, 0]]), tensor([[1.0, 3.0, 0.5]]));
+ */
+export function categoricalCrossentropy(options: CrossentropyOptions = {}): Loss {
+  const { fromLogits = false, labelSmoothing = 0 } = options;
+  checkRange('categorical_crossentropy', 'labelSmoothing', labelSmoothing, 0, 1);
+  return makeLoss('categorical_crossentropy', { fromLogits, labelSmoothing }, (yTrue, yPred) => {
+    const [raw, p] = align('categorical_crossentropy', yTrue, yPred);
+    const classes = p.shape[p.rank - 1] ?? 1;
+    // y ← y·(1-s) + s/K
+    const t = labelSmoothing > 0 ? raw.mul(1 - labelSmoothing).add(labelSmoothing / classes) : raw;
+    return crossentropyOverLastAxis(t, p, fromLogits);
+  });
+}
+
+/** Options of `sparseCategoricalCrossentropy`. */
+export interface SparseCrossentropyOptions {
+  /** yPred holds logits rather than probabilities (default false). */
+  fromLogits?: boolean;
+}
+
+/**
+ * Categorical cross-entropy with integer class labels (int32 or float) of shape [N] or [N,1]
+ * against predictions [N,C]: -log p[label]. A label outside [0, C) contributes 0.
+ * @example
+ * const loss = sparseCategoricalCrossentropy({ fromLogits: true });
+ * loss.fn(tensor([2, 0], undefined, 'int32'), tensor([[0.1, 0.2, 3], [2, 0, 0]]));
+ */
+export function sparseCategoricalCrossentropy(options: SparseCrossentropyOptions = {}): Loss {
+  const { fromLogits = false } = options;
+  const name = 'sparse_categorical_crossentropy';
+  return makeLoss(name, { fromLogits }, (yTrue, yPred) => {
+    const p = asFloat(yPred, yPred);
+    const batch = p.shape.slice(0, -1);
+    const classes = p.shape[p.rank - 1] ?? 0;
+    const fits =
+      p.rank >= 1 &&
+      (sameShape(yTrue.shape, batch) ||
+        (sameShape(yTrue.shape.slice(0, -1), batch) && yTrue.shape[yTrue.rank - 1] === 1));
+    if (!fits) {
+      throw new ShapeError(
+        `${name}: expected yTrue.shape=${fmtShape(batch)} or ${fmtShape([...batch, 1])} for yPred.shape=${fmtShape(p.shape)}, got yTrue.shape=${fmtShape(yTrue.shape)}`,
+      );
+    }
+    const labels = yTrue.dtype === 'int32' ? yTrue : cast(yTrue, 'int32');
+    const t = cast(oneHot(reshape(labels, batch), classes), p.dtype);
+    return crossentropyOverLastAxis(t, p, fromLogits);
+  });
+}
+
+/** -Σ y·log p over the last axis; p from logits by log-softmax, else renormalised and clipped. */
+function crossentropyOverLastAxis(t: Tensor, p: Tensor, fromLogits: boolean): Tensor {
+  if (fromLogits) return sum(t.mul(logSoftmax(p, -1)), { axis: -1 }).neg();
+  // p ← p / Σp, then clip to [ε, 1-ε]
+  const normalised = p.div(sum(p, { axis: -1, keepDims: true }));
+  const pc = clip(normalised, EPSILON, 1 - EPSILON);
+  return sum(t.mul(log(pc)), { axis: -1 }).neg();
+}

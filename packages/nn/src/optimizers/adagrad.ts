@@ -1,0 +1,54 @@
+// Adagrad: per-element rates shrinking with the summed squared gradients, as in Keras:
+// a ← a + g²; w ← w - lr·g / √(a + ε), with a starting at 0.1.
+
+import { ArgumentError, sqrt, type Tensor, type Variable } from '@nabla/core';
+import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
+
+/** Options of `adagrad`. */
+export interface AdagradOptions extends OptimizerOptions {
+  /** The accumulator's starting value (default 0.1). */
+  initialAccumulatorValue?: number;
+  /** ε (default 1e-7). */
+  epsilon?: number;
+}
+
+class Adagrad extends BaseOptimizer {
+  readonly #initial: number;
+  readonly #epsilon: number;
+
+  constructor(options: AdagradOptions) {
+    super('adagrad', options, 0.001);
+    this.#initial = options.initialAccumulatorValue ?? 0.1;
+    this.#epsilon = options.epsilon ?? 1e-7;
+    if (!(this.#initial >= 0)) {
+      throw new ArgumentError(`adagrad: expected initialAccumulatorValue >= 0, got ${this.#initial}`);
+    }
+  }
+
+  protected slots(): readonly SlotSpec[] {
+    return [{ name: 'accumulator', init: this.#initial }];
+  }
+
+  protected update(v: Variable, g: Tensor, [a]: readonly Variable[], lr: number): void {
+    if (a === undefined) return;
+    // a ← a + g²
+    const acc = a.add(g.square());
+    a.assign(acc);
+    // w ← w - lr·g / √(a + ε)
+    v.assign(v.sub(g.mul(lr).div(sqrt(acc.add(this.#epsilon)))));
+  }
+
+  protected config(): Record<string, unknown> {
+    return { initialAccumulatorValue: this.#initial, epsilon: this.#epsilon };
+  }
+}
+
+/**
+ * Adagrad (default learningRate 0.001, initialAccumulatorValue 0.1, epsilon 1e-7).
+ * @example
+ * const opt = adagrad({ learningRate: 0.01 });
+ * opt.applyGradients([{ variable: w, grad: g }]);
+ */
+export function adagrad(options: AdagradOptions = {}): BaseOptimizer {
+  return new Adagrad(options);
+}

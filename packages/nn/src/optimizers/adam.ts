@@ -1,0 +1,104 @@
+// Adam and AdamW in Keras's formulation, the bias correction folded into the step size:
+// m ← m + (1-β1)(g - m); v ← v + (1-β2)(g² - v); α = lr·√(1-β2ᵗ)/(1-β1ᵗ);
+// w ← w - α·m/(√v + ε). AdamW first decays the weights: w ← w - w·λ·lr.
+
+import { ArgumentError, maximum, sqrt, type Tensor, type Variable } from '@nabla/core';
+import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
+
+/** Options of `adam`. */
+export interface AdamOptions extends OptimizerOptions {
+  /** Decay of the first moment (default 0.9). */
+  beta1?: number;
+  /** Decay of the second moment (default 0.999). */
+  beta2?: number;
+  /** ε (default 1e-7). */
+  epsilon?: number;
+  /** Use the running maximum of v (AMSGrad; default false). */
+  amsgrad?: boolean;
+}
+
+class Adam extends BaseOptimizer {
+  readonly #beta1: number;
+  readonly #beta2: number;
+  readonly #epsilon: number;
+  readonly #amsgrad: boolean;
+
+  constructor(name: string, options: AdamOptions, weightDecay: number) {
+    super(name, { ...options, weightDecay }, 0.001);
+    this.#beta1 = options.beta1 ?? 0.9;
+    this.#beta2 = options.beta2 ?? 0.999;
+    this.#epsilon = options.epsilon ?? 1e-7;
+    this.#amsgrad = options.amsgrad ?? false;
+    for (const [option, b] of [
+      ['beta1', this.#beta1],
+      ['beta2', this.#beta2],
+    ] as const) {
+      if (!(b >= 0 && b < 1)) throw new ArgumentError(`${name}: expected ${option} in [0, 1), got ${b}`);
+    }
+  }
+
+  protected slots(): readonly SlotSpec[] {
+    const out: SlotSpec[] = [
+      { name: 'm', init: 0 },
+      { name: 'v', init: 0 },
+    ];
+    if (this.#amsgrad) out.push({ name: 'vhat', init: 0 });
+    return out;
+  }
+
+  protected update(w: Variable, g: Tensor, [m, v, vhat]: readonly Variable[], lr: number, t: number): void {
+    if (m === undefined || v === undefined) return;
+    const b1 = this.#beta1;
+    const b2 = this.#beta2;
+    // α = lr·√(1-β2ᵗ)/(1-β1ᵗ)
+    const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+    // m ← m + (1-β1)(g - m)
+    const mNext = m.add(g.sub(m).mul(1 - b1));
+    m.assign(mNext);
+    // v ← v + (1-β2)(g² - v)
+    let vNext = v.add(
+      g
+        .square()
+        .sub(v)
+        .mul(1 - b2),
+    );
+    v.assign(vNext);
+    if (vhat !== undefined) {
+      // v̂ ← max(v̂, v), used in place of v
+      vNext = maximum(vhat, vNext);
+      vhat.assign(vNext);
+    }
+    // w ← w - α·m/(√v + ε)
+    w.assign(w.sub(mNext.mul(alpha).div(sqrt(vNext).add(this.#epsilon))));
+  }
+
+  protected config(): Record<string, unknown> {
+    return { beta1: this.#beta1, beta2: this.#beta2, epsilon: this.#epsilon, amsgrad: this.#amsgrad };
+  }
+}
+
+/**
+ * Adam (default learningRate 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7), as in Keras.
+ * @example
+ * const opt = adam({ learningRate: 1e-3, clipNorm: 1 });
+ * opt.applyGradients([{ variable: w, grad: g }]);
+ */
+export function adam(options: AdamOptions = {}): BaseOptimizer {
+  return new Adam('adam', options, options.weightDecay ?? 0);
+}
+
+/** Options of `adamw`. */
+export interface AdamWOptions extends AdamOptions {
+  /** λ of the decoupled decay w ← w - w·λ·lr (default 0.004, as in Keras). */
+  weightDecay?: number;
+}
+
+/**
+ * AdamW: Adam with decoupled weight decay (default weightDecay 0.004, learningRate 0.001).
+ * @example
+ * const opt = adamw({ learningRate: 1e-3, weightDecay: 0.01 });
+ * opt.applyGradients([{ variable: w, grad: g }]);
+ */
+export function adamw(options: AdamWOptions = {}): BaseOptimizer {
+  return new Adam('adamw', options, options.weightDecay ?? 0.004);
+}

@@ -1,0 +1,86 @@
+// RMSprop as in Keras: v ← ρ·v + (1-ρ)·g²; centered also tracks ḡ ← ρ·ḡ + (1-ρ)·g and
+// divides by √(v - ḡ² + ε); the step Δ = lr·g/√(…) is applied directly or through momentum.
+
+import { ArgumentError, sqrt, type Tensor, type Variable } from '@nabla/core';
+import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
+
+/** Options of `rmsprop`. */
+export interface RmspropOptions extends OptimizerOptions {
+  /** Decay of the squared-gradient average (default 0.9). */
+  rho?: number;
+  /** Momentum on the step (default 0). */
+  momentum?: number;
+  /** Normalise by the gradient's variance rather than its second moment (default false). */
+  centered?: boolean;
+  /** ε (default 1e-7). */
+  epsilon?: number;
+}
+
+class Rmsprop extends BaseOptimizer {
+  readonly #rho: number;
+  readonly #momentum: number;
+  readonly #centered: boolean;
+  readonly #epsilon: number;
+
+  constructor(options: RmspropOptions) {
+    super('rmsprop', options, 0.001);
+    this.#rho = options.rho ?? 0.9;
+    this.#momentum = options.momentum ?? 0;
+    this.#centered = options.centered ?? false;
+    this.#epsilon = options.epsilon ?? 1e-7;
+    if (!(this.#rho >= 0 && this.#rho < 1))
+      throw new ArgumentError(`rmsprop: expected rho in [0, 1), got ${options.rho}`);
+    if (!(this.#momentum >= 0 && this.#momentum < 1)) {
+      throw new ArgumentError(`rmsprop: expected momentum in [0, 1), got ${options.momentum}`);
+    }
+  }
+
+  protected slots(): readonly SlotSpec[] {
+    const out: SlotSpec[] = [{ name: 'velocity', init: 0 }];
+    if (this.#momentum > 0) out.push({ name: 'momentum', init: 0 });
+    if (this.#centered) out.push({ name: 'average_gradient', init: 0 });
+    return out;
+  }
+
+  protected update(v: Variable, g: Tensor, slots: readonly Variable[], lr: number): void {
+    const [velocity, ...rest] = slots;
+    const momentum = this.#momentum > 0 ? rest[0] : undefined;
+    const average = this.#centered ? rest[this.#momentum > 0 ? 1 : 0] : undefined;
+    if (velocity === undefined) return;
+    const rho = this.#rho;
+    // v ← ρ·v + (1-ρ)·g²
+    const vel = velocity.mul(rho).add(g.square().mul(1 - rho));
+    velocity.assign(vel);
+    let denominator = vel.add(this.#epsilon);
+    if (average !== undefined) {
+      // ḡ ← ρ·ḡ + (1-ρ)·g; denominator = v - ḡ² + ε
+      const avg = average.mul(rho).add(g.mul(1 - rho));
+      average.assign(avg);
+      denominator = vel.sub(avg.square()).add(this.#epsilon);
+    }
+    // Δ = lr·g / √denominator
+    const increment = g.mul(lr).div(sqrt(denominator));
+    if (momentum === undefined) {
+      v.assign(v.sub(increment));
+      return;
+    }
+    // m ← μ·m + Δ; w ← w - m
+    const mom = momentum.mul(this.#momentum).add(increment);
+    momentum.assign(mom);
+    v.assign(v.sub(mom));
+  }
+
+  protected config(): Record<string, unknown> {
+    return { rho: this.#rho, momentum: this.#momentum, centered: this.#centered, epsilon: this.#epsilon };
+  }
+}
+
+/**
+ * RMSprop (default learningRate 0.001, rho 0.9, momentum 0, epsilon 1e-7, not centered).
+ * @example
+ * const opt = rmsprop({ learningRate: 0.01, centered: true });
+ * opt.applyGradients([{ variable: w, grad: g }]);
+ */
+export function rmsprop(options: RmspropOptions = {}): BaseOptimizer {
+  return new Rmsprop(options);
+}

@@ -1,0 +1,59 @@
+// Stochastic gradient descent with optional (Nesterov) momentum, in Keras's form:
+// m ← μ·m - lr·g; w ← w + m, or w ← w + μ·m - lr·g with Nesterov; w ← w - lr·g without momentum.
+
+import { ArgumentError, type Tensor, type Variable } from '@nabla/core';
+import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
+
+/** Options of `sgd`. */
+export interface SgdOptions extends OptimizerOptions {
+  /** μ in [0, 1) (default 0: plain SGD, no slot). */
+  momentum?: number;
+  /** Nesterov momentum (default false). */
+  nesterov?: boolean;
+}
+
+class Sgd extends BaseOptimizer {
+  readonly #momentum: number;
+  readonly #nesterov: boolean;
+
+  constructor(options: SgdOptions) {
+    super('sgd', options, 0.01);
+    this.#momentum = options.momentum ?? 0;
+    this.#nesterov = options.nesterov ?? false;
+    if (!(this.#momentum >= 0 && this.#momentum < 1)) {
+      throw new ArgumentError(`sgd: expected momentum in [0, 1), got ${options.momentum}`);
+    }
+  }
+
+  protected slots(): readonly SlotSpec[] {
+    return this.#momentum > 0 ? [{ name: 'momentum', init: 0 }] : [];
+  }
+
+  protected update(v: Variable, g: Tensor, slots: readonly Variable[], lr: number): void {
+    const [m] = slots;
+    if (m === undefined) {
+      // w ← w - lr·g
+      v.assign(v.sub(g.mul(lr)));
+      return;
+    }
+    // m ← μ·m - lr·g
+    const next = m.mul(this.#momentum).sub(g.mul(lr));
+    m.assign(next);
+    // Nesterov: w ← w + μ·m - lr·g; classic: w ← w + m
+    v.assign(this.#nesterov ? v.add(next.mul(this.#momentum)).sub(g.mul(lr)) : v.add(next));
+  }
+
+  protected config(): Record<string, unknown> {
+    return { momentum: this.#momentum, nesterov: this.#nesterov };
+  }
+}
+
+/**
+ * SGD (default learningRate 0.01), with momentum and Nesterov momentum as in Keras.
+ * @example
+ * const opt = sgd({ learningRate: 0.1, momentum: 0.9, nesterov: true });
+ * opt.applyGradients([{ variable: w, grad: g }]);
+ */
+export function sgd(options: SgdOptions = {}): BaseOptimizer {
+  return new Sgd(options);
+}
