@@ -2,6 +2,8 @@
 // with the same inputs. Groups (matmul, conv2d, elementwise, reductions, dispatch overhead, MLP
 // inference and training) are functions that turn the run's options into rows.
 
+import type { MeasurePlan } from './measure.js';
+
 /** One prepared case: inputs live on both sides until `dispose()`. */
 export interface BenchCase {
   /** Runs Nabla once and returns the seconds it took, completion included. */
@@ -30,6 +32,8 @@ export interface BenchRow {
   work: number;
   /** Also report time per call (or per item of a call), lower is better; ratios stay on throughput. */
   latency?: Latency;
+  /** Settings replacing the run's measuring plan for this row, e.g. a longer warm-up. */
+  plan?: Partial<MeasurePlan>;
   /** Allocates inputs on both sides and returns the timed calls. */
   setup(): Promise<BenchCase>;
 }

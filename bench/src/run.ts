@@ -25,7 +25,7 @@ export interface BenchOptions {
   sizes?: number[];
   /** Rows to run instead of the registered groups' (tests use it for tiny shapes). */
   rows?: readonly BenchRow[];
-  /** Overrides the measuring plan (tests use it to stay fast). */
+  /** Overrides the measuring plan, rows' own settings included (tests use it to stay fast). */
   plan?: Partial<MeasurePlan>;
   /** Progress lines; default stderr. */
   log?: (line: string) => void;
@@ -127,7 +127,7 @@ async function runRow(row: BenchRow, plan: MeasurePlan): Promise<RowResult> {
  */
 export async function runBench(options: BenchOptions = {}): Promise<BenchReport> {
   const quick = options.quick ?? false;
-  const plan: MeasurePlan = { ...(quick ? QUICK_PLAN : FULL_PLAN), ...options.plan };
+  const base: MeasurePlan = quick ? QUICK_PLAN : FULL_PLAN;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const keep = rowFilter(options.filter);
   const made = options.rows ?? GROUPS.flatMap((group) => group({ quick, sizes: options.sizes }));
@@ -137,7 +137,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const results: RowResult[] = [];
   for (const [index, row] of rows.entries()) {
     log(`[${index + 1}/${rows.length}] ${row.name} (${row.backend} vs ${row.peer})`);
-    results.push(await runRow(row, plan));
+    results.push(await runRow(row, { ...base, ...row.plan, ...options.plan }));
   }
 
   const machine = machineInfo();

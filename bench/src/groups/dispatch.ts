@@ -20,6 +20,8 @@ function dispatchRow(pairing: Pairing): BenchRow {
     unit: 'ops/s',
     work: CHAIN,
     latency: { unit: 'µs', per: 'op', count: CHAIN },
+    // Even in --quick: a cold JIT and one garbage collection in a 10 ms sample swing this row 4×.
+    plan: { warmupSeconds: 0.5, sampleSeconds: 0.05 },
     async setup(): Promise<BenchCase> {
       await activate(pairing);
       const values = new Float32Array([1, 2, 3, 4]);

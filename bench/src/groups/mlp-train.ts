@@ -4,7 +4,7 @@
 // number of steps and read the loss back after every step, as `fit` does. Nabla's side is core
 // ops, `valueAndGrads` and the small Adam below; TF.js's is `tf.train.adam().minimize`, which
 // takes `tf.variableGrads` and TF.js's own Adam. Each call trains on from where the last left
-// off, so `verify` checks that both losses went down and compares the first epochs, step by step.
+// off, so `verify` checks that both losses went down and compares the first steps' losses.
 
 import { dispose, type Tensor, tensor, tidy, valueAndGrads, zerosLike } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
@@ -26,6 +26,13 @@ const EPSILON = 1e-7;
 const BATCH = 128;
 const SAMPLES = 12_800;
 const QUICK_SAMPLES = 2048;
+/**
+ * Steps whose losses `verify` compares. Past a few dozen Adam steps the two curves drift apart
+ * (agreeing to 1e-6 for 25 steps, 1e-3 relative by step 40), most likely because Adam divides by
+ * √v: a gradient that is rounding noise in one framework and exactly zero in the other, or of
+ * the other sign, becomes a full-size step.
+ */
+const COMPARED_STEPS = 20;
 
 /** Adam's state on Nabla: the parameters, both moments and the step count. */
 interface AdamState {
@@ -180,7 +187,7 @@ export function trainRow(options: TrainOptions, pairing: Pairing): BenchRow {
           checkLossFell('Nabla', ours[0]!, ours[ours.length - 1]!);
           checkLossFell('TF.js', theirs[0]!, theirs[theirs.length - 1]!);
           // The first epochs start from the same weights and see the same batches.
-          return relativeError(ours[0]!, theirs[0]!);
+          return relativeError(ours[0]!.slice(0, COMPARED_STEPS), theirs[0]!.slice(0, COMPARED_STEPS));
         },
         dispose() {
           dispose([state.params, state.m, state.v, ourBatches.flat()]);
