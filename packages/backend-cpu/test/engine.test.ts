@@ -20,6 +20,7 @@ import {
   tidy,
   toBackend,
   UnsupportedError,
+  variable,
 } from '@nabla/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CpuBackend, registerCpuAsync } from '../src/index.js';
@@ -105,6 +106,40 @@ describe('safety net and debug mode', () => {
       gc!();
       await new Promise((r) => setTimeout(r, 10));
     }
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
+  });
+});
+
+describe('safety net for tensors that escape tidy', () => {
+  const collect = async (target: number) => {
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    for (let i = 0; i < 50 && memory().numTensors !== target; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
+  it('frees tensors returned from a top-level tidy and then dropped', async () => {
+    const before = memory();
+    (() => {
+      for (let i = 0; i < 10; i++) tidy(() => ones([1000]).mul(2));
+    })();
+    expect(memory().numTensors).toBe(before.numTensors + 10);
+    await collect(before.numTensors);
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
+  });
+
+  it('frees the current storage of a reassigned variable that was dropped', async () => {
+    const before = memory();
+    (() => {
+      const v = variable(ones([256]));
+      const next = ones([256]).mul(3);
+      v.assign(next);
+      next.dispose();
+    })();
+    await collect(before.numTensors);
     expect(memory().numTensors).toBe(before.numTensors);
     expect(memory().numBytes).toBe(before.numBytes);
   });

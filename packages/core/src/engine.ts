@@ -47,7 +47,8 @@ interface Registration {
   priority: number;
 }
 
-interface Held {
+/** What the FinalizationRegistry keeps of a tensor to free its storage after collection. */
+export interface Held {
   id: number;
   storage: Storage;
   createdAt: string | undefined;
@@ -67,7 +68,8 @@ class Engine {
   #nextId = 1;
   #debug = false;
   readonly #live = new Map<number, LiveTensorInfo>();
-  readonly #variables = new Map<string, Variable>();
+  // Weak, so a variable dropped without dispose() can still be collected by the safety net.
+  readonly #variables = new Map<string, WeakRef<Variable>>();
   #variableCounter = 0;
   #seedState = (Math.random() * 0x100000000) >>> 0;
   readonly #finalizer = new FinalizationRegistry<Held>((held) => this.#collected(held));
@@ -176,13 +178,21 @@ class Engine {
 
   #track<T extends Tensor>(t: T): T {
     this.#numTensors++;
-    const createdAt = this.#debug ? stackHere() : undefined;
-    if (createdAt !== undefined) {
-      this.#live.set(t.id, { id: t.id, shape: [...t.shape], dtype: t.dtype, backend: t.backend, createdAt });
+    if (this.#debug) {
+      this.#live.set(t.id, { id: t.id, shape: [...t.shape], dtype: t.dtype, backend: t.backend, createdAt: stackHere() });
     }
-    this.#finalizer.register(t, { id: t.id, storage: t.storage, createdAt, shape: t.shape }, t);
-    if (!(t instanceof Variable)) this.#scopes[this.#scopes.length - 1]?.add(t);
+    const scope = this.#scopes[this.#scopes.length - 1];
+    // Inside a tidy scope the scope frees the tensor; only tensors that escape every scope
+    // need the (costly, ~1 µs) FinalizationRegistry safety net.
+    if (scope && !(t instanceof Variable)) scope.add(t);
+    else this.#register(t);
     return t;
+  }
+
+  #register(t: Tensor): void {
+    const held: Held = { id: t.id, storage: t.storage, createdAt: this.#live.get(t.id)?.createdAt, shape: t.shape };
+    t.finalizerToken = held;
+    this.#finalizer.register(t, held, t);
   }
 
   /** A tensor holding a copy of `values` on the active backend. */
@@ -347,12 +357,13 @@ class Engine {
     if (!scope) throw new BackendError('endScope: no scope is open');
     const keep = new Set<Tensor>();
     collectTensors(result, keep);
-    for (const t of scope) {
-      if (keep.has(t) || t.kept) continue;
-      this.disposeTensor(t);
-    }
     const parent = this.#scopes[this.#scopes.length - 1];
-    if (parent) for (const t of keep) if (scope.has(t) && !t.kept) parent.add(t);
+    for (const t of scope) {
+      if (t.disposedFlag) continue;
+      if (keep.has(t) && !t.kept && parent) parent.add(t);
+      else if (keep.has(t) || t.kept) this.#register(t);
+      else this.disposeTensor(t);
+    }
   }
 
   keep<T extends Tensor>(t: T): T {
@@ -365,14 +376,14 @@ class Engine {
   makeVariable(initial: Tensor, name: string | undefined, trainable: boolean): Variable {
     initial.assertAlive('variable');
     const varName = name ?? `variable_${++this.#variableCounter}`;
-    if (this.#variables.has(varName)) {
+    if (this.#variables.get(varName)?.deref()) {
       throw new BackendError(
         `variable: a variable named '${varName}' already exists; dispose it or pick another name`,
       );
     }
     initial.storage.refs++;
     const v = this.#track(new Variable(initial.storage, initial.shape, this.#nextId++, varName, trainable));
-    this.#variables.set(varName, v);
+    this.#variables.set(varName, new WeakRef(v));
     return v;
   }
 
@@ -395,11 +406,18 @@ class Engine {
     value.storage.refs++;
     const old = v.storage;
     v.storage = value.storage;
+    if (v.finalizerToken) v.finalizerToken.storage = value.storage;
     this.#release(old);
   }
 
   variables(): Variable[] {
-    return [...this.#variables.values()];
+    const live: Variable[] = [];
+    for (const [name, ref] of this.#variables) {
+      const v = ref.deref();
+      if (v) live.push(v);
+      else this.#variables.delete(name);
+    }
+    return live;
   }
 
   // ---- random seeds ----

@@ -43,6 +43,8 @@ export class Tensor {
   kept = false;
   /** @internal */
   disposedFlag = false;
+  /** @internal The safety-net record, once registered (a Variable's storage changes on assign). */
+  finalizerToken: { storage: Storage } | undefined = undefined;
 
   /** @internal Use `tensor()` and the other creation functions. */
   constructor(storage: Storage, shape: readonly number[], id: number) {
