@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@nabla\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
       { find: /^@nabla\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@nabla\/backend-cpu$/, replacement: src('./packages/backend-cpu/src/index.ts') },
+      { find: /^@nabla\/backend-wasm$/, replacement: src('./packages/backend-wasm/src/index.ts') },
       { find: /^@nabla\/nn\/node$/, replacement: src('./packages/nn/src/node.ts') },
       { find: /^@nabla\/nn$/, replacement: src('./packages/nn/src/index.ts') },
     ],

@@ -1,4 +1,4 @@
-// The README's demo: trains a small two-layer network to fit sin(x) on [-π, π] with
+// Core only, no @nabla/nn: trains a small two-layer network to fit sin(x) on [-π, π] with
 // valueAndGrads and Adam written in a few lines, printing a progress bar per epoch, on the best
 // backend available. It shows the core API end to end: tensors, autodiff, memory and backends.
 

@@ -179,7 +179,13 @@ class Engine {
   #track<T extends Tensor>(t: T): T {
     this.#numTensors++;
     if (this.#debug) {
-      this.#live.set(t.id, { id: t.id, shape: [...t.shape], dtype: t.dtype, backend: t.backend, createdAt: stackHere() });
+      this.#live.set(t.id, {
+        id: t.id,
+        shape: [...t.shape],
+        dtype: t.dtype,
+        backend: t.backend,
+        createdAt: stackHere(),
+      });
     }
     const scope = this.#scopes[this.#scopes.length - 1];
     // Inside a tidy scope the scope frees the tensor; only tensors that escape every scope
@@ -190,7 +196,12 @@ class Engine {
   }
 
   #register(t: Tensor): void {
-    const held: Held = { id: t.id, storage: t.storage, createdAt: this.#live.get(t.id)?.createdAt, shape: t.shape };
+    const held: Held = {
+      id: t.id,
+      storage: t.storage,
+      createdAt: this.#live.get(t.id)?.createdAt,
+      shape: t.shape,
+    };
     t.finalizerToken = held;
     this.#finalizer.register(t, held, t);
   }

@@ -1,0 +1,282 @@
+// Reductions, argMax/argMin and cumulative scans. The JS side views the input as
+// [outer, n, inner] around one contiguous block of reduced axes (other patterns are first
+// transposed into that form). Op codes follow REDUCE_OPS in src/kernels/reduce.ts. Float32 sums
+// along a contiguous row accumulate in float64 lanes, matching the CPU backend's doubles.
+
+import { at } from './common';
+
+const SUM = 0;
+const PROD = 1;
+const MAX = 2;
+const MIN = 3;
+const ANY = 4;
+const ALL = 5;
+
+// @ts-ignore: decorator
+@inline
+function identity<T>(op: i32): T {
+  switch (op) {
+    case PROD:
+    case ALL:
+      return <T>1;
+    case MAX:
+      if (isFloat<T>()) return <T>-Infinity;
+      return <T>(sizeof<T>() == 1 ? 0 : i32.MIN_VALUE);
+    case MIN:
+      if (isFloat<T>()) return <T>Infinity;
+      return <T>(sizeof<T>() == 1 ? 1 : i32.MAX_VALUE);
+  }
+  return <T>0;
+}
+
+/** Folds v into acc; once a float accumulator is NaN it stays NaN. */
+// @ts-ignore: decorator
+@inline
+function step<T>(op: i32, acc: T, v: T): T {
+  switch (op) {
+    case SUM:
+      return acc + v;
+    case PROD:
+      return acc * v;
+    case MAX:
+      if (isFloat<T>()) return v > acc || v != v ? v : acc;
+      return max<T>(acc, v);
+    case MIN:
+      if (isFloat<T>()) return v < acc || v != v ? v : acc;
+      return min<T>(acc, v);
+    case ANY:
+      return acc != <T>0 || v != <T>0 ? <T>1 : <T>0;
+    case ALL:
+      return acc != <T>0 && v != <T>0 ? <T>1 : <T>0;
+  }
+  return acc;
+}
+
+/** Reduces one contiguous float32 row of n values. */
+// @ts-ignore: decorator
+@inline
+function rowF32(op: i32, x: usize, n: i32): f32 {
+  let i = 0;
+  if (op == SUM) {
+    let lo = f64x2.splat(0);
+    let hi = f64x2.splat(0);
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(at(x, i, 2));
+      lo = f64x2.add(lo, f64x2.promote_low_f32x4(v));
+      hi = f64x2.add(hi, f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1)));
+    }
+    const both = f64x2.add(lo, hi);
+    let acc = f64x2.extract_lane(both, 0) + f64x2.extract_lane(both, 1);
+    for (; i < n; i++) acc += <f64>load<f32>(at(x, i, 2));
+    return <f32>acc;
+  }
+  if (op == PROD) {
+    let acc: f64 = 1;
+    for (; i < n; i++) acc *= <f64>load<f32>(at(x, i, 2));
+    return <f32>acc;
+  }
+  let acc = identity<f32>(op);
+  if (op == MAX || op == MIN) {
+    let v4 = f32x4.splat(acc);
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(at(x, i, 2));
+      v4 = op == MAX ? f32x4.max(v4, v) : f32x4.min(v4, v);
+    }
+    acc = step<f32>(op, acc, f32x4.extract_lane(v4, 0));
+    acc = step<f32>(op, acc, f32x4.extract_lane(v4, 1));
+    acc = step<f32>(op, acc, f32x4.extract_lane(v4, 2));
+    acc = step<f32>(op, acc, f32x4.extract_lane(v4, 3));
+  }
+  for (; i < n; i++) acc = step<f32>(op, acc, load<f32>(at(x, i, 2)));
+  return acc;
+}
+
+/** Reduces one contiguous int32 or bool row of n values. */
+// @ts-ignore: decorator
+@inline
+function rowInt<T>(op: i32, x: usize, n: i32): T {
+  const shift = <i32>alignof<T>();
+  let acc = identity<T>(op);
+  let i = 0;
+  if (sizeof<T>() == 4 && (op == SUM || op == MAX || op == MIN)) {
+    let v4 = i32x4.splat(<i32>acc);
+    for (; i + 4 <= n; i += 4) {
+      const v = v128.load(at(x, i, 2));
+      v4 = op == SUM ? i32x4.add(v4, v) : op == MAX ? i32x4.max_s(v4, v) : i32x4.min_s(v4, v);
+    }
+    acc = step<T>(op, acc, <T>i32x4.extract_lane(v4, 0));
+    acc = step<T>(op, acc, <T>i32x4.extract_lane(v4, 1));
+    acc = step<T>(op, acc, <T>i32x4.extract_lane(v4, 2));
+    acc = step<T>(op, acc, <T>i32x4.extract_lane(v4, 3));
+  }
+  for (; i < n; i++) acc = step<T>(op, acc, load<T>(at(x, i, shift)));
+  return acc;
+}
+
+/** Folds a contiguous row x of n values into the accumulator row y, elementwise. */
+// @ts-ignore: decorator
+@inline
+function foldRow<T>(op: i32, x: usize, y: usize, n: i32): void {
+  const shift = <i32>alignof<T>();
+  let i = 0;
+  if (sizeof<T>() == 4 && (op == SUM || op == MAX || op == MIN)) {
+    for (; i + 4 <= n; i += 4) {
+      const a = v128.load(at(y, i, 2));
+      const v = v128.load(at(x, i, 2));
+      let r: v128;
+      if (isFloat<T>()) {
+        r = op == SUM ? f32x4.add(a, v) : op == MAX ? f32x4.max(a, v) : f32x4.min(a, v);
+      } else {
+        r = op == SUM ? i32x4.add(a, v) : op == MAX ? i32x4.max_s(a, v) : i32x4.min_s(a, v);
+      }
+      v128.store(at(y, i, 2), r);
+    }
+  }
+  for (; i < n; i++) store<T>(at(y, i, shift), step<T>(op, load<T>(at(y, i, shift)), load<T>(at(x, i, shift))));
+}
+
+// @ts-ignore: decorator
+@inline
+function reduceBlock<T>(op: i32, x: usize, y: usize, outer: i32, n: i32, inner: i32): void {
+  const shift = <i32>alignof<T>();
+  if (inner == 1) {
+    for (let o = 0; o < outer; o++) {
+      const row = at(x, o * n, shift);
+      let v: T;
+      if (isFloat<T>()) v = <T>rowF32(op, row, n);
+      else v = rowInt<T>(op, row, n);
+      store<T>(at(y, o, shift), v);
+    }
+    return;
+  }
+  for (let o = 0; o < outer; o++) {
+    const yRow = at(y, o * inner, shift);
+    const init = identity<T>(op);
+    for (let j = 0; j < inner; j++) store<T>(at(yRow, j, shift), init);
+    for (let r = 0; r < n; r++) foldRow<T>(op, at(x, (o * n + r) * inner, shift), yRow, inner);
+  }
+}
+
+// @ts-ignore: decorator
+@inline
+function reduceDispatch<T>(op: i32, x: usize, y: usize, outer: i32, n: i32, inner: i32): void {
+  switch (op) {
+    case SUM: reduceBlock<T>(SUM, x, y, outer, n, inner); break;
+    case PROD: reduceBlock<T>(PROD, x, y, outer, n, inner); break;
+    case MAX: reduceBlock<T>(MAX, x, y, outer, n, inner); break;
+    case MIN: reduceBlock<T>(MIN, x, y, outer, n, inner); break;
+    case ANY: reduceBlock<T>(ANY, x, y, outer, n, inner); break;
+    case ALL: reduceBlock<T>(ALL, x, y, outer, n, inner); break;
+  }
+}
+
+/** Reduces float32 x viewed as [outer, n, inner] over its middle axis into y [outer, inner]. */
+export function reduceF32(op: i32, x: usize, y: usize, outer: i32, n: i32, inner: i32): void {
+  reduceDispatch<f32>(op, x, y, outer, n, inner);
+}
+
+/** The int32 form of reduceF32 (sums wrap like the CPU backend's Int32Array stores). */
+export function reduceI32(op: i32, x: usize, y: usize, outer: i32, n: i32, inner: i32): void {
+  reduceDispatch<i32>(op, x, y, outer, n, inner);
+}
+
+/** The bool form of reduceF32 (any, all, max, min). */
+export function reduceU8(op: i32, x: usize, y: usize, outer: i32, n: i32, inner: i32): void {
+  reduceDispatch<u8>(op, x, y, outer, n, inner);
+}
+
+// @ts-ignore: decorator
+@inline
+function argExtreme<T>(sign: i32, x: usize, y: usize, outer: i32, n: i32, inner: i32): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      const base = o * n * inner + j;
+      let best = 0;
+      let bestValue = load<T>(at(x, base, 2));
+      // The first NaN wins, as in NumPy.
+      for (let r = 1; r < n && bestValue == bestValue; r++) {
+        const v = load<T>(at(x, base + r * inner, 2));
+        const better = sign > 0 ? v > bestValue : v < bestValue;
+        if (better || v != v) {
+          best = r;
+          bestValue = v;
+        }
+      }
+      store<i32>(at(y, o * inner + j, 2), best);
+    }
+  }
+}
+
+/** argMax (sign 1) or argMin (sign -1) of float32 x [outer, n, inner] along n, into int32 y. */
+export function argExtremeF32(sign: i32, x: usize, y: usize, outer: i32, n: i32, inner: i32): void {
+  argExtreme<f32>(sign, x, y, outer, n, inner);
+}
+
+/** The int32 form of argExtremeF32. */
+export function argExtremeI32(sign: i32, x: usize, y: usize, outer: i32, n: i32, inner: i32): void {
+  argExtreme<i32>(sign, x, y, outer, n, inner);
+}
+
+// @ts-ignore: decorator
+@inline
+function cumulative<T>(
+  isSum: bool,
+  exclusive: bool,
+  reverse: bool,
+  x: usize,
+  y: usize,
+  outer: i32,
+  n: i32,
+  inner: i32,
+): void {
+  for (let o = 0; o < outer; o++) {
+    for (let j = 0; j < inner; j++) {
+      // Float32 scans accumulate in float64, as the CPU backend does.
+      let acc: f64 = isSum ? 0 : 1;
+      let iacc: i32 = isSum ? 0 : 1;
+      for (let s = 0; s < n; s++) {
+        const r = reverse ? n - 1 - s : s;
+        const k = (o * n + r) * inner + j;
+        if (isFloat<T>()) {
+          const v = <f64>load<f32>(at(x, k, 2));
+          if (exclusive) store<f32>(at(y, k, 2), <f32>acc);
+          acc = isSum ? acc + v : acc * v;
+          if (!exclusive) store<f32>(at(y, k, 2), <f32>acc);
+        } else {
+          const v = load<i32>(at(x, k, 2));
+          if (exclusive) store<i32>(at(y, k, 2), iacc);
+          iacc = isSum ? iacc + v : iacc * v;
+          if (!exclusive) store<i32>(at(y, k, 2), iacc);
+        }
+      }
+    }
+  }
+}
+
+/** cumsum (isSum) or cumprod of float32 x [outer, n, inner] along n. */
+export function cumulativeF32(
+  isSum: bool,
+  exclusive: bool,
+  reverse: bool,
+  x: usize,
+  y: usize,
+  outer: i32,
+  n: i32,
+  inner: i32,
+): void {
+  cumulative<f32>(isSum, exclusive, reverse, x, y, outer, n, inner);
+}
+
+/** The int32 form of cumulativeF32. */
+export function cumulativeI32(
+  isSum: bool,
+  exclusive: bool,
+  reverse: bool,
+  x: usize,
+  y: usize,
+  outer: i32,
+  n: i32,
+  inner: i32,
+): void {
+  cumulative<i32>(isSum, exclusive, reverse, x, y, outer, n, inner);
+}

@@ -1,0 +1,294 @@
+// Unary elementwise kernels. Op codes follow UNARY_OPS in src/kernels/elementwise.ts.
+// Ops with a SIMD instruction (neg, abs, sqrt, rsqrt, floor, ceil, round, reciprocal, relu) run
+// four lanes at a time, and so do exp and sigmoid (a polynomial exp, under 2 ulp); the other
+// transcendental ops use the scalar float32 libm ports of Mathf (musl, under 1 ulp), and erf
+// the double-precision series/continued fraction of the CPU backend.
+
+import { at } from './common';
+
+const NEG = 0;
+const ABS = 1;
+const SIGN = 2;
+const EXP = 3;
+const LOG = 4;
+const LOG1P = 5;
+const EXPM1 = 6;
+const SQRT = 7;
+const RSQRT = 8;
+const SIN = 9;
+const COS = 10;
+const TAN = 11;
+const TANH = 12;
+const SIGMOID = 13;
+const ERF = 14;
+const FLOOR = 15;
+const CEIL = 16;
+const ROUND = 17;
+const RECIPROCAL = 18;
+const RELU = 19;
+const OP_COUNT = 20;
+
+/** 2 / √π and 1 / √π. */
+const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
+const ONE_OVER_SQRT_PI: f64 = 0.5641895835477563;
+
+/** erf(x) to double precision: Maclaurin series below 2.5, erfc continued fraction above. */
+function erf64(x: f64): f64 {
+  if (isNaN<f64>(x)) return x;
+  const ax = Math.abs(x);
+  if (ax >= 6) return x > 0 ? 1 : -1;
+  let y: f64;
+  if (ax < 2.5) {
+    const x2 = ax * ax;
+    let term = ax;
+    let sum = ax;
+    for (let n = 1; n < 200; n++) {
+      term *= (2 * x2) / <f64>(2 * n + 1);
+      sum += term;
+      if (term < sum * 1e-17) break;
+    }
+    y = TWO_OVER_SQRT_PI * Math.exp(-x2) * sum;
+  } else {
+    let tail = ax;
+    for (let k = 60; k >= 1; k--) tail = ax + <f64>k / 2 / tail;
+    y = 1 - (ONE_OVER_SQRT_PI * Math.exp(-ax * ax)) / tail;
+  }
+  return x < 0 ? -y : y;
+}
+
+/** σ(x), written as e^x / (1 + e^x) for x < 0 so that nothing overflows. */
+// @ts-ignore: decorator
+@inline
+function sigmoid(x: f32): f32 {
+  if (x >= 0) return 1 / (1 + Mathf.exp(-x));
+  const e = Mathf.exp(x);
+  return e / (1 + e);
+}
+
+/**
+ * e^x on four lanes: x = n·ln2 + r with |r| <= ln2/2 (Cody–Waite, ln2 split so n·ln2_hi is
+ * exact), e^r by its degree-7 Taylor polynomial (truncation error < 6e-9 relative), then 2^n
+ * applied as two factors so that results down to the subnormals stay exact in the exponent.
+ * Under 2 ulp; NaN propagates, overflow gives +Infinity and underflow 0.
+ */
+// @ts-ignore: decorator
+@inline
+function expSimd(v: v128): v128 {
+  const x = f32x4.min(f32x4.max(v, f32x4.splat(-104.0)), f32x4.splat(89.0));
+  const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.4426950408889634)));
+  let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693145751953125)));
+  r = f32x4.sub(r, f32x4.mul(n, f32x4.splat(1.428606765330187e-6)));
+  let p = f32x4.add(f32x4.splat(1.0 / 720.0), f32x4.mul(r, f32x4.splat(1.0 / 5040.0)));
+  p = f32x4.add(f32x4.splat(1.0 / 120.0), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.splat(1.0 / 24.0), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.splat(1.0 / 6.0), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.splat(0.5), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.splat(1.0), f32x4.mul(r, p));
+  p = f32x4.add(f32x4.splat(1.0), f32x4.mul(r, p));
+  const ni = i32x4.trunc_sat_f32x4_s(n);
+  const n1 = i32x4.shr_s(ni, 1);
+  const n2 = i32x4.sub(ni, n1);
+  const bias = i32x4.splat(127);
+  const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
+  const s2 = i32x4.shl(i32x4.add(n2, bias), 23);
+  return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/** σ(x) on four lanes from e = e^(−|x|): 1 / (1 + e) for x >= 0, e / (1 + e) below. */
+// @ts-ignore: decorator
+@inline
+function sigmoidSimd(v: v128): v128 {
+  const e = expSimd(f32x4.neg(f32x4.abs(v)));
+  const r = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
+  return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(v, f32x4.splat(0)));
+}
+
+// @ts-ignore: decorator
+@inline
+function unaryScalar(op: i32, x: f32): f32 {
+  switch (op) {
+    case NEG:
+      return -x;
+    case ABS:
+      return Mathf.abs(x);
+    case SIGN:
+      return x > 0 ? 1 : x < 0 ? -1 : x;
+    case EXP:
+      return Mathf.exp(x);
+    case LOG:
+      return Mathf.log(x);
+    case LOG1P:
+      return Mathf.log1p(x);
+    case EXPM1:
+      return Mathf.expm1(x);
+    case SQRT:
+      return Mathf.sqrt(x);
+    case RSQRT:
+      return 1 / Mathf.sqrt(x);
+    case SIN:
+      return Mathf.sin(x);
+    case COS:
+      return Mathf.cos(x);
+    case TAN:
+      return Mathf.tan(x);
+    case TANH:
+      return Mathf.tanh(x);
+    case SIGMOID:
+      return sigmoid(x);
+    case ERF:
+      return <f32>erf64(<f64>x);
+    case FLOOR:
+      return Mathf.floor(x);
+    case CEIL:
+      return Mathf.ceil(x);
+    case ROUND:
+      return nearest<f32>(x);
+    case RECIPROCAL:
+      return 1 / x;
+    case RELU:
+      // NaN stays NaN, like NumPy's maximum(x, 0).
+      return x > 0 || x != x ? x : 0;
+  }
+  return x;
+}
+
+// @ts-ignore: decorator
+@inline
+function hasSimd(op: i32): bool {
+  return (
+    op == NEG ||
+    op == ABS ||
+    op == EXP ||
+    op == SIGMOID ||
+    op == SQRT ||
+    op == RSQRT ||
+    op == FLOOR ||
+    op == CEIL ||
+    op == ROUND ||
+    op == RECIPROCAL ||
+    op == RELU
+  );
+}
+
+// @ts-ignore: decorator
+@inline
+function unarySimd(op: i32, v: v128): v128 {
+  switch (op) {
+    case NEG:
+      return f32x4.neg(v);
+    case ABS:
+      return f32x4.abs(v);
+    case EXP:
+      return expSimd(v);
+    case SIGMOID:
+      return sigmoidSimd(v);
+    case SQRT:
+      return f32x4.sqrt(v);
+    case RSQRT:
+      return f32x4.div(f32x4.splat(1), f32x4.sqrt(v));
+    case FLOOR:
+      return f32x4.floor(v);
+    case CEIL:
+      return f32x4.ceil(v);
+    case ROUND:
+      return f32x4.nearest(v);
+    case RECIPROCAL:
+      return f32x4.div(f32x4.splat(1), v);
+    case RELU:
+      // f32x4.max propagates NaN and orders -0 below +0, so relu(-0) is +0 as in the CPU backend.
+      return f32x4.max(v, f32x4.splat(0));
+  }
+  return v;
+}
+
+// @ts-ignore: decorator
+@inline
+function unaryLoop(op: i32, x: usize, y: usize, n: i32): void {
+  let i = 0;
+  if (hasSimd(op)) {
+    for (; i + 4 <= n; i += 4) v128.store(at(y, i, 2), unarySimd(op, v128.load(at(x, i, 2))));
+  }
+  for (; i < n; i++) store<f32>(at(y, i, 2), unaryScalar(op, load<f32>(at(x, i, 2))));
+}
+
+/** y[i] = op(x[i]) over n float32 values. */
+export function unaryF32(op: i32, x: usize, y: usize, n: i32): void {
+  // One case per op so that each loop is specialised (the switch inside folds away).
+  switch (op) {
+    case NEG: unaryLoop(NEG, x, y, n); break;
+    case ABS: unaryLoop(ABS, x, y, n); break;
+    case SIGN: unaryLoop(SIGN, x, y, n); break;
+    case EXP: unaryLoop(EXP, x, y, n); break;
+    case LOG: unaryLoop(LOG, x, y, n); break;
+    case LOG1P: unaryLoop(LOG1P, x, y, n); break;
+    case EXPM1: unaryLoop(EXPM1, x, y, n); break;
+    case SQRT: unaryLoop(SQRT, x, y, n); break;
+    case RSQRT: unaryLoop(RSQRT, x, y, n); break;
+    case SIN: unaryLoop(SIN, x, y, n); break;
+    case COS: unaryLoop(COS, x, y, n); break;
+    case TAN: unaryLoop(TAN, x, y, n); break;
+    case TANH: unaryLoop(TANH, x, y, n); break;
+    case SIGMOID: unaryLoop(SIGMOID, x, y, n); break;
+    case ERF: unaryLoop(ERF, x, y, n); break;
+    case FLOOR: unaryLoop(FLOOR, x, y, n); break;
+    case CEIL: unaryLoop(CEIL, x, y, n); break;
+    case ROUND: unaryLoop(ROUND, x, y, n); break;
+    case RECIPROCAL: unaryLoop(RECIPROCAL, x, y, n); break;
+    case RELU: unaryLoop(RELU, x, y, n); break;
+  }
+}
+
+/** The number of float32 unary op codes (checked by the JS side at start-up). */
+export function unaryOpCount(): i32 {
+  return OP_COUNT;
+}
+
+/** y[i] = op(x[i]) over n int32 values, for the ops that keep int32 (the rest never get here). */
+export function unaryI32(op: i32, x: usize, y: usize, n: i32): void {
+  let i = 0;
+  if (op == NEG) {
+    for (; i + 4 <= n; i += 4) v128.store(at(y, i, 2), i32x4.neg(v128.load(at(x, i, 2))));
+    for (; i < n; i++) store<i32>(at(y, i, 2), -load<i32>(at(x, i, 2)));
+  } else if (op == ABS) {
+    for (; i + 4 <= n; i += 4) v128.store(at(y, i, 2), i32x4.abs(v128.load(at(x, i, 2))));
+    for (; i < n; i++) store<i32>(at(y, i, 2), abs<i32>(load<i32>(at(x, i, 2))));
+  } else if (op == SIGN) {
+    for (; i < n; i++) {
+      const v = load<i32>(at(x, i, 2));
+      store<i32>(at(y, i, 2), v > 0 ? 1 : v < 0 ? -1 : 0);
+    }
+  } else if (op == RELU) {
+    const zero = i32x4.splat(0);
+    for (; i + 4 <= n; i += 4) v128.store(at(y, i, 2), i32x4.max_s(v128.load(at(x, i, 2)), zero));
+    for (; i < n; i++) store<i32>(at(y, i, 2), max<i32>(load<i32>(at(x, i, 2)), 0));
+  } else {
+    // floor, ceil and round of an integer are the integer.
+    memory.copy(y, x, <usize>n << 2);
+  }
+}
+
+/** isNaN (kind 0) or isFinite (kind 1) of n float32 values, as bools. */
+export function floatPredicate(kind: i32, x: usize, y: usize, n: i32): void {
+  if (kind == 0) {
+    for (let i = 0; i < n; i++) {
+      const v = load<f32>(at(x, i, 2));
+      store<u8>(y + <usize>i, v != v ? 1 : 0);
+    }
+  } else {
+    for (let i = 0; i < n; i++) {
+      const v = load<f32>(at(x, i, 2));
+      store<u8>(y + <usize>i, v - v == 0 ? 1 : 0);
+    }
+  }
+}
+
+/** logicalNot of n bools (each 0 or 1). */
+export function logicalNot(x: usize, y: usize, n: i32): void {
+  let i = 0;
+  const one = i8x16.splat(1);
+  const zero = i8x16.splat(0);
+  for (; i + 16 <= n; i += 16) {
+    v128.store(y + <usize>i, v128.and(i8x16.eq(v128.load(x + <usize>i), zero), one));
+  }
+  for (; i < n; i++) store<u8>(y + <usize>i, load<u8>(x + <usize>i) == 0 ? 1 : 0);
+}

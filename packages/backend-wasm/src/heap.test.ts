@@ -1,0 +1,128 @@
+// Unit tests of the wasm heap allocator: alignment, reuse and coalescing of freed blocks, a
+// bounded heap under a long mixed alloc/free loop, and growth that keeps existing data.
+
+import { BackendError } from '@nabla/core';
+import { describe, expect, it } from 'vitest';
+import { ALIGN, WasmHeap } from './heap.js';
+
+const PAGE = 65536;
+
+function makeHeap(initialPages = 1, maximumPages = 1024): WasmHeap {
+  const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages });
+  return new WasmHeap(memory, 100, maximumPages * PAGE);
+}
+
+/** A tiny deterministic generator (mulberry32) so the loops are reproducible. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('WasmHeap', () => {
+  it('returns 16-byte aligned, non-overlapping blocks starting past the base', () => {
+    const heap = makeHeap();
+    const blocks: [number, number][] = [];
+    for (const size of [1, 3, 16, 17, 100, 4096, 5, 33]) {
+      const ptr = heap.alloc(size);
+      expect(ptr % ALIGN).toBe(0);
+      expect(ptr).toBeGreaterThanOrEqual(100);
+      blocks.push([ptr, size]);
+    }
+    blocks.sort((a, b) => a[0] - b[0]);
+    for (let i = 1; i < blocks.length; i++) {
+      expect(blocks[i]![0]).toBeGreaterThanOrEqual(blocks[i - 1]![0] + blocks[i - 1]![1]);
+    }
+  });
+
+  it('reuses a freed block for an allocation of the same size', () => {
+    const heap = makeHeap();
+    const a = heap.alloc(1000);
+    heap.alloc(64);
+    heap.free(a);
+    expect(heap.alloc(1000)).toBe(a);
+    expect(heap.alloc(500)).not.toBe(a);
+  });
+
+  it('coalesces neighbouring free blocks and lowers the top when the last block is freed', () => {
+    const heap = makeHeap();
+    const a = heap.alloc(256);
+    const b = heap.alloc(256);
+    const c = heap.alloc(256);
+    const guard = heap.alloc(16);
+    heap.free(a);
+    heap.free(c);
+    heap.free(b);
+    expect(heap.bytesFree).toBe(768);
+    // One 768-byte block now: a 700-byte request fits at a.
+    expect(heap.alloc(700)).toBe(a);
+    const top = heap.top;
+    heap.free(guard);
+    expect(heap.top).toBeLessThan(top);
+  });
+
+  it('keeps bytesReserved bounded over 1,000 iterations of mixed-size alloc and free', () => {
+    const heap = makeHeap();
+    const next = rng(7);
+    const live: number[] = [];
+    let maxLive = 0;
+    for (let i = 0; i < 1000; i++) {
+      // Sizes from 1 byte to 256 KiB, skewed small, with up to 32 blocks live at once.
+      const size = Math.floor(next() ** 3 * 262144) + 1;
+      live.push(heap.alloc(size));
+      while (live.length > 32 || (live.length > 0 && next() < 0.45)) {
+        heap.free(live.splice(Math.floor(next() * live.length), 1)[0]!);
+      }
+      maxLive = Math.max(maxLive, heap.bytesInUse);
+    }
+    for (const ptr of live) heap.free(ptr);
+    expect(heap.bytesInUse).toBe(0);
+    expect(heap.bytesFree).toBe(0);
+    // Fragmentation may cost some headroom, but the heap stays within a small multiple of the peak.
+    expect(heap.bytesReserved).toBeLessThanOrEqual(3 * maxLive + 2 * PAGE);
+  });
+
+  it('reaches a steady heap when every step allocates the same sizes', () => {
+    const heap = makeHeap();
+    const sizes = [4096, 12, 40000, 784 * 4 * 128, 256 * 4, 512, 40000, 3];
+    const step = (): void => {
+      const ptrs = sizes.map((s) => heap.alloc(s));
+      // Free in a different order than allocated, as tensors die out of order.
+      for (const i of [3, 0, 6, 1, 7, 2, 5, 4]) heap.free(ptrs[i]!);
+    };
+    step();
+    const reserved = heap.bytesReserved;
+    const top = heap.top;
+    for (let i = 0; i < 1000; i++) step();
+    expect(heap.bytesReserved).toBe(reserved);
+    expect(heap.top).toBe(top);
+  });
+
+  it('grows the memory when needed and keeps existing data, with fresh views', () => {
+    const heap = makeHeap(1);
+    const a = heap.alloc(1024);
+    heap.f32.set(
+      Float32Array.from({ length: 256 }, (_, i) => i * 0.5),
+      a >> 2,
+    );
+    const before = heap.bytesReserved;
+    const big = heap.alloc(3 * PAGE);
+    expect(heap.bytesReserved).toBeGreaterThan(before);
+    expect(heap.u8.buffer).toBe(heap.memory.buffer);
+    expect(Array.from(heap.f32.subarray(a >> 2, (a >> 2) + 4))).toEqual([0, 0.5, 1, 1.5]);
+    expect(heap.f32[(a >> 2) + 255]).toBe(127.5);
+    heap.u8.fill(7, big, big + 3 * PAGE);
+    expect(heap.u8[big + 3 * PAGE - 1]).toBe(7);
+  });
+
+  it('fails with a BackendError past the maximum, and rejects unknown frees', () => {
+    const heap = makeHeap(1, 2);
+    expect(() => heap.alloc(3 * PAGE)).toThrow(BackendError);
+    expect(() => heap.free(12345)).toThrow(/unknown block/);
+  });
+});

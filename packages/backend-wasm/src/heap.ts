@@ -1,0 +1,193 @@
+// The allocator of the wasm heap, kept in JS: every block is 16-byte aligned (for v128 loads),
+// freed blocks are coalesced with free neighbours and kept in power-of-two size bins for reuse,
+// and a free block that reaches the top of the heap lowers the top instead. The memory grows
+// (by at least a quarter of its size) only when no free block fits, so a training loop that
+// allocates the same sizes every step reaches a steady heap. Typed-array views are re-created
+// after a grow, which detaches the old buffer.
+
+import { BackendError } from '@nabla/core';
+
+/** Block alignment and size granularity in bytes: one v128. */
+export const ALIGN = 16;
+const PAGE = 65536;
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+/** The bin of a free block of `size` bytes: floor(log2(size)). */
+function binOf(size: number): number {
+  return 31 - Math.clz32(size);
+}
+
+/**
+ * A first-fit-per-bin allocator over one `WebAssembly.Memory`, from `base` upwards.
+ * @example
+ * const heap = new WasmHeap(new WebAssembly.Memory({ initial: 16, maximum: 1024 }), 1024);
+ * const p = heap.alloc(100); heap.free(p);
+ */
+export class WasmHeap {
+  readonly memory: WebAssembly.Memory;
+  readonly #base: number;
+  readonly #maximumBytes: number;
+  #top: number;
+  readonly #live = new Map<number, number>();
+  readonly #freeByStart = new Map<number, number>();
+  readonly #freeByEnd = new Map<number, number>();
+  readonly #bins: Set<number>[] = [];
+  #bytesInUse = 0;
+  #u8: Uint8Array;
+  #i32: Int32Array;
+  #f32: Float32Array;
+
+  /** `maximumBytes` is the memory's maximum (growth past it fails with a BackendError). */
+  constructor(memory: WebAssembly.Memory, base: number, maximumBytes = 2 ** 32) {
+    this.memory = memory;
+    this.#base = roundUp(base, ALIGN);
+    this.#top = this.#base;
+    this.#maximumBytes = maximumBytes;
+    this.#u8 = new Uint8Array(memory.buffer);
+    this.#i32 = new Int32Array(memory.buffer);
+    this.#f32 = new Float32Array(memory.buffer);
+  }
+
+  /** A 16-byte-aligned block of at least `bytes` bytes (contents unspecified). */
+  alloc(bytes: number): number {
+    const size = roundUp(Math.max(bytes, 1), ALIGN);
+    let ptr = this.#takeFree(size);
+    if (ptr < 0) {
+      ptr = this.#top;
+      this.#ensure(ptr + size);
+      this.#top = ptr + size;
+    }
+    this.#live.set(ptr, size);
+    this.#bytesInUse += size;
+    return ptr;
+  }
+
+  /** Returns a block to the heap. */
+  free(ptr: number): void {
+    const size = this.#live.get(ptr);
+    if (size === undefined) throw new BackendError(`wasm heap: free of an unknown block at ${ptr}`);
+    this.#live.delete(ptr);
+    this.#bytesInUse -= size;
+    let start = ptr;
+    let length = size;
+    const before = this.#freeByEnd.get(start);
+    if (before !== undefined) {
+      length += this.#freeByStart.get(before)!;
+      this.#removeFree(before);
+      start = before;
+    }
+    const after = this.#freeByStart.get(start + length);
+    if (after !== undefined) {
+      this.#removeFree(start + length);
+      length += after;
+    }
+    if (start + length === this.#top) this.#top = start;
+    else this.#addFree(start, length);
+  }
+
+  /** Bytes of live blocks (after rounding to 16). */
+  get bytesInUse(): number {
+    return this.#bytesInUse;
+  }
+
+  /** Bytes the memory holds (it never shrinks). */
+  get bytesReserved(): number {
+    return this.memory.buffer.byteLength;
+  }
+
+  /** The first byte past the highest block ever in use now (the heap's high-water mark). */
+  get top(): number {
+    return this.#top;
+  }
+
+  /** Bytes in free blocks below the top. */
+  get bytesFree(): number {
+    let total = 0;
+    for (const size of this.#freeByStart.values()) total += size;
+    return total;
+  }
+
+  /** Views over the current buffer (re-created after the memory grew). */
+  get u8(): Uint8Array {
+    this.#refresh();
+    return this.#u8;
+  }
+
+  get i32(): Int32Array {
+    this.#refresh();
+    return this.#i32;
+  }
+
+  get f32(): Float32Array {
+    this.#refresh();
+    return this.#f32;
+  }
+
+  #refresh(): void {
+    const buffer = this.memory.buffer;
+    if (this.#u8.buffer === buffer) return;
+    this.#u8 = new Uint8Array(buffer);
+    this.#i32 = new Int32Array(buffer);
+    this.#f32 = new Float32Array(buffer);
+  }
+
+  /** Grows the memory so that `end` bytes exist, by at least a quarter of its size. */
+  #ensure(end: number): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    if (end > this.#maximumBytes) {
+      throw new BackendError(
+        `wasm: out of memory: needs ${end} bytes of heap, the maximum is ${this.#maximumBytes} bytes`,
+      );
+    }
+    const needed = Math.ceil((end - have) / PAGE);
+    const room = Math.floor((this.#maximumBytes - have) / PAGE);
+    const pages = Math.min(Math.max(needed, Math.ceil(have / PAGE / 4)), room);
+    this.memory.grow(pages);
+  }
+
+  /** Best fit in the lowest bin that has a fitting block; splits off the remainder. */
+  #takeFree(size: number): number {
+    for (let k = binOf(size); k < this.#bins.length; k++) {
+      const bin = this.#bins[k];
+      if (!bin || bin.size === 0) continue;
+      let best = -1;
+      let bestSize = Number.POSITIVE_INFINITY;
+      for (const start of bin) {
+        const s = this.#freeByStart.get(start)!;
+        if (s >= size && s < bestSize) {
+          best = start;
+          bestSize = s;
+          if (s === size) break;
+        }
+      }
+      if (best < 0) continue;
+      this.#removeFree(best);
+      if (bestSize > size) this.#addFree(best + size, bestSize - size);
+      return best;
+    }
+    return -1;
+  }
+
+  #addFree(start: number, size: number): void {
+    this.#freeByStart.set(start, size);
+    this.#freeByEnd.set(start + size, start);
+    const k = binOf(size);
+    let bin = this.#bins[k];
+    if (!bin) {
+      for (let i = this.#bins.length; i <= k; i++) this.#bins[i] ??= new Set();
+      bin = this.#bins[k]!;
+    }
+    bin.add(start);
+  }
+
+  #removeFree(start: number): void {
+    const size = this.#freeByStart.get(start)!;
+    this.#freeByStart.delete(start);
+    this.#freeByEnd.delete(start + size);
+    this.#bins[binOf(size)]!.delete(start);
+  }
+}

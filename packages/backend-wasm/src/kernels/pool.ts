@@ -1,0 +1,123 @@
+// 2-D max and average pooling (NHWC) and their backward kernels over assembly/pool.ts: direct
+// loops four channels per SIMD lane group. The geometry travels as 12 int32s in a small heap
+// block (n h w c outH outW fh fw sh sw top left).
+
+import type { Kernel, Pool2DParams } from '@nabla/core';
+import type { WasmContext } from '../wasm-data.js';
+
+/** The pooling exports of the binary (assembly/pool.ts); each covers images [n0, n1). */
+export interface PoolExports {
+  maxPool2d(x: number, y: number, geo: number, n0: number, n1: number): void;
+  maxPool2dBackward(x: number, dy: number, dx: number, geo: number, n0: number, n1: number): void;
+  avgPool2d(x: number, y: number, geo: number, n0: number, n1: number): void;
+  avgPool2dBackward(dy: number, dx: number, geo: number, n0: number, n1: number): void;
+}
+
+/** Names of the pooling exports, for the binding check in wasm-module.ts. */
+export const POOL_EXPORTS: Record<keyof PoolExports, true> = {
+  maxPool2d: true,
+  maxPool2dBackward: true,
+  avgPool2d: true,
+  avgPool2dBackward: true,
+};
+
+const GEO_INTS = 12;
+
+/** Runs `body` with the geometry block of a pooling from `xShape` to `yShape`, then frees it. */
+function withGeometry(
+  ctx: WasmContext,
+  xShape: readonly number[],
+  yShape: readonly number[],
+  params: Pool2DParams,
+  body: (geo: number, n: number) => void,
+): void {
+  const [n = 1, h = 1, w = 1, c = 1] = xShape;
+  const [top, , left] = params.pad;
+  const values = [
+    n,
+    h,
+    w,
+    c,
+    yShape[1] ?? 1,
+    yShape[2] ?? 1,
+    params.filter[0],
+    params.filter[1],
+    params.strides[0],
+    params.strides[1],
+    top,
+    left,
+  ];
+  const geo = ctx.heap.alloc(GEO_INTS * 4);
+  try {
+    ctx.heap.i32.set(values, geo >>> 2);
+    body(geo, n);
+  } finally {
+    ctx.heap.free(geo);
+  }
+}
+
+/**
+ * The `maxPool2d` kernel: the maximum of each window's in-bounds values (NaN propagates).
+ * @example
+ * maxPool2dKernel(ctx)([x], { filter: [2, 2], strides: [2, 2], pad: [0, 0, 0, 0] }, out);
+ */
+export function maxPool2dKernel(ctx: WasmContext): Kernel<'maxPool2d'> {
+  return (inputs, params, out) => {
+    const [x] = inputs;
+    const xPtr = ctx.ptr(x, 'maxPool2d');
+    const y = ctx.alloc(out);
+    withGeometry(ctx, x.shape, out.shape, params, (geo, n) => ctx.wasm.maxPool2d(xPtr, y.ptr, geo, 0, n));
+    return y;
+  };
+}
+
+/**
+ * The `maxPool2dBackward` kernel (inputs x, dy): each dy goes to the first position of its
+ * window holding the maximum (the first NaN, if any), accumulating over overlapping windows.
+ * @example
+ * maxPool2dBackwardKernel(ctx)([x, dy], params, { shape: x.shape, dtype: 'float32', size });
+ */
+export function maxPool2dBackwardKernel(ctx: WasmContext): Kernel<'maxPool2dBackward'> {
+  return (inputs, params, out) => {
+    const [x, dy] = inputs;
+    const xPtr = ctx.ptr(x, 'maxPool2dBackward');
+    const dyPtr = ctx.ptr(dy, 'maxPool2dBackward');
+    const dx = ctx.alloc(out);
+    withGeometry(ctx, x.shape, dy.shape, params, (geo, n) =>
+      ctx.wasm.maxPool2dBackward(xPtr, dyPtr, dx.ptr, geo, 0, n),
+    );
+    return dx;
+  };
+}
+
+/**
+ * The `avgPool2d` kernel: the mean over each window's in-bounds positions (padding not counted).
+ * @example
+ * avgPool2dKernel(ctx)([x], { filter: [3, 3], strides: [1, 1], pad: [1, 1, 1, 1] }, out);
+ */
+export function avgPool2dKernel(ctx: WasmContext): Kernel<'avgPool2d'> {
+  return (inputs, params, out) => {
+    const [x] = inputs;
+    const xPtr = ctx.ptr(x, 'avgPool2d');
+    const y = ctx.alloc(out);
+    withGeometry(ctx, x.shape, out.shape, params, (geo, n) => ctx.wasm.avgPool2d(xPtr, y.ptr, geo, 0, n));
+    return y;
+  };
+}
+
+/**
+ * The `avgPool2dBackward` kernel (input dy): dx[p] = Σ over windows containing p of dy / count.
+ * @example
+ * avgPool2dBackwardKernel(ctx)([dy], params, { shape: xShape, dtype: 'float32', size });
+ */
+export function avgPool2dBackwardKernel(ctx: WasmContext): Kernel<'avgPool2dBackward'> {
+  return (inputs, params, out) => {
+    const [dy] = inputs;
+    const dyPtr = ctx.ptr(dy, 'avgPool2dBackward');
+    const dx = ctx.alloc(out);
+    withGeometry(ctx, out.shape, dy.shape, params, (geo, n) =>
+      ctx.wasm.avgPool2dBackward(dyPtr, dx.ptr, geo, 0, n),
+    );
+    return dx;
+  };
+}

@@ -1,0 +1,123 @@
+// Reductions over a set of axes, argMax/argMin and cumulative scans. After merging neighbouring
+// axes of the same kind, a reduction over one contiguous block of axes runs as [outer, n, inner]
+// in assembly/reduce.ts; any other pattern is first transposed (kept axes first) into a
+// temporary block so that the reduced axes form the contiguous tail.
+
+import type { CumulativeParams, Kernel, ReducePrim } from '@nabla/core';
+import { stridesOf } from '@nabla/core';
+import { elementShift, type WasmContext } from '../wasm-data.js';
+import { stridedCopy } from './movement.js';
+
+/** Op codes of assembly/reduce.ts. */
+const REDUCE_OPS: Record<ReducePrim, number> = { sum: 0, prod: 1, max: 2, min: 3, any: 4, all: 5 };
+
+/** A shape split into maximal runs of kept or reduced axes (size-1 axes dropped). */
+function mergeRuns(shape: readonly number[], axes: readonly number[]) {
+  const sizes: number[] = [];
+  const reduced: boolean[] = [];
+  shape.forEach((d, i) => {
+    if (d === 1) return;
+    const r = axes.includes(i);
+    const last = sizes.length - 1;
+    if (last >= 0 && reduced[last] === r) sizes[last] = sizes[last]! * d;
+    else {
+      sizes.push(d);
+      reduced.push(r);
+    }
+  });
+  return { sizes, reduced };
+}
+
+const product = (xs: readonly number[]): number => xs.reduce((p, d) => p * d, 1);
+
+/**
+ * A kernel for one reduction over `params.axes` (the output keeps them with size 1).
+ * @example
+ * reduceKernel(ctx, 'sum')([x], { axes: [0, 2] }, out);
+ */
+export function reduceKernel<P extends ReducePrim>(ctx: WasmContext, prim: P): Kernel<P> {
+  const op = REDUCE_OPS[prim];
+  return (inputs, params, out) => {
+    const x = inputs[0]!;
+    const px = ctx.ptr(x, prim);
+    const y = ctx.alloc(out);
+    const run = (src: number, outer: number, n: number, inner: number): void => {
+      if (x.dtype === 'float32') ctx.wasm.reduceF32(op, src, y.ptr, outer, n, inner);
+      else if (x.dtype === 'int32') ctx.wasm.reduceI32(op, src, y.ptr, outer, n, inner);
+      else ctx.wasm.reduceU8(op, src, y.ptr, outer, n, inner);
+    };
+    const { sizes, reduced } = mergeRuns(x.shape, params.axes);
+    const first = reduced.indexOf(true);
+    const runs = reduced.filter((r, i) => r && reduced[i - 1] !== true).length;
+    if (first < 0) {
+      // Only size-1 axes (or nothing) are reduced: each value folds into the identity.
+      run(px, out.size, 1, 1);
+    } else if (runs === 1) {
+      run(px, product(sizes.slice(0, first)), sizes[first]!, product(sizes.slice(first + 1)));
+    } else {
+      // Kept axes first, reduced axes last, in a temporary block; then one [outer, n, 1] pass.
+      const own = stridesOf(sizes);
+      const order = [...sizes.keys()].sort((a, b) => Number(reduced[a]) - Number(reduced[b]));
+      const shape = order.map((d) => sizes[d]!);
+      const temp = ctx.heap.alloc(x.size << elementShift(x.dtype));
+      try {
+        const src = order.map((d) => own[d]!);
+        stridedCopy(ctx, x.dtype, shape, px, 0, src, temp, 0, stridesOf(shape));
+        const n = product(sizes.filter((_, i) => reduced[i]));
+        run(temp, out.size, n, 1);
+      } finally {
+        ctx.heap.free(temp);
+      }
+    }
+    return y;
+  };
+}
+
+/** outer, n, inner of `shape` around `axis`. */
+function split(shape: readonly number[], axis: number): [number, number, number] {
+  let outer = 1;
+  let inner = 1;
+  for (let i = 0; i < axis; i++) outer *= shape[i]!;
+  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
+  return [outer, shape[axis] ?? 1, inner];
+}
+
+/**
+ * An argMax or argMin kernel: the int32 index of the first extreme along `axis` (the first NaN
+ * wins, as in NumPy), the axis dropped from the output.
+ * @example
+ * argExtremeKernel(ctx, 'argMax')([x], { axis: 1 }, out);
+ */
+export function argExtremeKernel<P extends 'argMax' | 'argMin'>(ctx: WasmContext, prim: P): Kernel<P> {
+  const sign = prim === 'argMax' ? 1 : -1;
+  return (inputs, { axis }, out) => {
+    const x = inputs[0]!;
+    const [outer, n, inner] = split(x.shape, axis);
+    const px = ctx.ptr(x, prim);
+    const y = ctx.alloc(out);
+    if (x.dtype === 'float32') ctx.wasm.argExtremeF32(sign, px, y.ptr, outer, n, inner);
+    else ctx.wasm.argExtremeI32(sign, px, y.ptr, outer, n, inner);
+    return y;
+  };
+}
+
+/**
+ * A cumulative sum or product kernel along `axis` (exclusive scans start from the identity and
+ * skip the current element; reversed scans run from the end of the axis).
+ * @example
+ * cumulativeKernel(ctx, 'cumsum')([x], { axis: 0, exclusive: false, reverse: false }, out);
+ */
+export function cumulativeKernel<P extends 'cumsum' | 'cumprod'>(ctx: WasmContext, prim: P): Kernel<P> {
+  const isSum = prim === 'cumsum' ? 1 : 0;
+  return (inputs, { axis, exclusive, reverse }: CumulativeParams, out) => {
+    const x = inputs[0]!;
+    const [outer, n, inner] = split(x.shape, axis);
+    const px = ctx.ptr(x, prim);
+    const y = ctx.alloc(out);
+    const ex = exclusive ? 1 : 0;
+    const rev = reverse ? 1 : 0;
+    if (x.dtype === 'float32') ctx.wasm.cumulativeF32(isSum, ex, rev, px, y.ptr, outer, n, inner);
+    else ctx.wasm.cumulativeI32(isSum, ex, rev, px, y.ptr, outer, n, inner);
+    return y;
+  };
+}

@@ -1,0 +1,141 @@
+// Tests of the wasm backend object: registration and priority, dtypes, reads, memory
+// accounting, axis merging for strided walks, and a steady heap across a training-like loop.
+
+import '@nabla/backend-cpu';
+import {
+  activeBackend,
+  add,
+  exp,
+  mul,
+  registeredBackends,
+  setBackend,
+  sigmoid,
+  sum,
+  tensor,
+  tidy,
+  transpose,
+} from '@nabla/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WasmBackend } from './index.js';
+import { mergeAxes } from './wasm-data.js';
+
+describe('wasm backend', () => {
+  beforeAll(async () => {
+    await setBackend('wasm');
+  });
+
+  it('registers as wasm, above cpu', () => {
+    const names = registeredBackends();
+    expect(names.indexOf('wasm')).toBeLessThan(names.indexOf('cpu'));
+    expect(activeBackend()).toBeInstanceOf(WasmBackend);
+  });
+
+  it('supports float32, int32 and bool but not float64', () => {
+    const backend = activeBackend();
+    expect(['float32', 'int32', 'bool', 'float64'].map((d) => backend.supportsDType(d as never))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
+  });
+
+  it('reads synchronously and asynchronously, and counts bytes in use', async () => {
+    const backend = activeBackend();
+    const before = backend.memory().bytesInUse;
+    const t = tensor([1.5, -2, 3]);
+    expect(backend.memory().bytesInUse).toBe(before + 12);
+    expect(Array.from(t.dataSync())).toEqual([1.5, -2, 3]);
+    expect(Array.from(await t.data())).toEqual([1.5, -2, 3]);
+    const b = tensor([true, false, true]);
+    expect(Array.from(b.dataSync())).toEqual([1, 0, 1]);
+    t.dispose();
+    b.dispose();
+    expect(backend.memory().bytesInUse).toBe(before);
+    expect(backend.memory().bytesReserved).toBeGreaterThanOrEqual(backend.memory().bytesInUse);
+  });
+
+  it('computes exp and sigmoid (four-lane polynomials) to 3e-7 relative over the float32 range', () => {
+    const n = 100_003;
+    const x = Float32Array.from({ length: n }, (_, i) => -87 + (175 * i) / n);
+    const t = tensor(x);
+    const worst = (got: Float32Array, ref: (v: number) => number): number => {
+      let w = 0;
+      for (let i = 0; i < n; i++) w = Math.max(w, Math.abs(got[i]! - ref(x[i]!)) / ref(x[i]!));
+      return w;
+    };
+    const e = exp(t);
+    const s = sigmoid(t);
+    expect(worst(e.dataSync() as Float32Array, Math.exp)).toBeLessThan(3e-7);
+    const sig = (v: number): number => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)));
+    expect(worst(s.dataSync() as Float32Array, sig)).toBeLessThan(3e-7);
+    for (const d of [t, e, s]) d.dispose();
+  });
+
+  it('transposes large matrices through the tiled path, int32 and float32', () => {
+    const [rows, cols] = [37, 53];
+    const values = Int32Array.from({ length: rows * cols }, (_, i) => i * 7 - 100);
+    const t = tensor(values, [rows, cols], 'int32');
+    const y = transpose(t);
+    const got = y.dataSync();
+    let mismatches = 0;
+    for (let r = 0; r < cols; r++) {
+      for (let c = 0; c < rows; c++) if (got[r * rows + c] !== values[c * cols + r]) mismatches++;
+    }
+    expect(y.shape).toEqual([cols, rows]);
+    expect(mismatches).toBe(0);
+    // [2, 20, 18] with perm [0, 2, 1]: a batch of transposes (rank 3 after merging, the strided path).
+    const f = tensor(
+      Float32Array.from({ length: 720 }, (_, i) => i / 4),
+      [2, 20, 18],
+    );
+    const z = transpose(f, [0, 2, 1]).dataSync();
+    expect([z[0], z[1], z[20], z[360 + 21]]).toEqual([0, 18 / 4, 1 / 4, (360 + 18 + 1) / 4]);
+    for (const d of [t, y, f]) d.dispose();
+  });
+
+  it('keeps the heap steady across many steps of the same work', () => {
+    const backend = activeBackend();
+    const w = tensor(
+      Float32Array.from({ length: 64 * 32 }, (_, i) => Math.sin(i)),
+      [64, 32],
+    );
+    const step = (): void => {
+      tidy(() => {
+        const y = exp(mul(transpose(w), 0.01));
+        return sum(add(y, 1), { axis: 0 });
+      }).dispose();
+    };
+    for (let i = 0; i < 5; i++) step();
+    const reserved = backend.memory().bytesReserved;
+    const inUse = backend.memory().bytesInUse;
+    for (let i = 0; i < 300; i++) step();
+    expect(backend.memory().bytesReserved).toBe(reserved);
+    expect(backend.memory().bytesInUse).toBe(inUse);
+    w.dispose();
+  });
+});
+
+describe('mergeAxes', () => {
+  it('merges contiguous axes, drops size-1 axes and keeps broadcast axes apart', () => {
+    expect(mergeAxes([2, 3, 4], [[12, 4, 1]])).toEqual({ shape: [24], strides: [[1]] });
+    expect(
+      mergeAxes(
+        [2, 1, 3],
+        [
+          [3, 3, 1],
+          [0, 0, 1],
+        ],
+      ),
+    ).toEqual({
+      shape: [2, 3],
+      strides: [
+        [3, 1],
+        [0, 1],
+      ],
+    });
+    // A reversed axis merges with its reversed neighbour.
+    expect(mergeAxes([2, 3], [[-3, -1]])).toEqual({ shape: [6], strides: [[-1]] });
+    expect(mergeAxes([1, 1], [[1, 1]])).toEqual({ shape: [1], strides: [[0]] });
+  });
+});

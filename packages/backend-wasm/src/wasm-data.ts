@@ -1,0 +1,160 @@
+// Storage for the wasm backend: a tensor is a block of the wasm heap, and the context that kernels
+// share holds the binary's exports, the heap, and the scratch block through which shapes and
+// strides travel to the kernels as int32s (the "row walk" parameter blocks of assembly/common.ts).
+
+import { BackendError, type DataHandle, type DType, type OutInfo, type TensorInfo } from '@nabla/core';
+import type { WasmHeap } from './heap.js';
+import type { KernelExports } from './wasm-module.js';
+
+/**
+ * A wasm tensor's storage: `bytes` bytes at heap address `ptr` (0 for empty tensors).
+ * @example
+ * const data = new WasmData(1024, 12);
+ */
+export class WasmData implements DataHandle {
+  readonly ptr: number;
+  readonly bytes: number;
+  /** Set by `WasmBackend.free`; a freed handle must not be read or freed again. */
+  freed = false;
+
+  constructor(ptr: number, bytes: number) {
+    this.ptr = ptr;
+    this.bytes = bytes;
+  }
+}
+
+/**
+ * Narrows a handle to wasm storage, or throws a BackendError naming the op.
+ * @example
+ * const { ptr } = wasmData(handle, 'read');
+ */
+export function wasmData(handle: DataHandle, op: string): WasmData {
+  if (!(handle instanceof WasmData)) {
+    throw new BackendError(`${op}: expected storage of the wasm backend, got ${handle.constructor.name}`);
+  }
+  if (handle.freed) throw new BackendError(`${op}: the tensor's storage was already freed`);
+  return handle;
+}
+
+/**
+ * log2 of the element size the wasm backend stores `dtype` with (float64 is not supported).
+ * @example
+ * elementShift('bool'); // 0
+ */
+export function elementShift(dtype: DType): number {
+  switch (dtype) {
+    case 'float32':
+    case 'int32':
+      return 2;
+    case 'bool':
+      return 0;
+    case 'float64':
+      throw new BackendError('wasm: float64 is not supported on the wasm backend');
+    default:
+      return dtype satisfies never;
+  }
+}
+
+/** Dtype codes shared with the kernels (assembly/binary.ts `cast`). */
+export const DTYPE_CODES: Record<'float32' | 'int32' | 'bool', number> = { float32: 0, int32: 1, bool: 2 };
+
+/**
+ * What kernels get from their backend.
+ * @example
+ * const y = ctx.alloc(out);
+ * ctx.wasm.unaryF32(0, ctx.ptr(inputs[0], 'neg'), y.ptr, out.size);
+ */
+export interface WasmContext {
+  /** The binary's kernels. */
+  readonly wasm: KernelExports;
+  /** The heap, for temporary blocks (`heap.alloc`/`heap.free`) and views. */
+  readonly heap: WasmHeap;
+  /** New storage for a kernel's output, counted in the backend's memory (contents unspecified). */
+  alloc(out: OutInfo): WasmData;
+  /** The heap address of an input's storage. */
+  ptr(info: TensorInfo, op: string): number;
+  /**
+   * Writes a row walk over `shape` for operands with the given element strides and starting
+   * offsets into the scratch block, merging axes where every operand allows; returns its address.
+   */
+  walk(
+    shape: readonly number[],
+    strides: readonly (readonly number[])[],
+    offsets?: readonly number[],
+  ): number;
+}
+
+/** Shape and strides with size-1 axes dropped and neighbouring axes merged where every operand allows. */
+export function mergeAxes(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    // Axis d folds into the previous kept axis when each operand steps over it contiguously.
+    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * n);
+    if (mergeable) {
+      outShape[last] = outShape[last]! * n;
+      strides.forEach((s, k) => {
+        outStrides[k]![last] = s[d]!;
+      });
+    } else {
+      outShape.push(n);
+      strides.forEach((s, k) => {
+        outStrides[k]!.push(s[d]!);
+      });
+    }
+  }
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: outStrides };
+}
+
+/**
+ * Makes the context kernels close over: `count` books allocated output bytes.
+ * @example
+ * const ctx = makeContext(exports, heap, (bytes) => { inUse += bytes; });
+ */
+export function makeContext(
+  wasm: KernelExports,
+  heap: WasmHeap,
+  count: (bytes: number) => void,
+): WasmContext {
+  let scratchInts = 1024;
+  let scratch = heap.alloc(scratchInts * 4);
+  return {
+    wasm,
+    heap,
+    alloc(out) {
+      const bytes = out.size << elementShift(out.dtype);
+      const data = new WasmData(bytes === 0 ? 0 : heap.alloc(bytes), bytes);
+      count(bytes);
+      return data;
+    },
+    ptr(info, op) {
+      return wasmData(info.handle, op).ptr;
+    },
+    walk(shape, strides, offsets) {
+      const merged = mergeAxes(shape, strides);
+      const rank = merged.shape.length;
+      const k = strides.length;
+      const length = 1 + rank * (2 + k) + k;
+      if (length > scratchInts) {
+        heap.free(scratch);
+        scratchInts = length * 2;
+        scratch = heap.alloc(scratchInts * 4);
+      }
+      const view = heap.i32;
+      let at = scratch >>> 2;
+      view[at++] = rank;
+      for (const n of merged.shape) view[at++] = n;
+      for (const s of merged.strides) for (const v of s) view[at++] = v;
+      for (let d = 0; d < rank; d++) view[at++] = 0;
+      for (let i = 0; i < k; i++) view[at++] = offsets?.[i] ?? 0;
+      return scratch;
+    },
+  };
+}
