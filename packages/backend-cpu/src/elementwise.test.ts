@@ -2,7 +2,7 @@
 // stable sigmoid, floor-mod, int32 truncation, bool outputs) and broadcasting through each
 // path (equal shapes, scalar operand, general strided) against a naive coordinate loop.
 
-import type { BinaryPrim, DType } from '@nabla/core';
+import type { BinaryPrim, DType, UnaryPrim } from '@nabla/core';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
 import { coords, expectClose, flat, input, run, seeded } from './test-helpers.js';
@@ -80,7 +80,9 @@ describe('binary kernels', () => {
     add: (a, b) => a + b,
     mul: (a, b) => a * b,
     sub: (a, b) => a - b,
+    div: (a, b) => a / b,
     maximum: Math.max,
+    minimum: Math.min,
     less: (a, b) => (a < b ? 1 : 0),
   };
 
@@ -140,6 +142,56 @@ describe('binary kernels', () => {
     });
   }
 
+  for (const [prim, fn] of Object.entries(scalarFns) as [BinaryPrim, (a: number, b: number) => number][]) {
+    it(`${prim} on int32 stores like an Int32Array through every broadcast path`, () => {
+      for (const [sa, sb, so] of shapeCases) {
+        const av = seeded(
+          sa.reduce((p, d) => p * d, 1),
+          5,
+          'int32',
+          -50,
+          50,
+        );
+        // Nonzero divisors, so the int32 quotient is a truncation and not a division by zero.
+        const bv = seeded(
+          sb.reduce((p, d) => p * d, 1),
+          6,
+          'int32',
+          1,
+          9,
+        );
+        const size = so.reduce((p, d) => p * d, 1);
+        const outDType = prim === 'less' ? 'bool' : 'int32';
+        const want = new Int32Array(size);
+        for (let i = 0; i < size; i++) {
+          const c = coords(i, so);
+          want[i] = fn(av[bcastIndex(c, sa)], bv[bcastIndex(c, sb)]);
+        }
+        const got = run(
+          backend,
+          prim,
+          [input(backend, av, sa, 'int32'), input(backend, bv, sb, 'int32')],
+          {},
+          so,
+          outDType,
+        );
+        expect(Array.from(got)).toEqual(Array.from(want));
+      }
+    });
+  }
+
+  it('keeps NaN, infinities and signed zeros through the fast loops', () => {
+    const a = [Number.NaN, 1, -0, Number.POSITIVE_INFINITY, 0];
+    const b = [2, Number.NaN, 0, Number.POSITIVE_INFINITY, -0];
+    for (const [prim, fn] of Object.entries(scalarFns) as [BinaryPrim, (a: number, b: number) => number][]) {
+      if (prim === 'less') continue;
+      const want = a.map((x, i) => fn(x, b[i]));
+      expect(pair(prim, a, b).map((v) => (Object.is(v, -0) ? '-0' : v))).toEqual(
+        want.map((v) => (Object.is(v, -0) ? '-0' : v)),
+      );
+    }
+  });
+
   const pair = (prim: BinaryPrim, a: number[], b: number[], outDType: DType = 'float32') =>
     Array.from(
       run(
@@ -165,6 +217,50 @@ describe('binary kernels', () => {
     expect(pair('equal', [1, 2, Number.NaN], [1, 3, Number.NaN], 'bool')).toEqual([1, 0, 0]);
     expect(pair('pow', [2, 4, -8], [3, 0.5, 1 / 3])).toEqual([8, 2, Number.NaN]);
     expect(pair('logicalOr', [0, 1, 0], [0, 0, 2], 'bool')).toEqual([0, 1, 1]);
+  });
+});
+
+describe('unary loops', () => {
+  const backend = new CpuBackend();
+  // Independent scalar references; `round` and `erf` have their own tests above.
+  const refs: [UnaryPrim, (x: number) => number][] = [
+    ['neg', (x) => -x],
+    ['abs', Math.abs],
+    ['sign', Math.sign],
+    ['exp', Math.exp],
+    ['log', Math.log],
+    ['log1p', Math.log1p],
+    ['expm1', Math.expm1],
+    ['sqrt', Math.sqrt],
+    ['rsqrt', (x) => 1 / Math.sqrt(x)],
+    ['sin', Math.sin],
+    ['cos', Math.cos],
+    ['tan', Math.tan],
+    ['tanh', Math.tanh],
+    ['sigmoid', (x) => 1 / (1 + Math.exp(-x))],
+    ['floor', Math.floor],
+    ['ceil', Math.ceil],
+    ['reciprocal', (x) => 1 / x],
+    ['relu', (x) => (x > 0 ? x : 0)],
+    ['logicalNot', (x) => (x === 0 ? 1 : 0)],
+  ];
+  const xs = Float32Array.from([-3.5, -1, -0.25, 0, 0.25, 0.5, 1, 2.75, 10, -20]);
+
+  for (const [prim, ref] of refs) {
+    it(`${prim} matches its scalar definition on float32 and int32 inputs`, () => {
+      const outDType = prim === 'logicalNot' ? 'bool' : 'float32';
+      const got = run(backend, prim, [input(backend, xs, [2, 5], 'float32')], {}, [2, 5], outDType);
+      expectClose(got, Float32Array.from(xs, ref), 1e-6, 1e-6);
+      const ints = Int32Array.from([-7, -1, 0, 1, 2, 9]);
+      const gotInt = run(backend, prim, [input(backend, ints, [6], 'int32')], {}, [6], 'float32');
+      expectClose(gotInt, Float32Array.from(ints, ref), 1e-6, 1e-6);
+    });
+  }
+
+  it('keeps the output dtype: int32 neg and abs stay integers', () => {
+    const ints = input(backend, Int32Array.from([-7, 0, 5]), [3], 'int32');
+    expect(Array.from(run(backend, 'neg', [ints], {}, [3], 'int32'))).toEqual([7, 0, -5]);
+    expect(Array.from(run(backend, 'abs', [ints], {}, [3], 'int32'))).toEqual([7, 0, 5]);
   });
 });
 

@@ -1,9 +1,12 @@
 // matmul and the GEMM engine against a naive triple loop: every transpose combination, sizes
-// that cross the register tile and every blocking boundary, batch broadcasting, all dtypes.
+// that cross the register tile and every blocking boundary, batch broadcasting, all dtypes;
+// the packed and the direct (thin-product) paths each on shapes the other would take.
 
 import type { DType, TypedArray } from '@nabla/core';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
+import { Gemm, type MatrixView } from './kernels/gemm.js';
+import { directGemm, preferDirect } from './kernels/gemm-direct.js';
 import { expectClose, input, run, seeded } from './test-helpers.js';
 
 /** C[b] = op(A[b]) · op(B[b]) with op the optional transpose, batch 1 broadcasting. */
@@ -121,5 +124,65 @@ describe('matmul kernel', () => {
     run(backend, 'matmul', [big, big], { transposeA: true, transposeB: false }, [1, 70, 70], 'float32');
     const second = run(backend, 'matmul', [a, b], params, [1, 40, 30], 'float32');
     expect(Array.from(second)).toEqual(Array.from(first));
+  });
+});
+
+describe('thin products (direct GEMM path)', () => {
+  const combos = [
+    [false, false],
+    [true, false],
+    [false, true],
+    [true, true],
+  ] as const;
+
+  it('takes the direct path for few rows or few columns only', () => {
+    expect(preferDirect(1, 256, 784)).toBe(true);
+    expect(preferDirect(128, 10, 128)).toBe(true);
+    expect(preferDirect(128, 256, 784)).toBe(false);
+  });
+
+  for (const [tA, tB] of combos) {
+    it(`small M matches the naive product with transposeA=${tA} transposeB=${tB}`, () => {
+      // One to five rows, against full 8-wide column blocks and ragged ones.
+      for (const m of [1, 2, 3, 4, 5]) check(m, 37, 29, 1, 1, tA, tB, 'float32');
+      check(1, 300, 256, 1, 1, tA, tB, 'float32');
+      check(2, 1, 8, 1, 1, tA, tB, 'float32');
+    });
+
+    it(`small N matches the naive product with transposeA=${tA} transposeB=${tB}`, () => {
+      // Row tiles of four plus leftovers, against one to sixteen columns.
+      for (const n of [1, 3, 8, 10, 16]) check(37, 23, n, 1, 1, tA, tB, 'float32');
+      check(128, 128, 10, 1, 1, tA, tB, 'float32');
+    });
+  }
+
+  it('broadcasts batches and stays exact in int32 and float64', () => {
+    check(1, 20, 30, 3, 1, false, false, 'float32');
+    check(2, 20, 30, 1, 3, true, true, 'float32');
+    check(13, 20, 5, 2, 2, false, true, 'float32');
+    check(3, 41, 19, 2, 1, false, true, 'int32');
+    check(21, 41, 7, 1, 2, true, false, 'int32');
+    check(4, 33, 11, 2, 2, true, true, 'float64');
+    check(33, 17, 9, 1, 1, false, false, 'float64');
+  });
+
+  it('agrees with the packed path, accumulating into a strided C', () => {
+    const gemm = new Gemm();
+    for (const [m, k, n] of [
+      [1, 50, 70],
+      [4, 9, 16],
+      [30, 40, 5],
+      [7, 3, 9],
+    ]) {
+      const a: MatrixView = { data: seeded(m * k + 3, 11), offset: 3, rowStride: 1, colStride: m };
+      const b: MatrixView = { data: seeded(k * n, 12), offset: 0, rowStride: n, colStride: 1 };
+      // C is a block of a wider matrix (ldc = n + 2) and both paths add to what is there.
+      const ldc = n + 2;
+      const packed = seeded(m * ldc, 13, 'float64');
+      const direct = Float64Array.from(packed);
+      gemm.runPacked(m, n, k, a, b, packed, 0, ldc);
+      directGemm(m, n, k, a, b, direct, 0, ldc);
+      expectClose(direct, packed, 1e-12, 1e-12);
+    }
   });
 });

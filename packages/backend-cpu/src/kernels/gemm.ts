@@ -1,9 +1,11 @@
 // General matrix multiply, C (+)= A·B, the engine behind matmul and the convolutions.
 // Goto-style: B is packed into KC×NR column panels and A into MR×KC row panels (float64, so
 // the inner loop reads one array type and accumulates in double precision); a 4×8 register
-// tile held in 32 locals (V8 keeps most in registers) does 64 flops per 12 loads.
+// tile held in 32 locals (V8 keeps most in registers) does 64 flops per 12 loads. Thin
+// products (few rows of A or few columns of B) skip packing: see gemm-direct.ts.
 
 import type { TypedArray } from '@nabla/core';
+import { directGemm, preferDirect } from './gemm-direct.js';
 
 /** A strided matrix: element (i, j) lives at `data[offset + i * rowStride + j * colStride]`. */
 export interface MatrixView {
@@ -54,6 +56,27 @@ export class Gemm {
     if (!accumulate) {
       for (let i = 0; i < m; i++) c.fill(0, cOffset + i * ldc, cOffset + i * ldc + n);
     }
+    if (preferDirect(m, n, k)) {
+      directGemm(m, n, k, a, b, c, cOffset, ldc);
+    } else {
+      this.runPacked(m, n, k, a, b, c, cOffset, ldc);
+    }
+  }
+
+  /**
+   * The packed path of `run`, whatever the shape: C[i, j] += Σ_p A[i, p] · B[p, j] (always
+   * accumulates; `run` zeroes C first when asked to overwrite).
+   */
+  runPacked(
+    m: number,
+    n: number,
+    k: number,
+    a: MatrixView,
+    b: MatrixView,
+    c: TypedArray,
+    cOffset: number,
+    ldc: number,
+  ): void {
     const packA = this.#packA;
     const packB = this.#packB;
     for (let j0 = 0; j0 < n; j0 += NC) {

@@ -2,36 +2,91 @@
 // output's typed array, whose dtype core decided (bool for predicates, float32 for sqrt of an
 // int32, ...); the typed-array store does the final rounding or truncation.
 
-import type { Kernel, UnaryPrim } from '@nabla/core';
+import type { Kernel, TypedArray, UnaryPrim } from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 import { erf } from './erf.js';
 
-/** Scalar form of each unary primitive; a `Record` so a new primitive without one fails to compile. */
-const UNARY_FNS: Record<UnaryPrim, (x: number) => number> = {
-  neg: (x) => -x,
-  abs: Math.abs,
-  sign: Math.sign,
-  exp: Math.exp,
-  log: Math.log,
-  log1p: Math.log1p,
-  expm1: Math.expm1,
-  sqrt: Math.sqrt,
-  rsqrt: (x) => 1 / Math.sqrt(x),
-  sin: Math.sin,
-  cos: Math.cos,
-  tan: Math.tan,
-  tanh: Math.tanh,
-  sigmoid,
-  erf,
-  floor: Math.floor,
-  ceil: Math.ceil,
-  round: roundHalfEven,
-  reciprocal: (x) => 1 / x,
-  // NaN stays NaN (like NumPy's maximum(x, 0)).
-  relu: (x) => (x > 0 || Number.isNaN(x) ? x : 0),
-  isNaN: (x) => (Number.isNaN(x) ? 1 : 0),
-  isFinite: (x) => (Number.isFinite(x) ? 1 : 0),
-  logicalNot: (x) => (x === 0 ? 1 : 0),
+/** Applies one primitive to every element of `x`, writing `y` (same length). */
+type UnaryLoop = (x: TypedArray, y: TypedArray) => void;
+
+// Each primitive gets its own copy of the loop, written out. A shared loop calling a per-op
+// function (or loops stamped out by one generator, whose closures share V8's feedback) makes
+// that call megamorphic, so it is never inlined: 5–6× slower on 1M elements.
+/** The loop of each unary primitive; a `Record` so a new primitive without one fails to compile. */
+const UNARY_LOOPS: Record<UnaryPrim, UnaryLoop> = {
+  neg: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = -x[i];
+  },
+  abs: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.abs(x[i]);
+  },
+  sign: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.sign(x[i]);
+  },
+  exp: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.exp(x[i]);
+  },
+  log: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.log(x[i]);
+  },
+  log1p: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.log1p(x[i]);
+  },
+  expm1: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.expm1(x[i]);
+  },
+  sqrt: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.sqrt(x[i]);
+  },
+  rsqrt: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = 1 / Math.sqrt(x[i]);
+  },
+  sin: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.sin(x[i]);
+  },
+  cos: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.cos(x[i]);
+  },
+  tan: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.tan(x[i]);
+  },
+  tanh: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.tanh(x[i]);
+  },
+  sigmoid: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = sigmoid(x[i]);
+  },
+  erf: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = erf(x[i]);
+  },
+  floor: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.floor(x[i]);
+  },
+  ceil: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Math.ceil(x[i]);
+  },
+  round: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = roundHalfEven(x[i]);
+  },
+  reciprocal: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = 1 / x[i];
+  },
+  relu: (x, y) => {
+    for (let i = 0; i < x.length; i++) {
+      const v = x[i];
+      // One comparison: NaN fails it and stays NaN (like NumPy's maximum(x, 0)), −0 becomes 0.
+      y[i] = v <= 0 ? 0 : v;
+    }
+  },
+  isNaN: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Number.isNaN(x[i]) ? 1 : 0;
+  },
+  isFinite: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = Number.isFinite(x[i]) ? 1 : 0;
+  },
+  logicalNot: (x, y) => {
+    for (let i = 0; i < x.length; i++) y[i] = x[i] === 0 ? 1 : 0;
+  },
 };
 
 /**
@@ -64,12 +119,10 @@ export function roundHalfEven(x: number): number {
  * exp([x], {}, out);
  */
 export function unaryKernel<P extends UnaryPrim>(ctx: CpuContext, prim: P): Kernel<P> {
-  const fn = UNARY_FNS[prim];
+  const loop = UNARY_LOOPS[prim];
   return (inputs, _params, out) => {
-    const x = valuesOf(inputs[0], prim);
     const y = ctx.alloc(out);
-    const yv = y.values;
-    for (let i = 0; i < x.length; i++) yv[i] = fn(x[i]);
+    loop(valuesOf(inputs[0], prim), y.values);
     return y;
   };
 }
