@@ -7,8 +7,9 @@ import { runBench } from './run.js';
 
 const USAGE = `Usage: pnpm bench [--quick] [--filter <regex|substring>] [--sizes 64,128] [--json <path>]
 
-  --quick            fewer repetitions and smaller sizes (about a minute)
-  --filter <p>       only rows whose name matches p (regex, case-insensitive, or substring)
+  --quick            fewer repetitions and smaller sizes (under two minutes)
+  --filter <p>       only rows whose name and pairing, '<name> (<nabla> vs <peer>)', match p
+                     (regex, case-insensitive, or substring), e.g. 'matmul', 'wasm ×1', '^nn '
   --sizes <list>     squares replacing the matmul, elementwise and reduce shapes, e.g. 64,128
   --json <path>      where to write the JSON results (default bench/results/latest.json)
   --help             this text`;

@@ -17,6 +17,8 @@ export interface MeasurePlan {
   budgetSeconds: number;
   /** A sample repeats the call until it lasts about this long, so tiny ops are timeable. */
   sampleSeconds: number;
+  /** A call that takes longer than this is warm after one warm-up call (its loops are compiled by then). */
+  longCallSeconds: number;
 }
 
 /** The plan for full runs. */
@@ -27,6 +29,7 @@ export const FULL_PLAN: MeasurePlan = {
   minReps: 3,
   budgetSeconds: 20,
   sampleSeconds: 0.02,
+  longCallSeconds: 2,
 };
 
 /** The plan for `--quick`. */
@@ -37,6 +40,7 @@ export const QUICK_PLAN: MeasurePlan = {
   minReps: 3,
   budgetSeconds: 4,
   sampleSeconds: 0.01,
+  longCallSeconds: 2,
 };
 
 type Call = () => Promise<number>;
@@ -47,6 +51,7 @@ async function warmUp(call: Call, plan: MeasurePlan): Promise<number> {
   let fastest = Number.POSITIVE_INFINITY;
   for (let i = 0; i < plan.warmup || secondsSince(start) < plan.warmupSeconds; i++) {
     fastest = Math.min(fastest, await call());
+    if (fastest > plan.longCallSeconds) break;
   }
   return Math.min(10_000, Math.max(1, Math.ceil(plan.sampleSeconds / Math.max(fastest, 1e-9))));
 }
@@ -58,27 +63,43 @@ async function sample(call: Call, calls: number): Promise<number> {
   return total / calls;
 }
 
-/** Seconds per call for each sample, ours and theirs. */
+/** One side of a row while it is being measured. */
+interface Side {
+  call: Call;
+  plan: MeasurePlan;
+  calls: number;
+  samples: number[];
+}
+
+function wantsSample(side: Side, rep: number, elapsed: number): boolean {
+  if (rep >= side.plan.reps) return false;
+  return rep < side.plan.minReps || elapsed <= side.plan.budgetSeconds;
+}
+
+/**
+ * Seconds per call for each sample, ours and theirs (empty where the case has no `theirs`).
+ * `peerPlan` replaces `plan` for the peer, e.g. fewer samples for a peer that takes a minute a call.
+ */
 export async function measurePair(
   benchCase: BenchCase,
   plan: MeasurePlan,
+  peerPlan: MeasurePlan = plan,
 ): Promise<{ ours: number[]; theirs: number[] }> {
-  const oursCalls = await warmUp(() => benchCase.ours(), plan);
-  const theirsCalls = await warmUp(() => benchCase.theirs(), plan);
-  const ours: number[] = [];
-  const theirs: number[] = [];
+  const ours: Side = { call: () => benchCase.ours(), plan, calls: 1, samples: [] };
+  ours.calls = await warmUp(ours.call, plan);
+  const theirsCall = benchCase.theirs?.bind(benchCase);
+  const theirs: Side | undefined = theirsCall && { call: theirsCall, plan: peerPlan, calls: 1, samples: [] };
+  if (theirs) theirs.calls = await warmUp(theirs.call, peerPlan);
   const start = performance.now();
-  for (let rep = 0; rep < plan.reps; rep++) {
-    if (rep >= plan.minReps && secondsSince(start) > plan.budgetSeconds) break;
-    if (rep % 2 === 0) {
-      ours.push(await sample(() => benchCase.ours(), oursCalls));
-      theirs.push(await sample(() => benchCase.theirs(), theirsCalls));
-    } else {
-      theirs.push(await sample(() => benchCase.theirs(), theirsCalls));
-      ours.push(await sample(() => benchCase.ours(), oursCalls));
-    }
+  for (let rep = 0; ; rep++) {
+    const elapsed = secondsSince(start);
+    // Alternate which side goes first, so drift (turbo, GC, other load) hits both.
+    const order = rep % 2 === 0 ? [ours, theirs] : [theirs, ours];
+    const due = order.filter((side): side is Side => side !== undefined && wantsSample(side, rep, elapsed));
+    if (due.length === 0) break;
+    for (const side of due) side.samples.push(await sample(side.call, side.calls));
   }
-  return { ours, theirs };
+  return { ours: ours.samples, theirs: theirs?.samples ?? [] };
 }
 
 /** Median, min and max of a throughput series. */

@@ -8,12 +8,26 @@ import type { MeasurePlan } from './measure.js';
 export interface BenchCase {
   /** Runs Nabla once and returns the seconds it took, completion included. */
   ours(): Promise<number>;
-  /** Runs the peer once on the same inputs and returns the seconds it took. */
-  theirs(): Promise<number>;
-  /** Largest difference between the two results relative to the peer's largest magnitude. */
-  verify?(): Promise<number>;
+  /**
+   * Runs the peer once on the same inputs and returns the seconds it took; absent where the row's
+   * `peerMissing` says why the peer cannot (or does not) run it.
+   */
+  theirs?(): Promise<number>;
+  /**
+   * Largest difference between the two results relative to the peer's largest magnitude; throws
+   * when a check fails, returns undefined where the results cannot be compared.
+   */
+  verify?(): Promise<number | undefined>;
+  /** Facts found while setting up that the report should show, e.g. how many threads really ran. */
+  notes?: string[];
   /** Frees the inputs on both sides. */
   dispose(): void;
+}
+
+/** Why a row has no peer measurement: the peer lacks a kernel, or the run skips it. */
+export interface PeerMissing {
+  status: 'not supported' | 'skipped';
+  reason: string;
 }
 
 /** One line of the report: the same work on a Nabla backend and on a peer. */
@@ -34,6 +48,12 @@ export interface BenchRow {
   latency?: Latency;
   /** Settings replacing the run's measuring plan for this row, e.g. a longer warm-up. */
   plan?: Partial<MeasurePlan>;
+  /** Settings replacing `plan` for the peer's side only (a peer 40× slower gets fewer samples). */
+  peerPlan?: Partial<MeasurePlan>;
+  /** Work per `theirs` call where the peer does less of it than Nabla (default `work`). */
+  peerWork?: number;
+  /** Set when the peer does not run this row; `setup` then returns no `theirs`. */
+  peerMissing?: PeerMissing;
   /** Allocates inputs on both sides and returns the timed calls. */
   setup(): Promise<BenchCase>;
 }

@@ -2,6 +2,7 @@
 
 import os from 'node:os';
 import type { Spread } from './measure.js';
+import type { PeerMissing } from './registry.js';
 
 /** Where the numbers were taken. */
 export interface MachineInfo {
@@ -21,6 +22,10 @@ export interface RowResult {
   peer: string;
   unit: string;
   work: number;
+  /** Work per peer call, where the peer was timed on less (e.g. a smaller epoch). */
+  peerWork?: number;
+  /** Why the peer has no measurement. */
+  peerMissing?: PeerMissing;
   ours?: Spread & { samples: number[] };
   theirs?: Spread & { samples: number[] };
   /** ours.median ÷ theirs.median: above 1 means Nabla is faster. */
@@ -31,6 +36,8 @@ export interface RowResult {
   relativeError?: number;
   /** Nabla and TF.js tensors still alive after the row disposed everything (should be 0). */
   leakedTensors?: { ours: number; theirs: number };
+  /** What the row found while setting up, e.g. that a backend ran on fewer threads than asked. */
+  notes?: string[];
   error?: string;
 }
 
@@ -39,7 +46,7 @@ export interface LatencyResult {
   unit: string;
   per: string;
   ours: number;
-  theirs: number;
+  theirs?: number;
 }
 
 /** The machine this process runs on. */
@@ -66,19 +73,54 @@ export function formatNumber(x: number): string {
 }
 
 function cell(row: RowResult, spread: Spread | undefined): string {
-  return spread ? `${formatNumber(spread.median)} ${row.unit}` : '–';
+  if (spread) return `${formatNumber(spread.median)} ${row.unit}`;
+  return row.peerMissing ? `n/a (${row.peerMissing.status})` : '–';
 }
 
 function latencyCell(latency: LatencyResult | undefined): string {
   if (!latency) return '–';
-  return `${formatNumber(latency.ours)} / ${formatNumber(latency.theirs)} ${latency.unit} per ${latency.per}`;
+  const theirs = latency.theirs === undefined ? 'n/a' : formatNumber(latency.theirs);
+  return `${formatNumber(latency.ours)} / ${theirs} ${latency.unit} per ${latency.per}`;
 }
 
 function range(spread: Spread | undefined): string {
   return spread ? `${formatNumber(spread.min)}–${formatNumber(spread.max)}` : '–';
 }
 
-/** The results as a Markdown table, with the machine above it. */
+function tableRow(row: RowResult): string {
+  if (row.error !== undefined) return `| ${row.name} | error | error | – | – | ${row.error} |`;
+  const ratio = row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`;
+  const spread = `${range(row.ours)} / ${range(row.theirs)} (n = ${row.ours?.samples.length ?? 0} / ${row.theirs?.samples.length ?? 0})`;
+  return `| ${row.name} | ${cell(row, row.ours)} | ${cell(row, row.theirs)} | ${ratio} | ${latencyCell(row.latency)} | ${spread} |`;
+}
+
+/** Footnotes of a row: missing peers, threads, disagreeing outputs, leaks. */
+function rowNotes(row: RowResult): string[] {
+  const notes: string[] = [];
+  if (row.peerMissing)
+    notes.push(
+      `- ${row.name} (${row.backend}): ${row.peer} ${row.peerMissing.status}: ${row.peerMissing.reason}`,
+    );
+  for (const note of row.notes ?? []) notes.push(`- ${row.name} (${row.backend}): ${note}`);
+  return notes;
+}
+
+function rowWarnings(row: RowResult): string[] {
+  const warnings: string[] = [];
+  if (row.relativeError !== undefined && !(row.relativeError <= 1e-3)) {
+    warnings.push(
+      `- ${row.name} (${row.backend}): outputs differ, relative error ${row.relativeError.toExponential(2)}`,
+    );
+  }
+  if (row.leakedTensors && (row.leakedTensors.ours !== 0 || row.leakedTensors.theirs !== 0)) {
+    warnings.push(
+      `- ${row.name} (${row.backend}): leaked tensors, Nabla ${row.leakedTensors.ours}, TF.js ${row.leakedTensors.theirs}`,
+    );
+  }
+  return warnings;
+}
+
+/** The results as Markdown: the machine, then one table per backend pairing, in run order. */
 export function markdownReport(
   rows: readonly RowResult[],
   machine: MachineInfo,
@@ -89,34 +131,26 @@ export function markdownReport(
     `Versions: ${Object.entries(versions)
       .map(([name, version]) => `${name} ${version}`)
       .join(', ')}`,
-    '',
-    '| benchmark | Nabla backend | Nabla median | TF.js median | ratio | time (Nabla / TF.js) | spread (min–max, Nabla / TF.js) |',
-    '| --- | --- | --: | --: | --: | --: | --- |',
   ];
-  const notes: string[] = [];
-  for (const row of rows) {
-    if (row.error !== undefined) {
-      lines.push(`| ${row.name} | ${row.backend} vs ${row.peer} | error | error | – | – | ${row.error} |`);
-      continue;
-    }
-    const ratio = row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`;
+  const pairings = [...new Set(rows.map((row) => `${row.backend} vs ${row.peer}`))];
+  for (const pairing of pairings) {
     lines.push(
-      `| ${row.name} | ${row.backend} vs ${row.peer} | ${cell(row, row.ours)} | ${cell(row, row.theirs)} | ${ratio} | ${latencyCell(row.latency)} | ${range(row.ours)} / ${range(row.theirs)} |`,
+      '',
+      `### Nabla ${pairing}`,
+      '',
+      '| benchmark | Nabla median | TF.js median | ratio | time (Nabla / TF.js) | spread (min–max, Nabla / TF.js) |',
+      '| --- | --: | --: | --: | --: | --- |',
     );
-    if (row.relativeError !== undefined && !(row.relativeError <= 1e-3)) {
-      notes.push(`- ${row.name}: outputs differ, relative error ${row.relativeError.toExponential(2)}`);
-    }
-    if (row.leakedTensors && (row.leakedTensors.ours !== 0 || row.leakedTensors.theirs !== 0)) {
-      notes.push(
-        `- ${row.name}: leaked tensors, Nabla ${row.leakedTensors.ours}, TF.js ${row.leakedTensors.theirs}`,
-      );
-    }
+    for (const row of rows) if (`${row.backend} vs ${row.peer}` === pairing) lines.push(tableRow(row));
   }
   lines.push(
     '',
     'ratio = Nabla median ÷ TF.js median throughput; above 1× means Nabla is faster.',
     'time = the same medians as time per op, forward pass or epoch; lower is better.',
   );
-  if (notes.length) lines.push('', 'Warnings:', ...notes);
+  const notes = rows.flatMap(rowNotes);
+  if (notes.length) lines.push('', 'Notes:', ...notes);
+  const warnings = rows.flatMap(rowWarnings);
+  if (warnings.length) lines.push('', 'Warnings:', ...warnings);
   return lines.join('\n');
 }

@@ -9,15 +9,18 @@ import { memory } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { GROUPS } from './groups/index.js';
 import { FULL_PLAN, type MeasurePlan, measurePair, QUICK_PLAN, throughput } from './measure.js';
-import { TFJS_VERSION } from './pairings.js';
-import type { BenchRow, Latency } from './registry.js';
+import { activate, CPU_PAIRING, pairingOf, TFJS_VERSION, threadNotes } from './pairings.js';
+import { type BenchRow, type Latency, secondsSince } from './registry.js';
 import { type MachineInfo, machineInfo, markdownReport, type RowResult } from './report.js';
 
 /** Options of one run; the CLI flags map onto these one to one. */
 export interface BenchOptions {
   /** Fewer repetitions and smaller sizes (matmul up to 512, conv2d batch 8, a 2,048-sample epoch). */
   quick?: boolean;
-  /** Keeps rows whose name matches this regular expression (case-insensitive), or contains it. */
+  /**
+   * Keeps rows whose name and pairing (`matmul 64x64 · 64x64 (wasm vs tfjs-wasm)`) match this
+   * regular expression (case-insensitive), or contain it.
+   */
   filter?: string;
   /** Where the JSON results go; `null` writes none. Default `bench/results/latest.json`. */
   json?: string | null;
@@ -84,38 +87,55 @@ function toLatency(row: BenchRow, throughput: number): number {
   return row.work / throughput / latency.count / SECONDS_PER[latency.unit];
 }
 
-async function measureRow(row: BenchRow, plan: MeasurePlan): Promise<Partial<RowResult>> {
+async function measureRow(
+  row: BenchRow,
+  plan: MeasurePlan,
+  peerPlan: MeasurePlan,
+): Promise<Partial<RowResult>> {
   const benchCase = await row.setup();
   try {
-    const seconds = await measurePair(benchCase, plan);
+    if (row.peerMissing && benchCase.theirs)
+      throw new Error(`bench: ${row.name}: peerMissing is set, yet setup returned theirs`);
+    if (!row.peerMissing && !benchCase.theirs)
+      throw new Error(`bench: ${row.name}: setup returned no theirs`);
+    const seconds = await measurePair(benchCase, plan, peerPlan);
     const ours = throughput(row.work, seconds.ours);
-    const theirs = throughput(row.work, seconds.theirs);
+    const theirs = benchCase.theirs ? throughput(row.peerWork ?? row.work, seconds.theirs) : undefined;
     const relativeError = benchCase.verify ? await benchCase.verify() : undefined;
     const latency = row.latency && {
       unit: row.latency.unit,
       per: row.latency.per,
       ours: toLatency(row, ours.median),
-      theirs: toLatency(row, theirs.median),
+      theirs: theirs && toLatency(row, theirs.median),
     };
-    return { ours, theirs, ratio: ours.median / theirs.median, latency, relativeError };
+    const ratio = theirs && ours.median / theirs.median;
+    // setup activated the row's backends, so they are the ones to ask about threads.
+    const found = [...threadNotes(pairingOf(row)), ...(benchCase.notes ?? [])];
+    const notes = found.length ? found : undefined;
+    return { ours, theirs, ratio, latency, relativeError, notes };
   } finally {
     benchCase.dispose();
   }
 }
 
-async function runRow(row: BenchRow, plan: MeasurePlan): Promise<RowResult> {
-  const { group, name, backend, peer, unit, work } = row;
+async function runRow(row: BenchRow, plan: MeasurePlan, peerPlan: MeasurePlan): Promise<RowResult> {
+  const { group, name, backend, peer, unit, work, peerWork, peerMissing } = row;
   const before = liveTensors();
   let measured: Partial<RowResult>;
   try {
-    measured = await measureRow(row, plan);
+    measured = await measureRow(row, plan, peerPlan);
   } catch (error) {
     measured = { error: error instanceof Error ? error.message : String(error) };
   }
   const after = liveTensors();
   // Everything a row makes is disposed by the row, so anything left is a leak.
   const leakedTensors = { ours: after.ours - before.ours, theirs: after.theirs - before.theirs };
-  return { group, name, backend, peer, unit, work, ...measured, leakedTensors };
+  return { group, name, backend, peer, unit, work, peerWork, peerMissing, ...measured, leakedTensors };
+}
+
+/** What `--filter` matches: the row name and its pairing, as progress lines show them. */
+export function filterText(row: Pick<BenchRow, 'name' | 'backend' | 'peer'>): string {
+  return `${row.name} (${row.backend} vs ${row.peer})`;
 }
 
 /**
@@ -131,14 +151,24 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const keep = rowFilter(options.filter);
   const made = options.rows ?? GROUPS.flatMap((group) => group({ quick, sizes: options.sizes }));
-  const rows = made.filter((row) => keep(row.name));
+  const rows = made.filter((row) => keep(filterText(row)));
   if (rows.length === 0) throw new Error(`bench: no benchmark matches filter '${options.filter}'`);
 
+  // Some backend must be active on both sides before the first leak count.
+  await activate(CPU_PAIRING);
   const results: RowResult[] = [];
+  const runStart = performance.now();
   for (const [index, row] of rows.entries()) {
-    log(`[${index + 1}/${rows.length}] ${row.name} (${row.backend} vs ${row.peer})`);
-    results.push(await runRow(row, { ...base, ...row.plan, ...options.plan }));
+    const rowStart = performance.now();
+    log(`[${index + 1}/${rows.length}] ${filterText(row)}`);
+    const plan = { ...base, ...row.plan, ...options.plan };
+    const peerPlan = { ...base, ...row.plan, ...row.peerPlan, ...options.plan };
+    const result = await runRow(row, plan, peerPlan);
+    results.push(result);
+    const outcome = result.error === undefined ? '' : `: error: ${result.error}`;
+    log(`      ${secondsSince(rowStart).toFixed(1)} s${outcome}`);
   }
+  log(`${rows.length} rows in ${secondsSince(runStart).toFixed(0)} s`);
 
   const machine = machineInfo();
   const versions = { '@nabla/core': nablaVersion(), '@tensorflow/tfjs-core': TFJS_VERSION };

@@ -1,6 +1,7 @@
-// Smoke test of the bench harness: tiny quick runs, in process, of the matmul rows and of a
-// conv2d-gradient row and an MLP training row at toy sizes; checks that both sides ran, the
-// ratios are finite and positive, outputs agree, nothing leaked and the JSON was written.
+// Smoke test of the bench harness: tiny quick runs, in process, of the matmul rows (cpu and
+// wasm pairings) and of conv2d-gradient, MLP training and nn fit/predict rows at toy sizes;
+// checks that both sides ran (or the peer is n/a where it lacks the kernel), the ratios are
+// finite and positive, outputs agree, nothing leaked and the JSON was written.
 
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,8 +9,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { convRow } from '../src/groups/conv2d.js';
 import { trainRow } from '../src/groups/mlp-train.js';
-import { PAIRINGS } from '../src/pairings.js';
-import { rowFilter, runBench } from '../src/run.js';
+import { fitRow, predictRow } from '../src/groups/nn.js';
+import { CPU_PAIRING, WASM_PAIRING } from '../src/pairings.js';
+import { filterText, rowFilter, runBench } from '../src/run.js';
 
 const TINY_PLAN = { warmupSeconds: 0.01, reps: 3, budgetSeconds: 1, sampleSeconds: 0.002 };
 
@@ -17,18 +19,23 @@ describe('bench', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nabla-bench-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('measures matmul on Nabla and TF.js and writes JSON', async () => {
+  it('measures matmul on Nabla and TF.js, cpu and wasm, and writes JSON', async () => {
     const jsonPath = join(dir, 'results.json');
     const report = await runBench({
       quick: true,
-      filter: 'matmul',
+      filter: 'matmul .*\\((cpu|wasm ×1) vs',
       sizes: [8, 16],
       json: jsonPath,
       plan: TINY_PLAN,
       log: () => {},
     });
 
-    expect(report.rows.map((row) => row.name)).toEqual(['matmul 8x8 · 8x8', 'matmul 16x16 · 16x16']);
+    expect(report.rows.map((row) => `${row.name} ${row.backend}`)).toEqual([
+      'matmul 8x8 · 8x8 cpu',
+      'matmul 16x16 · 16x16 cpu',
+      'matmul 8x8 · 8x8 wasm ×1',
+      'matmul 16x16 · 16x16 wasm ×1',
+    ]);
     for (const row of report.rows) {
       expect(row.error).toBeUndefined();
       expect(Number.isFinite(row.ratio) && row.ratio! > 0).toBe(true);
@@ -37,18 +44,22 @@ describe('bench', () => {
       expect(row.relativeError).toBeLessThan(1e-5);
       expect(row.leakedTensors).toEqual({ ours: 0, theirs: 0 });
     }
-    expect(report.markdown).toContain('| matmul 16x16 · 16x16 | cpu vs tfjs-cpu |');
+    expect(report.markdown).toContain('### Nabla cpu vs tfjs-cpu');
+    expect(report.markdown).toContain('### Nabla wasm ×1 vs tfjs-wasm ×1');
+    expect(report.markdown).toMatch(
+      /\| matmul 16x16 · 16x16 \| [\d.]+ GFLOP\/s \| [\d.]+ GFLOP\/s \| [\d.]+× \|/,
+    );
     expect(report.markdown).toMatch(/Machine: .+ cores/);
 
     expect(report.jsonPath).toBe(jsonPath);
     expect(existsSync(jsonPath)).toBe(true);
     const written = JSON.parse(readFileSync(jsonPath, 'utf8'));
-    expect(written.rows).toHaveLength(2);
+    expect(written.rows).toHaveLength(4);
     expect(written.machine.cores).toBeGreaterThan(0);
   });
 
   it('runs conv2d gradients and an MLP training epoch at toy sizes, with time per epoch', async () => {
-    const pairing = PAIRINGS[0]!;
+    const pairing = CPU_PAIRING;
     const report = await runBench({
       quick: true,
       json: null,
@@ -75,6 +86,45 @@ describe('bench', () => {
     expect(train!.latency!.ours).toBeCloseTo(128 / train!.ours!.median, 9);
     expect(report.markdown).toMatch(/s per epoch \|/);
     expect(report.jsonPath).toBeUndefined();
+  });
+
+  it('shows n/a where tfjs-wasm lacks a kernel, and runs nn fit and predict on wasm', async () => {
+    const report = await runBench({
+      quick: true,
+      json: null,
+      rows: [
+        convRow({ batch: 2, size: 6, inC: 2, outC: 3 }, 'backward', WASM_PAIRING),
+        fitRow({ kind: 'mlp', samples: 64, batchSize: 32 }, WASM_PAIRING),
+        predictRow('mlp', 1, WASM_PAIRING),
+      ],
+      plan: TINY_PLAN,
+      log: () => {},
+    });
+
+    const [conv, fit, predict] = report.rows;
+    for (const row of report.rows) {
+      expect(row.error).toBeUndefined();
+      expect(row.ours!.median).toBeGreaterThan(0);
+      expect(row.leakedTensors).toEqual({ ours: 0, theirs: 0 });
+    }
+    expect(conv!.peerMissing?.status).toBe('not supported');
+    expect(conv!.theirs).toBeUndefined();
+    expect(conv!.ratio).toBeUndefined();
+    expect(report.markdown).toMatch(
+      /\| conv2d fwd\+grads 2x6x6x2 [^|]*\| [\d.]+ GFLOP\/s \| n\/a \(not supported\) \| – \|/,
+    );
+    expect(report.markdown).toContain('Conv2DBackpropFilter');
+    // Same weights, same two batches, no shuffling: the epoch losses agree closely.
+    expect(fit!.relativeError).toBeLessThan(1e-3);
+    expect(Number.isFinite(fit!.ratio) && fit!.ratio! > 0).toBe(true);
+    expect(predict!.relativeError).toBeLessThan(1e-5);
+  });
+
+  it('filters on the name and the pairing', () => {
+    const row = { name: 'matmul 64x64 · 64x64', backend: 'wasm ×1', peer: 'tfjs-wasm ×1' };
+    expect(filterText(row)).toBe('matmul 64x64 · 64x64 (wasm ×1 vs tfjs-wasm ×1)');
+    expect(rowFilter('wasm')(filterText(row))).toBe(true);
+    expect(rowFilter('\\(cpu')(filterText(row))).toBe(false);
   });
 
   it('filters by regex, or by substring where the pattern is not a regex', () => {

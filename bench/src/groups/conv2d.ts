@@ -4,12 +4,13 @@
 
 import { conv2d, type Tensor, tensor, vjp } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { activate, PAIRINGS, type Pairing } from '../pairings.js';
+import { activate, type Pairing, THREADED_PAIRINGS } from '../pairings.js';
 import {
   type BenchCase,
   type BenchRow,
   compareCalls,
   type GroupOptions,
+  type PeerMissing,
   randomValues,
   timeCall,
 } from '../registry.js';
@@ -25,10 +26,13 @@ export interface ConvShape {
 const FILTER = 3;
 const BATCH = 32;
 const QUICK_BATCH = 8;
+/** tfjs-cpu's conv2d gradients run at about 0.02 GFLOP/s: batch 8 would take half of `--quick`. */
+const QUICK_BACKWARD_BATCH = 2;
 
 /** The two conv layers of the CNN: 28×28×1 → 32 and (after a 2×2 pool) 14×14×32 → 64. */
-export function convShapes(options: GroupOptions): ConvShape[] {
-  const batch = options.quick ? QUICK_BATCH : BATCH;
+export function convShapes(options: GroupOptions, pass: ConvPass = 'forward'): ConvShape[] {
+  const quickBatch = pass === 'forward' ? QUICK_BATCH : QUICK_BACKWARD_BATCH;
+  const batch = options.quick ? quickBatch : BATCH;
   return [
     { batch, size: 28, inC: 1, outC: 32 },
     { batch, size: 14, inC: 32, outC: 64 },
@@ -43,6 +47,13 @@ export function convFlops({ batch, size, inC, outC }: ConvShape): number {
 /** Which work a row times: the forward pass, or forward and both gradients. */
 export type ConvPass = 'forward' | 'backward';
 
+/** tfjs-wasm 4.22 registers Conv2DBackpropInput but no Conv2DBackpropFilter. */
+export const NO_FILTER_GRADIENT: PeerMissing = {
+  status: 'not supported',
+  reason:
+    'tfjs-wasm has no Conv2DBackpropFilter kernel, so it takes no filter gradient and cannot train a CNN',
+};
+
 /** One conv2d row: `forward` counts one pass, `backward` three (forward, dx, dw). */
 export function convRow(shape: ConvShape, pass: ConvPass, pairing: Pairing): BenchRow {
   const { batch, size, inC, outC } = shape;
@@ -50,6 +61,7 @@ export function convRow(shape: ConvShape, pass: ConvPass, pairing: Pairing): Ben
   const wShape: [number, number, number, number] = [FILTER, FILTER, inC, outC];
   const yShape: [number, number, number, number] = [batch, size, size, outC];
   const label = pass === 'forward' ? 'fwd' : 'fwd+grads';
+  const peerMissing = pass === 'backward' && pairing.peerBackend === 'wasm' ? NO_FILTER_GRADIENT : undefined;
   return {
     group: 'conv2d',
     name: `conv2d ${label} ${xShape.join('x')} ⋆ ${wShape.join('x')} same`,
@@ -57,6 +69,7 @@ export function convRow(shape: ConvShape, pass: ConvPass, pairing: Pairing): Ben
     peer: pairing.peer,
     unit: 'GFLOP/s',
     work: ((pass === 'forward' ? 1 : 3) * convFlops(shape)) / 1e9,
+    peerMissing,
     async setup(): Promise<BenchCase> {
       await activate(pairing);
       const xValues = randomValues(batch * size * size * inC, 11);
@@ -65,28 +78,33 @@ export function convRow(shape: ConvShape, pass: ConvPass, pairing: Pairing): Ben
       const x: Tensor = tensor(xValues, xShape);
       const w: Tensor = tensor(wValues, wShape);
       const dy: Tensor = tensor(dyValues, yShape);
-      const tx = tf.tensor4d(xValues, xShape, 'float32');
-      const tw = tf.tensor4d(wValues, wShape, 'float32');
-      const tdy = tf.tensor4d(dyValues, yShape, 'float32');
-
       const ourForward = (): Tensor => conv2d(x, w, { padding: 'same' });
-      const theirForward = (): tf.Tensor => tf.conv2d(tx, tw, 1, 'same');
       // vjp returns the forward value too; it is computed either way, and freed with the gradients.
       const ourBackward = (): Tensor[] => {
         const { value, grads } = vjp((a, b) => conv2d(a, b, { padding: 'same' }), [x, w], dy);
         value.dispose();
         return grads;
       };
+      const ours = pass === 'forward' ? ourForward : ourBackward;
+      const disposeOurs = (): void => {
+        for (const t of [x, w, dy]) t.dispose();
+      };
+      if (peerMissing) return { ours: () => timeCall(ours), dispose: disposeOurs };
+
+      const tx = tf.tensor4d(xValues, xShape, 'float32');
+      const tw = tf.tensor4d(wValues, wShape, 'float32');
+      const tdy = tf.tensor4d(dyValues, yShape, 'float32');
+
+      const theirForward = (): tf.Tensor => tf.conv2d(tx, tw, 1, 'same');
       const theirBackward = (): tf.Tensor[] =>
         tf.grads((a, b) => tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same'))([tx, tw], tdy);
-      const ours = pass === 'forward' ? ourForward : ourBackward;
       const theirs = pass === 'forward' ? theirForward : theirBackward;
       return {
         ours: () => timeCall(ours),
         theirs: () => timeCall(theirs),
         verify: () => compareCalls(ours, theirs),
         dispose() {
-          for (const t of [x, w, dy]) t.dispose();
+          disposeOurs();
           for (const t of [tx, tw, tdy]) t.dispose();
         },
       };
@@ -94,11 +112,10 @@ export function convRow(shape: ConvShape, pass: ConvPass, pairing: Pairing): Ben
   };
 }
 
-/** The conv2d group: both CNN layers, forward and forward+gradients, on every pairing. */
+/** The conv2d group: both CNN layers, forward and forward+gradients, on every pairing and on two threads. */
 export function conv2dGroup(options: GroupOptions): BenchRow[] {
-  const shapes = convShapes(options);
   const passes: ConvPass[] = ['forward', 'backward'];
-  return PAIRINGS.flatMap((pairing) =>
-    passes.flatMap((pass) => shapes.map((shape) => convRow(shape, pass, pairing))),
+  return THREADED_PAIRINGS.flatMap((pairing) =>
+    passes.flatMap((pass) => convShapes(options, pass).map((shape) => convRow(shape, pass, pairing))),
   );
 }

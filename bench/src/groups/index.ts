@@ -7,6 +7,7 @@ import { elementwiseGroup } from './elementwise.js';
 import { matmulGroup } from './matmul.js';
 import { mlpInferGroup } from './mlp.js';
 import { mlpTrainGroup } from './mlp-train.js';
+import { nnGroup } from './nn.js';
 import { reduceGroup } from './reduce.js';
 
 /** Groups the bench runs, in order. */
@@ -18,4 +19,5 @@ export const GROUPS: readonly BenchGroup[] = [
   dispatchGroup,
   mlpInferGroup,
   mlpTrainGroup,
+  nnGroup,
 ];

@@ -3,7 +3,7 @@
 
 import { matmul, type Tensor, tensor } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
-import { activate, PAIRINGS, type Pairing } from '../pairings.js';
+import { activate, type Pairing, THREADED_PAIRINGS } from '../pairings.js';
 import {
   type BenchCase,
   type BenchRow,
@@ -72,8 +72,8 @@ function matmulCase(shape: MatmulShape, pairing: Pairing): BenchRow {
   };
 }
 
-/** The matmul group: every shape on every pairing. */
+/** The matmul group: every shape on every pairing, and on two threads. */
 export function matmulGroup(options: GroupOptions): BenchRow[] {
   const shapes = matmulShapes(options);
-  return PAIRINGS.flatMap((pairing) => shapes.map((shape) => matmulCase(shape, pairing)));
+  return THREADED_PAIRINGS.flatMap((pairing) => shapes.map((shape) => matmulCase(shape, pairing)));
 }

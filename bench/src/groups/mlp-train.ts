@@ -25,7 +25,7 @@ const BETA2 = 0.999;
 const EPSILON = 1e-7;
 const BATCH = 128;
 const SAMPLES = 12_800;
-const QUICK_SAMPLES = 2048;
+const QUICK_SAMPLES = 512;
 /**
  * Steps whose losses `verify` compares. Past a few dozen Adam steps the two curves drift apart
  * (agreeing to 1e-6 for 25 steps, 1e-3 relative by step 40), most likely because Adam divides by
@@ -199,7 +199,7 @@ export function trainRow(options: TrainOptions, pairing: Pairing): BenchRow {
   };
 }
 
-/** The training group: one epoch of 12,800 samples (`--quick`: 2,048) on every pairing. */
+/** The training group: one epoch of 12,800 samples (`--quick`: 512) on every pairing. */
 export function mlpTrainGroup(options: GroupOptions): BenchRow[] {
   const samples = options.quick ? QUICK_SAMPLES : SAMPLES;
   return PAIRINGS.map((pairing) => trainRow({ samples, batchSize: BATCH }, pairing));

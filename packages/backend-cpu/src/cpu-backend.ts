@@ -2,15 +2,26 @@
 // TypeScript kernel. Reads can be synchronous; an async-only instance (no `readSync`) exists
 // so that core's path for backends like WebGPU can be tested without a GPU.
 
-import type { Backend, BackendMemory, DataHandle, DType, KernelTable, TypedArray } from '@nabla/core';
+import type {
+  Backend,
+  BackendMemory,
+  DataHandle,
+  DType,
+  FusedKernelTable,
+  KernelTable,
+  TypedArray,
+} from '@nabla/core';
 import { CpuData, cpuData, makeContext } from './cpu-data.js';
 import { createKernels } from './kernel-table.js';
+import { createFusedKernels } from './kernels/fused.js';
 import { Gemm } from './kernels/gemm.js';
 
 /** Options for `new CpuBackend(...)`. */
 export interface CpuBackendOptions {
   /** Leave out `readSync`, so the backend behaves like an asynchronous (GPU) one. */
   readonly asyncOnly?: boolean;
+  /** Offer the optional fused kernels (kernels/fused.ts; default true). */
+  readonly fused?: boolean;
 }
 
 /**
@@ -22,17 +33,18 @@ export interface CpuBackendOptions {
 export class CpuBackend implements Backend {
   readonly name: string;
   readonly kernels: KernelTable;
+  readonly fused?: Partial<FusedKernelTable>;
   declare readSync?: (handle: DataHandle, dtype: DType, size: number) => TypedArray;
   #bytesInUse = 0;
   #gemm = new Gemm();
 
   constructor(options: CpuBackendOptions = {}) {
     this.name = options.asyncOnly ? 'cpu-async' : 'cpu';
-    this.kernels = createKernels(
-      makeContext(this.#gemm, (bytes) => {
-        this.#bytesInUse += bytes;
-      }),
-    );
+    const ctx = makeContext(this.#gemm, (bytes) => {
+      this.#bytesInUse += bytes;
+    });
+    this.kernels = createKernels(ctx);
+    if (options.fused ?? true) this.fused = createFusedKernels(ctx);
     // An own property only when synchronous: core tests `typeof backend.readSync === 'function'`.
     if (!options.asyncOnly) {
       this.readSync = (handle) => cpuData(handle, 'readSync').values.slice();

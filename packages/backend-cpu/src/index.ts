@@ -1,6 +1,7 @@
 // @nabla/backend-cpu: importing this package registers the 'cpu' backend with core.
-// `registerCpuAsync()` adds 'cpu-async', the same kernels without synchronous reads, for
-// exercising the code paths that asynchronous backends take.
+// `registerCpuAsync()` adds 'cpu-async', the same kernels without synchronous reads and
+// without the optional fused kernels, for exercising the code paths that asynchronous
+// backends (and backends without fused kernels) take.
 
 import { registerBackend } from '@nabla/core';
 import { CpuBackend } from './cpu-backend.js';
@@ -11,11 +12,12 @@ export { CpuData } from './cpu-data.js';
 registerBackend('cpu', () => new CpuBackend(), 1);
 
 /**
- * Registers 'cpu-async': a CPU backend without `readSync` (priority 0, never the default).
+ * Registers 'cpu-async': a CPU backend without `readSync` and without fused kernels, so core
+ * runs their composites (priority 0, never the default).
  * @example
  * registerCpuAsync();
  * await setBackend('cpu-async');
  */
 export function registerCpuAsync(): void {
-  registerBackend('cpu-async', () => new CpuBackend({ asyncOnly: true }), 0);
+  registerBackend('cpu-async', () => new CpuBackend({ asyncOnly: true, fused: false }), 0);
 }

@@ -1,11 +1,20 @@
-// Runs the shared conformance suite on the wasm backend. It has no float64, so gradients are
-// checked against the CPU backend (imported here as the reference).
+// Runs the shared conformance suite on the wasm backend, with threads and without. It has no
+// float64, so gradients are checked against the CPU backend (imported here as the reference).
+// 'wasm' is the default (threads = cores); 'wasm-1' is one thread over an unshared memory;
+// 'wasm-split' runs two threads with no size threshold, so every GEMM and convolution of the
+// suite, however small, takes the split paths (rows, columns, images, bands of output rows).
 
 import '@nabla/backend-cpu';
+import { registerBackend } from '@nabla/core';
 import { runConformance } from '@nabla/core/testing';
-import './index.js';
+import { createWasmBackend } from './index.js';
 
 // Cases the wasm backend skips, each with its reason. Empty: the wasm backend runs everything.
 const SKIP: Record<string, string> = {};
 
+registerBackend('wasm-1', () => createWasmBackend({ threads: 1 }));
+registerBackend('wasm-split', () => createWasmBackend({ threads: 2, minParallelWork: 0 }));
+
 runConformance('wasm', { referenceBackend: 'cpu', skip: SKIP });
+runConformance('wasm-1', { referenceBackend: 'cpu', skip: SKIP, label: 'threads=1' });
+runConformance('wasm-split', { referenceBackend: 'cpu', skip: SKIP, label: 'threads=2, every kernel split' });

@@ -1,22 +1,25 @@
 // @nabla/backend-wasm: importing this package registers the 'wasm' backend with core (priority
 // 2, above 'cpu'). The kernels are compiled from AssemblyScript and embedded in the package,
-// so no path configuration is needed in Node or in a bundler.
+// so no path configuration is needed in Node or in a bundler; so is the worker threads' source.
 
 import { registerBackend } from '@nabla/core';
+import { workersLoadSync } from './thread-pool.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 import { compileSync } from './wasm-module.js';
 
-export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+export { setWasmThreads, WasmBackend, type WasmBackendOptions, type WasmThreadInfo } from './wasm-backend.js';
 export { WasmData } from './wasm-data.js';
 
 /**
  * Makes a wasm backend: synchronously where the platform compiles large modules synchronously
- * (Node, workers), otherwise (a browser's main thread) as a promise.
+ * (Node, workers), otherwise (a browser's main thread, or a Node without a synchronous
+ * `node:worker_threads`) as a promise.
  * @example
- * registerBackend('wasm-small', () => createWasmBackend({ maximumBytes: 2 ** 28 }));
+ * registerBackend('wasm-2', () => createWasmBackend({ threads: 2, maximumBytes: 2 ** 28 }));
  */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend | Promise<WasmBackend> {
-  return compileSync() ? new WasmBackend(options) : WasmBackend.create(options);
+  const sync = compileSync() && (options.threads === 1 || workersLoadSync());
+  return sync ? new WasmBackend(options) : WasmBackend.create(options);
 }
 
 registerBackend('wasm', () => createWasmBackend(), 2);

@@ -1,10 +1,17 @@
 // The wasm backend's kernel table: one entry per primitive, checked by the compiler against
 // core's closed set. GEMM, convolution and pooling are SIMD AssemblyScript (assembly/gemm.ts,
-// conv.ts, pool.ts) with their glue in src/kernels/matmul.ts, conv.ts and pool.ts.
+// conv.ts, pool.ts) with their glue in src/kernels/matmul.ts, conv.ts and pool.ts. The optional
+// fused kernels (assembly/fused.ts, src/kernels/fused.ts) form a second table.
 
-import type { KernelTable } from '@nabla/core';
+import type { FusedKernelTable, KernelTable } from '@nabla/core';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import { binaryKernel, castKernel, unaryKernel, whereKernel } from './kernels/elementwise.js';
+import {
+  adamUpdateKernel,
+  fusedMatmulKernel,
+  sgdUpdateKernel,
+  softmaxCrossEntropyKernel,
+} from './kernels/fused.js';
 import { matmulKernel } from './kernels/matmul.js';
 import {
   broadcastToKernel,
@@ -106,5 +113,20 @@ export function createKernels(ctx: WasmContext): KernelTable {
     reverse: reverseKernel(ctx),
     broadcastTo: broadcastToKernel(ctx),
     randomUniform: randomUniformKernel(ctx),
+  };
+}
+
+/**
+ * Builds the fused kernel table (every fused primitive) over one backend's context.
+ * @example
+ * const fused = createFusedKernels(ctx);
+ * fused.fusedMatmul;
+ */
+export function createFusedKernels(ctx: WasmContext): FusedKernelTable {
+  return {
+    fusedMatmul: fusedMatmulKernel(ctx),
+    softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
+    sgdUpdate: sgdUpdateKernel(ctx),
+    adamUpdate: adamUpdateKernel(ctx),
   };
 }

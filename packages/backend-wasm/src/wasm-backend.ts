@@ -1,6 +1,8 @@
 // The wasm backend: tensors live in one WebAssembly.Memory managed by a JS allocator (heap.ts)
 // and every primitive runs as AssemblyScript compiled to WebAssembly SIMD (assembly/). Reads
-// are synchronous copies out of the heap. Single-threaded for now; float64 is not supported
+// are synchronous copies out of the heap. With threads (the default where shared memory and
+// workers exist) the memory is shared and a worker pool (thread-pool.ts) splits the GEMM and
+// the convolutions; otherwise everything runs on the calling thread. float64 is not supported
 // (gradient checks compare against the CPU backend instead).
 
 import {
@@ -9,15 +11,56 @@ import {
   type BackendMemory,
   type DataHandle,
   type DType,
+  type FusedKernelTable,
   type KernelTable,
   type TypedArray,
 } from '@nabla/core';
 import { WasmHeap } from './heap.js';
-import { createKernels } from './kernel-table.js';
+import { createFusedKernels, createKernels } from './kernel-table.js';
+import { defaultThreadCount, preloadWorkerSupport, ThreadPool, threadSupportProblem } from './thread-pool.js';
 import { makeContext, WasmData, wasmData } from './wasm-data.js';
-import { compileAsync, compileSync, instantiate } from './wasm-module.js';
+import {
+  compileAsync,
+  compileSync,
+  EXPORT_NAMES,
+  instantiate,
+  type KernelExports,
+  type WasmInstance,
+} from './wasm-module.js';
 
 const PAGE = 65536;
+/** Default multiply-adds below which a kernel stays on one thread (about 40 µs of work). */
+const MIN_PARALLEL_WORK = 2 ** 20;
+/** How long a Node backend waits at construction for its workers to start. */
+const WORKER_START_MS = 10_000;
+
+let defaultThreads: number | undefined;
+const loggedReasons = new Set<string>();
+
+/**
+ * Sets the thread count of wasm backends made from now on without a `threads` option (the
+ * registered `wasm` backend included, if it has not been initialised yet). `undefined` restores
+ * the default, the number of cores.
+ * @example
+ * setWasmThreads(4);
+ * await setBackend('wasm');
+ */
+export function setWasmThreads(threads: number | undefined): void {
+  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
+    throw new BackendError(`setWasmThreads: expected a positive integer, got ${threads}`);
+  }
+  defaultThreads = threads;
+}
+
+/** How many threads a wasm backend runs kernels on, and why only one when it falls back. */
+export interface WasmThreadInfo {
+  /** Threads in all, the calling thread included. */
+  readonly threads: number;
+  /** Why the backend runs on one thread, when it does. */
+  readonly reason?: string;
+  /** Kernels that have run split over the threads so far. */
+  readonly parallelJobs: number;
+}
 
 /** Options for `new WasmBackend(...)`. */
 export interface WasmBackendOptions {
@@ -25,6 +68,15 @@ export interface WasmBackendOptions {
   readonly initialBytes?: number;
   /** Largest the heap may grow to in bytes (default 2 GiB, at most 4 GiB). */
   readonly maximumBytes?: number;
+  /**
+   * Threads for the GEMM and convolutions, the calling thread included (default: the number of
+   * cores, or `setWasmThreads`). 1 runs everything on the calling thread over an unshared memory.
+   */
+  readonly threads?: number;
+  /** `false` behaves as if SharedArrayBuffer were unavailable: one thread (default true). */
+  readonly sharedMemory?: boolean;
+  /** Multiply-adds below which a kernel stays on one thread (default 2^20); 0 splits everything. */
+  readonly minParallelWork?: number;
 }
 
 /**
@@ -36,7 +88,10 @@ export interface WasmBackendOptions {
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
   readonly kernels: KernelTable;
+  readonly fused: FusedKernelTable;
   readonly #heap: WasmHeap;
+  readonly #pool: ThreadPool | undefined;
+  #threadInfo: { readonly threads: number; readonly reason?: string };
   #bytesInUse = 0;
   #disposed = false;
 
@@ -45,21 +100,86 @@ export class WasmBackend implements Backend {
    * asynchronously (a browser's main thread) this throws: use `await WasmBackend.create()`.
    */
   constructor(options: WasmBackendOptions = {}) {
-    const module = compileSync();
-    if (!module) {
-      throw new BackendError(
-        'wasm: this platform compiles WebAssembly asynchronously here; use await WasmBackend.create()',
-      );
+    const requested = options.threads ?? defaultThreads ?? defaultThreadCount();
+    if (!(Number.isInteger(requested) && requested >= 1)) {
+      throw new BackendError(`wasm: threads must be a positive integer, got ${requested}`);
     }
+    let reason =
+      requested === 1 ? (options.threads === 1 ? 'threads: 1 was requested' : 'one core') : undefined;
+    reason ??= threadSupportProblem({ sharedMemory: options.sharedMemory ?? true });
     const maximumBytes = Math.min(options.maximumBytes ?? 2 ** 31, 2 ** 32);
     const initialPages = Math.ceil((options.initialBytes ?? 4 * 2 ** 20) / PAGE);
     const maximumPages = Math.max(Math.floor(maximumBytes / PAGE), initialPages);
-    const instance = instantiate(module, initialPages, maximumPages);
-    this.#heap = new WasmHeap(instance.memory, instance.exports.heapBase(), maximumPages * PAGE);
-    const ctx = makeContext(instance.exports, this.#heap, (bytes) => {
-      this.#bytesInUse += bytes;
-    });
+    const threaded =
+      reason === undefined ? this.#startThreads(requested, initialPages, maximumPages, options) : undefined;
+    if (threaded && 'reason' in threaded) reason = threaded.reason;
+    let instance: WasmInstance;
+    if (threaded && 'pool' in threaded) {
+      instance = threaded.instance;
+      this.#pool = threaded.pool;
+      this.#heap = threaded.heap;
+    } else {
+      const module = compileSync();
+      if (!module) {
+        throw new BackendError(
+          'wasm: this platform compiles WebAssembly asynchronously here; use await WasmBackend.create()',
+        );
+      }
+      instance = instantiate(module, initialPages, maximumPages);
+      this.#heap = new WasmHeap(instance.memory, instance.exports.heapBase(), maximumPages * PAGE);
+    }
+    this.#threadInfo = this.#pool
+      ? { threads: this.#pool.size }
+      : { threads: 1, reason: reason ?? 'one thread' };
+    if (reason && requested > 1 && !loggedReasons.has(reason)) {
+      loggedReasons.add(reason);
+      console.debug(`nabla wasm: running on one thread: ${reason}`);
+    }
+    const ctx = makeContext(
+      instance.exports,
+      this.#heap,
+      (bytes) => {
+        this.#bytesInUse += bytes;
+      },
+      this.#pool,
+    );
     this.kernels = createKernels(ctx);
+    this.fused = createFusedKernels(ctx);
+  }
+
+  /** The threads build over a shared memory with its worker pool, or why that failed. */
+  #startThreads(
+    threads: number,
+    initialPages: number,
+    maximumPages: number,
+    options: WasmBackendOptions,
+  ): { instance: WasmInstance; heap: WasmHeap; pool: ThreadPool } | { reason: string } | undefined {
+    const module = compileSync('threads');
+    if (!module) return undefined;
+    let instance: WasmInstance;
+    try {
+      instance = instantiate(module, initialPages, maximumPages, true);
+    } catch (err) {
+      return { reason: `a shared WebAssembly.Memory could not be made: ${String(err)}` };
+    }
+    const heap = new WasmHeap(instance.memory, instance.exports.heapBase(), maximumPages * PAGE);
+    try {
+      const pool = new ThreadPool({
+        module,
+        memory: instance.memory,
+        exports: instance.exports,
+        names: Object.keys(EXPORT_NAMES) as (keyof KernelExports)[],
+        heap,
+        threads,
+        minWork: options.minParallelWork ?? MIN_PARALLEL_WORK,
+      });
+      // Node workers start while this thread blocks; a browser's start only once the page's
+      // thread is free, so there `create()` waits for them and jobs skip workers not yet ready.
+      pool.waitReadySync(WORKER_START_MS);
+      return { instance, heap, pool };
+    } catch (err) {
+      return { reason: `worker threads could not be started: ${String(err)}` };
+    }
   }
 
   /**
@@ -68,8 +188,21 @@ export class WasmBackend implements Backend {
    * const backend = await WasmBackend.create({ maximumBytes: 2 ** 30 });
    */
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+    await preloadWorkerSupport();
     await compileAsync();
-    return new WasmBackend(options);
+    if ((options.threads ?? defaultThreads ?? defaultThreadCount()) > 1) await compileAsync('threads');
+    const backend = new WasmBackend(options);
+    await backend.#pool?.ready(WORKER_START_MS);
+    return backend;
+  }
+
+  /**
+   * The threads kernels run on (the calling thread included) and, when only one, why.
+   * @example
+   * new WasmBackend({ threads: 1 }).threadInfo(); // { threads: 1, reason: 'threads: 1 was requested', parallelJobs: 0 }
+   */
+  threadInfo(): WasmThreadInfo {
+    return { ...this.#threadInfo, parallelJobs: this.#pool?.jobs ?? 0 };
   }
 
   supportsDType(dtype: DType): boolean {
@@ -130,5 +263,12 @@ export class WasmBackend implements Backend {
     // The memory goes with the backend object; handles still held are dead from here on.
     this.#disposed = true;
     this.#bytesInUse = 0;
+    this.#pool?.dispose();
+    if (this.#pool) this.#threadInfo = { threads: 1, reason: 'the backend was disposed' };
+  }
+
+  /** Resolves once the worker threads have stopped (at once without threads); after `dispose()`. */
+  threadsStopped(): Promise<void> {
+    return this.#pool?.exited ?? Promise.resolve();
   }
 }

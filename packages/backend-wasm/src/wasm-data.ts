@@ -4,6 +4,7 @@
 
 import { BackendError, type DataHandle, type DType, type OutInfo, type TensorInfo } from '@nabla/core';
 import type { WasmHeap } from './heap.js';
+import type { ThreadPool } from './thread-pool.js';
 import type { KernelExports } from './wasm-module.js';
 
 /**
@@ -69,6 +70,8 @@ export interface WasmContext {
   readonly wasm: KernelExports;
   /** The heap, for temporary blocks (`heap.alloc`/`heap.free`) and views. */
   readonly heap: WasmHeap;
+  /** The worker pool when the backend runs threads (the GEMM and convolutions split work over it). */
+  readonly pool: ThreadPool | undefined;
   /** New storage for a kernel's output, counted in the backend's memory (contents unspecified). */
   alloc(out: OutInfo): WasmData;
   /** The heap address of an input's storage. */
@@ -116,18 +119,20 @@ export function mergeAxes(
 /**
  * Makes the context kernels close over: `count` books allocated output bytes.
  * @example
- * const ctx = makeContext(exports, heap, (bytes) => { inUse += bytes; });
+ * const ctx = makeContext(exports, heap, (bytes) => { inUse += bytes; }, pool);
  */
 export function makeContext(
   wasm: KernelExports,
   heap: WasmHeap,
   count: (bytes: number) => void,
+  pool?: ThreadPool,
 ): WasmContext {
   let scratchInts = 1024;
   let scratch = heap.alloc(scratchInts * 4);
   return {
     wasm,
     heap,
+    pool,
     alloc(out) {
       const bytes = out.size << elementShift(out.dtype);
       const data = new WasmData(bytes === 0 ? 0 : heap.alloc(bytes), bytes);

@@ -1,10 +1,12 @@
 // Loads the embedded kernels: decodes the base64 binary, compiles it (synchronously where the
 // platform allows, as Node does; browsers refuse synchronous compiles of large modules on the
-// main thread, so there it is asynchronous) and instantiates it over a memory we own.
+// main thread, so there it is asynchronous) and instantiates it over a memory we own. The
+// threads build (the same kernels for a shared memory) is compiled only when threads are used.
 
 import { BackendError } from '@nabla/core';
-import { WASM_SIMD } from './generated/wasm-binary.js';
+import { WASM_SIMD, WASM_SIMD_THREADS } from './generated/wasm-binary.js';
 import { CONV_EXPORTS, type ConvExports } from './kernels/conv.js';
+import { FUSED_EXPORTS, type FusedExports } from './kernels/fused.js';
 import { GEMM_EXPORTS, type GemmExports } from './kernels/matmul.js';
 import { POOL_EXPORTS, type PoolExports } from './kernels/pool.js';
 
@@ -85,7 +87,7 @@ export interface CoreExports {
 }
 
 /** Every kernel the binary exports (assembly/index.ts). */
-export type KernelExports = CoreExports & GemmExports & ConvExports & PoolExports;
+export type KernelExports = CoreExports & GemmExports & ConvExports & PoolExports & FusedExports;
 
 /** Names of the core exports; a `Record` so a name missing here fails to compile. */
 const CORE_EXPORTS: Record<keyof CoreExports, true> = {
@@ -120,11 +122,13 @@ const CORE_EXPORTS: Record<keyof CoreExports, true> = {
   randomUniform: true,
 };
 
-const EXPORT_NAMES: Record<keyof KernelExports, true> = {
+/** Every export name of the binary, in a fixed order (worker threads index jobs by it). */
+export const EXPORT_NAMES: Record<keyof KernelExports, true> = {
   ...CORE_EXPORTS,
   ...GEMM_EXPORTS,
   ...CONV_EXPORTS,
   ...POOL_EXPORTS,
+  ...FUSED_EXPORTS,
 };
 
 /** Checks that the instance exports every kernel, and types them. */
@@ -151,33 +155,43 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-let compiled: WebAssembly.Module | undefined;
+/** Which build: `simd` for an unshared memory, `threads` for a shared one. */
+export type WasmBuild = 'simd' | 'threads';
+
+const BINARIES: Record<WasmBuild, string> = { simd: WASM_SIMD, threads: WASM_SIMD_THREADS };
+const compiled: Partial<Record<WasmBuild, WebAssembly.Module>> = {};
 
 /** The compiled module, or undefined where synchronous compilation is refused. */
-export function compileSync(): WebAssembly.Module | undefined {
-  if (compiled) return compiled;
+export function compileSync(build: WasmBuild = 'simd'): WebAssembly.Module | undefined {
+  const cached = compiled[build];
+  if (cached) return cached;
   try {
-    compiled = new WebAssembly.Module(decodeBase64(WASM_SIMD));
+    compiled[build] = new WebAssembly.Module(decodeBase64(BINARIES[build]));
   } catch (err) {
     // A RangeError is the browser's main-thread size limit; anything else is a real failure.
     if (!(err instanceof RangeError)) throw err;
   }
-  return compiled;
+  return compiled[build];
 }
 
 /** The compiled module, asynchronously. */
-export async function compileAsync(): Promise<WebAssembly.Module> {
-  compiled ??= await WebAssembly.compile(decodeBase64(WASM_SIMD));
-  return compiled;
+export async function compileAsync(build: WasmBuild = 'simd'): Promise<WebAssembly.Module> {
+  const module = compiled[build] ?? (await WebAssembly.compile(decodeBase64(BINARIES[build])));
+  compiled[build] = module;
+  return module;
 }
 
-/** Instantiates the module over a new memory of `initialPages`, growable to `maximumPages`. */
+/**
+ * Instantiates the module over a new memory of `initialPages`, growable to `maximumPages`;
+ * `shared` makes a shared memory (for the threads build).
+ */
 export function instantiate(
   module: WebAssembly.Module,
   initialPages: number,
   maximumPages: number,
+  shared = false,
 ): WasmInstance {
-  const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages });
+  const memory = new WebAssembly.Memory({ initial: initialPages, maximum: maximumPages, shared });
   const instance = new WebAssembly.Instance(module, { env: { memory } });
   return { exports: bindExports(instance.exports), memory };
 }

@@ -5,7 +5,8 @@
 
 import { collectTensors, ENGINE, type TapeHook } from './engine.js';
 import { ArgumentError, fmtShape, ShapeError } from './errors.js';
-import { VJP_RULES } from './gradients.js';
+import { type FusedPrim, isFusedPrim } from './fused.js';
+import { FUSED_VJP_RULES, VJP_RULES } from './gradients.js';
 import { tidy } from './memory.js';
 import { add } from './ops/binary.js';
 import { oneHot, onesLike, scalar, zerosLike } from './ops/creation.js';
@@ -18,7 +19,7 @@ import { type Tensor, Variable } from './tensor.js';
 export type CustomVjp = (dy: Tensor) => readonly (Tensor | null)[];
 
 interface Node {
-  readonly prim: Prim | 'reshape' | 'custom';
+  readonly prim: Prim | FusedPrim | 'reshape' | 'custom';
   readonly inputs: readonly Tensor[];
   readonly output: Tensor;
   readonly params: unknown;
@@ -40,7 +41,12 @@ class Tape implements TapeHook {
     this.#held.push(t);
   }
 
-  maybeRecord(prim: Prim | 'reshape', inputs: readonly Tensor[], params: unknown, output: Tensor): void {
+  maybeRecord(
+    prim: Prim | FusedPrim | 'reshape',
+    inputs: readonly Tensor[],
+    params: unknown,
+    output: Tensor,
+  ): void {
     this.#record({ prim, inputs, params, output });
   }
 
@@ -73,7 +79,9 @@ function backward(tape: Tape, y: Tensor, dy: Tensor, xs: readonly Tensor[]): Ten
     const node = tape.nodes[i]!;
     const g = grads.get(node.output.id);
     if (!g) continue;
-    const inputGrads = vjpOf(node, g);
+    // Rules may skip the gradients of inputs that no watched tensor flows into.
+    const needs = node.inputs.map((t) => tape.watched.has(t.id));
+    const inputGrads = vjpOf(node, g, needs);
     node.inputs.forEach((input, k) => {
       const gi = inputGrads[k];
       if (!gi || !tape.watched.has(input.id)) return;
@@ -89,21 +97,22 @@ function backward(tape: Tape, y: Tensor, dy: Tensor, xs: readonly Tensor[]): Ten
   return xs.map((x) => grads.get(x.id) ?? zerosLike(x));
 }
 
-function vjpOf(node: Node, dy: Tensor): readonly (Tensor | null)[] {
+function vjpOf(node: Node, dy: Tensor, needs: readonly boolean[]): readonly (Tensor | null)[] {
   if (node.prim === 'custom') return node.custom!(dy);
-  const rule = VJP_RULES[node.prim];
+  const rule = isFusedPrim(node.prim) ? FUSED_VJP_RULES[node.prim] : VJP_RULES[node.prim];
   if (typeof rule === 'string') {
-    // Non-differentiable primitives (comparisons, argMax, ...) pass no gradient.
+    // Non-differentiable primitives (comparisons, argMax, optimizer updates) pass no gradient.
     return node.inputs.map(() => null);
   }
-  // The rule table is typed per primitive; the node pairs each prim with its own params.
+  // The rule tables are typed per primitive; the node pairs each prim with its own params.
   const apply = rule as (ctx: {
     inputs: readonly Tensor[];
     output: Tensor;
     params: unknown;
     dy: Tensor;
+    needs: readonly boolean[];
   }) => readonly (Tensor | null)[];
-  return apply({ inputs: node.inputs, output: node.output, params: node.params, dy });
+  return apply({ inputs: node.inputs, output: node.output, params: node.params, dy, needs });
 }
 
 /**

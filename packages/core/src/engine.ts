@@ -5,6 +5,7 @@
 import type { Backend, BackendFactory, BackendMemory, TensorInfo } from './backend.js';
 import { allocArray, bytesPerElement, type DType, type TypedArray } from './dtype.js';
 import { BackendError, DTypeError, fmtShape, ShapeError, UnsupportedError } from './errors.js';
+import type { FusedKernel, FusedParams, FusedPrim } from './fused.js';
 import type { OutInfo, Prim, PrimParams } from './prims.js';
 import { sizeOf } from './shape.js';
 import { Storage, Tensor, Variable } from './tensor.js';
@@ -12,7 +13,12 @@ import { Storage, Tensor, Variable } from './tensor.js';
 /** A gradient tape as the engine sees it: told about each primitive application. */
 export interface TapeHook {
   /** Records the application when one of `inputs` is watched by the tape. */
-  maybeRecord(prim: Prim | 'reshape', inputs: readonly Tensor[], params: unknown, output: Tensor): void;
+  maybeRecord(
+    prim: Prim | FusedPrim | 'reshape',
+    inputs: readonly Tensor[],
+    params: unknown,
+    output: Tensor,
+  ): void;
 }
 
 /** Memory figures for `memory()`. */
@@ -264,6 +270,57 @@ class Engine {
     const result = this.#wrap(new Storage(backend, handle, dtype, size), shape);
     for (const tape of this.tapes) tape.maybeRecord(prim, inputs, params, result);
     return result;
+  }
+
+  /** The fused kernel for `prim` on the backend `inputs` live on, if that backend has one. */
+  fusedKernel<F extends FusedPrim>(prim: F, inputs: readonly Tensor[]): FusedKernel<F> | undefined {
+    const fused = this.#backendOf(prim, inputs).fused;
+    // The table is typed per fused primitive; indexing by a generic key loses the pairing.
+    return fused?.[prim] as FusedKernel<F> | undefined;
+  }
+
+  /**
+   * Runs a fused kernel (from `fusedKernel`) producing one tensor per entry of `outs`, and
+   * records it on the active tapes when it has a single output (optimizer updates, with
+   * several, run `untaped`).
+   */
+  runFused<F extends FusedPrim>(
+    prim: F,
+    kernel: FusedKernel<F>,
+    inputs: readonly Tensor[],
+    params: FusedParams[F],
+    outs: readonly { readonly shape: readonly number[]; readonly dtype: DType }[],
+  ): Tensor[] {
+    const backend = this.#backendOf(prim, inputs);
+    const outInfos: OutInfo[] = outs.map(({ shape, dtype }) => {
+      this.#checkDType(backend, dtype, prim);
+      return { shape, dtype, size: sizeOf(shape) };
+    });
+    const infos: TensorInfo[] = inputs.map((t) => ({
+      handle: t.storage.handle,
+      shape: t.shape,
+      dtype: t.dtype,
+      size: t.size,
+    }));
+    const handles = kernel(infos, params, outInfos);
+    const results = handles.map((handle, i) => {
+      const { shape, dtype, size } = outInfos[i]!;
+      return this.#wrap(new Storage(backend, handle, dtype, size), shape);
+    });
+    if (results.length === 1) {
+      for (const tape of this.tapes) tape.maybeRecord(prim, inputs, params, results[0]!);
+    }
+    return results;
+  }
+
+  /** Runs `fn` with no tape recording (optimizer updates, which are never differentiated). */
+  untaped<T>(fn: () => T): T {
+    const tapes = this.tapes.splice(0);
+    try {
+      return fn();
+    } finally {
+      this.tapes.push(...tapes);
+    }
   }
 
   #backendOf(prim: string, inputs: readonly Tensor[]): Backend {

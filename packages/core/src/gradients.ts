@@ -1,10 +1,13 @@
 // The one table of vector-Jacobian rules, typed over every primitive (plus reshape, which is
 // not a kernel): a new primitive without a rule does not compile. The rules themselves sit
-// beside their ops in ops/*.ts, each with its formula in a comment.
+// beside their ops in ops/*.ts, each with its formula in a comment. The optional fused
+// primitives have a second table of the same kind, next to it.
 
+import type { FusedParams, FusedPrim } from './fused.js';
 import { BINARY_RULES } from './ops/binary.js';
 import { CAST_RULES } from './ops/cast.js';
 import { CONV_RULES } from './ops/conv.js';
+import { FUSED_RULES } from './ops/fused.js';
 import { LINALG_RULES } from './ops/linalg.js';
 import { MOVEMENT_RULES, RESHAPE_RULE } from './ops/movement.js';
 import { REDUCE_RULES } from './ops/reduce.js';
@@ -30,3 +33,7 @@ export const VJP_RULES: FullTable = {
   // Random fills have no inputs.
   randomUniform: 'nondiff',
 };
+
+/** The rules of the optional fused primitives (fused.ts), typed over all of them likewise. */
+export const FUSED_VJP_RULES: { readonly [F in FusedPrim]: VjpRule<FusedParams[F]> | 'nondiff' } =
+  FUSED_RULES;

@@ -8,6 +8,7 @@ export * from './backends.js';
 export * from './dtype.js';
 export type { LiveTensorInfo, MemoryInfo, SkippedBackend } from './engine.js';
 export * from './errors.js';
+export * from './fused.js';
 export * from './memory.js';
 export * from './ops/index.js';
 export * from './prims.js';

@@ -11,6 +11,11 @@ export interface VjpContext<P> {
   readonly output: Tensor;
   readonly params: P;
   readonly dy: Tensor;
+  /**
+   * Which inputs need a gradient (a watched tensor flows into them); a rule may return null
+   * for the others instead of computing a gradient nobody reads.
+   */
+  readonly needs: readonly boolean[];
 }
 
 /** Returns one gradient (or null for none) per forward input, shaped like that input. */

@@ -2,8 +2,12 @@
 // im2col (col2im for the input gradient) and the SIMD GEMM per group, with images taken in
 // chunks so the col buffer stays under SCRATCH_LIMIT; depthwise convolutions use a direct SIMD
 // loop. The geometry travels as 16 int32s in a small heap block; scratch is a temporary block.
+// With a worker pool, big convolutions split over threads: by images, or for one image by output
+// rows (each thread gets the geometry of its band of rows); the filter gradient sums per-thread
+// partials. The input gradient of one image stays on one thread (its rows overlap).
 
 import type { Conv2DParams, Kernel } from '@nabla/core';
+import { splitRange, type ThreadPool } from '../thread-pool.js';
 import type { WasmContext } from '../wasm-data.js';
 
 /** The convolution exports of the binary (assembly/conv.ts); pointers are heap byte offsets. */
@@ -56,47 +60,86 @@ export const CONV_EXPORTS: Record<keyof ConvExports, true> = {
 
 /** Upper bound on the im2col buffer of one chunk of images (16 MiB of float32). */
 const SCRATCH_LIMIT = 16 << 20;
-const GEO_INTS = 16;
+/** assembly/binary.ts's op code of add (see BINARY_OPS in elementwise.ts). */
+const ADD = 0;
 
-/**
- * Writes the geometry block (n h w c fh fw outH outW outC groups sh sw dh dw top left) into a
- * new heap block; returns its address and the chunk size in images.
- */
-function writeGeometry(
-  ctx: WasmContext,
+/** A convolution's geometry, in the order of the block the kernels read (assembly/conv.ts). */
+interface Geometry {
+  n: number;
+  h: number;
+  w: number;
+  c: number;
+  fh: number;
+  fw: number;
+  outH: number;
+  outW: number;
+  outC: number;
+  groups: number;
+  sh: number;
+  sw: number;
+  dh: number;
+  dw: number;
+  top: number;
+  left: number;
+}
+
+function geometry(
   xShape: readonly number[],
   fShape: readonly number[],
   yShape: readonly number[],
   params: Conv2DParams,
-): { geo: number; chunk: number; n: number } {
+): Geometry {
   const [n = 1, h = 1, w = 1, c = 1] = xShape;
-  const [fh = 1, fw = 1, cg = 1, outC = 1] = fShape;
-  const outH = yShape[1] ?? 1;
-  const outW = yShape[2] ?? 1;
-  const [top, , left] = params.pad;
-  const values = [
+  const [fh = 1, fw = 1, , outC = 1] = fShape;
+  return {
     n,
     h,
     w,
     c,
     fh,
     fw,
-    outH,
-    outW,
+    outH: yShape[1] ?? 1,
+    outW: yShape[2] ?? 1,
     outC,
-    params.groups,
-    params.strides[0],
-    params.strides[1],
-    params.dilations[0],
-    params.dilations[1],
-    top,
-    left,
+    groups: params.groups,
+    sh: params.strides[0],
+    sw: params.strides[1],
+    dh: params.dilations[0],
+    dw: params.dilations[1],
+    top: params.pad[0],
+    left: params.pad[2],
+  };
+}
+
+/** Images per chunk so that one chunk's col buffer stays under `limit` bytes. */
+function chunkFor(g: Geometry, images: number, limit: number): number {
+  const colBytes = Math.max(1, g.outH * g.outW * g.fh * g.fw * (g.c / g.groups) * 4);
+  return Math.max(1, Math.min(images, Math.floor(limit / colBytes)));
+}
+
+/** Writes the geometry block into a new heap block; returns its address. */
+function writeBlock(ctx: WasmContext, g: Geometry): number {
+  const values = [
+    g.n,
+    g.h,
+    g.w,
+    g.c,
+    g.fh,
+    g.fw,
+    g.outH,
+    g.outW,
+    g.outC,
+    g.groups,
+    g.sh,
+    g.sw,
+    g.dh,
+    g.dw,
+    g.top,
+    g.left,
   ];
-  const geo = ctx.heap.alloc(GEO_INTS * 4);
+  const geo = ctx.heap.alloc(values.length * 4);
   ctx.heap.i32.set(values, geo >>> 2);
-  const colBytes = Math.max(1, outH * outW * fh * fw * cg * 4);
-  const chunk = Math.max(1, Math.min(n, Math.floor(SCRATCH_LIMIT / colBytes)));
-  return { geo, chunk, n };
+  return geo;
 }
 
 /** Runs `body` with the geometry block and a scratch block, freeing both afterwards. */
@@ -108,7 +151,10 @@ function withScratch(
   params: Conv2DParams,
   body: (geo: number, n: number, chunk: number, scratch: number) => void,
 ): void {
-  const { geo, chunk, n } = writeGeometry(ctx, xShape, fShape, yShape, params);
+  const g = geometry(xShape, fShape, yShape, params);
+  const n = g.n;
+  const chunk = chunkFor(g, n, SCRATCH_LIMIT);
+  const geo = writeBlock(ctx, g);
   let scratch = -1;
   try {
     scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk));
@@ -116,6 +162,83 @@ function withScratch(
   } finally {
     if (scratch >= 0) ctx.heap.free(scratch);
     ctx.heap.free(geo);
+  }
+}
+
+/** Multiply-adds of a convolution: images · output positions · taps · output channels. */
+function convWork(g: Geometry): number {
+  return g.n * g.outH * g.outW * g.fh * g.fw * (g.c / g.groups) * g.outC;
+}
+
+/** One thread's share of a convolution: its geometry block, images [n0, n1), offsets into x and y. */
+interface ConvPart {
+  readonly geo: number;
+  readonly n0: number;
+  readonly n1: number;
+  readonly chunk: number;
+  readonly scratch: number;
+  /** Byte offsets into x (or dx) and y (or dy) for a band of rows. */
+  readonly xOffset: number;
+  readonly yOffset: number;
+}
+
+/**
+ * Plans a threaded convolution: images split over threads, or (one image, when `rows` allows)
+ * bands of output rows, each with its own geometry whose x window covers the rows it reads.
+ * Calls `body` with the parts, then frees their blocks. False when the work is too small.
+ */
+function withParts(
+  ctx: WasmContext,
+  pool: ThreadPool | undefined,
+  g: Geometry,
+  rows: boolean,
+  body: (parts: ConvPart[]) => void,
+): boolean {
+  if (!pool || convWork(g) < pool.minWork) return false;
+  const blocks: number[] = [];
+  const parts: ConvPart[] = [];
+  const limit = Math.max(SCRATCH_LIMIT / pool.size, 1 << 20);
+  try {
+    if (g.n >= 2) {
+      const geo = writeBlock(ctx, g);
+      blocks.push(geo);
+      const bounds = splitRange(g.n, pool.size, 1, 1);
+      for (let t = 0; t + 1 < bounds.length; t++) {
+        const [n0, n1] = [bounds[t]!, bounds[t + 1]!];
+        const chunk = chunkFor(g, n1 - n0, limit);
+        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk));
+        blocks.push(scratch);
+        parts.push({ geo, n0, n1, chunk, scratch, xOffset: 0, yOffset: 0 });
+      }
+    } else if (rows && g.outH >= 2) {
+      const bounds = splitRange(g.outH, pool.size, 1, 1);
+      for (let t = 0; t + 1 < bounds.length; t++) {
+        const [oy0, oy1] = [bounds[t]!, bounds[t + 1]!];
+        // Input rows this band reads, clipped to the image: [r0, r1).
+        const r0 = Math.max(0, oy0 * g.sh - g.top);
+        const r1 = Math.min(g.h, (oy1 - 1) * g.sh - g.top + (g.fh - 1) * g.dh + 1);
+        const band = { ...g, h: Math.max(r1 - r0, 0), outH: oy1 - oy0, top: g.top + r0 - oy0 * g.sh };
+        const geo = writeBlock(ctx, band);
+        blocks.push(geo);
+        const chunk = 1;
+        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk));
+        blocks.push(scratch);
+        parts.push({
+          geo,
+          n0: 0,
+          n1: 1,
+          chunk,
+          scratch,
+          xOffset: r0 * g.w * g.c * 4,
+          yOffset: oy0 * g.outW * g.outC * 4,
+        });
+      }
+    }
+    if (parts.length < 2) return false;
+    body(parts);
+    return true;
+  } finally {
+    for (const block of blocks) ctx.heap.free(block);
   }
 }
 
@@ -130,6 +253,16 @@ export function conv2dKernel(ctx: WasmContext): Kernel<'conv2d'> {
     const xPtr = ctx.ptr(x, 'conv2d');
     const fPtr = ctx.ptr(filter, 'conv2d');
     const y = ctx.alloc(out);
+    const g = geometry(x.shape, filter.shape, out.shape, params);
+    const threaded = withParts(ctx, ctx.pool, g, true, (parts) => {
+      ctx.pool?.run(
+        'conv2dForward',
+        parts.map((p) => ({
+          args: [xPtr + p.xOffset, fPtr, y.ptr + p.yOffset, p.geo, p.n0, p.n1, p.chunk, p.scratch],
+        })),
+      );
+    });
+    if (threaded) return y;
     withScratch(ctx, x.shape, filter.shape, out.shape, params, (geo, n, chunk, scratch) => {
       ctx.wasm.conv2dForward(xPtr, fPtr, y.ptr, geo, 0, n, chunk, scratch);
     });
@@ -148,6 +281,14 @@ export function conv2dBackpropInputKernel(ctx: WasmContext): Kernel<'conv2dBackp
     const dyPtr = ctx.ptr(dy, 'conv2dBackpropInput');
     const fPtr = ctx.ptr(filter, 'conv2dBackpropInput');
     const dx = ctx.alloc(out);
+    const g = geometry(out.shape, filter.shape, dy.shape, params);
+    const threaded = withParts(ctx, ctx.pool, g, false, (parts) => {
+      ctx.pool?.run(
+        'conv2dBackpropInput',
+        parts.map((p) => ({ args: [dyPtr, fPtr, dx.ptr, p.geo, p.n0, p.n1, p.chunk, p.scratch] })),
+      );
+    });
+    if (threaded) return dx;
     withScratch(ctx, out.shape, filter.shape, dy.shape, params, (geo, n, chunk, scratch) => {
       ctx.wasm.conv2dBackpropInput(dyPtr, fPtr, dx.ptr, geo, 0, n, chunk, scratch);
     });
@@ -166,6 +307,35 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
     const xPtr = ctx.ptr(x, 'conv2dBackpropFilter');
     const dyPtr = ctx.ptr(dy, 'conv2dBackpropFilter');
     const dw = ctx.alloc(out);
+    const g = geometry(x.shape, out.shape, dy.shape, params);
+    const threaded = withParts(ctx, ctx.pool, g, true, (parts) => {
+      // Thread 0 writes dW itself, the others partial sums that are added in after.
+      const bytes = out.size * 4;
+      const partials = parts.slice(1).map(() => ctx.heap.alloc(bytes));
+      try {
+        ctx.pool?.run(
+          'conv2dBackpropFilter',
+          parts.map((p, t) => ({
+            args: [
+              xPtr + p.xOffset,
+              dyPtr + p.yOffset,
+              t === 0 ? dw.ptr : partials[t - 1]!,
+              p.geo,
+              p.n0,
+              p.n1,
+              p.chunk,
+              p.scratch,
+              0,
+            ],
+          })),
+        );
+        const walk = ctx.walk([out.size], [[1], [1]]);
+        for (const partial of partials) ctx.wasm.binaryF32(ADD, dw.ptr, partial, dw.ptr, walk);
+      } finally {
+        for (const partial of partials) ctx.heap.free(partial);
+      }
+    });
+    if (threaded) return dw;
     withScratch(ctx, x.shape, out.shape, dy.shape, params, (geo, n, chunk, scratch) => {
       ctx.wasm.conv2dBackpropFilter(xPtr, dyPtr, dw.ptr, geo, 0, n, chunk, scratch, 0);
     });

@@ -1,8 +1,11 @@
 // Batched matmul over the SIMD GEMM of assembly/gemm.ts. Transposes cost nothing extra: they
 // only change the strides the packing reads. A batch of 1 broadcasts against the other; when
-// b is shared and a is not transposed, the batch folds into the rows of one larger GEMM.
+// b is shared and a is not transposed, the batch folds into the rows of one larger GEMM. With a
+// worker pool, big products split over threads by batch items, else rows, else columns; the
+// split points fall on register-tile boundaries, so every thread count gives the same bits.
 
 import type { Kernel } from '@nabla/core';
+import { type JobPart, splitRange, type ThreadPool } from '../thread-pool.js';
 import type { WasmContext } from '../wasm-data.js';
 
 /** The GEMM exports of the binary (assembly/gemm.ts); pointers are heap byte offsets. */
@@ -87,6 +90,17 @@ export function matmulKernel(ctx: WasmContext): Kernel<'matmul'> {
     // A shared b and row-major a: the batch is just more rows of a single product.
     const folded = batchB === 1 && !transposeA && batchA === batch;
     const rows = folded ? batch * m : m;
+    const items = folded ? 1 : batch;
+    const pool = ctx.pool;
+    if (pool && items * rows * n * k >= pool.minWork) {
+      const stride = {
+        a: batchA === 1 ? 0 : m * k * 4,
+        b: batchB === 1 ? 0 : k * n * 4,
+        c: m * n * 4,
+      };
+      const view: GemmView = { rows, n, k, a: aPtr, aRow, aCol, b: bPtr, bRow, bCol, c };
+      if (parallelSgemm(pool, view, items, stride)) return result;
+    }
     const scratch = ctx.heap.alloc(wasm.sgemmScratchBytes(rows, n, k));
     try {
       if (folded) {
@@ -103,4 +117,118 @@ export function matmulKernel(ctx: WasmContext): Kernel<'matmul'> {
       ctx.heap.free(scratch);
     }
   };
+}
+
+/** One float32 product for `parallelSgemm`: C [rows, n] = A [rows, k] · B [k, n] over strided views. */
+interface GemmView {
+  readonly rows: number;
+  readonly n: number;
+  readonly k: number;
+  readonly a: number;
+  readonly aRow: number;
+  readonly aCol: number;
+  readonly b: number;
+  readonly bRow: number;
+  readonly bCol: number;
+  readonly c: number;
+}
+
+/** Register tile of assembly/gemm.ts (MR × NR): split points on its multiples keep results bit-exact. */
+const MR = 4;
+const NR = 8;
+
+/**
+ * Runs `items` products (item i at byte offsets i·stride) over the pool: whole items per thread
+ * when there are enough, else rows, else columns of each. False when nothing splits (the caller
+ * then runs it on one thread).
+ */
+function parallelSgemm(
+  pool: ThreadPool,
+  v: GemmView,
+  items: number,
+  stride: { readonly a: number; readonly b: number; readonly c: number },
+): boolean {
+  const threads = pool.size;
+  const parts: JobPart<'sgemm'>[] = [];
+  // Per-repeat deltas of sgemm's arguments (a at 4, b at 7, c at 10) to walk the batch.
+  const deltas = [0, 0, 0, 0, stride.a, 0, 0, stride.b, 0, 0, stride.c];
+  if (items >= threads) {
+    const bounds = splitRange(items, threads, 1, 1);
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      const i0 = bounds[t]!;
+      parts.push({
+        args: [
+          0,
+          v.rows,
+          v.n,
+          v.k,
+          v.a + i0 * stride.a,
+          v.aRow,
+          v.aCol,
+          v.b + i0 * stride.b,
+          v.bRow,
+          v.bCol,
+          v.c + i0 * stride.c,
+          v.n,
+          0,
+          pool.gemmScratch(t),
+        ],
+        count: bounds[t + 1]! - i0,
+        deltas,
+      });
+    }
+  } else if (v.rows >= 2 * 4 * MR) {
+    const bounds = splitRange(v.rows, threads, MR, 4 * MR);
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      parts.push({
+        args: [
+          bounds[t]!,
+          bounds[t + 1]!,
+          v.n,
+          v.k,
+          v.a,
+          v.aRow,
+          v.aCol,
+          v.b,
+          v.bRow,
+          v.bCol,
+          v.c,
+          v.n,
+          0,
+          pool.gemmScratch(t),
+        ],
+        count: items,
+        deltas,
+      });
+    }
+  } else if (v.n >= 2 * 4 * NR) {
+    const bounds = splitRange(v.n, threads, NR, 4 * NR);
+    for (let t = 0; t + 1 < bounds.length; t++) {
+      const j0 = bounds[t]!;
+      const b = v.b + j0 * v.bCol * 4;
+      parts.push({
+        args: [
+          0,
+          v.rows,
+          bounds[t + 1]! - j0,
+          v.k,
+          v.a,
+          v.aRow,
+          v.aCol,
+          b,
+          v.bRow,
+          v.bCol,
+          v.c + j0 * 4,
+          v.n,
+          0,
+          pool.gemmScratch(t),
+        ],
+        count: items,
+        deltas,
+      });
+    }
+  }
+  if (parts.length < 2) return false;
+  pool.run('sgemm', parts);
+  return true;
 }

@@ -392,9 +392,10 @@ export const CONV_RULES: RuleTable<
   | 'avgPool2dBackward'
 > = {
   // y = C(x, w) is bilinear: dx = Bi(dy, w) = C(·, w)ᵀ dy, dw = Bf(x, dy) = C(x, ·)ᵀ dy
-  conv2d: ({ inputs: [x, w], params, dy }) => [
-    ENGINE.run('conv2dBackpropInput', [dy, w!], params, x!.shape, dy.dtype),
-    ENGINE.run('conv2dBackpropFilter', [x!, dy], params, w!.shape, dy.dtype),
+  conv2d: ({ inputs: [x, w], params, dy, needs }) => [
+    // A network's input images need no gradient: skip the largest backward product.
+    needs[0] ? ENGINE.run('conv2dBackpropInput', [dy, w!], params, x!.shape, dy.dtype) : null,
+    needs[1] ? ENGINE.run('conv2dBackpropFilter', [x!, dy], params, w!.shape, dy.dtype) : null,
   ],
   // dx = Bi(d, w) with <g, Bi(d, w)> = <C(g, w), d>: d(d) = C(g, w), d(w) = Bf(g, d)
   conv2dBackpropInput: ({ inputs: [d, w], params, dy: g }) => [

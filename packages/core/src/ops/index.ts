@@ -6,6 +6,7 @@ export * from './cast.js';
 export * from './conv.js';
 export * from './convert.js';
 export * from './creation.js';
+export * from './fused.js';
 export { gather } from './gather.js';
 export * from './linalg.js';
 export * from './movement.js';

@@ -243,9 +243,10 @@ function sumBatch(g: Tensor, like: Tensor): Tensor {
 export const LINALG_RULES: RuleTable<'matmul'> = {
   // C = Â·B̂ with Â = tA ? aᵀ : a, B̂ = tB ? bᵀ : b: dÂ = dy·B̂ᵀ, dB̂ = Âᵀ·dy, transposed back
   // where the operand was stored transposed (da = B̂·dyᵀ, db = dyᵀ·Â), summed over a batch of one.
-  matmul: ({ inputs: [a, b], params: { transposeA: tA, transposeB: tB }, dy }) => {
-    const da = tA ? matmul3(b!, dy, tB, true) : matmul3(dy, b!, false, !tB);
-    const db = tB ? matmul3(dy, a!, true, tA) : matmul3(a!, dy, !tA, false);
-    return [sumBatch(da, a!), sumBatch(db, b!)];
+  // Skipped for an operand that needs none (a network's input batch: the largest product).
+  matmul: ({ inputs: [a, b], params: { transposeA: tA, transposeB: tB }, dy, needs }) => {
+    const da = !needs[0] ? null : tA ? matmul3(b!, dy, tB, true) : matmul3(dy, b!, false, !tB);
+    const db = !needs[1] ? null : tB ? matmul3(dy, a!, true, tA) : matmul3(a!, dy, !tA, false);
+    return [da && sumBatch(da, a!), db && sumBatch(db, b!)];
   },
 };

@@ -6,7 +6,10 @@ import {
   ArgumentError,
   deriveSeed,
   elu,
+  FUSED_ACTIVATIONS,
+  type FusedActivation,
   fmtShape,
+  fusedMatmul,
   gelu,
   leakyRelu,
   randomUniform,
@@ -17,6 +20,7 @@ import {
   selu,
   sigmoid,
   silu,
+  sizeOf,
   softmax,
   softplus,
   type Tensor,
@@ -66,6 +70,11 @@ export function getActivation(name: string): ActivationFn {
     );
   }
   return fn;
+}
+
+/** The activation as one `fusedMatmul` applies itself, or undefined. */
+function fusedActivation(name: string): FusedActivation | undefined {
+  return FUSED_ACTIVATIONS.find((a) => a === name);
 }
 
 /** The canonical (camelCase) name of an activation, checking that it exists. */
@@ -147,9 +156,13 @@ export class Dense extends Layer {
     const kernel = this.kernel!;
     expectAxis(this, x.shape, -1, kernel.shape[0]!);
     return tidy(() => {
-      const z = x.matmul(kernel);
-      const y = this.bias ? z.add(this.bias) : z;
-      return getActivation(this.activation)(y);
+      // One fused matmul + bias (+ activation where it has it) over the rows of x.
+      const fused = fusedActivation(this.activation);
+      const leading = x.shape.slice(0, -1);
+      const rows = reshapeOp(x, [sizeOf(leading), kernel.shape[0]!]);
+      const z = fusedMatmul(rows, kernel, { bias: this.bias, activation: fused ?? 'linear' });
+      const y = x.rank === 2 ? z : reshapeOp(z, [...leading, this.units]);
+      return fused ? y : getActivation(this.activation)(y);
     });
   }
 

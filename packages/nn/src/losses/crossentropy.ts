@@ -12,6 +12,8 @@ import {
   oneHot,
   reshape,
   ShapeError,
+  sizeOf,
+  softmaxCrossEntropy,
   softplus,
   sum,
   type Tensor,
@@ -102,14 +104,29 @@ export function sparseCategoricalCrossentropy(options: SparseCrossentropyOptions
       );
     }
     const labels = yTrue.dtype === 'int32' ? yTrue : cast(yTrue, 'int32');
+    if (fromLogits) {
+      const rows = sizeOf(batch);
+      const losses = softmaxCrossEntropy(reshape(p, [rows, classes]), reshape(labels, [rows]), {
+        sparse: true,
+      });
+      return reshape(losses, batch);
+    }
     const t = cast(oneHot(reshape(labels, batch), classes), p.dtype);
     return crossentropyOverLastAxis(t, p, fromLogits);
   });
 }
 
-/** -Σ y·log p over the last axis; p from logits by log-softmax, else renormalised and clipped. */
+/**
+ * -Σ y·log p over the last axis; from logits by the fused softmax cross-entropy (over the rows
+ * of the leading axes), else with p renormalised and clipped.
+ */
 function crossentropyOverLastAxis(t: Tensor, p: Tensor, fromLogits: boolean): Tensor {
-  if (fromLogits) return sum(t.mul(logSoftmax(p, -1)), { axis: -1 }).neg();
+  if (fromLogits && p.rank === 0) return sum(t.mul(logSoftmax(p, -1)), { axis: -1 }).neg();
+  if (fromLogits) {
+    const batch = p.shape.slice(0, -1);
+    const shape = [sizeOf(batch), p.shape[p.rank - 1]!];
+    return reshape(softmaxCrossEntropy(reshape(p, shape), reshape(t, shape), { sparse: false }), batch);
+  }
   // p ← p / Σp, then clip to [ε, 1-ε]
   const normalised = p.div(sum(p, { axis: -1, keepDims: true }));
   const pc = clip(normalised, EPSILON, 1 - EPSILON);

@@ -2,7 +2,7 @@
 // m ← m + (1-β1)(g - m); v ← v + (1-β2)(g² - v); α = lr·√(1-β2ᵗ)/(1-β1ᵗ);
 // w ← w - α·m/(√v + ε). AdamW first decays the weights: w ← w - w·λ·lr.
 
-import { ArgumentError, maximum, sqrt, type Tensor, type Variable } from '@nabla/core';
+import { ArgumentError, adamStep, type Tensor, type Variable } from '@nabla/core';
 import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
 
 /** Options of `adam`. */
@@ -48,28 +48,15 @@ class Adam extends BaseOptimizer {
 
   protected update(w: Variable, g: Tensor, [m, v, vhat]: readonly Variable[], lr: number, t: number): void {
     if (m === undefined || v === undefined) return;
-    const b1 = this.#beta1;
-    const b2 = this.#beta2;
-    // α = lr·√(1-β2ᵗ)/(1-β1ᵗ)
-    const alpha = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
-    // m ← m + (1-β1)(g - m)
-    const mNext = m.add(g.sub(m).mul(1 - b1));
-    m.assign(mNext);
-    // v ← v + (1-β2)(g² - v)
-    let vNext = v.add(
-      g
-        .square()
-        .sub(v)
-        .mul(1 - b2),
+    // One fused step where the backend has it (core's adamStep, same formula as the header).
+    const next = adamStep(
+      { param: w, grad: g, m, v, vhat: vhat ?? null },
+      { learningRate: lr, step: t, beta1: this.#beta1, beta2: this.#beta2, epsilon: this.#epsilon },
     );
-    v.assign(vNext);
-    if (vhat !== undefined) {
-      // v̂ ← max(v̂, v), used in place of v
-      vNext = maximum(vhat, vNext);
-      vhat.assign(vNext);
-    }
-    // w ← w - α·m/(√v + ε)
-    w.assign(w.sub(mNext.mul(alpha).div(sqrt(vNext).add(this.#epsilon))));
+    m.assign(next.m);
+    v.assign(next.v);
+    if (vhat !== undefined && next.vhat) vhat.assign(next.vhat);
+    w.assign(next.param);
   }
 
   protected config(): Record<string, unknown> {

@@ -1,7 +1,7 @@
 // Stochastic gradient descent with optional (Nesterov) momentum, in Keras's form:
 // m ← μ·m - lr·g; w ← w + m, or w ← w + μ·m - lr·g with Nesterov; w ← w - lr·g without momentum.
 
-import { ArgumentError, type Tensor, type Variable } from '@nabla/core';
+import { ArgumentError, sgdStep, type Tensor, type Variable } from '@nabla/core';
 import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
 
 /** Options of `sgd`. */
@@ -31,16 +31,13 @@ class Sgd extends BaseOptimizer {
 
   protected update(v: Variable, g: Tensor, slots: readonly Variable[], lr: number): void {
     const [m] = slots;
-    if (m === undefined) {
-      // w ← w - lr·g
-      v.assign(v.sub(g.mul(lr)));
-      return;
-    }
-    // m ← μ·m - lr·g
-    const next = m.mul(this.#momentum).sub(g.mul(lr));
-    m.assign(next);
-    // Nesterov: w ← w + μ·m - lr·g; classic: w ← w + m
-    v.assign(this.#nesterov ? v.add(next.mul(this.#momentum)).sub(g.mul(lr)) : v.add(next));
+    // One fused step where the backend has it (core's sgdStep, same formulas as the header).
+    const next = sgdStep(
+      { param: v, grad: g, velocity: m ?? null },
+      { learningRate: lr, momentum: m ? this.#momentum : 0, nesterov: this.#nesterov },
+    );
+    if (m !== undefined && next.velocity) m.assign(next.velocity);
+    v.assign(next.param);
   }
 
   protected config(): Record<string, unknown> {

@@ -7,6 +7,7 @@ import { AUTODIFF_CASES } from './autodiff.js';
 import { BINARY_CASES } from './binary.js';
 import { CONV_CASES } from './conv.js';
 import { CREATION_CASES } from './creation.js';
+import { FUSED_CASES } from './fused.js';
 import { LINALG_CASES } from './linalg.js';
 import { MOVEMENT_CASES } from './movement.js';
 import { REDUCE_CASES } from './reduce.js';
@@ -22,4 +23,5 @@ export const ALL_CASES: readonly ConformanceCase[] = [
   ...MOVEMENT_CASES,
   ...CONV_CASES,
   ...AUTODIFF_CASES,
+  ...FUSED_CASES,
 ];

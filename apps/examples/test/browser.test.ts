@@ -1,0 +1,123 @@
+// The browser demo in a real browser: builds the page into a temp folder (from the packages'
+// built dist/, as a user's bundler sees them; `pnpm test` builds them first), serves it with the cross-origin isolation headers, opens it in Debian's Chromium,
+// headless, through playwright-core (which never downloads a browser), trains briefly with
+// ?auto=1 and checks the backend, the accuracy, the absence of page errors and a screenshot.
+// Needs /usr/bin/chromium (`apt-get install chromium`); NABLA_SKIP_BROWSER=1 skips, saying so.
+
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Browser, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildWeb } from '../web/build.mjs';
+import { serveWeb } from '../web/serve.mjs';
+
+const CHROMIUM = '/usr/bin/chromium';
+const SKIP = process.env['NABLA_SKIP_BROWSER'] === '1';
+const TITLE = 'trains the MLP in headless Chromium on the wasm backend, cross-origin isolated';
+const NAME = SKIP
+  ? `${TITLE} (skipped: NABLA_SKIP_BROWSER=1${existsSync(CHROMIUM) ? '' : `, ${CHROMIUM} missing`})`
+  : TITLE;
+
+describe('browser demo (web/)', () => {
+  let dir = '';
+  let server: { url: string; close: () => Promise<void> } | undefined;
+  let browser: Browser | undefined;
+
+  beforeAll(async () => {
+    // Without Chromium the test itself fails (below), saying how to install it.
+    if (SKIP || !existsSync(CHROMIUM)) return;
+    const unbuilt = ['core', 'backend-cpu', 'backend-wasm', 'nn'].filter(
+      (name) => !existsSync(new URL(`../../../packages/${name}/dist/index.js`, import.meta.url)),
+    );
+    if (unbuilt.length > 0) {
+      throw new Error(
+        `browser demo test: build the packages first (npx -y pnpm@10.34.8 build): ${unbuilt.join(', ')}`,
+      );
+    }
+    dir = await mkdtemp(join(tmpdir(), 'nabla-web-'));
+    await buildWeb({ outDir: join(dir, 'dist') });
+    server = await serveWeb({ dir: join(dir, 'dist'), port: 0 });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    // The temp folder keeps the screenshot (and, after a failure, the built page) for a look.
+  });
+
+  it.skipIf(SKIP)(NAME, async () => {
+    if (!existsSync(CHROMIUM)) {
+      throw new Error(
+        `browser demo test: ${CHROMIUM} is missing; install Debian's Chromium as root with ` +
+          '`apt-get update && apt-get install -y chromium` (or set NABLA_SKIP_BROWSER=1 to skip this test)',
+      );
+    }
+    const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
+    });
+    page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
+    page.on('response', (response) => {
+      if (response.status() >= 400) errors.push(`HTTP ${response.status()}: ${response.url()}`);
+    });
+
+    await page.goto(`${server!.url}?epochs=1&samples=1000&batch=32&auto=1`);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    await page.waitForSelector('html[data-status="done"], html[data-status="error"]', { timeout: 45_000 });
+    const result = await page.evaluate(() => {
+      const box = document.getElementById('result')!;
+      return {
+        status: document.documentElement.dataset['status'],
+        error: box.dataset['error'],
+        accuracy: Number(box.dataset['accuracy']),
+        backend: document.getElementById('backend-name')?.dataset['backend'],
+        info: document.getElementById('backend-info')!.textContent ?? '',
+        log: document.getElementById('log')!.textContent ?? '',
+        tiles: document.querySelectorAll('#tiles figure').length,
+      };
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.status).toBe('done');
+    expect(result.backend).toBe('wasm');
+    expect(result.info).toMatch(/webgpu\s*skipped: /);
+    expect(result.log).toContain('epoch 1/1');
+    expect(result.accuracy).toBeGreaterThan(0.5);
+    expect(result.tiles).toBe(24);
+
+    // A stroke on the drawing pad makes a prediction: one bar is marked best.
+    const pad = (await page.locator('#pad').boundingBox())!;
+    await page.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * 0.15);
+    await page.mouse.down();
+    await page.mouse.move(pad.x + pad.width * 0.52, pad.y + pad.height * 0.85, { steps: 12 });
+    await page.mouse.up();
+    await page.waitForSelector('#bars .bar.best', { timeout: 5_000 });
+
+    const shot = join(dir, 'browser-demo.png');
+    await page.screenshot({ path: shot, fullPage: true });
+    const png = await readFile(shot);
+    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    expect(png.length).toBeGreaterThan(30_000);
+    expect(errors).toEqual([]);
+    console.log(
+      `browser demo: wasm, test accuracy ${result.accuracy.toFixed(4)} after 1 epoch on 1000 digits; screenshot ${shot}`,
+    );
+    await rm(join(dir, 'dist'), { recursive: true, force: true });
+  });
+});

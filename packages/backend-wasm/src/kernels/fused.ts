@@ -1,0 +1,165 @@
+// Glue of the optional fused kernels (assembly/fused.ts). fusedMatmul runs the matmul kernel
+// (so it gets whatever the GEMM path does: packing, folding, threads) and then the bias +
+// activation epilogue in place over its fresh output; softmax cross-entropy and the optimizer
+// updates are one wasm call each. The wasm backend has float32 only, so that is all they see.
+
+import type { FusedActivation, FusedKernel } from '@nabla/core';
+import { type WasmContext, wasmData } from '../wasm-data.js';
+import { matmulKernel } from './matmul.js';
+
+/** The fused exports of the binary (assembly/fused.ts); pointers are heap byte offsets, 0 for none. */
+export interface FusedExports {
+  /** y ← act(y + bias) in place over `[rows, cols]`; bias `[cols]` or 0. */
+  biasActivationF32(y: number, bias: number, rows: number, cols: number, act: number): void;
+  /** Per-row softmax cross-entropy of float32 logits against int32 (sparse) or float32 labels. */
+  softmaxCrossEntropyF32(
+    x: number,
+    labels: number,
+    loss: number,
+    rows: number,
+    classes: number,
+    sparse: number,
+  ): void;
+  /** One SGD step; `vel` and `velOut` are 0 without momentum. */
+  sgdUpdateF32(
+    w: number,
+    g: number,
+    vel: number,
+    wOut: number,
+    velOut: number,
+    n: number,
+    lr: number,
+    mu: number,
+    nesterov: number,
+  ): void;
+  /** One Adam step; `vhat` and `vhatOut` are 0 without AMSGrad; c1 = 1-β1, c2 = 1-β2. */
+  adamUpdateF32(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    vhat: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    vhatOut: number,
+    n: number,
+    alpha: number,
+    c1: number,
+    c2: number,
+    epsilon: number,
+  ): void;
+}
+
+/** Names of the fused exports, for the binding check in wasm-module.ts. */
+export const FUSED_EXPORTS: Record<keyof FusedExports, true> = {
+  biasActivationF32: true,
+  softmaxCrossEntropyF32: true,
+  sgdUpdateF32: true,
+  adamUpdateF32: true,
+};
+
+/** Activation codes of assembly/fused.ts. */
+const ACTIVATION_CODES: Record<FusedActivation, number> = {
+  linear: 0,
+  relu: 1,
+  relu6: 2,
+  sigmoid: 3,
+  tanh: 4,
+};
+
+/**
+ * act(a·b + bias): the matmul kernel, then the epilogue over its output.
+ * @example
+ * const kernel = fusedMatmulKernel(ctx);
+ * kernel([a, b, bias], { transposeA: false, transposeB: false, hasBias: true, activation: 'relu' }, [out]);
+ */
+export function fusedMatmulKernel(ctx: WasmContext): FusedKernel<'fusedMatmul'> {
+  const matmul = matmulKernel(ctx);
+  return (inputs, { transposeA, transposeB, hasBias, activation }, [out]) => {
+    const [a, b, bias] = inputs;
+    const product = matmul([a, b], { transposeA, transposeB }, out);
+    const [m, n] = out.shape;
+    const act = ACTIVATION_CODES[activation];
+    const biasPtr = hasBias ? ctx.ptr(bias, 'fusedMatmul') : 0;
+    if (biasPtr !== 0 || act !== ACTIVATION_CODES.linear) {
+      ctx.wasm.biasActivationF32(wasmData(product, 'fusedMatmul').ptr, biasPtr, m, n, act);
+    }
+    return [product];
+  };
+}
+
+/**
+ * Per-row softmax cross-entropy from logits.
+ * @example
+ * const kernel = softmaxCrossEntropyKernel(ctx);
+ * kernel([logits, labels], { sparse: true }, [out]);
+ */
+export function softmaxCrossEntropyKernel(ctx: WasmContext): FusedKernel<'softmaxCrossEntropy'> {
+  return (inputs, { sparse }, [out]) => {
+    const [logits, labels] = inputs;
+    const loss = ctx.alloc(out);
+    const [rows, classes] = logits.shape;
+    const x = ctx.ptr(logits, 'softmaxCrossEntropy');
+    const y = ctx.ptr(labels, 'softmaxCrossEntropy');
+    ctx.wasm.softmaxCrossEntropyF32(x, y, loss.ptr, rows, classes, sparse ? 1 : 0);
+    return [loss];
+  };
+}
+
+/**
+ * One SGD step into new storage for the param (and the velocity).
+ * @example
+ * const kernel = sgdUpdateKernel(ctx);
+ * kernel([w, g, vel], { learningRate: 0.1, momentum: 0.9, nesterov: false }, [out, out]);
+ */
+export function sgdUpdateKernel(ctx: WasmContext): FusedKernel<'sgdUpdate'> {
+  return (inputs, { learningRate, momentum, nesterov }, outs) => {
+    const [w, g, vel] = inputs;
+    const results = outs.map((out) => ctx.alloc(out));
+    const op = 'sgdUpdate';
+    ctx.wasm.sgdUpdateF32(
+      ctx.ptr(w, op),
+      ctx.ptr(g, op),
+      vel ? ctx.ptr(vel, op) : 0,
+      results[0].ptr,
+      results[1]?.ptr ?? 0,
+      w.size,
+      learningRate,
+      momentum,
+      nesterov ? 1 : 0,
+    );
+    return results;
+  };
+}
+
+/**
+ * One Adam step into new storage for the param, m and v (and v̂).
+ * @example
+ * const kernel = adamUpdateKernel(ctx);
+ * kernel([w, g, m, v], { alpha: 1e-3, beta1: 0.9, beta2: 0.999, epsilon: 1e-7, amsgrad: false }, outs);
+ */
+export function adamUpdateKernel(ctx: WasmContext): FusedKernel<'adamUpdate'> {
+  return (inputs, { alpha, beta1, beta2, epsilon }, outs) => {
+    const [w, g, m, v, vhat] = inputs;
+    const results = outs.map((out) => ctx.alloc(out));
+    const op = 'adamUpdate';
+    ctx.wasm.adamUpdateF32(
+      ctx.ptr(w, op),
+      ctx.ptr(g, op),
+      ctx.ptr(m, op),
+      ctx.ptr(v, op),
+      vhat ? ctx.ptr(vhat, op) : 0,
+      results[0].ptr,
+      results[1].ptr,
+      results[2].ptr,
+      results[3]?.ptr ?? 0,
+      w.size,
+      alpha,
+      1 - beta1,
+      1 - beta2,
+      epsilon,
+    );
+    return results;
+  };
+}

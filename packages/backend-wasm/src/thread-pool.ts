@@ -1,0 +1,408 @@
+// The worker pool of the wasm backend: N−1 workers (worker_threads in Node, Web Workers in
+// browsers) instantiate the threads build over the backend's one shared WebAssembly.Memory.
+// Dispatch is synchronous, since kernels must return their output: the main thread writes each
+// worker's part of a job into a shared control block, wakes the workers (Atomics.notify), runs
+// part 0 itself, takes over the parts of workers that have not woken up yet, then sleeps until
+// the pending count reaches 0 (Atomics.wait; a browser's main thread may not block, so there it
+// spins on Atomics.load). Only the main thread allocates:
+// workers get heap offsets, and a memory.grow happens only between jobs.
+
+import { BackendError } from '@nabla/core';
+import type { WasmHeap } from './heap.js';
+import type { KernelExports } from './wasm-module.js';
+import {
+  BROWSER_WORKER_SOURCE,
+  CONTROL,
+  EXIT,
+  MAX_ARGS,
+  NODE_WORKER_SOURCE,
+  SLOT,
+  SLOT_INTS,
+  type WorkerInit,
+} from './worker-source.js';
+
+/** A running worker, whichever platform made it. */
+interface WorkerHandle {
+  terminate(): void;
+  /** Resolves once the worker has stopped. */
+  readonly exited: Promise<void>;
+}
+
+type Spawner = (init: WorkerInit) => WorkerHandle;
+
+/** Node's worker_threads, loaded synchronously where Node allows it (≥ 20.16), or preloaded. */
+let nodeWorkers: typeof import('node:worker_threads') | undefined;
+
+function isNode(): boolean {
+  return typeof globalThis.process?.versions?.node === 'string';
+}
+
+function loadNodeWorkers(): typeof import('node:worker_threads') | undefined {
+  nodeWorkers ??= globalThis.process?.getBuiltinModule?.('node:worker_threads');
+  return nodeWorkers;
+}
+
+/**
+ * Whether workers can be made synchronously here (false only in a Node without
+ * `process.getBuiltinModule` before `preloadWorkerSupport()`).
+ * @example
+ * workersLoadSync(); // true in Node ≥ 20.16 and in browsers
+ */
+export function workersLoadSync(): boolean {
+  return !isNode() || loadNodeWorkers() !== undefined;
+}
+
+/**
+ * Loads worker_threads asynchronously (for Node releases without `process.getBuiltinModule`);
+ * a no-op elsewhere.
+ * @example
+ * await preloadWorkerSupport();
+ */
+export async function preloadWorkerSupport(): Promise<void> {
+  if (!isNode() || loadNodeWorkers()) return;
+  const specifier = 'node:worker_threads';
+  nodeWorkers = await import(/* @vite-ignore */ specifier);
+}
+
+/**
+ * The number of cores: `os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in
+ * browsers, 1 where neither is known.
+ * @example
+ * defaultThreadCount(); // 2 on a two-core machine
+ */
+export function defaultThreadCount(): number {
+  if (isNode()) {
+    const os = globalThis.process.getBuiltinModule?.('node:os');
+    if (os) return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+  }
+  const cores = globalThis.navigator?.hardwareConcurrency;
+  return typeof cores === 'number' && cores > 0 ? cores : 1;
+}
+
+/**
+ * Why worker threads cannot run here, or undefined when they can. `sharedMemory: false`
+ * behaves as if SharedArrayBuffer were missing (to test the fallback).
+ * @example
+ * threadSupportProblem({ sharedMemory: true }); // undefined in Node
+ */
+export function threadSupportProblem(options: { sharedMemory: boolean }): string | undefined {
+  const browser = !isNode();
+  const isolationHint = browser
+    ? ' (browsers need a cross-origin isolated page: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
+    : '';
+  if (!options.sharedMemory) return 'SharedArrayBuffer is unavailable (sharedMemory: false)';
+  if (typeof SharedArrayBuffer === 'undefined') return `SharedArrayBuffer is unavailable${isolationHint}`;
+  if (browser && globalThis.crossOriginIsolated === false) {
+    return `the page is not cross-origin isolated${isolationHint}`;
+  }
+  if (typeof Atomics === 'undefined') return 'Atomics is unavailable';
+  if (isNode()) {
+    if (!loadNodeWorkers()) {
+      return 'node:worker_threads cannot be loaded synchronously in this Node.js (needs process.getBuiltinModule, Node ≥ 20.16); use await WasmBackend.create()';
+    }
+  } else if (typeof Worker === 'undefined') {
+    return 'Web Workers are unavailable here';
+  }
+  return undefined;
+}
+
+function nodeSpawner(): Spawner {
+  const workers = loadNodeWorkers();
+  if (!workers) throw new BackendError('wasm: node:worker_threads is not loaded');
+  return (init) => {
+    const worker = new workers.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: init });
+    // Idle workers sleep in Atomics.wait forever; they must not keep the process alive.
+    worker.unref();
+    const exited = new Promise<void>((resolve) => {
+      worker.once('exit', () => resolve());
+    });
+    worker.on('error', (err) => {
+      console.error('nabla wasm worker failed:', err);
+    });
+    return {
+      terminate: () => {
+        worker.terminate().catch(() => undefined);
+      },
+      exited,
+    };
+  };
+}
+
+let browserWorkerUrl: string | undefined;
+
+function browserSpawner(): Spawner {
+  browserWorkerUrl ??= URL.createObjectURL(new Blob([BROWSER_WORKER_SOURCE], { type: 'text/javascript' }));
+  const url = browserWorkerUrl;
+  return (init) => {
+    const worker = new Worker(url, { name: `nabla-wasm-${init.slot}` });
+    worker.postMessage(init);
+    let resolveExit = (): void => undefined;
+    const exited = new Promise<void>((resolve) => {
+      resolveExit = resolve;
+    });
+    return {
+      terminate: () => {
+        worker.terminate();
+        resolveExit();
+      },
+      exited,
+    };
+  };
+}
+
+/** One thread's share of a job: the export's arguments, run `count` times, adding `deltas` each time. */
+export interface JobPart<K extends keyof KernelExports> {
+  readonly args: Parameters<KernelExports[K]>;
+  /** Repetitions (default 1). */
+  readonly count?: number;
+  /** Added to the arguments after each repetition (default all 0), e.g. batch strides. */
+  readonly deltas?: readonly number[];
+}
+
+/** Options of a pool. */
+export interface ThreadPoolOptions {
+  /** The threads build, compiled once; workers instantiate it. */
+  readonly module: WebAssembly.Module;
+  /** The shared memory. */
+  readonly memory: WebAssembly.Memory;
+  /** The main thread's instance of the threads build. */
+  readonly exports: KernelExports;
+  /** Every export name, in the order jobs index them. */
+  readonly names: readonly (keyof KernelExports)[];
+  readonly heap: WasmHeap;
+  /** Threads in all, the main thread included (so threads − 1 workers). */
+  readonly threads: number;
+  /** Multiply-adds below which a kernel stays on one thread. */
+  readonly minWork: number;
+}
+
+type ExportFn = (...args: number[]) => unknown;
+
+/**
+ * A pool of worker threads running jobs synchronously over one shared memory.
+ * @example
+ * const pool = new ThreadPool({ module, memory, exports, names, heap, threads: 2, minWork: 2 ** 20 });
+ * pool.run('fill32', [{ args: [p, 0, 1024] }, { args: [p + 4096, 0, 1024] }]);
+ */
+export class ThreadPool {
+  /** Threads in all, the main thread included. */
+  readonly size: number;
+  /** Multiply-adds below which a kernel stays on one thread. */
+  readonly minWork: number;
+  readonly #exports: KernelExports;
+  readonly #heap: WasmHeap;
+  readonly #ctl: Int32Array<SharedArrayBuffer>;
+  readonly #workers: WorkerHandle[] = [];
+  readonly #fns: ExportFn[] = [];
+  readonly #ids = new Map<string, number>();
+  /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
+  readonly #canWait: boolean;
+  readonly #gemmScratch: number[] = [];
+  #seq = 0;
+  #jobs = 0;
+  #disposed = false;
+
+  constructor(options: ThreadPoolOptions) {
+    this.size = options.threads;
+    this.minWork = options.minWork;
+    this.#exports = options.exports;
+    this.#heap = options.heap;
+    const names = options.names;
+    names.forEach((name, i) => {
+      const fn: ExportFn = options.exports[name];
+      this.#fns.push(fn);
+      this.#ids.set(name, i);
+    });
+    const workerCount = options.threads - 1;
+    this.#ctl = new Int32Array(new SharedArrayBuffer((CONTROL.slots + workerCount * SLOT_INTS) * 4));
+    this.#canWait = probeWait(this.#ctl);
+    const spawn = isNode() ? nodeSpawner() : browserSpawner();
+    try {
+      for (let slot = 0; slot < workerCount; slot++) {
+        this.#workers.push(
+          spawn({ module: options.module, memory: options.memory, control: this.#ctl.buffer, slot, names }),
+        );
+      }
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+  }
+
+  /** Jobs run so far (kernels that were split over threads). */
+  get jobs(): number {
+    return this.#jobs;
+  }
+
+  /** Workers that have instantiated the module and wait for jobs. */
+  get readyWorkers(): number {
+    let ready = 0;
+    for (let w = 0; w < this.#workers.length; w++) ready += Atomics.load(this.#ctl, slotBase(w) + SLOT.ready);
+    return ready;
+  }
+
+  /** Blocks (up to `timeoutMs`) until every worker is ready; Node only, where the main thread may block. */
+  waitReadySync(timeoutMs: number): boolean {
+    if (!this.#canWait) return this.readyWorkers === this.#workers.length;
+    const deadline = Date.now() + timeoutMs;
+    for (let w = 0; w < this.#workers.length; w++) {
+      const at = slotBase(w) + SLOT.ready;
+      while (Atomics.load(this.#ctl, at) === 0) {
+        const left = deadline - Date.now();
+        if (left <= 0) return false;
+        Atomics.wait(this.#ctl, at, 0, left);
+      }
+    }
+    return true;
+  }
+
+  /** Resolves once every worker is ready, or after `timeoutMs` (browsers start workers only while the page's thread is free). */
+  async ready(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.readyWorkers < this.#workers.length) {
+      if (Date.now() >= deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
+    return true;
+  }
+
+  /**
+   * Runs export `name` with one part per thread: part 0 on this thread, part t on worker t−1
+   * (on this thread too while that worker is still starting). Returns when every part is done.
+   */
+  run<K extends keyof KernelExports>(name: K, parts: readonly (JobPart<K> | undefined)[]): void {
+    if (this.#disposed) throw new BackendError(`${name}: the wasm backend was disposed`);
+    if (parts.length > this.size)
+      throw new BackendError(`${name}: ${parts.length} parts for ${this.size} threads`);
+    this.#jobs++;
+    const id = this.#ids.get(name)!;
+    const fn = this.#fns[id]!;
+    const ctl = this.#ctl;
+    const local: JobPart<K>[] = [];
+    const woken: number[] = [];
+    const stolen: JobPart<K>[] = [];
+    if (parts[0]) local.push(parts[0]);
+    for (let p = 1; p < parts.length; p++) {
+      const part = parts[p];
+      if (!part) continue;
+      const base = slotBase(p - 1);
+      if (Atomics.load(ctl, base + SLOT.ready) !== 1) {
+        local.push(part);
+        continue;
+      }
+      ctl[base + SLOT.fn] = id;
+      ctl[base + SLOT.count] = part.count ?? 1;
+      for (let i = 0; i < MAX_ARGS; i++) {
+        ctl[base + SLOT.args + i] = part.args[i] ?? 0;
+        ctl[base + SLOT.deltas + i] = part.deltas?.[i] ?? 0;
+      }
+      woken.push(base);
+      stolen.push(part);
+    }
+    // The count must be in place before any worker can finish and decrement it.
+    Atomics.store(ctl, CONTROL.pending, woken.length);
+    this.#seq = (this.#seq % 0x3fffffff) + 1;
+    for (const base of woken) {
+      Atomics.store(ctl, base + SLOT.claim, 0);
+      Atomics.store(ctl, base + SLOT.seq, this.#seq);
+      Atomics.notify(ctl, base + SLOT.seq, 1);
+    }
+    try {
+      for (const part of local) runPart(fn, part);
+      // Parts whose worker has not woken up yet are ours.
+      for (let i = 0; i < woken.length; i++) {
+        const base = woken[i]!;
+        if (Atomics.compareExchange(ctl, base + SLOT.claim, 0, 2) !== 0) continue;
+        try {
+          runPart(fn, stolen[i]!);
+        } finally {
+          Atomics.sub(ctl, CONTROL.pending, 1);
+        }
+      }
+    } finally {
+      this.#waitDone();
+    }
+    if (Atomics.exchange(ctl, CONTROL.error, 0) !== 0) {
+      throw new BackendError(`${name}: a wasm worker thread failed (its error is on the console)`);
+    }
+  }
+
+  /** The GEMM packing scratch of thread `t`, allocated once (at the GEMM's largest size) and kept. */
+  gemmScratch(t: number): number {
+    let ptr = this.#gemmScratch[t];
+    if (ptr === undefined) {
+      const big = 1 << 20;
+      ptr = this.#heap.alloc(this.#exports.sgemmScratchBytes(big, big, big));
+      this.#gemmScratch[t] = ptr;
+    }
+    return ptr;
+  }
+
+  /** Stops every worker (they exit at once; `exited` resolves when they have). */
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    for (let w = 0; w < this.#workers.length; w++) {
+      const at = slotBase(w) + SLOT.seq;
+      Atomics.store(this.#ctl, at, EXIT);
+      Atomics.notify(this.#ctl, at);
+      this.#workers[w]!.terminate();
+    }
+  }
+
+  /** Resolves once every worker has stopped (after `dispose`). */
+  get exited(): Promise<void> {
+    return Promise.all(this.#workers.map((w) => w.exited)).then(() => undefined);
+  }
+
+  #waitDone(): void {
+    const ctl = this.#ctl;
+    // Sleep rather than spin (see worker-source.ts); a browser's page thread may only spin.
+    let pending = Atomics.load(ctl, CONTROL.pending);
+    while (pending !== 0) {
+      if (this.#canWait) Atomics.wait(ctl, CONTROL.pending, pending);
+      pending = Atomics.load(ctl, CONTROL.pending);
+    }
+  }
+}
+
+function slotBase(worker: number): number {
+  return CONTROL.slots + worker * SLOT_INTS;
+}
+
+function runPart<K extends keyof KernelExports>(fn: ExportFn, part: JobPart<K>): void {
+  const args: number[] = [...part.args];
+  const count = part.count ?? 1;
+  for (let r = 0; r < count; r++) {
+    fn(...args);
+    if (part.deltas) for (let j = 0; j < part.deltas.length; j++) args[j]! += part.deltas[j];
+  }
+}
+
+/** Whether Atomics.wait is allowed on this thread (browsers forbid it on the page's thread). */
+function probeWait(ctl: Int32Array<SharedArrayBuffer>): boolean {
+  try {
+    // The value differs, so this returns 'not-equal' at once where waiting is allowed.
+    Atomics.wait(ctl, CONTROL.error, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Splits [0, total) into at most `parts` ranges whose inner boundaries are multiples of `align`
+ * and which hold at least `minEach` each; returns the boundaries (length = ranges + 1).
+ * @example
+ * splitRange(100, 2, 4, 8); // [0, 52, 100]
+ */
+export function splitRange(total: number, parts: number, align: number, minEach: number): number[] {
+  const count = Math.max(1, Math.min(parts, Math.floor(total / Math.max(minEach, 1))));
+  const bounds = [0];
+  for (let t = 1; t < count; t++) {
+    const at = Math.round((total * t) / count / align) * align;
+    if (at > bounds[bounds.length - 1]! && at < total) bounds.push(at);
+  }
+  bounds.push(total);
+  return bounds;
+}

@@ -1,0 +1,206 @@
+// Tests of the worker pool: split GEMMs and convolutions give the one-thread result (bit for bit,
+// except the filter gradient, whose per-thread partial sums change the summation order), the
+// fallback to one thread says why, dispose stops the workers, and a process holding a threaded
+// backend still exits on its own.
+
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  activeBackend,
+  conv2d,
+  matmul,
+  mul,
+  registerBackend,
+  setBackend,
+  sum,
+  type Tensor,
+  tensor,
+  valueAndGrads,
+} from '@nabla/core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { WasmBackend } from './index.js';
+import { splitRange } from './thread-pool.js';
+
+registerBackend('wasm-threads-2', () => new WasmBackend({ threads: 2 }));
+registerBackend('wasm-threads-1', () => new WasmBackend({ threads: 1 }));
+
+/** Deterministic values in [-1, 1). */
+function rand(n: number, seed: number): Float32Array {
+  let s = seed >>> 0 || 1;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+/** Runs `fn` on the named backend over fresh inputs and returns the outputs' values. */
+async function on(
+  backend: string,
+  inputs: readonly { values: Float32Array; shape: number[] }[],
+  fn: (...xs: Tensor[]) => Tensor[],
+): Promise<Float32Array[]> {
+  await setBackend(backend);
+  const xs = inputs.map((i) => tensor(i.values, i.shape));
+  const ys = fn(...xs);
+  const values = ys.map((y) => y.dataSync() as Float32Array);
+  for (const t of [...xs, ...ys]) t.dispose();
+  return values;
+}
+
+/** Kernels the two-thread backend has split so far. */
+async function parallelJobs(): Promise<number> {
+  await setBackend('wasm-threads-2');
+  const backend = activeBackend();
+  if (!(backend instanceof WasmBackend)) throw new Error('expected a wasm backend');
+  return backend.threadInfo().parallelJobs;
+}
+
+/** Largest |a − b| / (1 + |b|). */
+function worstRelative(a: Float32Array, b: Float32Array): number {
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!) / (1 + Math.abs(b[i]!)));
+  return worst;
+}
+
+describe('wasm threads', () => {
+  afterAll(async () => {
+    await setBackend('wasm');
+  });
+
+  it('runs two threads where asked', async () => {
+    await setBackend('wasm-threads-2');
+    const backend = activeBackend();
+    expect(backend instanceof WasmBackend && backend.threadInfo().threads).toBe(2);
+  });
+
+  it('splits matmuls by rows, columns and batch items, bit-exact against one thread', async () => {
+    const cases: { a: number[]; b: number[]; transposeA?: boolean; transposeB?: boolean }[] = [
+      { a: [300, 600], b: [600, 200] }, // rows, two depth blocks
+      { a: [3, 512], b: [512, 1024] }, // columns (too few rows)
+      { a: [4, 64, 128], b: [4, 128, 96] }, // whole batch items per thread
+      { a: [2, 128, 100], b: [160, 128], transposeA: true, transposeB: true }, // rows of each item
+    ];
+    for (const [i, c] of cases.entries()) {
+      const inputs = [
+        {
+          values: rand(
+            c.a.reduce((p, d) => p * d, 1),
+            2 * i + 1,
+          ),
+          shape: c.a,
+        },
+        {
+          values: rand(
+            c.b.reduce((p, d) => p * d, 1),
+            2 * i + 2,
+          ),
+          shape: c.b,
+        },
+      ];
+      const options = { transposeA: c.transposeA ?? false, transposeB: c.transposeB ?? false };
+      const [one] = await on('wasm-threads-1', inputs, (a, b) => [matmul(a!, b!, options)]);
+      const before = await parallelJobs();
+      const [two] = await on('wasm-threads-2', inputs, (a, b) => [matmul(a!, b!, options)]);
+      expect(await parallelJobs(), `case ${i} ran split`).toBe(before + 1);
+      expect(two, `case ${i}`).toEqual(one);
+    }
+  });
+
+  it('splits conv2d and both backprops (images, or bands of rows for one image)', async () => {
+    const cases = [
+      { x: [6, 16, 16, 8], f: [3, 3, 8, 16], y: [6, 16, 16, 16], strides: 1, padding: 'same' as const },
+      { x: [1, 65, 60, 16], f: [3, 3, 16, 32], y: [1, 33, 30, 32], strides: 2, padding: 'same' as const },
+      { x: [1, 64, 64, 16], f: [1, 1, 16, 32], y: [1, 64, 64, 32], strides: 1, padding: 'valid' as const },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const xSize = c.x.reduce((p, d) => p * d, 1);
+      const fSize = c.f.reduce((p, d) => p * d, 1);
+      const inputs = [
+        { values: rand(xSize, 3 * i + 1), shape: c.x },
+        { values: rand(fSize, 3 * i + 2), shape: c.f },
+        {
+          values: rand(
+            c.y.reduce((p, d) => p * d, 1),
+            3 * i + 3,
+          ),
+          shape: c.y,
+        },
+      ];
+      const options = { strides: c.strides, padding: c.padding };
+      const run = (backend: string): Promise<Float32Array[]> =>
+        on(backend, inputs, (x, f, w) => {
+          const loss = (xv: Tensor, fv: Tensor): Tensor => sum(mul(conv2d(xv, fv, options), w!));
+          const { grads } = valueAndGrads(loss)([x!, f!]);
+          return [conv2d(x!, f!, options), ...grads];
+        });
+      const [y1, dx1, dw1] = await run('wasm-threads-1');
+      const before = await parallelJobs();
+      const [y2, dx2, dw2] = await run('wasm-threads-2');
+      // Two forwards, dx (split only for more than one image) and dW.
+      expect((await parallelJobs()) - before, `case ${i} ran split`).toBe(c.x[0]! > 1 ? 4 : 3);
+      expect(y2, `case ${i} forward`).toEqual(y1);
+      expect(dx2, `case ${i} dx`).toEqual(dx1);
+      // dW sums per-thread partials: the order of the sum over images (or rows) changes.
+      expect(worstRelative(dw2!, dw1!), `case ${i} dW`).toBeLessThan(1e-5);
+    }
+  });
+
+  it('falls back to one thread and says why', () => {
+    const noShared = new WasmBackend({ threads: 2, sharedMemory: false });
+    expect(noShared.threadInfo()).toEqual({
+      threads: 1,
+      reason: 'SharedArrayBuffer is unavailable (sharedMemory: false)',
+      parallelJobs: 0,
+    });
+    noShared.dispose();
+    const one = new WasmBackend({ threads: 1 });
+    expect(one.threadInfo().reason).toBe('threads: 1 was requested');
+    one.dispose();
+  });
+
+  it('stops its workers on dispose', async () => {
+    const backend = new WasmBackend({ threads: 3 });
+    expect(backend.threadInfo().threads).toBe(3);
+    backend.dispose();
+    const stopped = await Promise.race([
+      backend.threadsStopped().then(() => true),
+      new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 10_000)),
+    ]);
+    expect(stopped).toBe(true);
+    expect(backend.threadInfo()).toEqual({ threads: 1, reason: 'the backend was disposed', parallelJobs: 0 });
+  });
+
+  it('lets a process with a live threaded backend exit (built package)', () => {
+    const root = fileURLToPath(new URL('..', import.meta.url));
+    if (!existsSync(`${root}dist/index.js`))
+      throw new Error('build the package first (dist/index.js is missing)');
+    const script = [
+      "import { matmul, setBackend, tensor } from '@nabla/core';",
+      "import { setWasmThreads } from '@nabla/backend-wasm';",
+      'setWasmThreads(2);',
+      "await setBackend('wasm');",
+      'const a = tensor(new Float32Array(256 * 256).fill(1), [256, 256]);',
+      "console.log('sum', matmul(a, a).dataSync()[0]);",
+    ].join('\n');
+    const started = Date.now();
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('sum 256');
+    expect(child.status).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe('splitRange', () => {
+  it('splits on multiples of the alignment, with a minimum per part', () => {
+    expect(splitRange(100, 2, 4, 8)).toEqual([0, 52, 100]);
+    expect(splitRange(10, 4, 1, 1)).toEqual([0, 3, 5, 8, 10]);
+    expect(splitRange(20, 4, 4, 16)).toEqual([0, 20]);
+    expect(splitRange(3, 8, 1, 1)).toEqual([0, 1, 2, 3]);
+  });
+});

@@ -1,0 +1,85 @@
+// The optional fused primitives: a few hot compositions a backend may run as one kernel
+// (matmul + bias + activation, softmax cross-entropy, the SGD and Adam updates). Unlike the
+// closed set of prims.ts, a backend lists only the ones it has (`Backend.fused`); core runs the
+// composite of ordinary ops where a kernel is missing, and the conformance suite holds both
+// paths to the same values and gradients (testing/cases/fused.ts).
+
+import type { DataHandle, TensorInfo } from './backend.js';
+import type { OutInfo } from './prims.js';
+
+/** Activations `fusedMatmul` applies in its epilogue. */
+export const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh'] as const;
+
+/** An activation `fusedMatmul` applies in its epilogue. */
+export type FusedActivation = (typeof FUSED_ACTIVATIONS)[number];
+
+/**
+ * Every fused primitive and its parameters. Inputs are in the comments; core validates
+ * shapes and dtypes before dispatch and hands kernels float inputs of one dtype (the
+ * backend's float32, or float64 where it has it), except for sparse labels (int32).
+ */
+export interface FusedParams {
+  /**
+   * Inputs: a `[M, K]` (`[K, M]` if transposeA), b `[K, N]` (`[N, K]` if transposeB), then
+   * bias `[N]` when `hasBias`. One output `[M, N]`: act(a·b + bias).
+   */
+  fusedMatmul: {
+    readonly transposeA: boolean;
+    readonly transposeB: boolean;
+    readonly hasBias: boolean;
+    readonly activation: FusedActivation;
+  };
+  /**
+   * Inputs: logits `[N, C]`, labels: int32 `[N]` when `sparse` (a label outside [0, C) gives
+   * 0), else weights `[N, C]` (one-hot or probabilities). One output `[N]`:
+   * loss = Σ_c y_c·(logSumExp(x) - x_c), from a max-shifted logSumExp.
+   */
+  softmaxCrossEntropy: { readonly sparse: boolean };
+  /**
+   * Inputs: param, grad, then the momentum slot when `momentum > 0`. Outputs: the new param,
+   * then the new momentum. m ← μ·m - lr·g; w ← w + m (Nesterov: w ← w + μ·m - lr·g); without
+   * momentum w ← w - lr·g.
+   */
+  sgdUpdate: { readonly learningRate: number; readonly momentum: number; readonly nesterov: boolean };
+  /**
+   * Inputs: param, grad, m, v, then v̂ when `amsgrad`. Outputs: the new param, m, v (and v̂).
+   * m ← m + (1-β1)(g - m); v ← v + (1-β2)(g² - v); v̂ ← max(v̂, v) replaces v below;
+   * w ← w - α·m/(√v + ε), with the bias corrections already folded into α.
+   */
+  adamUpdate: {
+    readonly alpha: number;
+    readonly beta1: number;
+    readonly beta2: number;
+    readonly epsilon: number;
+    readonly amsgrad: boolean;
+  };
+}
+
+/** The names of the fused primitives. */
+export type FusedPrim = keyof FusedParams;
+
+/** Every fused primitive, as a list (checked against `FusedParams` by its type). */
+export const FUSED_PRIMS: readonly FusedPrim[] = Object.keys({
+  fusedMatmul: true,
+  softmaxCrossEntropy: true,
+  sgdUpdate: true,
+  adamUpdate: true,
+} satisfies Record<FusedPrim, true>) as FusedPrim[];
+
+/**
+ * A fused kernel: inputs and params in, new storage for each output back, in order. Never
+ * called with an empty output.
+ */
+export type FusedKernel<F extends FusedPrim> = (
+  inputs: readonly TensorInfo[],
+  params: FusedParams[F],
+  outs: readonly OutInfo[],
+) => DataHandle[];
+
+/** A kernel for every fused primitive; `Backend.fused` holds any part of it. */
+export type FusedKernelTable = { readonly [F in FusedPrim]: FusedKernel<F> };
+
+/** True for the names of fused primitives. */
+export function isFusedPrim(name: string): name is FusedPrim {
+  return (FUSED_PRIMS as readonly string[]).includes(name);
+}

@@ -1,0 +1,407 @@
+// Conformance cases: the optional fused ops (ops/fused.ts). Each is held to a float64
+// reference written here and to the composite of ordinary ops written out in the case, values
+// and gradients, so a backend's fused kernel (where it has one) and core's fallback (where it
+// does not) must agree. The optimizer steps must also stay off gradient tapes.
+
+import { grads } from '../../autodiff.js';
+import { ArgumentError, ShapeError } from '../../errors.js';
+import type { FusedActivation } from '../../fused.js';
+import { tidy } from '../../memory.js';
+import { relu6 } from '../../ops/activations.js';
+import { add, div, maximum, mul, sub } from '../../ops/binary.js';
+import { oneHot, tensor } from '../../ops/creation.js';
+import { adamStep, fusedMatmul, sgdStep, softmaxCrossEntropy } from '../../ops/fused.js';
+import { matmul } from '../../ops/linalg.js';
+import { logSoftmax, sum } from '../../ops/reduce.js';
+import { neg, relu, sigmoid, sqrt, tanh } from '../../ops/unary.js';
+import type { Tensor } from '../../tensor.js';
+import { type CaseTools, type ConformanceCase, ConformanceError, compareValues } from '../harness.js';
+
+const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data(), Number);
+
+const ACTS: Record<FusedActivation, { op: (z: Tensor) => Tensor; ref: (z: number) => number }> = {
+  linear: { op: (z) => z, ref: (z) => z },
+  relu: { op: (z) => relu(z), ref: (z) => Math.max(z, 0) },
+  relu6: { op: (z) => relu6(z), ref: (z) => Math.min(Math.max(z, 0), 6) },
+  sigmoid: { op: (z) => sigmoid(z), ref: (z) => 1 / (1 + Math.exp(-z)) },
+  tanh: { op: (z) => tanh(z), ref: (z) => Math.tanh(z) },
+};
+
+const ACTIVATIONS = Object.keys(ACTS) as FusedActivation[];
+
+interface MatmulSpec {
+  readonly m: number;
+  readonly k: number;
+  readonly n: number;
+  readonly tA: boolean;
+  readonly tB: boolean;
+  readonly bias: boolean;
+}
+
+const SPECS: readonly MatmulSpec[] = [
+  { m: 5, k: 7, n: 6, tA: false, tB: false, bias: true },
+  { m: 3, k: 4, n: 9, tA: true, tB: false, bias: true },
+  { m: 6, k: 5, n: 3, tA: false, tB: true, bias: false },
+  { m: 4, k: 3, n: 5, tA: true, tB: true, bias: true },
+  // Wider than a register tile and not a multiple of four, so SIMD epilogues have tails.
+  { m: 9, k: 33, n: 19, tA: false, tB: false, bias: true },
+];
+
+/** The operands of a spec, stored transposed where the spec says. */
+function operands(t: CaseTools, s: MatmulSpec, scale: number): Tensor[] {
+  const a = t.rand(s.tA ? [s.k, s.m] : [s.m, s.k], { min: -scale, max: scale, seed: 21 + s.m });
+  const b = t.rand(s.tB ? [s.n, s.k] : [s.k, s.n], { min: -1, max: 1, seed: 31 + s.n });
+  const bias = t.rand([s.n], { min: -1, max: 1, seed: 41 + s.k });
+  return s.bias ? [a, b, bias] : [a, b];
+}
+
+/** The fused op and the composite it stands for, over the same operands. */
+function fusedOf(s: MatmulSpec, act: FusedActivation): (...xs: Tensor[]) => Tensor {
+  return (a, b, bias) =>
+    fusedMatmul(a!, b!, { bias: bias ?? null, activation: act, transposeA: s.tA, transposeB: s.tB });
+}
+
+function compositeOf(s: MatmulSpec, act: FusedActivation): (...xs: Tensor[]) => Tensor {
+  return (a, b, bias) =>
+    tidy(() => {
+      const z = matmul(a!, b!, { transposeA: s.tA, transposeB: s.tB });
+      return ACTS[act].op(bias ? add(z, bias) : z);
+    });
+}
+
+/** act(Â·B̂ + bias) in float64. */
+async function refFusedMatmul(s: MatmulSpec, act: FusedActivation, xs: readonly Tensor[]): Promise<number[]> {
+  const [a, b, bias] = await Promise.all(xs.map(values));
+  const out: number[] = [];
+  for (let i = 0; i < s.m; i++) {
+    for (let j = 0; j < s.n; j++) {
+      let z = bias ? bias[j]! : 0;
+      for (let p = 0; p < s.k; p++) {
+        z += a![s.tA ? p * s.m + i : i * s.k + p]! * b![s.tB ? j * s.k + p : p * s.n + j]!;
+      }
+      out.push(ACTS[act].ref(z));
+    }
+  }
+  return out;
+}
+
+/** Gradients of Σ f(xs)·w (w fixed) by the fused op and by the composite agree. */
+async function expectSameGrads(
+  f: (...xs: Tensor[]) => Tensor,
+  g: (...xs: Tensor[]) => Tensor,
+  xs: readonly Tensor[],
+  tol: { rtol: number; atol: number },
+): Promise<void> {
+  const objective =
+    (fn: (...xs: Tensor[]) => Tensor) =>
+    (...args: Tensor[]) => {
+      const y = fn(...args);
+      return sum(mul(y, weights(y)));
+    };
+  const fused = grads(objective(f))(xs);
+  const composite = grads(objective(g))(xs);
+  try {
+    for (let i = 0; i < xs.length; i++) {
+      compareValues(
+        `gradient of input ${i}, fused vs composite`,
+        await values(fused[i]!),
+        await values(composite[i]!),
+        tol,
+      );
+    }
+  } finally {
+    for (const t of [...fused, ...composite]) t.dispose();
+  }
+}
+
+/** A fixed weighting of the outputs, 1, 1.25, 1.5, 1.75 cycling, so every output matters. */
+function weights(y: Tensor): Tensor {
+  const w = Array.from({ length: y.size }, (_, i) => 1 + 0.25 * (i % 4));
+  return tensor(w, y.shape, y.dtype);
+}
+
+/** -Σ_c y_c·logSoftmax(x)_c in float64, row by row. */
+function refCrossEntropy(x: readonly number[], y: readonly number[], classes: number): number[] {
+  const out: number[] = [];
+  for (let r = 0; r < x.length / classes; r++) {
+    const row = x.slice(r * classes, (r + 1) * classes);
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((s, v) => s + Math.exp(v - m), 0));
+    out.push(row.reduce((s, v, c) => s + y[r * classes + c]! * (lse - v), 0));
+  }
+  return out;
+}
+
+/** One-hot rows (zeros for labels outside [0, C)). */
+function oneHotRef(labels: readonly number[], classes: number): number[] {
+  return labels.flatMap((l) => Array.from({ length: classes }, (_, c) => (c === l ? 1 : 0)));
+}
+
+export const FUSED_CASES: ConformanceCase[] = [
+  ...ACTIVATIONS.map(
+    (act): ConformanceCase => ({
+      name: `fused: fusedMatmul ${act} matches the reference and the composite`,
+      run: async (t) => {
+        for (const s of SPECS) {
+          const xs = operands(t, s, 3);
+          const ref = await refFusedMatmul(s, act, xs);
+          const shape = [s.m, s.n];
+          await t.expectValues(fusedOf(s, act)(...xs), ref, { shape, rtol: 1e-5, atol: 1e-5 });
+          await t.expectValues(compositeOf(s, act)(...xs), ref, { shape, rtol: 1e-5, atol: 1e-5 });
+        }
+      },
+    }),
+  ),
+  ...ACTIVATIONS.map(
+    (act): ConformanceCase => ({
+      name: `fused: fusedMatmul ${act} gradient`,
+      run: async (t) => {
+        for (const s of SPECS.slice(0, 4)) {
+          const xs = operands(t, s, 3);
+          await t.checkGrad(fusedOf(s, act), xs);
+          await expectSameGrads(fusedOf(s, act), compositeOf(s, act), xs, { rtol: 1e-4, atol: 1e-5 });
+        }
+      },
+    }),
+  ),
+  {
+    name: 'fused: fusedMatmul promotes, and rejects bad shapes and activations',
+    run: async (t) => {
+      const a = t.input([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+      const b = t.input([1, 0, 0, 1, 1, 1], [3, 2], 'int32');
+      await t.expectValues(
+        fusedMatmul(a, b, { bias: [0.5, -10] }),
+        [
+          [4.5, -5],
+          [10.5, 1],
+        ],
+        { dtype: 'float32' },
+      );
+      const x = t.rand([2, 3]);
+      const w = t.rand([4, 2]);
+      t.expectError(() => fusedMatmul(x, w), ShapeError, 'fusedMatmul: inner dimensions must match');
+      const flat = t.own(x.reshape([6]));
+      t.expectError(() => fusedMatmul(x, flat), ShapeError, 'expected 2-D operands');
+      const w2 = t.rand([3, 2]);
+      const bias3 = t.rand([3]);
+      t.expectError(
+        () => fusedMatmul(x, w2, { bias: bias3 }),
+        ShapeError,
+        'fusedMatmul: expected bias of shape [2]',
+      );
+      t.expectError(
+        () => fusedMatmul(x, w2, { activation: 'gelu' as FusedActivation }),
+        ArgumentError,
+        "fusedMatmul: expected activation to be one of linear, relu, relu6, sigmoid, tanh, got 'gelu'",
+      );
+    },
+  },
+  {
+    name: 'fused: fusedMatmul with empty dimensions',
+    run: async (t) => {
+      const bias = t.input([1, 2, 3]);
+      await t.expectValues(
+        fusedMatmul(t.input([], [2, 0]), t.input([], [0, 3]), { bias, activation: 'relu' }),
+        [
+          [1, 2, 3],
+          [1, 2, 3],
+        ],
+      );
+      await t.expectValues(fusedMatmul(t.input([], [0, 4]), t.rand([4, 3]), { bias }), [], { shape: [0, 3] });
+    },
+  },
+  {
+    name: 'fused: softmaxCrossEntropy sparse and dense match the reference and the composite',
+    run: async (t) => {
+      const classes = 7;
+      const x = t.rand([6, classes], { min: -4, max: 4, seed: 61 });
+      const xv = await values(x);
+      // The last two labels are out of range: their rows contribute 0.
+      const labels = [3, 0, 6, 2, -1, 7];
+      const sparse = t.input(labels, [6], 'int32');
+      const ref = refCrossEntropy(xv, oneHotRef(labels, classes), classes);
+      await t.expectValues(softmaxCrossEntropy(x, sparse), ref, { rtol: 1e-5, atol: 1e-6 });
+      // Float class indices are accepted when sparse is said.
+      const floatLabels = t.input(labels, [6]);
+      await t.expectValues(softmaxCrossEntropy(x, floatLabels, { sparse: true }), ref, {
+        rtol: 1e-5,
+        atol: 1e-6,
+      });
+      const composite = tidy(() => neg(sum(mul(oneHot(sparse, classes), logSoftmax(x)), { axis: -1 })));
+      await t.expectValues(composite, ref, { rtol: 1e-5, atol: 1e-6 });
+      // Soft labels (rows need not sum to 1).
+      const soft = t.rand([6, classes], { min: 0, max: 1, seed: 62 });
+      const softRef = refCrossEntropy(xv, await values(soft), classes);
+      await t.expectValues(softmaxCrossEntropy(x, soft), softRef, { rtol: 1e-5, atol: 1e-5 });
+      await t.expectValues(softmaxCrossEntropy(x, soft, { sparse: false }), softRef, {
+        rtol: 1e-5,
+        atol: 1e-5,
+      });
+    },
+  },
+  {
+    name: 'fused: softmaxCrossEntropy is stable for large logits',
+    run: async (t) => {
+      const x = t.input([
+        [1e4, 0, -1e4],
+        [-1e4, -1e4, 1e4],
+        [50, 50, 50],
+      ]);
+      const labels = t.input([1, 2, 0], [3], 'int32');
+      await t.expectValues(softmaxCrossEntropy(x, labels), [1e4, 0, Math.log(3)], { rtol: 1e-6 });
+      const dense = t.input([
+        [0, 1, 0],
+        [0.5, 0, 0.5],
+        [1, 0, 0],
+      ]);
+      await t.expectValues(softmaxCrossEntropy(x, dense), [1e4, 1e4, Math.log(3)], { rtol: 1e-6 });
+    },
+  },
+  {
+    name: 'fused: softmaxCrossEntropy gradient',
+    run: async (t) => {
+      const x = t.rand([5, 4], { min: -3, max: 3, seed: 63 });
+      // Sparse labels are constants of the function (in range, and one out of range).
+      await t.checkGrad((a) => softmaxCrossEntropy(a!, [1, 3, 0, 2, 9], { sparse: true }), [x]);
+      const soft = t.rand([5, 4], { min: 0, max: 1, seed: 64 });
+      await t.checkGrad((a, y) => softmaxCrossEntropy(a!, y!), [x, soft]);
+      const composite = (a: Tensor, y: Tensor) => tidy(() => neg(sum(mul(y, logSoftmax(a)), { axis: -1 })));
+      await expectSameGrads(
+        (a, y) => softmaxCrossEntropy(a!, y!),
+        (a, y) => composite(a!, y!),
+        [x, soft],
+        { rtol: 1e-4, atol: 1e-6 },
+      );
+    },
+  },
+  {
+    name: 'fused: softmaxCrossEntropy rejects bad shapes',
+    run: async (t) => {
+      const x = t.rand([4, 3]);
+      const three = t.input([0, 1, 2], [3], 'int32');
+      const narrow = t.rand([4, 2]);
+      const flat = t.rand([4]);
+      const one = t.input([1], [1], 'int32');
+      t.expectError(
+        () => softmaxCrossEntropy(x, three),
+        ShapeError,
+        'softmaxCrossEntropy: expected sparse labels of shape [4]',
+      );
+      t.expectError(
+        () => softmaxCrossEntropy(x, narrow),
+        ShapeError,
+        'softmaxCrossEntropy: expected dense labels of shape [4,3]',
+      );
+      t.expectError(
+        () => softmaxCrossEntropy(flat, one),
+        ShapeError,
+        'softmaxCrossEntropy: expected 2-D logits',
+      );
+    },
+  },
+  {
+    name: 'fused: sgdStep plain, momentum and Nesterov match the reference',
+    run: async (t) => {
+      const n = 11;
+      const w = t.rand([n], { seed: 71 });
+      const g = t.rand([n], { seed: 72 });
+      const vel = t.rand([n], { seed: 73 });
+      const [wv, gv, mv] = await Promise.all([w, g, vel].map(values));
+      const lr = 0.1;
+      const mu = 0.9;
+      const plain = sgdStep({ param: w, grad: g }, { learningRate: lr });
+      expectNull(plain.velocity, 'velocity without momentum');
+      await t.expectValues(
+        plain.param,
+        wv.map((x, i) => x - lr * gv[i]!),
+        { shape: [n] },
+      );
+      for (const nesterov of [false, true]) {
+        const next = sgdStep(
+          { param: w, grad: g, velocity: vel },
+          { learningRate: lr, momentum: mu, nesterov },
+        );
+        const m1 = mv.map((m, i) => mu * m - lr * gv[i]!);
+        const w1 = wv.map((x, i) => (nesterov ? x + mu * m1[i]! - lr * gv[i]! : x + m1[i]!));
+        await t.expectValues(next.velocity!, m1, { shape: [n] });
+        await t.expectValues(next.param, w1, { shape: [n] });
+      }
+      t.expectError(
+        () => sgdStep({ param: w, grad: g }, { learningRate: lr, momentum: mu }),
+        ArgumentError,
+        'sgdStep: momentum=0.9 needs a velocity tensor',
+      );
+      const short = t.rand([3]);
+      t.expectError(
+        () => sgdStep({ param: w, grad: short }, { learningRate: lr }),
+        ShapeError,
+        'sgdStep: expected grad to match param.shape=[11]',
+      );
+    },
+  },
+  {
+    name: 'fused: adamStep and AMSGrad match the reference and the composite',
+    run: async (t) => {
+      const shape = [3, 7];
+      const w = t.rand(shape, { seed: 81 });
+      const g = t.rand(shape, { seed: 82 });
+      const m = t.rand(shape, { min: -0.1, max: 0.1, seed: 83 });
+      const v = t.rand(shape, { min: 0, max: 0.01, seed: 84 });
+      const vhat = t.rand(shape, { min: 0, max: 0.02, seed: 85 });
+      const [wv, gv, mv, vv, hv] = await Promise.all([w, g, m, v, vhat].map(values));
+      const [lr, b1, b2, eps, step] = [0.01, 0.9, 0.999, 1e-7, 3];
+      const alpha = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
+      const m1 = mv.map((x, i) => x + (1 - b1) * (gv[i]! - x));
+      const v1 = vv.map((x, i) => x + (1 - b2) * (gv[i]! ** 2 - x));
+      const h1 = hv.map((x, i) => Math.max(x, v1[i]!));
+      const options = { learningRate: lr, step, beta1: b1, beta2: b2, epsilon: eps };
+      const tol = { shape, rtol: 1e-5, atol: 1e-6 };
+      for (const amsgrad of [false, true]) {
+        const next = adamStep({ param: w, grad: g, m, v, vhat: amsgrad ? vhat : null }, options);
+        const denom = amsgrad ? h1 : v1;
+        const w1 = wv.map((x, i) => x - (alpha * m1[i]!) / (Math.sqrt(denom[i]!) + eps));
+        await t.expectValues(next.m, m1, tol);
+        await t.expectValues(next.v, v1, tol);
+        if (amsgrad) await t.expectValues(next.vhat!, h1, tol);
+        else expectNull(next.vhat, 'vhat without AMSGrad');
+        await t.expectValues(next.param, w1, tol);
+      }
+      // The composite, written out as nn wrote it before the fused op.
+      const [mc, vc, wc] = tidy(() => {
+        const mn = add(m, mul(sub(g, m), 1 - b1));
+        const vn = add(v, mul(sub(mul(g, g), v), 1 - b2));
+        return [mn, vn, sub(w, div(mul(mn, alpha), add(sqrt(vn), eps)))];
+      });
+      const fused = adamStep({ param: w, grad: g, m, v }, options);
+      t.own(mc!, vc!, wc!);
+      await t.expectValues(fused.param, await values(wc!), tol);
+      await t.expectValues(fused.m, await values(mc!), tol);
+      await t.expectValues(fused.v, await values(vc!), tol);
+      await t.expectValues(maximum(vc!, 0), v1, tol);
+      t.expectError(
+        () => adamStep({ param: w, grad: g, m, v }, { learningRate: lr, step: 0 }),
+        ArgumentError,
+        'adamStep: expected step to be an integer >= 1, got 0',
+      );
+    },
+  },
+  {
+    name: 'fused: optimizer steps are not recorded on gradient tapes',
+    run: async (t) => {
+      const w = t.rand([4], { seed: 91 });
+      const g = t.rand([4], { seed: 92 });
+      const m = t.rand([4], { seed: 93 });
+      const v = t.rand([4], { min: 0, max: 1, seed: 94 });
+      const [dw, dg] = grads((a, b) => {
+        const next = adamStep({ param: a!, grad: b!, m, v }, { learningRate: 0.1, step: 1 });
+        return sum(add(next.param, sgdStep({ param: a!, grad: b! }, { learningRate: 0.1 }).param));
+      })([w, g]);
+      await t.expectValues(dw!, [0, 0, 0, 0]);
+      await t.expectValues(dg!, [0, 0, 0, 0]);
+    },
+  },
+];
+
+function expectNull(value: unknown, what: string): void {
+  if (value !== null) throw new ConformanceError(`expected no ${what}, got ${String(value)}`);
+}
