@@ -54,6 +54,8 @@ export interface BenchRow {
   peerWork?: number;
   /** Set when the peer does not run this row; `setup` then returns no `theirs`. */
   peerMissing?: PeerMissing;
+  /** Largest `verify` result that is not a warning (default 1e-3). */
+  tolerance?: number;
   /** Allocates inputs on both sides and returns the timed calls. */
   setup(): Promise<BenchCase>;
 }

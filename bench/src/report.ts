@@ -34,6 +34,8 @@ export interface RowResult {
   latency?: LatencyResult;
   /** Largest difference between the two outputs, relative to the peer's largest magnitude. */
   relativeError?: number;
+  /** Largest `relativeError` that is not a warning, where the row sets one (default 1e-3). */
+  tolerance?: number;
   /** Nabla and TF.js tensors still alive after the row disposed everything (should be 0). */
   leakedTensors?: { ours: number; theirs: number };
   /** What the row found while setting up, e.g. that a backend ran on fewer threads than asked. */
@@ -107,7 +109,7 @@ function rowNotes(row: RowResult): string[] {
 
 function rowWarnings(row: RowResult): string[] {
   const warnings: string[] = [];
-  if (row.relativeError !== undefined && !(row.relativeError <= 1e-3)) {
+  if (row.relativeError !== undefined && !(row.relativeError <= (row.tolerance ?? 1e-3))) {
     warnings.push(
       `- ${row.name} (${row.backend}): outputs differ, relative error ${row.relativeError.toExponential(2)}`,
     );

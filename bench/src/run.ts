@@ -119,7 +119,7 @@ async function measureRow(
 }
 
 async function runRow(row: BenchRow, plan: MeasurePlan, peerPlan: MeasurePlan): Promise<RowResult> {
-  const { group, name, backend, peer, unit, work, peerWork, peerMissing } = row;
+  const { group, name, backend, peer, unit, work, peerWork, peerMissing, tolerance } = row;
   const before = liveTensors();
   let measured: Partial<RowResult>;
   try {
@@ -130,7 +130,19 @@ async function runRow(row: BenchRow, plan: MeasurePlan, peerPlan: MeasurePlan): 
   const after = liveTensors();
   // Everything a row makes is disposed by the row, so anything left is a leak.
   const leakedTensors = { ours: after.ours - before.ours, theirs: after.theirs - before.theirs };
-  return { group, name, backend, peer, unit, work, peerWork, peerMissing, ...measured, leakedTensors };
+  return {
+    group,
+    name,
+    backend,
+    peer,
+    unit,
+    work,
+    peerWork,
+    peerMissing,
+    tolerance,
+    ...measured,
+    leakedTensors,
+  };
 }
 
 /** What `--filter` matches: the row name and its pairing, as progress lines show them. */
