@@ -1,16 +1,14 @@
 // Embedding: lookups against the table, float ids, shapes (symbolic and real), config round
 // trip, and the gradient with respect to the table (rows accumulate per occurrence).
 
-import '@nabla/backend-cpu';
-import { grads, memory, setBackend, tensor, tidy } from '@nabla/core';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { grads, memory, tensor, tidy } from '@nabla/core';
+import { describe, expect, it } from 'vitest';
 import { SymbolicTensor } from '../engine/layer.js';
 import { layerFromConfig } from '../engine/registry.js';
 import { embedding } from './embedding.js';
+import { useCpuBackend } from './test-helpers.js';
 
-beforeAll(async () => {
-  await setBackend('cpu');
-});
+useCpuBackend();
 
 const table = () =>
   tensor([
