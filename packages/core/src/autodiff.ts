@@ -13,7 +13,7 @@ import { oneHot, onesLike, scalar, zerosLike } from './ops/creation.js';
 import { reshape, stack } from './ops/movement.js';
 import type { Prim } from './prims.js';
 import { shapesEqual } from './shape.js';
-import { type Tensor, Variable } from './tensor.js';
+import type { Tensor, Variable } from './tensor.js';
 
 /** A custom VJP: gets the output cotangent, returns one gradient (or null) per input. */
 export type CustomVjp = (dy: Tensor) => readonly (Tensor | null)[];
@@ -326,9 +326,4 @@ export function jacobian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
     for (const r of rows) r.dispose();
     return out;
   };
-}
-
-/** True if `t` is a Variable (exported for nn). */
-export function isVariable(t: Tensor): t is Variable {
-  return t instanceof Variable;
 }

@@ -161,10 +161,6 @@ class Engine {
     );
   }
 
-  getBackendInstance(name: string): Backend | undefined {
-    return this.#instances.get(name);
-  }
-
   removeBackend(name: string): void {
     const b = this.#instances.get(name);
     if (b === this.#current) this.#current = null;

@@ -86,18 +86,3 @@ export function assertShape(op: string, shape: Shape): void {
 export function shapesEqual(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }
-
-/**
- * Index arithmetic for kernels: calls `fn(outIndex, inOffsets...)` for every element of
- * `outShape`, with each input's flat offset under `strides` (from `broadcastStrides`).
- * Kept generic and simple; hot kernels write their own loops.
- */
-export function unravel(index: number, shape: Shape, into: number[]): number[] {
-  let rem = index;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    const d = shape[i] ?? 1;
-    into[i] = rem % d;
-    rem = Math.floor(rem / d);
-  }
-  return into;
-}

@@ -3,7 +3,7 @@
 
 import { allocArray, type DType, isDType } from '../dtype.js';
 import { ENGINE } from '../engine.js';
-import { ArgumentError, DTypeError, ShapeError } from '../errors.js';
+import { ArgumentError, DTypeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { deriveSeed } from '../random.js';
 import { assertShape, sizeOf } from '../shape.js';
@@ -260,10 +260,4 @@ export function variable(initial: TensorLike, options: VariableOptions = {}): Va
 export function clone(x: Tensor): Tensor {
   if (!(x instanceof Tensor)) throw new ArgumentError('clone: expected a tensor');
   return ENGINE.share(x, x.shape);
-}
-
-/** Throws unless a shape is valid (exported for ops taking shapes). */
-export function checkShape(op: string, shape: readonly number[]): void {
-  if (!Array.isArray(shape)) throw new ShapeError(`${op}: expected a shape array, got ${String(shape)}`);
-  assertShape(op, shape);
 }
