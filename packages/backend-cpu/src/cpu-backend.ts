@@ -34,6 +34,8 @@ export class CpuBackend implements Backend {
   readonly name: string;
   readonly kernels: KernelTable;
   readonly fused?: Partial<FusedKernelTable>;
+  /** 2 GiB: kernels index with 32-bit integer arithmetic. */
+  readonly maxBytes = 2 ** 31 - 1;
   declare readSync?: (handle: DataHandle, dtype: DType, size: number) => TypedArray;
   #bytesInUse = 0;
   #gemm = new Gemm();

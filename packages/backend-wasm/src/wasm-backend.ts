@@ -87,6 +87,8 @@ export interface WasmBackendOptions {
  */
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
+  /** The heap's maximum size: no single tensor can be larger (core checks before dispatch). */
+  readonly maxBytes: number;
   readonly kernels: KernelTable;
   readonly fused: FusedKernelTable;
   readonly #heap: WasmHeap;
@@ -110,6 +112,7 @@ export class WasmBackend implements Backend {
     const maximumBytes = Math.min(options.maximumBytes ?? 2 ** 31, 2 ** 32);
     const initialPages = Math.ceil((options.initialBytes ?? 4 * 2 ** 20) / PAGE);
     const maximumPages = Math.max(Math.floor(maximumBytes / PAGE), initialPages);
+    this.maxBytes = maximumPages * PAGE;
     const threaded =
       reason === undefined ? this.#startThreads(requested, initialPages, maximumPages, options) : undefined;
     if (threaded && 'reason' in threaded) reason = threaded.reason;

@@ -58,6 +58,12 @@ export interface Backend {
    * the rest. A fused kernel must accept every float dtype the backend supports.
    */
   readonly fused?: Partial<FusedKernelTable>;
+  /**
+   * The largest storage, in bytes, one tensor may have here (typed-array limits on the CPU, the
+   * 32-bit heap on WebAssembly, `maxStorageBufferBindingSize` on WebGPU). Core checks every
+   * result against it before any kernel runs, so kernels never see a size they cannot address.
+   */
+  readonly maxBytes: number;
   /** Whether tensors of this dtype can live on this backend. */
   supportsDType(dtype: DType): boolean;
   /** New storage holding a copy of `values` (already of the typed array for `dtype`). */

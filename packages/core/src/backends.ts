@@ -30,7 +30,7 @@ export function setBackend(name: string | readonly string[]): Promise<string> {
  * getBackend(); // 'cpu'
  */
 export function getBackend(): string {
-  return ENGINE.backend.name;
+  return ENGINE.backendName;
 }
 
 /**

@@ -4,7 +4,15 @@
 
 import type { Backend, BackendFactory, BackendMemory, TensorInfo } from './backend.js';
 import { allocArray, bytesPerElement, type DType, type TypedArray } from './dtype.js';
-import { BackendError, DTypeError, fmtShape, ShapeError, UnsupportedError } from './errors.js';
+import {
+  ArgumentError,
+  BackendError,
+  DTypeError,
+  describeValue,
+  fmtShape,
+  ShapeError,
+  UnsupportedError,
+} from './errors.js';
 import type { FusedKernel, FusedParams, FusedPrim } from './fused.js';
 import type { OutInfo, Prim, PrimParams } from './prims.js';
 import { sizeOf } from './shape.js';
@@ -61,6 +69,23 @@ export interface Held {
   shape: readonly number[];
 }
 
+/**
+ * Runs a backend call that allocates, turning the host's out-of-memory `RangeError` into a
+ * `BackendError` that names the op and the shape.
+ */
+function allocating<T>(backend: Backend, op: string, shape: readonly number[], dtype: DType, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof RangeError) {
+      throw new BackendError(
+        `${op}: the ${backend.name} backend could not allocate a result of shape ${fmtShape(shape)} (${dtype}): ${err.message}`,
+      );
+    }
+    throw err;
+  }
+}
+
 class Engine {
   readonly #registry = new Map<string, Registration>();
   readonly #instances = new Map<string, Backend>();
@@ -92,6 +117,11 @@ class Engine {
 
   async setBackend(names: string | readonly string[]): Promise<string> {
     const list = typeof names === 'string' ? [names] : names;
+    if (!Array.isArray(list) || list.length === 0 || !list.every((n) => typeof n === 'string')) {
+      throw new ArgumentError(
+        `setBackend: expected a backend name or a non-empty list of names, got ${describeValue(names)}`,
+      );
+    }
     const skipped: SkippedBackend[] = [];
     for (const name of list) {
       try {
@@ -125,6 +155,13 @@ class Engine {
     const backend = await reg.factory();
     this.#instances.set(name, backend);
     return backend;
+  }
+
+  /** The name the active backend was registered under (`'wasm-1'`, not its class's `'wasm'`). */
+  get backendName(): string {
+    const active = this.backend;
+    for (const [name, instance] of this.#instances) if (instance === active) return name;
+    return active.name;
   }
 
   /** The active backend, picking the highest-priority synchronous one on first use. */
@@ -209,10 +246,12 @@ class Engine {
   }
 
   /** A tensor holding a copy of `values` on the active backend. */
-  makeTensor(values: TypedArray, shape: readonly number[], dtype: DType): Tensor {
+  makeTensor(values: TypedArray, shape: readonly number[], dtype: DType, op = 'tensor'): Tensor {
     const backend = this.backend;
-    this.#checkDType(backend, dtype, 'tensor');
-    return this.#wrap(new Storage(backend, backend.upload(values, dtype), dtype, values.length), shape);
+    this.#checkDType(backend, dtype, op);
+    this.#checkSize(backend, op, shape, dtype);
+    const handle = allocating(backend, op, shape, dtype, () => backend.upload(values, dtype));
+    return this.#wrap(new Storage(backend, handle, dtype, values.length), shape);
   }
 
   /**
@@ -225,6 +264,21 @@ class Engine {
     const out = this.#track(new Tensor(t.storage, shape, this.#nextId++));
     if (record) for (const tape of this.tapes) tape.maybeRecord('reshape', [t], { shape }, out);
     return out;
+  }
+
+  /**
+   * Checks a result's size before any memory is touched: a safe integer count whose bytes fit
+   * the backend's `maxBytes`. Returns the element count.
+   */
+  #checkSize(backend: Backend, op: string, shape: readonly number[], dtype: DType): number {
+    const size = sizeOf(shape);
+    const bytes = size * bytesPerElement(dtype);
+    if (!Number.isSafeInteger(size) || !(bytes <= backend.maxBytes)) {
+      throw new ShapeError(
+        `${op}: the result of shape ${fmtShape(shape)} (${dtype}) needs ${bytes} bytes, more than the ${backend.name} backend's limit of ${backend.maxBytes} bytes per tensor`,
+      );
+    }
+    return size;
   }
 
   #checkDType(backend: Backend, dtype: DType, op: string): void {
@@ -243,7 +297,7 @@ class Engine {
   ): Tensor {
     const backend = this.#backendOf(prim, inputs);
     this.#checkDType(backend, dtype, prim);
-    const size = sizeOf(shape);
+    const size = this.#checkSize(backend, prim, shape, dtype);
     const out: OutInfo = { shape, dtype, size };
     let handle: TensorInfo['handle'];
     if (size === 0) {
@@ -261,7 +315,7 @@ class Engine {
         dtype: t.dtype,
         size: t.size,
       }));
-      handle = kernel(infos, params, out);
+      handle = allocating(backend, prim, shape, dtype, () => kernel(infos, params, out));
     }
     const result = this.#wrap(new Storage(backend, handle, dtype, size), shape);
     for (const tape of this.tapes) tape.maybeRecord(prim, inputs, params, result);
@@ -290,7 +344,7 @@ class Engine {
     const backend = this.#backendOf(prim, inputs);
     const outInfos: OutInfo[] = outs.map(({ shape, dtype }) => {
       this.#checkDType(backend, dtype, prim);
-      return { shape, dtype, size: sizeOf(shape) };
+      return { shape, dtype, size: this.#checkSize(backend, prim, shape, dtype) };
     });
     const infos: TensorInfo[] = inputs.map((t) => ({
       handle: t.storage.handle,
@@ -298,7 +352,10 @@ class Engine {
       dtype: t.dtype,
       size: t.size,
     }));
-    const handles = kernel(infos, params, outInfos);
+    const first = outInfos[0] ?? { shape: [], dtype: 'float32' as const };
+    const handles = allocating(backend, prim, first.shape, first.dtype, () =>
+      kernel(infos, params, outInfos),
+    );
     const results = handles.map((handle, i) => {
       const { shape, dtype, size } = outInfos[i]!;
       return this.#wrap(new Storage(backend, handle, dtype, size), shape);
@@ -359,9 +416,11 @@ class Engine {
   /** Copies a tensor to another (registered) backend. */
   async moveTo(t: Tensor, name: string): Promise<Tensor> {
     const target = await this.#instantiate(name);
-    const values = await this.read(t);
     this.#checkDType(target, t.dtype, 'toBackend');
-    return this.#wrap(new Storage(target, target.upload(values, t.dtype), t.dtype, t.size), t.shape);
+    this.#checkSize(target, 'toBackend', t.shape, t.dtype);
+    const values = await this.read(t);
+    const handle = allocating(target, 'toBackend', t.shape, t.dtype, () => target.upload(values, t.dtype));
+    return this.#wrap(new Storage(target, handle, t.dtype, t.size), t.shape);
   }
 
   // ---- disposal ----
