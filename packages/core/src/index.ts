@@ -10,6 +10,7 @@ export type { LiveTensorInfo, MemoryInfo, SkippedBackend } from './engine.js';
 export * from './errors.js';
 export * from './fused.js';
 export * from './memory.js';
+export * from './names.js';
 export * from './ops/index.js';
 export * from './prims.js';
 export * from './random.js';
