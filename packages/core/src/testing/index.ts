@@ -10,6 +10,7 @@ import { type ConformanceCase, makeTools } from './harness.js';
 
 export { ALL_CASES } from './cases/index.js';
 export * from './harness.js';
+export * from './hostile/index.js';
 
 /** Options of `runConformance`. */
 export interface ConformanceOptions {
