@@ -4,16 +4,16 @@
 // gradients of gradients work. Tapes hold the tensors they need until they finish.
 
 import { collectTensors, ENGINE, type TapeHook } from './engine.js';
-import { ArgumentError, fmtShape, ShapeError } from './errors.js';
+import { ArgumentError, describeValue, fmtShape, ShapeError } from './errors.js';
 import { type FusedPrim, isFusedPrim } from './fused.js';
 import { FUSED_VJP_RULES, VJP_RULES } from './gradients.js';
-import { tidy } from './memory.js';
+import { dispose, tidy } from './memory.js';
 import { add } from './ops/binary.js';
 import { oneHot, onesLike, scalar, zerosLike } from './ops/creation.js';
 import { reshape, stack } from './ops/movement.js';
 import type { Prim } from './prims.js';
 import { shapesEqual } from './shape.js';
-import type { Tensor, Variable } from './tensor.js';
+import { Tensor, Variable } from './tensor.js';
 
 /** A custom VJP: gets the output cotangent, returns one gradient (or null) per input. */
 export type CustomVjp = (dy: Tensor) => readonly (Tensor | null)[];
@@ -68,6 +68,24 @@ class Tape implements TapeHook {
   release(): void {
     for (const t of this.#held) ENGINE.unhold(t);
     this.#held.length = 0;
+  }
+}
+
+function checkFunction(op: string, name: string, f: unknown): void {
+  if (typeof f !== 'function')
+    throw new ArgumentError(`${op}: ${name} must be a function, got ${describeValue(f)}`);
+}
+
+function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor {
+  if (!(x instanceof Tensor))
+    throw new ArgumentError(`${op}: ${name} must be a tensor, got ${describeValue(x)}`);
+  x.assertAlive(op);
+}
+
+/** Rejects arguments past the `max` a function takes (JS callers get no compiler error). */
+function checkArity(op: string, args: IArguments | readonly unknown[], max: number, call: string): void {
+  if (args.length > max) {
+    throw new ArgumentError(`${op}: expected at most ${max} argument(s), as in ${call}, got ${args.length}`);
   }
 }
 
@@ -126,14 +144,18 @@ function runWithTape(
   dy: Tensor | undefined,
   extra: readonly Tensor[] = [],
 ): { value: Tensor; grads: Tensor[] } {
+  checkFunction(op, 'f', f);
+  if (!Array.isArray(xs))
+    throw new ArgumentError(`${op}: expected an array of tensors, got ${describeValue(xs)}`);
+  const watched = [...xs, ...extra];
+  // Every check before the first hold: a failed call must leave nothing pinned.
+  for (const [i, x] of watched.entries()) checkTensor(op, `xs[${i}]`, x);
+  if (dy !== undefined) checkTensor(op, 'dy', dy);
   const tape = new Tape();
-  for (const x of [...xs, ...extra]) {
-    x.assertAlive(op);
-    tape.watch(x);
-  }
   ENGINE.startScope();
   let result: { value: Tensor; grads: Tensor[] } | undefined;
   try {
+    for (const x of watched) tape.watch(x);
     ENGINE.tapes.push(tape);
     let value: Tensor;
     try {
@@ -141,8 +163,8 @@ function runWithTape(
     } finally {
       ENGINE.tapes.splice(ENGINE.tapes.indexOf(tape), 1);
     }
-    if (!value || typeof value !== 'object' || !('storage' in value)) {
-      throw new ArgumentError(`${op}: the function must return a tensor`);
+    if (!(value instanceof Tensor)) {
+      throw new ArgumentError(`${op}: the function must return a tensor, got ${describeValue(value)}`);
     }
     if (dy === undefined && value.size !== 1) {
       throw new ShapeError(
@@ -171,7 +193,10 @@ function runWithTape(
  * await df(tensor([1, 2])).array(); // [2, 4]
  */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
-  return (x, dy) => {
+  checkArity('grad', arguments, 1, 'grad(f)');
+  checkFunction('grad', 'f', f);
+  return function gradOfF(x: Tensor, dy?: Tensor): Tensor {
+    checkArity('grad', arguments, 2, 'grad(f)(x, dy?)');
     const { value, grads } = runWithTape('grad', f as (...a: Tensor[]) => Tensor, [x], dy);
     value.dispose();
     return grads[0]!;
@@ -184,7 +209,10 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tens
  * const [da, db] = grads((a, b) => a.mul(b).sum())([a, b]);
  */
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => Tensor[] {
-  return (xs, dy) => {
+  checkArity('grads', arguments, 1, 'grads(f)');
+  checkFunction('grads', 'f', f);
+  return function gradsOfF(xs: readonly Tensor[], dy?: Tensor): Tensor[] {
+    checkArity('grads', arguments, 2, 'grads(f)([x1, x2], dy?)');
     const { value, grads: g } = runWithTape('grads', f, xs, dy);
     value.dispose();
     return g;
@@ -199,7 +227,10 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], d
 export function valueAndGrad(
   f: (x: Tensor) => Tensor,
 ): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
-  return (x, dy) => {
+  checkArity('valueAndGrad', arguments, 1, 'valueAndGrad(f)');
+  checkFunction('valueAndGrad', 'f', f);
+  return function valueAndGradOfF(x: Tensor, dy?: Tensor): { value: Tensor; grad: Tensor } {
+    checkArity('valueAndGrad', arguments, 2, 'valueAndGrad(f)(x, dy?)');
     const { value, grads: g } = runWithTape('valueAndGrad', f as (...a: Tensor[]) => Tensor, [x], dy);
     return { value, grad: g[0]! };
   };
@@ -213,7 +244,12 @@ export function valueAndGrad(
 export function valueAndGrads(
   f: (...xs: Tensor[]) => Tensor,
 ): (xs: readonly Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
-  return (xs, dy) => runWithTape('valueAndGrads', f, xs, dy);
+  checkArity('valueAndGrads', arguments, 1, 'valueAndGrads(f)');
+  checkFunction('valueAndGrads', 'f', f);
+  return function valueAndGradsOfF(xs: readonly Tensor[], dy?: Tensor): { value: Tensor; grads: Tensor[] } {
+    checkArity('valueAndGrads', arguments, 2, 'valueAndGrads(f)([x1, x2], dy?)');
+    return runWithTape('valueAndGrads', f, xs, dy);
+  };
 }
 
 /**
@@ -227,6 +263,20 @@ export function variableGrads(
   f: () => Tensor,
   varList?: readonly Variable[],
 ): { value: Tensor; grads: Record<string, Tensor> } {
+  checkArity('variableGrads', arguments, 2, 'variableGrads(f, varList?)');
+  checkFunction('variableGrads', 'f', f);
+  if (varList !== undefined) {
+    if (!Array.isArray(varList)) {
+      throw new ArgumentError(
+        `variableGrads: varList must be an array of variables, got ${describeValue(varList)}`,
+      );
+    }
+    varList.forEach((v: unknown, i) => {
+      if (!(v instanceof Variable)) {
+        throw new ArgumentError(`variableGrads: varList[${i}] must be a variable, got ${describeValue(v)}`);
+      }
+    });
+  }
   const vars = (varList ?? ENGINE.variables()).filter((v) => v.trainable);
   const { value, grads: g } = runWithTape('variableGrads', () => f(), [], undefined, vars);
   const out: Record<string, Tensor> = Object.create(null);
@@ -246,6 +296,8 @@ export function vjp(
   xs: readonly Tensor[],
   dy: Tensor,
 ): { value: Tensor; grads: Tensor[] } {
+  checkArity('vjp', arguments, 3, 'vjp(f, [x1, x2], dy)');
+  checkTensor('vjp', 'dy', dy);
   return runWithTape('vjp', f, xs, dy);
 }
 
@@ -255,6 +307,8 @@ export function vjp(
  * const y = stopGradient(x).mul(x); // dy/dx = x
  */
 export function stopGradient(x: Tensor): Tensor {
+  checkArity('stopGradient', arguments, 1, 'stopGradient(x)');
+  checkTensor('stopGradient', 'x', x);
   return ENGINE.share(x, x.shape, false);
 }
 
@@ -273,13 +327,27 @@ export interface CustomGradResult {
  * const clipGrad = customGrad((x) => ({ value: x.clone(), gradFunc: (dy) => [dy.clip(-1, 1)] }));
  */
 export function customGrad(f: (...xs: Tensor[]) => CustomGradResult): (...xs: Tensor[]) => Tensor {
+  checkArity('customGrad', arguments, 1, 'customGrad(f)');
+  checkFunction('customGrad', 'f', f);
   return (...xs) => {
+    for (const [i, x] of xs.entries()) checkTensor('customGrad', `xs[${i}]`, x);
     const tapes = ENGINE.tapes.splice(0);
     let result: CustomGradResult;
     try {
       result = f(...xs);
     } finally {
       ENGINE.tapes.push(...tapes);
+    }
+    if (
+      typeof result !== 'object' ||
+      result === null ||
+      !(result.value instanceof Tensor) ||
+      typeof result.gradFunc !== 'function'
+    ) {
+      dispose(result);
+      throw new ArgumentError(
+        `customGrad: f must return { value: Tensor, gradFunc: (dy) => grads, save? }, got ${describeValue(result)}`,
+      );
     }
     const output = ENGINE.share(result.value, result.value.shape, false);
     const saved = new Set<Tensor>();
@@ -309,7 +377,11 @@ export function customGrad(f: (...xs: Tensor[]) => CustomGradResult): (...xs: Te
  * const J = jacobian((x) => x.square())(tensor([1, 2])); // [[2, 0], [0, 4]]
  */
 export function jacobian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
-  return (x) => {
+  checkArity('jacobian', arguments, 1, 'jacobian(f)');
+  checkFunction('jacobian', 'f', f);
+  return function jacobianOfF(x: Tensor): Tensor {
+    checkArity('jacobian', arguments, 1, 'jacobian(f)(x)');
+    checkTensor('jacobian', 'x', x);
     const probe = tidy(() => f(x));
     const rows: Tensor[] = [];
     const outShape = probe.shape;
