@@ -270,6 +270,11 @@ class Engine {
    * Checks a result's size before any memory is touched: a safe integer count whose bytes fit
    * the backend's `maxBytes`. Returns the element count.
    */
+  /** `#checkSize` on the active backend, for ops that fill host memory before uploading. */
+  checkSize(op: string, shape: readonly number[], dtype: DType): number {
+    return this.#checkSize(this.backend, op, shape, dtype);
+  }
+
   #checkSize(backend: Backend, op: string, shape: readonly number[], dtype: DType): number {
     const size = sizeOf(shape);
     const bytes = size * bytesPerElement(dtype);
