@@ -6,7 +6,7 @@ import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fmtShape } from '@nabla/core';
-import { FormatError } from '../io/errors.js';
+import { FormatError, toIOError } from '../io/errors.js';
 import { DatasetError } from './errors.js';
 import { type ImageDataset, type ImageSplit, limitSplit } from './image-split.js';
 import { shuffleIndices } from './random.js';
@@ -141,7 +141,18 @@ async function readDigits(): Promise<{ images: Float32Array; labels: Int32Array 
   for (let digit = 0; digit < 10; digit++) {
     const path = join(root, 'src', 'digits', `${digit}.json`);
     // Trusted package data: a flat array of numbers under "data"; JSON.parse never sets prototypes.
-    const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      throw toIOError(error, path, 'read the file');
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw new FormatError(path, `invalid JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
     const data = (parsed as { data?: unknown } | null)?.data;
     if (!Array.isArray(data) || data.length % pixels !== 0) {
       throw new FormatError(path, `expected {"data": [...]} with a multiple of ${pixels} values`);

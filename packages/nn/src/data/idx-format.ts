@@ -60,33 +60,17 @@ export function decodeIdx(bytes: Uint8Array, source = '<buffer>'): IdxData {
   if (isGzip(bytes)) {
     throw new FormatError(source, 'is gzip-compressed; inflate it first (readIdx does this in Node)');
   }
-  if (bytes.length < 4)
-    throw new FormatError(source, `too short for an IDX file: ${bytes.length} bytes, need at least 4`);
-  if (bytes[0] !== 0 || bytes[1] !== 0) {
+  const header = readIdxHeader(bytes, source);
+  if (header === undefined) {
     throw new FormatError(
       source,
-      `not an IDX file: the magic number must start with two zero bytes, got ${hex(bytes[0]!)} ${hex(bytes[1]!)}`,
+      bytes.length < 4
+        ? `too short for an IDX file: ${bytes.length} bytes, need at least 4`
+        : `truncated header: ${bytes[3]} dimensions need ${4 + 4 * bytes[3]!} bytes, the file has ${bytes.length}`,
     );
   }
-  const type = CODES[bytes[2]!];
-  if (type === undefined) {
-    throw new FormatError(
-      source,
-      `unknown IDX type code ${hex(bytes[2]!)} (expected 08, 09, 0b, 0c, 0d or 0e)`,
-    );
-  }
-  const rank = bytes[3]!;
-  const dataStart = 4 + 4 * rank;
-  if (bytes.length < dataStart) {
-    throw new FormatError(
-      source,
-      `truncated header: ${rank} dimensions need ${dataStart} bytes, the file has ${bytes.length}`,
-    );
-  }
+  const { type, shape, dataStart, size } = header;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const shape: number[] = [];
-  for (let d = 0; d < rank; d++) shape.push(view.getUint32(4 + 4 * d, false));
-  const size = shape.reduce((a, b) => a * b, 1);
   const width = WIDTH[type];
   if (bytes.length - dataStart !== size * width) {
     throw new FormatError(
@@ -127,6 +111,55 @@ export function decodeIdx(bytes: Uint8Array, source = '<buffer>'): IdxData {
     default:
       return type satisfies never;
   }
+}
+
+/** The parsed header of an IDX file. */
+interface IdxHeader {
+  type: IdxType;
+  shape: number[];
+  dataStart: number;
+  size: number;
+}
+
+/**
+ * The header at the start of `bytes`, or undefined when the bytes end before it does. Throws
+ * a FormatError naming `source` for a bad magic number or type code.
+ */
+function readIdxHeader(bytes: Uint8Array, source: string): IdxHeader | undefined {
+  if (bytes.length >= 2 && (bytes[0] !== 0 || bytes[1] !== 0)) {
+    throw new FormatError(
+      source,
+      `not an IDX file: the magic number must start with two zero bytes, got ${hex(bytes[0]!)} ${hex(bytes[1]!)}`,
+    );
+  }
+  if (bytes.length < 4) return undefined;
+  const type = CODES[bytes[2]!];
+  if (type === undefined) {
+    throw new FormatError(
+      source,
+      `unknown IDX type code ${hex(bytes[2]!)} (expected 08, 09, 0b, 0c, 0d or 0e)`,
+    );
+  }
+  const rank = bytes[3]!;
+  const dataStart = 4 + 4 * rank;
+  if (bytes.length < dataStart) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const shape: number[] = [];
+  for (let d = 0; d < rank; d++) shape.push(view.getUint32(4 + 4 * d, false));
+  return { type, shape, dataStart, size: shape.reduce((a, b) => a * b, 1) };
+}
+
+/**
+ * The total byte length (header and data) that the IDX header at the start of `bytes`
+ * declares, or undefined when `bytes` ends inside the header. Lets a reader of compressed or
+ * streamed IDX data stop as soon as more arrives than the header promised.
+ * @example
+ * idxByteLength(encodeIdx({ type: 'ubyte', shape: [2, 3], data: new Uint8Array(6) })); // 18
+ * idxByteLength(new Uint8Array([0, 0, 8])); // undefined
+ */
+export function idxByteLength(bytes: Uint8Array, source = '<buffer>'): number | undefined {
+  const header = readIdxHeader(bytes, source);
+  return header === undefined ? undefined : header.dataStart + header.size * WIDTH[header.type];
 }
 
 /**

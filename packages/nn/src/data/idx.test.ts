@@ -6,11 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FormatError } from '../io/errors.js';
+import { FormatError, IOError } from '../io/errors.js';
 import { loadFashionMnist } from './datasets.js';
 import { DatasetError } from './errors.js';
 import { decodeIdx, encodeIdx, type IdxData } from './idx-format.js';
-import { readIdx } from './read.js';
+import { gunzipIdx, readCsv, readIdx } from './read.js';
 
 let dir: string;
 
@@ -81,6 +81,44 @@ describe('readIdx', () => {
       expect(got.shape).toEqual([2, 2]);
       expect(Array.from(got.data)).toEqual([1, 2, 3, 4]);
     }
+  });
+
+  it('stops inflating a gzip bomb once it passes the size the header declares', async () => {
+    // A header declaring 4 bytes of data followed by 64 MiB of zeros: ~64 KiB compressed.
+    const header = encodeIdx({ type: 'ubyte', shape: [4], data: new Uint8Array(4) });
+    const bomb = new Uint8Array(gzipSync(Buffer.concat([header, Buffer.alloc(64 * 2 ** 20)])));
+    expect(bomb.length).toBeLessThan(2 ** 20);
+    const before = process.memoryUsage().arrayBuffers;
+    const error = await readIdx(bomb, 'bomb.gz').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FormatError);
+    expect(String(error)).toMatch(
+      /^FormatError: bomb.gz: gzip data inflates past the 12 bytes the IDX header declares/,
+    );
+    // It stopped after a chunk or two, far short of the 64 MiB a full inflate makes.
+    expect(process.memoryUsage().arrayBuffers - before).toBeLessThan(16 * 2 ** 20);
+  });
+
+  it('refuses a gzip file whose header declares more than the limit', async () => {
+    const header = encodeIdx({ type: 'ubyte', shape: [4], data: new Uint8Array(4) });
+    await expect(gunzipIdx(new Uint8Array(gzipSync(header)), 'h.gz', 8)).rejects.toThrow(
+      /^h.gz: the IDX header declares 12 bytes, more than the 8-byte limit/,
+    );
+    const noHeader = new Uint8Array(gzipSync(Buffer.from([0, 0, 8, 255, 0, 0, 0, 1])));
+    await expect(gunzipIdx(noHeader, 'n.gz', 6)).rejects.toThrow(
+      /^n.gz: gzip data inflates past the 6-byte limit/,
+    );
+  });
+
+  it('wraps file-system errors as IOErrors naming the file', async () => {
+    const missing = join(dir, 'missing-idx1-ubyte');
+    const error = await readIdx(missing).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IOError);
+    expect((error as IOError).code).toBe('ENOENT');
+    expect(String(error)).toBe(
+      `IOError: ${missing}: could not read the file (ENOENT: no such file or directory)`,
+    );
+    await expect(readIdx(dir)).rejects.toThrow(new RegExp(`^${dir}: could not read the file \\(EISDIR`));
+    await expect(readCsv(missing)).rejects.toBeInstanceOf(IOError);
   });
 
   it('names the file when gzip data is corrupt', async () => {
