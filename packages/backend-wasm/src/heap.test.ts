@@ -125,4 +125,55 @@ describe('WasmHeap', () => {
     expect(() => heap.alloc(3 * PAGE)).toThrow(BackendError);
     expect(() => heap.free(12345)).toThrow(/unknown block/);
   });
+
+  it('rejects sizes that are not byte counts, or past the maximum, and stays usable', () => {
+    const heap = makeHeap(1, 4);
+    const a = heap.alloc(64);
+    const state = [heap.top, heap.bytesInUse, heap.bytesFree];
+    for (const bytes of [Number.NaN, -1, 1.5, Number.POSITIVE_INFINITY, 2 ** 32 + 16, 2 ** 53]) {
+      expect(() => heap.alloc(bytes), `alloc(${bytes})`).toThrow(BackendError);
+      expect([heap.top, heap.bytesInUse, heap.bytesFree], `alloc(${bytes}) changed nothing`).toEqual(state);
+    }
+    const b = heap.alloc(32);
+    expect(b).toBeGreaterThanOrEqual(a + 64);
+    expect(() => heap.free(a + 1)).toThrow(/unknown block/);
+    heap.free(a);
+    expect(() => heap.free(a)).toThrow(/unknown block/);
+  });
+
+  it('turns a failed memory.grow into a BackendError and stays consistent', () => {
+    // The heap believes it may grow to 16 pages; the memory itself stops at 2, as when the host
+    // cannot reserve more.
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
+    const heap = new WasmHeap(memory, 100, 16 * PAGE);
+    const a = heap.alloc(1000);
+    const state = [heap.top, heap.bytesInUse];
+    expect(() => heap.alloc(4 * PAGE)).toThrow(BackendError);
+    expect(() => heap.alloc(4 * PAGE)).toThrow(/could not grow/);
+    expect([heap.top, heap.bytesInUse]).toEqual(state);
+    heap.free(a);
+    expect(heap.bytesInUse).toBe(0);
+  });
+
+  it('keeps blocks freed while frees are held until the hold settles', async () => {
+    const heap = makeHeap();
+    const a = heap.alloc(256);
+    let release = (): void => undefined;
+    heap.holdFrees(
+      new Promise<void>((resolve) => {
+        release = resolve;
+      }),
+    );
+    heap.free(a);
+    expect(() => heap.free(a)).toThrow(/unknown block/);
+    // A block a stopped worker may still write is never handed out again before it has stopped.
+    const b = heap.alloc(256);
+    expect(b).not.toBe(a);
+    expect(heap.bytesInUse).toBe(512);
+    release();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(heap.bytesInUse).toBe(256);
+    expect(heap.alloc(256)).toBe(a);
+  });
 });

@@ -3,7 +3,8 @@
 // and a free block that reaches the top of the heap lowers the top instead. The memory grows
 // (by at least a quarter of its size) only when no free block fits, so a training loop that
 // allocates the same sizes every step reaches a steady heap. Typed-array views are re-created
-// after a grow, which detaches the old buffer.
+// after a grow, which detaches the old buffer. Sizes are checked as exact byte counts (JS
+// numbers, never 32-bit arithmetic), so a request the heap cannot hold fails before any write.
 
 import { BackendError } from '@nabla/core';
 
@@ -36,6 +37,9 @@ export class WasmHeap {
   readonly #freeByEnd = new Map<number, number>();
   readonly #bins: Set<number>[] = [];
   #bytesInUse = 0;
+  /** Holds in force (see `holdFrees`) and the blocks freed under them. */
+  #holds = 0;
+  readonly #held = new Map<number, number>();
   #u8: Uint8Array;
   #i32: Int32Array;
   #f32: Float32Array;
@@ -53,7 +57,15 @@ export class WasmHeap {
 
   /** A 16-byte-aligned block of at least `bytes` bytes (contents unspecified). */
   alloc(bytes: number): number {
+    if (!(Number.isSafeInteger(bytes) && bytes >= 0)) {
+      throw new BackendError(`wasm heap: expected a byte count, got ${bytes}`);
+    }
     const size = roundUp(Math.max(bytes, 1), ALIGN);
+    if (size > this.#maximumBytes - this.#base) {
+      throw new BackendError(
+        `wasm heap: out of memory: a block of ${bytes} bytes is larger than the heap's maximum of ${this.#maximumBytes} bytes`,
+      );
+    }
     let ptr = this.#takeFree(size);
     if (ptr < 0) {
       ptr = this.#top;
@@ -65,11 +77,35 @@ export class WasmHeap {
     return ptr;
   }
 
-  /** Returns a block to the heap. */
+  /** Returns a block to the heap (later, while a hold is in force: see `holdFrees`). */
   free(ptr: number): void {
     const size = this.#live.get(ptr);
     if (size === undefined) throw new BackendError(`wasm heap: free of an unknown block at ${ptr}`);
     this.#live.delete(ptr);
+    if (this.#holds > 0) {
+      // Still occupied, so never handed out again, but no longer freeable by its owner.
+      this.#held.set(ptr, size);
+      return;
+    }
+    this.#release(ptr, size);
+  }
+
+  /**
+   * Until `until` settles, freed blocks stay occupied; then they are freed. The thread pool holds
+   * frees while it stops a worker that may still be writing into the blocks of a failed job.
+   */
+  holdFrees(until: Promise<unknown>): void {
+    this.#holds++;
+    const settle = (): void => {
+      this.#holds--;
+      if (this.#holds > 0) return;
+      for (const [ptr, size] of this.#held) this.#release(ptr, size);
+      this.#held.clear();
+    };
+    until.then(settle, settle);
+  }
+
+  #release(ptr: number, size: number): void {
     this.#bytesInUse -= size;
     let start = ptr;
     let length = size;
@@ -146,7 +182,15 @@ export class WasmHeap {
     const needed = Math.ceil((end - have) / PAGE);
     const room = Math.floor((this.#maximumBytes - have) / PAGE);
     const pages = Math.min(Math.max(needed, Math.ceil(have / PAGE / 4)), room);
-    this.memory.grow(pages);
+    try {
+      this.memory.grow(pages);
+    } catch (err) {
+      // The host may refuse (no address space, or a memory whose own maximum is lower): nothing
+      // has changed yet, so the heap stays as it was.
+      throw new BackendError(
+        `wasm heap: out of memory: could not grow the memory from ${have} to ${have + pages * PAGE} bytes (${err instanceof Error ? err.message : String(err)})`,
+      );
+    }
   }
 
   /** Best fit in the lowest bin that has a fitting block; splits off the remainder. */
