@@ -64,4 +64,13 @@ describe('parseJsonSafe', () => {
   it('computes line and column from an offset', () => {
     expect(lineColumn('ab\ncd', 4)).toBe('line 2, column 2');
   });
+  it('refuses nesting deeper than the limit with a FormatError, not a stack overflow', () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    expect(() => parseJsonSafe(deep, 'deep.json')).toThrow(FormatError);
+    expect(() => parseJsonSafe(deep, 'deep.json')).toThrow(
+      /^deep.json: invalid JSON at line 1, column 257: nesting deeper than 256 levels/,
+    );
+    expect(parseJsonSafe('[[{"a":[1]}]]', 'ok.json', { maxDepth: 4 })).toEqual([[{ a: [1] }]]);
+    expect(() => parseJsonSafe('[[{"a":[1]}]]', 'x.json', { maxDepth: 3 })).toThrow(/nesting deeper than 3/);
+  });
 });

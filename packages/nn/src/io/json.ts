@@ -13,7 +13,12 @@ export interface ParseJsonOptions {
   forbiddenKeys?: 'error' | 'strip';
   /** Throw when an object repeats a key (default true); JSON.parse would keep the last silently. */
   rejectDuplicateKeys?: boolean;
+  /** Deepest nesting of arrays and objects accepted (default {@link MAX_JSON_DEPTH}). */
+  maxDepth?: number;
 }
+
+/** Nesting deeper than this is refused: no model file needs it, and deep input overflows stacks. */
+export const MAX_JSON_DEPTH = 256;
 
 /**
  * `JSON.parse` that cannot pollute prototypes: `__proto__`, `constructor` and `prototype` keys
@@ -24,9 +29,9 @@ export interface ParseJsonOptions {
  * parseJsonSafe('{"__proto__": {}}', 'x.json'); // throws FormatError: x.json: forbidden key ...
  */
 export function parseJsonSafe(text: string, source = '<buffer>', options: ParseJsonOptions = {}): unknown {
-  const { forbiddenKeys = 'error', rejectDuplicateKeys = true } = options;
+  const { forbiddenKeys = 'error', rejectDuplicateKeys = true, maxDepth = MAX_JSON_DEPTH } = options;
   // Validate first, so every syntax error gets a position (V8's messages often lack one).
-  new Scanner(text, source, forbiddenKeys === 'error', rejectDuplicateKeys).document();
+  new Scanner(text, source, forbiddenKeys === 'error', rejectDuplicateKeys, maxDepth).document();
   // JSON.parse defines "__proto__" as an own data property (it never sets a prototype); in
   // strip mode the reviver drops forbidden keys before anything else sees them.
   return forbiddenKeys === 'strip'
@@ -62,12 +67,20 @@ class Scanner {
   readonly #source: string;
   readonly #forbid: boolean;
   readonly #unique: boolean;
+  readonly #maxDepth: number;
+  #depth = 0;
 
-  constructor(text: string, source: string, forbid: boolean, unique: boolean) {
+  constructor(text: string, source: string, forbid: boolean, unique: boolean, maxDepth: number) {
     this.#text = text;
     this.#source = source;
     this.#forbid = forbid;
     this.#unique = unique;
+    this.#maxDepth = maxDepth;
+  }
+
+  #enter(): void {
+    this.#depth++;
+    if (this.#depth > this.#maxDepth) this.#fail(`nesting deeper than ${this.#maxDepth} levels`);
   }
 
   document(): void {
@@ -138,10 +151,12 @@ class Scanner {
   }
 
   #array(): void {
+    this.#enter();
     this.#i++;
     this.#space();
     if (this.#text[this.#i] === ']') {
       this.#i++;
+      this.#depth--;
       return;
     }
     for (;;) {
@@ -149,17 +164,22 @@ class Scanner {
       this.#space();
       const c = this.#text[this.#i];
       this.#i++;
-      if (c === ']') return;
+      if (c === ']') {
+        this.#depth--;
+        return;
+      }
       if (c !== ',') this.#fail("expected ',' or ']'", this.#i - 1);
     }
   }
 
   #object(): void {
+    this.#enter();
     this.#i++;
     const seen = new Set<string>();
     this.#space();
     if (this.#text[this.#i] === '}') {
       this.#i++;
+      this.#depth--;
       return;
     }
     for (;;) {
@@ -185,7 +205,10 @@ class Scanner {
       this.#space();
       const c = this.#text[this.#i];
       this.#i++;
-      if (c === '}') return;
+      if (c === '}') {
+        this.#depth--;
+        return;
+      }
       if (c !== ',') this.#fail("expected ',' or '}'", this.#i - 1);
     }
   }

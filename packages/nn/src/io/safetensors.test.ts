@@ -202,6 +202,30 @@ describe('decodeSafetensors errors name the file', () => {
       ),
       /duplicate key "a"/,
     ],
+    [
+      'element count overflows',
+      handMade('{"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,4]}}', [0, 0, 0, 0]),
+      /shape \[4294967296,4294967296\] has more elements than can be addressed/,
+    ],
+    [
+      'non-finite dimension',
+      handMade('{"a":{"dtype":"F32","shape":[1e999],"data_offsets":[0,4]}}', [0, 0, 0, 0]),
+      /shape must be an array of non-negative integers, got \[null\]/,
+    ],
+    [
+      'header over the size limit',
+      (() => {
+        const b = new Uint8Array(8 + 100_000_008);
+        new DataView(b.buffer).setBigUint64(0, 100_000_008n, true);
+        return b;
+      })(),
+      /header length 100000008 exceeds the 100000000-byte limit/,
+    ],
+    [
+      'offsets beyond safe integers',
+      handMade('{"a":{"dtype":"U8","shape":[1],"data_offsets":[9007199254740993,9007199254740994]}}', [0]),
+      /data_offsets must be \[begin, end\]/,
+    ],
     ['metadata not strings', handMade('{"__metadata__":{"n":1}}'), /"__metadata__"."n" must be a string/],
     [
       'invalid UTF-8',

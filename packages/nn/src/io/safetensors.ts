@@ -231,16 +231,33 @@ export function encodeSafetensors(
   return out;
 }
 
+/** One tensor as a safetensors header declares it; offsets are relative to the data buffer. */
+export interface SafetensorsHeaderEntry {
+  name: string;
+  dtype: SafetensorsDType;
+  shape: number[];
+  begin: number;
+  end: number;
+}
+
+/** What {@link readSafetensorsHeader} returns: the validated header, no tensor data. */
+export interface SafetensorsHeader {
+  /** Entries in the order the header lists them. */
+  entries: SafetensorsHeaderEntry[];
+  metadata: Record<string, string>;
+  /** Byte offset of the data buffer in the file. */
+  dataStart: number;
+}
+
 /**
- * Decodes a safetensors file, validating it fully: header length, JSON, dtypes, shapes and
- * that the offsets tile the data buffer exactly. Data is copied out (any alignment is fine).
- * Header keys are parsed with {@link parseJsonSafe}: duplicate names and the names
- * `__proto__`, `constructor` and `prototype` are rejected.
+ * Reads and validates a safetensors header without touching the tensor data: header length,
+ * JSON, dtypes, shapes, sizes (element counts must be safe integers) and that the offsets tile
+ * the data buffer exactly. Lets a loader check names and shapes before allocating anything.
  * @example
- * const { tensors, metadata } = decodeSafetensors(fs.readFileSync(path), path);
- * tensors.w.shape; // [2]
+ * const { entries } = readSafetensorsHeader(bytes, 'model.safetensors');
+ * entries.map((e) => e.name); // ['dense_1/kernel', 'dense_1/bias']
  */
-export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): DecodedSafetensors {
+export function readSafetensorsHeader(bytes: Uint8Array, source = '<buffer>'): SafetensorsHeader {
   if (bytes.length < 8) {
     throw new FormatError(source, `too short for a safetensors file: ${bytes.length} bytes, need at least 8`);
   }
@@ -275,7 +292,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = Object.create(null);
-  const spans: { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number }[] = [];
+  const entries: SafetensorsHeaderEntry[] = [];
   for (const [name, raw] of Object.entries(header)) {
     if (name === '__metadata__') {
       if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -292,10 +309,10 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
       }
       continue;
     }
-    spans.push(parseEntry(source, name, raw));
+    entries.push(parseEntry(source, name, raw));
   }
   // The offsets must tile [0, dataLength) exactly: no gaps, no overlaps, nothing left over.
-  const sorted = [...spans].sort((a, b) => a.begin - b.begin || a.end - b.end);
+  const sorted = [...entries].sort((a, b) => a.begin - b.begin || a.end - b.end);
   let expected = 0;
   for (const span of sorted) {
     if (span.end > dataLength) {
@@ -319,8 +336,21 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
       `tensors cover ${expected} bytes but the data buffer has ${dataLength}; the offsets do not cover the buffer`,
     );
   }
+  return { entries, metadata, dataStart };
+}
+
+/**
+ * Decodes a safetensors file, validating it fully (see {@link readSafetensorsHeader}). Data
+ * is copied out (any alignment is fine). Header keys are parsed with {@link parseJsonSafe}:
+ * duplicate names and the names `__proto__`, `constructor` and `prototype` are rejected.
+ * @example
+ * const { tensors, metadata } = decodeSafetensors(fs.readFileSync(path), path);
+ * tensors.w.shape; // [2]
+ */
+export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): DecodedSafetensors {
+  const { entries, metadata, dataStart } = readSafetensorsHeader(bytes, source);
   const tensors: Record<string, SafetensorsEntry> = Object.create(null);
-  for (const span of spans) {
+  for (const span of entries) {
     // slice() copies into a fresh, aligned buffer, whatever the alignment in the file.
     const copy = bytes.slice(dataStart + span.begin, dataStart + span.end);
     if (!LITTLE_ENDIAN_HOST) swapBytes(copy, ELEMENT_BYTES[span.dtype]);
@@ -335,11 +365,7 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
 }
 
 /** Validates one header entry: dtype, shape, offsets and that bytes = elements × element size. */
-function parseEntry(
-  source: string,
-  name: string,
-  raw: unknown,
-): { name: string; dtype: SafetensorsDType; shape: number[]; begin: number; end: number } {
+function parseEntry(source: string, name: string, raw: unknown): SafetensorsHeaderEntry {
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
     throw new FormatError(source, `tensor "${name}" must be an object with dtype, shape and data_offsets`);
   }
@@ -374,6 +400,12 @@ function parseEntry(
   const [begin, end] = offsets as [number, number];
   const elements = sizeOfShape(shape);
   const needed = elements * ELEMENT_BYTES[dtype];
+  if (!Number.isSafeInteger(needed)) {
+    throw new FormatError(
+      source,
+      `tensor "${name}" shape ${fmtShape(shape)} has more elements than can be addressed (${elements})`,
+    );
+  }
   if (needed !== end - begin) {
     throw new FormatError(
       source,
