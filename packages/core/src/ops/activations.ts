@@ -6,95 +6,139 @@ import { isFloat } from '../dtype.js';
 import { ArgumentError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
+import { defineOp, opt, req, S } from './args.js';
 import { add, div, greater, logicalAnd, logicalOr, maximum, minimum, mul, sub } from './binary.js';
 import { cast } from './cast.js';
 import { type TensorLike, withArgs } from './convert.js';
 import { abs, erf, exp, expm1, floor as floorOp, log1p, logicalNot, relu, sigmoid, tanh } from './unary.js';
 import { where } from './where.js';
 
+const X = [req('x', S.tensor)] as const;
+const AB = [req('a', S.tensor), req('b', S.tensor)] as const;
+/** clip bounds: any number but NaN (±Infinity leaves that side open). */
+const NOT_NAN = S.oneOf(S.finite, S.enum(Infinity, -Infinity));
+
 const one = <T>(op: string, x: TensorLike, fn: (t: Tensor) => T): T =>
   withArgs(op, ['x'], [x], ([t]) => tidy(() => fn(t!)));
 
 /** x². @example square(tensor([3])); // [9] */
-export const square = (x: TensorLike): Tensor => one('square', x, (t) => mul(t, t));
+export const square = defineOp('square', X, (x: TensorLike): Tensor => one('square', x, (t) => mul(t, t)));
 
 /** min(max(x, 0), 6). @example relu6(tensor([-1, 3, 9])); // [0, 3, 6] */
-export const relu6 = (x: TensorLike): Tensor => one('relu6', x, (t) => minimum(relu(t), 6));
+export const relu6 = defineOp(
+  'relu6',
+  X,
+  (x: TensorLike): Tensor => one('relu6', x, (t) => minimum(relu(t), 6)),
+);
 
 /** x for x > 0, alpha·x otherwise (alpha defaults to 0.2, as in TensorFlow.js). @example leakyRelu(tensor([-1]), 0.1); */
-export const leakyRelu = (x: TensorLike, alpha = 0.2): Tensor =>
-  one('leakyRelu', x, (t) => where(greater(t, 0), t, mul(t, alpha)));
+export const leakyRelu = defineOp(
+  'leakyRelu',
+  [req('x', S.tensor), opt('alpha', S.finite)],
+  (x: TensorLike, alpha: number = 0.2): Tensor =>
+    one('leakyRelu', x, (t) => where(greater(t, 0), t, mul(t, alpha))),
+);
 
 /** x for x > 0, alpha·(eˣ - 1) otherwise. @example elu(tensor([-1, 1])); */
-export const elu = (x: TensorLike, alpha = 1): Tensor =>
-  one('elu', x, (t) => where(greater(t, 0), t, mul(expm1(minimum(t, 0)), alpha)));
+export const elu = defineOp(
+  'elu',
+  [req('x', S.tensor), opt('alpha', S.finite)],
+  (x: TensorLike, alpha: number = 1): Tensor =>
+    one('elu', x, (t) => where(greater(t, 0), t, mul(expm1(minimum(t, 0)), alpha))),
+);
 
 const SELU_ALPHA = 1.6732632423543772;
 const SELU_SCALE = 1.0507009873554805;
 
 /** Scaled ELU with the self-normalising constants. @example selu(tensor([-1, 1])); */
-export const selu = (x: TensorLike): Tensor => one('selu', x, (t) => mul(elu(t, SELU_ALPHA), SELU_SCALE));
+export const selu = defineOp(
+  'selu',
+  X,
+  (x: TensorLike): Tensor => one('selu', x, (t) => mul(elu(t, SELU_ALPHA), SELU_SCALE)),
+);
 
 /**
  * Gaussian error linear unit: x·Φ(x) exactly (erf), or the tanh approximation.
  * @example
  * gelu(tensor([1])); gelu(tensor([1]), { approximate: true });
  */
-export function gelu(x: TensorLike, options: { approximate?: boolean } = {}): Tensor {
-  return one('gelu', x, (t) => {
-    if (options.approximate) {
-      // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
-      const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI));
-      return mul(mul(t, 0.5), add(tanh(inner), 1));
-    }
-    return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
-  });
-}
+export const gelu = defineOp(
+  'gelu',
+  [req('x', S.tensor), opt('options', S.object({ approximate: S.boolean }, { positional: ['approximate'] }))],
+  (x: TensorLike, options: { approximate?: boolean } = {}): Tensor =>
+    one('gelu', x, (t) => {
+      if (options.approximate) {
+        // 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))
+        const inner = mul(add(t, mul(mul(mul(t, t), t), 0.044715)), Math.sqrt(2 / Math.PI));
+        return mul(mul(t, 0.5), add(tanh(inner), 1));
+      }
+      return mul(mul(t, 0.5), add(erf(mul(t, Math.SQRT1_2)), 1));
+    }),
+);
 
 /** log(1 + eˣ), stable: max(x, 0) + log1p(e^(-|x|)). @example softplus(tensor([0])); // [0.693] */
-export const softplus = (x: TensorLike): Tensor =>
-  one('softplus', x, (t) => add(relu(t), log1p(exp(mul(abs(t), -1)))));
+export const softplus = defineOp(
+  'softplus',
+  X,
+  (x: TensorLike): Tensor => one('softplus', x, (t) => add(relu(t), log1p(exp(mul(abs(t), -1))))),
+);
 
 /** log σ(x) = -softplus(-x). @example logSigmoid(tensor([0])); // [-0.693] */
-export const logSigmoid = (x: TensorLike): Tensor =>
-  one('logSigmoid', x, (t) => mul(softplus(mul(t, -1)), -1));
+export const logSigmoid = defineOp(
+  'logSigmoid',
+  X,
+  (x: TensorLike): Tensor => one('logSigmoid', x, (t) => mul(softplus(mul(t, -1)), -1)),
+);
 
 /** x·σ(x) (swish). @example silu(tensor([1])); */
-export const silu = (x: TensorLike): Tensor => one('silu', x, (t) => mul(t, sigmoid(t)));
+export const silu = defineOp('silu', X, (x: TensorLike): Tensor => one('silu', x, (t) => mul(t, sigmoid(t))));
 
 /**
  * Clamps to [min, max]; the gradient passes where min <= x <= max.
  * @example
  * clip(tensor([-2, 0.5, 3]), 0, 1); // [0, 0.5, 1]
  */
-export function clip(x: TensorLike, min: number, max: number): Tensor {
-  if (!(min <= max)) throw new ArgumentError(`clip: min must be <= max, got min=${min} and max=${max}`);
-  return one('clip', x, (t) => minimum(maximum(t, min), max));
-}
+export const clip = defineOp(
+  'clip',
+  [req('x', S.tensor), req('min', NOT_NAN), req('max', NOT_NAN)],
+  (x: TensorLike, min: number, max: number): Tensor => {
+    if (!(min <= max)) throw new ArgumentError(`clip: expected min <= max, got min=${min} and max=${max}`);
+    return one('clip', x, (t) => minimum(maximum(t, min), max));
+  },
+);
 
 /** floor(a / b); int32 (or bool) operands give int32, like NumPy's `//`. @example floorDiv(tensor([7, -7]), 2); // [3, -4] */
-export function floorDiv(a: TensorLike, b: TensorLike): Tensor {
-  return withArgs('floorDiv', ['a', 'b'], [a, b], ([x, y]) =>
-    tidy(() => {
-      const q = floorOp(div(x!, y!));
-      return isFloat(x!.dtype) || isFloat(y!.dtype) ? q : cast(q, 'int32');
-    }),
-  );
-}
+export const floorDiv = defineOp(
+  'floorDiv',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor =>
+    withArgs('floorDiv', ['a', 'b'], [a, b], ([x, y]) =>
+      tidy(() => {
+        const q = floorOp(div(x!, y!));
+        return isFloat(x!.dtype) || isFloat(y!.dtype) ? q : cast(q, 'int32');
+      }),
+    ),
+);
 
 /** (a - b)². @example squaredDifference(tensor([3]), tensor([1])); // [4] */
-export function squaredDifference(a: TensorLike, b: TensorLike): Tensor {
-  return withArgs('squaredDifference', ['a', 'b'], [a, b], ([x, y]) =>
-    tidy(() => {
-      const d = sub(x!, y!);
-      return mul(d, d);
-    }),
-  );
-}
+export const squaredDifference = defineOp(
+  'squaredDifference',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor =>
+    withArgs('squaredDifference', ['a', 'b'], [a, b], ([x, y]) =>
+      tidy(() => {
+        const d = sub(x!, y!);
+        return mul(d, d);
+      }),
+    ),
+);
 
 /** Logical exclusive or (bool). @example logicalXor(tensor([true, true]), tensor([true, false])); */
-export function logicalXor(a: TensorLike, b: TensorLike): Tensor {
-  return withArgs('logicalXor', ['a', 'b'], [a, b], ([x, y]) =>
-    tidy(() => logicalAnd(logicalOr(x!, y!), logicalNot(logicalAnd(x!, y!)))),
-  );
-}
+export const logicalXor = defineOp(
+  'logicalXor',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor =>
+    withArgs('logicalXor', ['a', 'b'], [a, b], ([x, y]) =>
+      tidy(() => logicalAnd(logicalOr(x!, y!), logicalNot(logicalAnd(x!, y!)))),
+    ),
+);

@@ -3,10 +3,11 @@
 
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
-import type { BinaryPrim } from '../prims.js';
+import { BINARY_PRIMS, type BinaryPrim } from '../prims.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
+import { defineOp, req, S } from './args.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
 import { reshape } from './movement.js';
@@ -36,7 +37,7 @@ const KINDS: Record<BinaryPrim, Kind> = {
 };
 
 /** Applies a binary primitive after promotion: arithmetic on bools runs in int32, `div` in float. */
-export function binary(prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor {
+function binaryImpl(prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor {
   return withArgs(prim, ['a', 'b'], [a, b], ([x, y]) => {
     const shape = broadcastShapes(prim, x!.shape, y!.shape);
     const kind = KINDS[prim];
@@ -56,38 +57,87 @@ export function binary(prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor {
   });
 }
 
+/**
+ * Applies a binary primitive by name.
+ * @example
+ * binary('add', tensor([1, 2]), 10); // [11, 12]
+ */
+export const binary = defineOp(
+  'binary',
+  [req('prim', S.enum(...BINARY_PRIMS)), req('a', S.tensor), req('b', S.tensor)],
+  (prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor => binaryImpl(prim, a, b),
+);
+
+const AB = [req('a', S.tensor), req('b', S.tensor)] as const;
+
 /** a + b. @example add(tensor([1, 2]), 10); // [11, 12] */
-export const add = (a: TensorLike, b: TensorLike): Tensor => binary('add', a, b);
+export const add = defineOp('add', AB, (a: TensorLike, b: TensorLike): Tensor => binaryImpl('add', a, b));
 /** a - b. @example sub(tensor([3]), tensor([1])); // [2] */
-export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('sub', a, b);
+export const sub = defineOp('sub', AB, (a: TensorLike, b: TensorLike): Tensor => binaryImpl('sub', a, b));
 /** a · b. @example mul(tensor([2, 3]), 2); // [4, 6] */
-export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('mul', a, b);
+export const mul = defineOp('mul', AB, (a: TensorLike, b: TensorLike): Tensor => binaryImpl('mul', a, b));
 /** a / b (true division: int32 operands give float32). @example div(tensor([1]), 2); // [0.5] */
-export const div = (a: TensorLike, b: TensorLike): Tensor => binary('div', a, b);
+export const div = defineOp('div', AB, (a: TensorLike, b: TensorLike): Tensor => binaryImpl('div', a, b));
 /** aᵇ. @example pow(tensor([2, 3]), 2); // [4, 9] */
-export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('pow', a, b);
+export const pow = defineOp('pow', AB, (a: TensorLike, b: TensorLike): Tensor => binaryImpl('pow', a, b));
 /** Elementwise maximum (NaN propagates). @example maximum(tensor([1, 5]), 3); // [3, 5] */
-export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('maximum', a, b);
+export const maximum = defineOp(
+  'maximum',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor => binaryImpl('maximum', a, b),
+);
 /** Elementwise minimum (NaN propagates). @example minimum(tensor([1, 5]), 3); // [1, 3] */
-export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('minimum', a, b);
+export const minimum = defineOp(
+  'minimum',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor => binaryImpl('minimum', a, b),
+);
 /** Floor modulo with the divisor's sign, like Python. @example mod(tensor([-1]), 3); // [2] */
-export const mod = (a: TensorLike, b: TensorLike): Tensor => binary('mod', a, b);
+export const mod = defineOp('mod', AB, (a: TensorLike, b: TensorLike): Tensor => binaryImpl('mod', a, b));
 /** a == b (bool). @example equal(tensor([1, 2]), 2); // [false, true] */
-export const equal = (a: TensorLike, b: TensorLike): Tensor => binary('equal', a, b);
+export const equal = defineOp(
+  'equal',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor => binaryImpl('equal', a, b),
+);
 /** a != b (bool). @example notEqual(tensor([1, 2]), 2); // [true, false] */
-export const notEqual = (a: TensorLike, b: TensorLike): Tensor => binary('notEqual', a, b);
+export const notEqual = defineOp(
+  'notEqual',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor => binaryImpl('notEqual', a, b),
+);
 /** a < b (bool). @example less(tensor([1, 2]), 2); // [true, false] */
-export const less = (a: TensorLike, b: TensorLike): Tensor => binary('less', a, b);
+export const less = defineOp('less', AB, (a: TensorLike, b: TensorLike): Tensor => binaryImpl('less', a, b));
 /** a <= b (bool). @example lessEqual(tensor([1, 3]), 2); // [true, false] */
-export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => binary('lessEqual', a, b);
+export const lessEqual = defineOp(
+  'lessEqual',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor => binaryImpl('lessEqual', a, b),
+);
 /** a > b (bool). @example greater(tensor([1, 3]), 2); // [false, true] */
-export const greater = (a: TensorLike, b: TensorLike): Tensor => binary('greater', a, b);
+export const greater = defineOp(
+  'greater',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor => binaryImpl('greater', a, b),
+);
 /** a >= b (bool). @example greaterEqual(tensor([1, 2]), 2); // [false, true] */
-export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => binary('greaterEqual', a, b);
+export const greaterEqual = defineOp(
+  'greaterEqual',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor => binaryImpl('greaterEqual', a, b),
+);
 /** Logical and (bool). @example logicalAnd(tensor([true, true]), tensor([true, false])); */
-export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => binary('logicalAnd', a, b);
+export const logicalAnd = defineOp(
+  'logicalAnd',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor => binaryImpl('logicalAnd', a, b),
+);
 /** Logical or (bool). @example logicalOr(tensor([false]), tensor([true])); // [true] */
-export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => binary('logicalOr', a, b);
+export const logicalOr = defineOp(
+  'logicalOr',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor => binaryImpl('logicalOr', a, b),
+);
 
 /** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */
 export function sumTo(g: Tensor, shape: readonly number[]): Tensor {
@@ -111,13 +161,13 @@ export const BINARY_RULES: RuleTable<BinaryPrim> = {
   // d(a + b) = (dy, dy)
   add: ({ inputs: [a, b], dy }) => [sumTo(dy, a!.shape), sumTo(dy, b!.shape)],
   // d(a - b) = (dy, -dy)
-  sub: ({ inputs: [a, b], dy }) => [sumTo(dy, a!.shape), sumTo(binary('mul', dy, -1), b!.shape)],
+  sub: ({ inputs: [a, b], dy }) => [sumTo(dy, a!.shape), sumTo(binaryImpl('mul', dy, -1), b!.shape)],
   // d(a·b) = (b·dy, a·dy)
   mul: ({ inputs: [a, b], dy }) => [sumTo(mul(dy, b!), a!.shape), sumTo(mul(dy, a!), b!.shape)],
   // d(a/b) = (dy/b, -a·dy/b²)
   div: ({ inputs: [a, b], dy }) => [
     sumTo(div(dy, b!), a!.shape),
-    sumTo(mul(dy, div(binary('mul', a!, -1), mul(b!, b!))), b!.shape),
+    sumTo(mul(dy, div(binaryImpl('mul', a!, -1), mul(b!, b!))), b!.shape),
   ],
   // d(aᵇ) = (b·aᵇ⁻¹·dy, aᵇ·log(a)·dy), the latter taken as 0 where a <= 0
   pow: ({ inputs: [a, b], output, dy }) => {
@@ -139,7 +189,7 @@ export const BINARY_RULES: RuleTable<BinaryPrim> = {
   // d mod(a, b) = (dy, -floor(a/b)·dy)
   mod: ({ inputs: [a, b], dy }) => [
     sumTo(dy, a!.shape),
-    sumTo(mul(dy, binary('mul', floorDivFloat(a!, b!), -1)), b!.shape),
+    sumTo(mul(dy, binaryImpl('mul', floorDivFloat(a!, b!), -1)), b!.shape),
   ],
   equal: 'nondiff',
   notEqual: 'nondiff',

@@ -5,6 +5,7 @@ import { isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
+import { defineOp, req, S } from './args.js';
 import { type TensorLike, withArgs } from './convert.js';
 
 /**
@@ -13,12 +14,15 @@ import { type TensorLike, withArgs } from './convert.js';
  * @example
  * cast(tensor([1.7, -1.7]), 'int32'); // [1, -1]
  */
-export function cast(x: TensorLike, dtype: DType): Tensor {
-  return withArgs('cast', ['x'], [x], ([t]) => {
-    if (t!.dtype === dtype) return ENGINE.share(t!, t!.shape);
-    return ENGINE.run('cast', [t!], {}, t!.shape, dtype);
-  });
-}
+export const cast = defineOp(
+  'cast',
+  [req('x', S.tensor), req('dtype', S.dtype)],
+  (x: TensorLike, dtype: DType): Tensor =>
+    withArgs('cast', ['x'], [x], ([t]) => {
+      if (t!.dtype === dtype) return ENGINE.share(t!, t!.shape);
+      return ENGINE.run('cast', [t!], {}, t!.shape, dtype);
+    }),
+);
 
 /** VJP of cast: the cotangent cast back, for float-to-float casts only. */
 export const CAST_RULES: RuleTable<'cast'> = {

@@ -10,6 +10,7 @@ import { tidy } from '../memory.js';
 import type { Conv2DParams, Pool2DParams } from '../prims.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
+import { defineOp, opt, req, S } from './args.js';
 import { greater, mul } from './binary.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
@@ -54,6 +55,20 @@ export interface Pool2DOptions {
 }
 
 const FLOAT: readonly DType[] = ['float32', 'float64'];
+
+const POSITIVE = S.number({ integer: true, min: 1 });
+const NON_NEGATIVE = S.number({ integer: true, min: 0 });
+const SIZE2 = S.oneOf(POSITIVE, S.list(POSITIVE, 2));
+const PADDING = S.oneOf(S.enum('valid', 'same'), NON_NEGATIVE, S.list(S.list(NON_NEGATIVE, 2), 2));
+const CONV_KEYS = { strides: SIZE2, padding: PADDING, dilations: SIZE2 };
+// tf.conv2d(x, filter, strides, pad, dataFormat, dilations): dataFormat has no option here (NHWC).
+const CONV_OPTIONS = S.object(CONV_KEYS, { positional: ['strides', 'padding'] });
+const CONV_PARAMS = [req('x', S.tensor), req('filter', S.tensor), opt('options', CONV_OPTIONS)] as const;
+const POOL_OPTIONS = S.object(
+  { poolSize: SIZE2, strides: SIZE2, padding: PADDING },
+  { positional: ['poolSize', 'strides', 'padding'] },
+);
+const POOL_PARAMS = [req('x', S.tensor), opt('options', POOL_OPTIONS)] as const;
 
 function pair(op: string, name: string, value: Size2): [number, number] {
   const p = typeof value === 'number' ? [value, value] : value;
@@ -200,21 +215,24 @@ function convForward(
  * conv2d(x, filter, { strides: 2, padding: 'same' }); // [1,28,28,3] ⋆ [3,3,3,8] → [1,14,14,8]
  * conv2d(x, filter, { dilations: 2, padding: [[1, 1], [2, 2]] });
  */
-export function conv2d(x: TensorLike, filter: TensorLike, options: Conv2DOptions = {}): Tensor {
-  return withArgs('conv2d', ['x', 'filter'], [x, filter], ([xt, ft]) => {
-    const shape = nhwc('conv2d', xt!);
-    checkFilter('conv2d', ft!, '[fh, fw, inC, outC]');
-    checkChannels('conv2d', 2, shape[3], xt!, ft!);
-    return convForward(
-      'conv2d',
-      xt!,
-      ft!,
-      options,
-      1,
-      `x.shape=${fmtShape(xt!.shape)} and filter.shape=${fmtShape(ft!.shape)}`,
-    );
-  });
-}
+export const conv2d = defineOp(
+  'conv2d',
+  CONV_PARAMS,
+  (x: TensorLike, filter: TensorLike, options: Conv2DOptions = {}): Tensor =>
+    withArgs('conv2d', ['x', 'filter'], [x, filter], ([xt, ft]) => {
+      const shape = nhwc('conv2d', xt!);
+      checkFilter('conv2d', ft!, '[fh, fw, inC, outC]');
+      checkChannels('conv2d', 2, shape[3], xt!, ft!);
+      return convForward(
+        'conv2d',
+        xt!,
+        ft!,
+        options,
+        1,
+        `x.shape=${fmtShape(xt!.shape)} and filter.shape=${fmtShape(ft!.shape)}`,
+      );
+    }),
+);
 
 /**
  * Depthwise convolution: each input channel c is convolved with its own `multiplier` filters
@@ -223,18 +241,21 @@ export function conv2d(x: TensorLike, filter: TensorLike, options: Conv2DOptions
  * @example
  * depthwiseConv2d(x, filter, { padding: 'same' }); // [1,8,8,3] with [3,3,3,2] → [1,8,8,6]
  */
-export function depthwiseConv2d(x: TensorLike, filter: TensorLike, options: Conv2DOptions = {}): Tensor {
-  return withArgs('depthwiseConv2d', ['x', 'filter'], [x, filter], ([xt, ft]) => {
-    const shape = nhwc('depthwiseConv2d', xt!);
-    checkFilter('depthwiseConv2d', ft!, '[fh, fw, inC, multiplier]');
-    checkChannels('depthwiseConv2d', 2, shape[3], xt!, ft!);
-    const [fh, fw, c, m] = ft!.shape as [number, number, number, number];
-    const context = `x.shape=${fmtShape(xt!.shape)} and filter.shape=${fmtShape(ft!.shape)}`;
-    return tidy(() =>
-      convForward('depthwiseConv2d', xt!, reshape(ft!, [fh, fw, 1, c * m]), options, c, context),
-    );
-  });
-}
+export const depthwiseConv2d = defineOp(
+  'depthwiseConv2d',
+  CONV_PARAMS,
+  (x: TensorLike, filter: TensorLike, options: Conv2DOptions = {}): Tensor =>
+    withArgs('depthwiseConv2d', ['x', 'filter'], [x, filter], ([xt, ft]) => {
+      const shape = nhwc('depthwiseConv2d', xt!);
+      checkFilter('depthwiseConv2d', ft!, '[fh, fw, inC, multiplier]');
+      checkChannels('depthwiseConv2d', 2, shape[3], xt!, ft!);
+      const [fh, fw, c, m] = ft!.shape as [number, number, number, number];
+      const context = `x.shape=${fmtShape(xt!.shape)} and filter.shape=${fmtShape(ft!.shape)}`;
+      return tidy(() =>
+        convForward('depthwiseConv2d', xt!, reshape(ft!, [fh, fw, 1, c * m]), options, c, context),
+      );
+    }),
+);
 
 /**
  * Transposed convolution (the gradient of conv2d with respect to its input), with the filter
@@ -244,65 +265,72 @@ export function depthwiseConv2d(x: TensorLike, filter: TensorLike, options: Conv
  * conv2dTranspose(x, filter, { strides: 2, padding: 'same' }); // [1,7,7,8] → [1,14,14,outC]
  * conv2dTranspose(x, filter, { strides: 2, outputShape: [1, 15, 15, 3] });
  */
-export function conv2dTranspose(
-  x: TensorLike,
-  filter: TensorLike,
-  options: Conv2DTransposeOptions = {},
-): Tensor {
-  const op = 'conv2dTranspose';
-  return withArgs(op, ['x', 'filter'], [x, filter], ([xt, ft]) => {
-    const [n, h, w, c] = nhwc(op, xt!);
-    checkFilter(op, ft!, '[fh, fw, outC, inC]');
-    checkChannels(op, 3, c, xt!, ft!);
-    const strides = pair(op, 'strides', options.strides ?? 1);
-    const dilations = pair(op, 'dilations', options.dilations ?? 1);
-    const [fh, fw, outC] = ft!.shape as [number, number, number, number];
-    const eff = [(fh - 1) * dilations[0] + 1, (fw - 1) * dilations[1] + 1];
-    const padding = options.padding ?? 'valid';
-    let outHW: number[];
-    if (options.outputShape) {
-      const want = xt!.rank === 4 ? [n, outC] : [outC];
-      const os = options.outputShape;
-      const lead = os.slice(0, xt!.rank - 3);
-      if (os.length !== xt!.rank || ![...lead, os[os.length - 1]].every((d, i) => d === want[i])) {
+export const conv2dTranspose = defineOp(
+  'conv2dTranspose',
+  [
+    req('x', S.tensor),
+    req('filter', S.tensor),
+    opt(
+      'options',
+      S.object({ ...CONV_KEYS, outputShape: S.shape }, { positional: ['outputShape', 'strides', 'padding'] }),
+    ),
+  ],
+  (x: TensorLike, filter: TensorLike, options: Conv2DTransposeOptions = {}): Tensor => {
+    const op = 'conv2dTranspose';
+    return withArgs(op, ['x', 'filter'], [x, filter], ([xt, ft]) => {
+      const [n, h, w, c] = nhwc(op, xt!);
+      checkFilter(op, ft!, '[fh, fw, outC, inC]');
+      checkChannels(op, 3, c, xt!, ft!);
+      const strides = pair(op, 'strides', options.strides ?? 1);
+      const dilations = pair(op, 'dilations', options.dilations ?? 1);
+      const [fh, fw, outC] = ft!.shape as [number, number, number, number];
+      const eff = [(fh - 1) * dilations[0] + 1, (fw - 1) * dilations[1] + 1];
+      const padding = options.padding ?? 'valid';
+      let outHW: number[];
+      if (options.outputShape) {
+        const want = xt!.rank === 4 ? [n, outC] : [outC];
+        const os = options.outputShape;
+        const lead = os.slice(0, xt!.rank - 3);
+        if (os.length !== xt!.rank || ![...lead, os[os.length - 1]].every((d, i) => d === want[i])) {
+          throw new ShapeError(
+            `${op}: expected outputShape of rank ${xt!.rank} ending in ${outC} channels${xt!.rank === 4 ? ` with batch ${n}` : ''}, got outputShape=${fmtShape(os)} for x.shape=${fmtShape(xt!.shape)} and filter.shape=${fmtShape(ft!.shape)}`,
+          );
+        }
+        outHW = os.slice(xt!.rank - 3, xt!.rank - 1);
+      } else if (padding === 'same') {
+        outHW = [h * strides[0], w * strides[1]];
+      } else {
+        const p = padding === 'valid' ? [0, 0, 0, 0] : explicitPads(op, padding);
+        outHW = [
+          (h - 1) * strides[0] + eff[0]! - p[0]! - p[1]!,
+          (w - 1) * strides[1] + eff[1]! - p[2]! - p[3]!,
+        ];
+      }
+      const context = `x.shape=${fmtShape(xt!.shape)}, filter.shape=${fmtShape(ft!.shape)} and output size ${outHW.join('x')}`;
+      if (!outHW.every((d) => Number.isInteger(d) && d >= 1)) {
+        throw new ShapeError(`${op}: the output must have positive spatial size, got ${context}`);
+      }
+      // The forward conv of the output must give x back, which fixes the padding.
+      const win = slide(op, padding, outHW, eff, strides, context);
+      if (win.outH !== h || win.outW !== w) {
         throw new ShapeError(
-          `${op}: expected outputShape of rank ${xt!.rank} ending in ${outC} channels${xt!.rank === 4 ? ` with batch ${n}` : ''}, got outputShape=${fmtShape(os)} for x.shape=${fmtShape(xt!.shape)} and filter.shape=${fmtShape(ft!.shape)}`,
+          `${op}: a conv2d of the output would have spatial size ${win.outH}x${win.outW}, not x's ${h}x${w}, got ${context}`,
         );
       }
-      outHW = os.slice(xt!.rank - 3, xt!.rank - 1);
-    } else if (padding === 'same') {
-      outHW = [h * strides[0], w * strides[1]];
-    } else {
-      const p = padding === 'valid' ? [0, 0, 0, 0] : explicitPads(op, padding);
-      outHW = [
-        (h - 1) * strides[0] + eff[0]! - p[0]! - p[1]!,
-        (w - 1) * strides[1] + eff[1]! - p[2]! - p[3]!,
-      ];
-    }
-    const context = `x.shape=${fmtShape(xt!.shape)}, filter.shape=${fmtShape(ft!.shape)} and output size ${outHW.join('x')}`;
-    if (!outHW.every((d) => Number.isInteger(d) && d >= 1)) {
-      throw new ShapeError(`${op}: the output must have positive spatial size, got ${context}`);
-    }
-    // The forward conv of the output must give x back, which fixes the padding.
-    const win = slide(op, padding, outHW, eff, strides, context);
-    if (win.outH !== h || win.outW !== w) {
-      throw new ShapeError(
-        `${op}: a conv2d of the output would have spatial size ${win.outH}x${win.outW}, not x's ${h}x${w}, got ${context}`,
+      const params: Conv2DParams = { strides, dilations, pad: win.pad, groups: 1 };
+      const dtype = resultType([xt!, ft!]);
+      return runNHWC(xt!, [n, h, w, c], dtype, (x4) =>
+        ENGINE.run(
+          'conv2dBackpropInput',
+          [x4, cast(ft!, dtype)],
+          params,
+          [n, outHW[0]!, outHW[1]!, outC],
+          dtype,
+        ),
       );
-    }
-    const params: Conv2DParams = { strides, dilations, pad: win.pad, groups: 1 };
-    const dtype = resultType([xt!, ft!]);
-    return runNHWC(xt!, [n, h, w, c], dtype, (x4) =>
-      ENGINE.run(
-        'conv2dBackpropInput',
-        [x4, cast(ft!, dtype)],
-        params,
-        [n, outHW[0]!, outHW[1]!, outC],
-        dtype,
-      ),
-    );
-  });
-}
+    });
+  },
+);
 
 function pool(prim: 'maxPool2d' | 'avgPool2d', x: TensorLike, options: Pool2DOptions): Tensor {
   return withArgs(prim, ['x'], [x], ([xt]) => {
@@ -336,8 +364,11 @@ function pool(prim: 'maxPool2d' | 'avgPool2d', x: TensorLike, options: Pool2DOpt
  * maxPool2d(x); // 2x2 windows, stride 2: [1,28,28,8] → [1,14,14,8]
  * maxPool2d(x, { poolSize: 3, strides: 1, padding: 'same' });
  */
-export const maxPool2d = (x: TensorLike, options: Pool2DOptions = {}): Tensor =>
-  pool('maxPool2d', x, options);
+export const maxPool2d = defineOp(
+  'maxPool2d',
+  POOL_PARAMS,
+  (x: TensorLike, options: Pool2DOptions = {}): Tensor => pool('maxPool2d', x, options),
+);
 
 /**
  * Average pooling over `poolSize` windows (NHWC); with padding, each window averages only its
@@ -346,8 +377,11 @@ export const maxPool2d = (x: TensorLike, options: Pool2DOptions = {}): Tensor =>
  * avgPool2d(x, { poolSize: 2 }); // [1,28,28,8] → [1,14,14,8]
  * avgPool2d(x, { poolSize: 3, strides: 2, padding: 'same' });
  */
-export const avgPool2d = (x: TensorLike, options: Pool2DOptions = {}): Tensor =>
-  pool('avgPool2d', x, options);
+export const avgPool2d = defineOp(
+  'avgPool2d',
+  POOL_PARAMS,
+  (x: TensorLike, options: Pool2DOptions = {}): Tensor => pool('avgPool2d', x, options),
+);
 
 /**
  * The adjoint of `maxPool2dBackward(x, ·)`: for each window, the cotangent `g` at the window's

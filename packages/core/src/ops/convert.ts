@@ -14,6 +14,7 @@ import { ENGINE } from '../engine.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
+import { assertFits, describeArg, isNumericTypedArray } from './args.js';
 
 /** Nested (possibly readonly) arrays of numbers or booleans, as ops accept them. */
 export type NestedInput = number | boolean | readonly NestedInput[];
@@ -21,46 +22,98 @@ export type NestedInput = number | boolean | readonly NestedInput[];
 /** Anything an op accepts where a tensor is expected. */
 export type TensorLike = Tensor | NestedInput | TypedArray;
 
-/** Infers the shape of a nested array, checking it is rectangular. */
-export function inferShape(op: string, value: unknown): number[] {
+/** Nesting deeper than this is a ShapeError (and never a stack overflow: the walk is iterative). */
+export const MAX_NESTING = 32;
+
+/** The multi-index of element `flat` of a level of shape `shape`, for messages: `[1][0]`. */
+function pathOf(shape: readonly number[], flat: number): string {
+  const idx: number[] = [];
+  for (let d = shape.length - 1; d >= 0; d--) {
+    const n = shape[d]!;
+    idx.unshift(n > 0 ? flat % n : 0);
+    flat = n > 0 ? Math.floor(flat / n) : 0;
+  }
+  return idx.map((i) => `[${i}]`).join('');
+}
+
+function isArrayLevel(v: unknown): v is ArrayLike<unknown> {
+  return Array.isArray(v) || isNumericTypedArray(v);
+}
+
+/** Shape, leaves in row-major order, and whether every leaf is a boolean. */
+interface Nested {
+  shape: number[];
+  flat: ArrayLike<number | boolean>;
+  allBool: boolean;
+}
+
+/**
+ * Reads nested arrays (or a typed array, or a scalar) level by level: the shape comes from the
+ * first element at each depth, then every array at that depth must have that length, typed
+ * arrays may only hold the last axis, and leaves must be numbers or booleans.
+ */
+function readNested(op: string, arg: string, value: unknown): Nested {
+  if (isNumericTypedArray(value)) return { shape: [value.length], flat: value, allBool: false };
   const shape: number[] = [];
   let cur: unknown = value;
   while (Array.isArray(cur)) {
+    if (shape.length === MAX_NESTING) {
+      throw new ShapeError(
+        `${op}: expected ${arg} nested at most ${MAX_NESTING} levels deep, got deeper nesting`,
+      );
+    }
     shape.push(cur.length);
     cur = cur[0];
   }
-  if (ArrayBuffer.isView(cur)) shape.push((cur as TypedArray).length);
-  const check = (v: unknown, dim: number): void => {
-    if (dim === shape.length) {
-      if (Array.isArray(v) || ArrayBuffer.isView(v)) {
-        throw new ShapeError(`${op}: values are ragged: expected a scalar at depth ${dim}, got an array`);
-      }
-      return;
-    }
-    const isArr = Array.isArray(v) || ArrayBuffer.isView(v);
-    const len = isArr ? (v as ArrayLike<unknown>).length : -1;
-    if (len !== shape[dim]) {
+  if (isNumericTypedArray(cur)) {
+    if (shape.length === MAX_NESTING) {
       throw new ShapeError(
-        `${op}: values are ragged: expected ${shape[dim]} elements at depth ${dim}, got ${len < 0 ? 'a scalar' : len}`,
+        `${op}: expected ${arg} nested at most ${MAX_NESTING} levels deep, got deeper nesting`,
       );
     }
-    if (dim + 1 < shape.length) for (let i = 0; i < len; i++) check((v as ArrayLike<unknown>)[i], dim + 1);
-  };
-  if (shape.length) check(value, 0);
-  return shape;
+    shape.push(cur.length);
+  }
+  let level: unknown[] = [value];
+  for (let depth = 0; depth < shape.length; depth++) {
+    const n = shape[depth]!;
+    const last = depth === shape.length - 1;
+    const next: unknown[] = [];
+    for (let i = 0; i < level.length; i++) {
+      const v = level[i];
+      const len = isArrayLevel(v) ? v.length : -1;
+      if (len !== n || (!last && !Array.isArray(v))) {
+        const where = pathOf(shape.slice(0, depth), i);
+        const got =
+          len < 0
+            ? describeArg(v)
+            : Array.isArray(v)
+              ? `an array of length ${len}`
+              : `a typed array of length ${len}`;
+        throw new ShapeError(
+          `${op}: expected ${arg} to be rectangular with shape ${fmtShape(shape)}, got ${got} at ${arg}${where} (ragged nested arrays)`,
+        );
+      }
+      for (let k = 0; k < n; k++) next.push((v as ArrayLike<unknown>)[k]);
+    }
+    level = next;
+  }
+  let allBool = true;
+  for (let i = 0; i < level.length; i++) {
+    const v = level[i];
+    if (typeof v === 'number') allBool = false;
+    else if (typeof v !== 'boolean') {
+      const cls = isArrayLevel(v) ? ShapeError : ArgumentError;
+      throw new cls(
+        `${op}: expected ${arg} to hold numbers or booleans${cls === ShapeError ? ` at depth ${shape.length} (ragged nested arrays)` : ''}, got ${describeArg(v)} at ${arg}${pathOf(shape, i)}`,
+      );
+    }
+  }
+  return { shape, flat: level as (number | boolean)[], allBool: allBool && level.length > 0 };
 }
 
-/** Flattens nested arrays of numbers/booleans (or typed arrays) into `out`. */
-function flattenInto(value: unknown, out: (number | boolean)[]): void {
-  if (Array.isArray(value)) {
-    for (const v of value) flattenInto(v, out);
-  } else if (ArrayBuffer.isView(value)) {
-    for (const v of value as TypedArray) out.push(v);
-  } else if (typeof value === 'number' || typeof value === 'boolean') {
-    out.push(value);
-  } else {
-    throw new ArgumentError(`tensor: values must be numbers or booleans, got ${typeof value}`);
-  }
+/** Infers the shape of a nested array, checking it is rectangular with numeric or boolean leaves. */
+export function inferShape(op: string, value: unknown, arg = 'values'): number[] {
+  return readNested(op, arg, value).shape;
 }
 
 /** Creates a tensor from raw values, checking the shape matches. */
@@ -69,28 +122,31 @@ export function fromValues(
   values: TensorLike,
   shape: readonly number[] | undefined,
   dtype: DType | undefined,
+  arg = 'values',
 ): Tensor {
   if (values instanceof Tensor) {
-    throw new ArgumentError(`${op}: values is already a tensor; use clone() or cast()`);
+    throw new ArgumentError(`${op}: ${arg} is already a tensor; use clone() or cast()`);
   }
-  const inferred = inferShape(op, values);
-  let flat: ArrayLike<number | boolean>;
-  if (ArrayBuffer.isView(values)) {
-    flat = values;
-  } else {
-    const list: (number | boolean)[] = [];
-    flattenInto(values, list);
-    flat = list;
+  if (!(typeof values === 'number' || typeof values === 'boolean' || isArrayLevel(values))) {
+    throw new ArgumentError(
+      `${op}: expected ${arg} to be a number, a boolean, nested arrays of them or a typed array, got ${describeArg(values)}`,
+    );
   }
+  const nested = readNested(op, arg, values);
+  const inferred = nested.shape;
+  let flat = nested.flat;
   const finalShape = shape ? [...shape] : inferred;
   for (const d of finalShape) {
-    if (!Number.isInteger(d) || d < 0)
+    if (!Number.isSafeInteger(d) || d < 0)
       throw new ShapeError(`${op}: shape entries must be non-negative integers, got ${fmtShape(finalShape)}`);
   }
-  const finalDType = dtype ?? (ArrayBuffer.isView(values) ? inferDType(values) : inferDType(flat[0] ?? 0));
+  // Booleans mixed with numbers count as 0/1 numbers rather than turning the numbers to bools.
+  const finalDType =
+    dtype ?? (isNumericTypedArray(values) ? inferDType(values) : nested.allBool ? 'bool' : 'float32');
   const size = sizeOf(finalShape);
   if (flat.length !== size) {
     if (flat.length === 1 && shape) {
+      assertFits(op, finalShape, finalDType);
       // A single value fills the whole shape, as in tf.tensor(3, [2, 2]).
       const one = Number(flat[0]);
       flat = new Array<number>(size).fill(one);
@@ -115,29 +171,39 @@ export function convertArgs(
 ): { tensors: Tensor[]; owned: Tensor[] } {
   const anchor = args.find((a): a is Tensor => a instanceof Tensor);
   const owned: Tensor[] = [];
-  const tensors = args.map((a, i) => {
-    if (a instanceof Tensor) {
-      a.assertAlive(op);
-      return a;
-    }
-    let dtype: DType | undefined;
-    if ((typeof a === 'number' || typeof a === 'boolean') && anchor) dtype = weakNumberDType(a, anchor.dtype);
-    if (a === null || a === undefined) throw new ArgumentError(`${op}: argument ${names[i] ?? i} is ${a}`);
-    const t = fromValues(op, a, undefined, dtype);
-    owned.push(t);
-    return t;
-  });
-  return { tensors, owned };
+  try {
+    const tensors = args.map((a, i) => {
+      const name = names[i] ?? `argument ${i + 1}`;
+      if (a instanceof Tensor) {
+        a.assertAlive(op);
+        return a;
+      }
+      let dtype: DType | undefined;
+      if ((typeof a === 'number' || typeof a === 'boolean') && anchor)
+        dtype = weakNumberDType(a, anchor.dtype);
+      if (a === null || a === undefined)
+        throw new ArgumentError(`${op}: expected ${name} to be a tensor, got ${a}`);
+      const t = fromValues(op, a, undefined, dtype, name);
+      owned.push(t);
+      return t;
+    });
+    return { tensors, owned };
+  } catch (e) {
+    // A later argument failed: free what the earlier ones made, so a failed call holds nothing.
+    for (const t of owned) t.dispose();
+    throw e;
+  }
 }
 
 /** Converts one argument; the result is owned by the caller when it was not already a tensor. */
 export function toTensor(op: string, name: string, x: TensorLike, dtype?: DType): Tensor {
-  if (x === null || x === undefined) throw new ArgumentError(`${op}: argument ${name} is ${x}`);
+  if (x === null || x === undefined)
+    throw new ArgumentError(`${op}: expected ${name} to be a tensor, got ${x}`);
   if (x instanceof Tensor) {
     x.assertAlive(op);
     return x;
   }
-  return fromValues(op, x, undefined, dtype);
+  return fromValues(op, x, undefined, dtype, name);
 }
 
 /** Runs `fn` over converted arguments and disposes the ones made from plain values. */

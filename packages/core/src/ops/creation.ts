@@ -7,7 +7,8 @@ import { ArgumentError, DTypeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { deriveSeed } from '../random.js';
 import { assertShape, sizeOf } from '../shape.js';
-import { Tensor, type Variable } from '../tensor.js';
+import type { Tensor, Variable } from '../tensor.js';
+import { assertFits, defineOp, describeArg, opt, req, S } from './args.js';
 import { add, equal, greater, mul, sub } from './binary.js';
 import { cast } from './cast.js';
 import { fromValues, type TensorLike, toTensor } from './convert.js';
@@ -15,63 +16,90 @@ import { reshape } from './movement.js';
 import { abs, cos, floor, log, sqrt } from './unary.js';
 import { where } from './where.js';
 
+const NUMBER_OR_BOOL = S.oneOf(S.anyNumber, S.boolean);
+const SHAPE_DTYPE = [req('shape', S.shape), opt('dtype', S.dtype)] as const;
+const COUNT = S.number({ integer: true, min: 0 });
+
 /**
  * A tensor from nested arrays, a typed array or a number, with optional shape and dtype.
  * @example
  * tensor([[1, 2], [3, 4]]); tensor([1, 2, 3, 4], [2, 2], 'int32');
  */
-export function tensor(values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor {
-  if (shape !== undefined && !Array.isArray(shape) && isDType(shape)) {
-    return fromValues('tensor', values, undefined, shape);
-  }
-  return fromValues('tensor', values, shape, dtype);
-}
+export const tensor = defineOp(
+  'tensor',
+  // `tensor(values, 'int32')` is accepted as short for `tensor(values, undefined, 'int32')`.
+  [req('values', S.tensor), opt('shape', S.oneOf(S.shape, S.dtype)), opt('dtype', S.dtype)],
+  (values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor => {
+    if (shape !== undefined && !Array.isArray(shape) && isDType(shape)) {
+      if (dtype !== undefined) {
+        throw new ArgumentError(
+          `tensor: expected shape or a dtype as argument 2 and no argument 3 after a dtype, got '${shape}' and ${describeArg(dtype)}`,
+        );
+      }
+      return fromValues('tensor', values, undefined, shape);
+    }
+    return fromValues('tensor', values, shape, dtype);
+  },
+);
 
 /**
  * A rank-0 tensor.
  * @example
  * scalar(3.5); scalar(2, 'int32');
  */
-export function scalar(value: number | boolean, dtype?: DType): Tensor {
-  return fromValues('scalar', value, [], dtype);
-}
+export const scalar = defineOp(
+  'scalar',
+  [req('value', NUMBER_OR_BOOL), opt('dtype', S.dtype)],
+  (value: number | boolean, dtype?: DType): Tensor => fromValues('scalar', value, [], dtype, 'value'),
+);
 
 function filled(op: string, shape: readonly number[], value: number, dtype: DType): Tensor {
   assertShape(op, shape);
+  assertFits(op, shape, dtype);
   const data = allocArray(dtype, sizeOf(shape));
   if (value !== 0) data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
   return ENGINE.makeTensor(data, shape, dtype);
 }
 
 /** Zeros of a shape. @example zeros([2, 3]); */
-export function zeros(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return filled('zeros', shape, 0, dtype);
-}
+export const zeros = defineOp(
+  'zeros',
+  SHAPE_DTYPE,
+  (shape: readonly number[], dtype: DType = 'float32'): Tensor => filled('zeros', shape, 0, dtype),
+);
 
 /** Ones of a shape. @example ones([2, 3], 'int32'); */
-export function ones(shape: readonly number[], dtype: DType = 'float32'): Tensor {
-  return filled('ones', shape, 1, dtype);
-}
+export const ones = defineOp(
+  'ones',
+  SHAPE_DTYPE,
+  (shape: readonly number[], dtype: DType = 'float32'): Tensor => filled('ones', shape, 1, dtype),
+);
 
 /**
  * A shape filled with one value (dtype inferred from the value when not given).
  * @example
  * full([2, 2], 7);
  */
-export function full(shape: readonly number[], value: number | boolean, dtype?: DType): Tensor {
-  const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
-  return filled('full', shape, Number(value), dt);
-}
+export const full = defineOp(
+  'full',
+  [req('shape', S.shape), req('value', NUMBER_OR_BOOL), opt('dtype', S.dtype)],
+  (shape: readonly number[], value: number | boolean, dtype?: DType): Tensor => {
+    const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32');
+    return filled('full', shape, Number(value), dt);
+  },
+);
 
 /** Zeros with `x`'s shape and dtype. @example zerosLike(x); */
-export function zerosLike(x: Tensor): Tensor {
+export const zerosLike = defineOp('zerosLike', [req('x', S.tensorInstance)], (x: Tensor): Tensor => {
+  x.assertAlive('zerosLike');
   return filled('zerosLike', x.shape, 0, x.dtype);
-}
+});
 
 /** Ones with `x`'s shape and dtype. @example onesLike(x); */
-export function onesLike(x: Tensor): Tensor {
+export const onesLike = defineOp('onesLike', [req('x', S.tensorInstance)], (x: Tensor): Tensor => {
+  x.assertAlive('onesLike');
   return filled('onesLike', x.shape, 1, x.dtype);
-}
+});
 
 /**
  * Evenly spaced values in `[start, stop)`, like NumPy: `arange(5)` or `arange(1, 10, 2)`.
@@ -79,42 +107,54 @@ export function onesLike(x: Tensor): Tensor {
  * @example
  * arange(0, 1, 0.25); // [0, 0.25, 0.5, 0.75]
  */
-export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
-  const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
-  if (step === 0 || !Number.isFinite(step))
-    throw new ArgumentError(`arange: step must be a nonzero finite number, got ${step}`);
-  const n = Math.max(0, Math.ceil((hi - lo) / step));
-  const dt = dtype ?? ([lo, hi, step].every(Number.isInteger) ? 'int32' : 'float32');
-  const data = allocArray(dt, n);
-  for (let i = 0; i < n; i++) data[i] = lo + i * step;
-  return ENGINE.makeTensor(data, [n], dt);
-}
+export const arange = defineOp(
+  'arange',
+  [req('start', S.finite), opt('stop', S.finite), opt('step', S.finite), opt('dtype', S.dtype)],
+  (start: number, stop?: number, step: number = 1, dtype?: DType): Tensor => {
+    const [lo, hi] = stop === undefined ? [0, start] : [start, stop];
+    if (step === 0) throw new ArgumentError(`arange: expected a nonzero step, got ${step}`);
+    const n = Math.max(0, Math.ceil((hi - lo) / step));
+    const dt = dtype ?? ([lo, hi, step].every(Number.isInteger) ? 'int32' : 'float32');
+    assertFits('arange', [n], dt);
+    const data = allocArray(dt, n);
+    for (let i = 0; i < n; i++) data[i] = lo + i * step;
+    return ENGINE.makeTensor(data, [n], dt);
+  },
+);
 
 /**
  * `num` evenly spaced values from `start` to `stop` inclusive.
  * @example
  * linspace(0, 1, 5); // [0, 0.25, 0.5, 0.75, 1]
  */
-export function linspace(start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor {
-  if (!Number.isInteger(num) || num < 0)
-    throw new ArgumentError(`linspace: num must be a non-negative integer, got ${num}`);
-  const data = allocArray(dtype, num);
-  const step = num > 1 ? (stop - start) / (num - 1) : 0;
-  for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
-  return ENGINE.makeTensor(data, [num], dtype);
-}
+export const linspace = defineOp(
+  'linspace',
+  [req('start', S.finite), req('stop', S.finite), req('num', COUNT), opt('dtype', S.dtype)],
+  (start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor => {
+    assertFits('linspace', [num], dtype);
+    const data = allocArray(dtype, num);
+    const step = num > 1 ? (stop - start) / (num - 1) : 0;
+    for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+    return ENGINE.makeTensor(data, [num], dtype);
+  },
+);
 
 /**
  * The identity matrix `n × m` (m defaults to n).
  * @example
  * eye(3);
  */
-export function eye(n: number, m: number = n, dtype: DType = 'float32'): Tensor {
-  assertShape('eye', [n, m]);
-  const data = allocArray(dtype, n * m);
-  for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
-  return ENGINE.makeTensor(data, [n, m], dtype);
-}
+export const eye = defineOp(
+  'eye',
+  [req('n', COUNT), opt('m', COUNT), opt('dtype', S.dtype)],
+  (n: number, m: number = n, dtype: DType = 'float32'): Tensor => {
+    assertShape('eye', [n, m]);
+    assertFits('eye', [n, m], dtype);
+    const data = allocArray(dtype, n * m);
+    for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
+    return ENGINE.makeTensor(data, [n, m], dtype);
+  },
+);
 
 /** Options of `oneHot`. */
 export interface OneHotOptions {
@@ -128,23 +168,35 @@ export interface OneHotOptions {
  * @example
  * oneHot(tensor([0, 2], undefined, 'int32'), 3); // [[1,0,0],[0,0,1]]
  */
-export function oneHot(indices: TensorLike, depth: number, options: OneHotOptions = {}): Tensor {
-  if (!Number.isInteger(depth) || depth < 0)
-    throw new ArgumentError(`oneHot: depth must be a non-negative integer, got ${depth}`);
-  const idx = toTensor('oneHot', 'indices', indices, 'int32');
-  if (idx.dtype !== 'int32') {
+export const oneHot = defineOp(
+  'oneHot',
+  [
+    req('indices', S.tensor),
+    req('depth', COUNT),
+    opt(
+      'options',
+      S.object(
+        { onValue: S.anyNumber, offValue: S.anyNumber, dtype: S.dtype },
+        { positional: ['onValue', 'offValue', 'dtype'] },
+      ),
+    ),
+  ],
+  (indices: TensorLike, depth: number, options: OneHotOptions = {}): Tensor => {
+    const idx = toTensor('oneHot', 'indices', indices, 'int32');
+    if (idx.dtype !== 'int32') {
+      if (idx !== indices) idx.dispose();
+      throw new DTypeError(`oneHot: expected indices to have dtype int32, got ${idx.dtype}`);
+    }
+    const { onValue = 1, offValue = 0, dtype = 'float32' } = options;
+    const out = tidy(() => {
+      const hit = equal(reshape(idx, [...idx.shape, 1]), arange(0, depth, 1, 'int32'));
+      if (onValue === 1 && offValue === 0) return cast(hit, dtype);
+      return where(hit, full([], onValue, dtype), full([], offValue, dtype));
+    });
     if (idx !== indices) idx.dispose();
-    throw new DTypeError(`oneHot: expected indices to have dtype int32, got ${idx.dtype}`);
-  }
-  const { onValue = 1, offValue = 0, dtype = 'float32' } = options;
-  const out = tidy(() => {
-    const hit = equal(reshape(idx, [...idx.shape, 1]), arange(0, depth, 1, 'int32'));
-    if (onValue === 1 && offValue === 0) return cast(hit, dtype);
-    return where(hit, full([], onValue, dtype), full([], offValue, dtype));
-  });
-  if (idx !== indices) idx.dispose();
-  return out;
-}
+    return out;
+  },
+);
 
 /** Options shared by the random fills. */
 export interface RandomOptions {
@@ -165,23 +217,44 @@ function randomBits(op: string, shape: readonly number[], seed: number, dtype: D
  * @example
  * randomUniform([2, 2], { minval: -1, maxval: 1, seed: 42 });
  */
-export function randomUniform(
-  shape: readonly number[],
-  options: RandomOptions & { minval?: number; maxval?: number } = {},
-): Tensor {
-  const { minval = 0, maxval = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
-  if (dtype === 'int32') {
-    // floor, not the cast's truncation toward zero, so negative ranges stay uniform.
-    return tidy(() =>
-      cast(
-        floor(add(mul(randomBits('randomUniform', shape, seed, 'float32'), maxval - minval), minval)),
-        'int32',
+export const randomUniform = defineOp(
+  'randomUniform',
+  [
+    req('shape', S.shape),
+    opt(
+      'options',
+      S.object(
+        { minval: S.finite, maxval: S.finite, dtype: S.dtype, seed: S.finite },
+        { positional: ['minval', 'maxval', 'dtype', 'seed'] },
       ),
-    );
-  }
-  if (minval === 0 && maxval === 1) return randomBits('randomUniform', shape, seed, dtype);
-  return tidy(() => add(mul(randomBits('randomUniform', shape, seed, dtype), maxval - minval), minval));
-}
+    ),
+  ],
+  (shape: readonly number[], options: RandomOptions & { minval?: number; maxval?: number } = {}): Tensor => {
+    const { minval = 0, maxval = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
+    if (dtype === 'int32') {
+      // floor, not the cast's truncation toward zero, so negative ranges stay uniform.
+      return tidy(() =>
+        cast(
+          floor(add(mul(randomBits('randomUniform', shape, seed, 'float32'), maxval - minval), minval)),
+          'int32',
+        ),
+      );
+    }
+    if (minval === 0 && maxval === 1) return randomBits('randomUniform', shape, seed, dtype);
+    return tidy(() => add(mul(randomBits('randomUniform', shape, seed, dtype), maxval - minval), minval));
+  },
+);
+
+const NORMAL_PARAMS = [
+  req('shape', S.shape),
+  opt(
+    'options',
+    S.object(
+      { mean: S.finite, stddev: S.finite, dtype: S.dtype, seed: S.finite },
+      { positional: ['mean', 'stddev', 'dtype', 'seed'] },
+    ),
+  ),
+] as const;
 
 /** A standard normal fill from two uniform streams (Box–Muller). */
 function standardNormal(shape: readonly number[], seed: number, dtype: DType): Tensor {
@@ -198,13 +271,14 @@ function standardNormal(shape: readonly number[], seed: number, dtype: DType): T
  * @example
  * randomNormal([3], { mean: 0, stddev: 1, seed: 1 });
  */
-export function randomNormal(
-  shape: readonly number[],
-  options: RandomOptions & { mean?: number; stddev?: number } = {},
-): Tensor {
-  const { mean = 0, stddev = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
-  return tidy(() => add(mul(standardNormal(shape, seed, dtype), stddev), mean));
-}
+export const randomNormal = defineOp(
+  'randomNormal',
+  NORMAL_PARAMS,
+  (shape: readonly number[], options: RandomOptions & { mean?: number; stddev?: number } = {}): Tensor => {
+    const { mean = 0, stddev = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
+    return tidy(() => add(mul(standardNormal(shape, seed, dtype), stddev), mean));
+  },
+);
 
 /**
  * Normal random numbers redrawn when beyond two standard deviations (as in Keras). Up to eight
@@ -213,21 +287,22 @@ export function randomNormal(
  * @example
  * truncatedNormal([256, 128], { stddev: 0.05, seed: 7 });
  */
-export function truncatedNormal(
-  shape: readonly number[],
-  options: RandomOptions & { mean?: number; stddev?: number } = {},
-): Tensor {
-  const { mean = 0, stddev = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
-  return tidy(() => {
-    let z = standardNormal(shape, deriveSeed(seed, 100), dtype);
-    for (let k = 1; k < 8; k++) {
-      const candidate = standardNormal(shape, deriveSeed(seed, 100 + k), dtype);
-      z = where(greater(abs(z), 2), candidate, z);
-    }
-    const clamped = where(greater(z, 2), 2, where(greater(-2, z), -2, z));
-    return add(mul(clamped, stddev), mean);
-  });
-}
+export const truncatedNormal = defineOp(
+  'truncatedNormal',
+  NORMAL_PARAMS,
+  (shape: readonly number[], options: RandomOptions & { mean?: number; stddev?: number } = {}): Tensor => {
+    const { mean = 0, stddev = 1, seed = ENGINE.nextSeed(), dtype = 'float32' } = options;
+    return tidy(() => {
+      let z = standardNormal(shape, deriveSeed(seed, 100), dtype);
+      for (let k = 1; k < 8; k++) {
+        const candidate = standardNormal(shape, deriveSeed(seed, 100 + k), dtype);
+        z = where(greater(abs(z), 2), candidate, z);
+      }
+      const clamped = where(greater(z, 2), 2, where(greater(-2, z), -2, z));
+      return add(mul(clamped, stddev), mean);
+    });
+  },
+);
 
 /** Options of `variable`. */
 export interface VariableOptions {
@@ -241,23 +316,36 @@ export interface VariableOptions {
  * @example
  * const w = variable(randomNormal([3, 1], { seed: 0 }), { name: 'w' });
  */
-export function variable(initial: TensorLike, options: VariableOptions = {}): Variable {
-  const t = toTensor('variable', 'initial', initial, options.dtype);
-  const source = options.dtype && t.dtype !== options.dtype ? cast(t, options.dtype) : t;
-  try {
-    return ENGINE.makeVariable(source, options.name, options.trainable ?? true);
-  } finally {
-    if (source !== t) source.dispose();
-    if (t !== initial) t.dispose();
-  }
-}
+export const variable = defineOp(
+  'variable',
+  [
+    req('initial', S.tensor),
+    opt(
+      'options',
+      S.object(
+        { name: S.string, trainable: S.boolean, dtype: S.dtype },
+        { positional: ['trainable', 'name', 'dtype'] },
+      ),
+    ),
+  ],
+  (initial: TensorLike, options: VariableOptions = {}): Variable => {
+    const t = toTensor('variable', 'initial', initial, options.dtype);
+    const source = options.dtype && t.dtype !== options.dtype ? cast(t, options.dtype) : t;
+    try {
+      return ENGINE.makeVariable(source, options.name, options.trainable ?? true);
+    } finally {
+      if (source !== t) source.dispose();
+      if (t !== initial) t.dispose();
+    }
+  },
+);
 
 /**
  * A new tensor with the same values (storage is shared; tensors are immutable).
  * @example
  * const y = clone(x);
  */
-export function clone(x: Tensor): Tensor {
-  if (!(x instanceof Tensor)) throw new ArgumentError('clone: expected a tensor');
+export const clone = defineOp('clone', [req('x', S.tensorInstance)], (x: Tensor): Tensor => {
+  x.assertAlive('clone');
   return ENGINE.share(x, x.shape);
-}
+});

@@ -13,6 +13,7 @@ import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { VjpRule } from '../vjp.js';
 import { relu6 } from './activations.js';
+import { defineOp, opt, req, S } from './args.js';
 import { add, div, greater, less, logicalAnd, maximum, mul, sub } from './binary.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
@@ -49,45 +50,56 @@ const ACTIVATION_FNS: Record<FusedActivation, (z: Tensor) => Tensor> = {
  * fusedMatmul(x, w, { bias: b, activation: 'relu' }); // relu(x·w + b), shape [M, N]
  * fusedMatmul(x, w, { transposeB: true }); // x·wᵀ
  */
-export function fusedMatmul(a: TensorLike, b: TensorLike, options: FusedMatmulOptions = {}): Tensor {
-  const { bias = null, activation = 'linear', transposeA = false, transposeB = false } = options;
-  if (!(FUSED_ACTIVATIONS as readonly string[]).includes(activation)) {
-    throw new ArgumentError(
-      `fusedMatmul: expected activation to be one of ${FUSED_ACTIVATIONS.join(', ')}, got '${activation}'`,
-    );
-  }
-  const args = bias === null ? [a, b] : [a, b, bias];
-  return withArgs('fusedMatmul', ['a', 'b', 'bias'], args, ([ta, tb, tbias]) => {
-    const shapes = `a.shape=${fmtShape(ta!.shape)} and b.shape=${fmtShape(tb!.shape)}`;
-    if (ta!.rank !== 2 || tb!.rank !== 2) {
-      throw new ShapeError(`fusedMatmul: expected 2-D operands, got ${shapes}`);
-    }
-    const [m, k] = transposeA ? [ta!.shape[1]!, ta!.shape[0]!] : [ta!.shape[0]!, ta!.shape[1]!];
-    const [kb, n] = transposeB ? [tb!.shape[1]!, tb!.shape[0]!] : [tb!.shape[0]!, tb!.shape[1]!];
-    if (k !== kb) throw new ShapeError(`fusedMatmul: inner dimensions must match, got ${shapes}`);
-    if (tbias && !shapesEqual(tbias.shape, [n])) {
-      throw new ShapeError(
-        `fusedMatmul: expected bias of shape ${fmtShape([n])} for ${shapes}, got bias.shape=${fmtShape(tbias.shape)}`,
-      );
-    }
-    const operands = tbias ? [ta!, tb!, tbias] : [ta!, tb!];
-    if (operands.some((t) => t.dtype === 'bool')) {
-      throw new DTypeError(`fusedMatmul: expected numeric operands, got bool`);
-    }
-    const promoted = resultType(operands);
-    const dtype: DType = isFloat(promoted) ? promoted : 'float32';
-    return tidy(() => {
-      const xs = operands.map((t) => cast(t, dtype));
-      const kernel = ENGINE.fusedKernel('fusedMatmul', xs);
-      const params = { transposeA, transposeB, hasBias: tbias !== undefined, activation };
-      if (kernel && m * n > 0 && k > 0) {
-        return ENGINE.runFused('fusedMatmul', kernel, xs, params, [{ shape: [m, n], dtype }])[0]!;
+export const fusedMatmul = defineOp(
+  'fusedMatmul',
+  [
+    req('a', S.tensor),
+    req('b', S.tensor),
+    opt(
+      'options',
+      S.object({
+        bias: S.oneOf(S.tensor, S.null),
+        activation: S.enum(...FUSED_ACTIVATIONS),
+        transposeA: S.boolean,
+        transposeB: S.boolean,
+      }),
+    ),
+  ],
+  (a: TensorLike, b: TensorLike, options: FusedMatmulOptions = {}): Tensor => {
+    const { bias = null, activation = 'linear', transposeA = false, transposeB = false } = options;
+    const args = bias === null ? [a, b] : [a, b, bias];
+    return withArgs('fusedMatmul', ['a', 'b', 'bias'], args, ([ta, tb, tbias]) => {
+      const shapes = `a.shape=${fmtShape(ta!.shape)} and b.shape=${fmtShape(tb!.shape)}`;
+      if (ta!.rank !== 2 || tb!.rank !== 2) {
+        throw new ShapeError(`fusedMatmul: expected 2-D operands, got ${shapes}`);
       }
-      const z = matmul(xs[0]!, xs[1]!, { transposeA, transposeB });
-      return ACTIVATION_FNS[activation](xs[2] ? add(z, xs[2]) : z);
+      const [m, k] = transposeA ? [ta!.shape[1]!, ta!.shape[0]!] : [ta!.shape[0]!, ta!.shape[1]!];
+      const [kb, n] = transposeB ? [tb!.shape[1]!, tb!.shape[0]!] : [tb!.shape[0]!, tb!.shape[1]!];
+      if (k !== kb) throw new ShapeError(`fusedMatmul: inner dimensions must match, got ${shapes}`);
+      if (tbias && !shapesEqual(tbias.shape, [n])) {
+        throw new ShapeError(
+          `fusedMatmul: expected bias of shape ${fmtShape([n])} for ${shapes}, got bias.shape=${fmtShape(tbias.shape)}`,
+        );
+      }
+      const operands = tbias ? [ta!, tb!, tbias] : [ta!, tb!];
+      if (operands.some((t) => t.dtype === 'bool')) {
+        throw new DTypeError(`fusedMatmul: expected numeric operands, got bool`);
+      }
+      const promoted = resultType(operands);
+      const dtype: DType = isFloat(promoted) ? promoted : 'float32';
+      return tidy(() => {
+        const xs = operands.map((t) => cast(t, dtype));
+        const kernel = ENGINE.fusedKernel('fusedMatmul', xs);
+        const params = { transposeA, transposeB, hasBias: tbias !== undefined, activation };
+        if (kernel && m * n > 0 && k > 0) {
+          return ENGINE.runFused('fusedMatmul', kernel, xs, params, [{ shape: [m, n], dtype }])[0]!;
+        }
+        const z = matmul(xs[0]!, xs[1]!, { transposeA, transposeB });
+        return ACTIVATION_FNS[activation](xs[2] ? add(z, xs[2]) : z);
+      });
     });
-  });
-}
+  },
+);
 
 /** Options of `softmaxCrossEntropy`. */
 export interface SoftmaxCrossEntropyOptions {
@@ -106,39 +118,38 @@ export interface SoftmaxCrossEntropyOptions {
  * softmaxCrossEntropy(tensor([[2, 1, 0]]), tensor([0], [1], 'int32')); // [0.4076]
  * softmaxCrossEntropy(logits, oneHotLabels); // shape [N]
  */
-export function softmaxCrossEntropy(
-  logits: TensorLike,
-  labels: TensorLike,
-  options: SoftmaxCrossEntropyOptions = {},
-): Tensor {
-  return withArgs('softmaxCrossEntropy', ['logits', 'labels'], [logits, labels], ([x, y]) => {
-    const sparse = options.sparse ?? y!.rank === x!.rank - 1;
-    const shapes = `logits.shape=${fmtShape(x!.shape)} and labels.shape=${fmtShape(y!.shape)}`;
-    if (x!.rank !== 2) throw new ShapeError(`softmaxCrossEntropy: expected 2-D logits, got ${shapes}`);
-    const [rows, classes] = [x!.shape[0]!, x!.shape[1]!];
-    const want = sparse ? [rows] : [rows, classes];
-    if (!shapesEqual(y!.shape, want)) {
-      throw new ShapeError(
-        `softmaxCrossEntropy: expected ${sparse ? 'sparse' : 'dense'} labels of shape ${fmtShape(want)}, got ${shapes}`,
-      );
-    }
-    if (x!.dtype === 'bool' || y!.dtype === 'bool') {
-      throw new DTypeError(`softmaxCrossEntropy: expected numeric logits and labels, got bool`);
-    }
-    const dtype: DType = isFloat(x!.dtype) ? x!.dtype : 'float32';
-    return tidy(() => {
-      const xs = [cast(x!, dtype), cast(y!, sparse ? 'int32' : dtype)];
-      const kernel = ENGINE.fusedKernel('softmaxCrossEntropy', xs);
-      if (kernel && rows * classes > 0) {
-        const out = [{ shape: [rows], dtype }];
-        return ENGINE.runFused('softmaxCrossEntropy', kernel, xs, { sparse }, out)[0]!;
+export const softmaxCrossEntropy = defineOp(
+  'softmaxCrossEntropy',
+  [req('logits', S.tensor), req('labels', S.tensor), opt('options', S.object({ sparse: S.boolean }))],
+  (logits: TensorLike, labels: TensorLike, options: SoftmaxCrossEntropyOptions = {}): Tensor =>
+    withArgs('softmaxCrossEntropy', ['logits', 'labels'], [logits, labels], ([x, y]) => {
+      const sparse = options.sparse ?? y!.rank === x!.rank - 1;
+      const shapes = `logits.shape=${fmtShape(x!.shape)} and labels.shape=${fmtShape(y!.shape)}`;
+      if (x!.rank !== 2) throw new ShapeError(`softmaxCrossEntropy: expected 2-D logits, got ${shapes}`);
+      const [rows, classes] = [x!.shape[0]!, x!.shape[1]!];
+      const want = sparse ? [rows] : [rows, classes];
+      if (!shapesEqual(y!.shape, want)) {
+        throw new ShapeError(
+          `softmaxCrossEntropy: expected ${sparse ? 'sparse' : 'dense'} labels of shape ${fmtShape(want)}, got ${shapes}`,
+        );
       }
-      return neg(
-        sum(mul(labelWeights(xs[1]!, classes, sparse, dtype), logSoftmax(xs[0]!, -1)), { axis: -1 }),
-      );
-    });
-  });
-}
+      if (x!.dtype === 'bool' || y!.dtype === 'bool') {
+        throw new DTypeError(`softmaxCrossEntropy: expected numeric logits and labels, got bool`);
+      }
+      const dtype: DType = isFloat(x!.dtype) ? x!.dtype : 'float32';
+      return tidy(() => {
+        const xs = [cast(x!, dtype), cast(y!, sparse ? 'int32' : dtype)];
+        const kernel = ENGINE.fusedKernel('softmaxCrossEntropy', xs);
+        if (kernel && rows * classes > 0) {
+          const out = [{ shape: [rows], dtype }];
+          return ENGINE.runFused('softmaxCrossEntropy', kernel, xs, { sparse }, out)[0]!;
+        }
+        return neg(
+          sum(mul(labelWeights(xs[1]!, classes, sparse, dtype), logSoftmax(xs[0]!, -1)), { axis: -1 }),
+        );
+      });
+    }),
+);
 
 /** Labels as per-class weights `[N, C]`: one-hot rows for sparse labels (zeros out of range). */
 function labelWeights(labels: Tensor, classes: number, sparse: boolean, dtype: DType): Tensor {
@@ -194,35 +205,57 @@ export interface SgdStepOptions {
  * const next = sgdStep({ param: w, grad: g, velocity: v }, { learningRate: 0.1, momentum: 0.9 });
  * w.assign(next.param); v.assign(next.velocity!);
  */
-export function sgdStep(
-  state: { param: Tensor; grad: Tensor; velocity?: Tensor | null },
-  options: SgdStepOptions,
-): { param: Tensor; velocity: Tensor | null } {
-  const { param, grad } = state;
-  const { learningRate: lr, momentum = 0, nesterov = false } = options;
-  param.assertAlive('sgdStep');
-  const velocity = momentum > 0 ? state.velocity : undefined;
-  if (momentum > 0 && !velocity) {
-    throw new ArgumentError(`sgdStep: momentum=${momentum} needs a velocity tensor in the state`);
-  }
-  checkState('sgdStep', param, { grad, velocity: velocity ?? undefined });
-  const inputs = velocity ? [param, grad, velocity] : [param, grad];
-  const [w, v] = runUpdate(
-    'sgdUpdate',
-    inputs,
-    { learningRate: lr, momentum, nesterov },
-    inputs.length - 1,
-    () => {
-      // w ← w - lr·g
-      if (!velocity) return [sub(param, mul(grad, lr))];
-      // v ← μ·v - lr·g
-      const next = sub(mul(velocity, momentum), mul(grad, lr));
-      // Nesterov: w ← w + μ·v - lr·g; classic: w ← w + v
-      return [nesterov ? sub(add(param, mul(next, momentum)), mul(grad, lr)) : add(param, next), next];
-    },
-  );
-  return { param: w!, velocity: v ?? null };
-}
+export const sgdStep = defineOp(
+  'sgdStep',
+  [
+    req(
+      'state',
+      S.object(
+        { param: S.tensorInstance, grad: S.tensorInstance, velocity: S.oneOf(S.tensorInstance, S.null) },
+        { required: ['param', 'grad'] },
+      ),
+    ),
+    req(
+      'options',
+      S.object(
+        { learningRate: S.finite, momentum: S.number({ finite: true, min: 0 }), nesterov: S.boolean },
+        { required: ['learningRate'] },
+      ),
+    ),
+  ],
+  (
+    state: { param: Tensor; grad: Tensor; velocity?: Tensor | null },
+    options: SgdStepOptions,
+  ): { param: Tensor; velocity: Tensor | null } => {
+    const { param, grad } = state;
+    const { learningRate: lr, momentum = 0, nesterov = false } = options;
+    param.assertAlive('sgdStep');
+    const velocity = momentum > 0 ? state.velocity : undefined;
+    if (momentum > 0 && !velocity) {
+      throw new ArgumentError(`sgdStep: momentum=${momentum} needs a velocity tensor in the state`);
+    }
+    checkState('sgdStep', param, { grad, velocity: velocity ?? undefined });
+    const inputs = velocity ? [param, grad, velocity] : [param, grad];
+    const [w, v] = runUpdate(
+      'sgdUpdate',
+      inputs,
+      { learningRate: lr, momentum, nesterov },
+      inputs.length - 1,
+      () => {
+        // w ← w - lr·g
+        if (!velocity) return [sub(param, mul(grad, lr))];
+        // v ← μ·v - lr·g
+        const next = sub(mul(velocity, momentum), mul(grad, lr));
+        // Nesterov: w ← w + μ·v - lr·g; classic: w ← w + v
+        return [nesterov ? sub(add(param, mul(next, momentum)), mul(grad, lr)) : add(param, next), next];
+      },
+    );
+    return { param: w!, velocity: v ?? null };
+  },
+);
+
+/** β in [0, 1): β = 1 makes the bias correction 1 - βᵗ zero. */
+const UNIT_INTERVAL = S.number({ min: 0, max: 1, maxExclusive: true });
 
 /** Options of `adamStep`. */
 export interface AdamStepOptions {
@@ -242,35 +275,67 @@ export interface AdamStepOptions {
  * const next = adamStep({ param: w, grad: g, m, v }, { learningRate: 1e-3, step: 1 });
  * w.assign(next.param); m.assign(next.m); v.assign(next.v);
  */
-export function adamStep(
-  state: { param: Tensor; grad: Tensor; m: Tensor; v: Tensor; vhat?: Tensor | null },
-  options: AdamStepOptions,
-): { param: Tensor; m: Tensor; v: Tensor; vhat: Tensor | null } {
-  const { param, grad, m, v } = state;
-  const vhat = state.vhat ?? undefined;
-  const { learningRate: lr, step: t, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = options;
-  param.assertAlive('adamStep');
-  if (!(Number.isInteger(t) && t >= 1)) {
-    throw new ArgumentError(`adamStep: expected step to be an integer >= 1, got ${t}`);
-  }
-  checkState('adamStep', param, { grad, m, v, vhat });
-  // α = lr·√(1-β2ᵗ)/(1-β1ᵗ)
-  const alpha = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
-  const params = { alpha, beta1, beta2, epsilon, amsgrad: vhat !== undefined };
-  const inputs = vhat ? [param, grad, m, v, vhat] : [param, grad, m, v];
-  const [w, mNext, vNext, vhatNext] = runUpdate('adamUpdate', inputs, params, inputs.length - 1, () => {
-    // m ← m + (1-β1)(g - m)
-    const mn = add(m, mul(sub(grad, m), 1 - beta1));
-    // v ← v + (1-β2)(g² - v)
-    const vn = add(v, mul(sub(mul(grad, grad), v), 1 - beta2));
-    // v̂ ← max(v̂, v), used in place of v
-    const vh = vhat ? maximum(vhat, vn) : undefined;
-    // w ← w - α·m/(√v + ε)
-    const wn = sub(param, div(mul(mn, alpha), add(sqrt(vh ?? vn), epsilon)));
-    return vh ? [wn, mn, vn, vh] : [wn, mn, vn];
-  });
-  return { param: w!, m: mNext!, v: vNext!, vhat: vhatNext ?? null };
-}
+export const adamStep = defineOp(
+  'adamStep',
+  [
+    req(
+      'state',
+      S.object(
+        {
+          param: S.tensorInstance,
+          grad: S.tensorInstance,
+          m: S.tensorInstance,
+          v: S.tensorInstance,
+          vhat: S.oneOf(S.tensorInstance, S.null),
+        },
+        { required: ['param', 'grad', 'm', 'v'] },
+      ),
+    ),
+    req(
+      'options',
+      S.object(
+        {
+          learningRate: S.finite,
+          step: S.number({ integer: true, min: 1 }),
+          beta1: UNIT_INTERVAL,
+          beta2: UNIT_INTERVAL,
+          // ε = 0 divides 0 by 0 on a zero gradient and turns weights into NaN.
+          epsilon: S.number({ finite: true, min: 0, minExclusive: true }),
+        },
+        { required: ['learningRate', 'step'] },
+      ),
+    ),
+  ],
+  (
+    state: { param: Tensor; grad: Tensor; m: Tensor; v: Tensor; vhat?: Tensor | null },
+    options: AdamStepOptions,
+  ): { param: Tensor; m: Tensor; v: Tensor; vhat: Tensor | null } => {
+    const { param, grad, m, v } = state;
+    const vhat = state.vhat ?? undefined;
+    const { learningRate: lr, step: t, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-7 } = options;
+    param.assertAlive('adamStep');
+    if (!(Number.isInteger(t) && t >= 1)) {
+      throw new ArgumentError(`adamStep: expected step to be an integer >= 1, got ${t}`);
+    }
+    checkState('adamStep', param, { grad, m, v, vhat });
+    // α = lr·√(1-β2ᵗ)/(1-β1ᵗ)
+    const alpha = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+    const params = { alpha, beta1, beta2, epsilon, amsgrad: vhat !== undefined };
+    const inputs = vhat ? [param, grad, m, v, vhat] : [param, grad, m, v];
+    const [w, mNext, vNext, vhatNext] = runUpdate('adamUpdate', inputs, params, inputs.length - 1, () => {
+      // m ← m + (1-β1)(g - m)
+      const mn = add(m, mul(sub(grad, m), 1 - beta1));
+      // v ← v + (1-β2)(g² - v)
+      const vn = add(v, mul(sub(mul(grad, grad), v), 1 - beta2));
+      // v̂ ← max(v̂, v), used in place of v
+      const vh = vhat ? maximum(vhat, vn) : undefined;
+      // w ← w - α·m/(√v + ε)
+      const wn = sub(param, div(mul(mn, alpha), add(sqrt(vh ?? vn), epsilon)));
+      return vh ? [wn, mn, vn, vh] : [wn, mn, vn];
+    });
+    return { param: w!, m: mNext!, v: vNext!, vhat: vhatNext ?? null };
+  },
+);
 
 /** dz = dy ⊙ act'(z), written with the output y = act(z) so that z need not be kept. */
 function activationGrad(activation: FusedActivation, y: Tensor, dy: Tensor): Tensor {

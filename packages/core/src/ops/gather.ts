@@ -8,6 +8,7 @@ import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
+import { defineOp, opt, req, S } from './args.js';
 import { fromValues, type TensorLike, withArgs } from './convert.js';
 
 /** Walks a JS index value (number, nested arrays, typed array) calling `visit` on each index. */
@@ -50,21 +51,24 @@ function indexTensor(indices: TensorLike, n: number, axis: number, xShape: reado
  * gather(tensor([[1, 2], [3, 4], [5, 6]]), [2, 0]); // [[5, 6], [1, 2]]
  * gather(x, tensor([1, 1], undefined, 'int32'), 1);  // column 1, twice
  */
-export function gather(x: TensorLike, indices: TensorLike, axis = 0): Tensor {
-  return withArgs('gather', ['x'], [x], ([t]) => {
-    const input = t!;
-    if (input.rank === 0)
-      throw new ShapeError(`gather: expected x to have rank >= 1, got x.shape=${fmtShape(input.shape)}`);
-    const ax = normalizeAxis('gather', axis, input.rank);
-    const idx = indexTensor(indices, input.shape[ax]!, ax, input.shape);
-    try {
-      const shape = [...input.shape.slice(0, ax), ...idx.shape, ...input.shape.slice(ax + 1)];
-      return ENGINE.run('gather', [input, idx], { axis: ax }, shape, input.dtype);
-    } finally {
-      if (idx !== indices) idx.dispose();
-    }
-  });
-}
+export const gather = defineOp(
+  'gather',
+  [req('x', S.tensor), req('indices', S.tensor), opt('axis', S.axis)],
+  (x: TensorLike, indices: TensorLike, axis: number = 0): Tensor =>
+    withArgs('gather', ['x'], [x], ([t]) => {
+      const input = t!;
+      if (input.rank === 0)
+        throw new ShapeError(`gather: expected x to have rank >= 1, got x.shape=${fmtShape(input.shape)}`);
+      const ax = normalizeAxis('gather', axis, input.rank);
+      const idx = indexTensor(indices, input.shape[ax]!, ax, input.shape);
+      try {
+        const shape = [...input.shape.slice(0, ax), ...idx.shape, ...input.shape.slice(ax + 1)];
+        return ENGINE.run('gather', [input, idx], { axis: ax }, shape, input.dtype);
+      } finally {
+        if (idx !== indices) idx.dispose();
+      }
+    }),
+);
 
 /** VJP rules of gather and its adjoint. */
 export const GATHER_RULES: RuleTable<'gather' | 'scatterAdd'> = {

@@ -10,6 +10,7 @@ import { tidy } from '../memory.js';
 import { normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
+import { defineOp, opt, req, S } from './args.js';
 import { mul } from './binary.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
@@ -69,44 +70,60 @@ function toRank3(t: Tensor, shape: readonly number[], batch: readonly number[]):
  * matmul(ones([8, 2, 3]), ones([3, 4])); // shape [8, 2, 4]
  * matmul(a, b, { transposeB: true }); // a · bᵀ
  */
-export function matmul(a: TensorLike, b: TensorLike, options: MatmulOptions = {}): Tensor {
-  const { transposeA = false, transposeB = false } = options;
-  return withArgs('matmul', ['a', 'b'], [a, b], ([x, y]) => {
-    const ta = x!;
-    const tb = y!;
-    assertDType('matmul', 'a', ta.dtype, MATMUL_DTYPES);
-    assertDType('matmul', 'b', tb.dtype, MATMUL_DTYPES);
-    const shapes = `a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`;
-    if (ta.rank === 0 || tb.rank === 0) {
-      throw new ShapeError(`matmul: expected operands of rank >= 1, got ${shapes}`);
-    }
-    const aVec = ta.rank === 1;
-    const bVec = tb.rank === 1;
-    const aShape = aVec ? [1, ta.shape[0]!] : ta.shape;
-    const bShape = bVec ? [tb.shape[0]!, 1] : tb.shape;
-    const tA = transposeA && !aVec;
-    const tB = transposeB && !bVec;
-    const ar = aShape.length;
-    const br = bShape.length;
-    const m = aShape[tA ? ar - 1 : ar - 2]!;
-    const k = aShape[tA ? ar - 2 : ar - 1]!;
-    const kb = bShape[tB ? br - 1 : br - 2]!;
-    const n = bShape[tB ? br - 2 : br - 1]!;
-    if (k !== kb) {
-      const flags = [tA ? 'transposeA' : '', tB ? 'transposeB' : ''].filter(Boolean).join(', ');
-      throw new ShapeError(`matmul: inner dimensions must match, got ${shapes}${flags ? ` (${flags})` : ''}`);
-    }
-    const batch = broadcastBatch(aShape.slice(0, -2), bShape.slice(0, -2));
-    if (!batch) throw new ShapeError(`matmul: batch dimensions must broadcast, got ${shapes}`);
-    const outShape = [...batch, ...(aVec ? [] : [m]), ...(bVec ? [] : [n])];
-    const dtype = resultType([ta, tb]);
-    return tidy(() => {
-      const a3 = toRank3(cast(ta, dtype), aShape, batch);
-      const b3 = toRank3(cast(tb, dtype), bShape, batch);
-      return reshape(matmul3(a3, b3, tA, tB), outShape);
+export const matmul = defineOp(
+  'matmul',
+  [
+    req('a', S.tensor),
+    req('b', S.tensor),
+    opt(
+      'options',
+      S.object(
+        { transposeA: S.boolean, transposeB: S.boolean },
+        { positional: ['transposeA', 'transposeB'] },
+      ),
+    ),
+  ],
+  (a: TensorLike, b: TensorLike, options: MatmulOptions = {}): Tensor => {
+    const { transposeA = false, transposeB = false } = options;
+    return withArgs('matmul', ['a', 'b'], [a, b], ([x, y]) => {
+      const ta = x!;
+      const tb = y!;
+      assertDType('matmul', 'a', ta.dtype, MATMUL_DTYPES);
+      assertDType('matmul', 'b', tb.dtype, MATMUL_DTYPES);
+      const shapes = `a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`;
+      if (ta.rank === 0 || tb.rank === 0) {
+        throw new ShapeError(`matmul: expected operands of rank >= 1, got ${shapes}`);
+      }
+      const aVec = ta.rank === 1;
+      const bVec = tb.rank === 1;
+      const aShape = aVec ? [1, ta.shape[0]!] : ta.shape;
+      const bShape = bVec ? [tb.shape[0]!, 1] : tb.shape;
+      const tA = transposeA && !aVec;
+      const tB = transposeB && !bVec;
+      const ar = aShape.length;
+      const br = bShape.length;
+      const m = aShape[tA ? ar - 1 : ar - 2]!;
+      const k = aShape[tA ? ar - 2 : ar - 1]!;
+      const kb = bShape[tB ? br - 1 : br - 2]!;
+      const n = bShape[tB ? br - 2 : br - 1]!;
+      if (k !== kb) {
+        const flags = [tA ? 'transposeA' : '', tB ? 'transposeB' : ''].filter(Boolean).join(', ');
+        throw new ShapeError(
+          `matmul: inner dimensions must match, got ${shapes}${flags ? ` (${flags})` : ''}`,
+        );
+      }
+      const batch = broadcastBatch(aShape.slice(0, -2), bShape.slice(0, -2));
+      if (!batch) throw new ShapeError(`matmul: batch dimensions must broadcast, got ${shapes}`);
+      const outShape = [...batch, ...(aVec ? [] : [m]), ...(bVec ? [] : [n])];
+      const dtype = resultType([ta, tb]);
+      return tidy(() => {
+        const a3 = toRank3(cast(ta, dtype), aShape, batch);
+        const b3 = toRank3(cast(tb, dtype), bShape, batch);
+        return reshape(matmul3(a3, b3, tA, tB), outShape);
+      });
     });
-  });
-}
+  },
+);
 
 /**
  * The dot product with NumPy semantics: 1-D·1-D is the inner product (a scalar), 2-D·2-D the
@@ -116,24 +133,27 @@ export function matmul(a: TensorLike, b: TensorLike, options: MatmulOptions = {}
  * dot(tensor([1, 2, 3]), tensor([4, 5, 6])); // 32
  * dot(ones([2, 3, 4]), ones([4, 5])); // shape [2, 3, 5]
  */
-export function dot(a: TensorLike, b: TensorLike): Tensor {
-  return withArgs('dot', ['a', 'b'], [a, b], ([x, y]) => {
-    const ta = x!;
-    const tb = y!;
-    if (ta.rank === 0 || tb.rank === 0) return mul(ta, tb);
-    assertDType('dot', 'a', ta.dtype, MATMUL_DTYPES);
-    assertDType('dot', 'b', tb.dtype, MATMUL_DTYPES);
-    const bAxis = tb.rank === 1 ? 0 : tb.rank - 2;
-    if (ta.shape[ta.rank - 1] !== tb.shape[bAxis]) {
-      throw new ShapeError(
-        `dot: expected a.shape[${ta.rank - 1}] to match b.shape[${bAxis}], got a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`,
-      );
-    }
-    // A 1-D operand on either side is exactly matmul's vector rule.
-    if (ta.rank === 1 || tb.rank === 1) return matmul(ta, tb);
-    return tensordot(ta, tb, [[ta.rank - 1], [bAxis]]);
-  });
-}
+export const dot = defineOp(
+  'dot',
+  [req('a', S.tensor), req('b', S.tensor)],
+  (a: TensorLike, b: TensorLike): Tensor =>
+    withArgs('dot', ['a', 'b'], [a, b], ([x, y]) => {
+      const ta = x!;
+      const tb = y!;
+      if (ta.rank === 0 || tb.rank === 0) return mul(ta, tb);
+      assertDType('dot', 'a', ta.dtype, MATMUL_DTYPES);
+      assertDType('dot', 'b', tb.dtype, MATMUL_DTYPES);
+      const bAxis = tb.rank === 1 ? 0 : tb.rank - 2;
+      if (ta.shape[ta.rank - 1] !== tb.shape[bAxis]) {
+        throw new ShapeError(
+          `dot: expected a.shape[${ta.rank - 1}] to match b.shape[${bAxis}], got a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`,
+        );
+      }
+      // A 1-D operand on either side is exactly matmul's vector rule.
+      if (ta.rank === 1 || tb.rank === 1) return matmul(ta, tb);
+      return tensordot(ta, tb, [[ta.rank - 1], [bAxis]]);
+    }),
+);
 
 const isIdentity = (perm: readonly number[]): boolean => perm.every((p, i) => p === i);
 
@@ -175,64 +195,74 @@ function contractedAxes(
  * tensordot(ones([3, 4, 5]), ones([4, 3, 2]), [[1, 0], [0, 1]]); // shape [5, 2]
  * tensordot(ones([2]), ones([3]), 0); // the outer product, shape [2, 3]
  */
-export function tensordot(
-  a: TensorLike,
-  b: TensorLike,
-  axes: number | readonly [readonly number[], readonly number[]] = 2,
-): Tensor {
-  return withArgs('tensordot', ['a', 'b'], [a, b], ([x, y]) => {
-    const ta = x!;
-    const tb = y!;
-    assertDType('tensordot', 'a', ta.dtype, MATMUL_DTYPES);
-    assertDType('tensordot', 'b', tb.dtype, MATMUL_DTYPES);
-    const [axA, axB] = contractedAxes(axes, ta, tb);
-    axA.forEach((i, j) => {
-      const ib = axB[j]!;
-      if (ta.shape[i] !== tb.shape[ib]) {
-        throw new ShapeError(
-          `tensordot: expected a.shape[${i}] to match b.shape[${ib}], got a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`,
-        );
-      }
-    });
-    const freeA = ta.shape.map((_, i) => i).filter((i) => !axA.includes(i));
-    const freeB = tb.shape.map((_, i) => i).filter((i) => !axB.includes(i));
-    const k = sizeOf(axA.map((i) => ta.shape[i]!));
-    const fa = sizeOf(freeA.map((i) => ta.shape[i]!));
-    const fb = sizeOf(freeB.map((i) => tb.shape[i]!));
-    const outShape = [...freeA.map((i) => ta.shape[i]!), ...freeB.map((i) => tb.shape[i]!)];
-    return tidy(() => {
-      // a as [fa, K] (or its transpose [K, fa], free through transposeA); likewise b as [K, fb].
-      let a2: Tensor;
-      let transposeA = false;
-      if (isIdentity([...freeA, ...axA])) a2 = reshape(ta, [fa, k]);
-      else if (isIdentity([...axA, ...freeA])) {
-        a2 = reshape(ta, [k, fa]);
-        transposeA = true;
-      } else a2 = reshape(transpose(ta, [...freeA, ...axA]), [fa, k]);
-      let b2: Tensor;
-      let transposeB = false;
-      if (isIdentity([...axB, ...freeB])) b2 = reshape(tb, [k, fb]);
-      else if (isIdentity([...freeB, ...axB])) {
-        b2 = reshape(tb, [fb, k]);
-        transposeB = true;
-      } else b2 = reshape(transpose(tb, [...axB, ...freeB]), [k, fb]);
-      return reshape(matmul(a2, b2, { transposeA, transposeB }), outShape);
-    });
-  });
-}
+export const tensordot = defineOp(
+  'tensordot',
+  [
+    req('a', S.tensor),
+    req('b', S.tensor),
+    opt('axes', S.oneOf(S.number({ integer: true, min: 0 }), S.list(S.list(S.integer), 2))),
+  ],
+  (
+    a: TensorLike,
+    b: TensorLike,
+    axes: number | readonly [readonly number[], readonly number[]] = 2,
+  ): Tensor =>
+    withArgs('tensordot', ['a', 'b'], [a, b], ([x, y]) => {
+      const ta = x!;
+      const tb = y!;
+      assertDType('tensordot', 'a', ta.dtype, MATMUL_DTYPES);
+      assertDType('tensordot', 'b', tb.dtype, MATMUL_DTYPES);
+      const [axA, axB] = contractedAxes(axes, ta, tb);
+      axA.forEach((i, j) => {
+        const ib = axB[j]!;
+        if (ta.shape[i] !== tb.shape[ib]) {
+          throw new ShapeError(
+            `tensordot: expected a.shape[${i}] to match b.shape[${ib}], got a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`,
+          );
+        }
+      });
+      const freeA = ta.shape.map((_, i) => i).filter((i) => !axA.includes(i));
+      const freeB = tb.shape.map((_, i) => i).filter((i) => !axB.includes(i));
+      const k = sizeOf(axA.map((i) => ta.shape[i]!));
+      const fa = sizeOf(freeA.map((i) => ta.shape[i]!));
+      const fb = sizeOf(freeB.map((i) => tb.shape[i]!));
+      const outShape = [...freeA.map((i) => ta.shape[i]!), ...freeB.map((i) => tb.shape[i]!)];
+      return tidy(() => {
+        // a as [fa, K] (or its transpose [K, fa], free through transposeA); likewise b as [K, fb].
+        let a2: Tensor;
+        let transposeA = false;
+        if (isIdentity([...freeA, ...axA])) a2 = reshape(ta, [fa, k]);
+        else if (isIdentity([...axA, ...freeA])) {
+          a2 = reshape(ta, [k, fa]);
+          transposeA = true;
+        } else a2 = reshape(transpose(ta, [...freeA, ...axA]), [fa, k]);
+        let b2: Tensor;
+        let transposeB = false;
+        if (isIdentity([...axB, ...freeB])) b2 = reshape(tb, [k, fb]);
+        else if (isIdentity([...freeB, ...axB])) {
+          b2 = reshape(tb, [fb, k]);
+          transposeB = true;
+        } else b2 = reshape(transpose(tb, [...axB, ...freeB]), [k, fb]);
+        return reshape(matmul(a2, b2, { transposeA, transposeB }), outShape);
+      });
+    }),
+);
 
 /**
  * The outer product `out[i, j] = a[i] · b[j]`; inputs of higher rank are flattened, as in NumPy.
  * @example
  * outer(tensor([1, 2]), tensor([1, 10, 100])); // [[1, 10, 100], [2, 20, 200]]
  */
-export function outer(a: TensorLike, b: TensorLike): Tensor {
-  return withArgs('outer', ['a', 'b'], [a, b], ([x, y]) => {
-    assertDType('outer', 'a', x!.dtype, MATMUL_DTYPES);
-    assertDType('outer', 'b', y!.dtype, MATMUL_DTYPES);
-    return tidy(() => mul(reshape(x!, [x!.size, 1]), reshape(y!, [1, y!.size])));
-  });
-}
+export const outer = defineOp(
+  'outer',
+  [req('a', S.tensor), req('b', S.tensor)],
+  (a: TensorLike, b: TensorLike): Tensor =>
+    withArgs('outer', ['a', 'b'], [a, b], ([x, y]) => {
+      assertDType('outer', 'a', x!.dtype, MATMUL_DTYPES);
+      assertDType('outer', 'b', y!.dtype, MATMUL_DTYPES);
+      return tidy(() => mul(reshape(x!, [x!.size, 1]), reshape(y!, [1, y!.size])));
+    }),
+);
 
 /** Sums a batched gradient over the batch axis where the forward operand had a batch of one. */
 function sumBatch(g: Tensor, like: Tensor): Tensor {

@@ -9,6 +9,7 @@ import type { ReducePrim } from '../prims.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
+import { defineOp, opt, req, S, type Spec } from './args.js';
 import { add, div, equal, mul, pow, sub } from './binary.js';
 import { cast } from './cast.js';
 import { type TensorLike, withArgs } from './convert.js';
@@ -22,6 +23,19 @@ export interface ReduceOptions {
   axis?: number | readonly number[];
   /** Keep reduced axes with size 1. */
   keepDims?: boolean;
+}
+
+const REDUCE_KEYS = { axis: S.axes, keepDims: S.boolean };
+const REDUCE_OPTIONS = S.object(REDUCE_KEYS, { positional: ['axis', 'keepDims'] });
+const REDUCE_PARAMS = [req('x', S.tensor), opt('options', REDUCE_OPTIONS)] as const;
+
+/** A reduction op `name(x, options)` over `impl`. */
+function reduction<O, R>(
+  name: string,
+  spec: Spec,
+  impl: (x: TensorLike, options?: O) => R,
+): (x: TensorLike, options?: O) => R {
+  return defineOp(name, [req('x', S.tensor), opt('options', spec)], impl);
 }
 
 function keptShape(shape: readonly number[], axes: readonly number[]): number[] {
@@ -67,54 +81,82 @@ function reduce(prim: ReducePrim, x: TensorLike, options: ReduceOptions): Tensor
 }
 
 /** Sum over axes (bool sums as int32). @example sum(tensor([[1, 2], [3, 4]]), { axis: 1 }); // [3, 7] */
-export const sum = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('sum', x, options);
+export const sum = defineOp(
+  'sum',
+  REDUCE_PARAMS,
+  (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('sum', x, options),
+);
 /** Maximum over axes (NaN propagates). @example max(tensor([1, 5, 3])); // 5 */
-export const max = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('max', x, options);
+export const max = defineOp(
+  'max',
+  REDUCE_PARAMS,
+  (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('max', x, options),
+);
 /** Minimum over axes (NaN propagates). @example min(tensor([1, 5, 3])); // 1 */
-export const min = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('min', x, options);
+export const min = defineOp(
+  'min',
+  REDUCE_PARAMS,
+  (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('min', x, options),
+);
 /** Logical or over axes. @example any(tensor([false, true])); // true */
-export const any = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('any', x, options);
+export const any = defineOp(
+  'any',
+  REDUCE_PARAMS,
+  (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('any', x, options),
+);
 /** Logical and over axes. @example all(tensor([false, true])); // false */
-export const all = (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('all', x, options);
+export const all = defineOp(
+  'all',
+  REDUCE_PARAMS,
+  (x: TensorLike, options: ReduceOptions = {}): Tensor => reduce('all', x, options),
+);
 
 /**
  * Product over axes (reduced one axis at a time, so each step has a simple exact gradient).
  * @example
  * prod(tensor([1, 2, 3, 4])); // 24
  */
-export function prod(x: TensorLike, options: ReduceOptions = {}): Tensor {
-  return withArgs('prod', ['x'], [x], ([t]) => {
-    const axes = normalizeAxes('prod', options.axis, t!.rank);
-    if (axes.length <= 1) return reduce('prod', t!, options);
-    return tidy(() => {
-      let out = t!;
-      for (const a of axes) out = reduce('prod', out, { axis: a, keepDims: true });
-      return options.keepDims ? out : reshape(out, droppedShape(t!.shape, axes));
-    });
-  });
-}
+export const prod = reduction(
+  'prod',
+  REDUCE_OPTIONS,
+  (x: TensorLike, options: ReduceOptions = {}): Tensor =>
+    withArgs('prod', ['x'], [x], ([t]) => {
+      const axes = normalizeAxes('prod', options.axis, t!.rank);
+      if (axes.length <= 1) return reduce('prod', t!, options);
+      return tidy(() => {
+        let out = t!;
+        for (const a of axes) out = reduce('prod', out, { axis: a, keepDims: true });
+        return options.keepDims ? out : reshape(out, droppedShape(t!.shape, axes));
+      });
+    }),
+);
 
 /**
  * Mean over axes (int inputs give float32).
  * @example
  * mean(tensor([1, 2, 3, 4])); // 2.5
  */
-export function mean(x: TensorLike, options: ReduceOptions = {}): Tensor {
-  return withArgs('mean', ['x'], [x], ([t]) => {
-    const axes = normalizeAxes('mean', options.axis, t!.rank);
-    const count = sizeOf(axes.map((a) => t!.shape[a]!));
-    return tidy(() => {
-      const f = isFloat(t!.dtype) ? t! : cast(t!, 'float32');
-      return div(sum(f, { axis: axes, keepDims: options.keepDims }), count);
-    });
-  });
-}
+export const mean = reduction(
+  'mean',
+  REDUCE_OPTIONS,
+  (x: TensorLike, options: ReduceOptions = {}): Tensor =>
+    withArgs('mean', ['x'], [x], ([t]) => {
+      const axes = normalizeAxes('mean', options.axis, t!.rank);
+      const count = sizeOf(axes.map((a) => t!.shape[a]!));
+      return tidy(() => {
+        const f = isFloat(t!.dtype) ? t! : cast(t!, 'float32');
+        return div(sum(f, { axis: axes, keepDims: options.keepDims }), count);
+      });
+    }),
+);
 
 /** Options of argMax/argMin. */
 export interface ArgOptions {
   /** The axis; the flattened tensor when omitted (like NumPy and PyTorch). */
   axis?: number;
 }
+
+const ARG_OPTIONS = S.object({ axis: S.axis }, { positional: ['axis'] });
 
 function argReduce(prim: 'argMax' | 'argMin', x: TensorLike, options: ArgOptions): Tensor {
   return withArgs(prim, ['x'], [x], ([t]) => {
@@ -139,9 +181,17 @@ function argReduce(prim: 'argMax' | 'argMin', x: TensorLike, options: ArgOptions
 }
 
 /** Index of the first maximum (int32). @example argMax(tensor([[1, 9], [8, 2]]), { axis: 1 }); // [1, 0] */
-export const argMax = (x: TensorLike, options: ArgOptions = {}): Tensor => argReduce('argMax', x, options);
+export const argMax = reduction(
+  'argMax',
+  ARG_OPTIONS,
+  (x: TensorLike, options: ArgOptions = {}): Tensor => argReduce('argMax', x, options),
+);
 /** Index of the first minimum (int32). @example argMin(tensor([3, 1, 2])); // 1 */
-export const argMin = (x: TensorLike, options: ArgOptions = {}): Tensor => argReduce('argMin', x, options);
+export const argMin = reduction(
+  'argMin',
+  ARG_OPTIONS,
+  (x: TensorLike, options: ArgOptions = {}): Tensor => argReduce('argMin', x, options),
+);
 
 /** Options of cumsum/cumprod. */
 export interface CumulativeOptions {
@@ -151,6 +201,11 @@ export interface CumulativeOptions {
   /** Accumulate from the end. */
   reverse?: boolean;
 }
+
+const CUMULATIVE_OPTIONS = S.object(
+  { axis: S.axis, exclusive: S.boolean, reverse: S.boolean },
+  { positional: ['axis', 'exclusive', 'reverse'] },
+);
 
 function cumulative(prim: 'cumsum' | 'cumprod', x: TensorLike, options: CumulativeOptions): Tensor {
   return withArgs(prim, ['x'], [x], ([t]) => {
@@ -163,57 +218,74 @@ function cumulative(prim: 'cumsum' | 'cumprod', x: TensorLike, options: Cumulati
 }
 
 /** Cumulative sum along an axis. @example cumsum(tensor([1, 2, 3])); // [1, 3, 6] */
-export const cumsum = (x: TensorLike, options: CumulativeOptions = {}): Tensor =>
-  cumulative('cumsum', x, options);
+export const cumsum = reduction(
+  'cumsum',
+  CUMULATIVE_OPTIONS,
+  (x: TensorLike, options: CumulativeOptions = {}): Tensor => cumulative('cumsum', x, options),
+);
 /** Cumulative product along an axis. @example cumprod(tensor([1, 2, 3])); // [1, 2, 6] */
-export const cumprod = (x: TensorLike, options: CumulativeOptions = {}): Tensor =>
-  cumulative('cumprod', x, options);
+export const cumprod = reduction(
+  'cumprod',
+  CUMULATIVE_OPTIONS,
+  (x: TensorLike, options: CumulativeOptions = {}): Tensor => cumulative('cumprod', x, options),
+);
 
 /**
  * log(sum(exp(x))) computed stably (the maximum is subtracted first).
  * @example
  * logSumExp(tensor([1000, 1000])); // 1000.693...
  */
-export function logSumExp(x: TensorLike, options: ReduceOptions = {}): Tensor {
-  return withArgs('logSumExp', ['x'], [x], ([t]) =>
-    tidy(() => {
-      const axes = normalizeAxes('logSumExp', options.axis, t!.rank);
-      const m = max(t!, { axis: axes, keepDims: true });
-      // A constant shift does not change the result; ±Infinity maxima use 0 to avoid NaN.
-      const shift = where(isFinite(m), ENGINE.share(m, m.shape, false), 0);
-      const s = log(sum(exp(sub(t!, shift)), { axis: axes, keepDims: true }));
-      const out = add(s, shift);
-      return options.keepDims ? out : reshape(out, droppedShape(t!.shape, axes));
-    }),
-  );
-}
+export const logSumExp = reduction(
+  'logSumExp',
+  REDUCE_OPTIONS,
+  (x: TensorLike, options: ReduceOptions = {}): Tensor =>
+    withArgs('logSumExp', ['x'], [x], ([t]) =>
+      tidy(() => {
+        const axes = normalizeAxes('logSumExp', options.axis, t!.rank);
+        const m = max(t!, { axis: axes, keepDims: true });
+        // A constant shift does not change the result; ±Infinity maxima use 0 to avoid NaN.
+        const shift = where(isFinite(m), ENGINE.share(m, m.shape, false), 0);
+        const s = log(sum(exp(sub(t!, shift)), { axis: axes, keepDims: true }));
+        const out = add(s, shift);
+        return options.keepDims ? out : reshape(out, droppedShape(t!.shape, axes));
+      }),
+    ),
+);
 
 /**
  * Softmax along an axis (default the last), stable for large inputs.
  * @example
  * softmax(tensor([1, 2, 3]));
  */
-export function softmax(x: TensorLike, axis = -1): Tensor {
-  return withArgs('softmax', ['x'], [x], ([t]) =>
-    tidy(() => {
-      const a = normalizeAxis('softmax', axis, t!.rank);
-      const m = max(t!, { axis: a, keepDims: true });
-      const e = exp(sub(t!, ENGINE.share(m, m.shape, false)));
-      return div(e, sum(e, { axis: a, keepDims: true }));
-    }),
-  );
-}
+export const softmax = defineOp(
+  'softmax',
+  [req('x', S.tensor), opt('axis', S.axis)],
+  (x: TensorLike, axis: number = -1): Tensor =>
+    withArgs('softmax', ['x'], [x], ([t]) =>
+      tidy(() => {
+        const a = normalizeAxis('softmax', axis, t!.rank);
+        const m = max(t!, { axis: a, keepDims: true });
+        const e = exp(sub(t!, ENGINE.share(m, m.shape, false)));
+        return div(e, sum(e, { axis: a, keepDims: true }));
+      }),
+    ),
+);
 
 /**
  * log(softmax(x)) along an axis, computed as x - logSumExp(x).
  * @example
  * logSoftmax(tensor([1, 2, 3]));
  */
-export function logSoftmax(x: TensorLike, axis = -1): Tensor {
-  return withArgs('logSoftmax', ['x'], [x], ([t]) =>
-    tidy(() => sub(t!, logSumExp(t!, { axis: normalizeAxis('logSoftmax', axis, t!.rank), keepDims: true }))),
-  );
-}
+export const logSoftmax = defineOp(
+  'logSoftmax',
+  [req('x', S.tensor), opt('axis', S.axis)],
+  (x: TensorLike, axis: number = -1): Tensor =>
+    withArgs('logSoftmax', ['x'], [x], ([t]) =>
+      tidy(() =>
+        sub(t!, logSumExp(t!, { axis: normalizeAxis('logSoftmax', axis, t!.rank), keepDims: true })),
+      ),
+    ),
+);
 
 /** Options of variance/moments. */
 export interface VarianceOptions extends ReduceOptions {
@@ -221,32 +293,44 @@ export interface VarianceOptions extends ReduceOptions {
   ddof?: number;
 }
 
+const VARIANCE_OPTIONS = S.object(
+  { ...REDUCE_KEYS, ddof: S.number({ integer: true, min: 0 }) },
+  { positional: ['axis', 'keepDims'] },
+);
+
 /**
  * Mean and variance over axes.
  * @example
  * const { mean: m, variance: v } = moments(x, { axis: 0 });
  */
-export function moments(x: TensorLike, options: VarianceOptions = {}): { mean: Tensor; variance: Tensor } {
-  return withArgs('moments', ['x'], [x], ([t]) =>
-    tidy(() => {
-      const axes = normalizeAxes('moments', options.axis, t!.rank);
-      const n = sizeOf(axes.map((a) => t!.shape[a]!));
-      const f = isFloat(t!.dtype) ? t! : cast(t!, 'float32');
-      const m = mean(f, { axis: axes, keepDims: true });
-      const d = sub(f, m);
-      const v = div(sum(mul(d, d), { axis: axes, keepDims: true }), Math.max(n - (options.ddof ?? 0), 0));
-      const drop = (y: Tensor) => (options.keepDims ? y : reshape(y, droppedShape(t!.shape, axes)));
-      return { mean: drop(m), variance: drop(v) };
-    }),
-  );
-}
+export const moments = reduction(
+  'moments',
+  VARIANCE_OPTIONS,
+  (x: TensorLike, options: VarianceOptions = {}): { mean: Tensor; variance: Tensor } =>
+    withArgs('moments', ['x'], [x], ([t]) =>
+      tidy(() => {
+        const axes = normalizeAxes('moments', options.axis, t!.rank);
+        const n = sizeOf(axes.map((a) => t!.shape[a]!));
+        const f = isFloat(t!.dtype) ? t! : cast(t!, 'float32');
+        const m = mean(f, { axis: axes, keepDims: true });
+        const d = sub(f, m);
+        const v = div(sum(mul(d, d), { axis: axes, keepDims: true }), Math.max(n - (options.ddof ?? 0), 0));
+        const drop = (y: Tensor) => (options.keepDims ? y : reshape(y, droppedShape(t!.shape, axes)));
+        return { mean: drop(m), variance: drop(v) };
+      }),
+    ),
+);
 
 /** Variance over axes. @example variance(tensor([1, 2, 3, 4])); // 1.25 */
-export function variance(x: TensorLike, options: VarianceOptions = {}): Tensor {
-  const { mean: m, variance: v } = moments(x, options);
-  m.dispose();
-  return v;
-}
+export const variance = reduction(
+  'variance',
+  VARIANCE_OPTIONS,
+  (x: TensorLike, options: VarianceOptions = {}): Tensor => {
+    const { mean: m, variance: v } = moments(x, options);
+    m.dispose();
+    return v;
+  },
+);
 
 /** Options of norm. */
 export interface NormOptions extends ReduceOptions {
@@ -259,23 +343,40 @@ export interface NormOptions extends ReduceOptions {
  * @example
  * norm(tensor([3, 4])); // 5
  */
-export function norm(x: TensorLike, options: NormOptions = {}): Tensor {
-  return withArgs('norm', ['x'], [x], ([t]) =>
-    tidy(() => {
-      const ord = options.ord ?? 'euclidean';
-      const reduceOpts = { axis: options.axis, keepDims: options.keepDims };
-      const a = abs(isFloat(t!.dtype) ? t! : cast(t!, 'float32'));
-      if (ord === 'euclidean' || ord === 'fro' || ord === 2) return sqrt(sum(mul(a, a), reduceOpts));
-      if (ord === Infinity) return max(a, reduceOpts);
-      if (ord === -Infinity) return min(a, reduceOpts);
-      if (ord === 1) return sum(a, reduceOpts);
-      if (typeof ord !== 'number' || !(ord > 0))
-        throw new ArgumentError(
-          `norm: ord must be 'euclidean', 'fro', ±Infinity or a number > 0, got ${String(ord)}`,
-        );
-      return pow(sum(pow(a, ord), reduceOpts), 1 / ord);
-    }),
-  );
+export const norm = reduction(
+  'norm',
+  S.object(
+    {
+      ...REDUCE_KEYS,
+      ord: S.oneOf(S.enum('euclidean', 'fro', Infinity, -Infinity), S.number({ min: 0, minExclusive: true })),
+    },
+    { positional: ['ord', 'axis', 'keepDims'] },
+  ),
+  (x: TensorLike, options: NormOptions = {}): Tensor =>
+    withArgs('norm', ['x'], [x], ([t]) =>
+      tidy(() => {
+        const ord = options.ord ?? 'euclidean';
+        const reduceOpts = { axis: options.axis, keepDims: options.keepDims };
+        const a = abs(isFloat(t!.dtype) ? t! : cast(t!, 'float32'));
+        if (ord === 'euclidean' || ord === 'fro' || ord === 2)
+          return rootAwayFromZero(sum(mul(a, a), reduceOpts), 2);
+        if (ord === Infinity) return max(a, reduceOpts);
+        if (ord === -Infinity) return min(a, reduceOpts);
+        if (ord === 1) return sum(a, reduceOpts);
+        if (typeof ord !== 'number') throw new ArgumentError(`norm: unknown ord ${String(ord)}`);
+        return rootAwayFromZero(sum(pow(a, ord), reduceOpts), ord);
+      }),
+    ),
+);
+
+/**
+ * s^(1/p), with gradient 0 where s = 0 (as in PyTorch): the root's slope is infinite there and
+ * 0 · ∞ would be NaN, so the root only ever sees s = 1 in place of 0. NaN still propagates.
+ */
+function rootAwayFromZero(s: Tensor, p: number): Tensor {
+  const zero = equal(s, 0);
+  const safe = where(zero, 1, s);
+  return where(zero, 0, p === 2 ? sqrt(safe) : pow(safe, 1 / p));
 }
 
 /** The cotangent of a keepDims reduction, broadcast back to the input's shape. */

@@ -9,6 +9,7 @@ import type { SliceParams } from '../prims.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
+import { defineOp, opt, render, req, S } from './args.js';
 import { type TensorLike, withArgs } from './convert.js';
 
 /** A Python-style range on one axis; omitted (or null) fields take NumPy's defaults. */
@@ -29,6 +30,20 @@ export type SliceEntry = number | null | '...' | SliceRange;
 export type SliceSpec = string | readonly SliceEntry[];
 
 const INTEGER = /^[+-]?\d+$/;
+
+const INT_OR_NULL = S.oneOf(S.integer, S.null);
+const SLICE_SPEC = S.oneOf(
+  S.string,
+  S.list(
+    S.oneOf(
+      S.integer,
+      S.null,
+      S.enum('...'),
+      S.object({ start: INT_OR_NULL, stop: INT_OR_NULL, step: INT_OR_NULL }),
+    ),
+  ),
+);
+const INTS = S.oneOf(S.integer, S.list(S.integer));
 
 function describe(spec: SliceSpec): string {
   return typeof spec === 'string' ? `'${spec}'` : JSON.stringify(spec);
@@ -181,29 +196,37 @@ export function sliceAxis(x: Tensor, axis: number, start: number, size: number):
  * slice(x, ':, ::-1');                       // every row, columns reversed
  * slice(x, [0, { start: 1, stop: -1 }]);     // same as slice(x, '0, 1:-1')
  */
-export function slice(x: TensorLike, spec: SliceSpec): Tensor {
-  return withArgs('slice', ['x'], [x], ([t]) => {
-    const input = t!;
-    let entries: readonly SliceEntry[];
-    if (typeof spec === 'string') entries = parseSpec(spec);
-    else if (Array.isArray(spec)) entries = spec;
-    else throw new ArgumentError(`slice: expected spec to be a string or an array, got ${typeof spec}`);
-    const reads = resolve(spec, entries, input.shape);
-    const read = runSlice(
-      input,
-      reads.map((r) => r.begin),
-      reads.map((r) => r.stride),
-      reads.map((r) => r.size),
-    );
-    if (!reads.some((r) => r.drop)) return read;
-    const dropped = ENGINE.share(
-      read,
-      reads.filter((r) => !r.drop).map((r) => r.size),
-    );
-    read.dispose();
-    return dropped;
-  });
-}
+export const slice = defineOp(
+  'slice',
+  [req('x', S.tensor), req('spec', SLICE_SPEC)],
+  (x: TensorLike, spec: SliceSpec): Tensor =>
+    withArgs('slice', ['x'], [x], ([t]) => {
+      const input = t!;
+      let entries: readonly SliceEntry[];
+      if (typeof spec === 'string') entries = parseSpec(spec);
+      else if (Array.isArray(spec)) entries = spec;
+      else throw new ArgumentError(`slice: expected spec to be a string or an array, got ${typeof spec}`);
+      const reads = resolve(spec, entries, input.shape);
+      const read = runSlice(
+        input,
+        reads.map((r) => r.begin),
+        reads.map((r) => r.stride),
+        reads.map((r) => r.size),
+      );
+      if (!reads.some((r) => r.drop)) return read;
+      const dropped = ENGINE.share(
+        read,
+        reads.filter((r) => !r.drop).map((r) => r.size),
+      );
+      read.dispose();
+      return dropped;
+    }),
+  // tf.slice(x, begin, size) is sliceRange here; slice takes one NumPy-style spec.
+  (args) =>
+    args.length === 3
+      ? `for tf.slice(x, begin, size) write sliceRange(x, ${render(args[1])}, ${render(args[2])})`
+      : undefined,
+);
 
 /**
  * `tf.slice`: the block starting at `begin` of extent `size` (-1 or omitted: to the end).
@@ -211,41 +234,40 @@ export function slice(x: TensorLike, spec: SliceSpec): Tensor {
  * @example
  * sliceRange(tensor([[1, 2, 3], [4, 5, 6]]), [0, 1], [2, -1]); // [[2, 3], [5, 6]]
  */
-export function sliceRange(
-  x: TensorLike,
-  begin: number | readonly number[],
-  size?: number | readonly number[],
-): Tensor {
-  return withArgs('sliceRange', ['x'], [x], ([t]) => {
-    const input = t!;
-    const rank = input.rank;
-    const b = typeof begin === 'number' ? [begin] : [...begin];
-    const s = size === undefined ? [] : typeof size === 'number' ? [size] : [...size];
-    if (b.length > rank || s.length > rank) {
-      throw new ShapeError(
-        `sliceRange: expected begin and size to have at most ${rank} entries, got begin=${fmtShape(b)} and size=${fmtShape(s)} for x.shape=${fmtShape(input.shape)}`,
-      );
-    }
-    const starts = input.shape.map((_, d) => b[d] ?? 0);
-    const sizes = input.shape.map((n, d) => {
-      const start = starts[d]!;
-      const want = s[d] ?? -1;
-      if (!isInt(start) || start < 0 || !isInt(want) || want < -1) {
-        throw new ArgumentError(
-          `sliceRange: expected begin >= 0 and size >= -1 (integers), got begin=${fmtShape(b)} and size=${fmtShape(s)}`,
-        );
-      }
-      const extent = want === -1 ? n - start : want;
-      if (start > n || start + extent > n) {
+export const sliceRange = defineOp(
+  'sliceRange',
+  [req('x', S.tensor), req('begin', INTS), opt('size', INTS)],
+  (x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor =>
+    withArgs('sliceRange', ['x'], [x], ([t]) => {
+      const input = t!;
+      const rank = input.rank;
+      const b = typeof begin === 'number' ? [begin] : [...begin];
+      const s = size === undefined ? [] : typeof size === 'number' ? [size] : [...size];
+      if (b.length > rank || s.length > rank) {
         throw new ShapeError(
-          `sliceRange: expected begin[${d}] + size[${d}] <= ${n}, got begin=${fmtShape(b)} and size=${fmtShape(s)} for x.shape=${fmtShape(input.shape)}`,
+          `sliceRange: expected begin and size to have at most ${rank} entries, got begin=${fmtShape(b)} and size=${fmtShape(s)} for x.shape=${fmtShape(input.shape)}`,
         );
       }
-      return extent;
-    });
-    return runSlice(input, starts, new Array<number>(rank).fill(1), sizes);
-  });
-}
+      const starts = input.shape.map((_, d) => b[d] ?? 0);
+      const sizes = input.shape.map((n, d) => {
+        const start = starts[d]!;
+        const want = s[d] ?? -1;
+        if (!isInt(start) || start < 0 || !isInt(want) || want < -1) {
+          throw new ArgumentError(
+            `sliceRange: expected begin >= 0 and size >= -1 (integers), got begin=${fmtShape(b)} and size=${fmtShape(s)}`,
+          );
+        }
+        const extent = want === -1 ? n - start : want;
+        if (start > n || start + extent > n) {
+          throw new ShapeError(
+            `sliceRange: expected begin[${d}] + size[${d}] <= ${n}, got begin=${fmtShape(b)} and size=${fmtShape(s)} for x.shape=${fmtShape(input.shape)}`,
+          );
+        }
+        return extent;
+      });
+      return runSlice(input, starts, new Array<number>(rank).fill(1), sizes);
+    }),
+);
 
 /** VJP rules of the slice pair: each is the other's adjoint. */
 export const SLICE_RULES: RuleTable<'slice' | 'sliceGrad'> = {

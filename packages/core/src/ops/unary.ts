@@ -3,9 +3,10 @@
 
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
-import type { UnaryPrim } from '../prims.js';
+import { UNARY_PRIMS, type UnaryPrim } from '../prims.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
+import { defineOp, req, S } from './args.js';
 import { add, div, greater, mul, sub } from './binary.js';
 import { cast } from './cast.js';
 import { type TensorLike, withArgs } from './convert.js';
@@ -39,7 +40,7 @@ const MODES: Record<UnaryPrim, Mode> = {
 };
 
 /** Applies a unary primitive, casting inputs as its mode requires. */
-export function unary(prim: UnaryPrim, x: TensorLike): Tensor {
+function unaryImpl(prim: UnaryPrim, x: TensorLike): Tensor {
   return withArgs(prim, ['x'], [x], ([t]) => {
     const input = t!;
     const mode = MODES[prim];
@@ -67,52 +68,65 @@ export function unary(prim: UnaryPrim, x: TensorLike): Tensor {
   });
 }
 
+/**
+ * Applies a unary primitive by name.
+ * @example
+ * unary('exp', tensor([0, 1])); // [1, 2.718...]
+ */
+export const unary = defineOp(
+  'unary',
+  [req('prim', S.enum(...UNARY_PRIMS)), req('x', S.tensor)],
+  (prim: UnaryPrim, x: TensorLike): Tensor => unaryImpl(prim, x),
+);
+
+const X = [req('x', S.tensor)] as const;
+
 /** -x. @example neg(tensor([1, -2])); // [-1, 2] */
-export const neg = (x: TensorLike): Tensor => unary('neg', x);
+export const neg = defineOp('neg', X, (x: TensorLike): Tensor => unaryImpl('neg', x));
 /** |x|. @example abs(tensor([-1, 2])); // [1, 2] */
-export const abs = (x: TensorLike): Tensor => unary('abs', x);
+export const abs = defineOp('abs', X, (x: TensorLike): Tensor => unaryImpl('abs', x));
 /** -1, 0 or 1 (NaN stays NaN). @example sign(tensor([-3, 0, 2])); // [-1, 0, 1] */
-export const sign = (x: TensorLike): Tensor => unary('sign', x);
+export const sign = defineOp('sign', X, (x: TensorLike): Tensor => unaryImpl('sign', x));
 /** eˣ. @example exp(tensor([0, 1])); // [1, 2.718...] */
-export const exp = (x: TensorLike): Tensor => unary('exp', x);
+export const exp = defineOp('exp', X, (x: TensorLike): Tensor => unaryImpl('exp', x));
 /** Natural logarithm. @example log(tensor([1, Math.E])); // [0, 1] */
-export const log = (x: TensorLike): Tensor => unary('log', x);
+export const log = defineOp('log', X, (x: TensorLike): Tensor => unaryImpl('log', x));
 /** log(1 + x), accurate for small x. @example log1p(tensor([1e-10])); */
-export const log1p = (x: TensorLike): Tensor => unary('log1p', x);
+export const log1p = defineOp('log1p', X, (x: TensorLike): Tensor => unaryImpl('log1p', x));
 /** eˣ - 1, accurate for small x. @example expm1(tensor([1e-10])); */
-export const expm1 = (x: TensorLike): Tensor => unary('expm1', x);
+export const expm1 = defineOp('expm1', X, (x: TensorLike): Tensor => unaryImpl('expm1', x));
 /** √x. @example sqrt(tensor([4, 9])); // [2, 3] */
-export const sqrt = (x: TensorLike): Tensor => unary('sqrt', x);
+export const sqrt = defineOp('sqrt', X, (x: TensorLike): Tensor => unaryImpl('sqrt', x));
 /** 1/√x. @example rsqrt(tensor([4])); // [0.5] */
-export const rsqrt = (x: TensorLike): Tensor => unary('rsqrt', x);
+export const rsqrt = defineOp('rsqrt', X, (x: TensorLike): Tensor => unaryImpl('rsqrt', x));
 /** Sine. @example sin(tensor([0])); // [0] */
-export const sin = (x: TensorLike): Tensor => unary('sin', x);
+export const sin = defineOp('sin', X, (x: TensorLike): Tensor => unaryImpl('sin', x));
 /** Cosine. @example cos(tensor([0])); // [1] */
-export const cos = (x: TensorLike): Tensor => unary('cos', x);
+export const cos = defineOp('cos', X, (x: TensorLike): Tensor => unaryImpl('cos', x));
 /** Tangent. @example tan(tensor([0])); // [0] */
-export const tan = (x: TensorLike): Tensor => unary('tan', x);
+export const tan = defineOp('tan', X, (x: TensorLike): Tensor => unaryImpl('tan', x));
 /** Hyperbolic tangent. @example tanh(tensor([0])); // [0] */
-export const tanh = (x: TensorLike): Tensor => unary('tanh', x);
+export const tanh = defineOp('tanh', X, (x: TensorLike): Tensor => unaryImpl('tanh', x));
 /** 1 / (1 + e⁻ˣ). @example sigmoid(tensor([0])); // [0.5] */
-export const sigmoid = (x: TensorLike): Tensor => unary('sigmoid', x);
+export const sigmoid = defineOp('sigmoid', X, (x: TensorLike): Tensor => unaryImpl('sigmoid', x));
 /** The Gauss error function. @example erf(tensor([0])); // [0] */
-export const erf = (x: TensorLike): Tensor => unary('erf', x);
+export const erf = defineOp('erf', X, (x: TensorLike): Tensor => unaryImpl('erf', x));
 /** Rounds down. @example floor(tensor([1.5, -1.5])); // [1, -2] */
-export const floor = (x: TensorLike): Tensor => unary('floor', x);
+export const floor = defineOp('floor', X, (x: TensorLike): Tensor => unaryImpl('floor', x));
 /** Rounds up. @example ceil(tensor([1.5])); // [2] */
-export const ceil = (x: TensorLike): Tensor => unary('ceil', x);
+export const ceil = defineOp('ceil', X, (x: TensorLike): Tensor => unaryImpl('ceil', x));
 /** Rounds half to even, like NumPy. @example round(tensor([0.5, 1.5])); // [0, 2] */
-export const round = (x: TensorLike): Tensor => unary('round', x);
+export const round = defineOp('round', X, (x: TensorLike): Tensor => unaryImpl('round', x));
 /** 1/x. @example reciprocal(tensor([2])); // [0.5] */
-export const reciprocal = (x: TensorLike): Tensor => unary('reciprocal', x);
+export const reciprocal = defineOp('reciprocal', X, (x: TensorLike): Tensor => unaryImpl('reciprocal', x));
 /** max(x, 0). @example relu(tensor([-1, 2])); // [0, 2] */
-export const relu = (x: TensorLike): Tensor => unary('relu', x);
+export const relu = defineOp('relu', X, (x: TensorLike): Tensor => unaryImpl('relu', x));
 /** Elementwise NaN test (bool). @example isNaN(tensor([NaN, 1])); // [true, false] */
-export const isNaN = (x: TensorLike): Tensor => unary('isNaN', x);
+export const isNaN = defineOp('isNaN', X, (x: TensorLike): Tensor => unaryImpl('isNaN', x));
 /** Elementwise finiteness test (bool). @example isFinite(tensor([Infinity, 1])); // [false, true] */
-export const isFinite = (x: TensorLike): Tensor => unary('isFinite', x);
+export const isFinite = defineOp('isFinite', X, (x: TensorLike): Tensor => unaryImpl('isFinite', x));
 /** Logical not (bool). @example logicalNot(tensor([true])); // [false] */
-export const logicalNot = (x: TensorLike): Tensor => unary('logicalNot', x);
+export const logicalNot = defineOp('logicalNot', X, (x: TensorLike): Tensor => unaryImpl('logicalNot', x));
 
 /** VJP rules of the unary primitives. */
 export const UNARY_RULES: RuleTable<UnaryPrim> = {

@@ -4,6 +4,7 @@ import { ENGINE } from '../engine.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
+import { defineOp, req, S } from './args.js';
 import { sumTo } from './binary.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
@@ -14,26 +15,29 @@ import { zerosLike } from './creation.js';
  * @example
  * where(tensor([true, false]), tensor([1, 2]), tensor([9, 9])); // [1, 9]
  */
-export function where(condition: TensorLike, a: TensorLike, b: TensorLike): Tensor {
-  return withArgs('where', ['condition', 'a', 'b'], [a, b, condition], ([x, y, c]) => {
-    const shape = broadcastShapes('where', broadcastShapes('where', c!.shape, x!.shape), y!.shape);
-    const dtype = resultType([x!, y!]);
-    const cb = c!.dtype === 'bool' ? c! : cast(c!, 'bool');
-    const xs = x!.dtype === dtype ? x! : cast(x!, dtype);
-    const ys = y!.dtype === dtype ? y! : cast(y!, dtype);
-    try {
-      return ENGINE.run('where', [cb, xs, ys], {}, shape, dtype);
-    } finally {
-      for (const [made, orig] of [
-        [cb, c],
-        [xs, x],
-        [ys, y],
-      ] as const) {
-        if (made !== orig) made.dispose();
+export const where = defineOp(
+  'where',
+  [req('condition', S.tensor), req('a', S.tensor), req('b', S.tensor)],
+  (condition: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
+    withArgs('where', ['a', 'b', 'condition'], [a, b, condition], ([x, y, c]) => {
+      const shape = broadcastShapes('where', broadcastShapes('where', c!.shape, x!.shape), y!.shape);
+      const dtype = resultType([x!, y!]);
+      const cb = c!.dtype === 'bool' ? c! : cast(c!, 'bool');
+      const xs = x!.dtype === dtype ? x! : cast(x!, dtype);
+      const ys = y!.dtype === dtype ? y! : cast(y!, dtype);
+      try {
+        return ENGINE.run('where', [cb, xs, ys], {}, shape, dtype);
+      } finally {
+        for (const [made, orig] of [
+          [cb, c],
+          [xs, x],
+          [ys, y],
+        ] as const) {
+          if (made !== orig) made.dispose();
+        }
       }
-    }
-  });
-}
+    }),
+);
 
 /** VJP of where: the cotangent goes to whichever branch was picked. */
 export const WHERE_RULES: RuleTable<'where'> = {

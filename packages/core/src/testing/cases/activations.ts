@@ -148,7 +148,7 @@ export const ACTIVATION_CASES: ConformanceCase[] = [
     name: 'activations: clip rejects min > max',
     run: async (t) => {
       const x = t.input([1, 2]);
-      t.expectError(() => clip(x, 2, 1), ArgumentError, /clip: min must be <= max, got min=2 and max=1/);
+      t.expectError(() => clip(x, 2, 1), ArgumentError, /clip: expected min <= max, got min=2 and max=1/);
     },
   },
   {

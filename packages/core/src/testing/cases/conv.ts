@@ -333,13 +333,17 @@ export const CONV_CASES: ConformanceCase[] = [
       t.expectError(
         () => conv2d(x, f3, { strides: 0 }),
         ArgumentError,
-        'conv2d: expected strides to be a positive integer or a pair of them, got 0',
+        'conv2d: expected options.strides to be an integer >= 1 or an array of 2 entries, each an integer >= 1, got number 0',
       );
-      t.expectError(() => conv2d(x, f3, { strides: [1, 1.5] }), ArgumentError, /conv2d: expected strides/);
+      t.expectError(
+        () => conv2d(x, f3, { strides: [1, 1.5] }),
+        ArgumentError,
+        /conv2d: expected options.strides\[1\] to be an integer >= 1, got number 1.5/,
+      );
       t.expectError(
         () => conv2d(x, f3, { padding: -1 }),
         ArgumentError,
-        /conv2d: expected padding to be 'valid', 'same', a non-negative integer/,
+        /conv2d: expected options.padding to be 'valid', 'same', an integer >= 0 or an array of 2 entries/,
       );
       t.expectError(
         () => conv2d(ints, one),
@@ -390,7 +394,7 @@ export const CONV_CASES: ConformanceCase[] = [
       t.expectError(
         () => maxPool2d(x, { poolSize: [2, 0] }),
         ArgumentError,
-        /maxPool2d: expected poolSize to be a positive integer or a pair of them/,
+        /maxPool2d: expected options.poolSize\[1\] to be an integer >= 1, got number 0 in options.poolSize=\[2,0\]/,
       );
     },
   },

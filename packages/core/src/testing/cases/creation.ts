@@ -133,8 +133,8 @@ export const CREATION_CASES: ConformanceCase[] = [
   {
     name: 'creation: tensor rejects ragged values and a wrong value count',
     run: async (t) => {
-      t.expectError(() => tensor([[1, 2], [3]]), ShapeError, /tensor: values are ragged/);
-      t.expectError(() => tensor([[1, 2], 3]), ShapeError, /tensor: values are ragged/);
+      t.expectError(() => tensor([[1, 2], [3]]), ShapeError, /tensor: expected values to be rectangular/);
+      t.expectError(() => tensor([[1, 2], 3]), ShapeError, /tensor: expected values to be rectangular/);
       t.expectError(
         () =>
           tensor([
@@ -155,7 +155,7 @@ export const CREATION_CASES: ConformanceCase[] = [
       t.expectError(
         () => tensor([1, 2], [-1, 2]),
         ShapeError,
-        /tensor: shape entries must be non-negative integers/,
+        /tensor: expected shape to be an array of non-negative integers, got \[-1,2\]/,
       );
     },
   },
@@ -201,9 +201,13 @@ export const CREATION_CASES: ConformanceCase[] = [
       t.expectError(
         () => zeros([2, -1]),
         ShapeError,
-        /zeros: shape entries must be non-negative integers, got \[2,-1\]/,
+        /zeros: expected shape to be an array of non-negative integers, got \[2,-1\]/,
       );
-      t.expectError(() => ones([1.5]), ShapeError, /ones: shape entries must be non-negative integers/);
+      t.expectError(
+        () => ones([1.5]),
+        ShapeError,
+        /ones: expected shape to be an array of non-negative integers, got \[1.5\]/,
+      );
     },
   },
   {
@@ -266,11 +270,7 @@ export const CREATION_CASES: ConformanceCase[] = [
       await t.expectValues(arange(5, 0), [], { shape: [0], dtype: 'int32' });
       await t.expectValues(arange(0, 5, -1), [], { shape: [0] });
       await t.expectValues(arange(0), [], { shape: [0] });
-      t.expectError(
-        () => arange(0, 5, 0),
-        ArgumentError,
-        /arange: step must be a nonzero finite number, got 0/,
-      );
+      t.expectError(() => arange(0, 5, 0), ArgumentError, /arange: expected a nonzero step, got 0/);
     },
   },
   {
@@ -286,7 +286,7 @@ export const CREATION_CASES: ConformanceCase[] = [
       t.expectError(
         () => linspace(0, 1, -1),
         ArgumentError,
-        /linspace: num must be a non-negative integer, got -1/,
+        /linspace: expected num to be an integer >= 0, got number -1/,
       );
     },
   },

@@ -192,7 +192,7 @@ export const FUSED_CASES: ConformanceCase[] = [
       t.expectError(
         () => fusedMatmul(x, w2, { activation: 'gelu' as FusedActivation }),
         ArgumentError,
-        "fusedMatmul: expected activation to be one of linear, relu, relu6, sigmoid, tanh, got 'gelu'",
+        `fusedMatmul: expected options.activation to be one of 'linear', 'relu', 'relu6', 'sigmoid', 'tanh', got "gelu"`,
       );
     },
   },
@@ -381,7 +381,7 @@ export const FUSED_CASES: ConformanceCase[] = [
       t.expectError(
         () => adamStep({ param: w, grad: g, m, v }, { learningRate: lr, step: 0 }),
         ArgumentError,
-        'adamStep: expected step to be an integer >= 1, got 0',
+        'adamStep: expected options.step to be an integer >= 1, got number 0',
       );
     },
   },
