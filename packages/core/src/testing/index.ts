@@ -9,6 +9,7 @@ import { ALL_CASES } from './cases/index.js';
 import { type ConformanceCase, makeTools } from './harness.js';
 
 export { ALL_CASES } from './cases/index.js';
+export { type OpSignature, opSignatures, type Param, type Spec } from '../ops/args.js';
 export * from './harness.js';
 export * from './hostile/index.js';
 
