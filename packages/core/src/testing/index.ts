@@ -8,8 +8,8 @@ import { memory } from '../memory.js';
 import { ALL_CASES } from './cases/index.js';
 import { type ConformanceCase, makeTools } from './harness.js';
 
-export { ALL_CASES } from './cases/index.js';
 export { type OpSignature, opSignatures, type Param, type Spec } from '../ops/args.js';
+export { ALL_CASES } from './cases/index.js';
 export * from './harness.js';
 export * from './hostile/index.js';
 
