@@ -176,7 +176,7 @@ export class WasmHeap {
     if (end <= have) return;
     if (end > this.#maximumBytes) {
       throw new BackendError(
-        `wasm: out of memory: needs ${end} bytes of heap, the maximum is ${this.#maximumBytes} bytes`,
+        `wasm heap: out of memory: needs ${end} bytes of heap, the maximum is ${this.#maximumBytes} bytes`,
       );
     }
     const needed = Math.ceil((end - have) / PAGE);

@@ -6,14 +6,22 @@
 // the pending count reaches 0 (Atomics.wait; a browser's main thread may not block, so there it
 // spins on Atomics.load). Only the main thread allocates:
 // workers get heap offsets, and a memory.grow happens only between jobs.
+// Every wait is bounded: the main thread sleeps in slices and fails the job with a BackendError
+// when a worker has died (it marks its slot, or Node reports its exit) or is still busy
+// `timeoutMs` after the main thread's own share was done. The pool then stops every worker,
+// holds the heap's frees until they have stopped (a stalled worker may still write), and
+// reports itself unusable, so the backend goes on with one thread.
 
 import { BackendError } from '@nabla/core';
 import type { WasmHeap } from './heap.js';
 import type { KernelExports } from './wasm-module.js';
 import {
   BROWSER_WORKER_SOURCE,
+  CLAIM,
   CONTROL,
+  DEAD,
   EXIT,
+  FAULT,
   MAX_ARGS,
   NODE_WORKER_SOURCE,
   SLOT,
@@ -28,7 +36,16 @@ interface WorkerHandle {
   readonly exited: Promise<void>;
 }
 
-type Spawner = (init: WorkerInit) => WorkerHandle;
+/** Makes a worker; `onExit` runs when the platform reports that it stopped. */
+type Spawner = (init: WorkerInit, onExit: () => void) => WorkerHandle;
+
+/** How long the main thread sleeps between checks on its workers while it waits for a job. */
+const WAIT_SLICE_MS = 20;
+/** A worker may take this many times as long as the main thread's own share before it counts as stalled. */
+const SLOW_FACTOR = 10;
+
+/** A fault a test can make a worker have on its next part (see `ThreadPool.injectFault`). */
+export type WorkerFault = Exclude<keyof typeof FAULT, 'none'>;
 
 /** Node's worker_threads, loaded synchronously where Node allows it (≥ 20.16), or preloaded. */
 let nodeWorkers: typeof import('node:worker_threads') | undefined;
@@ -109,12 +126,15 @@ export function threadSupportProblem(options: { sharedMemory: boolean }): string
 function nodeSpawner(): Spawner {
   const workers = loadNodeWorkers();
   if (!workers) throw new BackendError('wasm: node:worker_threads is not loaded');
-  return (init) => {
+  return (init, onExit) => {
     const worker = new workers.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: init });
     // Idle workers sleep in Atomics.wait forever; they must not keep the process alive.
     worker.unref();
     const exited = new Promise<void>((resolve) => {
-      worker.once('exit', () => resolve());
+      worker.once('exit', () => {
+        onExit();
+        resolve();
+      });
     });
     worker.on('error', (err) => {
       console.error('nabla wasm worker failed:', err);
@@ -174,6 +194,11 @@ export interface ThreadPoolOptions {
   readonly threads: number;
   /** Multiply-adds below which a kernel stays on one thread. */
   readonly minWork: number;
+  /**
+   * How long a worker may still be busy after the main thread finished its own share of a job
+   * (at least 10 times as long as that share took) before the job fails and the pool stops.
+   */
+  readonly timeoutMs: number;
 }
 
 type ExportFn = (...args: number[]) => unknown;
@@ -198,13 +223,16 @@ export class ThreadPool {
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   readonly #canWait: boolean;
   readonly #gemmScratch: number[] = [];
+  readonly #timeoutMs: number;
   #seq = 0;
   #jobs = 0;
   #disposed = false;
+  #failure: string | undefined;
 
   constructor(options: ThreadPoolOptions) {
     this.size = options.threads;
     this.minWork = options.minWork;
+    this.#timeoutMs = options.timeoutMs;
     this.#exports = options.exports;
     this.#heap = options.heap;
     const names = options.names;
@@ -219,9 +247,14 @@ export class ThreadPool {
     const spawn = isNode() ? nodeSpawner() : browserSpawner();
     try {
       for (let slot = 0; slot < workerCount; slot++) {
-        this.#workers.push(
-          spawn({ module: options.module, memory: options.memory, control: this.#ctl.buffer, slot, names }),
-        );
+        const init = {
+          module: options.module,
+          memory: options.memory,
+          control: this.#ctl.buffer,
+          slot,
+          names,
+        };
+        this.#workers.push(spawn(init, () => this.#markDead(slot)));
       }
     } catch (err) {
       this.dispose();
@@ -266,14 +299,38 @@ export class ThreadPool {
     return true;
   }
 
+  /** Whether jobs may run here: neither disposed nor stopped by a worker fault. */
+  get usable(): boolean {
+    return !this.#disposed && this.#failure === undefined;
+  }
+
+  /** Why a worker fault stopped the pool, if one did. */
+  get failure(): string | undefined {
+    return this.#failure;
+  }
+
+  /**
+   * Test-only: worker `worker` (0-based) traps, exits or spins instead of running its next part,
+   * which the main thread then leaves to it rather than taking it over.
+   */
+  injectFault(fault: WorkerFault, worker = 0): void {
+    if (!(worker >= 0 && worker < this.#workers.length)) {
+      throw new BackendError(`injectFault: no worker ${worker} in a pool of ${this.#workers.length}`);
+    }
+    Atomics.store(this.#ctl, slotBase(worker) + SLOT.fault, FAULT[fault]);
+  }
+
   /**
    * Runs export `name` with one part per thread: part 0 on this thread, part t on worker t−1
-   * (on this thread too while that worker is still starting). Returns when every part is done.
+   * (on this thread too while that worker is still starting, or once it has died). Returns when
+   * every part is done; throws a BackendError (which the kernel's guard prefixes with its op)
+   * when a part failed, or a worker died or stalled during the job (the pool is then stopped:
+   * see `usable`).
    */
   run<K extends keyof KernelExports>(name: K, parts: readonly (JobPart<K> | undefined)[]): void {
-    if (this.#disposed) throw new BackendError(`${name}: the wasm backend was disposed`);
+    if (this.#disposed) throw new BackendError(`the wasm backend was disposed (in ${name})`);
     if (parts.length > this.size)
-      throw new BackendError(`${name}: ${parts.length} parts for ${this.size} threads`);
+      throw new BackendError(`${name} has ${parts.length} parts for ${this.size} threads`);
     this.#jobs++;
     const id = this.#ids.get(name)!;
     const fn = this.#fns[id]!;
@@ -286,7 +343,9 @@ export class ThreadPool {
       const part = parts[p];
       if (!part) continue;
       const base = slotBase(p - 1);
-      if (Atomics.load(ctl, base + SLOT.ready) !== 1) {
+      const live =
+        Atomics.load(ctl, base + SLOT.ready) === 1 && Atomics.load(ctl, base + SLOT.state) !== DEAD;
+      if (!live || this.#failure !== undefined) {
         local.push(part);
         continue;
       }
@@ -303,16 +362,19 @@ export class ThreadPool {
     Atomics.store(ctl, CONTROL.pending, woken.length);
     this.#seq = (this.#seq % 0x3fffffff) + 1;
     for (const base of woken) {
-      Atomics.store(ctl, base + SLOT.claim, 0);
+      Atomics.store(ctl, base + SLOT.claim, CLAIM.waiting);
       Atomics.store(ctl, base + SLOT.seq, this.#seq);
       Atomics.notify(ctl, base + SLOT.seq, 1);
     }
+    const started = performance.now();
     try {
       for (const part of local) runPart(fn, part);
-      // Parts whose worker has not woken up yet are ours.
+      // Parts whose worker has not woken up yet are ours (unless a test armed a fault there).
       for (let i = 0; i < woken.length; i++) {
         const base = woken[i]!;
-        if (Atomics.compareExchange(ctl, base + SLOT.claim, 0, 2) !== 0) continue;
+        if (Atomics.load(ctl, base + SLOT.fault) !== FAULT.none) continue;
+        if (Atomics.compareExchange(ctl, base + SLOT.claim, CLAIM.waiting, CLAIM.stolen) !== CLAIM.waiting)
+          continue;
         try {
           runPart(fn, stolen[i]!);
         } finally {
@@ -320,10 +382,10 @@ export class ThreadPool {
         }
       }
     } finally {
-      this.#waitDone();
+      this.#waitDone(name, woken, performance.now() - started);
     }
     if (Atomics.exchange(ctl, CONTROL.error, 0) !== 0) {
-      throw new BackendError(`${name}: a wasm worker thread failed (its error is on the console)`);
+      throw new BackendError(`a wasm worker thread failed in ${name} (its error is on the console)`);
     }
   }
 
@@ -342,6 +404,10 @@ export class ThreadPool {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#stopWorkers();
+  }
+
+  #stopWorkers(): void {
     for (let w = 0; w < this.#workers.length; w++) {
       const at = slotBase(w) + SLOT.seq;
       Atomics.store(this.#ctl, at, EXIT);
@@ -355,19 +421,71 @@ export class ThreadPool {
     return Promise.all(this.#workers.map((w) => w.exited)).then(() => undefined);
   }
 
-  #waitDone(): void {
+  /**
+   * Sleeps until every woken part is done, in slices, checking on the workers in between. A worker
+   * that died holding a part, or one still busy past the timeout, fails the pool and the job.
+   */
+  #waitDone(name: string, woken: readonly number[], ownMs: number): void {
     const ctl = this.#ctl;
-    // Sleep rather than spin (see worker-source.ts); a browser's page thread may only spin.
-    let pending = Atomics.load(ctl, CONTROL.pending);
-    while (pending !== 0) {
-      if (this.#canWait) Atomics.wait(ctl, CONTROL.pending, pending);
-      pending = Atomics.load(ctl, CONTROL.pending);
+    const limit = Math.max(this.#timeoutMs, SLOW_FACTOR * ownMs);
+    const deadline = performance.now() + limit;
+    for (;;) {
+      const pending = Atomics.load(ctl, CONTROL.pending);
+      if (pending === 0) return;
+      for (const base of woken) {
+        const died = Atomics.load(ctl, base + SLOT.state) === DEAD;
+        if (died && Atomics.load(ctl, base + SLOT.claim) === CLAIM.running) {
+          this.#fail(`wasm worker thread ${workerOf(base) + 1} stopped during ${name}`);
+        }
+      }
+      const left = deadline - performance.now();
+      if (left <= 0) {
+        const stalled = woken.filter((base) => Atomics.load(ctl, base + SLOT.claim) === CLAIM.running);
+        const which = stalled.map((base) => workerOf(base) + 1).join(', ');
+        this.#fail(
+          `wasm worker thread ${which || '?'} did not finish its part of ${name} within ${Math.round(limit)} ms (workerTimeoutMs)`,
+        );
+      }
+      // Sleep rather than spin (see worker-source.ts); a browser's page thread may only spin.
+      if (this.#canWait) Atomics.wait(ctl, CONTROL.pending, pending, Math.min(WAIT_SLICE_MS, left));
     }
+  }
+
+  /** A worker stopped on its own (Node's 'exit' event): jobs from now on run without the pool. */
+  #markDead(slot: number): void {
+    const base = slotBase(slot);
+    Atomics.store(this.#ctl, base + SLOT.state, DEAD);
+    Atomics.notify(this.#ctl, CONTROL.pending);
+    if (!this.#disposed && this.#failure === undefined) {
+      this.#stop(`wasm worker thread ${slot + 1} stopped between jobs; running on one thread`);
+    }
+  }
+
+  /** Stops the pool after a fault during a job and throws the job's BackendError. */
+  #fail(what: string): never {
+    this.#stop(`${what}; running on one thread`);
+    throw new BackendError(`${what}; the wasm backend goes on with one thread`);
+  }
+
+  /**
+   * Terminates every worker and frees the pool's blocks once they have stopped: until then the
+   * heap keeps every freed block occupied, since a stalled worker may still be writing.
+   */
+  #stop(reason: string): void {
+    this.#failure = reason;
+    this.#stopWorkers();
+    this.#heap.holdFrees(this.exited);
+    for (const ptr of this.#gemmScratch) if (ptr !== undefined) this.#heap.free(ptr);
+    this.#gemmScratch.length = 0;
   }
 }
 
 function slotBase(worker: number): number {
   return CONTROL.slots + worker * SLOT_INTS;
+}
+
+function workerOf(base: number): number {
+  return (base - CONTROL.slots) / SLOT_INTS;
 }
 
 function runPart<K extends keyof KernelExports>(fn: ExportFn, part: JobPart<K>): void {

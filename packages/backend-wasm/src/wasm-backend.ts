@@ -17,7 +17,13 @@ import {
 } from '@nabla/core';
 import { WasmHeap } from './heap.js';
 import { createFusedKernels, createKernels } from './kernel-table.js';
-import { defaultThreadCount, preloadWorkerSupport, ThreadPool, threadSupportProblem } from './thread-pool.js';
+import {
+  defaultThreadCount,
+  preloadWorkerSupport,
+  ThreadPool,
+  threadSupportProblem,
+  type WorkerFault,
+} from './thread-pool.js';
 import { makeContext, WasmData, wasmData } from './wasm-data.js';
 import {
   compileAsync,
@@ -33,8 +39,17 @@ const PAGE = 65536;
 const MIN_PARALLEL_WORK = 2 ** 20;
 /** How long a Node backend waits at construction for its workers to start. */
 const WORKER_START_MS = 10_000;
+/** Default `workerTimeoutMs`: far above any one part of a split kernel on a loaded machine. */
+const WORKER_TIMEOUT_MS = 30_000;
+/**
+ * The largest tensor in bytes, whatever the heap's maximum: kernels count elements in signed
+ * 32 bits, and a page of margin keeps loops that step past their end from wrapping.
+ */
+const MAX_TENSOR_BYTES = 2 ** 31 - PAGE;
 
 let defaultThreads: number | undefined;
+/** Set by WasmBackend's static block, which alone sees its pool (behind `injectWorkerFault`). */
+let injectFault: (backend: WasmBackend, fault: WorkerFault, worker?: number) => void;
 const loggedReasons = new Set<string>();
 
 /**
@@ -77,6 +92,13 @@ export interface WasmBackendOptions {
   readonly sharedMemory?: boolean;
   /** Multiply-adds below which a kernel stays on one thread (default 2^20); 0 splits everything. */
   readonly minParallelWork?: number;
+  /**
+   * How long, in milliseconds, a worker thread may still be busy with its part of a split kernel
+   * after the calling thread finished its own (at least 10 times as long as that took; default
+   * 30,000). Past it, or as soon as a worker dies, the kernel throws a BackendError, the workers
+   * are stopped and the backend goes on with one thread (`threadInfo()` says why).
+   */
+  readonly workerTimeoutMs?: number;
 }
 
 /**
@@ -87,7 +109,10 @@ export interface WasmBackendOptions {
  */
 export class WasmBackend implements Backend {
   readonly name = 'wasm';
-  /** The heap's maximum size: no single tensor can be larger (core checks before dispatch). */
+  /**
+   * The largest tensor in bytes: the heap's maximum, and below 2 GiB (core checks before
+   * dispatch; the kernels check again).
+   */
   readonly maxBytes: number;
   readonly kernels: KernelTable;
   readonly fused: FusedKernelTable;
@@ -112,9 +137,20 @@ export class WasmBackend implements Backend {
     const maximumBytes = Math.min(options.maximumBytes ?? 2 ** 31, 2 ** 32);
     const initialPages = Math.ceil((options.initialBytes ?? 4 * 2 ** 20) / PAGE);
     const maximumPages = Math.max(Math.floor(maximumBytes / PAGE), initialPages);
-    this.maxBytes = maximumPages * PAGE;
+    this.maxBytes = Math.min(maximumPages * PAGE, MAX_TENSOR_BYTES);
+    const timeoutMs = options.workerTimeoutMs ?? WORKER_TIMEOUT_MS;
+    if (!(typeof timeoutMs === 'number' && timeoutMs > 0)) {
+      throw new BackendError(
+        `wasm: workerTimeoutMs must be a positive number of milliseconds, got ${timeoutMs}`,
+      );
+    }
     const threaded =
-      reason === undefined ? this.#startThreads(requested, initialPages, maximumPages, options) : undefined;
+      reason === undefined
+        ? this.#startThreads(requested, initialPages, maximumPages, {
+            ...options,
+            workerTimeoutMs: timeoutMs,
+          })
+        : undefined;
     if (threaded && 'reason' in threaded) reason = threaded.reason;
     let instance: WasmInstance;
     if (threaded && 'pool' in threaded) {
@@ -138,14 +174,15 @@ export class WasmBackend implements Backend {
       loggedReasons.add(reason);
       console.debug(`nabla wasm: running on one thread: ${reason}`);
     }
-    const ctx = makeContext(
-      instance.exports,
-      this.#heap,
-      (bytes) => {
+    const ctx = makeContext({
+      wasm: instance.exports,
+      heap: this.#heap,
+      count: (bytes) => {
         this.#bytesInUse += bytes;
       },
-      this.#pool,
-    );
+      maxBytes: this.maxBytes,
+      pool: this.#pool,
+    });
     this.kernels = createKernels(ctx);
     this.fused = createFusedKernels(ctx);
   }
@@ -175,6 +212,7 @@ export class WasmBackend implements Backend {
         heap,
         threads,
         minWork: options.minParallelWork ?? MIN_PARALLEL_WORK,
+        timeoutMs: options.workerTimeoutMs ?? WORKER_TIMEOUT_MS,
       });
       // Node workers start while this thread blocks; a browser's start only once the page's
       // thread is free, so there `create()` waits for them and jobs skip workers not yet ready.
@@ -205,7 +243,9 @@ export class WasmBackend implements Backend {
    * new WasmBackend({ threads: 1 }).threadInfo(); // { threads: 1, reason: 'threads: 1 was requested', parallelJobs: 0 }
    */
   threadInfo(): WasmThreadInfo {
-    return { ...this.#threadInfo, parallelJobs: this.#pool?.jobs ?? 0 };
+    const failure = this.#disposed ? undefined : this.#pool?.failure;
+    const info = failure === undefined ? this.#threadInfo : { threads: 1, reason: failure };
+    return { ...info, parallelJobs: this.#pool?.jobs ?? 0 };
   }
 
   supportsDType(dtype: DType): boolean {
@@ -270,8 +310,27 @@ export class WasmBackend implements Backend {
     if (this.#pool) this.#threadInfo = { threads: 1, reason: 'the backend was disposed' };
   }
 
+  /** Test-only: see `injectWorkerFault`. */
+  static {
+    injectFault = (backend, fault, worker) => {
+      const pool = backend.#pool;
+      if (!pool?.usable) throw new BackendError('injectWorkerFault: the backend runs no worker threads');
+      pool.injectFault(fault, worker);
+    };
+  }
+
   /** Resolves once the worker threads have stopped (at once without threads); after `dispose()`. */
   threadsStopped(): Promise<void> {
     return this.#pool?.exited ?? Promise.resolve();
   }
+}
+
+/**
+ * Test-only, not exported from the package: worker `worker` (0-based) of `backend` traps, exits
+ * or spins instead of running its part of the next split kernel.
+ * @example
+ * injectWorkerFault(backend, 'spin');
+ */
+export function injectWorkerFault(backend: WasmBackend, fault: WorkerFault, worker = 0): void {
+  injectFault(backend, fault, worker);
 }

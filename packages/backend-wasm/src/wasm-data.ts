@@ -1,8 +1,18 @@
 // Storage for the wasm backend: a tensor is a block of the wasm heap, and the context that kernels
 // share holds the binary's exports, the heap, and the scratch block through which shapes and
 // strides travel to the kernels as int32s (the "row walk" parameter blocks of assembly/common.ts).
+// Every kernel runs inside `ctx.guard`: a kernel that fails frees the outputs it allocated and
+// its error names the op, so a failed call leaves the heap and the byte count as they were.
 
-import { BackendError, type DataHandle, type DType, type OutInfo, type TensorInfo } from '@nabla/core';
+import {
+  BackendError,
+  type DataHandle,
+  type DType,
+  fmtShape,
+  NablaError,
+  type OutInfo,
+  type TensorInfo,
+} from '@nabla/core';
 import type { WasmHeap } from './heap.js';
 import type { ThreadPool } from './thread-pool.js';
 import type { KernelExports } from './wasm-module.js';
@@ -70,8 +80,16 @@ export interface WasmContext {
   readonly wasm: KernelExports;
   /** The heap, for temporary blocks (`heap.alloc`/`heap.free`) and views. */
   readonly heap: WasmHeap;
-  /** The worker pool when the backend runs threads (the GEMM and convolutions split work over it). */
+  /**
+   * The worker pool while the backend runs threads (the GEMM and convolutions split work over
+   * it); undefined without threads or once a worker fault has stopped the pool.
+   */
   readonly pool: ThreadPool | undefined;
+  /**
+   * Runs one kernel call: if it throws, the outputs it allocated are freed and uncounted, and the
+   * error (a BackendError, a wasm trap or a host RangeError) is rethrown as a BackendError naming `op`.
+   */
+  guard<T>(op: string, fn: () => T): T;
   /** New storage for a kernel's output, counted in the backend's memory (contents unspecified). */
   alloc(out: OutInfo): WasmData;
   /** The heap address of an input's storage. */
@@ -116,26 +134,82 @@ export function mergeAxes(
   return { shape: outShape, strides: outStrides };
 }
 
+/** What `makeContext` needs from its backend. */
+export interface ContextOptions {
+  readonly wasm: KernelExports;
+  readonly heap: WasmHeap;
+  /** Books allocated (positive) and released (negative) output bytes in the backend's count. */
+  readonly count: (bytes: number) => void;
+  /** The largest tensor in bytes (the backend's `maxBytes`). */
+  readonly maxBytes: number;
+  readonly pool?: ThreadPool;
+}
+
 /**
- * Makes the context kernels close over: `count` books allocated output bytes.
+ * Bytes of `size` elements of `dtype`, in exact arithmetic (a 32-bit shift wraps past 2^31 and
+ * once allocated a 128 KiB block for a 4 GiB result); throws past `maxBytes`.
  * @example
- * const ctx = makeContext(exports, heap, (bytes) => { inUse += bytes; }, pool);
+ * byteSize('mul', { shape: [2, 3], dtype: 'float32', size: 6 }, 2 ** 31); // 24
  */
-export function makeContext(
-  wasm: KernelExports,
-  heap: WasmHeap,
-  count: (bytes: number) => void,
-  pool?: ThreadPool,
-): WasmContext {
+export function byteSize(op: string, out: OutInfo, maxBytes: number): number {
+  const bytes = out.size * 2 ** elementShift(out.dtype);
+  if (!(Number.isSafeInteger(out.size) && out.size >= 0 && bytes <= maxBytes)) {
+    throw new BackendError(
+      `${op}: a result of shape ${fmtShape(out.shape)} (${out.dtype}) needs ${bytes} bytes, more than the ${maxBytes} bytes a wasm tensor may hold`,
+    );
+  }
+  return bytes;
+}
+
+/** `err` as a BackendError whose message starts with `op`. */
+function named(op: string, err: unknown): unknown {
+  const prefix = `${op}: `;
+  if (err instanceof NablaError) {
+    if (err.message.startsWith(prefix)) return err;
+    return err instanceof BackendError ? new BackendError(prefix + err.message, { cause: err }) : err;
+  }
+  if (err instanceof WebAssembly.RuntimeError) {
+    return new BackendError(`${prefix}the wasm kernel trapped (${err.message})`, { cause: err });
+  }
+  if (err instanceof RangeError) return new BackendError(`${prefix}${err.message}`, { cause: err });
+  return err;
+}
+
+/**
+ * Makes the context kernels close over.
+ * @example
+ * const ctx = makeContext({ wasm: exports, heap, count: (bytes) => { inUse += bytes; }, maxBytes: 2 ** 31 });
+ */
+export function makeContext(options: ContextOptions): WasmContext {
+  const { wasm, heap, count, maxBytes, pool } = options;
   let scratchInts = 1024;
   let scratch = heap.alloc(scratchInts * 4);
+  // Outputs allocated by the kernel calls in progress (guard calls may nest: fused kernels).
+  const made: WasmData[] = [];
   return {
     wasm,
     heap,
-    pool,
+    get pool() {
+      return pool?.usable ? pool : undefined;
+    },
+    guard(op, fn) {
+      const mark = made.length;
+      try {
+        const result = fn();
+        made.length = mark;
+        return result;
+      } catch (err) {
+        for (const data of made.splice(mark)) {
+          if (data.bytes > 0) heap.free(data.ptr);
+          count(-data.bytes);
+        }
+        throw named(op, err);
+      }
+    },
     alloc(out) {
-      const bytes = out.size << elementShift(out.dtype);
+      const bytes = byteSize('wasm heap', out, maxBytes);
       const data = new WasmData(bytes === 0 ? 0 : heap.alloc(bytes), bytes);
+      made.push(data);
       count(bytes);
       return data;
     },
@@ -148,9 +222,11 @@ export function makeContext(
       const k = strides.length;
       const length = 1 + rank * (2 + k) + k;
       if (length > scratchInts) {
+        // The new block first: if it cannot be had, the old one is still ours.
+        const larger = heap.alloc(length * 2 * 4);
         heap.free(scratch);
+        scratch = larger;
         scratchInts = length * 2;
-        scratch = heap.alloc(scratchInts * 4);
       }
       const view = heap.i32;
       let at = scratch >>> 2;

@@ -2,7 +2,9 @@
 // `new Worker(source, { eval: true })`; browsers: a Blob URL), so the published package needs no
 // worker file and no path configuration. A worker instantiates the threads build over the shared
 // memory, then loops: sleep on its slot's sequence word, claim the part written there (unless the
-// main thread took it), run it, count down.
+// main thread took it), run it, mark it done, count down. A worker that stops for any reason but
+// the pool's own exit (an uncaught error, `process.exit` in Node) marks its slot dead and wakes
+// the main thread, which then fails the job at once instead of waiting for its timeout.
 // Workers never spin: on a busy machine a spinning thread spends its fair share of the CPU and
 // then waits longer to be scheduled; a futex wake-up costs about 5–15 µs (measured: 14 µs per
 // two-thread job without spinning, 35–90 µs with 2,000–20,000 loads of spinning, under load).
@@ -17,14 +19,37 @@ export const CONTROL = {
   slots: 4,
 } as const;
 
-/** Int32s per worker slot: sequence, ready, claim, function, count, 16 args, 16 per-repeat deltas. */
+/**
+ * Int32s per worker slot: sequence, ready, claim, function, count, state, fault, 16 args, 16
+ * per-repeat deltas.
+ */
 export const SLOT_INTS = 48;
 /**
- * Offsets inside a slot. `claim` is 0 while the slot's part waits; the worker, or the main
- * thread once done with its own part, takes it by a compare-exchange to 1, so a worker the OS
- * has not scheduled yet never holds the job up.
+ * Offsets inside a slot. `claim` is WAITING while the slot's part waits; the worker takes it by a
+ * compare-exchange to RUNNING and sets DONE when finished, or the main thread, once done with
+ * its own part, takes it (STOLEN), so a worker the OS has not scheduled yet never holds the job
+ * up. `state` becomes DEAD when the worker has stopped; `fault` is a test-only FAULT code the
+ * worker acts on instead of its next part.
  */
-export const SLOT = { seq: 0, ready: 1, claim: 2, fn: 3, count: 4, args: 8, deltas: 24 } as const;
+export const SLOT = {
+  seq: 0,
+  ready: 1,
+  claim: 2,
+  fn: 3,
+  count: 4,
+  state: 5,
+  fault: 6,
+  args: 8,
+  deltas: 24,
+} as const;
+/** Values of a slot's `claim`. */
+export const CLAIM = { waiting: 0, running: 1, stolen: 2, done: 3 } as const;
+/** The `state` of a worker that has stopped. */
+export const DEAD = 1;
+/** Faults a test can inject into a worker's next part: a trap in the kernel, an exit, a spin. */
+export const FAULT = { none: 0, trap: 1, exit: 2, spin: 3 } as const;
+/** How long an injected spin lasts at most, should nothing terminate the worker. */
+const SPIN_LIMIT_MS = 60_000;
 /** Arguments a job may pass (the widest export, sgemm, takes 14). */
 export const MAX_ARGS = 16;
 /** The sequence value that tells a worker to exit. */
@@ -42,38 +67,66 @@ export interface WorkerInit {
 }
 
 // Plain JavaScript (ES2020), self-contained: it is evaluated as a script in the worker.
+// `platform.onExit(fn)` runs fn if the thread is stopped from inside (Node's process 'exit');
+// `platform.quit()` stops the thread (the injected exit fault).
 const BODY = `
-function start(init) {
+function start(init, platform) {
   var exports = new WebAssembly.Instance(init.module, { env: { memory: init.memory } }).exports;
   var fns = init.names.map(function (name) { return exports[name]; });
   var ctl = new Int32Array(init.control);
   var base = ${CONTROL.slots} + init.slot * ${SLOT_INTS};
   var args = new Array(${MAX_ARGS}).fill(0);
   var seen = 0;
+  var clean = false;
+  function dead() {
+    if (clean) return;
+    Atomics.store(ctl, base + ${SLOT.state}, ${DEAD});
+    Atomics.notify(ctl, ${CONTROL.pending});
+  }
+  platform.onExit(dead);
   Atomics.store(ctl, base + ${SLOT.ready}, 1);
   Atomics.notify(ctl, base + ${SLOT.ready});
-  for (;;) {
-    var seq = Atomics.load(ctl, base);
-    while (seq === seen) {
-      Atomics.wait(ctl, base, seen);
-      seq = Atomics.load(ctl, base);
-    }
-    if (seq === ${EXIT}) return;
-    seen = seq;
-    if (Atomics.compareExchange(ctl, base + ${SLOT.claim}, 0, 1) !== 0) continue;
-    try {
-      var fn = fns[ctl[base + ${SLOT.fn}]];
-      var count = ctl[base + ${SLOT.count}];
-      for (var i = 0; i < ${MAX_ARGS}; i++) args[i] = ctl[base + ${SLOT.args} + i];
-      for (var r = 0; r < count; r++) {
-        fn.apply(null, args);
-        for (var j = 0; j < ${MAX_ARGS}; j++) args[j] += ctl[base + ${SLOT.deltas} + j];
+  try {
+    for (;;) {
+      var seq = Atomics.load(ctl, base);
+      while (seq === seen) {
+        Atomics.wait(ctl, base, seen);
+        seq = Atomics.load(ctl, base);
       }
-    } catch (err) {
-      Atomics.store(ctl, ${CONTROL.error}, 1);
-      console.error('nabla wasm worker:', err);
+      if (seq === ${EXIT}) {
+        clean = true;
+        return;
+      }
+      seen = seq;
+      if (Atomics.compareExchange(ctl, base + ${SLOT.claim}, ${CLAIM.waiting}, ${CLAIM.running}) !== ${CLAIM.waiting}) continue;
+      var fault = Atomics.exchange(ctl, base + ${SLOT.fault}, ${FAULT.none});
+      if (fault === ${FAULT.exit}) {
+        platform.quit();
+        return;
+      }
+      if (fault === ${FAULT.spin}) {
+        var until = Date.now() + ${SPIN_LIMIT_MS};
+        while (Atomics.load(ctl, base) !== ${EXIT} && Date.now() < until) {}
+        return;
+      }
+      try {
+        if (fault === ${FAULT.trap}) throw new WebAssembly.RuntimeError('injected fault');
+        var fn = fns[ctl[base + ${SLOT.fn}]];
+        var count = ctl[base + ${SLOT.count}];
+        for (var i = 0; i < ${MAX_ARGS}; i++) args[i] = ctl[base + ${SLOT.args} + i];
+        for (var r = 0; r < count; r++) {
+          fn.apply(null, args);
+          for (var j = 0; j < ${MAX_ARGS}; j++) args[j] += ctl[base + ${SLOT.deltas} + j];
+        }
+      } catch (err) {
+        Atomics.store(ctl, ${CONTROL.error}, 1);
+        if (fault !== ${FAULT.trap}) console.error('nabla wasm worker:', err);
+      }
+      Atomics.store(ctl, base + ${SLOT.claim}, ${CLAIM.done});
+      if (Atomics.sub(ctl, ${CONTROL.pending}, 1) === 1) Atomics.notify(ctl, ${CONTROL.pending});
     }
-    if (Atomics.sub(ctl, ${CONTROL.pending}, 1) === 1) Atomics.notify(ctl, ${CONTROL.pending});
+  } finally {
+    dead();
   }
 }
 `;
@@ -84,7 +137,10 @@ function start(init) {
  */
 export const NODE_WORKER_SOURCE = `${BODY}
 import('node:worker_threads').then(function (threads) {
-  start(threads.workerData);
+  start(threads.workerData, {
+    onExit: function (fn) { process.on('exit', fn); },
+    quit: function () { process.exit(1); },
+  });
 });
 `;
 
@@ -92,6 +148,9 @@ import('node:worker_threads').then(function (threads) {
 export const BROWSER_WORKER_SOURCE = `${BODY}
 self.onmessage = function (event) {
   self.onmessage = null;
-  start(event.data);
+  start(event.data, {
+    onExit: function () {},
+    quit: function () { self.close(); },
+  });
 };
 `;

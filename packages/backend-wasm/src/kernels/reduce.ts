@@ -59,7 +59,7 @@ export function reduceKernel<P extends ReducePrim>(ctx: WasmContext, prim: P): K
       const own = stridesOf(sizes);
       const order = [...sizes.keys()].sort((a, b) => Number(reduced[a]) - Number(reduced[b]));
       const shape = order.map((d) => sizes[d]!);
-      const temp = ctx.heap.alloc(x.size << elementShift(x.dtype));
+      const temp = ctx.heap.alloc(x.size * 2 ** elementShift(x.dtype));
       try {
         const src = order.map((d) => own[d]!);
         stridedCopy(ctx, x.dtype, shape, px, 0, src, temp, 0, stridesOf(shape));

@@ -1,0 +1,124 @@
+// Injected worker faults: a worker that traps, exits or spins during a split kernel makes the
+// call fail within a bounded time with a BackendError naming the op, leaves no bytes held and no
+// tensor changed, and the backend goes on (with one thread after a dead or stalled worker).
+
+import { BackendError, matmul, memory, registerBackend, setBackend, type Tensor, tensor } from '@nabla/core';
+import { describe, expect, it } from 'vitest';
+import type { WorkerFault } from './thread-pool.js';
+import { injectWorkerFault, WasmBackend } from './wasm-backend.js';
+
+/** Rows × depth × columns of the product: enough rows for a row split over two threads. */
+const [M, K, N] = [64, 24, 40];
+
+function values(n: number, seed: number): Float32Array {
+  return Float32Array.from({ length: n }, (_, i) => ((i * 7 + seed * 13) % 17) - 8);
+}
+
+/** The product in plain JS (small integers, so float32 sums are exact). */
+function reference(a: Float32Array, b: Float32Array): number[] {
+  const c: number[] = [];
+  for (let i = 0; i < M; i++) {
+    for (let j = 0; j < N; j++) {
+      let s = 0;
+      for (let p = 0; p < K; p++) s += a[i * K + p]! * b[p * N + j]!;
+      c.push(s);
+    }
+  }
+  return c;
+}
+
+let backends = 0;
+
+/** A fresh two-thread backend that splits every kernel, made active. */
+async function faultyBackend(workerTimeoutMs: number): Promise<WasmBackend> {
+  const backend = new WasmBackend({ threads: 2, minParallelWork: 0, workerTimeoutMs, initialBytes: 1 << 20 });
+  const name = `wasm-faults-${++backends}`;
+  registerBackend(name, () => backend);
+  await setBackend(name);
+  return backend;
+}
+
+function data(t: Tensor): number[] {
+  return Array.from(t.dataSync());
+}
+
+describe('wasm worker faults', () => {
+  const a = values(M * K, 1);
+  const b = values(K * N, 2);
+  const expected = reference(a, b);
+
+  const cases: { fault: WorkerFault; message: RegExp; recovers: 'pool' | 'one thread' }[] = [
+    { fault: 'trap', message: /^matmul: a wasm worker thread failed in sgemm/, recovers: 'pool' },
+    {
+      fault: 'exit',
+      message:
+        /^matmul: wasm worker thread 1 stopped during sgemm; the wasm backend goes on with one thread$/,
+      recovers: 'one thread',
+    },
+    {
+      fault: 'spin',
+      message: /^matmul: wasm worker thread 1 did not finish its part of sgemm within 200 ms/,
+      recovers: 'one thread',
+    },
+  ];
+
+  for (const { fault, message, recovers } of cases) {
+    it(`a worker that ${fault}s fails the call quickly, frees its blocks and recovers`, async () => {
+      const backend = await faultyBackend(200);
+      const x = tensor(a, [M, K]);
+      const y = tensor(b, [K, N]);
+      const canary = tensor([1, 2, 3, 4]);
+      const first = matmul(x, y);
+      expect(data(first)).toEqual(expected);
+      first.dispose();
+      const jobs = backend.threadInfo().parallelJobs;
+      expect(jobs).toBeGreaterThan(0);
+      const before = { core: memory(), bytes: backend.memory().bytesInUse };
+
+      injectWorkerFault(backend, fault);
+      const started = performance.now();
+      let error: unknown;
+      try {
+        matmul(x, y).dispose();
+      } catch (err) {
+        error = err;
+      }
+      expect(performance.now() - started).toBeLessThan(5000);
+      expect(error).toBeInstanceOf(BackendError);
+      expect(String((error as Error).message)).toMatch(message);
+      expect(memory().numTensors).toBe(before.core.numTensors);
+      expect(memory().numBytes).toBe(before.core.numBytes);
+      expect(backend.memory().bytesInUse).toBe(before.bytes);
+      expect(data(canary)).toEqual([1, 2, 3, 4]);
+
+      const info = backend.threadInfo();
+      if (recovers === 'pool') {
+        expect(info.threads).toBe(2);
+        expect(info.reason).toBeUndefined();
+      } else {
+        expect(info.threads).toBe(1);
+        expect(info.reason).toMatch(/wasm worker thread 1 .*; running on one thread/);
+        // The stopped workers really stop, so the blocks held for them go back to the heap.
+        const stopped = await Promise.race([
+          backend.threadsStopped().then(() => true),
+          new Promise<boolean>((resolve) => setTimeout(() => resolve(false), 5000)),
+        ]);
+        expect(stopped).toBe(true);
+      }
+
+      const again = matmul(x, y);
+      expect(data(again)).toEqual(expected);
+      expect(backend.threadInfo().parallelJobs).toBe(recovers === 'pool' ? jobs + 2 : jobs + 1);
+      again.dispose();
+      expect(backend.memory().bytesInUse).toBe(before.bytes);
+      for (const t of [x, y, canary]) t.dispose();
+      backend.dispose();
+    });
+  }
+
+  it('rejects a workerTimeoutMs that is not a positive number', () => {
+    for (const workerTimeoutMs of [0, -1, Number.NaN]) {
+      expect(() => new WasmBackend({ threads: 1, workerTimeoutMs })).toThrow(/workerTimeoutMs/);
+    }
+  });
+});
