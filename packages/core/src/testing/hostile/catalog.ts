@@ -1,0 +1,187 @@
+// Which functions the hostile suite calls, and what their parameters are. Ops are enumerated
+// from the module's exports, so a new op is hammered with untyped garbage the day it lands;
+// the parameter kinds below let the generator also reach the valid space of the known ones.
+
+import * as autodiff from '../../autodiff.js';
+import * as opsModule from '../../ops/index.js';
+import { Tensor } from '../../tensor.js';
+import '../../tensor-methods.js';
+import type { ParamKind } from './arbitraries.js';
+
+/**
+ * Exports of the ops modules that are plumbing, not ops: argument conversion, the primitive
+ * dispatchers that take a primitive's name, and helpers the gradient rules share. They take
+ * internal arguments (an op name, a primitive) and are not meant to be called by users.
+ */
+export const NON_OPS: ReadonlySet<string> = new Set([
+  'inferShape',
+  'fromValues',
+  'convertArgs',
+  'toTensor',
+  'withArgs',
+  'resultType',
+  'binary',
+  'unary',
+  'sumTo',
+  'runSlice',
+  'sliceAxis',
+]);
+
+/** Tensor members that are not ops (lifecycle, printing to the console, internals). */
+export const NON_METHODS: ReadonlySet<string> = new Set(['constructor', 'dispose', 'print', 'assertAlive']);
+
+const reduceOpts: ParamKind = { options: { axis: 'axes', keepDims: 'bool' } };
+const argOpts: ParamKind = { options: { axis: 'axis' } };
+const cumOpts: ParamKind = { options: { axis: 'axis', exclusive: 'bool', reverse: 'bool' } };
+const varOpts: ParamKind = { options: { axis: 'axes', keepDims: 'bool', ddof: 'int' } };
+const convOpts: ParamKind = { options: { strides: 'size2', padding: 'padding', dilations: 'size2' } };
+const poolOpts: ParamKind = { options: { poolSize: 'size2', strides: 'size2', padding: 'padding' } };
+const matmulOpts: ParamKind = { options: { transposeA: 'bool', transposeB: 'bool' } };
+const randOpts = (a: string, b: string): ParamKind => ({
+  options: { [a]: 'num', [b]: 'num', seed: 'seed', dtype: 'dtype' },
+});
+
+const UNARY = (
+  'neg abs sign exp log log1p expm1 sqrt rsqrt sin cos tan tanh sigmoid erf floor ceil ' +
+  'round reciprocal relu isNaN isFinite logicalNot square relu6 selu softplus logSigmoid ' +
+  'silu'
+).split(' ');
+const BINARY = (
+  'add sub mul div pow maximum minimum mod equal notEqual less lessEqual greater ' +
+  'greaterEqual logicalAnd logicalOr floorDiv squaredDifference logicalXor dot outer'
+).split(' ');
+const REDUCE = ['sum', 'max', 'min', 'any', 'all', 'prod', 'mean', 'logSumExp'];
+
+function table(ops: readonly string[], params: readonly ParamKind[]): Record<string, readonly ParamKind[]> {
+  return Object.fromEntries(ops.map((op) => [op, params]));
+}
+
+/**
+ * Parameter kinds of the known ops, receiver first. Until core exports its own signature
+ * table, this is the suite's model of the API; an op missing here gets untyped arguments.
+ */
+export const PARAMS: Readonly<Record<string, readonly ParamKind[]>> = {
+  ...table(UNARY, ['x']),
+  ...table(BINARY, ['x', 'x2']),
+  ...table(REDUCE, ['x', reduceOpts]),
+  leakyRelu: ['x', 'num'],
+  elu: ['x', 'num'],
+  gelu: ['x', { options: { approximate: 'bool' } }],
+  clip: ['x', 'num', 'num'],
+  cast: ['x', 'dtype'],
+  conv2d: ['x4', 'filter', convOpts],
+  depthwiseConv2d: ['x4', 'filter', convOpts],
+  conv2dTranspose: [
+    'x4',
+    'filter',
+    { options: { strides: 'size2', padding: 'padding', dilations: 'size2', outputShape: 'shape' } },
+  ],
+  maxPool2d: ['x4', poolOpts],
+  avgPool2d: ['x4', poolOpts],
+  tensor: ['values', 'shape', 'dtype'],
+  scalar: ['num', 'dtype'],
+  zeros: ['shape', 'dtype'],
+  ones: ['shape', 'dtype'],
+  full: ['shape', 'num', 'dtype'],
+  zerosLike: ['tensor'],
+  onesLike: ['tensor'],
+  arange: ['num', 'num', 'num', 'dtype'],
+  linspace: ['num', 'num', 'int', 'dtype'],
+  eye: ['int', 'int', 'dtype'],
+  oneHot: ['xint', 'int', { options: { onValue: 'num', offValue: 'num', dtype: 'dtype' } }],
+  randomUniform: ['shape', randOpts('minval', 'maxval')],
+  randomNormal: ['shape', randOpts('mean', 'stddev')],
+  truncatedNormal: ['shape', randOpts('mean', 'stddev')],
+  variable: ['x', { options: { name: 'name', trainable: 'bool', dtype: 'dtype' } }],
+  clone: ['tensor'],
+  stopGradient: ['tensor'],
+  fusedMatmul: [
+    'x',
+    'x2',
+    { options: { bias: 'x2', activation: 'activation', transposeA: 'bool', transposeB: 'bool' } },
+  ],
+  softmaxCrossEntropy: ['x', 'x2', { options: { sparse: 'bool' } }],
+  sgdStep: [
+    { state: { param: 'tensor', grad: 'x2', velocity: 'x2' } },
+    { options: { learningRate: 'num', momentum: 'num', nesterov: 'bool' } },
+  ],
+  adamStep: [
+    { state: { param: 'tensor', grad: 'x2', m: 'x2', v: 'x2' } },
+    { options: { learningRate: 'num', step: 'int', beta1: 'num', beta2: 'num', epsilon: 'num' } },
+  ],
+  gather: ['x', 'xint', 'axis'],
+  matmul: ['x', 'x2', matmulOpts],
+  tensordot: ['x', 'x2', 'tensordotAxes'],
+  reshape: ['x', 'reshape'],
+  expandDims: ['x', 'axis'],
+  squeeze: ['x', 'axes'],
+  flatten: ['x', { options: { startDim: 'axis', endDim: 'axis' } }],
+  broadcastTo: ['x', 'shape'],
+  transpose: ['x', 'perm'],
+  concat: ['xs', 'axis'],
+  stack: ['xs', 'axis'],
+  unstack: ['x', 'axis'],
+  split: ['x', 'splits', 'axis'],
+  tile: ['x', 'reps'],
+  pad: ['x', 'paddings', 'num'],
+  reverse: ['x', 'axes'],
+  argMax: ['x', argOpts],
+  argMin: ['x', argOpts],
+  cumsum: ['x', cumOpts],
+  cumprod: ['x', cumOpts],
+  softmax: ['x', 'axis'],
+  logSoftmax: ['x', 'axis'],
+  moments: ['x', varOpts],
+  variance: ['x', varOpts],
+  norm: ['x', { options: { axis: 'axes', keepDims: 'bool', ord: 'ord' } }],
+  slice: ['x', 'sliceSpec'],
+  sliceRange: ['x', 'begin', 'begin'],
+  where: ['xbool', 'x2', 'x2'],
+  toBackend: ['tensor', 'backend'],
+  // Reads and printing: methods only, receiver alone.
+  ...table(['data', 'array', 'dataSync', 'arraySync', 'toString', 'toStringAsync'], ['tensor']),
+};
+
+/** One function the suite calls. */
+export interface HostileTarget {
+  /** `sum` for a function, `Tensor#sum` for a method. */
+  readonly name: string;
+  /** The name an error message must carry. */
+  readonly opName: string;
+  readonly method: boolean;
+  readonly fn: (...args: unknown[]) => unknown;
+  /** Parameter kinds (receiver first for methods), when known. */
+  readonly params: readonly ParamKind[] | undefined;
+}
+
+/** Every public op function and every op method of `Tensor`, with what is known of its parameters. */
+export function hostileTargets(): HostileTarget[] {
+  const out: HostileTarget[] = [];
+  const functions: [string, unknown][] = [
+    ...Object.entries(opsModule),
+    ['stopGradient', autodiff.stopGradient],
+  ];
+  for (const [name, fn] of functions) {
+    if (typeof fn !== 'function' || NON_OPS.has(name) || /^[A-Z]/.test(name)) continue;
+    out.push({
+      name,
+      opName: name,
+      method: false,
+      fn: fn as (...args: unknown[]) => unknown,
+      params: PARAMS[name],
+    });
+  }
+  for (const name of Object.getOwnPropertyNames(Tensor.prototype)) {
+    const desc = Object.getOwnPropertyDescriptor(Tensor.prototype, name);
+    if (!desc || typeof desc.value !== 'function' || NON_METHODS.has(name)) continue;
+    const method = desc.value as (...args: unknown[]) => unknown;
+    out.push({
+      name: `Tensor#${name}`,
+      opName: name,
+      method: true,
+      fn: (self: unknown, ...rest: unknown[]) => method.apply(self, rest),
+      params: PARAMS[name],
+    });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}

@@ -1,0 +1,158 @@
+// Proof that the hostile harness can fail: deliberately broken fake ops (one leaks a tensor,
+// one throws a raw TypeError, one names the wrong op, one ignores an extra argument, one
+// corrupts the canary through a hook the backend's test supplies, one returns wrong values)
+// must each be reported, and a well-behaved op must pass.
+
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { setBackend } from '../../backends.js';
+import { ArgumentError } from '../../errors.js';
+import { add } from '../../ops/binary.js';
+import { neg } from '../../ops/unary.js';
+import { Tensor } from '../../tensor.js';
+import { callArbitrary } from './arbitraries.js';
+import { checkCall } from './check.js';
+import type { CallSpec } from './specs.js';
+import { HOSTILE_SEED } from './suite.js';
+
+/** Options of `runHostileSelfTest`. */
+export interface SelfTestOptions {
+  /** Changes a canary's stored values in place, the way an out-of-bounds kernel write would. */
+  corrupt?: (canary: Tensor) => void;
+  /** A second backend whose results the harness must compare against (to catch wrong values). */
+  reference?: string;
+}
+
+const CALL: CallSpec = {
+  op: 'fake',
+  args: [{ kind: 'tensor', shape: [2, 3], dtype: 'float32', fill: 'small' }],
+};
+
+/**
+ * Checks the harness on `backend` with broken fake ops.
+ * @example
+ * runHostileSelfTest('cpu', { corrupt: (t) => { (t.storage.handle as CpuData).values[0] = 7; } });
+ */
+export function runHostileSelfTest(backend: string, options: SelfTestOptions = {}): void {
+  describe(`hostile harness self-test on ${backend}`, () => {
+    const check = async (fn: (...args: unknown[]) => unknown, call = CALL, extra = {}) => {
+      await setBackend(backend);
+      return checkCall(call, fn, { backend, opName: 'fake', arity: 1, ...extra });
+    };
+
+    it('passes a well-behaved op', async () => {
+      expect(await check((x) => neg(x as Tensor))).toEqual([]);
+      expect(
+        await check(() => {
+          throw new ArgumentError('fake: x must be nice');
+        }),
+      ).toEqual([]);
+    });
+
+    it('catches an op that leaks a tensor', async () => {
+      const leaked: Tensor[] = [];
+      const failures = await check((x) => {
+        leaked.push(neg(x as Tensor));
+        return neg(x as Tensor);
+      });
+      for (const t of leaked) t.dispose();
+      expect(failures.join('\n')).toMatch(/^leak: /m);
+    });
+
+    it('catches a leak on the error path', async () => {
+      const leaked: Tensor[] = [];
+      const failures = await check((x) => {
+        leaked.push(neg(x as Tensor));
+        throw new ArgumentError('fake: rejected after allocating');
+      });
+      for (const t of leaked) t.dispose();
+      expect(failures.join('\n')).toMatch(/^leak: /m);
+    });
+
+    it('catches a raw TypeError', async () => {
+      const failures = await check((x) => (x as { nope: () => void }).nope());
+      expect(failures.join('\n')).toMatch(/threw a raw TypeError/);
+    });
+
+    it('catches a typed error that names another op', async () => {
+      const failures = await check(() => {
+        throw new ArgumentError('other: something');
+      });
+      expect(failures.join('\n')).toMatch(/does not name 'fake'/);
+    });
+
+    it('catches an ignored extra argument', async () => {
+      const call: CallSpec = { ...CALL, args: [...CALL.args, { kind: 'value', value: 1 }] };
+      const failures = await check((x) => neg(x as Tensor), call);
+      expect(failures.join('\n')).toMatch(/beyond its 1: they were ignored/);
+    });
+
+    it('catches an op that disposes its argument', async () => {
+      const failures = await check((x) => {
+        const y = neg(x as Tensor);
+        (x as Tensor).dispose();
+        return y;
+      });
+      expect(failures.join('\n')).toMatch(/was disposed by the call/);
+    });
+
+    if (options.corrupt) {
+      const corrupt = options.corrupt;
+      it('catches an op that corrupts the canary', async () => {
+        let canary: Tensor | undefined;
+        const failures = await checkCall(
+          CALL,
+          (x) => {
+            if (canary) corrupt(canary);
+            return neg(x as Tensor);
+          },
+          {
+            backend,
+            opName: 'fake',
+            onCanary: (c) => {
+              canary = c;
+            },
+          },
+        );
+        expect(failures.join('\n')).toMatch(/canary tensor .* changed its values/);
+      });
+    }
+
+    if (options.reference) {
+      const reference = options.reference;
+      it('catches a wrong value against the reference backend', async () => {
+        const failures = await checkCall(
+          CALL,
+          (x) => add(x as Tensor, backendOf(x) === reference ? 0 : 1e-2),
+          { backend, opName: 'fake', reference },
+        );
+        expect(failures.join('\n')).toMatch(/element 0: expected/);
+      });
+    }
+
+    it('shrinks a failing property to a small printed call', async () => {
+      // Leaks whenever its first argument is a plain array: the shrunk call must show one.
+      const leaked: Tensor[] = [];
+      const leaky = (...args: unknown[]) => {
+        if (args.some((a) => a instanceof Tensor && a.isDisposed)) throw new ArgumentError('fake: disposed');
+        if (Array.isArray(args[0])) leaked.push(neg(1));
+        return neg(0);
+      };
+      const arbitrary = callArbitrary({ op: 'fake', params: ['x', 'x2'], method: false });
+      const property = fc.asyncProperty(arbitrary, async (call) => {
+        const failures = await checkCall(call, leaky, { backend, opName: 'fake' });
+        if (failures.length) throw new Error(failures.join('; '));
+      });
+      const out = await fc.check(property, { numRuns: 200, seed: HOSTILE_SEED });
+      for (const t of leaked) t.dispose();
+      expect(out.failed).toBe(true);
+      const first = out.counterexample?.[0].args[0];
+      expect(first?.kind === 'value' && Array.isArray(first.value), String(out.errorInstance)).toBe(true);
+      expect(String(out.errorInstance)).toMatch(/leak: /);
+    });
+  });
+}
+
+function backendOf(x: unknown): string | undefined {
+  return (x as Tensor | undefined)?.backend;
+}

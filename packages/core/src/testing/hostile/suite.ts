@@ -1,0 +1,145 @@
+// The hostile suite as vitest tests: one property per public op and op method, each call
+// checked by `checkCall`. Fixed seed by default so CI is reproducible; NABLA_HOSTILE_RUNS and
+// NABLA_HOSTILE_SEED run more cases or replay one, NABLA_HOSTILE_ONLY focuses on some ops.
+
+import fc from 'fast-check';
+import { beforeAll, describe, it } from 'vitest';
+import { setBackend } from '../../backends.js';
+import type { DType } from '../../dtype.js';
+import type { Tolerance } from '../harness.js';
+import { callArbitrary } from './arbitraries.js';
+import { hostileTargets } from './catalog.js';
+import { checkCall } from './check.js';
+import { type CallSpec, renderCall } from './specs.js';
+
+/** Options of `runHostileSuite`. */
+export interface HostileOptions {
+  /** Backend whose results count as correct (e.g. 'cpu'); omit when testing the reference. */
+  reference?: string;
+  /** Backend for "tensor from a different backend" arguments (registered name). */
+  foreign?: string;
+  /** Calls per op (default 25, or NABLA_HOSTILE_RUNS). */
+  numRuns?: number;
+  /** fast-check seed (default fixed, or NABLA_HOSTILE_SEED). */
+  seed?: number;
+  /** Only ops whose name is listed (`sum`, `Tensor#sum`), or NABLA_HOSTILE_ONLY=sum,reshape. */
+  only?: readonly string[];
+  /** Ops this backend skips, each with the reason shown in the test name. */
+  skip?: Readonly<Record<string, string>>;
+  /** Extra label in the suite name. */
+  label?: string;
+  /** Per-dtype tolerances against the reference. */
+  tolerance?: Partial<Record<DType, Required<Tolerance>>>;
+}
+
+/** The fixed default seed: the same calls on every CI run. */
+export const HOSTILE_SEED = 20261130;
+
+function env(name: string): string | undefined {
+  return typeof process === 'undefined' ? undefined : process.env[name];
+}
+
+function envNumber(name: string): number | undefined {
+  const raw = env(name);
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n)) throw new Error(`${name} must be an integer, got '${raw}'`);
+  return n;
+}
+
+/** One failing call, as the survey mode (NABLA_HOSTILE_COLLECT) writes it. */
+export interface HostileRecord {
+  op: string;
+  backend: string;
+  call: string;
+  failures: string[];
+}
+
+/** Appends records as JSON lines to `path` (Node only): the survey mode's sink. */
+async function appender(path: string): Promise<(record: HostileRecord) => Promise<void>> {
+  const fs = await import('node:fs/promises');
+  return (record) => fs.appendFile(path, `${JSON.stringify(record)}\n`);
+}
+
+/** A broken rule, with the shrunk call that broke it printed first. */
+export class HostileFailure extends Error {
+  override name = 'HostileFailure';
+}
+
+/** The property of one op: every call either returns a valid result or throws a NablaError naming it, and leaves nothing behind. */
+export function hostileProperty(
+  name: string,
+  opName: string,
+  fn: (...args: unknown[]) => unknown,
+  arbitrary: fc.Arbitrary<CallSpec>,
+  options: HostileOptions & {
+    backend: string;
+    arity?: number;
+    /** Record failures instead of throwing, so one run surveys every kind of failure. */
+    collect?: (record: HostileRecord) => Promise<void>;
+  },
+): fc.IAsyncPropertyWithHooks<[CallSpec]> {
+  return fc.asyncProperty(
+    arbitrary.map((call) => Object.assign(call, { [fc.toStringMethod]: () => renderCall(call) })),
+    async (call) => {
+      const failures = await checkCall(call, fn, {
+        backend: options.backend,
+        opName,
+        ...(options.reference ? { reference: options.reference } : {}),
+        ...(options.foreign ? { foreign: options.foreign } : {}),
+        ...(options.arity !== undefined ? { arity: options.arity } : {}),
+        ...(options.tolerance ? { tolerance: options.tolerance } : {}),
+      });
+      if (failures.length && options.collect) {
+        await options.collect({ op: name, backend: options.backend, call: renderCall(call), failures });
+      } else if (failures.length) {
+        throw new HostileFailure(
+          `${name} on ${options.backend}: ${renderCall(call)}\n  - ${failures.join('\n  - ')}`,
+        );
+      }
+    },
+  );
+}
+
+/**
+ * Runs the hostile-input suite on `backend` (which must be registered): random shapes,
+ * dtypes, option objects and garbage at every public op and op method.
+ * @example
+ * runHostileSuite('wasm', { reference: 'cpu', foreign: 'cpu' });
+ */
+export function runHostileSuite(backend: string, options: HostileOptions = {}): void {
+  const numRuns = envNumber('NABLA_HOSTILE_RUNS') ?? options.numRuns ?? 25;
+  const seed = envNumber('NABLA_HOSTILE_SEED') ?? options.seed ?? HOSTILE_SEED;
+  const envOnly = env('NABLA_HOSTILE_ONLY');
+  const collectPath = env('NABLA_HOSTILE_COLLECT');
+  const only = envOnly ? envOnly.split(',').map((s) => s.trim()) : options.only;
+  const targets = hostileTargets();
+  for (const skipped of Object.keys(options.skip ?? {})) {
+    if (!targets.some((t) => t.name === skipped))
+      throw new Error(`hostile: skip list names unknown op '${skipped}'`);
+  }
+  describe(`hostile input on ${backend}${options.label ? ` (${options.label})` : ''} [seed ${seed}, ${numRuns} runs]`, () => {
+    beforeAll(async () => {
+      await setBackend(backend);
+    });
+    for (const target of targets) {
+      if (only && !only.includes(target.name) && !only.includes(target.opName)) continue;
+      const reason = options.skip?.[target.name];
+      if (reason) {
+        it.skip(`${target.name} — skipped on ${backend}: ${reason}`, () => undefined);
+        continue;
+      }
+      it(target.name, async () => {
+        const params = target.method ? target.params?.slice(1) : target.params;
+        const arbitrary = callArbitrary({ op: target.name, params, method: target.method });
+        const property = hostileProperty(target.name, target.opName, target.fn, arbitrary, {
+          ...options,
+          backend,
+          ...(target.params ? { arity: target.params.length } : {}),
+          ...(collectPath ? { collect: await appender(collectPath) } : {}),
+        });
+        await fc.assert(property, { numRuns, seed, endOnFailure: env('NABLA_HOSTILE_SHRINK') === '0' });
+      });
+    }
+  });
+}
