@@ -1,14 +1,20 @@
 // Tests of save and load: the folder layout and model.json document, bit-identical predictions
-// after loading (sequential and functional), the restored training config, and FormatErrors
-// naming the file for corrupted or truncated files.
+// after loading (sequential and functional), the restored training config, FormatErrors naming
+// the file for corrupted, truncated or hostile files (checked before anything is built), a
+// save's weight snapshot taken at one step, and saves that touch only their own files and
+// survive being killed at any step or racing another save or a load.
 
 import '@nabla/backend-cpu';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { randomNormal, setBackend, type Tensor } from '@nabla/core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FormatError } from '../io/errors.js';
+import { memory, randomNormal, setBackend, Tensor, tensor } from '@nabla/core';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { Callback } from '../callbacks/callback.js';
+import { nodeSaveFs, type SaveFs } from '../io/atomic.js';
+import { FormatError, IOError } from '../io/errors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsEntry } from '../io/safetensors.js';
 import { dense, dropout } from '../layers/core.js';
 import { add } from '../layers/merge.js';
 import { sparseCategoricalCrossentropy } from '../losses/index.js';
@@ -16,7 +22,7 @@ import { adam } from '../optimizers/index.js';
 import { model } from './functional.js';
 import { input } from './input-layer.js';
 import type { Model } from './model.js';
-import { loadModel } from './save-load.js';
+import { loadModel, saveModel } from './save-load.js';
 import { sequential } from './sequential.js';
 
 let dir = '';
@@ -107,7 +113,7 @@ describe('save and load', () => {
     await expectSamePredictions(m, loaded, randomNormal([7, 5], { seed: 3 }));
   });
 
-  it('raises FormatError naming the file for corrupted files', async () => {
+  it('raises FormatError naming the file for corrupted files, IOError for missing ones', async () => {
     const m = mlp();
     const path = join(dir, 'broken');
     await m.save(path);
@@ -115,26 +121,346 @@ describe('save and load', () => {
     const bytes = await readFile(weights);
     await writeFile(weights, bytes.subarray(0, bytes.length - 10));
     await expect(loadModel(path)).rejects.toThrow(FormatError);
-    await expect(loadModel(path)).rejects.toThrow(/model\.safetensors/);
+    await expect(loadModel(path)).rejects.toThrow(
+      /model\.safetensors: its sha256 [0-9a-f]{64} does not match/,
+    );
     await m.save(path);
     await writeFile(join(path, 'model.json'), '{"format": "nabla-model", ');
     await expect(loadModel(path)).rejects.toThrow(FormatError);
     await expect(loadModel(path)).rejects.toThrow(/model\.json/);
     await writeFile(join(path, 'model.json'), JSON.stringify({ format: 'other' }));
     await expect(loadModel(path)).rejects.toThrow(/model\.json: expected format 'nabla-model'/);
-    const doc = JSON.parse(
-      JSON.stringify({
-        format: 'nabla-model',
-        formatVersion: 1,
-        modelConfig: { className: 'Nope', config: {} },
-        trainingConfig: null,
-        weightsManifest: [],
-      }),
-    );
+    const doc = {
+      format: 'nabla-model',
+      formatVersion: 1,
+      modelConfig: { className: 'Nope', config: {} },
+      trainingConfig: null,
+      weightsManifest: [],
+    };
     await writeFile(join(path, 'model.json'), JSON.stringify(doc));
     await expect(loadModel(path)).rejects.toThrow(
-      /model\.json: invalid modelConfig: layerFromConfig: unknown layer class 'Nope'/,
+      /model\.json: modelConfig\.className: unknown layer class 'Nope'/,
     );
-    await expect(loadModel(join(dir, 'missing'))).rejects.toThrow(FormatError);
+    const missing = await loadModel(join(dir, 'missing')).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(IOError);
+    expect(String(missing)).toMatch(/missing\/model\.json: could not read the file \(ENOENT/);
+  });
+});
+
+/** The float32 values of every weight of a model, in order. */
+async function weightValues(m: Model): Promise<number[][]> {
+  const out: number[][] = [];
+  for (const w of m.getWeights()) out.push(Array.from(await w.data()));
+  return out;
+}
+
+describe('saving during training', () => {
+  it('takes the whole weight snapshot in one synchronous block', async () => {
+    const m = mlp();
+    const before = await weightValues(m);
+    const path = join(dir, 'snapshot');
+    const saving = m.save(path);
+    // Changes made right after save() returns, before its reads finish, must not reach the file.
+    m.setWeights(m.getWeights().map((w) => w.add(1)));
+    await saving;
+    expect(await weightValues(await loadModel(path))).toEqual(before);
+  });
+
+  it('a save started during fit holds the weights of one step', async () => {
+    // Many small weights, so that reading them takes longer than a train step.
+    const m = sequential([
+      dense({ units: 4, activation: 'relu', inputShape: [4] }),
+      ...Array.from({ length: 30 }, () => dense({ units: 4, activation: 'relu' })),
+      dense({ units: 3, activation: 'softmax' }),
+    ]);
+    m.compile({ optimizer: 'sgd', loss: 'sparseCategoricalCrossentropy' });
+    const x = randomNormal([64, 4], { seed: 5 });
+    const y = tensor(
+      Int32Array.from({ length: 64 }, (_, i) => i % 3),
+      [64],
+      'int32',
+    );
+    const path = join(dir, 'during-fit');
+    const steps: number[][][] = [];
+    let saving: Promise<void> | undefined;
+    class SaveMidway extends Callback {
+      override async onBatchEnd(batch: number): Promise<void> {
+        steps.push(await weightValues(m));
+        if (batch === 2) saving = m.save(path);
+      }
+    }
+    // Reads that take a macrotask each, as on WebGPU, while fit takes a step per macrotask:
+    // a save that read the live weights one by one would mix steps.
+    const read = Tensor.prototype.data;
+    const slow = vi.spyOn(Tensor.prototype, 'data').mockImplementation(async function (this: Tensor) {
+      await new Promise((done) => setImmediate(done));
+      return read.call(this);
+    });
+    try {
+      await m.fit(x, y, {
+        epochs: 1,
+        batchSize: 8,
+        verbose: 0,
+        yieldEvery: 'batch',
+        callbacks: [new SaveMidway()],
+      });
+      await saving;
+    } finally {
+      slow.mockRestore();
+    }
+    const saved = await weightValues(await loadModel(path));
+    expect(steps[2]).toEqual(saved);
+    expect(steps[7]).not.toEqual(saved);
+  });
+});
+
+/** The sha256 of bytes in hex. */
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Rewrites a saved folder: edits model.json and replaces the weights, keeping the sha256 record. */
+async function tamper(
+  path: string,
+  // biome-ignore lint/suspicious/noExplicitAny: tests edit arbitrary parts of a parsed model.json
+  edit: (doc: Record<string, any>) => void,
+  weights?: (tensors: Record<string, SafetensorsEntry>) => Record<string, SafetensorsEntry>,
+): Promise<void> {
+  const doc = JSON.parse(await readFile(join(path, 'model.json'), 'utf8'));
+  let bytes: Uint8Array = await readFile(join(path, 'model.safetensors'));
+  if (weights) {
+    bytes = encodeSafetensors(weights(decodeSafetensors(bytes).tensors), { format: 'nabla-model' });
+    await writeFile(join(path, 'model.safetensors'), bytes);
+  }
+  doc.weights = { bytes: bytes.length, sha256: sha256(bytes) };
+  edit(doc);
+  await writeFile(join(path, 'model.json'), JSON.stringify(doc));
+}
+
+describe('hostile model files are refused before anything is built', () => {
+  async function saved(name: string): Promise<string> {
+    const path = join(dir, name);
+    await mlp().save(path);
+    return path;
+  }
+
+  async function expectRefused(path: string, pattern: RegExp): Promise<void> {
+    const live = memory().numTensors;
+    const error = await loadModel(path).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FormatError);
+    expect(String(error)).toMatch(pattern);
+    expect(memory().numTensors).toBe(live);
+  }
+
+  it('duplicate layer names (which would alias weights)', async () => {
+    const path = await saved('dup-layers');
+    await tamper(path, (doc) => {
+      const layers = doc.modelConfig.config.layers;
+      layers[2].config.name = layers[0].config.name;
+    });
+    await expectRefused(
+      path,
+      /model\.json: two layers are named '\w+' \(modelConfig\.config\.layers\[0\] and modelConfig\.config\.layers\[2\]\)/,
+    );
+  });
+
+  it('duplicate weight names in the manifest', async () => {
+    const path = await saved('dup-weights');
+    await tamper(path, (doc) => {
+      doc.weightsManifest[1].name = doc.weightsManifest[0].name;
+    });
+    await expectRefused(path, /model\.json: weightsManifest lists weight '\w+\/kernel' twice/);
+  });
+
+  it('extra and missing tensors in the safetensors file', async () => {
+    const extra = await saved('extra-tensor');
+    await tamper(
+      extra,
+      () => {},
+      (t) => ({ ...t, stowaway: { dtype: 'F32', shape: [2], data: new Float32Array(2) } }),
+    );
+    await expectRefused(
+      extra,
+      /model\.safetensors: holds tensor 'stowaway' that model\.json's weightsManifest does not list/,
+    );
+    const missing = await saved('missing-tensor');
+    let dropped = '';
+    await tamper(
+      missing,
+      () => {},
+      (t) => {
+        const names = Object.keys(t);
+        dropped = names[names.length - 1]!;
+        return Object.fromEntries(names.slice(0, -1).map((n) => [n, t[n]!]));
+      },
+    );
+    await expectRefused(missing, new RegExp(`model\\.safetensors: lacks tensor '${dropped}'`));
+  });
+
+  it('manifest shapes that disagree with the safetensors header', async () => {
+    const path = await saved('shape-mismatch');
+    await tamper(path, (doc) => {
+      doc.weightsManifest[0].shape = [4, 9];
+    });
+    await expectRefused(
+      path,
+      /model\.safetensors: tensor '\w+\/kernel' has shape \[4,8\], model\.json declares \[4,9\]/,
+    );
+  });
+
+  it('shapes past the limits, non-finite numbers and unknown dtypes', async () => {
+    const path = await saved('limits');
+    await tamper(path, (doc) => {
+      doc.modelConfig.config.layers[0].config.inputShape = [3e9];
+    });
+    await expectRefused(
+      path,
+      /model\.json: modelConfig\.config\.layers\[0\]\.config\.inputShape must hold integers in \[0, 2147483647\]/,
+    );
+    await tamper(path, (doc) => {
+      doc.modelConfig.config.layers[0].config.inputShape = [65536, 65536];
+    });
+    await expectRefused(path, /inputShape \[65536,65536\] has 4294967296 elements, more than the limit/);
+    await tamper(path, (doc) => {
+      doc.modelConfig.config.layers[0].config.inputShape = [4];
+      doc.weightsManifest[0].dtype = 'uint8';
+    });
+    await expectRefused(path, /weightsManifest\[0\] \('\w+\/kernel'\) has unknown dtype "uint8"/);
+    await tamper(path, (doc) => {
+      doc.weightsManifest[0].dtype = 'float32';
+      doc.extra = 1;
+    });
+    await expectRefused(path, /model\.json: unexpected key 'extra'/);
+    const json = await readFile(join(path, 'model.json'), 'utf8');
+    await writeFile(
+      join(path, 'model.json'),
+      json
+        .replace('"extra":1', '"extra2":1e999')
+        .replace(',"extra2":1e999', '')
+        .replace('"units":8', '"units":1e999'),
+    );
+    await expectRefused(
+      path,
+      /model\.json: modelConfig\.config\.layers\[0\]\.config\.units must be a finite number/,
+    );
+  });
+});
+
+/** The real file system until call number `step`, which and after which every call fails. */
+function dyingFs(step: number): SaveFs {
+  let calls = 0;
+  const gate = (path: string) => {
+    if (calls++ >= step) throw new Error(`killed at call ${step}`);
+    return path;
+  };
+  return {
+    mkdir: async (p) => nodeSaveFs.mkdir(gate(p)),
+    writeFileSynced: async (p, d) => nodeSaveFs.writeFileSynced(gate(p), d),
+    syncDir: async (p) => nodeSaveFs.syncDir(gate(p)),
+    rename: async (from, to) => nodeSaveFs.rename(gate(from), to),
+    remove: async (p) => nodeSaveFs.remove(gate(p)),
+    list: async (p) => nodeSaveFs.list(gate(p)),
+    readFile: async (p) => nodeSaveFs.readFile(gate(p)),
+    createExclusive: async (p, d) => nodeSaveFs.createExclusive(gate(p), d),
+  };
+}
+
+describe('saving into a folder', () => {
+  /** A small model with weights set to `value` everywhere, to tell saves apart. */
+  function filled(value: number): Model {
+    const m = mlp();
+    m.setWeights(m.getWeights().map((w) => w.mul(0).add(value)));
+    return m;
+  }
+
+  async function loadedValue(path: string): Promise<number> {
+    const values = (await weightValues(await loadModel(path))).flat();
+    expect(new Set(values).size).toBe(1);
+    return values[0]!;
+  }
+
+  it('writes only its own files and never deletes anything else', async () => {
+    const path = join(dir, 'shared');
+    await mkdir(join(path, 'runs'), { recursive: true });
+    await writeFile(join(path, 'notes.txt'), 'keep me');
+    await writeFile(join(path, 'runs', 'log.csv'), 'epoch,loss\n');
+    await filled(1).save(path);
+    await filled(2).save(path);
+    expect((await readdir(path)).sort()).toEqual(['model.json', 'model.safetensors', 'notes.txt', 'runs']);
+    expect(await readFile(join(path, 'notes.txt'), 'utf8')).toBe('keep me');
+    expect(await readFile(join(path, 'runs', 'log.csv'), 'utf8')).toBe('epoch,loss\n');
+    expect(await loadedValue(path)).toBe(2);
+  });
+
+  it('accepts a trailing slash and leaves nothing beside the folder', async () => {
+    const parent = join(dir, 'slash');
+    await mkdir(parent);
+    await filled(3).save(`${join(parent, 'm')}/`);
+    await filled(4).save(`${join(parent, 'm')}/`);
+    expect(await readdir(parent)).toEqual(['m']);
+    expect(await loadedValue(`${join(parent, 'm')}/`)).toBe(4);
+  });
+
+  it('refuses to overwrite a model.json it did not write', async () => {
+    const path = join(dir, 'foreign');
+    await mkdir(path);
+    await writeFile(join(path, 'model.json'), '{"modelTopology": {}}');
+    await expect(filled(1).save(path)).rejects.toThrow(/model\.json: is not a Nabla model\.json/);
+    expect(await readFile(join(path, 'model.json'), 'utf8')).toBe('{"modelTopology": {}}');
+  });
+
+  it('a save killed at any step leaves the previous save loadable with its exact weights', async () => {
+    const path = join(dir, 'killed');
+    await mkdir(path);
+    await writeFile(join(path, 'notes.txt'), 'keep me');
+    await filled(1).save(path);
+    const outcomes = new Set<number>();
+    let committed = 1;
+    for (let step = 0; ; step++) {
+      // The process "dies" at call `step`: that call and every later one fail, cleanup included.
+      const dying = dyingFs(step);
+      const next = committed === 1 ? 2 : 1;
+      const finished = await saveModel(filled(next), path, { fs: dying }).then(
+        () => true,
+        () => false,
+      );
+      const value = await loadedValue(path);
+      expect([committed, next]).toContain(value);
+      outcomes.add(value === committed ? 0 : 1);
+      committed = value;
+      expect(await readFile(join(path, 'notes.txt'), 'utf8')).toBe('keep me');
+      if (finished) break;
+    }
+    // Killed before the commit the previous save survived; killed after it, the new one loads.
+    expect(outcomes).toEqual(new Set([0, 1]));
+    // A later save cleans up what the killed ones left (temporaries, kept weights, the lock).
+    await filled(7).save(path);
+    expect((await readdir(path)).sort()).toEqual(['model.json', 'model.safetensors', 'notes.txt']);
+    expect(await loadedValue(path)).toBe(7);
+  });
+
+  it('concurrent saves of one folder leave one complete save', async () => {
+    const path = join(dir, 'racing');
+    const models = [1, 2, 3, 4].map(filled);
+    await Promise.all(models.map((m) => m.save(path)));
+    expect([1, 2, 3, 4]).toContain(await loadedValue(path));
+    expect((await readdir(path)).sort()).toEqual(['model.json', 'model.safetensors']);
+  });
+
+  it('loads during saves see the old or the new pair, never a mix', async () => {
+    const path = join(dir, 'load-while-saving');
+    const a = filled(1);
+    const b = filled(2);
+    await a.save(path);
+    let saving = true;
+    const saves = (async () => {
+      for (let i = 0; i < 12; i++) await (i % 2 ? a : b).save(path);
+      saving = false;
+    })();
+    let loads = 0;
+    while (saving) {
+      expect([1, 2]).toContain(await loadedValue(path));
+      loads++;
+    }
+    await saves;
+    expect(loads).toBeGreaterThan(0);
   });
 });

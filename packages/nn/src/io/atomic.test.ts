@@ -1,16 +1,26 @@
-// Crash-safe folder writes: a save replaces the folder, a simulated crash in the middle of a
-// save leaves the previous save intact, and a crash between the two renames is recovered
-// by readFolder.
+// Crash-safe file writes and the folder lock: a write replaces one file and touches nothing
+// else, a failed write leaves the old file and no temporary, only our own temporaries are
+// cleaned up, writers of one folder never overlap, and locks left by dead writers are broken.
 
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FolderFs, nodeFolderFs, readFolder, writeFolderAtomic } from './atomic.js';
-import { FormatError } from './errors.js';
+import {
+  folderPath,
+  isOwnTemporary,
+  LOCK_FILE,
+  nodeSaveFs,
+  removeOwnTemporaries,
+  type SaveFs,
+  withFolderLock,
+  writeFileAtomic,
+} from './atomic.js';
+import { IOError } from './errors.js';
 
 let root: string;
-const text = (bytes: Uint8Array | undefined) => new TextDecoder().decode(bytes);
+const bytes = (s: string) => new TextEncoder().encode(s);
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'nabla-atomic-'));
@@ -20,94 +30,108 @@ afterEach(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe('writeFolderAtomic', () => {
-  it('writes a new folder and replaces an old one completely', async () => {
-    const dir = join(root, 'model');
-    await writeFolderAtomic(dir, {
-      'config.json': '{"v":1}',
-      'weights.bin': new Uint8Array([1, 2, 3]),
-      stale: 'x',
-    });
-    await writeFolderAtomic(dir, { 'config.json': '{"v":2}', 'weights.bin': new Uint8Array([4]) });
-    expect((await readdir(dir)).sort()).toEqual(['config.json', 'weights.bin']);
-    expect(await readFile(join(dir, 'config.json'), 'utf8')).toBe('{"v":2}');
-    expect(Array.from(await readFile(join(dir, 'weights.bin')))).toEqual([4]);
-    // No temporary or old folders are left behind.
-    expect(await readdir(root)).toEqual(['model']);
+describe('writeFileAtomic', () => {
+  it('replaces one file and leaves every other file alone', async () => {
+    await writeFile(join(root, 'notes.txt'), 'mine');
+    await writeFileAtomic(root, 'a.json', bytes('{"v":1}'));
+    await writeFileAtomic(root, 'a.json', bytes('{"v":2}'));
+    expect(await readFile(join(root, 'a.json'), 'utf8')).toBe('{"v":2}');
+    expect(await readFile(join(root, 'notes.txt'), 'utf8')).toBe('mine');
+    expect((await readdir(root)).sort()).toEqual(['a.json', 'notes.txt']);
   });
 
-  it('leaves the previous save intact when a write fails midway', async () => {
-    const dir = join(root, 'model');
-    await writeFolderAtomic(dir, { 'config.json': '{"v":1}', 'weights.bin': new Uint8Array([1, 2, 3]) });
-    let written = 0;
-    const crashing: FolderFs = {
-      ...nodeFolderFs,
-      async writeFileSynced(path, data) {
-        if (written === 1) throw new Error('simulated crash: disk full');
-        await nodeFolderFs.writeFileSynced(path, data);
-        written++;
-      },
-    };
-    await expect(
-      writeFolderAtomic(
-        dir,
-        { 'config.json': '{"v":2}', 'weights.bin': new Uint8Array([9, 9]) },
-        { fs: crashing },
-      ),
-    ).rejects.toThrow(/simulated crash/);
-    expect(written).toBe(1);
-    expect(await readFile(join(dir, 'config.json'), 'utf8')).toBe('{"v":1}');
-    expect(Array.from(await readFile(join(dir, 'weights.bin')))).toEqual([1, 2, 3]);
-    expect(await readdir(root)).toEqual(['model']);
-  });
-
-  it('puts the old folder back when the swap-in rename fails', async () => {
-    const dir = join(root, 'model');
-    await writeFolderAtomic(dir, { 'a.txt': 'old' });
-    const failing: FolderFs = {
-      ...nodeFolderFs,
-      async rename(from, to) {
-        if (from.includes('.tmp-')) throw new Error('simulated crash: rename');
-        await nodeFolderFs.rename(from, to);
-      },
-    };
-    await expect(writeFolderAtomic(dir, { 'a.txt': 'new' }, { fs: failing })).rejects.toThrow(/rename/);
-    expect(text(await readFile(join(dir, 'a.txt')))).toBe('old');
+  it('keeps the old file and removes its temporary when a step fails', async () => {
+    await writeFileAtomic(root, 'a.json', bytes('old'));
+    for (const step of ['writeFileSynced', 'rename'] as const) {
+      const failing: SaveFs = {
+        ...nodeSaveFs,
+        [step]: async () => {
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        },
+      };
+      const error = await writeFileAtomic(root, 'a.json', bytes('new'), { fs: failing }).catch((e) => e);
+      expect(error).toBeInstanceOf(IOError);
+      expect(String(error)).toBe(
+        `IOError: ${join(root, 'a.json')}: could not write the file (ENOSPC: no space left on device)`,
+      );
+      expect(await readFile(join(root, 'a.json'), 'utf8')).toBe('old');
+      expect(await readdir(root)).toEqual(['a.json']);
+    }
   });
 
   it('rejects file names with path separators', async () => {
-    await expect(writeFolderAtomic(join(root, 'm'), { '../evil': 'x' })).rejects.toThrow(/plain names/);
+    await expect(writeFileAtomic(root, '../evil', bytes('x'))).rejects.toThrow(/plain names/);
   });
 });
 
-describe('readFolder', () => {
-  it('reads the named files', async () => {
-    const dir = join(root, 'model');
-    await writeFolderAtomic(dir, { 'config.json': '{}', 'w.bin': new Uint8Array([7]) });
-    const files = await readFolder(dir, ['config.json', 'w.bin']);
-    expect(text(files['config.json'])).toBe('{}');
-    expect(Array.from(files['w.bin']!)).toEqual([7]);
+describe('temporaries and paths', () => {
+  it('recognises and removes only its own temporaries', async () => {
+    const own = '.model.json.nabla-tmp-1764500000000-0123456789abcdef';
+    const others = [
+      '.model.json.tmp',
+      'model.json',
+      '.nabla-tmp-1',
+      'x.nabla-tmp-1764500000000-0123456789abcdef',
+    ];
+    for (const name of [own, ...others]) await writeFile(join(root, name), 'x');
+    expect(isOwnTemporary(own)).toBe(true);
+    for (const name of others) expect(isOwnTemporary(name)).toBe(false);
+    expect(await removeOwnTemporaries(root)).toEqual([own]);
+    expect((await readdir(root)).sort()).toEqual([...others].sort());
   });
 
-  it('recovers from a crash between the two renames by reading the newest .old- folder', async () => {
-    const dir = join(root, 'model');
-    for (const [name, v] of [
-      ['model.old-0000000000001-aaaa', 'older'],
-      ['model.old-0000000000002-bbbb', 'newest'],
-    ] as const) {
-      await mkdir(join(root, name));
-      await writeFile(join(root, name, 'config.json'), v);
+  it('drops trailing separators from folder paths', () => {
+    expect(folderPath('out/model/')).toBe('out/model');
+    expect(folderPath('out/model//')).toBe('out/model');
+    expect(folderPath('out/model')).toBe('out/model');
+    expect(folderPath('/')).toBe('/');
+    expect(() => folderPath('')).toThrow(/expected a folder path/);
+  });
+});
+
+describe('withFolderLock', () => {
+  it('runs writers of one folder one at a time and removes the lock file', async () => {
+    const events: string[] = [];
+    const writer = (id: number) =>
+      withFolderLock(root, async () => {
+        events.push(`start ${id}`);
+        await new Promise((done) => setTimeout(done, 5));
+        events.push(`end ${id}`);
+      });
+    await Promise.all([writer(1), writer(2), writer(3)]);
+    expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+    expect(await readdir(root)).toEqual([]);
+  });
+
+  it('releases the lock when the writer throws', async () => {
+    await expect(
+      withFolderLock(root, async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(await withFolderLock(root, async () => 7)).toBe(7);
+  });
+
+  it('waits for a live holder in another process, then names it', async () => {
+    const holder = { pid: process.ppid, host: hostname(), token: 'other', time: Date.now() };
+    await writeFile(join(root, LOCK_FILE), JSON.stringify(holder));
+    const error = await withFolderLock(root, async () => 1, { timeoutMs: 50 }).catch((e) => e);
+    expect(error).toBeInstanceOf(IOError);
+    expect(String(error)).toContain(`another save of this folder is running (process ${process.ppid}`);
+    expect(JSON.parse(await readFile(join(root, LOCK_FILE), 'utf8')).token).toBe('other');
+  });
+
+  it('breaks locks left by dead writers', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    for (const holder of [
+      { pid: dead, host: hostname(), token: 'dead', time: Date.now() },
+      // This process, but no writer here holds it: a save that was killed mid-way.
+      { pid: process.pid, host: hostname(), token: 'killed', time: Date.now() },
+      { pid: process.ppid, host: 'elsewhere', token: 'old', time: Date.now() - 3_600_000 },
+    ]) {
+      await writeFile(join(root, LOCK_FILE), JSON.stringify(holder));
+      expect(await withFolderLock(root, async () => 'ran', { timeoutMs: 1000 })).toBe('ran');
+      expect(await readdir(root)).toEqual([]);
     }
-    const files = await readFolder(dir, ['config.json']);
-    expect(text(files['config.json'])).toBe('newest');
-  });
-
-  it('names the folder and the missing file', async () => {
-    const dir = join(root, 'model');
-    await writeFolderAtomic(dir, { 'config.json': '{}' });
-    await expect(readFolder(dir, ['config.json', 'weights.safetensors'])).rejects.toThrow(
-      new RegExp(`${dir}: missing file "weights.safetensors"`),
-    );
-    await expect(readFolder(join(root, 'nothing'), ['a'])).rejects.toBeInstanceOf(FormatError);
   });
 });

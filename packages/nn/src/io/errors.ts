@@ -62,7 +62,7 @@ export function toIOError(error: unknown, path: string, action: string): NablaEr
   const code = errorCode(error);
   const raw = error instanceof Error ? error.message : String(error);
   // Node's messages repeat the code and path ("ENOENT: no such file ..., open 'x'"); keep the reason.
-  const reason = raw.replace(/^[A-Z]+: /, '').replace(/, \w+ '.*'$/, '');
+  const reason = raw.replace(/^[A-Z]+: /, '').replace(/, \w+( '.*?')?( -> '.*?')?$/, '');
   return new IOError(path, `could not ${action} (${code ? `${code}: ` : ''}${reason})`, {
     code,
     cause: error,

@@ -1,4 +1,6 @@
-// Node-only io (node:fs): crash-safe folder writes and reads for model saves. Kept out of
-// io/index.ts so that browser bundles of @nabla/nn never see node: imports.
+// Node-only io (node:fs): crash-safe file writes, folder locks and the model folder layout
+// (model.json + model.safetensors). Kept out of io/index.ts so that browser bundles of
+// @nabla/nn never see node: imports.
 
 export * from './atomic.js';
+export * from './model-folder.js';

@@ -113,6 +113,16 @@ describe('encodeSafetensors / decodeSafetensors', () => {
     expect(Array.from(bytes)).toEqual(expected);
   });
 
+  it('decodes from a Node Buffer (whose slice() is a view, not a copy)', () => {
+    const bytes = encodeSafetensors({
+      a: { dtype: 'F32', shape: [2], data: new Float32Array([1, 2]) },
+      b: { dtype: 'U8', shape: [3], data: new Uint8Array([7, 8, 9]) },
+    });
+    const { tensors } = decodeSafetensors(Buffer.from(bytes), 'buf');
+    expect([...tensors.a!.data]).toEqual([1, 2]);
+    expect([...tensors.b!.data]).toEqual([7, 8, 9]);
+  });
+
   it('copies data out of unaligned offsets', () => {
     const header =
       '{"b":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"f":{"dtype":"F64","shape":[1],"data_offsets":[1,9]}}';

@@ -351,8 +351,9 @@ export function decodeSafetensors(bytes: Uint8Array, source = '<buffer>'): Decod
   const { entries, metadata, dataStart } = readSafetensorsHeader(bytes, source);
   const tensors: Record<string, SafetensorsEntry> = Object.create(null);
   for (const span of entries) {
-    // slice() copies into a fresh, aligned buffer, whatever the alignment in the file.
-    const copy = bytes.slice(dataStart + span.begin, dataStart + span.end);
+    // A copy into a fresh, aligned buffer, whatever the alignment in the file. Not slice():
+    // on a Node Buffer it returns a view of the shared pool, not a copy.
+    const copy = new Uint8Array(bytes.subarray(dataStart + span.begin, dataStart + span.end));
     if (!LITTLE_ENDIAN_HOST) swapBytes(copy, ELEMENT_BYTES[span.dtype]);
     const data = allocFor(span.dtype, copy.buffer);
     Object.defineProperty(tensors, span.name, {
