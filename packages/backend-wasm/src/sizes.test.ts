@@ -20,6 +20,7 @@ import {
 } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './wasm-backend.js';
+import { checkInt32s } from './wasm-data.js';
 
 const MiB = 2 ** 20;
 
@@ -139,6 +140,12 @@ describe('wasm sizes', () => {
     const s = sum(x, { axis: [0, 2] });
     expect(data(s)).toEqual(new Array(32).fill(64 * 256));
     for (const t of [x, s]) t.dispose();
+  });
+
+  it('refuses parameter values that an Int32Array would wrap', () => {
+    expect(() => checkInt32s([1, -(2 ** 31), 2 ** 31 - 1], 'a row walk')).not.toThrow();
+    expect(() => checkInt32s([1, 2 ** 31], 'a row walk')).toThrow(BackendError);
+    expect(() => checkInt32s([1.5], 'a row walk')).toThrow(/a row walk holds 1.5/);
   });
 
   it('keeps one tensor below 2 GiB whatever the heap maximum (kernels count in signed 32 bits)', () => {

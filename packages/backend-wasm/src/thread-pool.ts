@@ -358,6 +358,8 @@ export class ThreadPool {
       woken.push(base);
       stolen.push(part);
     }
+    // A flag left by a job whose own part also threw must not fail this one.
+    Atomics.store(ctl, CONTROL.error, 0);
     // The count must be in place before any worker can finish and decrement it.
     Atomics.store(ctl, CONTROL.pending, woken.length);
     this.#seq = (this.#seq % 0x3fffffff) + 1;

@@ -161,6 +161,18 @@ export function byteSize(op: string, out: OutInfo, maxBytes: number): number {
   return bytes;
 }
 
+/**
+ * Throws unless every value is an int32: parameter blocks reach the kernels through an
+ * Int32Array, whose stores would silently wrap a larger value.
+ * @example
+ * checkInt32s([2, 3, -1], 'conv2d geometry');
+ */
+export function checkInt32s(values: readonly number[], what: string): void {
+  for (const v of values) {
+    if ((v | 0) !== v) throw new BackendError(`wasm: ${what} holds ${v}, which does not fit in 32 bits`);
+  }
+}
+
 /** `err` as a BackendError whose message starts with `op`. */
 function named(op: string, err: unknown): unknown {
   const prefix = `${op}: `;
@@ -228,6 +240,9 @@ export function makeContext(options: ContextOptions): WasmContext {
         scratch = larger;
         scratchInts = length * 2;
       }
+      checkInt32s(merged.shape, 'a row walk');
+      for (const s of merged.strides) checkInt32s(s, 'a row walk');
+      if (offsets) checkInt32s(offsets, 'a row walk');
       const view = heap.i32;
       let at = scratch >>> 2;
       view[at++] = rank;

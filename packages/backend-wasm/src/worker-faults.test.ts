@@ -6,6 +6,7 @@ import { BackendError, matmul, memory, registerBackend, setBackend, type Tensor,
 import { describe, expect, it } from 'vitest';
 import type { WorkerFault } from './thread-pool.js';
 import { injectWorkerFault, WasmBackend } from './wasm-backend.js';
+import { WasmData } from './wasm-data.js';
 
 /** Rows × depth × columns of the product: enough rows for a row split over two threads. */
 const [M, K, N] = [64, 24, 40];
@@ -31,7 +32,13 @@ let backends = 0;
 
 /** A fresh two-thread backend that splits every kernel, made active. */
 async function faultyBackend(workerTimeoutMs: number): Promise<WasmBackend> {
-  const backend = new WasmBackend({ threads: 2, minParallelWork: 0, workerTimeoutMs, initialBytes: 1 << 20 });
+  const backend = new WasmBackend({
+    threads: 2,
+    minParallelWork: 0,
+    workerTimeoutMs,
+    initialBytes: 2 ** 20,
+    maximumBytes: 2 ** 24,
+  });
   const name = `wasm-faults-${++backends}`;
   registerBackend(name, () => backend);
   await setBackend(name);
@@ -115,6 +122,32 @@ describe('wasm worker faults', () => {
       backend.dispose();
     });
   }
+
+  it('a kernel that traps on every thread fails once, frees its output, and the next call is right', async () => {
+    const backend = await faultyBackend(2000);
+    const x = tensor(a, [M, K]);
+    const y = tensor(b, [K, N]);
+    const kernel = backend.kernels.matmul;
+    if ('unsupported' in kernel) throw new Error('expected a matmul kernel');
+    const bytes = backend.memory().bytesInUse;
+    // An operand at the end of the memory's maximum: the calling thread and the worker both trap.
+    // (A shared memory does not trap between its current size and its maximum.)
+    const outside = new WasmData(2 ** 24 - 16, M * K * 4);
+    const inputs = [
+      { handle: outside, shape: [M, K], dtype: 'float32' as const, size: M * K },
+      { handle: backend.upload(b, 'float32'), shape: [K, N], dtype: 'float32' as const, size: K * N },
+    ];
+    const params = { transposeA: false, transposeB: false };
+    const out = { shape: [M, N], dtype: 'float32' as const, size: M * N };
+    expect(() => kernel(inputs, params, out)).toThrow(/^matmul: the wasm kernel trapped/);
+    backend.free(inputs[1]!.handle);
+    expect(backend.memory().bytesInUse).toBe(bytes);
+    const again = matmul(x, y);
+    expect(data(again)).toEqual(expected);
+    expect(backend.threadInfo().threads).toBe(2);
+    for (const t of [x, y, again]) t.dispose();
+    backend.dispose();
+  });
 
   it('rejects a workerTimeoutMs that is not a positive number', () => {
     for (const workerTimeoutMs of [0, -1, Number.NaN]) {

@@ -8,7 +8,7 @@
 
 import type { Conv2DParams, Kernel } from '@nabla/core';
 import { splitRange, type ThreadPool } from '../thread-pool.js';
-import type { WasmContext } from '../wasm-data.js';
+import { checkInt32s, type WasmContext } from '../wasm-data.js';
 
 /** The convolution exports of the binary (assembly/conv.ts); pointers are heap byte offsets. */
 export interface ConvExports {
@@ -137,6 +137,7 @@ function writeBlock(ctx: WasmContext, g: Geometry): number {
     g.top,
     g.left,
   ];
+  checkInt32s(values, 'the conv2d geometry');
   const geo = ctx.heap.alloc(values.length * 4);
   ctx.heap.i32.set(values, geo >>> 2);
   return geo;

@@ -3,7 +3,7 @@
 // block (n h w c outH outW fh fw sh sw top left).
 
 import type { Kernel, Pool2DParams } from '@nabla/core';
-import type { WasmContext } from '../wasm-data.js';
+import { checkInt32s, type WasmContext } from '../wasm-data.js';
 
 /** The pooling exports of the binary (assembly/pool.ts); each covers images [n0, n1). */
 export interface PoolExports {
@@ -47,6 +47,7 @@ function withGeometry(
     top,
     left,
   ];
+  checkInt32s(values, 'the pooling geometry');
   const geo = ctx.heap.alloc(GEO_INTS * 4);
   try {
     ctx.heap.i32.set(values, geo >>> 2);
