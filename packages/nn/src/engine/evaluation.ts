@@ -2,7 +2,7 @@
 // logs, dataset batches and the test loop. Each batch is read once (`await data()` of a small
 // vector of losses and metrics), so all of it works on async-only backends.
 
-import { ArgumentError, concat, type Tensor, tidy } from '@nabla/core';
+import { ArgumentError, concat, Tensor, tidy } from '@nabla/core';
 import { type CallbackHooks, CallbackList, type Logs } from '../callbacks/callback.js';
 import {
   type ArrayBatch,
@@ -16,18 +16,86 @@ import {
   type TensorOrList,
   toList,
 } from './data-adapter.js';
+import { checkTargets } from './labels.js';
 import type { Model } from './model.js';
+import { checkOptions, showValue } from './options.js';
 import { lossKeys, MetricSet, testStep, trainStep } from './train-step.js';
+import { checkYieldEvery, type YieldEvery, Yielder } from './yield.js';
 
+/** Options of `evaluate`. */
 export interface EvaluateOptions {
   batchSize?: number;
   sampleWeight?: Tensor;
   callbacks?: readonly CallbackHooks[];
+  /** When to yield to the event loop between batches (default 'auto': every ~16 ms). */
+  yieldEvery?: YieldEvery;
 }
 
-/** Options of `predict`. */
+const EVALUATE_KEYS = ['batchSize', 'sampleWeight', 'callbacks', 'yieldEvery'];
+
+/** Options of `predict`, `predictOutputs` and `predictAsync`. */
 export interface PredictOptions {
   batchSize?: number;
+  /** `predictAsync` only: when to yield to the event loop between batches (default 'auto'). */
+  yieldEvery?: YieldEvery;
+}
+
+/**
+ * Checks a list of callbacks: objects whose hooks, where present, are functions.
+ * @example
+ * checkCallbacks('fit', [earlyStopping()]); // ok
+ * checkCallbacks('fit', earlyStopping()); // throws: expected callbacks to be an array
+ */
+export function checkCallbacks(where: string, callbacks: unknown): void {
+  if (callbacks === undefined) return;
+  if (!Array.isArray(callbacks)) {
+    throw new ArgumentError(`${where}: expected callbacks to be an array, got ${showValue(callbacks)}`);
+  }
+  callbacks.forEach((cb: unknown, i) => {
+    if (typeof cb !== 'object' || cb === null) {
+      throw new ArgumentError(
+        `${where}: expected callbacks[${i}] to be a callback object, got ${showValue(cb)}`,
+      );
+    }
+    for (const hook of CALLBACK_HOOKS) {
+      const fn = (cb as Record<string, unknown>)[hook];
+      if (fn !== undefined && typeof fn !== 'function') {
+        throw new ArgumentError(
+          `${where}: expected callbacks[${i}].${hook} to be a function, got ${showValue(fn)}`,
+        );
+      }
+    }
+  });
+}
+
+const CALLBACK_HOOKS = [
+  'setModel',
+  'setParams',
+  'onTrainBegin',
+  'onTrainEnd',
+  'onEpochBegin',
+  'onEpochEnd',
+  'onBatchBegin',
+  'onBatchEnd',
+  'onTestBegin',
+  'onTestEnd',
+  'onTestBatchBegin',
+  'onTestBatchEnd',
+  'onPredictBegin',
+  'onPredictEnd',
+  'onPredictBatchBegin',
+  'onPredictBatchEnd',
+];
+
+/**
+ * Checks a sample-weight option: a tensor, or undefined.
+ * @example
+ * checkSampleWeight('fit', ones([32])); // ok
+ */
+export function checkSampleWeight(where: string, sampleWeight: unknown): void {
+  if (sampleWeight !== undefined && !(sampleWeight instanceof Tensor)) {
+    throw new ArgumentError(`${where}: expected sampleWeight to be a tensor, got ${showValue(sampleWeight)}`);
+  }
 }
 
 /** A batch ready for a step (owned by the loop). */
@@ -122,18 +190,25 @@ export async function* datasetBatches(
     }
     const xs = toList(item.x);
     const ys = toList(item.y);
-    const size = sampleCount('fit', { x: xs, y: ys });
+    const release = () => {
+      if (!disposes) return;
+      if (item.dispose) item.dispose();
+      else for (const t of [...xs, ...ys, ...(item.sampleWeight ? [item.sampleWeight] : [])]) t.dispose();
+    };
+    let size: number;
+    try {
+      size = sampleCount('fit', { x: xs, y: ys });
+    } catch (error) {
+      release();
+      throw error;
+    }
     count++;
     yield {
       xs,
       ys,
       sampleWeight: item.sampleWeight,
       size,
-      release: () => {
-        if (!disposes) return;
-        if (item.dispose) item.dispose();
-        else for (const t of [...xs, ...ys, ...(item.sampleWeight ? [item.sampleWeight] : [])]) t.dispose();
-      },
+      release,
     };
   }
 }
@@ -141,7 +216,7 @@ export async function* datasetBatches(
 /**
  * Evaluation over batches with `metrics` (reset first); returns `{ loss, ... }`.
  * @example
- * const logs = await runTest(model, tensorBatches([x], [y], undefined, 32), metrics, null);
+ * const logs = await runTest(model, tensorBatches([x], [y], undefined, 32), metrics, null, new Yielder());
  * logs.loss;
  */
 export async function runTest(
@@ -149,6 +224,7 @@ export async function runTest(
   batches: AsyncIterable<ArrayBatch & { release?(): void }> | Iterable<ArrayBatch & { release?(): void }>,
   metrics: MetricSet,
   list: CallbackList | null,
+  yielder: Yielder,
 ): Promise<Logs> {
   const compiled = model.compiledFor('evaluate');
   metrics.reset();
@@ -168,11 +244,11 @@ export async function runTest(
       if (batch.release) batch.release();
       else disposeBatch(batch);
     }
-    const values = await vec.data();
-    vec.dispose();
+    const values = await readAndDispose(vec);
     const current = logs.add(values, batch.size);
     await list?.onTestBatchEnd(step, current);
     step++;
+    await yielder.afterBatch();
   }
   return logs.logs();
 }
@@ -202,13 +278,18 @@ export async function evaluateModel(
   model: Model,
   x: TensorOrList | Dataset,
   y: TensorOrList | undefined,
-  options: EvaluateOptions,
+  options: EvaluateOptions | undefined,
 ): Promise<Logs> {
   const compiled = model.compiledFor('evaluate');
-  const { batchSize = 32 } = options;
+  const o = checkOptions('evaluate', options, EVALUATE_KEYS) as EvaluateOptions;
+  const { batchSize = 32 } = o;
   checkBatchSize('evaluate', batchSize);
-  const list = new CallbackList(options.callbacks ?? []);
+  checkSampleWeight('evaluate', o.sampleWeight);
+  checkCallbacks('evaluate', o.callbacks);
+  checkYieldEvery('evaluate', o.yieldEvery);
+  const list = new CallbackList(o.callbacks ?? []);
   list.setModel(model);
+  const yielder = new Yielder(o.yieldEvery);
   const metrics = new MetricSet(compiled.metrics, compiled.losses, model.outputNames);
   try {
     await list.onTestBegin();
@@ -216,10 +297,21 @@ export async function evaluateModel(
     if (y !== undefined) {
       const xs = toList(x as TensorOrList);
       const ys = toList(y);
-      sampleCount('evaluate', { x: xs, y: ys });
-      logs = await runTest(model, tensorBatches(xs, ys, options.sampleWeight, batchSize), metrics, list);
+      checkOutputs(model, 'evaluate', ys);
+      sampleCount('evaluate', {
+        x: xs,
+        y: ys,
+        ...(o.sampleWeight ? { sampleWeight: [o.sampleWeight] } : {}),
+      });
+      logs = await runTest(model, tensorBatches(xs, ys, o.sampleWeight, batchSize), metrics, list, yielder);
     } else {
-      logs = await runTest(model, datasetBatches(x as Dataset, undefined, { iterator: null }), metrics, list);
+      logs = await runTest(
+        model,
+        datasetBatches(x as Dataset, undefined, { iterator: null }),
+        metrics,
+        list,
+        yielder,
+      );
     }
     await list.onTestEnd(logs);
     return logs;
@@ -229,14 +321,42 @@ export async function evaluateModel(
 }
 
 /**
+ * Reads a small tensor once and frees it, also when the read fails.
+ * @example
+ * const values = await readAndDispose(vec);
+ */
+export async function readAndDispose(t: Tensor): Promise<ArrayLike<number>> {
+  try {
+    return (await t.data()) as ArrayLike<number>;
+  } finally {
+    t.dispose();
+  }
+}
+
+function predictBatchSize(options: PredictOptions | undefined, where: string): PredictOptions {
+  const o = checkOptions(where, options, ['batchSize', 'yieldEvery']) as PredictOptions;
+  checkBatchSize(where, o.batchSize ?? 32);
+  checkYieldEvery(where, o.yieldEvery);
+  return o;
+}
+
+function concatParts(parts: readonly Tensor[][]): Tensor[] {
+  return parts[0]!.map((_, k) =>
+    concat(
+      parts.map((p) => p[k]!),
+      0,
+    ),
+  );
+}
+
+/**
  * `predict(x, options)`: outputs per output, batches concatenated.
  * @example
  * const [probs] = predictModel(model, x, { batchSize: 256 });
  * probs.shape; // [samples, classes]
  */
-export function predictModel(model: Model, x: TensorOrList, options: PredictOptions): Tensor[] {
-  const { batchSize = 32 } = options;
-  checkBatchSize('predict', batchSize);
+export function predictModel(model: Model, x: TensorOrList, options: PredictOptions | undefined): Tensor[] {
+  const { batchSize = 32 } = predictBatchSize(options, 'predict');
   const xs = toList(x);
   const n = sampleCount('predict', { x: xs });
   if (n <= batchSize) return tidy(() => model.run(xs, false));
@@ -246,12 +366,35 @@ export function predictModel(model: Model, x: TensorOrList, options: PredictOpti
       const size = Math.min(batchSize, n - start);
       parts.push(tidy(() => model.run(sliceRows(xs, start, size), false)));
     }
-    return parts[0]!.map((_, k) =>
-      concat(
-        parts.map((p) => p[k]!),
-        0,
-      ),
-    );
+    return concatParts(parts);
+  } finally {
+    for (const p of parts) for (const t of p) t.dispose();
+  }
+}
+
+/**
+ * `predictAsync(x, options)`: `predictModel` yielding to the event loop between batches.
+ * @example
+ * const [probs] = await predictModelAsync(model, x, { batchSize: 256, yieldEvery: 'batch' });
+ */
+export async function predictModelAsync(
+  model: Model,
+  x: TensorOrList,
+  options: PredictOptions | undefined,
+): Promise<Tensor[]> {
+  const { batchSize = 32, yieldEvery } = predictBatchSize(options, 'predictAsync');
+  const xs = toList(x);
+  const n = sampleCount('predictAsync', { x: xs });
+  if (n <= batchSize) return tidy(() => model.run(xs, false));
+  const yielder = new Yielder(yieldEvery);
+  const parts: Tensor[][] = [];
+  try {
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      parts.push(tidy(() => model.run(sliceRows(xs, start, size), false)));
+      if (start + size < n) await yielder.afterBatch();
+    }
+    return concatParts(parts);
   } finally {
     for (const p of parts) for (const t of p) t.dispose();
   }
@@ -270,11 +413,11 @@ export async function trainOnBatchOf(model: Model, x: TensorOrList, y: TensorOrL
   checkOutputs(model, 'trainOnBatch', ys);
   sampleCount('trainOnBatch', { x: xs, y: ys });
   ensureBuilt(model, xs);
+  await checkTargets(model, 'trainOnBatch', compiled.losses, xs, ys);
   const metrics = new MetricSet(compiled.metrics, compiled.losses, model.outputNames);
   try {
     const vec = trainStep(model, compiled.losses, compiled.optimizer, metrics, xs, ys);
-    const values = await vec.data();
-    vec.dispose();
+    const values = await readAndDispose(vec);
     const keys = [...lossKeys(model.outputNames), ...metrics.keys];
     return Object.fromEntries(keys.map((k, i) => [k, values[i]!]));
   } finally {

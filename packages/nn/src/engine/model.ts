@@ -1,10 +1,12 @@
 // The Model base class shared by `sequential` and functional `model`: a Layer made of layers
 // (so models nest), with compile, fit, evaluate, predict, trainOnBatch, summary, weights by
 // name, config and save. The training loops live in training.ts, the step in train-step.ts.
+// A disposed model throws on use, and one model trains in one `fit` (or trainOnBatch) at a time.
 
-import { ArgumentError, Tensor, tidy, type Variable } from '@nabla/core';
+import { ArgumentError, BackendError, Tensor, tidy, type Variable } from '@nabla/core';
 import type { Logs } from '../callbacks/callback.js';
 import { getLoss } from '../losses/index.js';
+import { checkMetric } from '../metrics/get-metric.js';
 import { getOptimizer } from '../optimizers/index.js';
 import type { Loss, LossFn, Optimizer } from '../types.js';
 import type { Dataset, TensorOrList } from './data-adapter.js';
@@ -13,10 +15,12 @@ import {
   evaluateModel,
   type PredictOptions,
   predictModel,
+  predictModelAsync,
   trainOnBatchOf,
 } from './evaluation.js';
 import type { History } from './history.js';
-import { type CallContext, Layer, type LayerArgs, type LayerWeight } from './layer.js';
+import { type CallContext, Layer, type LayerArgs, type LayerWeight, type SymbolicTensor } from './layer.js';
+import { checkOptions } from './options.js';
 import { saveModel } from './save-load.js';
 import { summarize } from './summary.js';
 import type { MetricSpec } from './train-step.js';
@@ -53,6 +57,9 @@ export abstract class Model extends Layer {
   /** Set by callbacks (earlyStopping) to end `fit` after the current epoch. */
   stopTraining = false;
   #compiled: CompiledState | null = null;
+  #disposed = false;
+  /** The training call running now (fit, trainOnBatch), or null. */
+  #training: string | null = null;
 
   constructor(args: LayerArgs = {}, defaultBase = 'model') {
     super(args, defaultBase);
@@ -68,12 +75,27 @@ export abstract class Model extends Layer {
   protected abstract forward(inputs: readonly Tensor[], ctx: CallContext): Tensor[];
 
   call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[] {
+    this.assertUsable('call');
     const out = this.forward(Array.isArray(inputs) ? inputs : [inputs], ctx);
     return out.length === 1 ? out[0]! : out;
   }
 
+  override apply(inputs: Tensor, ctx?: Partial<CallContext>): Tensor;
+  override apply(inputs: Tensor[], ctx?: Partial<CallContext>): Tensor | Tensor[];
+  override apply(inputs: SymbolicTensor | SymbolicTensor[], ctx?: Partial<CallContext>): SymbolicTensor;
+  override apply(
+    inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[],
+    ctx?: Partial<CallContext>,
+  ): Tensor | Tensor[] | SymbolicTensor {
+    // Checked before Layer.apply builds: a disposed model must not make fresh weights.
+    this.assertUsable('apply');
+    return super.apply(inputs as Tensor[], ctx);
+  }
+
   /** Runs the model (building it on first use); one tensor per output. */
   run(xs: readonly Tensor[], training: boolean): Tensor[] {
+    // Without this, a disposed model would rebuild itself with fresh random weights.
+    this.assertUsable(training ? 'fit' : 'predict');
     const out = xs.length === 1 ? this.apply(xs[0]!, { training }) : this.apply([...xs], { training });
     return Array.isArray(out) ? out : [out];
   }
@@ -106,10 +128,12 @@ export abstract class Model extends Layer {
   }
 
   override getWeights(): Tensor[] {
+    this.assertUsable('getWeights');
     return this.layers.flatMap((l) => l.getWeights());
   }
 
   override setWeights(values: readonly Tensor[]): void {
+    this.assertUsable('setWeights');
     const total = this.weights.length;
     if (values.length !== total) {
       throw new ArgumentError(`${this.name}: setWeights expected ${total} tensors, got ${values.length}`);
@@ -140,16 +164,28 @@ export abstract class Model extends Layer {
    * model.compile({ optimizer: 'adam', loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
    */
   compile(options: CompileOptions): void {
+    this.assertUsable('compile');
+    if (this.#training)
+      throw new ArgumentError(`${this.name}: compile while ${this.#training} is running; await it first`);
+    const o = checkOptions('compile', options, ['optimizer', 'loss', 'metrics']);
+    if (o.loss === undefined)
+      throw new ArgumentError('compile: expected a loss (a name, a Loss or a function)');
     const outputs = this.outputNames.length;
-    const specs = Array.isArray(options.loss) ? (options.loss as readonly LossSpec[]) : null;
+    const specs = Array.isArray(o.loss) ? (o.loss as readonly LossSpec[]) : null;
     if (specs && specs.length !== outputs) {
       throw new ArgumentError(
         `${this.name}: compile expected ${outputs} losses (one per output), got ${specs.length}`,
       );
     }
-    const single = specs ? null : (options.loss as LossSpec);
+    const single = specs ? null : (o.loss as LossSpec);
     const losses = specs ? specs.map((s) => getLoss(s)) : this.outputNames.map(() => getLoss(single!));
-    const spec = options.optimizer ?? 'rmsprop';
+    if (o.metrics !== undefined && !Array.isArray(o.metrics)) {
+      throw new ArgumentError(`compile: expected metrics to be an array, got ${JSON.stringify(o.metrics)}`);
+    }
+    const metrics = (o.metrics ?? []) as readonly MetricSpec[];
+    // Checked here, not when fit makes them, so a bad name fails at compile.
+    for (const m of metrics) checkMetric(m, 'compile');
+    const spec = (o.optimizer ?? 'rmsprop') as string | Optimizer;
     const optimizer = getOptimizer(spec);
     if (this.#compiled?.ownsOptimizer && this.#compiled.optimizer !== optimizer)
       this.#compiled.optimizer.dispose();
@@ -157,7 +193,7 @@ export abstract class Model extends Layer {
       optimizer,
       ownsOptimizer: typeof spec === 'string',
       losses,
-      metrics: [...(options.metrics ?? [])],
+      metrics: [...metrics],
     };
   }
 
@@ -168,6 +204,7 @@ export abstract class Model extends Layer {
 
   /** @internal The compiled state; throws naming the call when not compiled. */
   compiledFor(op: string): CompiledState {
+    this.assertUsable(op);
     if (!this.#compiled)
       throw new ArgumentError(`${this.name}: call compile({ optimizer, loss }) before ${op}`);
     return this.#compiled;
@@ -187,12 +224,18 @@ export abstract class Model extends Layer {
   fit(x: TensorOrList, y: TensorOrList, options?: FitOptions): Promise<History>;
   fit(dataset: Dataset, options?: FitDatasetOptions): Promise<History>;
   fit(a: TensorOrList | Dataset, b?: TensorOrList | FitDatasetOptions, c?: FitOptions): Promise<History> {
-    if (isTensorList(a)) {
-      if (!isTensorList(b))
-        throw new ArgumentError(`${this.name}: fit(x, y) expected y to be a tensor or a list of tensors`);
-      return fitTensorsLoop(this, a, b, c ?? {});
-    }
-    return fitDatasetLoop(this, a, isTensorList(b) ? {} : (b ?? {}));
+    return this.#exclusive('fit', () => {
+      if (isTensorList(a)) {
+        if (!isTensorList(b))
+          throw new ArgumentError(`${this.name}: fit(x, y) expected y to be a tensor or a list of tensors`);
+        return fitTensorsLoop(this, a, b, c);
+      }
+      if (c !== undefined)
+        throw new ArgumentError(`${this.name}: fit(dataset, options) takes two arguments, got a third`);
+      if (isTensorList(b))
+        throw new ArgumentError(`${this.name}: fit(x, y) expected x to be a tensor or a list of tensors`);
+      return fitDatasetLoop(this, a, b);
+    });
   }
 
   /**
@@ -200,8 +243,8 @@ export abstract class Model extends Layer {
    * @example
    * await model.fitDataset(batches(x, y, { batchSize: 64, shuffle: true }), { epochs: 3 });
    */
-  fitDataset(dataset: Dataset, options: FitDatasetOptions = {}): Promise<History> {
-    return fitDatasetLoop(this, dataset, options);
+  fitDataset(dataset: Dataset, options?: FitDatasetOptions): Promise<History> {
+    return this.#exclusive('fit', () => fitDatasetLoop(this, dataset, options));
   }
 
   /**
@@ -209,8 +252,13 @@ export abstract class Model extends Layer {
    * @example
    * const { loss, accuracy } = await model.evaluate(xTest, yTest, { batchSize: 128 });
    */
-  evaluate(x: TensorOrList | Dataset, y?: TensorOrList, options: EvaluateOptions = {}): Promise<Logs> {
-    return evaluateModel(this, x, y, options);
+  evaluate(x: TensorOrList | Dataset, y?: TensorOrList, options?: EvaluateOptions): Promise<Logs> {
+    try {
+      this.assertUsable('evaluate');
+      return evaluateModel(this, x, y, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -219,7 +267,8 @@ export abstract class Model extends Layer {
    * @example
    * const probs = model.predict(x, { batchSize: 256 });
    */
-  predict(x: TensorOrList, options: PredictOptions = {}): Tensor {
+  predict(x: TensorOrList, options?: PredictOptions): Tensor {
+    this.assertUsable('predict');
     if (this.outputNames.length !== 1) {
       throw new ArgumentError(
         `${this.name}: predict is for one output, this model has ${this.outputNames.length}; use predictOutputs`,
@@ -233,8 +282,25 @@ export abstract class Model extends Layer {
    * @example
    * const [a, b] = model.predictOutputs(x);
    */
-  predictOutputs(x: TensorOrList, options: PredictOptions = {}): Tensor[] {
+  predictOutputs(x: TensorOrList, options?: PredictOptions): Tensor[] {
+    this.assertUsable('predictOutputs');
     return predictModel(this, x, options);
+  }
+
+  /**
+   * Like `predictOutputs`, but yields to the event loop between batches (`yieldEvery`), so a
+   * long prediction keeps a page responsive and lets finalizers run. `predict` cannot yield:
+   * it returns its tensor synchronously.
+   * @example
+   * const [probs] = await model.predictAsync(x, { batchSize: 256, yieldEvery: 'batch' });
+   */
+  predictAsync(x: TensorOrList, options?: PredictOptions): Promise<Tensor[]> {
+    try {
+      this.assertUsable('predictAsync');
+      return predictModelAsync(this, x, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -243,7 +309,7 @@ export abstract class Model extends Layer {
    * const { loss } = await model.trainOnBatch(xBatch, yBatch);
    */
   trainOnBatch(x: TensorOrList, y: TensorOrList): Promise<Logs> {
-    return trainOnBatchOf(this, x, y);
+    return this.#exclusive('trainOnBatch', () => trainOnBatchOf(this, x, y));
   }
 
   /**
@@ -265,7 +331,12 @@ export abstract class Model extends Layer {
    * const again = await loadModel('./my-model');
    */
   save(path: string): Promise<void> {
-    return saveModel(this, path);
+    try {
+      this.assertUsable('save');
+      return saveModel(this, path);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** @internal The training config saved with the model (null when not compiled). */
@@ -280,12 +351,55 @@ export abstract class Model extends Layer {
     };
   }
 
-  /** Frees the weights of every layer, and the optimizer's state when compile made it. */
+  /**
+   * Frees the weights of every layer, and the optimizer's state when compile made it; the model
+   * then throws on use. A fit running on the model fails at its next batch.
+   */
   override dispose(): void {
     for (const layer of this.layers) layer.dispose();
     if (this.#compiled?.ownsOptimizer) this.#compiled.optimizer.dispose();
     this.#compiled = null;
     this.built = false;
+    this.#disposed = true;
+  }
+
+  /** Whether `dispose` was called. */
+  get isDisposed(): boolean {
+    return this.#disposed;
+  }
+
+  /** @internal Throws naming `op` once the model is disposed. */
+  assertUsable(op: string): void {
+    if (this.#disposed) {
+      throw new BackendError(`${this.name}: ${op} on a disposed model (its weights were freed by dispose())`);
+    }
+  }
+
+  /**
+   * Runs a training call alone: a second fit or trainOnBatch while one runs is rejected, since
+   * their steps would interleave on the same weights and optimizer state.
+   */
+  #exclusive<T>(op: string, run: () => Promise<T>): Promise<T> {
+    try {
+      this.assertUsable(op);
+      if (this.#training) {
+        throw new ArgumentError(
+          `${this.name}: ${op} while ${this.#training} is already running on this model; await it first`,
+        );
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    this.#training = op;
+    let pending: Promise<T>;
+    try {
+      pending = run();
+    } catch (error) {
+      pending = Promise.reject(error);
+    }
+    return pending.finally(() => {
+      this.#training = null;
+    });
   }
 }
 

@@ -1,7 +1,7 @@
 // The layer class registry behind `getConfig`/`fromConfig`: each layer file registers its
 // classes by name, so a saved model.json can be turned back into layers.
 
-import { ArgumentError } from '@nabla/core';
+import { ArgumentError, closestName, describeValue } from '@nabla/core';
 import type { Layer } from './layer.js';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;
@@ -23,10 +23,14 @@ export function registerLayer(className: string, factory: LayerFactory): void {
  * const copy = layerFromConfig({ className: layer.className, config: layer.getConfig() });
  */
 export function layerFromConfig(spec: { className: string; config: Record<string, unknown> }): Layer {
-  const make = REGISTRY.get(spec.className);
+  // Own keys only (a Map): 'constructor' or 'toString' in a model.json is an unknown class.
+  const make = typeof spec.className === 'string' ? REGISTRY.get(spec.className) : undefined;
   if (!make) {
+    const known = [...REGISTRY.keys()];
+    const guess = typeof spec.className === 'string' ? closestName(spec.className, known) : undefined;
+    const got = typeof spec.className === 'string' ? `'${spec.className}'` : describeValue(spec.className);
     throw new ArgumentError(
-      `layerFromConfig: unknown layer class '${spec.className}' (known: ${[...REGISTRY.keys()].join(', ')})`,
+      `layerFromConfig: unknown layer class ${got}${guess ? `; did you mean '${guess}'?` : ''} (valid: ${known.join(', ')})`,
     );
   }
   return make(spec.config);

@@ -4,9 +4,14 @@
 // `variableGrads` on the model's trainable variables and applied by the optimizer.
 
 import {
+  ArgumentError,
   cast,
   gather,
+  greaterEqual,
   keep,
+  less,
+  logicalAnd,
+  onesLike,
   reshape,
   stack,
   stopGradient,
@@ -15,9 +20,12 @@ import {
   tidy,
   type Variable,
   variableGrads,
+  where,
 } from '@nabla/core';
 import { getMetric } from '../metrics/index.js';
+import type { MetricFn } from '../metrics/state.js';
 import type { Loss, Metric, Optimizer } from '../types.js';
+import { showValue } from './options.js';
 
 /** What a step needs from a compiled model. */
 export interface StepModel {
@@ -28,8 +36,8 @@ export interface StepModel {
   regularizationLoss(): Tensor | null;
 }
 
-/** A metric given to `compile`: a name ('accuracy', 'mae', ...) or a Metric object. */
-export type MetricSpec = string | Metric;
+/** A metric given to `compile`: a name ('accuracy', 'mae', ...), a Metric or a per-sample function. */
+export type MetricSpec = string | Metric | MetricFn;
 
 interface MetricEntry {
   readonly key: string;
@@ -50,20 +58,22 @@ export class MetricSet {
 
   constructor(specs: readonly MetricSpec[], losses: readonly Loss[], outputNames: readonly string[]) {
     const several = outputNames.length > 1;
-    outputNames.forEach((outName, output) => {
-      for (const spec of specs) {
-        if (typeof spec !== 'string' && output > 0) continue;
-        const metric = typeof spec === 'string' ? getMetric(spec, losses[output]!.name) : spec;
-        const base = typeof spec === 'string' ? spec : spec.name;
-        if (typeof spec !== 'string') spec.reset();
-        this.#entries.push({
-          key: several ? `${outName}_${base}` : base,
-          metric,
-          output,
-          owned: typeof spec === 'string',
-        });
-      }
-    });
+    try {
+      outputNames.forEach((outName, output) => {
+        for (const spec of specs) {
+          // A Metric object holds one state, so it follows the first output only.
+          if (typeof spec === 'object' && output > 0) continue;
+          const owned = typeof spec !== 'object';
+          const metric = owned ? getMetric(spec, losses[output]!.name) : spec;
+          const base = typeof spec === 'string' ? spec : metric.name;
+          if (!owned) spec.reset();
+          this.#entries.push({ key: several ? `${outName}_${base}` : base, metric, output, owned });
+        }
+      });
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
   }
 
   /** Log keys, in the order of `results()`. */
@@ -120,6 +130,12 @@ function logVector(lossParts: readonly Tensor[], metrics: MetricSet): Tensor {
 /**
  * One training step: gradients of (loss + regularization) over the trainable variables, the
  * optimizer update and the metric updates. Returns the logged values (losses, metrics).
+ *
+ * The step is synchronous on purpose, with no await from the forward pass to the last
+ * `assign`: code that reads the weights in one synchronous block (a save taking its snapshot,
+ * a callback cloning weights) always sees them between two steps, never half-updated. The
+ * fit loops await (callbacks, reads, yields) only between steps. A step that throws changes
+ * no variable (the optimizer applies all its updates or none) and leaves no tensor behind.
  * @example
  * const logs = trainStep(model, losses, optimizer, metrics, [x], [y]);
  * console.log(await logs.data()); logs.dispose();
@@ -134,26 +150,29 @@ export function trainStep(
   sampleWeight?: Tensor,
 ): Tensor {
   const vars = model.trainableWeights;
-  return tidy(() => {
-    let lossParts: Tensor[] = [];
-    const { value, grads } = variableGrads(() => {
-      const preds = model.run(xs, true);
-      const parts = totalLoss(model, losses, ys, preds, sampleWeight);
-      // Logged and metric values must not join the gradient, and must outlive the tape's scope.
-      lossParts = parts.map((p) => keep(stopGradient(p)));
-      metrics.update(
-        ys,
-        preds.map((p) => stopGradient(p)),
-        sampleWeight,
-      );
-      return parts[0]!;
-    }, vars);
-    if (vars.length > 0) optimizer.applyGradients(vars.map((v) => ({ variable: v, grad: grads[v.name]! })));
-    value.dispose();
-    const out = logVector(lossParts, metrics);
+  // Kept (so they outlive the tape's scope) and therefore freed by hand, also on failure.
+  let lossParts: Tensor[] = [];
+  try {
+    return tidy(() => {
+      const { value, grads } = variableGrads(() => {
+        const preds = model.run(xs, true);
+        const parts = totalLoss(model, losses, ys, preds, sampleWeight);
+        // Logged and metric values must not join the gradient.
+        lossParts = parts.map((p) => keep(stopGradient(p)));
+        metrics.update(
+          ys,
+          preds.map((p) => stopGradient(p)),
+          sampleWeight,
+        );
+        return parts[0]!;
+      }, vars);
+      if (vars.length > 0) optimizer.applyGradients(vars.map((v) => ({ variable: v, grad: grads[v.name]! })));
+      value.dispose();
+      return logVector(lossParts, metrics);
+    });
+  } finally {
     for (const p of lossParts) p.dispose();
-    return out;
-  });
+  }
 }
 
 /**
@@ -181,20 +200,61 @@ export function testStep(
 export type ClassWeight = readonly number[] | Readonly<Record<number, number>>;
 
 /**
+ * Checks class weights: an array, or an object keyed by class indices (integers >= 0, below
+ * `classes` when it is known), of finite weights >= 0.
+ * @example
+ * checkClassWeight('fit', { 0: 1, 1: 5 }, 2); // ok
+ * checkClassWeight('fit', { 3: 1 }, 2); // throws: class 3 of a model with 2 classes
+ */
+export function checkClassWeight(where: string, classWeight: unknown, classes: number | undefined): void {
+  if (classWeight === undefined) return;
+  if (typeof classWeight !== 'object' || classWeight === null) {
+    throw new ArgumentError(
+      `${where}: expected classWeight to be an array or an object of class index to weight, got ${showValue(classWeight)}`,
+    );
+  }
+  for (const [key, weight] of Object.entries(classWeight)) {
+    const k = Number(key);
+    if (!/^(0|[1-9][0-9]*)$/.test(key) || !Number.isSafeInteger(k)) {
+      throw new ArgumentError(
+        `${where}: expected classWeight keys to be class indices (integers >= 0), got '${key}'`,
+      );
+    }
+    if (classes !== undefined && k >= classes) {
+      throw new ArgumentError(
+        `${where}: classWeight names class ${k}, but the model's output has ${classes} classes (0 to ${classes - 1})`,
+      );
+    }
+    if (typeof weight !== 'number' || !Number.isFinite(weight) || weight < 0) {
+      throw new ArgumentError(
+        `${where}: expected classWeight[${key}] to be a finite number >= 0, got ${showValue(weight)}`,
+      );
+    }
+  }
+}
+
+/**
  * Per-sample weights from class weights: the class of a sample is its label (sparse targets)
- * or the argMax of its one-hot row. Classes without a weight get 1.
+ * or the argMax of its one-hot row. Classes the weights do not list get 1, as in Keras.
  * @example
  * const w = classSampleWeights(yBatch, { 0: 1, 1: 5 }); // shape [batch]
  */
 export function classSampleWeights(y: Tensor, classWeight: ClassWeight): Tensor {
   const entries = Object.entries(classWeight).map(([k, v]): [number, number] => [Number(k), Number(v)]);
-  const classes = Math.max(...entries.map(([k]) => k)) + 1;
+  const classes = Math.max(0, ...entries.map(([k]) => k + 1));
   const table = new Array<number>(classes).fill(1);
   for (const [k, v] of entries) table[k] = v;
   return tidy(() => {
     const last = y.shape[y.rank - 1] ?? 1;
     const index =
       y.rank > 1 && last > 1 ? y.argMax({ axis: -1 }) : cast(reshape(y, [y.shape[0] ?? 1]), 'int32');
-    return gather(tensor(table, [classes], 'float32'), index.reshape([index.size]));
+    const flat = index.reshape([index.size]);
+    // Classes past the table (not listed) weigh 1; gather only reads indices inside it.
+    const listed = logicalAnd(greaterEqual(flat, 0), less(flat, classes));
+    const picked = gather(
+      tensor(table.length > 0 ? table : [1], [Math.max(classes, 1)], 'float32'),
+      where(listed, flat, 0),
+    );
+    return where(listed, picked, onesLike(picked));
   });
 }

@@ -164,7 +164,7 @@ abstract class BaseConv extends Layer {
       );
     }
     this.activation = args.activation ?? null;
-    this.#activate = getActivation(this.activation ?? 'linear');
+    this.#activate = getActivation(this.activation ?? 'linear', this.name);
     this.useBias = args.useBias ?? true;
   }
 

@@ -30,6 +30,7 @@ import {
 } from '@nabla/core';
 import { readConfig } from '../engine/config.js';
 import { type CallContext, expectAxis, Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
+import { NameTable } from '../engine/names.js';
 import { registerLayer } from '../engine/registry.js';
 import { getInitializer, type Initializer, serializeInitializer } from './initializers.js';
 import { getRegularizer, type Regularizer } from './regularizers.js';
@@ -37,39 +38,34 @@ import { getRegularizer, type Regularizer } from './regularizers.js';
 /** An elementwise activation function. */
 export type ActivationFn = (x: Tensor) => Tensor;
 
-const ACTIVATIONS: Record<string, ActivationFn> = {
-  linear: (x) => x.clone(),
-  relu: (x) => relu(x),
-  relu6: (x) => relu6(x),
-  sigmoid: (x) => sigmoid(x),
-  tanh: (x) => tanh(x),
-  softmax: (x) => softmax(x, -1),
-  gelu: (x) => gelu(x),
-  elu: (x) => elu(x),
-  selu: (x) => selu(x),
-  softplus: (x) => softplus(x),
-  leakyRelu: (x) => leakyRelu(x),
-  silu: (x) => silu(x),
-  swish: (x) => silu(x),
-};
+const ACTIVATION_LIST: readonly (readonly [string, ActivationFn])[] = [
+  ['linear', (x) => x.clone()],
+  ['relu', (x) => relu(x)],
+  ['relu6', (x) => relu6(x)],
+  ['sigmoid', (x) => sigmoid(x)],
+  ['tanh', (x) => tanh(x)],
+  ['softmax', (x) => softmax(x, -1)],
+  ['gelu', (x) => gelu(x)],
+  ['elu', (x) => elu(x)],
+  ['selu', (x) => selu(x)],
+  ['softplus', (x) => softplus(x)],
+  ['leakyRelu', (x) => leakyRelu(x)],
+  ['silu', (x) => silu(x)],
+  ['swish', (x) => silu(x)],
+];
 
-const camel = (s: string) => s.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+// Each entry carries its canonical name, which is what configs record.
+const ACTIVATIONS = new NameTable(ACTIVATION_LIST.map(([name, fn]) => [name, { name, fn }] as const));
 
 /**
  * An activation function by name: relu, relu6, sigmoid, tanh, softmax, gelu, elu, selu,
- * softplus, leakyRelu (or leaky_relu), silu/swish, linear.
+ * softplus, leakyRelu (or leaky_relu), silu/swish, linear. `where` names the caller in errors.
  * @example
  * const f = getActivation('relu');
  * f(tensor([-1, 2])); // [0, 2]
  */
-export function getActivation(name: string): ActivationFn {
-  const fn = ACTIVATIONS[camel(name)];
-  if (!fn) {
-    throw new ArgumentError(
-      `activation: unknown name '${name}' (known: ${Object.keys(ACTIVATIONS).join(', ')})`,
-    );
-  }
-  return fn;
+export function getActivation(name: string, where = 'getActivation'): ActivationFn {
+  return ACTIVATIONS.lookup(name, where, 'activation').fn;
 }
 
 /** The activation as one `fusedMatmul` applies itself, or undefined. */
@@ -77,11 +73,9 @@ function fusedActivation(name: string): FusedActivation | undefined {
   return FUSED_ACTIVATIONS.find((a) => a === name);
 }
 
-/** The canonical (camelCase) name of an activation, checking that it exists. */
-function activationName(name: string | undefined): string {
-  const canonical = camel(name ?? 'linear');
-  getActivation(canonical);
-  return canonical;
+/** The canonical name of an activation ('leaky_relu' → 'leakyRelu'), checking that it exists. */
+function activationName(name: unknown, where: string): string {
+  return ACTIVATIONS.lookup(name ?? 'linear', where, 'activation').name;
 }
 
 type Spec<T> = T | string | { name: string; config?: Record<string, unknown> };
@@ -123,7 +117,7 @@ export class Dense extends Layer {
       throw new ArgumentError(`${this.name}: expected units to be a positive integer, got ${options.units}`);
     }
     this.units = options.units;
-    this.activation = activationName(options.activation);
+    this.activation = activationName(options.activation, this.name);
     this.useBias = options.useBias ?? true;
     this.#kernelInit = getInitializer(options.kernelInitializer ?? 'glorotUniform');
     this.#biasInit = getInitializer(options.biasInitializer ?? 'zeros');
@@ -214,7 +208,7 @@ export class Activation extends Layer {
 
   constructor(options: ActivationOptions) {
     super(options, 'activation');
-    this.activation = activationName(options.activation);
+    this.activation = activationName(options.activation, this.name);
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {

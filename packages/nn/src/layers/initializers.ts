@@ -14,6 +14,7 @@ import {
   uniformAt,
   zeros,
 } from '@nabla/core';
+import { NameTable } from '../engine/names.js';
 
 /** Makes an initial weight value. */
 export interface Initializer {
@@ -166,23 +167,21 @@ export function orthogonal(options: { gain?: number; seed?: number } = {}): Init
   };
 }
 
-const BY_NAME: Record<string, (config: Record<string, unknown>) => Initializer> = {
-  glorotUniform: (c) => glorotUniform(c),
-  glorotNormal: (c) => glorotNormal(c),
-  heNormal: (c) => heNormal(c),
-  heUniform: (c) => heUniform(c),
-  lecunNormal: (c) => lecunNormal(c),
-  lecunUniform: (c) => lecunUniform(c),
-  zeros: () => zerosInit(),
-  ones: () => onesInit(),
-  constant: (c) => constant(c),
-  randomNormal: (c) => randomNormalInit(c),
-  randomUniform: (c) => randomUniformInit(c),
-  varianceScaling: (c) => varianceScaling(c),
-  orthogonal: (c) => orthogonal(c),
-};
-
-const camel = (s: string) => s.replace(/_([a-z])/g, (_, ch: string) => ch.toUpperCase());
+const BY_NAME = new NameTable<(config: Record<string, unknown>) => Initializer>([
+  ['glorotUniform', (c) => glorotUniform(c)],
+  ['glorotNormal', (c) => glorotNormal(c)],
+  ['heNormal', (c) => heNormal(c)],
+  ['heUniform', (c) => heUniform(c)],
+  ['lecunNormal', (c) => lecunNormal(c)],
+  ['lecunUniform', (c) => lecunUniform(c)],
+  ['zeros', () => zerosInit()],
+  ['ones', () => onesInit()],
+  ['constant', (c) => constant(c)],
+  ['randomNormal', (c) => randomNormalInit(c)],
+  ['randomUniform', (c) => randomUniformInit(c)],
+  ['varianceScaling', (c) => varianceScaling(c)],
+  ['orthogonal', (c) => orthogonal(c)],
+]);
 
 /**
  * An initializer from a name ('heNormal', 'he_normal'), a `{ name, config }` object, or itself.
@@ -192,16 +191,15 @@ const camel = (s: string) => s.replace(/_([a-z])/g, (_, ch: string) => ch.toUppe
 export function getInitializer(
   spec: Initializer | string | { name: string; config?: Record<string, unknown> },
 ): Initializer {
-  if (typeof spec === 'string' || !('init' in spec)) {
-    const name = typeof spec === 'string' ? spec : spec.name;
-    const make = BY_NAME[camel(name)];
-    if (!make)
-      throw new ArgumentError(
-        `initializer: unknown name '${name}' (known: ${Object.keys(BY_NAME).join(', ')})`,
-      );
-    return make(typeof spec === 'string' ? {} : (spec.config ?? {}));
+  if (typeof spec === 'object' && spec !== null && typeof (spec as Initializer).init === 'function')
+    return spec as Initializer;
+  const named = typeof spec === 'object' && spec !== null;
+  const make = BY_NAME.lookup(named ? spec.name : spec, 'getInitializer', 'initializer');
+  const config = named && 'config' in spec ? spec.config : undefined;
+  if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
+    throw new ArgumentError(`getInitializer: expected config to be an object, got ${JSON.stringify(config)}`);
   }
-  return spec;
+  return make(config ?? {});
 }
 
 /** The serialisable form of an initializer. */

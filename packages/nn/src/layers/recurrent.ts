@@ -106,7 +106,7 @@ abstract class RNN extends Layer {
     this.#args = args;
     this.units = args.units;
     this.activation = args.activation ?? 'tanh';
-    this.act = getActivation(this.activation);
+    this.act = getActivation(this.activation, this.name);
     this.useBias = args.useBias ?? true;
     this.returnSequences = args.returnSequences ?? false;
     this.goBackwards = args.goBackwards ?? false;
@@ -262,7 +262,7 @@ export class LSTM extends RNN {
   constructor(args: LSTMArgs) {
     super(args, 'lstm');
     this.recurrentActivation = args.recurrentActivation ?? 'sigmoid';
-    this.#gate = getActivation(this.recurrentActivation);
+    this.#gate = getActivation(this.recurrentActivation, this.name);
     this.unitForgetBias = args.unitForgetBias ?? true;
   }
 
@@ -321,7 +321,7 @@ export class GRU extends RNN {
   constructor(args: GRUArgs) {
     super(args, 'gru');
     this.recurrentActivation = args.recurrentActivation ?? 'sigmoid';
-    this.#gate = getActivation(this.recurrentActivation);
+    this.#gate = getActivation(this.recurrentActivation, this.name);
     this.resetAfter = args.resetAfter ?? true;
   }
 

@@ -1,6 +1,7 @@
 // Weight regularizers (l1, l2, l1l2), addressable by name; their penalty is added to the loss.
 
 import { ArgumentError, type Tensor, tidy } from '@nabla/core';
+import { NameTable } from '../engine/names.js';
 
 /** A penalty on a weight, added to the training loss. */
 export interface Regularizer {
@@ -34,6 +35,12 @@ export const l1 = (o: { l1?: number } = {}): Regularizer => ({ ...l1l2({ l1: o.l
 /** l2·Σw² (Keras default 0.01). @example l2({ l2: 0.001 }); */
 export const l2 = (o: { l2?: number } = {}): Regularizer => ({ ...l1l2({ l2: o.l2 ?? 0.01 }), name: 'l2' });
 
+const BY_NAME = new NameTable<(config: Record<string, unknown>) => Regularizer>([
+  ['l1', (c) => l1(c)],
+  ['l2', (c) => l2(c)],
+  ['l1l2', (c) => l1l2(c)],
+]);
+
 /**
  * A regularizer from a name ('l1', 'l2', 'l1l2', 'l1_l2'), `{ name, config }`, or itself.
  * @example
@@ -42,13 +49,13 @@ export const l2 = (o: { l2?: number } = {}): Regularizer => ({ ...l1l2({ l2: o.l
 export function getRegularizer(
   spec: Regularizer | string | { name: string; config?: Record<string, unknown> },
 ): Regularizer {
-  if (typeof spec !== 'string' && 'penalty' in spec) return spec;
-  const name = (typeof spec === 'string' ? spec : spec.name).replace('_', '');
-  const config = typeof spec === 'string' ? {} : (spec.config ?? {});
-  if (name === 'l1') return l1(config);
-  if (name === 'l2') return l2(config);
-  if (name === 'l1l2') return l1l2(config);
-  throw new ArgumentError(
-    `regularizer: unknown name '${typeof spec === 'string' ? spec : spec.name}' (known: l1, l2, l1l2)`,
-  );
+  if (typeof spec === 'object' && spec !== null && typeof (spec as Regularizer).penalty === 'function')
+    return spec as Regularizer;
+  const named = typeof spec === 'object' && spec !== null;
+  const make = BY_NAME.lookup(named ? spec.name : spec, 'getRegularizer', 'regularizer');
+  const config = named && 'config' in spec ? spec.config : undefined;
+  if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
+    throw new ArgumentError(`getRegularizer: expected config to be an object, got ${JSON.stringify(config)}`);
+  }
+  return make(config ?? {});
 }

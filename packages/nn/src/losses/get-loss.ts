@@ -2,7 +2,8 @@
 // and the other spellings Keras accepts, case-, underscore- and camelCase-insensitive; a `Loss`
 // passes through and a bare `LossFn` is wrapped.
 
-import { ArgumentError } from '@nabla/core';
+import { ArgumentError, describeValue } from '@nabla/core';
+import { NameTable } from '../engine/names.js';
 import type { Loss, LossFn } from '../types.js';
 import {
   binaryCrossentropy,
@@ -11,26 +12,21 @@ import {
 } from './crossentropy.js';
 import { hinge, huber, kld, meanAbsoluteError, meanSquaredError } from './regression.js';
 
-const FACTORIES: Record<string, () => Loss> = {
-  mse: meanSquaredError,
-  meansquarederror: meanSquaredError,
-  mae: meanAbsoluteError,
-  meanabsoluteerror: meanAbsoluteError,
-  huber: huber,
-  huberloss: huber,
-  hinge: hinge,
-  kld: kld,
-  kldivergence: kld,
-  kullbackleiblerdivergence: kld,
-  binarycrossentropy: binaryCrossentropy,
-  categoricalcrossentropy: categoricalCrossentropy,
-  sparsecategoricalcrossentropy: sparseCategoricalCrossentropy,
-};
-
-/** 'Sparse_Categorical_Crossentropy' and 'sparseCategoricalCrossentropy' → one key. */
-function key(name: string): string {
-  return name.replace(/[_\-\s]/g, '').toLowerCase();
-}
+const FACTORIES = new NameTable<() => Loss>([
+  ['mse', meanSquaredError],
+  ['mean_squared_error', meanSquaredError],
+  ['mae', meanAbsoluteError],
+  ['mean_absolute_error', meanAbsoluteError],
+  ['huber', huber],
+  ['huber_loss', huber],
+  ['hinge', hinge],
+  ['kld', kld],
+  ['kl_divergence', kld],
+  ['kullback_leibler_divergence', kld],
+  ['binary_crossentropy', binaryCrossentropy],
+  ['categorical_crossentropy', categoricalCrossentropy],
+  ['sparse_categorical_crossentropy', sparseCategoricalCrossentropy],
+]);
 
 /**
  * Resolves a loss given by Keras name, as a `Loss`, or as a bare function (named after it).
@@ -46,16 +42,10 @@ export function getLoss(nameOrLoss: string | Loss | LossFn): Loss {
       config: Object.freeze({}),
     });
   }
-  if (typeof nameOrLoss === 'string') {
-    const make = FACTORIES[key(nameOrLoss)];
-    if (make === undefined) {
-      throw new ArgumentError(
-        `getLoss: expected a known loss name (${Object.keys(FACTORIES).join(', ')}), got '${nameOrLoss}'`,
-      );
-    }
-    return make();
-  }
+  if (typeof nameOrLoss === 'string') return FACTORIES.lookup(nameOrLoss, 'getLoss', 'loss')();
   if (typeof nameOrLoss === 'object' && nameOrLoss !== null && typeof nameOrLoss.fn === 'function')
     return nameOrLoss;
-  throw new ArgumentError(`getLoss: expected a loss name, a Loss or a function, got ${String(nameOrLoss)}`);
+  throw new ArgumentError(
+    `getLoss: expected a loss name, a Loss or a function, got ${describeValue(nameOrLoss)}`,
+  );
 }

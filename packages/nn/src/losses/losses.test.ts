@@ -311,6 +311,6 @@ describe('loss errors and lookup', () => {
       return t.sub(p).sum();
     });
     expect(custom.name).toBe('myLoss');
-    expect(() => getLoss('nope')).toThrow(/getLoss: expected a known loss name .*, got 'nope'/);
+    expect(() => getLoss('nope')).toThrow(/getLoss: unknown loss "nope" \(valid: mse, /);
   });
 });

@@ -2,7 +2,8 @@
 // 'recall', 'auc', 'mae', 'mse' and the long and snake_case spellings; a `Metric` passes
 // through and a per-sample function becomes a streaming mean. The reported name is as given.
 
-import { ArgumentError } from '@nabla/core';
+import { ArgumentError, describeValue } from '@nabla/core';
+import { NameTable } from '../engine/names.js';
 import type { Metric } from '../types.js';
 import {
   binaryAccuracy,
@@ -14,20 +15,20 @@ import { auc, precision, recall } from './confusion.js';
 import { mae, mse } from './regression.js';
 import { type MetricFn, meanMetric } from './state.js';
 
-const FACTORIES: Record<string, (name: string, lossName: string) => Metric> = {
-  accuracy: (name, lossName) => resolveAccuracy(lossName, name),
-  acc: (name, lossName) => resolveAccuracy(lossName, name),
-  binaryaccuracy: (name) => binaryAccuracy({ name }),
-  categoricalaccuracy: (name) => categoricalAccuracy({ name }),
-  sparsecategoricalaccuracy: (name) => sparseCategoricalAccuracy({ name }),
-  precision: (name) => precision({ name }),
-  recall: (name) => recall({ name }),
-  auc: (name) => auc({ name }),
-  mae: (name) => mae({ name }),
-  meanabsoluteerror: (name) => mae({ name }),
-  mse: (name) => mse({ name }),
-  meansquarederror: (name) => mse({ name }),
-};
+const FACTORIES = new NameTable<(name: string, lossName: string) => Metric>([
+  ['accuracy', (name, lossName) => resolveAccuracy(lossName, name)],
+  ['acc', (name, lossName) => resolveAccuracy(lossName, name)],
+  ['binary_accuracy', (name) => binaryAccuracy({ name })],
+  ['categorical_accuracy', (name) => categoricalAccuracy({ name })],
+  ['sparse_categorical_accuracy', (name) => sparseCategoricalAccuracy({ name })],
+  ['precision', (name) => precision({ name })],
+  ['recall', (name) => recall({ name })],
+  ['auc', (name) => auc({ name })],
+  ['mae', (name) => mae({ name })],
+  ['mean_absolute_error', (name) => mae({ name })],
+  ['mse', (name) => mse({ name })],
+  ['mean_squared_error', (name) => mse({ name })],
+]);
 
 /**
  * Resolves a metric by name (accuracy chosen from `lossName`), or passes a `Metric` through;
@@ -39,15 +40,8 @@ const FACTORIES: Record<string, (name: string, lossName: string) => Metric> = {
 export function getMetric(nameOrMetric: string | Metric | MetricFn, lossName = ''): Metric {
   if (typeof nameOrMetric === 'function')
     return meanMetric(nameOrMetric.name || 'custom_metric', nameOrMetric);
-  if (typeof nameOrMetric === 'string') {
-    const make = FACTORIES[nameOrMetric.replace(/[_\-\s]/g, '').toLowerCase()];
-    if (make === undefined) {
-      throw new ArgumentError(
-        `getMetric: expected a known metric name (${Object.keys(FACTORIES).join(', ')}), got '${nameOrMetric}'`,
-      );
-    }
-    return make(nameOrMetric, lossName);
-  }
+  if (typeof nameOrMetric === 'string')
+    return FACTORIES.lookup(nameOrMetric, 'getMetric', 'metric')(nameOrMetric, lossName);
   if (
     typeof nameOrMetric === 'object' &&
     nameOrMetric !== null &&
@@ -56,6 +50,29 @@ export function getMetric(nameOrMetric: string | Metric | MetricFn, lossName = '
     return nameOrMetric;
   }
   throw new ArgumentError(
-    `getMetric: expected a metric name, a Metric or a function, got ${String(nameOrMetric)}`,
+    `getMetric: expected a metric name, a Metric or a function, got ${describeValue(nameOrMetric)}`,
+  );
+}
+
+/**
+ * Checks a metric given to `compile` without making it (its state is made per run): a known
+ * name, a Metric or a function; `where` names the caller in errors.
+ * @example
+ * checkMetric('accuracy', 'compile'); // ok
+ * checkMetric('constructor', 'compile'); // throws ArgumentError: unknown metric
+ */
+export function checkMetric(spec: unknown, where: string): void {
+  if (typeof spec === 'string') {
+    FACTORIES.lookup(spec, where, 'metric');
+    return;
+  }
+  if (typeof spec === 'function') return;
+  if (typeof spec === 'object' && spec !== null) {
+    const m = spec as Partial<Metric>;
+    if (typeof m.update === 'function' && typeof m.result === 'function' && typeof m.reset === 'function')
+      return;
+  }
+  throw new ArgumentError(
+    `${where}: expected a metric name, a Metric or a function, got ${describeValue(spec)}`,
   );
 }

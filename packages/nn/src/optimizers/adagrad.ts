@@ -1,8 +1,9 @@
 // Adagrad: per-element rates shrinking with the summed squared gradients, as in Keras:
 // a ← a + g²; w ← w - lr·g / √(a + ε), with a starting at 0.1.
 
-import { ArgumentError, sqrt, type Tensor, type Variable } from '@nabla/core';
-import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
+import { ArgumentError, sqrt, type Tensor } from '@nabla/core';
+import { checkNumber } from '../engine/options.js';
+import { BaseOptimizer, type OptimizerOptions, type SlotSpec, type VariableUpdate } from './optimizer.js';
 
 /** Options of `adagrad`. */
 export interface AdagradOptions extends OptimizerOptions {
@@ -17,25 +18,23 @@ class Adagrad extends BaseOptimizer {
   readonly #epsilon: number;
 
   constructor(options: AdagradOptions) {
-    super('adagrad', options, 0.001);
+    super('adagrad', options, 0.001, ['initialAccumulatorValue', 'epsilon']);
+    checkNumber('adagrad', 'initialAccumulatorValue', options.initialAccumulatorValue, { min: 0 });
+    checkNumber('adagrad', 'epsilon', options.epsilon, { min: 0, minExclusive: true });
     this.#initial = options.initialAccumulatorValue ?? 0.1;
     this.#epsilon = options.epsilon ?? 1e-7;
-    if (!(this.#initial >= 0)) {
-      throw new ArgumentError(`adagrad: expected initialAccumulatorValue >= 0, got ${this.#initial}`);
-    }
   }
 
   protected slots(): readonly SlotSpec[] {
     return [{ name: 'accumulator', init: this.#initial }];
   }
 
-  protected update(v: Variable, g: Tensor, [a]: readonly Variable[], lr: number): void {
-    if (a === undefined) return;
+  protected update(w: Tensor, g: Tensor, [a]: readonly Tensor[], lr: number): VariableUpdate {
+    if (a === undefined) throw new ArgumentError('adagrad: missing the accumulator slot');
     // a ← a + g²
     const acc = a.add(g.square());
-    a.assign(acc);
     // w ← w - lr·g / √(a + ε)
-    v.assign(v.sub(g.mul(lr).div(sqrt(acc.add(this.#epsilon)))));
+    return { param: w.sub(g.mul(lr).div(sqrt(acc.add(this.#epsilon)))), slots: [acc] };
   }
 
   protected config(): Record<string, unknown> {

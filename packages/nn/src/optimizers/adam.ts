@@ -2,8 +2,15 @@
 // m ← m + (1-β1)(g - m); v ← v + (1-β2)(g² - v); α = lr·√(1-β2ᵗ)/(1-β1ᵗ);
 // w ← w - α·m/(√v + ε). AdamW first decays the weights: w ← w - w·λ·lr.
 
-import { ArgumentError, adamStep, type Tensor, type Variable } from '@nabla/core';
-import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
+import { ArgumentError, adamStep, type Tensor } from '@nabla/core';
+import { checkBoolean, checkNumber, checkOptions } from '../engine/options.js';
+import {
+  BASE_OPTION_KEYS,
+  BaseOptimizer,
+  type OptimizerOptions,
+  type SlotSpec,
+  type VariableUpdate,
+} from './optimizer.js';
 
 /** Options of `adam`. */
 export interface AdamOptions extends OptimizerOptions {
@@ -17,6 +24,8 @@ export interface AdamOptions extends OptimizerOptions {
   amsgrad?: boolean;
 }
 
+const ADAM_KEYS = [...BASE_OPTION_KEYS, 'beta1', 'beta2', 'epsilon', 'amsgrad'];
+
 class Adam extends BaseOptimizer {
   readonly #beta1: number;
   readonly #beta2: number;
@@ -24,17 +33,18 @@ class Adam extends BaseOptimizer {
   readonly #amsgrad: boolean;
 
   constructor(name: string, options: AdamOptions, weightDecay: number) {
-    super(name, { ...options, weightDecay }, 0.001);
+    checkOptions(name, options, ADAM_KEYS);
+    super(name, { ...options, weightDecay }, 0.001, ADAM_KEYS);
+    const unit = { min: 0, max: 1, maxExclusive: true };
+    checkNumber(name, 'beta1', options.beta1, unit);
+    checkNumber(name, 'beta2', options.beta2, unit);
+    // ε = 0 divides 0 by 0 on a zero gradient (m = v = 0), turning the weights into NaN.
+    checkNumber(name, 'epsilon', options.epsilon, { min: 0, minExclusive: true });
+    checkBoolean(name, 'amsgrad', options.amsgrad);
     this.#beta1 = options.beta1 ?? 0.9;
     this.#beta2 = options.beta2 ?? 0.999;
     this.#epsilon = options.epsilon ?? 1e-7;
     this.#amsgrad = options.amsgrad ?? false;
-    for (const [option, b] of [
-      ['beta1', this.#beta1],
-      ['beta2', this.#beta2],
-    ] as const) {
-      if (!(b >= 0 && b < 1)) throw new ArgumentError(`${name}: expected ${option} in [0, 1), got ${b}`);
-    }
   }
 
   protected slots(): readonly SlotSpec[] {
@@ -46,17 +56,21 @@ class Adam extends BaseOptimizer {
     return out;
   }
 
-  protected update(w: Variable, g: Tensor, [m, v, vhat]: readonly Variable[], lr: number, t: number): void {
-    if (m === undefined || v === undefined) return;
+  protected update(
+    w: Tensor,
+    g: Tensor,
+    [m, v, vhat]: readonly Tensor[],
+    lr: number,
+    t: number,
+  ): VariableUpdate {
+    if (m === undefined || v === undefined)
+      throw new ArgumentError(`${this.name}: missing the m and v slots`);
     // One fused step where the backend has it (core's adamStep, same formula as the header).
     const next = adamStep(
       { param: w, grad: g, m, v, vhat: vhat ?? null },
       { learningRate: lr, step: t, beta1: this.#beta1, beta2: this.#beta2, epsilon: this.#epsilon },
     );
-    m.assign(next.m);
-    v.assign(next.v);
-    if (vhat !== undefined && next.vhat) vhat.assign(next.vhat);
-    w.assign(next.param);
+    return { param: next.param, slots: [next.m, next.v, next.vhat] };
   }
 
   protected config(): Record<string, unknown> {

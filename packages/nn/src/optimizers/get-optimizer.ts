@@ -1,14 +1,21 @@
 // Optimizer lookup by Keras name ('sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'), each with
 // Keras's defaults; an optimizer object passes through unchanged.
 
-import { ArgumentError } from '@nabla/core';
+import { ArgumentError, describeValue } from '@nabla/core';
+import { NameTable } from '../engine/names.js';
 import type { Optimizer } from '../types.js';
 import { adagrad } from './adagrad.js';
 import { adam, adamw } from './adam.js';
 import { rmsprop } from './rmsprop.js';
 import { sgd } from './sgd.js';
 
-const FACTORIES: Record<string, () => Optimizer> = { sgd, adam, adamw, rmsprop, adagrad };
+const FACTORIES = new NameTable<() => Optimizer>([
+  ['sgd', sgd],
+  ['adam', adam],
+  ['adamw', adamw],
+  ['rmsprop', rmsprop],
+  ['adagrad', adagrad],
+]);
 
 /**
  * Resolves an optimizer given by name (Keras defaults) or passes an `Optimizer` through.
@@ -21,19 +28,13 @@ export function getOptimizer(nameOrOptimizer: string | Optimizer): Optimizer {
     if (
       typeof nameOrOptimizer === 'object' &&
       nameOrOptimizer !== null &&
-      'applyGradients' in nameOrOptimizer
+      typeof nameOrOptimizer.applyGradients === 'function'
     ) {
       return nameOrOptimizer;
     }
     throw new ArgumentError(
-      `getOptimizer: expected an optimizer name or an Optimizer, got ${String(nameOrOptimizer)}`,
+      `getOptimizer: expected an optimizer name or an Optimizer, got ${describeValue(nameOrOptimizer)}`,
     );
   }
-  const make = FACTORIES[nameOrOptimizer.replace(/[_\-\s]/g, '').toLowerCase()];
-  if (make === undefined) {
-    throw new ArgumentError(
-      `getOptimizer: expected one of ${Object.keys(FACTORIES).join(', ')}, got '${nameOrOptimizer}'`,
-    );
-  }
-  return make();
+  return FACTORIES.lookup(nameOrOptimizer, 'getOptimizer', 'optimizer')();
 }

@@ -1,7 +1,8 @@
 // The base every optimizer extends: learning rate (constant or scheduled), gradient clipping
 // (clipNorm, globalClipNorm, clipValue, as in Keras), decoupled weight decay, and slot
-// variables made lazily on a variable's first update. A step runs in one `tidy` and only
-// `assign`s, so it leaves no tensors behind and never reads the device.
+// variables made lazily on a variable's first update. A step computes every new value (weights
+// and slots) in one `tidy` before it assigns any, so a step that fails changes nothing, and it
+// never reads the device.
 
 import {
   ArgumentError,
@@ -13,11 +14,12 @@ import {
   sqrt,
   square,
   sum,
-  type Tensor,
+  Tensor,
   tidy,
-  type Variable,
+  Variable,
   variable,
 } from '@nabla/core';
+import { checkNumber, checkOptions, showValue } from '../engine/options.js';
 import type { GradPair, LearningRateSchedule, Optimizer } from '../types.js';
 
 /** Options every optimizer takes. */
@@ -34,6 +36,21 @@ export interface OptimizerOptions {
   weightDecay?: number;
 }
 
+/** The option keys of `OptimizerOptions`, which every optimizer accepts. */
+export const BASE_OPTION_KEYS: readonly string[] = [
+  'learningRate',
+  'clipNorm',
+  'globalClipNorm',
+  'clipValue',
+  'weightDecay',
+];
+
+/** The new values of one variable's update: its value and one per slot (null: unchanged). */
+export interface VariableUpdate {
+  readonly param: Tensor;
+  readonly slots?: readonly (Tensor | null | undefined)[];
+}
+
 /** A slot variable per trained variable: its name and initial fill. */
 export interface SlotSpec {
   readonly name: string;
@@ -41,12 +58,6 @@ export interface SlotSpec {
 }
 
 let optimizerCount = 0;
-
-function checkOption(op: string, option: string, value: number | undefined): void {
-  if (value !== undefined && !(value > 0 && Number.isFinite(value))) {
-    throw new ArgumentError(`${op}: expected ${option} to be a finite number > 0, got ${value}`);
-  }
-}
 
 /**
  * Shared machinery of the optimizers; subclasses give their slots and the update rule.
@@ -65,13 +76,25 @@ export abstract class BaseOptimizer implements Optimizer {
   readonly #prefix: string;
   readonly #slots = new Map<Variable, Variable[]>();
 
-  protected constructor(name: string, options: OptimizerOptions, defaultLearningRate: number) {
+  /**
+   * Checks `options` (an object with only `OptimizerOptions` keys and `extraKeys`, each in range)
+   * and sets up the shared state; subclasses check their own options' values.
+   */
+  protected constructor(
+    name: string,
+    options: OptimizerOptions,
+    defaultLearningRate: number,
+    extraKeys: readonly string[] = [],
+  ) {
     this.name = name;
+    checkOptions(name, options, [...BASE_OPTION_KEYS, ...extraKeys]);
     this.#learningRate = options.learningRate ?? defaultLearningRate;
-    if (typeof this.#learningRate === 'number') checkRate(name, this.#learningRate);
-    checkOption(name, 'clipNorm', options.clipNorm);
-    checkOption(name, 'globalClipNorm', options.globalClipNorm);
-    checkOption(name, 'clipValue', options.clipValue);
+    checkLearningRate(name, this.#learningRate);
+    const positive = { min: 0, minExclusive: true };
+    checkNumber(name, 'clipNorm', options.clipNorm, positive);
+    checkNumber(name, 'globalClipNorm', options.globalClipNorm, positive);
+    checkNumber(name, 'clipValue', options.clipValue, positive);
+    checkNumber(name, 'weightDecay', options.weightDecay, { min: 0 });
     const set = [options.clipNorm, options.globalClipNorm, options.clipValue].filter((c) => c !== undefined);
     if (set.length > 1) {
       throw new ArgumentError(
@@ -82,17 +105,24 @@ export abstract class BaseOptimizer implements Optimizer {
     this.#globalClipNorm = options.globalClipNorm;
     this.#clipValue = options.clipValue;
     this.#weightDecay = options.weightDecay ?? 0;
-    if (!(this.#weightDecay >= 0)) {
-      throw new ArgumentError(`${name}: expected weightDecay >= 0, got ${options.weightDecay}`);
-    }
     this.#prefix = `${name}_${++optimizerCount}`;
   }
 
   /** The slots each trained variable gets, in order (e.g. Adam's m and v). */
   protected abstract slots(): readonly SlotSpec[];
 
-  /** One update of `v` by its (clipped) gradient; `t` is the 1-based step number. */
-  protected abstract update(v: Variable, g: Tensor, slots: readonly Variable[], lr: number, t: number): void;
+  /**
+   * The new values of one variable, from its current value `w` (after weight decay), its
+   * (clipped) gradient and its slots; `t` is the 1-based step number. Must not assign: the base
+   * assigns all the step's values together once every one of them has been computed.
+   */
+  protected abstract update(
+    w: Tensor,
+    g: Tensor,
+    slots: readonly Tensor[],
+    lr: number,
+    t: number,
+  ): VariableUpdate;
 
   /** Options particular to the subclass, for `getConfig`. */
   protected abstract config(): Record<string, unknown>;
@@ -107,32 +137,52 @@ export abstract class BaseOptimizer implements Optimizer {
   }
 
   setLearningRate(rate: number): void {
-    checkRate(this.name, rate);
+    checkLearningRate(this.name, rate);
     this.#learningRate = rate;
   }
 
   applyGradients(pairs: readonly GradPair[]): void {
-    for (const { variable: v, grad: g } of pairs) {
-      if (g.shape.length !== v.shape.length || g.shape.some((d, i) => d !== v.shape[i])) {
-        throw new ShapeError(
-          `${this.name}: expected the gradient of '${v.name}' to have the variable's shape ${fmtShape(v.shape)}, got ${fmtShape(g.shape)}`,
-        );
-      }
-    }
+    this.#checkPairs(pairs);
     const lr = this.currentLearningRate();
     const t = this.#iterations + 1;
-    tidy(() => {
-      const grads = this.#clip(
-        pairs.map((p) => (p.grad.dtype === p.variable.dtype ? p.grad : p.grad.cast(p.variable.dtype))),
-      );
-      pairs.forEach(({ variable: v }, i) => {
-        const slots = this.#slotsOf(v);
-        // w ← w - w·λ·lr (decoupled weight decay, before the update)
-        if (this.#weightDecay > 0) v.assign(v.sub(v.mul(this.#weightDecay * lr)));
-        const g = grads[i];
-        if (g !== undefined) this.update(v, g, slots, lr, t);
+    const made: Variable[] = [];
+    const inputs = new Set<Tensor>();
+    for (const { variable: v, grad } of pairs) inputs.add(v).add(grad);
+    let updates: [Variable, Tensor][];
+    try {
+      // All-or-nothing: every new value first (a throw here frees them all, with the slots
+      // this step made), then the assigns, which cannot fail once their values exist.
+      const planned: [Variable, Tensor][] = [];
+      const values = tidy(() => {
+        const grads = this.#clip(
+          pairs.map((p) => (p.grad.dtype === p.variable.dtype ? p.grad : p.grad.cast(p.variable.dtype))),
+        );
+        pairs.forEach(({ variable: v }, i) => {
+          const slots = this.#slotsOf(v, made);
+          for (const s of slots) inputs.add(s);
+          // w ← w - w·λ·lr (decoupled weight decay, before the update)
+          const w = this.#weightDecay > 0 ? v.sub(v.mul(this.#weightDecay * lr)) : v;
+          const g = grads[i]!;
+          const next = this.update(w, g, slots, lr, t);
+          planned.push([v, next.param]);
+          next.slots?.forEach((value, j) => {
+            const slot = slots[j];
+            if (value && slot) planned.push([slot, value]);
+          });
+        });
+        for (const [target, value] of planned) this.#checkValue(target, value);
+        return planned.map(([, value]) => value);
       });
-    });
+      updates = planned.map(([target], i) => [target, values[i]!]);
+    } catch (error) {
+      for (const slot of made) {
+        slot.dispose();
+        for (const [v, slots] of this.#slots) if (slots.includes(slot)) this.#slots.delete(v);
+      }
+      throw error;
+    }
+    for (const [target, value] of updates) target.assign(value);
+    for (const [, value] of updates) if (!inputs.has(value)) value.dispose();
     this.#iterations++;
   }
 
@@ -158,18 +208,60 @@ export abstract class BaseOptimizer implements Optimizer {
     this.#slots.clear();
   }
 
-  #slotsOf(v: Variable): Variable[] {
+  #slotsOf(v: Variable, made: Variable[]): Variable[] {
     let slots = this.#slots.get(v);
     if (slots === undefined) {
-      slots = this.slots().map((s) =>
-        variable(full(v.shape, s.init, v.dtype), {
+      slots = [];
+      for (const s of this.slots()) {
+        const slot = variable(full(v.shape, s.init, v.dtype), {
           name: `${this.#prefix}/${v.name}/${s.name}`,
           trainable: false,
-        }),
-      );
+        });
+        slots.push(slot);
+        made.push(slot);
+      }
       this.#slots.set(v, slots);
     }
     return slots;
+  }
+
+  /** Pairs of live, distinct variables with live gradients of their shapes. */
+  #checkPairs(pairs: readonly GradPair[]): void {
+    if (!Array.isArray(pairs)) {
+      throw new ArgumentError(
+        `${this.name}: expected applyGradients([{ variable, grad }, ...]), got ${showValue(pairs)}`,
+      );
+    }
+    const seen = new Set<Variable>();
+    pairs.forEach((pair: GradPair, i) => {
+      const { variable: v, grad: g } = (pair ?? {}) as Partial<GradPair>;
+      if (!(v instanceof Variable) || !(g instanceof Tensor)) {
+        throw new ArgumentError(
+          `${this.name}: expected pairs[${i}] to be { variable: Variable, grad: Tensor }, got ${showValue(pair)}`,
+        );
+      }
+      if (seen.has(v))
+        throw new ArgumentError(`${this.name}: variable '${v.name}' appears twice in one step`);
+      seen.add(v);
+      v.assertAlive(this.name);
+      g.assertAlive(this.name);
+      if (g.shape.length !== v.shape.length || g.shape.some((d, k) => d !== v.shape[k])) {
+        throw new ShapeError(
+          `${this.name}: expected the gradient of '${v.name}' to have the variable's shape ${fmtShape(v.shape)}, got ${fmtShape(g.shape)}`,
+        );
+      }
+    });
+  }
+
+  /** What `assign` would reject, checked before the first assign of a step. */
+  #checkValue(target: Variable, value: Tensor): void {
+    const same =
+      value.shape.length === target.shape.length && value.shape.every((d, k) => d === target.shape[k]);
+    if (!same || value.dtype !== target.dtype) {
+      throw new ShapeError(
+        `${this.name}: the update of '${target.name}' has shape ${fmtShape(value.shape)} and dtype ${value.dtype}, expected ${fmtShape(target.shape)} and ${target.dtype}`,
+      );
+    }
   }
 
   #clip(grads: Tensor[]): Tensor[] {
@@ -189,8 +281,13 @@ export abstract class BaseOptimizer implements Optimizer {
   }
 }
 
-function checkRate(op: string, rate: number): void {
-  if (!(rate >= 0) || !Number.isFinite(rate)) {
-    throw new ArgumentError(`${op}: expected learningRate to be a finite number >= 0, got ${rate}`);
+// 0 is allowed, as in PyTorch and Keras: it measures the loss of a model without changing it.
+function checkLearningRate(op: string, rate: unknown): void {
+  if (typeof rate === 'object' && rate !== null && typeof (rate as LearningRateSchedule).rate === 'function')
+    return;
+  if (typeof rate !== 'number' || !(rate >= 0) || !Number.isFinite(rate)) {
+    throw new ArgumentError(
+      `${op}: expected learningRate to be a finite number >= 0 or a schedule, got ${showValue(rate)}`,
+    );
   }
 }

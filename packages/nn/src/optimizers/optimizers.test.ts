@@ -326,8 +326,12 @@ describe('optimizer state, config, errors and lookup', () => {
   it('rejects bad options and gradients of the wrong shape', () => {
     expect(() => sgd({ clipNorm: 1, clipValue: 1 })).toThrow(ArgumentError);
     expect(() => sgd({ clipNorm: -1 })).toThrow('sgd: expected clipNorm to be a finite number > 0, got -1');
-    expect(() => sgd({ momentum: 1 })).toThrow('sgd: expected momentum in [0, 1), got 1');
-    expect(() => adam({ beta1: 1.5 })).toThrow('adam: expected beta1 in [0, 1), got 1.5');
+    expect(() => sgd({ momentum: 1 })).toThrow(
+      'sgd: expected momentum to be a finite number in [0, 1), got 1',
+    );
+    expect(() => adam({ beta1: 1.5 })).toThrow(
+      'adam: expected beta1 to be a finite number in [0, 1), got 1.5',
+    );
     expect(() => sgd().setLearningRate(Number.NaN)).toThrow(ArgumentError);
     const w = variable(tensor([[1, 2, 3]]), { name: 'wshape' });
     const g = tensor([1, 2, 3]);
@@ -359,7 +363,154 @@ describe('optimizer state, config, errors and lookup', () => {
     }
     const opt = sgd();
     expect(getOptimizer(opt)).toBe(opt);
-    expect(() => getOptimizer('lbfgs')).toThrow(/getOptimizer: expected one of sgd, adam, .*got 'lbfgs'/);
+    expect(() => getOptimizer('lbfgs')).toThrow(
+      /getOptimizer: unknown optimizer "lbfgs" \(valid: sgd, adam, /,
+    );
+    expect(() => getOptimizer('adamm')).toThrow(/did you mean 'adam'\?/);
+    // Names inherited from Object.prototype are not optimizers.
+    for (const name of ['toString', 'constructor', '__proto__', 'hasOwnProperty'])
+      expect(() => getOptimizer(name)).toThrow(ArgumentError);
+  });
+});
+
+describe('optimizer hyper-parameters', () => {
+  it('are checked at construction, naming the optimizer and the option', () => {
+    const bad: [() => unknown, string][] = [
+      [() => adam({ epsilon: 0 }), 'adam: expected epsilon to be a finite number > 0, got 0'],
+      [() => adam({ epsilon: Number.NaN }), 'adam: expected epsilon'],
+      [() => adamw({ beta2: 1 }), 'adamw: expected beta2 to be a finite number in [0, 1), got 1'],
+      [() => adam({ beta1: -0.1 }), 'adam: expected beta1'],
+      [() => adam({ amsgrad: 'yes' as never }), 'adam: expected amsgrad to be a boolean'],
+      [
+        () => sgd({ learningRate: -0.1 }),
+        'sgd: expected learningRate to be a finite number >= 0 or a schedule, got -0.1',
+      ],
+      [() => sgd({ learningRate: Number.POSITIVE_INFINITY }), 'sgd: expected learningRate'],
+      [() => sgd({ learningRate: '0.1' as never }), 'sgd: expected learningRate'],
+      [() => sgd({ momentum: -1 }), 'sgd: expected momentum'],
+      [() => sgd({ nesterov: 1 as never }), 'sgd: expected nesterov to be a boolean'],
+      [() => rmsprop({ rho: 1 }), 'rmsprop: expected rho'],
+      [() => rmsprop({ epsilon: -1 }), 'rmsprop: expected epsilon'],
+      [() => adagrad({ epsilon: 0 }), 'adagrad: expected epsilon'],
+      [() => adagrad({ initialAccumulatorValue: Number.NaN }), 'adagrad: expected initialAccumulatorValue'],
+      [() => sgd({ clipValue: 0 }), 'sgd: expected clipValue to be a finite number > 0, got 0'],
+      [() => sgd({ globalClipNorm: Number.NaN }), 'sgd: expected globalClipNorm'],
+      [() => adamw({ weightDecay: Number.POSITIVE_INFINITY }), 'adamw: expected weightDecay'],
+      [() => adam({ lr: 0.1 } as never), "adam: unknown option 'lr'"],
+      [() => sgd({ learningrate: 0.1 } as never), "did you mean 'learningRate'?"],
+      [() => rmsprop({ beta1: 0.9 } as never), "rmsprop: unknown option 'beta1'"],
+      [() => adam('fast' as never), 'adam: expected an options object'],
+    ];
+    for (const [make, message] of bad) {
+      expect(make).toThrow(ArgumentError);
+      expect(make).toThrow(message);
+    }
+    // What getConfig records is accepted again (the loader rebuilds optimizers from it).
+    const factories = { adam, adamw, sgd, rmsprop, adagrad };
+    for (const opt of [
+      adam({ clipNorm: 1 }),
+      adamw(),
+      sgd({ momentum: 0.5 }),
+      rmsprop({ centered: true }),
+      adagrad(),
+    ]) {
+      const { name, ...config } = opt.getConfig();
+      const again = factories[name as keyof typeof factories](config);
+      expect(again.getConfig()).toEqual(opt.getConfig());
+    }
+  });
+
+  it('adam with the default epsilon keeps weights finite on a zero gradient', async () => {
+    await setBackend('cpu');
+    const w = variable(tensor([1, 2]), { name: 'zero_grad_w' });
+    const g = tensor([0, 0]);
+    const opt = adam();
+    opt.applyGradients([{ variable: w, grad: g }]);
+    expect(Array.from(await w.data())).toEqual([1, 2]);
+    opt.dispose();
+    w.dispose();
+    g.dispose();
+  });
+});
+
+describe('optimizer steps are all-or-nothing', () => {
+  beforeAll(async () => {
+    await setBackend('cpu');
+  });
+
+  for (const make of [
+    () => sgd({ momentum: 0.9 }),
+    () => adam(),
+    () => rmsprop({ centered: true, momentum: 0.5 }),
+    () => adagrad(),
+  ]) {
+    it(`${make().name}: a step that fails on its second variable changes no variable and keeps no slot`, async () => {
+      const a = variable(tensor([1, 2]), { name: `atomic_a_${make().name}` });
+      const b = variable(tensor([3, 4]), { name: `atomic_b_${make().name}` });
+      const ga = tensor([0.5, 0.5]);
+      const gb = tensor([0.5, 0.5]);
+      gb.dispose(); // fails only when the step reaches b, after a's update has been computed
+      const opt = make();
+      const before = memory().numTensors;
+      expect(() =>
+        opt.applyGradients([
+          { variable: a, grad: ga },
+          { variable: b, grad: gb },
+        ]),
+      ).toThrow();
+      expect(Array.from(await a.data())).toEqual([1, 2]);
+      expect(Array.from(await b.data())).toEqual([3, 4]);
+      expect(opt.getWeights()).toEqual([]);
+      expect(opt.iterations).toBe(0);
+      expect(memory().numTensors).toBe(before);
+      // The optimizer still works, and the same slot names can be made again.
+      opt.applyGradients([{ variable: a, grad: ga }]);
+      expect(Array.from(await a.data())).not.toEqual([1, 2]);
+      expect(opt.iterations).toBe(1);
+      opt.dispose();
+      for (const t of [a, b, ga]) t.dispose();
+    });
+  }
+
+  it('a failure in the update rule of a later variable leaves earlier ones and all slots unchanged', async () => {
+    const a = variable(tensor([1, 2]), { name: 'rule_a' });
+    const b = variable(tensor([3, 4]), { name: 'rule_b' });
+    const g = tensor([1, 1]);
+    const opt = adam();
+    opt.applyGradients([{ variable: a, grad: g }]);
+    const read = async () =>
+      Promise.all([a, ...opt.getWeights()].map(async (t) => Array.from(await t.data())));
+    const before = await read();
+    const tensorsBefore = memory().numTensors;
+    // The rule runs for a (its new values computed), then throws for b, whose slots are new.
+    const rule = Reflect.get(opt, 'update') as (...args: unknown[]) => unknown;
+    let calls = 0;
+    Object.defineProperty(opt, 'update', {
+      configurable: true,
+      value: (...args: unknown[]) => {
+        if (++calls === 2) throw new Error('injected');
+        return rule.apply(opt, args);
+      },
+    });
+    expect(() =>
+      opt.applyGradients([
+        { variable: a, grad: g },
+        { variable: b, grad: g },
+      ]),
+    ).toThrow('injected');
+    expect(calls).toBe(2);
+    expect(await read()).toEqual(before);
+    expect(opt.getWeights()).toHaveLength(2);
+    expect(opt.iterations).toBe(1);
+    expect(memory().numTensors).toBe(tensorsBefore);
+    expect(() =>
+      opt.applyGradients([
+        { variable: a, grad: g },
+        { variable: a, grad: g },
+      ]),
+    ).toThrow("adam: variable 'rule_a' appears twice in one step");
+    opt.dispose();
+    for (const t of [a, b, g]) t.dispose();
   });
 });
 

@@ -1,8 +1,9 @@
 // RMSprop as in Keras: v ← ρ·v + (1-ρ)·g²; centered also tracks ḡ ← ρ·ḡ + (1-ρ)·g and
 // divides by √(v - ḡ² + ε); the step Δ = lr·g/√(…) is applied directly or through momentum.
 
-import { ArgumentError, sqrt, type Tensor, type Variable } from '@nabla/core';
-import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
+import { ArgumentError, sqrt, type Tensor } from '@nabla/core';
+import { checkBoolean, checkNumber } from '../engine/options.js';
+import { BaseOptimizer, type OptimizerOptions, type SlotSpec, type VariableUpdate } from './optimizer.js';
 
 /** Options of `rmsprop`. */
 export interface RmspropOptions extends OptimizerOptions {
@@ -23,16 +24,16 @@ class Rmsprop extends BaseOptimizer {
   readonly #epsilon: number;
 
   constructor(options: RmspropOptions) {
-    super('rmsprop', options, 0.001);
+    super('rmsprop', options, 0.001, ['rho', 'momentum', 'centered', 'epsilon']);
+    const unit = { min: 0, max: 1, maxExclusive: true };
+    checkNumber('rmsprop', 'rho', options.rho, unit);
+    checkNumber('rmsprop', 'momentum', options.momentum, unit);
+    checkBoolean('rmsprop', 'centered', options.centered);
+    checkNumber('rmsprop', 'epsilon', options.epsilon, { min: 0, minExclusive: true });
     this.#rho = options.rho ?? 0.9;
     this.#momentum = options.momentum ?? 0;
     this.#centered = options.centered ?? false;
     this.#epsilon = options.epsilon ?? 1e-7;
-    if (!(this.#rho >= 0 && this.#rho < 1))
-      throw new ArgumentError(`rmsprop: expected rho in [0, 1), got ${options.rho}`);
-    if (!(this.#momentum >= 0 && this.#momentum < 1)) {
-      throw new ArgumentError(`rmsprop: expected momentum in [0, 1), got ${options.momentum}`);
-    }
   }
 
   protected slots(): readonly SlotSpec[] {
@@ -42,32 +43,28 @@ class Rmsprop extends BaseOptimizer {
     return out;
   }
 
-  protected update(v: Variable, g: Tensor, slots: readonly Variable[], lr: number): void {
+  protected update(w: Tensor, g: Tensor, slots: readonly Tensor[], lr: number): VariableUpdate {
     const [velocity, ...rest] = slots;
     const momentum = this.#momentum > 0 ? rest[0] : undefined;
     const average = this.#centered ? rest[this.#momentum > 0 ? 1 : 0] : undefined;
-    if (velocity === undefined) return;
+    if (velocity === undefined) throw new ArgumentError('rmsprop: missing the velocity slot');
     const rho = this.#rho;
     // v ← ρ·v + (1-ρ)·g²
     const vel = velocity.mul(rho).add(g.square().mul(1 - rho));
-    velocity.assign(vel);
     let denominator = vel.add(this.#epsilon);
+    let avg: Tensor | null = null;
     if (average !== undefined) {
       // ḡ ← ρ·ḡ + (1-ρ)·g; denominator = v - ḡ² + ε
-      const avg = average.mul(rho).add(g.mul(1 - rho));
-      average.assign(avg);
+      avg = average.mul(rho).add(g.mul(1 - rho));
       denominator = vel.sub(avg.square()).add(this.#epsilon);
     }
     // Δ = lr·g / √denominator
     const increment = g.mul(lr).div(sqrt(denominator));
-    if (momentum === undefined) {
-      v.assign(v.sub(increment));
-      return;
-    }
+    // Slots in the order of slots(): velocity, momentum (when μ > 0), average (when centered).
+    if (momentum === undefined) return { param: w.sub(increment), slots: [vel, avg] };
     // m ← μ·m + Δ; w ← w - m
     const mom = momentum.mul(this.#momentum).add(increment);
-    momentum.assign(mom);
-    v.assign(v.sub(mom));
+    return { param: w.sub(mom), slots: [vel, mom, avg] };
   }
 
   protected config(): Record<string, unknown> {

@@ -1,8 +1,9 @@
 // Stochastic gradient descent with optional (Nesterov) momentum, in Keras's form:
 // m ← μ·m - lr·g; w ← w + m, or w ← w + μ·m - lr·g with Nesterov; w ← w - lr·g without momentum.
 
-import { ArgumentError, sgdStep, type Tensor, type Variable } from '@nabla/core';
-import { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
+import { sgdStep, type Tensor } from '@nabla/core';
+import { checkBoolean, checkNumber } from '../engine/options.js';
+import { BaseOptimizer, type OptimizerOptions, type SlotSpec, type VariableUpdate } from './optimizer.js';
 
 /** Options of `sgd`. */
 export interface SgdOptions extends OptimizerOptions {
@@ -17,27 +18,25 @@ class Sgd extends BaseOptimizer {
   readonly #nesterov: boolean;
 
   constructor(options: SgdOptions) {
-    super('sgd', options, 0.01);
+    super('sgd', options, 0.01, ['momentum', 'nesterov']);
+    checkNumber('sgd', 'momentum', options.momentum, { min: 0, max: 1, maxExclusive: true });
+    checkBoolean('sgd', 'nesterov', options.nesterov);
     this.#momentum = options.momentum ?? 0;
     this.#nesterov = options.nesterov ?? false;
-    if (!(this.#momentum >= 0 && this.#momentum < 1)) {
-      throw new ArgumentError(`sgd: expected momentum in [0, 1), got ${options.momentum}`);
-    }
   }
 
   protected slots(): readonly SlotSpec[] {
     return this.#momentum > 0 ? [{ name: 'momentum', init: 0 }] : [];
   }
 
-  protected update(v: Variable, g: Tensor, slots: readonly Variable[], lr: number): void {
+  protected update(w: Tensor, g: Tensor, slots: readonly Tensor[], lr: number): VariableUpdate {
     const [m] = slots;
     // One fused step where the backend has it (core's sgdStep, same formulas as the header).
     const next = sgdStep(
-      { param: v, grad: g, velocity: m ?? null },
+      { param: w, grad: g, velocity: m ?? null },
       { learningRate: lr, momentum: m ? this.#momentum : 0, nesterov: this.#nesterov },
     );
-    if (m !== undefined && next.velocity) m.assign(next.velocity);
-    v.assign(next.param);
+    return { param: next.param, slots: [next.velocity] };
   }
 
   protected config(): Record<string, unknown> {
