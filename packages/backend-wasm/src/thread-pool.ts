@@ -44,8 +44,11 @@ const WAIT_SLICE_MS = 20;
 /** A worker may take this many times as long as the main thread's own share before it counts as stalled. */
 const SLOW_FACTOR = 10;
 
-/** A fault a test can make a worker have on its next part (see `ThreadPool.injectFault`). */
-export type WorkerFault = Exclude<keyof typeof FAULT, 'none'>;
+/**
+ * A fault a test can inject (see `ThreadPool.injectFault`): the worker traps, exits or spins on
+ * its next part, or is killed from outside at once ('kill').
+ */
+export type WorkerFault = Exclude<keyof typeof FAULT, 'none'> | 'kill';
 
 /** Node's worker_threads, loaded synchronously where Node allows it (≥ 20.16), or preloaded. */
 let nodeWorkers: typeof import('node:worker_threads') | undefined;
@@ -311,11 +314,15 @@ export class ThreadPool {
 
   /**
    * Test-only: worker `worker` (0-based) traps, exits or spins instead of running its next part,
-   * which the main thread then leaves to it rather than taking it over.
+   * which the main thread then leaves to it rather than taking it over; or is terminated now.
    */
   injectFault(fault: WorkerFault, worker = 0): void {
     if (!(worker >= 0 && worker < this.#workers.length)) {
       throw new BackendError(`injectFault: no worker ${worker} in a pool of ${this.#workers.length}`);
+    }
+    if (fault === 'kill') {
+      this.#workers[worker]!.terminate();
+      return;
     }
     Atomics.store(this.#ctl, slotBase(worker) + SLOT.fault, FAULT[fault]);
   }

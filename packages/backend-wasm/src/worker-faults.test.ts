@@ -149,6 +149,27 @@ describe('wasm worker faults', () => {
     backend.dispose();
   });
 
+  it('a worker killed between jobs is noticed: the next call runs on one thread and is right', async () => {
+    const backend = await faultyBackend(2000);
+    const x = tensor(a, [M, K]);
+    const y = tensor(b, [K, N]);
+    injectWorkerFault(backend, 'kill');
+    // Node reports the exit on the event loop.
+    for (let i = 0; i < 500 && backend.threadInfo().threads === 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(backend.threadInfo().threads).toBe(1);
+    expect(backend.threadInfo().reason).toBe(
+      'wasm worker thread 1 stopped between jobs; running on one thread',
+    );
+    const jobs = backend.threadInfo().parallelJobs;
+    const c = matmul(x, y);
+    expect(data(c)).toEqual(expected);
+    expect(backend.threadInfo().parallelJobs).toBe(jobs);
+    for (const t of [x, y, c]) t.dispose();
+    backend.dispose();
+  });
+
   it('rejects a workerTimeoutMs that is not a positive number', () => {
     for (const workerTimeoutMs of [0, -1, Number.NaN]) {
       expect(() => new WasmBackend({ threads: 1, workerTimeoutMs })).toThrow(/workerTimeoutMs/);
