@@ -306,6 +306,36 @@ describe('hostile model files are refused before anything is built', () => {
     );
   });
 
+  it('an architecture that disagrees with its manifest, before allocating its weights', async () => {
+    // 2 KB of JSON declaring a 10-million-wide input: the first kernel would be [1e7, 8].
+    const path = await saved('huge-input');
+    await tamper(path, (doc) => {
+      doc.modelConfig.config.layers[0].config.inputShape = [1e7];
+      doc.modelConfig.config.buildInputShape = [null, 1e7];
+    });
+    expect((await readFile(join(path, 'model.json'))).length).toBeLessThan(4096);
+    const bytes = memory().numBytes;
+    const started = performance.now();
+    await expectRefused(
+      path,
+      /model\.json: the architecture makes weight '\w+\/kernel' of shape \[10000000,8\], weightsManifest declares \[4,8\]/,
+    );
+    expect(memory().numBytes).toBe(bytes);
+    // A later layer that disagrees: the weights made before it are freed.
+    await tamper(path, (doc) => {
+      doc.modelConfig.config.layers[0].config.inputShape = [4];
+      doc.modelConfig.config.buildInputShape = [null, 4];
+      doc.modelConfig.config.layers[2].config.units = 5;
+    });
+    await expectRefused(
+      path,
+      /the architecture makes weight '\w+\/kernel' of shape \[8,5\], weightsManifest declares \[8,3\]/,
+    );
+    expect(memory().numBytes).toBe(bytes);
+    // Filling a 320 MB kernel with random values takes seconds; refusing it takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
   it('shapes past the limits, non-finite numbers and unknown dtypes', async () => {
     const path = await saved('limits');
     await tamper(path, (doc) => {
