@@ -18,8 +18,16 @@ export class History extends Callback {
   override onEpochEnd(epoch: number, logs: Logs = {}): void {
     this.epoch.push(epoch);
     for (const [key, value] of Object.entries(logs)) {
-      this.history[key] ??= [];
-      this.history[key].push(value);
+      // Own keys only: a metric named 'constructor' or '__proto__' gets its own list.
+      if (!Object.hasOwn(this.history, key)) {
+        Object.defineProperty(this.history, key, {
+          value: [],
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
+      }
+      this.history[key]!.push(value);
     }
   }
 }

@@ -16,3 +16,4 @@ export * from './sequential.js';
 export * from './summary.js';
 export type { ClassWeight, MetricSpec } from './train-step.js';
 export type { FitCommonOptions, FitDatasetOptions, FitOptions, ValidationData } from './training.js';
+export { AUTO_YIELD_MS, nextTask, type YieldEvery } from './yield.js';

@@ -392,6 +392,28 @@ describe('fit checks targets against the loss', () => {
   });
 });
 
+describe('History', () => {
+  it('keeps a metric named after an Object.prototype member as its own list', async () => {
+    const m = regressor();
+    const odd = {
+      name: 'constructor',
+      update: () => {},
+      result: () => zeros([]),
+      reset: () => {},
+      dispose: () => {},
+    };
+    m.compile({ optimizer: 'sgd', loss: 'mse', metrics: [odd] });
+    const x = ones([4, 2]);
+    const y = ones([4, 1]);
+    const h = await m.fit(x, y, { epochs: 2, verbose: 0 });
+    expect(Object.hasOwn(h.history, 'constructor')).toBe(true);
+    expect(h.history.constructor).toEqual([0, 0]);
+    m.dispose();
+    x.dispose();
+    y.dispose();
+  });
+});
+
 describe('classWeight', () => {
   it('gives weight 1 to classes it does not list, as Keras', async () => {
     const x = randomNormal([6, 2], { seed: 4 });
