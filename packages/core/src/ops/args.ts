@@ -5,7 +5,7 @@
 
 import { activeBackend } from '../backends.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
-import { ArgumentError, DTypeError, describeValue, fmtShape, ShapeError } from '../errors.js';
+import { ArgumentError, DTypeError, describeValue, fmtShape, NablaError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
 /**
@@ -102,6 +102,9 @@ export const opt = (name: string, spec: Spec): Param => ({ name, spec, optional:
 
 const SIGNATURES = new Map<string, OpSignature>();
 
+/** How many public ops are running (ops call ops); only the outermost renames inner errors. */
+let depth = 0;
+
 /**
  * Every public op of `@nabla/core` with its declared parameters, by op name.
  * @example
@@ -130,7 +133,17 @@ export function defineOp<A extends readonly unknown[], R>(
   const list = params as readonly Param[];
   const fn = (...args: A): R => {
     validateArgs(name, list, args, extraArgsHint);
-    return impl(...args);
+    if (depth > 0) return impl(...args);
+    depth++;
+    try {
+      return impl(...args);
+    } catch (e) {
+      // A composite's inner op failed: the message leads with the op the user called.
+      if (e instanceof NablaError && !e.message.startsWith(`${name}: `)) e.message = `${name}: ${e.message}`;
+      throw e;
+    } finally {
+      depth--;
+    }
   };
   Object.defineProperty(fn, 'name', { value: name });
   if (SIGNATURES.has(name)) throw new Error(`defineOp: op '${name}' is defined twice`);

@@ -102,9 +102,14 @@ function readNested(op: string, arg: string, value: unknown): Nested {
     const v = level[i];
     if (typeof v === 'number') allBool = false;
     else if (typeof v !== 'boolean') {
-      const cls = isArrayLevel(v) ? ShapeError : ArgumentError;
-      throw new cls(
-        `${op}: expected ${arg} to hold numbers or booleans${cls === ShapeError ? ` at depth ${shape.length} (ragged nested arrays)` : ''}, got ${describeArg(v)} at ${arg}${pathOf(shape, i)}`,
+      const at = `${arg}${pathOf(shape, i)}`;
+      if (isArrayLevel(v)) {
+        throw new ShapeError(
+          `${op}: expected ${arg} to be rectangular with shape ${fmtShape(shape)}, got ${describeArg(v)} at ${at} (ragged nested arrays)`,
+        );
+      }
+      throw new ArgumentError(
+        `${op}: expected ${arg} to hold numbers or booleans, got ${describeArg(v)} at ${at}`,
       );
     }
   }
