@@ -125,6 +125,17 @@ describe('wasm sizes', () => {
     for (const t of [canary, x, two, y]) t.dispose();
   });
 
+  it('an upload the heap cannot hold fails with a BackendError naming the op and the shape', () => {
+    const big = full([(6 * MiB) / 4], 1);
+    const before = { core: memory(), backend: backend.memory().bytesInUse };
+    const err = thrown(() => tensor(new Float32Array(MiB), [MiB / 4, 4]));
+    expect(err).toBeInstanceOf(BackendError);
+    expect(String((err as Error).message)).toMatch(/^tensor: .*\[262144,4\].*wasm heap: out of memory/);
+    expect(memory()).toEqual(before.core);
+    expect(backend.memory().bytesInUse).toBe(before.backend);
+    big.dispose();
+  });
+
   it('a kernel that fails after allocating its output frees it', () => {
     // sum over axes 0 and 2 (not adjacent) allocates its small output, then a temporary block as
     // large as x, which the heap cannot give while `filler` holds the room.

@@ -255,7 +255,16 @@ export class WasmBackend implements Backend {
   upload(values: TypedArray, dtype: DType): DataHandle {
     if (dtype === 'float64') throw new BackendError('upload: float64 is not supported on the wasm backend');
     const bytes = values.byteLength;
-    const data = new WasmData(bytes === 0 ? 0 : this.#heap.alloc(bytes), bytes);
+    let ptr = 0;
+    try {
+      if (bytes > 0) ptr = this.#heap.alloc(bytes);
+    } catch (err) {
+      // Core turns an allocation's RangeError into a BackendError naming the op and the shape,
+      // which only it knows here.
+      if (err instanceof BackendError) throw new RangeError(err.message, { cause: err });
+      throw err;
+    }
+    const data = new WasmData(ptr, bytes);
     if (bytes > 0) this.#heap.u8.set(new Uint8Array(values.buffer, values.byteOffset, bytes), data.ptr);
     this.#bytesInUse += bytes;
     return data;
