@@ -2,6 +2,7 @@
 // against a plain-JS reducer over every axis pattern (all, one, several non-contiguous,
 // negative, keepDims), stability at large inputs, empty reductions, errors, and gradients.
 
+import { grad } from '../../autodiff.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import type { TensorLike } from '../../ops/convert.js';
 import {
@@ -468,6 +469,25 @@ export const REDUCE_CASES: ConformanceCase[] = [
         ArgumentError,
         /norm: expected options.ord to be 'euclidean', 'fro', Infinity, -Infinity or a number > 0, got number -1/,
       );
+    },
+  },
+  {
+    name: 'reduce: gradient of norm at the zero vector is 0, as in PyTorch',
+    run: async (t) => {
+      const z = t.input([0, 0, 0]);
+      await t.expectValues(grad((v) => norm(v))(z), [0, 0, 0]);
+      await t.expectValues(grad((v) => norm(v, { ord: 3 }))(z), [0, 0, 0]);
+      await t.expectValues(grad((v) => norm(v, { ord: 1 }))(z), [0, 0, 0]);
+      await t.expectValues(grad((v) => norm(v, { ord: Number.POSITIVE_INFINITY }))(z), [0, 0, 0]);
+      // A zero row among nonzero ones: its gradient is 0, the other row's is x / ‖x‖.
+      const m = t.input([
+        [0, 0],
+        [3, 4],
+      ]);
+      await t.expectValues(grad((v) => sum(norm(v, { axis: 1 })))(m), [
+        [0, 0],
+        [0.6, 0.8],
+      ]);
     },
   },
   gradCase('sum', (x) => sum(x), [2, 3], R, 70),
