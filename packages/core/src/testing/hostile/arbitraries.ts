@@ -229,7 +229,8 @@ export const hostileArg: fc.Arbitrary<ArgSpec> = fc.oneof(
   tensorSpec(smallShape),
 );
 
-function wellTyped(kind: ParamKind): fc.Arbitrary<ArgSpec> {
+/** Values that fit a parameter kind. */
+export function wellTyped(kind: ParamKind): fc.Arbitrary<ArgSpec> {
   if (typeof kind === 'object') {
     const isState = 'state' in kind;
     const spec = isState ? kind.state : kind.options;
@@ -446,8 +447,8 @@ function applyMutation(args: readonly ArgSpec[], m: Mutation, fixedFirst: boolea
 /** The arguments a call declares, so extra ones can be told apart. */
 export interface CallShape {
   readonly op: string;
-  /** Parameter kinds, or undefined when the op is unknown (any 0–4 arguments then). */
-  readonly params: readonly ParamKind[] | undefined;
+  /** One generator per parameter, or undefined when the op is unknown (any 0–4 arguments then). */
+  readonly params: readonly fc.Arbitrary<ArgSpec>[] | undefined;
   /** A method: the first parameter is the receiver and always a tensor (possibly disposed). */
   readonly method: boolean;
 }
@@ -473,9 +474,7 @@ export function callArbitrary(shape: CallShape): fc.Arbitrary<CallSpec> {
       weight: 1,
     },
   );
-  const rest = shape.params
-    ? fc.tuple(...shape.params.map((k) => param(k)))
-    : fc.array(hostileArg, { maxLength: 4 });
+  const rest = shape.params ? fc.tuple(...shape.params) : fc.array(hostileArg, { maxLength: 4 });
   const args = shape.method ? fc.tuple(receiver, rest).map(([r, xs]) => [r, ...xs]) : rest;
   return fc.tuple(args, mutation).map(([a, m]) => {
     const call: CallSpec = { op: shape.op, args: applyMutation(a, m, shape.method) };

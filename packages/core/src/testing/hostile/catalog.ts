@@ -2,11 +2,15 @@
 // from the module's exports, so a new op is hammered with untyped garbage the day it lands;
 // the parameter kinds below let the generator also reach the valid space of the known ones.
 
+import fc from 'fast-check';
 import * as autodiff from '../../autodiff.js';
+import { opSignatures, type Param } from '../../ops/args.js';
 import * as opsModule from '../../ops/index.js';
 import { Tensor } from '../../tensor.js';
 import '../../tensor-methods.js';
-import type { ParamKind } from './arbitraries.js';
+import { hostileArg, type ParamKind, wellTyped } from './arbitraries.js';
+import { breaking, fitting } from './from-spec.js';
+import type { ArgSpec } from './specs.js';
 
 /**
  * Exports of the ops modules that are plumbing, not ops: argument conversion, the primitive
@@ -57,8 +61,9 @@ function table(ops: readonly string[], params: readonly ParamKind[]): Record<str
 }
 
 /**
- * Parameter kinds of the known ops, receiver first. Until core exports its own signature
- * table, this is the suite's model of the API; an op missing here gets untyped arguments.
+ * Parameter kinds of the known ops, receiver first: the suite's own model of the API, which
+ * knows how arguments relate (a second operand shaped like the first, a permutation of its
+ * axes). Core's signature table says what each parameter accepts; both feed the generators.
  */
 export const PARAMS: Readonly<Record<string, readonly ParamKind[]>> = {
   ...table(UNARY, ['x']),
@@ -138,9 +143,12 @@ export const PARAMS: Readonly<Record<string, readonly ParamKind[]>> = {
   sliceRange: ['x', 'begin', 'begin'],
   where: ['xbool', 'x2', 'x2'],
   toBackend: ['tensor', 'backend'],
-  // Reads and printing: methods only, receiver alone.
-  ...table(['data', 'array', 'dataSync', 'arraySync', 'toString', 'toStringAsync'], ['tensor']),
 };
+
+/** Own entries only: `PARAMS['toString']` must not find Object.prototype.toString. */
+function paramsOf(name: string): readonly ParamKind[] | undefined {
+  return Object.hasOwn(PARAMS, name) ? PARAMS[name] : undefined;
+}
 
 /** One function the suite calls. */
 export interface HostileTarget {
@@ -152,15 +160,55 @@ export interface HostileTarget {
   readonly fn: (...args: unknown[]) => unknown;
   /** Parameter kinds (receiver first for methods), when known. */
   readonly params: readonly ParamKind[] | undefined;
+  /** Core's declared parameters (receiver first for methods), when the op is in `opSignatures()`. */
+  readonly signature: readonly Param[] | undefined;
+}
+
+/** Number of declared parameters (receiver included), when known. */
+export function arityOf(target: HostileTarget): number | undefined {
+  return target.signature?.length ?? target.params?.length;
+}
+
+/**
+ * One generator per parameter (receiver excluded for methods): mostly values that fit (from
+ * the suite's kinds and core's specs), sometimes values that break the spec or plain garbage,
+ * and `undefined` for optional parameters. Undefined for an op nothing is known about.
+ */
+export function paramArbitraries(target: HostileTarget): fc.Arbitrary<ArgSpec>[] | undefined {
+  const n = arityOf(target);
+  if (n === undefined) return undefined;
+  const out: fc.Arbitrary<ArgSpec>[] = [];
+  for (let i = target.method ? 1 : 0; i < n; i++) {
+    const kind = target.params?.[i];
+    const declared = target.signature?.[i];
+    const good = [
+      ...(kind !== undefined ? [wellTyped(kind)] : []),
+      ...(declared ? [fitting(declared.spec)] : []),
+    ];
+    const bad = declared ? fc.oneof(breaking(declared.spec), hostileArg) : hostileArg;
+    out.push(
+      fc.oneof(
+        { arbitrary: good.length ? fc.oneof(...good) : hostileArg, weight: 8 },
+        { arbitrary: bad, weight: 2 },
+        ...(declared?.optional
+          ? [{ arbitrary: fc.constant<ArgSpec>({ kind: 'value', value: undefined }), weight: 1 }]
+          : []),
+      ),
+    );
+  }
+  return out;
 }
 
 /** Every public op function and every op method of `Tensor`, with what is known of its parameters. */
 export function hostileTargets(): HostileTarget[] {
   const out: HostileTarget[] = [];
-  const functions: [string, unknown][] = [
+  const signatures = opSignatures();
+  const functions = new Map<string, unknown>([
     ...Object.entries(opsModule),
     ['stopGradient', autodiff.stopGradient],
-  ];
+  ]);
+  // An op registered with a signature but not exported from the ops modules is still called.
+  for (const [name, sig] of signatures) if (!functions.has(name)) functions.set(name, sig.fn);
   for (const [name, fn] of functions) {
     if (typeof fn !== 'function' || NON_OPS.has(name) || /^[A-Z]/.test(name)) continue;
     out.push({
@@ -168,7 +216,8 @@ export function hostileTargets(): HostileTarget[] {
       opName: name,
       method: false,
       fn: fn as (...args: unknown[]) => unknown,
-      params: PARAMS[name],
+      params: paramsOf(name),
+      signature: signatures.get(name)?.params,
     });
   }
   for (const name of Object.getOwnPropertyNames(Tensor.prototype)) {
@@ -180,7 +229,8 @@ export function hostileTargets(): HostileTarget[] {
       opName: name,
       method: true,
       fn: (self: unknown, ...rest: unknown[]) => method.apply(self, rest),
-      params: PARAMS[name],
+      params: paramsOf(name),
+      signature: signatures.get(name)?.params,
     });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));

@@ -35,6 +35,11 @@ export interface CheckOptions {
   readonly opName: string;
   /** Number of declared parameters (receiver included), when known; more arguments are extra. */
   readonly arity?: number;
+  /**
+   * Leading arguments that must not be disposed tensors when the call succeeds (default: the
+   * declared ones, or all when the arity is unknown).
+   */
+  readonly checkedArgs?: number;
   /** A call slower than this fails (a hang cannot be interrupted, but a near-hang can be seen). */
   readonly slowMs?: number;
   /** Milliseconds a returned promise may take. */
@@ -61,6 +66,8 @@ class ArgFactory {
   constructor(
     readonly backend: string,
     readonly foreign: string | undefined,
+    /** The dtypes of the backend under test: the reference run must make the same inputs. */
+    readonly supports: (dtype: DType) => boolean,
   ) {}
 
   #shape(s: SpecShape): number[] {
@@ -69,7 +76,7 @@ class ArgFactory {
 
   #tensor(shape: readonly number[], dtype: string, fill: 'small' | 'float' | 'special'): Tensor {
     const dt = (DTYPES as readonly string[]).includes(dtype) ? (dtype as DType) : 'float32';
-    const supported = activeBackend().supportsDType(dt) ? dt : 'float32';
+    const supported = this.supports(dt) && activeBackend().supportsDType(dt) ? dt : 'float32';
     const size = shape.reduce((a, b) => a * b, 1);
     const t = fromValues('hostile', fillValues(fill, size), shape, supported);
     this.created.push(t);
@@ -325,9 +332,10 @@ async function referenceOutcome(
   fn: (...args: unknown[]) => unknown,
   options: CheckOptions,
   reference: string,
+  supports: (dtype: DType) => boolean,
 ): Promise<Outcome> {
   await setBackend(reference);
-  const factory = new ArgFactory(reference, options.foreign);
+  const factory = new ArgFactory(reference, options.foreign, supports);
   try {
     const args: unknown[] = [];
     for (const spec of call.args) args.push(await factory.make(spec));
@@ -360,7 +368,9 @@ export async function checkCall(
   const tapesBefore = ENGINE.tapes.length;
   const baseline = counts(options.backend);
   const canary = fromValues('hostile', CANARY_VALUES, [CANARY_VALUES.length], 'float32');
-  const factory = new ArgFactory(options.backend, options.foreign);
+  const tested = activeBackend();
+  const supports = (dtype: DType) => tested.supportsDType(dtype);
+  const factory = new ArgFactory(options.backend, options.foreign, supports);
   try {
     const args: unknown[] = [];
     for (const spec of call.args) args.push(await factory.make(spec));
@@ -392,7 +402,7 @@ export async function checkCall(
       const snapshots = await snapshotResult(own, failures, timeoutMs);
       for (const t of own) t.dispose();
       outcome = { ok: true, snapshots };
-      if (hasKind(call.args.slice(0, options.arity), ['disposed'])) {
+      if (hasKind(call.args.slice(0, options.checkedArgs ?? options.arity), ['disposed'])) {
         failures.push('returned a result although an argument is a disposed tensor');
       }
       if (options.arity !== undefined && call.args.length > options.arity) {
@@ -425,7 +435,7 @@ export async function checkCall(
     });
     const reference = options.reference;
     if (reference && outcome.ok && !hasKind(call.args, ['foreign', 'disposed'])) {
-      const ref = await referenceOutcome(call, fn, options, reference);
+      const ref = await referenceOutcome(call, fn, options, reference, supports);
       if (!ref.ok) {
         failures.push(`returned a result where the ${reference} backend threw ${describeError(ref.error)}`);
       } else {

@@ -10,7 +10,7 @@ import { ArgumentError } from '../../errors.js';
 import { add } from '../../ops/binary.js';
 import { neg } from '../../ops/unary.js';
 import { Tensor } from '../../tensor.js';
-import { callArbitrary } from './arbitraries.js';
+import { callArbitrary, param } from './arbitraries.js';
 import { checkCall } from './check.js';
 import type { CallSpec } from './specs.js';
 import { HOSTILE_SEED } from './suite.js';
@@ -138,7 +138,7 @@ export function runHostileSelfTest(backend: string, options: SelfTestOptions = {
         if (Array.isArray(args[0])) leaked.push(neg(1));
         return neg(0);
       };
-      const arbitrary = callArbitrary({ op: 'fake', params: ['x', 'x2'], method: false });
+      const arbitrary = callArbitrary({ op: 'fake', params: [param('x'), param('x2')], method: false });
       const property = fc.asyncProperty(arbitrary, async (call) => {
         const failures = await checkCall(call, leaky, { backend, opName: 'fake' });
         if (failures.length) throw new Error(failures.join('; '));

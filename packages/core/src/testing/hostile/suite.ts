@@ -3,12 +3,12 @@
 // NABLA_HOSTILE_SEED run more cases or replay one, NABLA_HOSTILE_ONLY focuses on some ops.
 
 import fc from 'fast-check';
-import { beforeAll, describe, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { setBackend } from '../../backends.js';
 import type { DType } from '../../dtype.js';
 import type { Tolerance } from '../harness.js';
 import { callArbitrary } from './arbitraries.js';
-import { hostileTargets } from './catalog.js';
+import { arityOf, hostileTargets, paramArbitraries } from './catalog.js';
 import { checkCall } from './check.js';
 import { type CallSpec, renderCall } from './specs.js';
 
@@ -31,6 +31,17 @@ export interface HostileOptions {
   /** Per-dtype tolerances against the reference. */
   tolerance?: Partial<Record<DType, Required<Tolerance>>>;
 }
+
+/** Tensor methods that read or print rather than compute: not ops, so not in the signature table. */
+const READ_METHODS: ReadonlySet<string> = new Set([
+  'data',
+  'array',
+  'dataSync',
+  'arraySync',
+  'toString',
+  'toStringAsync',
+  'toBackend',
+]);
 
 /** The fixed default seed: the same calls on every CI run. */
 export const HOSTILE_SEED = 20261130;
@@ -75,6 +86,7 @@ export function hostileProperty(
   options: HostileOptions & {
     backend: string;
     arity?: number;
+    checkedArgs?: number;
     /** Record failures instead of throwing, so one run surveys every kind of failure. */
     collect?: (record: HostileRecord) => Promise<void>;
   },
@@ -88,6 +100,7 @@ export function hostileProperty(
         ...(options.reference ? { reference: options.reference } : {}),
         ...(options.foreign ? { foreign: options.foreign } : {}),
         ...(options.arity !== undefined ? { arity: options.arity } : {}),
+        ...(options.checkedArgs !== undefined ? { checkedArgs: options.checkedArgs } : {}),
         ...(options.tolerance ? { tolerance: options.tolerance } : {}),
       });
       if (failures.length && options.collect) {
@@ -122,6 +135,10 @@ export function runHostileSuite(backend: string, options: HostileOptions = {}): 
     beforeAll(async () => {
       await setBackend(backend);
     });
+    it('every public op declares its parameters (opSignatures), so every call is validated', () => {
+      const missing = targets.filter((t) => !t.signature && !READ_METHODS.has(t.opName)).map((t) => t.name);
+      expect(missing, 'ops and op methods without an entry in opSignatures()').toEqual([]);
+    });
     for (const target of targets) {
       if (only && !only.includes(target.name) && !only.includes(target.opName)) continue;
       const reason = options.skip?.[target.name];
@@ -130,12 +147,14 @@ export function runHostileSuite(backend: string, options: HostileOptions = {}): 
         continue;
       }
       it(target.name, async () => {
-        const params = target.method ? target.params?.slice(1) : target.params;
+        const params = paramArbitraries(target);
         const arbitrary = callArbitrary({ op: target.name, params, method: target.method });
         const property = hostileProperty(target.name, target.opName, target.fn, arbitrary, {
           ...options,
           backend,
-          ...(target.params ? { arity: target.params.length } : {}),
+          ...(arityOf(target) !== undefined ? { arity: arityOf(target) } : {}),
+          // A method of unknown arity (data(), toString()) must still refuse a disposed receiver.
+          ...(arityOf(target) === undefined && target.method ? { checkedArgs: 1 } : {}),
           ...(collectPath ? { collect: await appender(collectPath) } : {}),
         });
         await fc.assert(property, { numRuns, seed, endOnFailure: env('NABLA_HOSTILE_SHRINK') === '0' });
