@@ -2,15 +2,7 @@
 // `build(inputShape)`, computes in `call`, and reports `computeOutputShape` and `getConfig`.
 // `apply` runs it on real tensors, or on symbolic ones to wire a functional model.
 
-import {
-  ArgumentError,
-  type DType,
-  ShapeError,
-  type Tensor,
-  tidy,
-  type Variable,
-  variable,
-} from '@nabla/core';
+import { ArgumentError, type DType, ShapeError, Tensor, tidy, type Variable, variable } from '@nabla/core';
 import { getInitializer, type Initializer } from '../layers/initializers.js';
 import { getRegularizer, type Regularizer } from '../layers/regularizers.js';
 
@@ -164,22 +156,42 @@ export abstract class Layer {
     return this.#weights.map((w) => w.variable.clone());
   }
 
-  /** Sets weight values, in `weights` order; shapes must match. */
+  /** Sets weight values, in `weights` order; shapes must match. All are set, or none. */
   setWeights(values: readonly Tensor[]): void {
-    if (values.length !== this.#weights.length) {
+    this.checkWeights(values);
+    this.#weights.forEach((w, i) => {
+      const v = values[i]!;
+      if (v.dtype === w.variable.dtype) {
+        w.variable.assign(v);
+        return;
+      }
+      const cast = v.cast(w.variable.dtype);
+      w.variable.assign(cast);
+      cast.dispose();
+    });
+  }
+
+  /** @internal Throws unless `values` fit `setWeights`: one live tensor per weight, of its shape. */
+  checkWeights(values: readonly Tensor[]): void {
+    if (!Array.isArray(values) || values.length !== this.#weights.length) {
       throw new ArgumentError(
-        `${this.name}: setWeights expected ${this.#weights.length} tensors, got ${values.length}`,
+        `${this.name}: setWeights expected ${this.#weights.length} tensors, got ${Array.isArray(values) ? values.length : typeof values}`,
       );
     }
     this.#weights.forEach((w, i) => {
-      const v = values[i]!;
+      const v = values[i];
+      if (!(v instanceof Tensor)) {
+        throw new ArgumentError(
+          `${this.name}: setWeights expected a tensor for weight ${w.name}, got ${typeof v}`,
+        );
+      }
+      v.assertAlive(`${this.name}: setWeights`);
       const expected = w.variable.shape;
       if (v.shape.length !== expected.length || v.shape.some((d, k) => d !== expected[k])) {
         throw new ShapeError(
           `${this.name}: weight ${w.name} has shape [${expected.join(',')}], got [${v.shape.join(',')}]`,
         );
       }
-      w.variable.assign(v.dtype === w.variable.dtype ? v : v.cast(w.variable.dtype));
     });
   }
 

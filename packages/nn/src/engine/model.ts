@@ -134,16 +134,31 @@ export abstract class Model extends Layer {
 
   override setWeights(values: readonly Tensor[]): void {
     this.assertUsable('setWeights');
+    // Every layer's values checked before any is set, so a bad tensor changes no weight.
+    this.checkWeights(values);
+    for (const [layer, part] of this.#split(values)) layer.setWeights(part);
+  }
+
+  override checkWeights(values: readonly Tensor[]): void {
     const total = this.weights.length;
-    if (values.length !== total) {
-      throw new ArgumentError(`${this.name}: setWeights expected ${total} tensors, got ${values.length}`);
+    if (!Array.isArray(values) || values.length !== total) {
+      throw new ArgumentError(
+        `${this.name}: setWeights expected ${total} tensors, got ${Array.isArray(values) ? values.length : typeof values}`,
+      );
     }
+    for (const [layer, part] of this.#split(values)) layer.checkWeights(part);
+  }
+
+  /** `values` cut into each layer's share, in `weights` order. */
+  #split(values: readonly Tensor[]): [Layer, Tensor[]][] {
+    const parts: [Layer, Tensor[]][] = [];
     let offset = 0;
     for (const layer of this.layers) {
       const n = layer.weights.length;
-      if (n > 0) layer.setWeights(values.slice(offset, offset + n));
+      if (n > 0) parts.push([layer, values.slice(offset, offset + n)]);
       offset += n;
     }
+    return parts;
   }
 
   override countParams(): number {

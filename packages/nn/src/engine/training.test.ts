@@ -115,6 +115,26 @@ describe('model lifecycle', () => {
   });
 });
 
+describe('setWeights', () => {
+  it('sets every weight or none', async () => {
+    const m = classifier(3);
+    const before = await values(m.getWeights());
+    const good = m.getWeights().map((w) => w.add(1));
+    const bad = [...good.slice(0, 3), ones([7])];
+    expect(() => m.setWeights(bad)).toThrow(ShapeError);
+    expect(await values(m.getWeights())).toEqual(before);
+    const dead = ones([3]);
+    dead.dispose();
+    expect(() => m.setWeights([...good.slice(0, 3), dead])).toThrow(BackendError);
+    expect(await values(m.getWeights())).toEqual(before);
+    m.setWeights(good);
+    expect(await values(m.getWeights())).toEqual(await values(good));
+    for (const t of good) t.dispose();
+    bad[3]!.dispose();
+    m.dispose();
+  });
+});
+
 describe('a failed fit', () => {
   for (const where of ['loss', 'metric', 'callback', 'dataset']) {
     it(`(${where} throws on batch 3) releases everything and leaves the model usable`, async () => {
