@@ -387,6 +387,7 @@ function dyingFs(step: number): SaveFs {
     syncDir: async (p) => nodeSaveFs.syncDir(gate(p)),
     rename: async (from, to) => nodeSaveFs.rename(gate(from), to),
     remove: async (p) => nodeSaveFs.remove(gate(p)),
+    removeDir: async (p) => nodeSaveFs.removeDir(gate(p)),
     list: async (p) => nodeSaveFs.list(gate(p)),
     readFile: async (p) => nodeSaveFs.readFile(gate(p)),
     createExclusive: async (p, d) => nodeSaveFs.createExclusive(gate(p), d),
@@ -427,6 +428,21 @@ describe('saving into a folder', () => {
     await filled(4).save(`${join(parent, 'm')}/`);
     expect(await readdir(parent)).toEqual(['m']);
     expect(await loadedValue(`${join(parent, 'm')}/`)).toBe(4);
+  });
+
+  it('removes the folders that interrupted saves of earlier versions left beside it', async () => {
+    const parent = join(dir, 'legacy');
+    const path = join(parent, 'm');
+    const left = ['m.tmp-1764500000000-abc123', 'm.old-1764500000001-x9'];
+    const kept = ['m.tmp-1764500000000-notes', 'm.old-mine', 'other.tmp-1764500000000-abc123'];
+    for (const name of [...left, ...kept]) {
+      await mkdir(join(parent, name), { recursive: true });
+      await writeFile(join(parent, name, 'model.json'), '{}');
+    }
+    await writeFile(join(parent, left[0]!, 'model.safetensors'), '');
+    await writeFile(join(parent, kept[0]!, 'notes.txt'), 'mine');
+    await filled(1).save(path);
+    expect((await readdir(parent)).sort()).toEqual(['m', ...kept].sort());
   });
 
   it('refuses to overwrite a model.json it did not write', async () => {

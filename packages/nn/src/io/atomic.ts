@@ -24,6 +24,8 @@ export interface SaveFs {
   rename(from: string, to: string): Promise<void>;
   /** Deletes a file; resolves when it is already gone. */
   remove(path: string): Promise<void>;
+  /** Deletes an empty folder. */
+  removeDir(path: string): Promise<void>;
   /** Entry names of a folder; `[]` when it does not exist. */
   list(path: string): Promise<string[]>;
   /** A whole file's bytes. */
@@ -66,6 +68,9 @@ export const nodeSaveFs: SaveFs = {
   rename: (from, to) => fsp.rename(from, to),
   async remove(path) {
     await fsp.rm(path, { force: true });
+  },
+  async removeDir(path) {
+    await fsp.rmdir(path);
   },
   async list(path) {
     try {

@@ -6,7 +6,7 @@
 // when a save committed meanwhile). Only these names are ever written or removed.
 
 import { createHash } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   type FolderLockOptions,
   folderPath,
@@ -118,9 +118,44 @@ export async function writeModelFolder(
           throw toIOError(error, join(dir, name), 'remove the previous weights');
         }
       }
+      await removeLegacyFolders(dir, fs);
     },
     { ...options, fs },
   );
+}
+
+/**
+ * Removes the `<dir>.tmp-<stamp>` and `<dir>.old-<stamp>` folders that saves of earlier
+ * versions (which swapped whole folders) left beside `dir` when interrupted: only folders of
+ * exactly that name holding nothing but model.json and model.safetensors.
+ */
+async function removeLegacyFolders(dir: string, fs: SaveFs): Promise<void> {
+  const parent = dirname(dir);
+  const base = basename(dir);
+  const legacy = /^\.(tmp|old)-\d{13}-[a-z0-9]{1,8}$/;
+  let siblings: string[];
+  try {
+    siblings = await fs.list(parent);
+  } catch {
+    return;
+  }
+  for (const sibling of siblings) {
+    if (!sibling.startsWith(base) || !legacy.test(sibling.slice(base.length))) continue;
+    const folder = join(parent, sibling);
+    let entries: string[];
+    try {
+      entries = await fs.list(folder);
+    } catch {
+      continue; // not a folder
+    }
+    if (!entries.every((e) => e === MODEL_JSON_FILE || e === MODEL_WEIGHTS_FILE)) continue;
+    try {
+      for (const entry of entries) await fs.remove(join(folder, entry));
+      await fs.removeDir(folder);
+    } catch (error) {
+      throw toIOError(error, folder, 'remove a folder left by an interrupted save');
+    }
+  }
 }
 
 /** Options of {@link readModelFolder}. */
