@@ -87,6 +87,35 @@ describe('nested arrays', () => {
     );
   });
 
+  it('wrapping any one element in an extra array makes it a ShapeError (tensor([1, [2]]))', () => {
+    const wrapped = shapeArb.chain((shape) =>
+      fc.record({
+        shape: fc.constant(shape),
+        depth: fc.integer({ min: 0, max: shape.length - 1 }),
+        pick: fc.nat(),
+      }),
+    );
+    fc.assert(
+      fc.property(wrapped, ({ shape, depth, pick }) => {
+        // A lone element wrapped is still rectangular; with a sibling at its depth it is not.
+        fc.pre(shape.slice(0, depth + 1).reduce((n, d) => n * d, 1) >= 2);
+        const value = build(shape, [1]) as Nested[];
+        let node: Nested[] = value;
+        let p = pick;
+        for (let d = 0; d < depth; d++) {
+          node = node[p % node.length] as Nested[];
+          p = Math.floor(p / 3);
+        }
+        const k = p % node.length;
+        node[k] = [node[k]!];
+        const before = memory().numTensors;
+        expect(() => tensor(value as never)).toThrow(ShapeError);
+        expect(memory().numTensors).toBe(before);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
   it('nesting past 32 levels is a ShapeError at any depth', () => {
     fc.assert(
       fc.property(fc.integer({ min: 33, max: 5000 }), (depth) => {
