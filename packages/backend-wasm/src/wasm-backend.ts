@@ -48,8 +48,9 @@ const WORKER_TIMEOUT_MS = 30_000;
 const MAX_TENSOR_BYTES = 2 ** 31 - PAGE;
 
 let defaultThreads: number | undefined;
-/** Set by WasmBackend's static block, which alone sees its pool (behind `injectWorkerFault`). */
+/** Set by WasmBackend's static block, which alone sees its pool and heap (for tests). */
 let injectFault: (backend: WasmBackend, fault: WorkerFault, worker?: number) => void;
+let heapOf: (backend: WasmBackend) => WasmHeap;
 const loggedReasons = new Set<string>();
 
 /**
@@ -319,13 +320,14 @@ export class WasmBackend implements Backend {
     if (this.#pool) this.#threadInfo = { threads: 1, reason: 'the backend was disposed' };
   }
 
-  /** Test-only: see `injectWorkerFault`. */
+  /** Test-only hooks: see `injectWorkerFault` and `wasmHeapOf`. */
   static {
     injectFault = (backend, fault, worker) => {
       const pool = backend.#pool;
       if (!pool?.usable) throw new BackendError('injectWorkerFault: the backend runs no worker threads');
       pool.injectFault(fault, worker);
     };
+    heapOf = (backend) => backend.#heap;
   }
 
   /** Resolves once the worker threads have stopped (at once without threads); after `dispose()`. */
@@ -342,4 +344,14 @@ export class WasmBackend implements Backend {
  */
 export function injectWorkerFault(backend: WasmBackend, fault: WorkerFault, worker = 0): void {
   injectFault(backend, fault, worker);
+}
+
+/**
+ * Test-only, not exported from the package: the backend's heap, e.g. to reserve a large block
+ * that is never touched so that tensors land above 2 GiB.
+ * @example
+ * wasmHeapOf(backend).alloc(2 ** 31);
+ */
+export function wasmHeapOf(backend: WasmBackend): WasmHeap {
+  return heapOf(backend);
 }
