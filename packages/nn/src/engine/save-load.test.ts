@@ -336,6 +336,22 @@ describe('hostile model files are refused before anything is built', () => {
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
+  it('loss and optimizer names that are not registered (own keys only)', async () => {
+    const path = await saved('names');
+    await tamper(path, (doc) => {
+      doc.trainingConfig.optimizer = { name: 'getOptimizer', config: { learningRate: 0.1 } };
+    });
+    await expectRefused(
+      path,
+      /model\.json: invalid trainingConfig\.optimizer 'getOptimizer': .*unknown optimizer/,
+    );
+    await tamper(path, (doc) => {
+      doc.trainingConfig.optimizer = { name: 'adam', config: {} };
+      doc.trainingConfig.loss = { name: 'toString', config: { fromLogits: true } };
+    });
+    await expectRefused(path, /model\.json: invalid trainingConfig\.loss 'toString': .*unknown loss/);
+  });
+
   it('shapes past the limits, non-finite numbers and unknown dtypes', async () => {
     const path = await saved('limits');
     await tamper(path, (doc) => {
