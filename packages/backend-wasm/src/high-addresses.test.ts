@@ -81,7 +81,7 @@ function results(): number[][] {
       matmul(tensor(values(3 * 8 * 40, 7), [3, 8, 40]), b),
       conv2d(x, f, { strides: 1, padding: 'same' }),
       conv2d(tensor(values(9 * 9 * 4, 8), [1, 9, 9, 4]), f, { strides: 1, padding: 'same' }),
-      maxPool2d(x, { filterSize: 2, strides: 2, padding: 'valid' }),
+      maxPool2d(x, { poolSize: 2, strides: 2, padding: 'valid' }),
       randomUniform([100], { seed: 7 }),
     ];
     return out.map((t) => Array.from(t.dataSync()));
