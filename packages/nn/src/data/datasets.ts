@@ -6,7 +6,7 @@ import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fmtShape } from '@nabla/core';
-import { FormatError, toIOError } from '../io/errors.js';
+import { errorCode, FormatError, toIOError } from '../io/errors.js';
 import { DatasetError } from './errors.js';
 import { type ImageDataset, type ImageSplit, limitSplit } from './image-split.js';
 import { shuffleIndices } from './random.js';
@@ -41,8 +41,11 @@ async function exists(path: string): Promise<boolean> {
   try {
     await access(path);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    const code = errorCode(error);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return false;
+    // Present but unreadable (EACCES, EIO, ...): say so rather than "not installed".
+    throw toIOError(error, path, 'access the file');
   }
 }
 

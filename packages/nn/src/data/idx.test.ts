@@ -176,6 +176,12 @@ describe('loadFashionMnist', () => {
     expect(String(error)).toContain(missing);
   });
 
+  it('reports an unreadable folder as an IOError, not as missing data', async () => {
+    const error = await loadFashionMnist({ dir: join(dir, 'x\0y') }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IOError);
+    expect(String(error)).toMatch(/could not access the file/);
+  });
+
   it('rejects mismatched image and label counts', async () => {
     await writeFakeFashion(dir, 5, false);
     await writeFile(
