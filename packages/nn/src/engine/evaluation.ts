@@ -225,6 +225,7 @@ export async function runTest(
   metrics: MetricSet,
   list: CallbackList | null,
   yielder: Yielder,
+  checkBatches = false,
 ): Promise<Logs> {
   const compiled = model.compiledFor('evaluate');
   metrics.reset();
@@ -237,6 +238,7 @@ export async function runTest(
     let vec: Tensor;
     try {
       checkOutputs(model, 'evaluate', batch.ys);
+      if (checkBatches) await checkTargets(model, 'evaluate', compiled.losses, batch.xs, batch.ys);
       ensureBuilt(model, batch.xs);
       await list?.onTestBatchBegin(step, { batch: step, size: batch.size });
       vec = testStep(model, compiled.losses, metrics, batch.xs, batch.ys, batch.sampleWeight);
@@ -303,6 +305,7 @@ export async function evaluateModel(
         y: ys,
         ...(o.sampleWeight ? { sampleWeight: [o.sampleWeight] } : {}),
       });
+      await checkTargets(model, 'evaluate', compiled.losses, xs, ys);
       logs = await runTest(model, tensorBatches(xs, ys, o.sampleWeight, batchSize), metrics, list, yielder);
     } else {
       logs = await runTest(
@@ -311,6 +314,7 @@ export async function evaluateModel(
         metrics,
         list,
         yielder,
+        true,
       );
     }
     await list.onTestEnd(logs);

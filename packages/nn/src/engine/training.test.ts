@@ -374,6 +374,12 @@ describe('fit checks targets against the loss', () => {
       await expect(m.fit(x, y, { verbose: 0 })).rejects.toThrow(ArgumentError);
       await expect(m.fit([{ x, y: y.clone() }], { verbose: 0 })).rejects.toThrow(message);
       await expect(m.trainOnBatch(x, y)).rejects.toThrow(message);
+      await expect(m.evaluate(x, y)).rejects.toThrow(
+        message.source.includes('labels') ? /evaluate: / : message,
+      );
+      await expect(m.evaluate([{ x, y: y.clone() }])).rejects.toThrow(
+        /evaluate: sparse_categorical_crossentropy/,
+      );
       // validationData is checked too.
       const good = tensor([0, 1, 2, 0, 1, 2], [6], 'int32');
       await expect(m.fit(x, good, { verbose: 0, validationData: [x, y] })).rejects.toThrow(message);

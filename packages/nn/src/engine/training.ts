@@ -218,7 +218,7 @@ async function validate(
         null,
         yielder,
       )
-    : await runTest(model, datasetBatches(data, undefined, { iterator: null }), metrics, null, yielder);
+    : await runTest(model, datasetBatches(data, undefined, { iterator: null }), metrics, null, yielder, true);
   return Object.fromEntries(Object.entries(logs).map(([k, v]) => [`val_${k}`, v]));
 }
 
