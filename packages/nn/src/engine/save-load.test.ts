@@ -141,6 +141,10 @@ describe('save and load', () => {
     await expect(loadModel(path)).rejects.toThrow(
       /model\.json: modelConfig\.className: unknown layer class 'Nope'/,
     );
+    await rm(weights);
+    await expect(loadModel(path)).rejects.toThrow(/model\.safetensors: could not read the file \(ENOENT/);
+    await writeFile(join(path, 'model.json'), JSON.stringify({ format: 'other' }));
+    await expect(loadModel(path)).rejects.toThrow(/model\.json: expected format 'nabla-model'/);
     const missing = await loadModel(join(dir, 'missing')).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(IOError);
     expect(String(missing)).toMatch(/missing\/model\.json: could not read the file \(ENOENT/);

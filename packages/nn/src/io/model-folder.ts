@@ -197,9 +197,12 @@ export async function readModelFolder(
       }
       throw wrapped;
     }
-    const expected = readRecord(json).weightsSha256;
+    const record = readRecord(json);
+    const expected = record.weightsSha256;
     const weights = await readOptional(fs, weightsPath);
     if (expected === undefined) {
+      // A model.json that is not Nabla's fails its own checks first: that error says more.
+      if (weights === undefined && !record.ours) return { dir, json, weights: new Uint8Array(0) };
       if (weights === undefined) {
         throw new IOError(weightsPath, 'could not read the file (ENOENT: no such file)', { code: 'ENOENT' });
       }
