@@ -7,10 +7,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import {
   ArgumentError,
   add,
+  arange,
   argMax,
   cast,
   DTypeError,
+  full,
   grad,
+  linspace,
   matmul,
   memory,
   NablaError,
@@ -220,6 +223,17 @@ describe('shapes', () => {
   it('a number where a shape is expected suggests the array', () => {
     using x = ones([4]);
     expectRejects(() => loose(x.reshape).call(x, 4), ShapeError, 'reshape: expected shape', 'write [4]');
+  });
+});
+
+describe('creation with dtype bool', () => {
+  it('stores 0 or 1, as cast does', async () => {
+    using a = linspace(2, 0.5, 1, 'bool');
+    expect(Array.from(await a.data())).toEqual([1]);
+    using b = arange(0, 3, 1, 'bool');
+    expect(Array.from(await b.data())).toEqual([0, 1, 1]);
+    using c = full([2], Number.NaN, 'bool');
+    expect(Array.from(await c.data())).toEqual([1, 1]);
   });
 });
 

@@ -53,11 +53,16 @@ export const scalar = defineOp(
   (value: number | boolean, dtype?: DType): Tensor => fromValues('scalar', value, [], dtype, 'value'),
 );
 
+/** A value as `dtype` stores it: bool is 0 or 1 (anything but 0 is true, NaN included, as cast does). */
+function storedAs(dtype: DType, value: number): number {
+  return dtype === 'bool' ? Number(value !== 0) : value;
+}
+
 function filled(op: string, shape: readonly number[], value: number, dtype: DType): Tensor {
   assertShape(op, shape);
   assertFits(op, shape, dtype);
   const data = allocArray(dtype, sizeOf(shape));
-  if (value !== 0) data.fill(dtype === 'bool' ? (value ? 1 : 0) : value);
+  if (value !== 0) data.fill(storedAs(dtype, value));
   return ENGINE.makeTensor(data, shape, dtype);
 }
 
@@ -117,7 +122,7 @@ export const arange = defineOp(
     const dt = dtype ?? ([lo, hi, step].every(Number.isInteger) ? 'int32' : 'float32');
     assertFits('arange', [n], dt);
     const data = allocArray(dt, n);
-    for (let i = 0; i < n; i++) data[i] = lo + i * step;
+    for (let i = 0; i < n; i++) data[i] = storedAs(dt, lo + i * step);
     return ENGINE.makeTensor(data, [n], dt);
   },
 );
@@ -134,7 +139,8 @@ export const linspace = defineOp(
     assertFits('linspace', [num], dtype);
     const data = allocArray(dtype, num);
     const step = num > 1 ? (stop - start) / (num - 1) : 0;
-    for (let i = 0; i < num; i++) data[i] = i === num - 1 && num > 1 ? stop : start + i * step;
+    for (let i = 0; i < num; i++)
+      data[i] = storedAs(dtype, i === num - 1 && num > 1 ? stop : start + i * step);
     return ENGINE.makeTensor(data, [num], dtype);
   },
 );
