@@ -503,6 +503,27 @@ describe('saving into a folder', () => {
     expect(await loadedValue(path)).toBe(7);
   });
 
+  it('a save that fails (disk full) leaves the folder as it was', async () => {
+    const path = join(dir, 'disk-full');
+    await filled(1).save(path);
+    const before = (await readdir(path)).sort();
+    const json = await readFile(join(path, 'model.json'));
+    const full: SaveFs = {
+      ...nodeSaveFs,
+      async writeFileSynced(p, d) {
+        if (p.includes('.model.json.'))
+          throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+        await nodeSaveFs.writeFileSynced(p, d);
+      },
+    };
+    const error = await saveModel(filled(2), path, { fs: full }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IOError);
+    expect(String(error)).toContain(`${join(path, 'model.json')}: could not write the file (ENOSPC`);
+    expect((await readdir(path)).sort()).toEqual(before);
+    expect(await readFile(join(path, 'model.json'))).toEqual(json);
+    expect(await loadedValue(path)).toBe(1);
+  });
+
   it('concurrent saves of one folder leave one complete save', async () => {
     const path = join(dir, 'racing');
     const models = [1, 2, 3, 4].map(filled);

@@ -92,24 +92,31 @@ export async function writeModelFolder(
         );
       }
       const kept = record?.weightsSha256;
-      if (kept !== undefined) {
+      const prev = kept === undefined ? undefined : join(dir, `${PREV_PREFIX}${kept.slice(0, 16)}`);
+      let moved = false;
+      if (prev !== undefined) {
         // Keep the weights the committed model.json names until the new one replaces it. When a
         // kept copy already exists, an earlier save was killed after this point and the file at
         // model.safetensors may be its uncommitted weights: the kept copy is the one to keep.
-        const prev = join(dir, `${PREV_PREFIX}${kept.slice(0, 16)}`);
-        if (
-          (await readOptional(fs, prev)) === undefined &&
-          (await readOptional(fs, weightsPath)) !== undefined
-        ) {
+        const names = await listFolder(dir, fs);
+        if (!names.includes(basename(prev)) && names.includes(MODEL_WEIGHTS_FILE)) {
           try {
             await fs.rename(weightsPath, prev);
           } catch (error) {
             throw toIOError(error, weightsPath, 'keep the previous weights');
           }
+          moved = true;
         }
       }
-      await writeFileAtomic(dir, MODEL_WEIGHTS_FILE, files.weights, { fs });
-      await writeFileAtomic(dir, MODEL_JSON_FILE, files.json, { fs });
+      try {
+        await writeFileAtomic(dir, MODEL_WEIGHTS_FILE, files.weights, { fs });
+        await writeFileAtomic(dir, MODEL_JSON_FILE, files.json, { fs });
+      } catch (error) {
+        // Nothing committed: put the previous weights back where they were (a kill here instead
+        // leaves them kept, and loads read them from there).
+        if (moved && prev !== undefined) await fs.rename(prev, weightsPath).catch(() => undefined);
+        throw error;
+      }
       for (const name of await listFolder(dir, fs)) {
         if (!PREV_NAME.test(name)) continue;
         try {
