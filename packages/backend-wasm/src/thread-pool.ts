@@ -375,10 +375,9 @@ export class ThreadPool {
       Atomics.store(ctl, base + SLOT.seq, this.#seq);
       Atomics.notify(ctl, base + SLOT.seq, 1);
     }
-    const started = performance.now();
-    try {
-      for (const part of local) runPart(fn, part);
-      // Parts whose worker has not woken up yet are ours (unless a test armed a fault there).
+    // Parts whose worker has not woken up yet are ours (unless a test armed a fault there); a
+    // worker that never wakes (killed in between) then costs time, not a failed job.
+    const takeOver = (): void => {
       for (let i = 0; i < woken.length; i++) {
         const base = woken[i]!;
         if (Atomics.load(ctl, base + SLOT.fault) !== FAULT.none) continue;
@@ -390,8 +389,13 @@ export class ThreadPool {
           Atomics.sub(ctl, CONTROL.pending, 1);
         }
       }
+    };
+    const started = performance.now();
+    try {
+      for (const part of local) runPart(fn, part);
+      takeOver();
     } finally {
-      this.#waitDone(name, woken, performance.now() - started);
+      this.#waitDone(name, woken, performance.now() - started, takeOver);
     }
     if (Atomics.exchange(ctl, CONTROL.error, 0) !== 0) {
       throw new BackendError(`a wasm worker thread failed in ${name} (its error is on the console)`);
@@ -431,14 +435,17 @@ export class ThreadPool {
   }
 
   /**
-   * Sleeps until every woken part is done, in slices, checking on the workers in between. A worker
-   * that died holding a part, or one still busy past the timeout, fails the pool and the job.
+   * Sleeps until every woken part is done, in slices, checking on the workers in between and
+   * taking over parts no worker has claimed yet. A worker that died holding a part, or one still
+   * busy past the timeout, fails the pool and the job.
    */
-  #waitDone(name: string, woken: readonly number[], ownMs: number): void {
+  #waitDone(name: string, woken: readonly number[], ownMs: number, takeOver: () => void): void {
     const ctl = this.#ctl;
     const limit = Math.max(this.#timeoutMs, SLOW_FACTOR * ownMs);
     const deadline = performance.now() + limit;
     for (;;) {
+      if (Atomics.load(ctl, CONTROL.pending) === 0) return;
+      takeOver();
       const pending = Atomics.load(ctl, CONTROL.pending);
       if (pending === 0) return;
       for (const base of woken) {
@@ -449,7 +456,10 @@ export class ThreadPool {
       }
       const left = deadline - performance.now();
       if (left <= 0) {
-        const stalled = woken.filter((base) => Atomics.load(ctl, base + SLOT.claim) === CLAIM.running);
+        const claim = (base: number): number => Atomics.load(ctl, base + SLOT.claim);
+        const stalled = woken.filter(
+          (base) => claim(base) === CLAIM.running || claim(base) === CLAIM.waiting,
+        );
         const which = stalled.map((base) => workerOf(base) + 1).join(', ');
         this.#fail(
           `wasm worker thread ${which || '?'} did not finish its part of ${name} within ${Math.round(limit)} ms (workerTimeoutMs)`,
