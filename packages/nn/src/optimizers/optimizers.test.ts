@@ -550,5 +550,17 @@ describe('learning-rate schedules', () => {
       'piecewiseConstantDecay: expected values to have boundaries.length + 1 = 2 entries, got 1',
     );
     expect(() => stepDecay({ boundaries: [10, 5], values: [1, 2, 3] })).toThrow(/increasing boundaries/);
+    expect(() => stepDecay({ boundaries: [10], values: [1, Number.NaN] })).toThrow(
+      'piecewiseConstantDecay: expected values[1] to be a finite number >= 0, got NaN',
+    );
+    expect(() =>
+      exponentialDecay({ initialLearningRate: Number.NaN, decaySteps: 10, decayRate: 0.5 }),
+    ).toThrow('exponentialDecay: expected initialLearningRate to be a finite number >= 0, got NaN');
+    expect(() => cosineDecay({ initialLearningRate: 0.1, decaySteps: 10, alpha: 2 })).toThrow(
+      'cosineDecay: expected alpha to be a finite number in [0, 1], got 2',
+    );
+    expect(() => cosineDecay({ initialLearningRate: 0.1, decay: 10 } as never)).toThrow(
+      /cosineDecay: unknown option 'decay'/,
+    );
   });
 });

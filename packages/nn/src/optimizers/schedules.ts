@@ -2,11 +2,19 @@
 // number per step, so nothing is read from the device). Formulas follow Keras.
 
 import { ArgumentError } from '@nabla/core';
+import { checkBoolean, checkNumber, checkOptions, showValue } from '../engine/options.js';
 import type { LearningRateSchedule } from '../types.js';
 
 function positive(op: string, option: string, value: number): void {
-  if (!(value > 0) || !Number.isFinite(value)) {
-    throw new ArgumentError(`${op}: expected ${option} to be a finite number > 0, got ${value}`);
+  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
+    throw new ArgumentError(`${op}: expected ${option} to be a finite number > 0, got ${showValue(value)}`);
+  }
+}
+
+/** A rate: finite and >= 0, like an optimizer's learningRate. */
+function rate(op: string, option: string, value: number): void {
+  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
+    throw new ArgumentError(`${op}: expected ${option} to be a finite number >= 0, got ${showValue(value)}`);
   }
 }
 
@@ -26,7 +34,10 @@ export interface ExponentialDecayOptions {
  * lr.rate(100); // 0.05
  */
 export function exponentialDecay(options: ExponentialDecayOptions): LearningRateSchedule {
+  checkOptions('exponentialDecay', options, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
   const { initialLearningRate, decaySteps, decayRate, staircase = false } = options;
+  rate('exponentialDecay', 'initialLearningRate', initialLearningRate);
+  checkBoolean('exponentialDecay', 'staircase', options.staircase);
   positive('exponentialDecay', 'decaySteps', decaySteps);
   positive('exponentialDecay', 'decayRate', decayRate);
   return Object.freeze({
@@ -54,8 +65,11 @@ export interface CosineDecayOptions {
  * lr.rate(500); // 0.05
  */
 export function cosineDecay(options: CosineDecayOptions): LearningRateSchedule {
+  checkOptions('cosineDecay', options, ['initialLearningRate', 'decaySteps', 'alpha']);
   const { initialLearningRate, decaySteps, alpha = 0 } = options;
+  rate('cosineDecay', 'initialLearningRate', initialLearningRate);
   positive('cosineDecay', 'decaySteps', decaySteps);
+  checkNumber('cosineDecay', 'alpha', options.alpha, { min: 0, max: 1 });
   return Object.freeze({
     name: 'CosineDecay',
     rate(step: number): number {
@@ -83,8 +97,14 @@ export interface PiecewiseConstantDecayOptions {
  * lr.rate(150); // 0.01
  */
 export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): LearningRateSchedule {
+  checkOptions('piecewiseConstantDecay', options, ['boundaries', 'values']);
+  if (!Array.isArray(options.boundaries) || !Array.isArray(options.values)) {
+    throw new ArgumentError('piecewiseConstantDecay: expected boundaries and values to be arrays of numbers');
+  }
   const boundaries = [...options.boundaries];
   const values = [...options.values];
+  for (const [i, b] of boundaries.entries()) checkNumber('piecewiseConstantDecay', `boundaries[${i}]`, b);
+  for (const [i, v] of values.entries()) rate('piecewiseConstantDecay', `values[${i}]`, v);
   if (values.length !== boundaries.length + 1) {
     throw new ArgumentError(
       `piecewiseConstantDecay: expected values to have boundaries.length + 1 = ${boundaries.length + 1} entries, got ${values.length}`,
