@@ -336,8 +336,8 @@ describe('hostile model files are refused before anything is built', () => {
       /the architecture makes weight '\w+\/kernel' of shape \[8,5\], weightsManifest declares \[8,3\]/,
     );
     expect(memory().numBytes).toBe(bytes);
-    // Filling a 320 MB kernel with random values takes seconds; refusing it takes milliseconds.
-    expect(performance.now() - started).toBeLessThan(1000);
+    // Filling the 320 MB kernel with random values took 17 s here; refusing it takes milliseconds.
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 
   it('loss and optimizer names that are not registered (own keys only)', async () => {
