@@ -56,7 +56,9 @@ export function broadcastStrides(inShape: Shape, outShape: Shape): number[] {
 /** Normalises a possibly negative axis against `rank`, or throws naming the op. */
 export function normalizeAxis(op: string, axis: number, rank: number): number {
   if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
-    throw new ArgumentError(`${op}: axis ${axis} is out of range for a tensor of rank ${rank}`);
+    throw new ArgumentError(
+      `${op}: expected axis in [${-rank}, ${Math.max(rank, 1)}) for a tensor of rank ${rank}, got ${axis}`,
+    );
   }
   return axis < 0 ? axis + rank : axis;
 }
@@ -70,7 +72,11 @@ export function normalizeAxes(
   if (axis === undefined) return Array.from({ length: rank }, (_, i) => i);
   const list = typeof axis === 'number' ? [axis] : axis;
   const out = [...new Set(list.map((a) => normalizeAxis(op, a, rank)))];
-  if (out.length !== list.length) throw new ArgumentError(`${op}: repeated axis in [${list.join(',')}]`);
+  if (out.length !== list.length) {
+    throw new ArgumentError(
+      `${op}: expected distinct axes for a tensor of rank ${rank}, got repeated axis in [${list.join(',')}]`,
+    );
+  }
   return out.sort((x, y) => x - y);
 }
 

@@ -93,7 +93,11 @@ export const MOVEMENT_CASES: ConformanceCase[] = [
       await t.expectValues(expandDims(v), [[1, 2]]);
       await t.expectValues(expandDims(v, -1), [[1], [2]]);
       await t.expectValues(expandDims(t.input(5), 0), [5]);
-      t.expectError(() => expandDims(v, 3), ArgumentError, /expandDims: axis 3 is out of range/);
+      t.expectError(
+        () => expandDims(v, 3),
+        ArgumentError,
+        /expandDims: expected axis in \[-?[0-9]+, [0-9]+\) for a tensor of rank [0-9]+, got 3/,
+      );
       const z = t.input([1, 2, 3], [1, 3, 1]);
       await t.expectValues(squeeze(z), [1, 2, 3]);
       await t.expectValues(squeeze(z, 0), [[1], [2], [3]]);
@@ -478,7 +482,11 @@ export const MOVEMENT_CASES: ConformanceCase[] = [
         /concat: expected xs to be a non-empty array of tensors, got \[\]/,
       );
       t.expectError(() => concat([1, 2]), ShapeError, /concat: expected inputs of rank >= 1/);
-      t.expectError(() => concat([d], 1), ArgumentError, /concat: axis 1 is out of range/);
+      t.expectError(
+        () => concat([d], 1),
+        ArgumentError,
+        /concat: expected axis in \[-?[0-9]+, [0-9]+\) for a tensor of rank [0-9]+, got 1/,
+      );
     },
   },
   {
@@ -515,7 +523,11 @@ export const MOVEMENT_CASES: ConformanceCase[] = [
         ShapeError,
         'stack: expected all inputs to have shape [2], got xs[1].shape=[3]',
       );
-      t.expectError(() => stack([a, b], 2), ArgumentError, /stack: axis 2 is out of range/);
+      t.expectError(
+        () => stack([a, b], 2),
+        ArgumentError,
+        /stack: expected axis in \[-?[0-9]+, [0-9]+\) for a tensor of rank [0-9]+, got 2/,
+      );
       t.expectError(
         () => stack([]),
         ArgumentError,
@@ -552,7 +564,11 @@ export const MOVEMENT_CASES: ConformanceCase[] = [
       if (none.length !== 0)
         throw new Error(`unstack of an empty axis: expected no parts, got ${none.length}`);
       t.expectError(() => unstack(1), ShapeError, 'unstack: expected x to have rank >= 1, got x.shape=[]');
-      t.expectError(() => unstack(x, 2), ArgumentError, /unstack: axis 2 is out of range/);
+      t.expectError(
+        () => unstack(x, 2),
+        ArgumentError,
+        /unstack: expected axis in \[-?[0-9]+, [0-9]+\) for a tensor of rank [0-9]+, got 2/,
+      );
     },
   },
   {
@@ -791,9 +807,13 @@ export const MOVEMENT_CASES: ConformanceCase[] = [
       t.expectError(
         () => reverse(m, 2),
         ArgumentError,
-        /reverse: axis 2 is out of range for a tensor of rank 2/,
+        /reverse: expected axis in \[-2, 2\) for a tensor of rank 2, got 2/,
       );
-      t.expectError(() => reverse(m, [0, 0]), ArgumentError, /reverse: repeated axis/);
+      t.expectError(
+        () => reverse(m, [0, 0]),
+        ArgumentError,
+        /reverse: expected distinct axes for a tensor of rank 2, got repeated axis in \[0,0\]/,
+      );
     },
   },
   {
@@ -867,7 +887,11 @@ export const MOVEMENT_CASES: ConformanceCase[] = [
         DTypeError,
         /gather: expected indices to have dtype int32, got float32/,
       );
-      t.expectError(() => gather(x, [0], 2), ArgumentError, /gather: axis 2 is out of range/);
+      t.expectError(
+        () => gather(x, [0], 2),
+        ArgumentError,
+        /gather: expected axis in \[-?[0-9]+, [0-9]+\) for a tensor of rank [0-9]+, got 2/,
+      );
       t.expectError(() => gather(1, [0]), ShapeError, /gather: expected x to have rank >= 1/);
     },
   },
