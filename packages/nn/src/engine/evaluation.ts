@@ -296,6 +296,9 @@ export async function evaluateModel(
   try {
     await list.onTestBegin();
     let logs: Logs;
+    if (y === undefined && (x instanceof Tensor || (Array.isArray(x) && x[0] instanceof Tensor))) {
+      throw new ArgumentError(`${model.name}: evaluate(x, y) expected targets y, got only x`);
+    }
     if (y !== undefined) {
       const xs = toList(x as TensorOrList);
       const ys = toList(y);

@@ -333,6 +333,7 @@ describe('fit options', () => {
     await expect(m.evaluate(x, y, { batchSize: -1 })).rejects.toThrow(/evaluate: expected batchSize/);
     await expect(m.evaluate(x, y, { callbacks: 3 } as never)).rejects.toThrow(/evaluate: expected callbacks/);
     await expect(m.evaluate(x, y, { sampleWeight: ones([3]) })).rejects.toThrow(ShapeError);
+    await expect(m.evaluate(x)).rejects.toThrow(/evaluate\(x, y\) expected targets y/);
     expect(() => m.predict(x, { batchSize: 0 })).toThrow(/predict: expected batchSize/);
     expect(() => m.predict(x, { batch: 2 } as never)).toThrow(/predict: unknown option 'batch'/);
     expect(() => m.compile({ loss: 'mse', metric: ['mae'] } as never)).toThrow(

@@ -116,9 +116,15 @@ function withClassWeight(
   let sampleWeight = batch.sampleWeight;
   let made: Tensor | undefined;
   if (classWeight) {
-    const cw = classSampleWeights(batch.ys[0]!, classWeight);
-    made = sampleWeight ? tidy(() => cw.mul(sampleWeight!.reshape(cw.shape))) : cw;
-    if (made !== cw) cw.dispose();
+    try {
+      made = tidy(() => {
+        const cw = classSampleWeights(batch.ys[0]!, classWeight);
+        return sampleWeight ? cw.mul(sampleWeight.reshape(cw.shape)) : cw;
+      });
+    } catch (error) {
+      releaseBase();
+      throw error;
+    }
     sampleWeight = made;
   }
   return {
