@@ -67,7 +67,11 @@ export interface OpSignature {
   readonly fn: (...args: never[]) => unknown;
 }
 
-/** Spec constructors, so op files read as declarations. */
+/**
+ * Spec constructors, so op files read as declarations.
+ * @example
+ * S.object({ axis: S.axes, keepDims: S.boolean }, { positional: ['axis', 'keepDims'] });
+ */
 export const S = {
   tensor: { kind: 'tensor' },
   tensorInstance: { kind: 'tensorInstance' },
@@ -95,9 +99,9 @@ export const S = {
   oneOf: (...options: Spec[]): Spec => ({ kind: 'oneOf', options }),
 } as const satisfies Record<string, Spec | ((...a: never[]) => Spec)>;
 
-/** A required parameter. */
+/** A required parameter. @example req('x', S.tensor); */
 export const req = (name: string, spec: Spec): Param => ({ name, spec, optional: false });
-/** A parameter that may be omitted or `undefined`. */
+/** A parameter that may be omitted or `undefined`. @example opt('dtype', S.dtype); */
 export const opt = (name: string, spec: Spec): Param => ({ name, spec, optional: true });
 
 const SIGNATURES = new Map<string, OpSignature>();
@@ -151,7 +155,11 @@ export function defineOp<A extends readonly unknown[], R>(
   return fn;
 }
 
-/** Checks a call's arguments against the declared parameters; throws a NablaError naming the op. */
+/**
+ * Checks a call's arguments against the declared parameters; throws a NablaError naming the op.
+ * @example
+ * validateArgs('sum', [req('x', S.tensor)], [x, 1]); // ArgumentError: at most 1 argument
+ */
 export function validateArgs(
   op: string,
   params: readonly Param[],
@@ -211,7 +219,7 @@ function positionalHint(op: string, params: readonly Param[], args: readonly unk
   return `write ${op}(${[...lead, `{ ${entries.join(', ')} }`].join(', ')})`;
 }
 
-/** A short literal for a hint: numbers, booleans, strings and small arrays of them. */
+/** A short literal for a hint: numbers, booleans, strings and small arrays of them. @example render([0, 1]); // '[0, 1]' */
 export function render(v: unknown): string {
   if (typeof v === 'string') return `'${v}'`;
   if (Array.isArray(v) && v.length <= 8) return `[${v.map(render).join(', ')}]`;
@@ -219,9 +227,15 @@ export function render(v: unknown): string {
   return '…';
 }
 
-/** `describeValue`, with tensors shown by shape and dtype and small arrays written out. */
+/**
+ * `describeValue`, with tensors shown by shape and dtype and small arrays written out.
+ * @example
+ * describeArg([1, -2]); // '[1,-2]'
+ */
 export function describeArg(v: unknown): string {
   if (v instanceof Tensor) return `a tensor of shape ${fmtShape(v.shape)} (${v.dtype})`;
+  // describeValue would print a function's whole source.
+  if (typeof v === 'function') return 'a function';
   return literal(v, 2) ?? describeValue(v);
 }
 
@@ -247,8 +261,31 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-/** Whether `v` fits `spec` (no error; used for oneOf and hints). */
+/** Whether `v` fits `spec` (no error; used for oneOf, lists and hints). */
 function matches(spec: Spec, v: unknown): boolean {
+  // Leaf kinds answer directly: oneOf and lists call this on every call of some ops.
+  switch (spec.kind) {
+    case 'tensor':
+      return isTensorLike(v);
+    case 'tensorInstance':
+      return v instanceof Tensor;
+    case 'null':
+      return v === null;
+    case 'boolean':
+      return typeof v === 'boolean';
+    case 'string':
+      return typeof v === 'string';
+    case 'axis':
+      return Number.isInteger(v);
+    case 'dtype':
+      return (DTYPES as readonly unknown[]).includes(v);
+    case 'enum':
+      return spec.values.includes(v as string | number);
+    case 'number':
+      return numberFits(spec, v);
+    default:
+      break;
+  }
   try {
     checkValue('', '', spec, v);
     return true;
@@ -257,7 +294,11 @@ function matches(spec: Spec, v: unknown): boolean {
   }
 }
 
-/** A phrase for error messages: "an integer >= 1 or an array of 2 integers >= 1". */
+/**
+ * A phrase for error messages.
+ * @example
+ * describeSpec(S.oneOf(S.enum('valid', 'same'), S.integer)); // "'valid', 'same' or an integer"
+ */
 export function describeSpec(spec: Spec): string {
   switch (spec.kind) {
     case 'tensor':
@@ -321,7 +362,11 @@ function fail(
   throw new cls(`${op}: expected ${label} to be ${describeSpec(spec)}, got ${describeArg(v)}`);
 }
 
-/** Checks one value against its spec; `label` names it in the message (`options.axis`). */
+/**
+ * Checks one value against its spec; `label` names it in the message (`options.axis`).
+ * @example
+ * checkValue('sum', 'options.axis', S.axes, '1'); // ArgumentError
+ */
 export function checkValue(op: string, label: string, spec: Spec, v: unknown): void {
   switch (spec.kind) {
     case 'tensor':
@@ -356,16 +401,9 @@ export function checkValue(op: string, label: string, spec: Spec, v: unknown): v
     case 'null':
       if (v !== null) fail(op, label, spec, v);
       return;
-    case 'number': {
-      const ok =
-        typeof v === 'number' &&
-        !(spec.integer && !Number.isSafeInteger(v)) &&
-        !(spec.finite && !Number.isFinite(v)) &&
-        !(spec.min !== undefined && !(spec.minExclusive ? v > spec.min : v >= spec.min)) &&
-        !(spec.max !== undefined && !(spec.maxExclusive ? v < spec.max : v <= spec.max));
-      if (!ok) fail(op, label, spec, v);
+    case 'number':
+      if (!numberFits(spec, v)) fail(op, label, spec, v);
       return;
-    }
     case 'enum':
       if (!spec.values.includes(v as string | number)) fail(op, label, spec, v);
       return;
@@ -401,6 +439,16 @@ export function checkValue(op: string, label: string, spec: Spec, v: unknown): v
     default:
       spec satisfies never;
   }
+}
+
+function numberFits(spec: Extract<Spec, { kind: 'number' }>, v: unknown): boolean {
+  return (
+    typeof v === 'number' &&
+    !(spec.integer && !Number.isSafeInteger(v)) &&
+    !(spec.finite && !Number.isFinite(v)) &&
+    !(spec.min !== undefined && !(spec.minExclusive ? v > spec.min : v >= spec.min)) &&
+    !(spec.max !== undefined && !(spec.maxExclusive ? v < spec.max : v <= spec.max))
+  );
 }
 
 const CONTAINERS: ReadonlySet<Spec['kind']> = new Set(['list', 'shape', 'tensorList']);
@@ -468,7 +516,7 @@ function isTensorLike(v: unknown): boolean {
   return isNumericTypedArray(v);
 }
 
-/** Typed arrays with number elements (not BigInt arrays, not DataView). */
+/** Typed arrays with number elements (not BigInt arrays, not DataView). @example isNumericTypedArray(new Int8Array(2)); */
 export function isNumericTypedArray(v: unknown): v is ArrayLike<number> {
   return (
     ArrayBuffer.isView(v) &&
@@ -481,6 +529,8 @@ export function isNumericTypedArray(v: unknown): v is ArrayLike<number> {
 /**
  * Checks that a result made on the host (creation ops fill a typed array before upload) fits
  * the active backend's per-tensor limit, before the array is allocated.
+ * @example
+ * assertFits('zeros', [2 ** 26, 2 ** 26], 'float32'); // ShapeError
  */
 export function assertFits(op: string, shape: readonly number[], dtype: DType): void {
   const size = shape.reduce((n, d) => n * d, 1);
