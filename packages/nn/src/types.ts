@@ -37,7 +37,10 @@ export interface Optimizer {
   currentLearningRate(): number;
   /** Sets a constant learning rate (used by reduceLROnPlateau). */
   setLearningRate(rate: number): void;
-  /** One update step over all pairs (clipNorm/clipValue applied first). */
+  /**
+   * One update step over all pairs (clipNorm/clipValue applied first), all or nothing: a step
+   * that throws has changed no variable and no state. Synchronous, with no await inside.
+   */
   applyGradients(pairs: readonly GradPair[]): void;
   getConfig(): Record<string, unknown>;
   /** State variables, e.g. Adam's moments, for inspection and saving. */

@@ -35,6 +35,7 @@ export class Sequential extends Model {
    * const m = sequential(); m.add(dense({ units: 4, inputShape: [3] }));
    */
   add(layer: Layer): void {
+    this.assertUsable('add');
     if (layer === this || this.#layers.includes(layer)) {
       throw new ArgumentError(`${this.name}: layer '${layer.name}' is already in the model`);
     }

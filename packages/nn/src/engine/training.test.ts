@@ -74,6 +74,7 @@ describe('model lifecycle', () => {
     await expect(m.predictAsync(x)).rejects.toThrow(BackendError);
     await expect(m.trainOnBatch(x, y)).rejects.toThrow(BackendError);
     await expect(m.save('/nonexistent/never-written')).rejects.toThrow(BackendError);
+    expect(() => (m as ReturnType<typeof sequential>).add(dense({ units: 1 }))).toThrow(BackendError);
     expect(m.built).toBe(false);
     x.dispose();
     y.dispose();
