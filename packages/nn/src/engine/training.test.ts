@@ -246,6 +246,40 @@ describe('fit yields to the event loop', () => {
     y.dispose();
   });
 
+  it('FinalizationRegistry callbacks run during fit, not only after it', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc;
+    expect(gc, 'vitest runs with --expose-gc').toBeTypeOf('function');
+    const m = regressor();
+    m.compile({ optimizer: sgd({ learningRate: 0.001 }), loss: 'mse' });
+    const x = ones([16, 2]);
+    const y = ones([16, 1]);
+    for (const [yieldEvery, expected] of [
+      ['batch', 1],
+      ['never', 0],
+    ] as const) {
+      let finalized = 0;
+      const registry = new FinalizationRegistry(() => {
+        finalized++;
+      });
+      let seen = -1;
+      const probe = {
+        onBatchEnd: (batch: number) => {
+          if (batch === 0) {
+            // Made in a frame of its own, so nothing on this one still holds it.
+            (() => registry.register({}, 0))();
+            gc?.();
+          }
+          if (batch === 7) seen = finalized;
+        },
+      };
+      await m.fit(x, y, { batchSize: 2, verbose: 0, yieldEvery, callbacks: [probe] });
+      expect(seen, `yieldEvery: '${yieldEvery}'`).toBe(expected);
+    }
+    m.dispose();
+    x.dispose();
+    y.dispose();
+  });
+
   it("'auto' yields by time: a slow step lets a timer run during fit", async () => {
     const m = regressor();
     m.compile({ optimizer: sgd({ learningRate: 0.001 }), loss: 'mse' });
