@@ -30,7 +30,7 @@ export type Spec =
   | { readonly kind: 'shape'; readonly unknownDim?: boolean }
   | { readonly kind: 'axis' }
   | { readonly kind: 'axes' }
-  | { readonly kind: 'dtype' }
+  | { readonly kind: 'dtype'; readonly allowed?: readonly DType[] }
   | { readonly kind: 'boolean' }
   | { readonly kind: 'string' }
   | { readonly kind: 'null' }
@@ -81,6 +81,8 @@ export const S = {
   axis: { kind: 'axis' },
   axes: { kind: 'axes' },
   dtype: { kind: 'dtype' },
+  /** A dtype from a subset (DTypeError for the others, before any work). */
+  dtypeOf: (...allowed: DType[]): Spec => ({ kind: 'dtype', allowed }),
   boolean: { kind: 'boolean' },
   string: { kind: 'string' },
   null: { kind: 'null' },
@@ -278,7 +280,7 @@ function matches(spec: Spec, v: unknown): boolean {
     case 'axis':
       return Number.isInteger(v);
     case 'dtype':
-      return (DTYPES as readonly unknown[]).includes(v);
+      return ((spec.allowed ?? DTYPES) as readonly unknown[]).includes(v);
     case 'enum':
       return spec.values.includes(v as string | number);
     case 'number':
@@ -316,7 +318,7 @@ export function describeSpec(spec: Spec): string {
     case 'axes':
       return 'an integer axis or an array of integer axes';
     case 'dtype':
-      return `one of ${DTYPES.map((d) => `'${d}'`).join(', ')}`;
+      return `one of ${(spec.allowed ?? DTYPES).map((d) => `'${d}'`).join(', ')}`;
     case 'boolean':
       return 'a boolean';
     case 'string':
@@ -390,7 +392,7 @@ export function checkValue(op: string, label: string, spec: Spec, v: unknown): v
       if (!Array.isArray(v) || !v.every((a) => Number.isInteger(a))) fail(op, label, spec, v);
       return;
     case 'dtype':
-      if (!(DTYPES as readonly unknown[]).includes(v)) fail(op, label, spec, v, DTypeError);
+      if (!((spec.allowed ?? DTYPES) as readonly unknown[]).includes(v)) fail(op, label, spec, v, DTypeError);
       return;
     case 'boolean':
       if (typeof v !== 'boolean') fail(op, label, spec, v);

@@ -230,7 +230,12 @@ export const randomUniform = defineOp(
     opt(
       'options',
       S.object(
-        { minval: S.finite, maxval: S.finite, dtype: S.dtype, seed: S.finite },
+        {
+          minval: S.finite,
+          maxval: S.finite,
+          dtype: S.dtypeOf('float32', 'float64', 'int32'),
+          seed: S.finite,
+        },
         { positional: ['minval', 'maxval', 'dtype', 'seed'] },
       ),
     ),
@@ -256,7 +261,7 @@ const NORMAL_PARAMS = [
   opt(
     'options',
     S.object(
-      { mean: S.finite, stddev: S.finite, dtype: S.dtype, seed: S.finite },
+      { mean: S.finite, stddev: S.finite, dtype: S.dtypeOf('float32', 'float64'), seed: S.finite },
       { positional: ['mean', 'stddev', 'dtype', 'seed'] },
     ),
   ),
