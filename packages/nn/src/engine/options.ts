@@ -4,7 +4,12 @@
 
 import { ArgumentError, closestName, describeValue } from '@nabla/core';
 
-/** How a bad value reads in an error: numbers as written, everything else described. */
+/**
+ * How a bad value reads in an error: numbers as written, everything else described.
+ * @example
+ * showValue(-1); // '-1'
+ * showValue('2'); // '"2"'
+ */
 export function showValue(value: unknown): string {
   return typeof value === 'number' ? String(value) : describeValue(value);
 }
