@@ -12,6 +12,7 @@ import {
   cast,
   DTypeError,
   full,
+  gather,
   grad,
   linspace,
   matmul,
@@ -301,6 +302,14 @@ describe('nested array values', () => {
     for (let i = 0; i < 32; i++) ok = [ok];
     using t = tensor(ok as never);
     expect(t.rank).toBe(32);
+  });
+
+  it('deep or ragged JS indices to gather are a ShapeError naming gather', () => {
+    using x = ones([3, 2]);
+    let deep: unknown = 0;
+    for (let i = 0; i < 200_000; i++) deep = [deep];
+    expectRejects(() => gather(x, deep as never), ShapeError, 'gather: expected indices nested at most 32');
+    expectRejects(() => gather(x, [[0], [0, 1]]), ShapeError, 'gather: expected indices to be rectangular');
   });
 
   it('booleans among numbers are 0/1 numbers, not bools', async () => {

@@ -8,8 +8,8 @@ import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
-import { defineOp, opt, req, S } from './args.js';
-import { fromValues, type TensorLike, withArgs } from './convert.js';
+import { defineOp, describeArg, opt, req, S } from './args.js';
+import { fromValues, inferShape, type TensorLike, withArgs } from './convert.js';
 
 /** Walks a JS index value (number, nested arrays, typed array) calling `visit` on each index. */
 function eachIndex(value: unknown, visit: (v: unknown) => void): void {
@@ -29,9 +29,11 @@ function indexTensor(indices: TensorLike, n: number, axis: number, xShape: reado
     }
     return indices;
   }
+  // Shape first: it bounds the nesting depth the walk below recurses through.
+  inferShape('gather', indices, 'indices');
   eachIndex(indices, (v) => {
     if (typeof v !== 'number' || !Number.isInteger(v)) {
-      throw new DTypeError(`gather: expected indices to be integers, got ${String(v)}`);
+      throw new DTypeError(`gather: expected indices to be integers, got ${describeArg(v)}`);
     }
     if (v < 0 || v >= n) {
       throw new ArgumentError(
@@ -39,7 +41,7 @@ function indexTensor(indices: TensorLike, n: number, axis: number, xShape: reado
       );
     }
   });
-  return fromValues('gather', indices, undefined, 'int32');
+  return fromValues('gather', indices, undefined, 'int32', 'indices');
 }
 
 /**
