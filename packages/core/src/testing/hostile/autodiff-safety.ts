@@ -138,6 +138,36 @@ export function runAutodiffSafetySuite(backend: string): void {
       x.dispose();
     });
 
+    const badGradFuncs: Record<string, (dy: Tensor) => readonly (Tensor | null)[]> = {
+      'two gradients for one input': (dy) => [dy, dy],
+      'a string instead of a tensor': () => ['not a tensor' as unknown as Tensor],
+      'a gradient of the wrong shape': () => [ones([7])],
+    };
+    for (const [what, gradFunc] of Object.entries(badGradFuncs)) {
+      it(`customGrad: the gradient function returns ${what}`, () => {
+        const x = tensor([1, 2, 3]);
+        const f = customGrad((t: Tensor) => ({ value: mul(t, 2), gradFunc }));
+        try {
+          const err = thrownBy(() => grads((t) => sum(f(t)))([x]));
+          expect(err, String(err)).toBeInstanceOf(NablaError);
+        } finally {
+          x.dispose();
+        }
+      });
+    }
+
+    it('the function disposes its own argument: freed once the gradient is done', async () => {
+      const x = tensor([1, 2]);
+      const [g] = grads((t) => {
+        const y = sum(mul(t, t));
+        t.dispose();
+        return y;
+      })([x]);
+      expect(Array.from(await g!.data())).toEqual([2, 4]);
+      g!.dispose();
+      x.dispose();
+    });
+
     it('a failed inner gradient leaves the outer one intact', async () => {
       const x = tensor([1, 2, 3]);
       const g = grad((t) => {

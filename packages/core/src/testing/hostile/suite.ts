@@ -72,6 +72,12 @@ async function appender(path: string): Promise<(record: HostileRecord) => Promis
   return (record) => fs.appendFile(path, `${JSON.stringify(record)}\n`);
 }
 
+/** Writes each call synchronously to `path` before it runs (Node only): NABLA_HOSTILE_TRACE. */
+async function tracer(path: string): Promise<(line: string) => void> {
+  const fs = await import('node:fs');
+  return (line) => fs.writeFileSync(path, `${line}\n`);
+}
+
 /** A broken rule, with the shrunk call that broke it printed first. */
 export class HostileFailure extends Error {
   override name = 'HostileFailure';
@@ -89,11 +95,14 @@ export function hostileProperty(
     checkedArgs?: number;
     /** Record failures instead of throwing, so one run surveys every kind of failure. */
     collect?: (record: HostileRecord) => Promise<void>;
+    /** Told each call before it runs, so a crash or a hang leaves the culprit behind. */
+    trace?: (line: string) => void;
   },
 ): fc.IAsyncPropertyWithHooks<[CallSpec]> {
   return fc.asyncProperty(
     arbitrary.map((call) => Object.assign(call, { [fc.toStringMethod]: () => renderCall(call) })),
     async (call) => {
+      options.trace?.(`${name} on ${options.backend}: ${renderCall(call)}`);
       const failures = await checkCall(call, fn, {
         backend: options.backend,
         opName,
@@ -125,6 +134,9 @@ export function runHostileSuite(backend: string, options: HostileOptions = {}): 
   const seed = envNumber('NABLA_HOSTILE_SEED') ?? options.seed ?? HOSTILE_SEED;
   const envOnly = env('NABLA_HOSTILE_ONLY');
   const collectPath = env('NABLA_HOSTILE_COLLECT');
+  const tracePath = env('NABLA_HOSTILE_TRACE');
+  // For local surveys past an op that crashes the process; CI never sets it.
+  const envSkip = (env('NABLA_HOSTILE_SKIP') ?? '').split(',').map((s) => s.trim());
   const only = envOnly ? envOnly.split(',').map((s) => s.trim()) : options.only;
   const targets = hostileTargets();
   for (const skipped of Object.keys(options.skip ?? {})) {
@@ -141,7 +153,9 @@ export function runHostileSuite(backend: string, options: HostileOptions = {}): 
     });
     for (const target of targets) {
       if (only && !only.includes(target.name) && !only.includes(target.opName)) continue;
-      const reason = options.skip?.[target.name];
+      const reason =
+        options.skip?.[target.name] ??
+        (envSkip.includes(target.name) ? 'listed in NABLA_HOSTILE_SKIP' : undefined);
       if (reason) {
         it.skip(`${target.name} — skipped on ${backend}: ${reason}`, () => undefined);
         continue;
@@ -153,9 +167,13 @@ export function runHostileSuite(backend: string, options: HostileOptions = {}): 
           ...options,
           backend,
           ...(arityOf(target) !== undefined ? { arity: arityOf(target) } : {}),
-          // A method of unknown arity (data(), toString()) must still refuse a disposed receiver.
-          ...(arityOf(target) === undefined && target.method ? { checkedArgs: 1 } : {}),
+          // A method of unknown arity (data(), array()) must still refuse a disposed receiver;
+          // toString() must not (printing a disposed tensor says so rather than throwing).
+          ...(arityOf(target) === undefined && target.method
+            ? { checkedArgs: target.opName === 'toString' ? 0 : 1 }
+            : {}),
           ...(collectPath ? { collect: await appender(collectPath) } : {}),
+          ...(tracePath ? { trace: await tracer(tracePath) } : {}),
         });
         await fc.assert(property, { numRuns, seed, endOnFailure: env('NABLA_HOSTILE_SHRINK') === '0' });
       });
