@@ -124,6 +124,17 @@ describe('extra positional arguments are never dropped', () => {
     expectRejects(() => loose(matmul)(a, a, true), ArgumentError, 'write matmul(a, b, { transposeA: true })');
   });
 
+  it('a PyTorch-style spread shape or perm shows the array form', () => {
+    using x = ones([2, 3]);
+    expectRejects(
+      () => loose(x.reshape).call(x, 3, 2),
+      ArgumentError,
+      'reshape: ',
+      'write reshape(x, [3, 2])',
+    );
+    expectRejects(() => loose(x.transpose).call(x, 1, 0), ArgumentError, 'write transpose(x, [1, 0])');
+  });
+
   it('an op without options counts its arguments too', () => {
     using x = tensor([1, 2]);
     expectRejects(

@@ -173,7 +173,7 @@ export function validateArgs(
   while (count > params.length && args[count - 1] === undefined) count--;
   if (count > params.length) {
     const names = params.map((p) => p.name).join(', ');
-    const hint = extraArgsHint?.(args) ?? positionalHint(op, params, args);
+    const hint = extraArgsHint?.(args) ?? positionalHint(op, params, args) ?? spreadHint(op, params, args);
     throw new ArgumentError(
       `${op}: expected at most ${params.length} argument${params.length === 1 ? '' : 's'} (${names}), got ${count}${hint ? `; ${hint}` : ''}`,
     );
@@ -219,6 +219,19 @@ function positionalHint(op: string, params: readonly Param[], args: readonly unk
   }
   const lead = params.slice(0, at).map((p) => p.name);
   return `write ${op}(${[...lead, `{ ${entries.join(', ')} }`].join(', ')})`;
+}
+
+/**
+ * For a PyTorch-style spread call such as `reshape(x, 2, 3)` or `transpose(x, 1, 0)`: the same
+ * call with the trailing numbers gathered into the array the last parameter takes.
+ */
+function spreadHint(op: string, params: readonly Param[], args: readonly unknown[]): string | undefined {
+  const last = params.length - 1;
+  const rest = args.slice(last);
+  if (last < 0 || !rest.every((v) => typeof v === 'number') || !matches(params[last]!.spec, rest))
+    return undefined;
+  const lead = params.slice(0, last).map((p) => p.name);
+  return `write ${op}(${[...lead, render(rest)].join(', ')})`;
 }
 
 /** A short literal for a hint: numbers, booleans, strings and small arrays of them. @example render([0, 1]); // '[0, 1]' */
