@@ -7,6 +7,35 @@ import { getInitializer, type Initializer } from '../layers/initializers.js';
 import { getRegularizer, type Regularizer } from '../layers/regularizers.js';
 
 /** A shape with `null` for the batch axis (or any unknown size). */
+/**
+ * Sees every weight a layer makes, before and after it is allocated: the loader checks each one
+ * against the file's manifest before any memory is touched, and frees those made when a build
+ * fails. Installed with `withWeightGuard` for the length of a synchronous build.
+ */
+export interface WeightGuard {
+  /** Throws to refuse a weight before it is allocated. */
+  before(weight: { readonly name: string; readonly shape: readonly number[]; readonly dtype: DType }): void;
+  /** The weight once made. */
+  after(weight: Variable): void;
+}
+
+let activeGuard: WeightGuard | undefined;
+
+/**
+ * Runs a synchronous `build` with `guard` seeing every weight `addWeight` makes.
+ * @example
+ * withWeightGuard({ before: (w) => check(w), after: (v) => made.push(v) }, () => model.build(shape));
+ */
+export function withWeightGuard<T>(guard: WeightGuard, build: () => T): T {
+  const previous = activeGuard;
+  activeGuard = guard;
+  try {
+    return build();
+  } finally {
+    activeGuard = previous;
+  }
+}
+
 export type SymbolicShape = readonly (number | null)[];
 
 /** Per-call options. */
@@ -119,9 +148,12 @@ export abstract class Layer {
     } = {},
   ): Variable {
     const init = getInitializer(options.initializer ?? 'glorotUniform');
-    const value = init.init(shape, options.dtype ?? this.dtype);
+    const dtype = options.dtype ?? this.dtype;
+    activeGuard?.before({ name: `${this.name}/${name}`, shape, dtype });
+    const value = init.init(shape, dtype);
     const v = variable(value, { trainable: options.trainable ?? true });
     value.dispose();
+    activeGuard?.after(v);
     this.#weights.push({
       name: `${this.name}/${name}`,
       variable: v,

@@ -5,7 +5,7 @@
 // safetensors header before it builds (allocates) anything, then sets the weights bit for bit
 // and compiles again when a training config was saved. Bad files raise FormatError naming them.
 
-import { ArgumentError, closestName, isDType, lookupName, Tensor } from '@nabla/core';
+import { ArgumentError, closestName, isDType, lookupName, type Tensor } from '@nabla/core';
 import { FormatError } from '../io/errors.js';
 import { parseJsonSafe } from '../io/json.js';
 import { readSafetensorsHeader, type SafetensorsHeaderEntry } from '../io/safetensors.js';
@@ -27,7 +27,7 @@ import {
 import { adagrad, adam, adamw, rmsprop, sgd } from '../optimizers/index.js';
 import type { Loss, Optimizer } from '../types.js';
 import { isRecord } from './config.js';
-import { Layer } from './layer.js';
+import { type Layer, type WeightGuard, withWeightGuard } from './layer.js';
 import type { Model } from './model.js';
 import { layerFromConfig, registeredLayers } from './registry.js';
 
@@ -446,57 +446,48 @@ function checkArchitecture(
  * Runs `build` with every weight checked against the manifest before it is allocated, so an
  * architecture that disagrees with its manifest (a 2 KB model.json declaring `inputShape: [1e7]`
  * in front of a dense layer) fails before its 1e7-row kernel exists. Every layer makes its
- * weights through `Layer.addWeight`; the wrapper is installed only for the build, which is
- * synchronous, so no other code runs while it is in place. Weights made before a failure are
- * freed.
+ * weights through `Layer.addWeight`, which shows each to the guard (`withWeightGuard`) before
+ * allocating it. Weights made before a failure are freed.
  */
 function buildChecked<T>(manifest: readonly WeightSpec[], file: string, build: () => T): T {
-  const original: unknown = Reflect.get(Layer.prototype, 'addWeight');
-  if (typeof original !== 'function') return build();
-  const addWeight = original;
   const specs = new Map(manifest.map((w) => [w.name, w]));
   const made = new Set<string>();
-  function checkedAddWeight(this: Layer, ...args: unknown[]): unknown {
-    const [name, shape, options] = args;
-    const full = `${this.name}/${String(name)}`;
-    const dims = Array.isArray(shape) ? shape : [];
-    const dtype = isRecord(options) && typeof options.dtype === 'string' ? options.dtype : this.dtype;
-    const spec = specs.get(full);
-    if (spec === undefined) {
-      fail(
-        file,
-        `the architecture makes weight '${full}' of shape [${dims.join(',')}], which weightsManifest does not list`,
-      );
-    }
-    if (made.has(full))
-      fail(file, `the architecture makes weight '${full}' twice; layer names must be unique`);
-    if (!sameShape(dims, spec.shape)) {
-      fail(
-        file,
-        `the architecture makes weight '${full}' of shape [${dims.join(',')}], weightsManifest declares [${spec.shape.join(',')}]`,
-      );
-    }
-    if (dtype !== spec.dtype) {
-      fail(
-        file,
-        `the architecture makes weight '${full}' of dtype ${dtype}, weightsManifest declares ${spec.dtype}`,
-      );
-    }
-    made.add(full);
-    const weight: unknown = Reflect.apply(addWeight, this, args);
-    if (weight instanceof Tensor) allocated.push(weight);
-    return weight;
-  }
   const allocated: Tensor[] = [];
-  Reflect.set(Layer.prototype, 'addWeight', checkedAddWeight);
+  const guard: WeightGuard = {
+    before({ name, shape, dtype }) {
+      const spec = specs.get(name);
+      if (spec === undefined) {
+        fail(
+          file,
+          `the architecture makes weight '${name}' of shape [${shape.join(',')}], which weightsManifest does not list`,
+        );
+      }
+      if (made.has(name))
+        fail(file, `the architecture makes weight '${name}' twice; layer names must be unique`);
+      if (!sameShape(shape, spec.shape)) {
+        fail(
+          file,
+          `the architecture makes weight '${name}' of shape [${shape.join(',')}], weightsManifest declares [${spec.shape.join(',')}]`,
+        );
+      }
+      if (dtype !== spec.dtype) {
+        fail(
+          file,
+          `the architecture makes weight '${name}' of dtype ${dtype}, weightsManifest declares ${spec.dtype}`,
+        );
+      }
+      made.add(name);
+    },
+    after(weight) {
+      allocated.push(weight);
+    },
+  };
   try {
-    return build();
+    return withWeightGuard(guard, build);
   } catch (error) {
     // The half-built layers are unreachable once build throws: free what they allocated.
     for (const t of allocated) t.dispose();
     throw error;
-  } finally {
-    Reflect.set(Layer.prototype, 'addWeight', original);
   }
 }
 
