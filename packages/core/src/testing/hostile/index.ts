@@ -15,6 +15,7 @@ export {
 export { runAutodiffSafetySuite } from './autodiff-safety.js';
 export { type HostileTarget, hostileTargets, NON_METHODS, NON_OPS, PARAMS } from './catalog.js';
 export { type CheckOptions, checkCall, HOSTILE_TOLERANCE } from './check.js';
+export { examplesFor, HOSTILE_CRASHERS, HOSTILE_EXAMPLES } from './examples.js';
 export { runHostileSelfTest, type SelfTestOptions } from './self-test.js';
 export { type ArgSpec, type CallSpec, type Fill, render, renderCall } from './specs.js';
 export {

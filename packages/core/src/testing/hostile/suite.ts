@@ -10,6 +10,7 @@ import type { Tolerance } from '../harness.js';
 import { callArbitrary } from './arbitraries.js';
 import { arityOf, hostileTargets, paramArbitraries } from './catalog.js';
 import { checkCall } from './check.js';
+import { examplesFor } from './examples.js';
 import { type CallSpec, renderCall } from './specs.js';
 
 /** Options of `runHostileSuite`. */
@@ -18,7 +19,7 @@ export interface HostileOptions {
   reference?: string;
   /** Backend for "tensor from a different backend" arguments (registered name). */
   foreign?: string;
-  /** Calls per op (default 25, or NABLA_HOSTILE_RUNS). */
+  /** Calls per op (default 40, or NABLA_HOSTILE_RUNS). */
   numRuns?: number;
   /** fast-check seed (default fixed, or NABLA_HOSTILE_SEED). */
   seed?: number;
@@ -130,7 +131,7 @@ export function hostileProperty(
  * runHostileSuite('wasm', { reference: 'cpu', foreign: 'cpu' });
  */
 export function runHostileSuite(backend: string, options: HostileOptions = {}): void {
-  const numRuns = envNumber('NABLA_HOSTILE_RUNS') ?? options.numRuns ?? 25;
+  const numRuns = envNumber('NABLA_HOSTILE_RUNS') ?? options.numRuns ?? 40;
   const seed = envNumber('NABLA_HOSTILE_SEED') ?? options.seed ?? HOSTILE_SEED;
   const envOnly = env('NABLA_HOSTILE_ONLY');
   const collectPath = env('NABLA_HOSTILE_COLLECT');
@@ -175,7 +176,15 @@ export function runHostileSuite(backend: string, options: HostileOptions = {}): 
           ...(collectPath ? { collect: await appender(collectPath) } : {}),
           ...(tracePath ? { trace: await tracer(tracePath) } : {}),
         });
-        await fc.assert(property, { numRuns, seed, endOnFailure: env('NABLA_HOSTILE_SHRINK') === '0' });
+        const examples = examplesFor(target.name, env('NABLA_HOSTILE_CRASHERS') === '1').map(
+          (call): [CallSpec] => [Object.assign(call, { [fc.toStringMethod]: () => renderCall(call) })],
+        );
+        await fc.assert(property, {
+          numRuns,
+          seed,
+          examples,
+          endOnFailure: env('NABLA_HOSTILE_SHRINK') === '0',
+        });
       });
     }
   });
