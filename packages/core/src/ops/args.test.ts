@@ -19,6 +19,7 @@ import {
   memory,
   NablaError,
   norm,
+  oneHot,
   ones,
   randomNormal,
   randomUniform,
@@ -248,6 +249,19 @@ describe('shapes', () => {
   it('a huge but safe shape is checked before the host array is allocated', () => {
     expectRejects(() => zeros([2 ** 26, 2 ** 26]), ShapeError, 'zeros: the result of shape');
     expectRejects(() => ones([2 ** 30, 2 ** 20], 'int32'), ShapeError, 'ones: ');
+  });
+
+  it('a deeply nested array where a shape is expected is a ShapeError, not a stack overflow', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    using x = ones([2, 3]);
+    expectRejects(() => reshape(x, deep as never), ShapeError, 'reshape: expected shape');
+    expectRejects(() => tensor(-2.5, deep as never), ShapeError, 'tensor: expected shape');
+    expectRejects(() => zeros([2, deep] as never), ShapeError, 'zeros: expected shape');
+  });
+
+  it('oneHot checks its result size before work and frees the indices it converted', () => {
+    expectRejects(() => oneHot([0, 1], 2 ** 31), ShapeError, 'oneHot: the result of shape [2,2147483648]');
   });
 
   it('a number where a shape is expected suggests the array', () => {

@@ -506,22 +506,25 @@ function checkShapeValue(
     );
   }
   let unknown = 0;
-  for (const d of v) {
-    if (d === -1 && spec.unknownDim) unknown++;
-    else if (!Number.isSafeInteger(d) || d < 0) unknown = 2;
+  for (let i = 0; i < v.length; i++) {
+    const d = v[i];
+    if (d === -1 && spec.unknownDim && unknown === 0) {
+      unknown++;
+      continue;
+    }
+    if (Number.isSafeInteger(d) && d >= 0) continue;
+    // Long shapes are not written out, so name the entry.
+    const entry = literal(v, 1) === undefined ? ` (${label}[${i}] is ${describeArg(d)})` : '';
+    throw new ShapeError(
+      `${op}: expected ${label} to be ${describeSpec(spec)}, got ${describeArg(v)}${entry}`,
+    );
   }
-  if (unknown > 1)
-    throw new ShapeError(`${op}: expected ${label} to be ${describeSpec(spec)}, got ${fmtList(v)}`);
   const size = v.reduce((n: number, d: number) => (d === -1 ? n : n * d), 1);
   if (!Number.isSafeInteger(size)) {
     throw new ShapeError(
-      `${op}: expected ${label} to have a safe-integer number of elements, got ${fmtList(v)} with ${size} elements`,
+      `${op}: expected ${label} to have a safe-integer number of elements, got ${describeArg(v)} with ${size} elements`,
     );
   }
-}
-
-function fmtList(v: readonly unknown[]): string {
-  return `[${v.map((d) => (typeof d === 'string' ? JSON.stringify(d) : String(d))).join(',')}]`;
 }
 
 /** The shallow check of a tensor-like argument; nested arrays are checked when converted. */

@@ -194,13 +194,16 @@ export const oneHot = defineOp(
       throw new DTypeError(`oneHot: expected indices to have dtype int32, got ${idx.dtype}`);
     }
     const { onValue = 1, offValue = 0, dtype = 'float32' } = options;
-    const out = tidy(() => {
-      const hit = equal(reshape(idx, [...idx.shape, 1]), arange(0, depth, 1, 'int32'));
-      if (onValue === 1 && offValue === 0) return cast(hit, dtype);
-      return where(hit, full([], onValue, dtype), full([], offValue, dtype));
-    });
-    if (idx !== indices) idx.dispose();
-    return out;
+    try {
+      assertFits('oneHot', [...idx.shape, depth], dtype);
+      return tidy(() => {
+        const hit = equal(reshape(idx, [...idx.shape, 1]), arange(0, depth, 1, 'int32'));
+        if (onValue === 1 && offValue === 0) return cast(hit, dtype);
+        return where(hit, full([], onValue, dtype), full([], offValue, dtype));
+      });
+    } finally {
+      if (idx !== indices) idx.dispose();
+    }
   },
 );
 
@@ -341,8 +344,9 @@ export const variable = defineOp(
   ],
   (initial: TensorLike, options: VariableOptions = {}): Variable => {
     const t = toTensor('variable', 'initial', initial, options.dtype);
-    const source = options.dtype && t.dtype !== options.dtype ? cast(t, options.dtype) : t;
+    let source = t;
     try {
+      if (options.dtype && t.dtype !== options.dtype) source = cast(t, options.dtype);
       return ENGINE.makeVariable(source, options.name, options.trainable ?? true);
     } finally {
       if (source !== t) source.dispose();
