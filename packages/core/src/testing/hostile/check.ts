@@ -211,6 +211,19 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
+/**
+ * The harness never runs inside `tidy`, so any open scope was left by the call; closing it
+ * (which frees what it tracked) returns whether there was one.
+ */
+function closeDanglingScope(): boolean {
+  try {
+    ENGINE.endScope(undefined);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** A returned promise that never settled. */
 class HangError extends Error {
   override name = 'HangError';
@@ -416,6 +429,8 @@ export async function checkCall(
     }
     if (ENGINE.tapes.length !== tapesBefore)
       failures.push(`left ${ENGINE.tapes.length - tapesBefore} gradient tape(s) active`);
+    if (closeDanglingScope())
+      failures.push('left a tidy scope open (later tensors would be freed by a scope nobody closes)');
     const after = counts(options.backend);
     if (!sameCounts(before, after)) {
       failures.push(

@@ -6,6 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { setBackend } from '../../backends.js';
+import { ENGINE } from '../../engine.js';
 import { ArgumentError } from '../../errors.js';
 import { add } from '../../ops/binary.js';
 import { neg } from '../../ops/unary.js';
@@ -85,6 +86,14 @@ export function runHostileSelfTest(backend: string, options: SelfTestOptions = {
       const call: CallSpec = { ...CALL, args: [...CALL.args, { kind: 'value', value: 1 }] };
       const failures = await check((x) => neg(x as Tensor), call);
       expect(failures.join('\n')).toMatch(/beyond its 1: they were ignored/);
+    });
+
+    it('catches an op that leaves a tidy scope open', async () => {
+      const failures = await check((x) => {
+        ENGINE.startScope();
+        return neg(x as Tensor);
+      });
+      expect(failures.join('\n')).toMatch(/left a tidy scope open/);
     });
 
     it('catches an op that disposes its argument', async () => {

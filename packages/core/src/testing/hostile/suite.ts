@@ -19,7 +19,7 @@ export interface HostileOptions {
   reference?: string;
   /** Backend for "tensor from a different backend" arguments (registered name). */
   foreign?: string;
-  /** Calls per op (default 40, or NABLA_HOSTILE_RUNS). */
+  /** Calls per op (default 60, or NABLA_HOSTILE_RUNS). */
   numRuns?: number;
   /** fast-check seed (default fixed, or NABLA_HOSTILE_SEED). */
   seed?: number;
@@ -131,7 +131,7 @@ export function hostileProperty(
  * runHostileSuite('wasm', { reference: 'cpu', foreign: 'cpu' });
  */
 export function runHostileSuite(backend: string, options: HostileOptions = {}): void {
-  const numRuns = envNumber('NABLA_HOSTILE_RUNS') ?? options.numRuns ?? 40;
+  const numRuns = envNumber('NABLA_HOSTILE_RUNS') ?? options.numRuns ?? 60;
   const seed = envNumber('NABLA_HOSTILE_SEED') ?? options.seed ?? HOSTILE_SEED;
   const envOnly = env('NABLA_HOSTILE_ONLY');
   const collectPath = env('NABLA_HOSTILE_COLLECT');
