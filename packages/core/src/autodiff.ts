@@ -7,7 +7,8 @@ import { collectTensors, ENGINE, type TapeHook } from './engine.js';
 import { ArgumentError, describeValue, fmtShape, ShapeError } from './errors.js';
 import { type FusedPrim, isFusedPrim } from './fused.js';
 import { FUSED_VJP_RULES, VJP_RULES } from './gradients.js';
-import { dispose, tidy } from './memory.js';
+import { tidy } from './memory.js';
+import { defineOp, req, S } from './ops/args.js';
 import { add } from './ops/binary.js';
 import { oneHot, onesLike, scalar, zerosLike } from './ops/creation.js';
 import { reshape, stack } from './ops/movement.js';
@@ -306,11 +307,10 @@ export function vjp(
  * @example
  * const y = stopGradient(x).mul(x); // dy/dx = x
  */
-export function stopGradient(x: Tensor): Tensor {
-  checkArity('stopGradient', arguments, 1, 'stopGradient(x)');
-  checkTensor('stopGradient', 'x', x);
+export const stopGradient = defineOp('stopGradient', [req('x', S.tensorInstance)], (x: Tensor): Tensor => {
+  x.assertAlive('stopGradient');
   return ENGINE.share(x, x.shape, false);
-}
+});
 
 /** What a custom-gradient function returns. */
 export interface CustomGradResult {
@@ -344,7 +344,6 @@ export function customGrad(f: (...xs: Tensor[]) => CustomGradResult): (...xs: Te
       !(result.value instanceof Tensor) ||
       typeof result.gradFunc !== 'function'
     ) {
-      dispose(result);
       throw new ArgumentError(
         `customGrad: f must return { value: Tensor, gradFunc: (dy) => grads, save? }, got ${describeValue(result)}`,
       );
@@ -353,7 +352,12 @@ export function customGrad(f: (...xs: Tensor[]) => CustomGradResult): (...xs: Te
     const saved = new Set<Tensor>();
     collectTensors(result.save, saved);
     const gradFunc: CustomVjp = (dy) => {
-      const gs = result.gradFunc(dy);
+      const gs: unknown = result.gradFunc(dy);
+      if (!Array.isArray(gs) || !gs.every((g) => g === null || g instanceof Tensor)) {
+        throw new ArgumentError(
+          `customGrad: gradFunc must return an array of tensors (or null), got ${describeValue(gs)}`,
+        );
+      }
       if (gs.length !== xs.length) {
         throw new ArgumentError(
           `customGrad: gradFunc returned ${gs.length} gradients for ${xs.length} inputs`,

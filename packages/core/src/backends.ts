@@ -3,7 +3,8 @@
 
 import type { Backend, BackendFactory } from './backend.js';
 import { ENGINE, type SkippedBackend } from './engine.js';
-import type { Tensor } from './tensor.js';
+import { ArgumentError, describeValue } from './errors.js';
+import { Tensor } from './tensor.js';
 
 /**
  * Registers a backend under `name`. Higher `priority` wins when no backend was chosen.
@@ -84,6 +85,13 @@ export function ready(): Promise<void> {
  * const onCpu = await toBackend(gpuTensor, 'cpu');
  */
 export function toBackend(t: Tensor, name: string): Promise<Tensor> {
+  if (arguments.length > 2) {
+    throw new ArgumentError(
+      `toBackend: expected 2 arguments, as in toBackend(t, 'cpu'), got ${arguments.length}`,
+    );
+  }
+  if (!(t instanceof Tensor))
+    throw new ArgumentError(`toBackend: expected a tensor, got ${describeValue(t)}`);
   return ENGINE.moveTo(t, name);
 }
 

@@ -395,8 +395,8 @@ class Engine {
     return first.storage.backend;
   }
 
-  async read(t: Tensor): Promise<TypedArray> {
-    t.assertAlive('data');
+  async read(t: Tensor, op = 'data'): Promise<TypedArray> {
+    t.assertAlive(op);
     const { backend, handle, dtype, size } = t.storage;
     if (size === 0) return allocArray(dtype, 0);
     return backend.read(handle, dtype, size);
@@ -406,12 +406,12 @@ class Engine {
     return !t.disposedFlag && typeof t.storage.backend.readSync === 'function';
   }
 
-  readSync(t: Tensor): TypedArray {
-    t.assertAlive('dataSync');
+  readSync(t: Tensor, op = 'dataSync'): TypedArray {
+    t.assertAlive(op);
     const { backend, handle, dtype, size } = t.storage;
     if (!backend.readSync) {
       throw new UnsupportedError(
-        `dataSync: the ${backend.name} backend cannot read synchronously; use await t.data() or await t.array()`,
+        `${op}: the ${backend.name} backend cannot read synchronously; use await t.data() or await t.array()`,
       );
     }
     if (size === 0) return allocArray(dtype, 0);
@@ -420,10 +420,20 @@ class Engine {
 
   /** Copies a tensor to another (registered) backend. */
   async moveTo(t: Tensor, name: string): Promise<Tensor> {
-    const target = await this.#instantiate(name);
+    t.assertAlive('toBackend');
+    if (typeof name !== 'string') {
+      throw new ArgumentError(`toBackend: expected a backend name, got ${describeValue(name)}`);
+    }
+    let target: Backend;
+    try {
+      target = await this.#instantiate(name);
+    } catch (err) {
+      if (err instanceof BackendError) throw new BackendError(`toBackend: ${err.message}`);
+      throw err;
+    }
     this.#checkDType(target, t.dtype, 'toBackend');
     this.#checkSize(target, 'toBackend', t.shape, t.dtype);
-    const values = await this.read(t);
+    const values = await this.read(t, 'toBackend');
     const handle = allocating(target, 'toBackend', t.shape, t.dtype, () => target.upload(values, t.dtype));
     return this.#wrap(new Storage(target, handle, t.dtype, t.size), t.shape);
   }

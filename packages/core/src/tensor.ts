@@ -77,7 +77,7 @@ export class Tensor {
 
   /** The values as nested JS arrays (booleans for bool tensors). */
   async array(): Promise<NestedArray> {
-    return toNested(await this.data(), this.shape, this.dtype);
+    return toNested(await ENGINE.read(this, 'array'), this.shape, this.dtype);
   }
 
   /** Synchronous copy of the values; throws on backends that cannot read synchronously. */
@@ -87,7 +87,7 @@ export class Tensor {
 
   /** Synchronous `array()`; throws on backends that cannot read synchronously. */
   arraySync(): NestedArray {
-    return toNested(this.dataSync(), this.shape, this.dtype);
+    return toNested(ENGINE.readSync(this, 'arraySync'), this.shape, this.dtype);
   }
 
   /** NumPy-style text; on async-only backends use `await t.toStringAsync()`. */
@@ -98,7 +98,7 @@ export class Tensor {
 
   /** NumPy-style text, on every backend. */
   async toStringAsync(): Promise<string> {
-    return formatTensor(await this.data(), this.shape, this.dtype);
+    return formatTensor(await ENGINE.read(this, 'toStringAsync'), this.shape, this.dtype);
   }
 
   /** Prints the tensor with console.log. */
