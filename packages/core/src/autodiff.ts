@@ -4,7 +4,7 @@
 // gradients of gradients work. Tapes hold the tensors they need until they finish.
 
 import { collectTensors, ENGINE, type TapeHook } from './engine.js';
-import { ArgumentError, describeValue, fmtShape, ShapeError } from './errors.js';
+import { ArgumentError, checkArgCount, describeValue, fmtShape, ShapeError } from './errors.js';
 import { type FusedPrim, isFusedPrim } from './fused.js';
 import { FUSED_VJP_RULES, VJP_RULES } from './gradients.js';
 import { tidy } from './memory.js';
@@ -83,11 +83,8 @@ function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor 
   x.assertAlive(op);
 }
 
-/** Rejects arguments past the `max` a function takes (JS callers get no compiler error). */
-function checkArity(op: string, args: IArguments | readonly unknown[], max: number, call: string): void {
-  if (args.length > max) {
-    throw new ArgumentError(`${op}: expected at most ${max} argument(s), as in ${call}, got ${args.length}`);
-  }
+function checkArity(op: string, args: IArguments, max: number, call: string): void {
+  checkArgCount(op, args.length, max, call);
 }
 
 /** Applies the VJP rules backwards from `y` (cotangent `dy`) to the tensors in `xs`. */

@@ -3,8 +3,14 @@
 
 import type { Backend, BackendFactory } from './backend.js';
 import { ENGINE, type SkippedBackend } from './engine.js';
-import { ArgumentError, describeValue } from './errors.js';
+import { ArgumentError, checkArgCount, describeValue } from './errors.js';
 import { Tensor } from './tensor.js';
+
+function checkName(op: string, name: unknown): void {
+  if (typeof name !== 'string' || name === '') {
+    throw new ArgumentError(`${op}: expected a backend name, got ${describeValue(name)}`);
+  }
+}
 
 /**
  * Registers a backend under `name`. Higher `priority` wins when no backend was chosen.
@@ -12,6 +18,16 @@ import { Tensor } from './tensor.js';
  * registerBackend('cpu', () => new CpuBackend(), 1);
  */
 export function registerBackend(name: string, factory: BackendFactory, priority = 0): void {
+  checkArgCount('registerBackend', arguments.length, 3, "registerBackend('name', factory, priority?)");
+  checkName('registerBackend', name);
+  if (typeof factory !== 'function') {
+    throw new ArgumentError(`registerBackend: factory must be a function, got ${describeValue(factory)}`);
+  }
+  if (!Number.isFinite(priority)) {
+    throw new ArgumentError(
+      `registerBackend: priority must be a finite number, got ${describeValue(priority)}`,
+    );
+  }
   ENGINE.register(name, factory, priority);
 }
 
@@ -22,6 +38,7 @@ export function registerBackend(name: string, factory: BackendFactory, priority 
  * await setBackend(['webgpu', 'wasm', 'cpu']);
  */
 export function setBackend(name: string | readonly string[]): Promise<string> {
+  checkArgCount('setBackend', arguments.length, 1, "setBackend(['wasm', 'cpu'])");
   return ENGINE.setBackend(name);
 }
 
@@ -67,6 +84,8 @@ export function registeredBackends(): string[] {
  * removeBackend('cpu-async');
  */
 export function removeBackend(name: string): void {
+  checkArgCount('removeBackend', arguments.length, 1, "removeBackend('name')");
+  checkName('removeBackend', name);
   ENGINE.removeBackend(name);
 }
 
@@ -101,5 +120,9 @@ export function toBackend(t: Tensor, name: string): Promise<Tensor> {
  * setRandomSeed(42);
  */
 export function setRandomSeed(seed: number): void {
+  checkArgCount('setRandomSeed', arguments.length, 1, 'setRandomSeed(42)');
+  if (!Number.isSafeInteger(seed)) {
+    throw new ArgumentError(`setRandomSeed: seed must be an integer, got ${describeValue(seed)}`);
+  }
   ENGINE.setSeed(seed);
 }

@@ -44,3 +44,13 @@ export function describeValue(value: unknown): string {
   if (typeof value === 'object') return `an object (${Object.prototype.toString.call(value).slice(8, -1)})`;
   return `${typeof value} ${String(value)}`;
 }
+
+/**
+ * Rejects a call with more arguments than the function takes: JS callers get no compiler
+ * error, and a dropped argument would be silently wrong.
+ */
+export function checkArgCount(op: string, count: number, max: number, call: string): void {
+  if (count > max) {
+    throw new ArgumentError(`${op}: expected at most ${max} argument(s), as in ${call}, got ${count}`);
+  }
+}

@@ -1,8 +1,8 @@
 // Memory management for users: tidy scopes, dispose, keep, memory() and the debug leak report.
 
 import { collectTensors, ENGINE, type LiveTensorInfo, type MemoryInfo } from './engine.js';
-import { ArgumentError } from './errors.js';
-import type { Tensor } from './tensor.js';
+import { ArgumentError, checkArgCount, describeValue } from './errors.js';
+import { Tensor } from './tensor.js';
 
 /**
  * Runs `fn` and frees every tensor it made except those it returns (at any depth of arrays
@@ -11,6 +11,9 @@ import type { Tensor } from './tensor.js';
  * const y = tidy(() => x.mul(2).add(1)); // the x.mul(2) intermediate is freed
  */
 export function tidy<T>(fn: () => T): T {
+  checkArgCount('tidy', arguments.length, 1, 'tidy(() => ...)');
+  if (typeof fn !== 'function')
+    throw new ArgumentError(`tidy: expected a function, got ${describeValue(fn)}`);
   ENGINE.startScope();
   let result: T | undefined;
   try {
@@ -32,6 +35,7 @@ export function tidy<T>(fn: () => T): T {
  * dispose([a, b]);
  */
 export function dispose(value: unknown): void {
+  checkArgCount('dispose', arguments.length, 1, 'dispose([a, b])');
   const found = new Set<Tensor>();
   collectTensors(value, found);
   for (const t of found) t.dispose();
@@ -43,6 +47,8 @@ export function dispose(value: unknown): void {
  * tidy(() => { saved = keep(x.mul(2)); });
  */
 export function keep<T extends Tensor>(t: T): T {
+  checkArgCount('keep', arguments.length, 1, 'keep(t)');
+  if (!(t instanceof Tensor)) throw new ArgumentError(`keep: expected a tensor, got ${describeValue(t)}`);
   return ENGINE.keep(t);
 }
 
@@ -62,6 +68,9 @@ export function memory(): MemoryInfo {
  * setDebugMode(true);
  */
 export function setDebugMode(on: boolean): void {
+  checkArgCount('setDebugMode', arguments.length, 1, 'setDebugMode(true)');
+  if (typeof on !== 'boolean')
+    throw new ArgumentError(`setDebugMode: expected a boolean, got ${describeValue(on)}`);
   ENGINE.setDebug(on);
 }
 

@@ -1,19 +1,27 @@
-// Result sizes are checked in core against the backend's maxBytes before any memory is touched,
-// and the backend is reported by the name it was registered under.
+// Result sizes are checked in core against the backend's maxBytes before any memory is touched;
+// the backend is reported by the name it was registered under; the engine's own functions
+// (tidy, keep, registerBackend ...) check their arguments like the ops do.
 
 import {
   ArgumentError,
   BackendError,
+  dispose,
   getBackend,
+  keep,
   memory,
   mul,
   type NablaError,
   ones,
   randomUniform,
   registerBackend,
+  removeBackend,
   ShapeError,
   setBackend,
+  setDebugMode,
+  setRandomSeed,
   tensor,
+  tidy,
+  toBackend,
   zeros,
 } from '@nabla/core';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -84,5 +92,39 @@ describe('backend names', () => {
     await expect(setBackend(42 as never)).rejects.toBeInstanceOf(ArgumentError);
     await expect(setBackend([] as never)).rejects.toBeInstanceOf(ArgumentError);
     await expect(setBackend('no-such-backend')).rejects.toBeInstanceOf(BackendError);
+  });
+});
+
+describe('engine functions check their arguments', () => {
+  const cases: [string, () => unknown][] = [
+    ['tidy', () => tidy('not a function' as never)],
+    ['tidy', () => tidy(() => 1, 2 as never)],
+    ['keep', () => keep({ shape: [1] } as never)],
+    ['dispose', () => dispose([], 1 as never)],
+    ['setDebugMode', () => setDebugMode('yes' as never)],
+    ['setRandomSeed', () => setRandomSeed(0.5)],
+    ['setRandomSeed', () => setRandomSeed(Number.NaN)],
+    ['registerBackend', () => registerBackend('', () => new CpuBackend())],
+    ['registerBackend', () => registerBackend('x', 'factory' as never)],
+    ['registerBackend', () => registerBackend('x', () => new CpuBackend(), Number.NaN)],
+    ['removeBackend', () => removeBackend(7 as never)],
+    ['setBackend', () => setBackend('cpu', 'wasm' as never)],
+  ];
+  it.each(cases)('%s refuses bad arguments with an ArgumentError naming it', (op, call) => {
+    let caught: unknown;
+    try {
+      call();
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(ArgumentError);
+    expect((caught as Error).message.startsWith(`${op}:`)).toBe(true);
+  });
+
+  it('toBackend names itself for a bad name or an extra argument', async () => {
+    const t = tensor([1]);
+    await expect(toBackend(t, 'no-such')).rejects.toThrow(/^toBackend: /);
+    expect(() => toBackend(t, 'cpu', {} as never)).toThrow(ArgumentError);
+    t.dispose();
   });
 });
