@@ -8,12 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { setBackend } from '../../backends.js';
 import { ENGINE } from '../../engine.js';
 import { ArgumentError } from '../../errors.js';
+import { checkValue, opSignatures, type Spec } from '../../ops/args.js';
 import { add } from '../../ops/binary.js';
 import { neg } from '../../ops/unary.js';
 import { Tensor } from '../../tensor.js';
 import { callArbitrary, param } from './arbitraries.js';
 import { checkCall } from './check.js';
-import type { CallSpec } from './specs.js';
+import { breaking, fitting } from './from-spec.js';
+import { type ArgSpec, type CallSpec, render } from './specs.js';
 import { HOSTILE_SEED } from './suite.js';
 
 /** Options of `runHostileSelfTest`. */
@@ -138,6 +140,33 @@ export function runHostileSelfTest(backend: string, options: SelfTestOptions = {
         expect(failures.join('\n')).toMatch(/element 0: expected/);
       });
     }
+
+    it("generates values that fit core's parameter specs, and values that break them", () => {
+      // Only plain values can be judged without a call; tensors and derived values need one.
+      const plain = (s: Spec) =>
+        ['number', 'enum', 'dtype', 'boolean', 'axis', 'axes', 'shape'].includes(s.kind);
+      const specs = [...opSignatures().values()]
+        .flatMap((sig) => sig.params.map((p) => p.spec))
+        .filter(plain);
+      expect(specs.length).toBeGreaterThan(10);
+      const judge = (spec: Spec, arg: ArgSpec): boolean | undefined => {
+        if (arg.kind !== 'value') return undefined;
+        try {
+          checkValue('hostile', 'arg', spec, arg.value);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      for (const spec of specs) {
+        for (const arg of fc.sample(fitting(spec), { numRuns: 20, seed: HOSTILE_SEED })) {
+          expect(judge(spec, arg), `${render(arg)} should fit ${JSON.stringify(spec)}`).not.toBe(false);
+        }
+        for (const arg of fc.sample(breaking(spec), { numRuns: 20, seed: HOSTILE_SEED })) {
+          expect(judge(spec, arg), `${render(arg)} should break ${JSON.stringify(spec)}`).not.toBe(true);
+        }
+      }
+    });
 
     it('shrinks a failing property to a small printed call', async () => {
       // Leaks whenever its first argument is a plain array: the shrunk call must show one.
