@@ -55,8 +55,9 @@ class Rmsprop extends BaseOptimizer {
     let avg: Tensor | null = null;
     if (average !== undefined) {
       // ḡ ← ρ·ḡ + (1-ρ)·g; denominator = v - ḡ² + ε
-      avg = average.mul(rho).add(g.mul(1 - rho));
-      denominator = vel.sub(avg.square()).add(this.#epsilon);
+      const nextAverage = average.mul(rho).add(g.mul(1 - rho));
+      denominator = vel.sub(nextAverage.square()).add(this.#epsilon);
+      avg = nextAverage;
     }
     // Δ = lr·g / √denominator
     const increment = g.mul(lr).div(sqrt(denominator));
