@@ -42,7 +42,11 @@ export const HOSTILE_EXAMPLES: Readonly<Record<string, readonly (readonly ArgSpe
   ],
   argMax: [[X, v(1)]],
   'Tensor#slice': [[X, v([0, 0]), v([1, 2])]],
-  slice: [[X, v([0, 0]), v([1, 2])]],
+  // The hint for an extra argument rendered a deep array recursively: a stack overflow.
+  slice: [
+    [X, v([0, 0]), v([1, 2])],
+    [X, v(deep(100_000)), v(1)],
+  ],
   tensor: [
     [v([1, [2]])],
     [v([[1, 2], [3]])],
