@@ -18,6 +18,12 @@ const deep = (depth: number): unknown => {
 };
 
 const X = t([2, 3]);
+const special = (shape: readonly number[]): ArgSpec => ({
+  kind: 'tensor',
+  shape,
+  dtype: 'float32',
+  fill: 'special',
+});
 
 /** Known hostile calls by target name (`sum`, `Tensor#sum`); receivers come first. */
 export const HOSTILE_EXAMPLES: Readonly<Record<string, readonly (readonly ArgSpec[])[]>> = {
@@ -41,6 +47,8 @@ export const HOSTILE_EXAMPLES: Readonly<Record<string, readonly (readonly ArgSpe
     [X, v({ axes: 1 })],
   ],
   argMax: [[X, v(1)]],
+  // 1e30·1e30 overflows float32 but not a float64 accumulator: -Inf + Inf must agree across backends.
+  matmul: [[special([3, 3]), special([3, 3])]],
   'Tensor#slice': [[X, v([0, 0]), v([1, 2])]],
   // The hint for an extra argument rendered a deep array recursively: a stack overflow.
   slice: [
