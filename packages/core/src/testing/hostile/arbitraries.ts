@@ -451,11 +451,13 @@ export interface CallShape {
   readonly params: readonly fc.Arbitrary<ArgSpec>[] | undefined;
   /** A method: the first parameter is the receiver and always a tensor (possibly disposed). */
   readonly method: boolean;
+  /** The receiver's class, for methods (default 'tensor'). */
+  readonly receiver?: 'tensor' | 'variable';
 }
 
 /** A generator of whole calls of one op. */
 export function callArbitrary(shape: CallShape): fc.Arbitrary<CallSpec> {
-  const receiver = fc.oneof(
+  const receiver: fc.Arbitrary<ArgSpec> = fc.oneof(
     { arbitrary: tensorSpec(smallShape), weight: 10 },
     {
       arbitrary: fc.record({ shape: smallShape, dtype: tensorDType }).map(({ shape: s, dtype }) => ({
@@ -475,7 +477,11 @@ export function callArbitrary(shape: CallShape): fc.Arbitrary<CallSpec> {
     },
   );
   const rest = shape.params ? fc.tuple(...shape.params) : fc.array(hostileArg, { maxLength: 4 });
-  const args = shape.method ? fc.tuple(receiver, rest).map(([r, xs]) => [r, ...xs]) : rest;
+  const variableReceiver = fc
+    .record({ shape: smallShape, dtype: tensorDType })
+    .map(({ shape: s, dtype }): ArgSpec => ({ kind: 'variable', shape: s, dtype }));
+  const self = shape.receiver === 'variable' ? variableReceiver : receiver;
+  const args = shape.method ? fc.tuple(self, rest).map(([r, xs]) => [r, ...xs]) : rest;
   return fc.tuple(args, mutation).map(([a, m]) => {
     const call: CallSpec = { op: shape.op, args: applyMutation(a, m, shape.method) };
     return call;

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import * as autodiff from '../../autodiff.js';
 import { opSignatures, type Param } from '../../ops/args.js';
 import * as opsModule from '../../ops/index.js';
-import { Tensor } from '../../tensor.js';
+import { Tensor, Variable } from '../../tensor.js';
 import '../../tensor-methods.js';
 import { hostileArg, type ParamKind, wellTyped } from './arbitraries.js';
 import { breaking, fitting } from './from-spec.js';
@@ -142,6 +142,7 @@ export const PARAMS: Readonly<Record<string, readonly ParamKind[]>> = {
   slice: ['x', 'sliceSpec'],
   sliceRange: ['x', 'begin', 'begin'],
   where: ['xbool', 'x2', 'x2'],
+  assign: ['tensor', 'x2'],
   toBackend: ['tensor', 'backend'],
 };
 
@@ -157,6 +158,8 @@ export interface HostileTarget {
   /** The name an error message must carry. */
   readonly opName: string;
   readonly method: boolean;
+  /** For methods: the receiver is a Variable (and `assign` may change it). */
+  readonly receiver?: 'tensor' | 'variable';
   readonly fn: (...args: unknown[]) => unknown;
   /** Parameter kinds (receiver first for methods), when known. */
   readonly params: readonly ParamKind[] | undefined;
@@ -220,18 +223,25 @@ export function hostileTargets(): HostileTarget[] {
       signature: signatures.get(name)?.params,
     });
   }
-  for (const name of Object.getOwnPropertyNames(Tensor.prototype)) {
-    const desc = Object.getOwnPropertyDescriptor(Tensor.prototype, name);
-    if (!desc || typeof desc.value !== 'function' || NON_METHODS.has(name)) continue;
-    const method = desc.value as (...args: unknown[]) => unknown;
-    out.push({
-      name: `Tensor#${name}`,
-      opName: name,
-      method: true,
-      fn: (self: unknown, ...rest: unknown[]) => method.apply(self, rest),
-      params: paramsOf(name),
-      signature: signatures.get(name)?.params,
-    });
+  const classes = [
+    ['Tensor', Tensor.prototype, 'tensor'],
+    ['Variable', Variable.prototype, 'variable'],
+  ] as const;
+  for (const [cls, proto, receiver] of classes) {
+    for (const name of Object.getOwnPropertyNames(proto)) {
+      const desc = Object.getOwnPropertyDescriptor(proto, name);
+      if (!desc || typeof desc.value !== 'function' || NON_METHODS.has(name)) continue;
+      const method = desc.value as (...args: unknown[]) => unknown;
+      out.push({
+        name: `${cls}#${name}`,
+        opName: name,
+        method: true,
+        receiver,
+        fn: (self: unknown, ...rest: unknown[]) => method.apply(self, rest),
+        params: paramsOf(name),
+        signature: signatures.get(name)?.params,
+      });
+    }
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }

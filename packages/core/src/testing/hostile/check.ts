@@ -40,6 +40,8 @@ export interface CheckOptions {
    * declared ones, or all when the arity is unknown).
    */
   readonly checkedArgs?: number;
+  /** The call may change its receiver's values when it succeeds (Variable#assign). */
+  readonly mutatesReceiver?: boolean;
   /** A call slower than this fails (a hang cannot be interrupted, but a near-hang can be seen). */
   readonly slowMs?: number;
   /** Milliseconds a returned promise may take. */
@@ -91,6 +93,8 @@ class ArgFactory {
       case 'variable': {
         const init = this.#tensor(this.#shape(spec.shape), spec.dtype, 'small');
         const v = variable(init);
+        // The variable holds its own reference to the storage.
+        init.dispose();
         this.created.push(v);
         return v;
       }
@@ -432,7 +436,12 @@ export async function checkCall(
     if (closeDanglingScope())
       failures.push('left a tidy scope open (later tensors would be freed by a scope nobody closes)');
     const after = counts(options.backend);
-    if (!sameCounts(before, after)) {
+    // A successful assign makes the variable share the value's storage, freeing its old one.
+    const shared = options.mutatesReceiver && outcome.ok;
+    const ok = shared
+      ? after.numTensors === before.numTensors && after.numBytes <= before.numBytes
+      : sameCounts(before, after);
+    if (!ok) {
       failures.push(
         `leak: ${fmtCounts(before)} before the call, ${fmtCounts(after)} after it${outcome.ok ? ' and disposing its result' : ''}`,
       );
@@ -441,7 +450,15 @@ export async function checkCall(
     if (!sameBits(canaryNow, CANARY_VALUES))
       failures.push('the canary tensor made before the call changed its values');
     const inputsNow = await readAll(live);
+    // The receiver is made first; a successful assign is meant to change it.
+    const receiver = options.mutatesReceiver && outcome.ok ? args[0] : undefined;
+    if (receiver instanceof Tensor && args[1] instanceof Tensor && !args[1].isDisposed) {
+      const [got, want] = await readAll([receiver, args[1]]);
+      if (!got || !want || !sameBits(got, want))
+        failures.push('the receiver does not hold the assigned values');
+    }
     inputsNow.forEach((v, i) => {
+      if (live[i] === receiver) return;
       const was = inputValues[i];
       if (v === undefined)
         failures.push(`argument tensor ${i} (shape [${live[i]!.shape.join(',')}]) was disposed by the call`);

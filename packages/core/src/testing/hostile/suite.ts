@@ -42,6 +42,7 @@ const READ_METHODS: ReadonlySet<string> = new Set([
   'toString',
   'toStringAsync',
   'toBackend',
+  'assign',
 ]);
 
 /** The fixed default seed: the same calls on every CI run. */
@@ -94,6 +95,7 @@ export function hostileProperty(
     backend: string;
     arity?: number;
     checkedArgs?: number;
+    mutatesReceiver?: boolean;
     /** Record failures instead of throwing, so one run surveys every kind of failure. */
     collect?: (record: HostileRecord) => Promise<void>;
     /** Told each call before it runs, so a crash or a hang leaves the culprit behind. */
@@ -111,6 +113,7 @@ export function hostileProperty(
         ...(options.foreign ? { foreign: options.foreign } : {}),
         ...(options.arity !== undefined ? { arity: options.arity } : {}),
         ...(options.checkedArgs !== undefined ? { checkedArgs: options.checkedArgs } : {}),
+        ...(options.mutatesReceiver ? { mutatesReceiver: true } : {}),
         ...(options.tolerance ? { tolerance: options.tolerance } : {}),
       });
       if (failures.length && options.collect) {
@@ -163,11 +166,17 @@ export function runHostileSuite(backend: string, options: HostileOptions = {}): 
       }
       it(target.name, async () => {
         const params = paramArbitraries(target);
-        const arbitrary = callArbitrary({ op: target.name, params, method: target.method });
+        const arbitrary = callArbitrary({
+          op: target.name,
+          params,
+          method: target.method,
+          ...(target.receiver ? { receiver: target.receiver } : {}),
+        });
         const property = hostileProperty(target.name, target.opName, target.fn, arbitrary, {
           ...options,
           backend,
           ...(arityOf(target) !== undefined ? { arity: arityOf(target) } : {}),
+          ...(target.receiver === 'variable' && target.opName === 'assign' ? { mutatesReceiver: true } : {}),
           // A method of unknown arity (data(), array()) must still refuse a disposed receiver;
           // toString() must not (printing a disposed tensor says so rather than throwing).
           ...(arityOf(target) === undefined && target.method
