@@ -106,6 +106,15 @@ const DEEP: unknown[] = (() => {
 const sparse: unknown[] = [1];
 sparse[2] = 3;
 
+const FLIP_FLOPS: readonly (readonly [string, unknown, unknown])[] = [
+  ['axis', 0, '1'],
+  ['axis', [0], [0, Number.NaN]],
+  ['keepDims', false, 'yes'],
+  ['dtype', 'float32', 'float16'],
+  ['learningRate', 0.1, Number.NaN],
+  ['padding', 'valid', 'toString'],
+];
+
 function withProto(): object {
   return Object.create({ axis: 0, keepDims: true, dtype: 'int32' });
 }
@@ -216,6 +225,10 @@ export const hostileArg: fc.Arbitrary<ArgSpec> = fc.oneof(
     dtype,
   })),
   fc.constant(withProto()).map(value),
+  // Options that validate as one value and are then read as another.
+  fc
+    .constantFrom(...FLIP_FLOPS)
+    .map(([key, good, bad]): ArgSpec => ({ kind: 'flipFlop', key, good, bad })),
   fc
     .dictionary(
       fc.constantFrom('axis', 'keepDims', 'dtype', 'axes', 'keepdims', 'seed', 'toString', 'sparse', 'x'),

@@ -134,6 +134,15 @@ class ArgFactory {
       }
       case 'derived':
         return this.#derived(spec.of);
+      case 'flipFlop': {
+        // Fresh per call, so the reference run sees the same first read.
+        let reads = 0;
+        const { good, bad } = spec;
+        return Object.defineProperty({}, spec.key, {
+          get: () => (reads++ === 0 ? good : bad),
+          enumerable: true,
+        });
+      }
       case 'value':
         return spec.value;
       default:
@@ -465,6 +474,24 @@ export async function checkCall(
       else if (was && !sameBits(v, was))
         failures.push(`argument tensor ${i} (shape [${live[i]!.shape.join(',')}]) changed its values`);
     });
+    if (outcome.ok && hasKind(call.args, ['flipFlop'])) {
+      // The values the op validated are the only ones it may use: the same call with plain
+      // options holding them must give the same result.
+      const stable = await referenceOutcome(steady(call), fn, options, options.backend, supports);
+      if (!stable.ok)
+        failures.push(
+          `returned a result, but with the validated option values it throws ${describeError(stable.error)}`,
+        );
+      else {
+        const diff = compareOutcomes(
+          outcome.snapshots,
+          stable.snapshots,
+          'the validated options',
+          options.tolerance,
+        );
+        if (diff.length) failures.push(`used option values it had not validated: ${diff.join('; ')}`);
+      }
+    }
     const reference = options.reference;
     if (reference && outcome.ok && !hasKind(call.args, ['foreign', 'disposed'])) {
       const ref = await referenceOutcome(call, fn, options, reference, supports);
@@ -485,6 +512,18 @@ export async function checkCall(
     );
   }
   return failures;
+}
+
+/** The call with every flip-flopping getter replaced by a plain property holding its first answer. */
+function steady(call: CallSpec): CallSpec {
+  const fix = (spec: ArgSpec): ArgSpec => {
+    if (spec.kind === 'flipFlop') return { kind: 'value', value: { [spec.key]: spec.good } };
+    if (spec.kind === 'list') return { ...spec, items: spec.items.map(fix) };
+    if (spec.kind === 'object')
+      return { ...spec, entries: spec.entries.map(([k, v]) => [k, fix(v)] as const) };
+    return spec;
+  };
+  return { ...call, args: call.args.map(fix) };
 }
 
 function compareOutcomes(

@@ -30,7 +30,12 @@ export const HOSTILE_EXAMPLES: Readonly<Record<string, readonly (readonly ArgSpe
   // A product of 2^30 elements computed in 32 bits wrapped around on wasm.
   mul: [[t([32768, 1]), t([1, 32769])]],
   add: [[t([65536, 1]), t([1, 65536])]],
-  randomUniform: [[v([1e6, 1e6])], [v([3]), v(0), v(3), v('int32')]],
+  randomUniform: [
+    [v([1e6, 1e6])],
+    [v([3]), v(0), v(3), v('int32')],
+    [v([3]), { kind: 'flipFlop', key: 'dtype', good: 'int32', bad: 'float16' }],
+  ],
+  cumsum: [[X, { kind: 'flipFlop', key: 'axis', good: 1, bad: 0 }]],
   randomNormal: [[v([2 ** 31, 2])]],
   zeros: [[v([2 ** 53, 2])], [v([2]), v('float16')], [v([2]), v('uint8')]],
   ones: [[v([1e308])]],
@@ -41,6 +46,9 @@ export const HOSTILE_EXAMPLES: Readonly<Record<string, readonly (readonly ArgSpe
     [X, v(1), v(true)],
   ],
   sum: [
+    // Options read twice: validated as one value, used as another.
+    [X, { kind: 'flipFlop', key: 'axis', good: 0, bad: '1' }],
+    [X, { kind: 'flipFlop', key: 'keepDims', good: false, bad: 'yes' }],
     [X, v({ axis: '1' })],
     [X, v({ axis: 1.5 })],
     [X, v({ axis: [0, 0] })],

@@ -98,6 +98,22 @@ export function runHostileSelfTest(backend: string, options: SelfTestOptions = {
       expect(failures.join('\n')).toMatch(/left a tidy scope open/);
     });
 
+    it('catches an op that reads an option again after validating it', async () => {
+      const call: CallSpec = {
+        ...CALL,
+        args: [...CALL.args, { kind: 'flipFlop', key: 'k', good: 'good', bad: 'bad' }],
+      };
+      const failures = await check(
+        (x, o) => {
+          if ((o as { k: string }).k !== 'good') throw new ArgumentError('fake: k must be good');
+          return add(x as Tensor, (o as { k: string }).k === 'good' ? 0 : 1);
+        },
+        call,
+        { arity: 2 },
+      );
+      expect(failures.join('\n')).toMatch(/used option values it had not validated/);
+    });
+
     it('catches an op that disposes its argument', async () => {
       const failures = await check((x) => {
         const y = neg(x as Tensor);

@@ -26,6 +26,8 @@ export type ArgSpec =
       readonly proto?: 'null' | 'inherit';
     }
   | { readonly kind: 'derived'; readonly of: Derived }
+  /** Options whose `key` getter answers `good` on the first read and `bad` after. */
+  | { readonly kind: 'flipFlop'; readonly key: string; readonly good: unknown; readonly bad: unknown }
   | { readonly kind: 'value'; readonly value: unknown };
 
 /** A whole call: the op (or `Tensor#method`) and its arguments, receiver first for methods. */
@@ -103,6 +105,8 @@ export function render(spec: ArgSpec): string {
     }
     case 'derived':
       return `<${spec.of} of the first tensor>`;
+    case 'flipFlop':
+      return `{ get ${spec.key}() { first ${renderValue(spec.good)}, then ${renderValue(spec.bad)} } }`;
     case 'value':
       return renderValue(spec.value);
     default:
