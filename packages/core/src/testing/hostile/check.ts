@@ -13,6 +13,7 @@ import { fromValues } from '../../ops/convert.js';
 import { variable } from '../../ops/creation.js';
 import { Tensor } from '../../tensor.js';
 import { compareValues, type Tolerance } from '../harness.js';
+import { type Expected, oracleOf } from './oracles.js';
 import { type ArgSpec, type CallSpec, fillValues, type SpecShape } from './specs.js';
 
 /** Tolerances for comparing against the reference backend (kernels differ in rounding). */
@@ -428,6 +429,12 @@ export async function checkCall(
       const snapshots = await snapshotResult(own, failures, timeoutMs);
       for (const t of own) t.dispose();
       outcome = { ok: true, snapshots };
+      const oracle = oracleOf(options.opName);
+      if (oracle) {
+        const known = new Map(live.map((t, i) => [t, inputValues[i]]));
+        const expected = oracle(args, (t) => known.get(t));
+        if (expected) failures.push(...judge(expected, snapshots, options.tolerance));
+      }
       if (hasKind(call.args.slice(0, options.checkedArgs ?? options.arity), ['disposed'])) {
         failures.push('returned a result although an argument is a disposed tensor');
       }
@@ -512,6 +519,29 @@ export async function checkCall(
     );
   }
   return failures;
+}
+
+/** Differences between a result and an oracle's answer. */
+function judge(expected: Expected, got: readonly Snapshot[], tolerance: CheckOptions['tolerance']): string[] {
+  if (expected.refuse) return [`returned a result although ${expected.refuse}`];
+  if (got.length !== 1) return [];
+  const g = got[0]!;
+  if (expected.shape && expected.shape.join() !== g.shape.join()) {
+    return [`the result has shape [${g.shape.join(',')}], expected [${expected.shape.join(',')}]`];
+  }
+  if (expected.dtype && expected.dtype !== g.dtype)
+    return [`the result has dtype ${g.dtype}, expected ${expected.dtype}`];
+  try {
+    compareValues(
+      'the result vs plain JS',
+      g.values,
+      expected.values,
+      tolerance?.[g.dtype] ?? HOSTILE_TOLERANCE[g.dtype],
+    );
+  } catch (err) {
+    return [(err as Error).message];
+  }
+  return [];
 }
 
 /** The call with every flip-flopping getter replaced by a plain property holding its first answer. */

@@ -10,6 +10,7 @@ import { ENGINE } from '../../engine.js';
 import { ArgumentError } from '../../errors.js';
 import { checkValue, opSignatures, type Spec } from '../../ops/args.js';
 import { add } from '../../ops/binary.js';
+import { sum } from '../../ops/reduce.js';
 import { neg } from '../../ops/unary.js';
 import { Tensor } from '../../tensor.js';
 import { callArbitrary, param } from './arbitraries.js';
@@ -112,6 +113,19 @@ export function runHostileSelfTest(backend: string, options: SelfTestOptions = {
         { arity: 2 },
       );
       expect(failures.join('\n')).toMatch(/used option values it had not validated/);
+    });
+
+    it('catches a silently wrong answer with a plain-JS oracle', async () => {
+      // A sum that ignores its axis, as `x.sum(1)` once did.
+      const call: CallSpec = { op: 'sum', args: [CALL.args[0]!, { kind: 'value', value: { axis: 1 } }] };
+      const failures = await checkCall(call, (x) => sum(x as Tensor), { backend, opName: 'sum', arity: 2 });
+      expect(failures.join('\n')).toMatch(/the result has shape \[\], expected \[2\]/);
+      const right = await checkCall(call, (x, o) => sum(x as Tensor, o as { axis: number }), {
+        backend,
+        opName: 'sum',
+        arity: 2,
+      });
+      expect(right).toEqual([]);
     });
 
     it('catches an op that disposes its argument', async () => {
