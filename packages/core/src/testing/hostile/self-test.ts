@@ -128,6 +128,23 @@ export function runHostileSelfTest(backend: string, options: SelfTestOptions = {
       expect(right).toEqual([]);
     });
 
+    it('catches a promise that never settles and a call that nearly hangs', async () => {
+      const hung = await check(() => new Promise(() => undefined), CALL, { asyncTimeoutMs: 50 });
+      expect(hung.join('\n')).toMatch(/^hang: /m);
+      const slow = await check(
+        (x) => {
+          const until = performance.now() + 30;
+          while (performance.now() < until) {
+            // a kernel stuck spinning
+          }
+          return neg(x as Tensor);
+        },
+        CALL,
+        { slowMs: 10 },
+      );
+      expect(slow.join('\n')).toMatch(/the call took \d+ ms/);
+    });
+
     it('catches an op that disposes its argument', async () => {
       const failures = await check((x) => {
         const y = neg(x as Tensor);
