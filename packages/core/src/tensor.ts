@@ -5,7 +5,7 @@
 import type { Backend, DataHandle } from './backend.js';
 import type { DType, TypedArray } from './dtype.js';
 import { ENGINE } from './engine.js';
-import { BackendError } from './errors.js';
+import { ArgumentError, BackendError, checkArgCount, describeValue } from './errors.js';
 import { formatTensor } from './format.js';
 
 /** A nested JS array of numbers (or booleans for bool tensors). */
@@ -144,6 +144,12 @@ export class Variable extends Tensor {
 
   /** Replaces the value; the new value must have the same shape and dtype. */
   assign(value: Tensor): void {
+    checkArgCount('assign', arguments.length, 1, 'v.assign(t)');
+    if (!(value instanceof Tensor)) {
+      throw new ArgumentError(
+        `assign: expected a tensor for variable '${this.name}', got ${describeValue(value)}`,
+      );
+    }
     ENGINE.assignVariable(this, value);
   }
 }

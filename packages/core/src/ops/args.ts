@@ -137,7 +137,10 @@ export function defineOp<A extends readonly unknown[], R>(
   extraArgsHint?: ExtraArgsHint,
 ): (...args: A) => R {
   const list = params as readonly Param[];
-  const fn = (...args: A): R => {
+  const fn = (...given: A): R => {
+    // Options objects are read once, into a snapshot that is both checked and used: a getter
+    // cannot answer the check with one value and the op with another.
+    const args = snapshotOptions(list, given) as A;
     validateArgs(name, list, args, extraArgsHint);
     if (depth > 0) return impl(...args);
     depth++;
@@ -155,6 +158,19 @@ export function defineOp<A extends readonly unknown[], R>(
   if (SIGNATURES.has(name)) throw new Error(`defineOp: op '${name}' is defined twice`);
   SIGNATURES.set(name, { name, params: list, fn: fn as (...args: never[]) => unknown });
   return fn;
+}
+
+/** `args` with each plain options object (where an object is declared) copied once. */
+function snapshotOptions(params: readonly Param[], args: readonly unknown[]): readonly unknown[] {
+  let copy: unknown[] | undefined;
+  for (let i = 0; i < params.length && i < args.length; i++) {
+    const v = args[i];
+    if (params[i]!.spec.kind === 'object' && isPlainObject(v)) {
+      copy ??= [...args];
+      copy[i] = { ...v };
+    }
+  }
+  return copy ?? args;
 }
 
 /**
@@ -235,9 +251,11 @@ function spreadHint(op: string, params: readonly Param[], args: readonly unknown
 }
 
 /** A short literal for a hint: numbers, booleans, strings and small arrays of them. @example render([0, 1]); // '[0, 1]' */
-export function render(v: unknown): string {
+export function render(v: unknown, depth = 4): string {
   if (typeof v === 'string') return `'${v}'`;
-  if (Array.isArray(v) && v.length <= 8) return `[${v.map(render).join(', ')}]`;
+  // Bounded depth: the value may be a hostile, arbitrarily deep array.
+  if (Array.isArray(v) && v.length <= 8 && depth > 0)
+    return `[${v.map((e) => render(e, depth - 1)).join(', ')}]`;
   if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
   return '…';
 }

@@ -9,7 +9,7 @@ import { tidy } from '../memory.js';
 import { normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable, VjpRule } from '../vjp.js';
-import { defineOp, opt, req, S } from './args.js';
+import { defineOp, describeArg, opt, req, S } from './args.js';
 import { sumTo } from './binary.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
@@ -307,6 +307,12 @@ export const split = defineOp(
       const n = input.shape[ax]!;
       let sizes: number[];
       if (typeof numOrSizes === 'number') {
+        if (n === 0 && numOrSizes !== 1) {
+          // n % k is 0 for every k: without this, split(empty, 2 ** 31) would make 2³¹ tensors.
+          throw new ShapeError(
+            `split: an empty axis splits into 1 piece, got ${describeArg(numOrSizes)} for x.shape=${fmtShape(input.shape)}`,
+          );
+        }
         if (!Number.isInteger(numOrSizes) || numOrSizes < 1 || n % numOrSizes !== 0) {
           throw new ShapeError(
             `split: expected x.shape[${ax}]=${n} to be divisible by ${numOrSizes}, got x.shape=${fmtShape(input.shape)}`,
