@@ -5,6 +5,8 @@
 import { ArgumentError, type DType, ShapeError, Tensor, tidy, type Variable, variable } from '@nabla/core';
 import { getInitializer, type Initializer } from '../layers/initializers.js';
 import { getRegularizer, type Regularizer } from '../layers/regularizers.js';
+import { checkOptionsObject, K, type OptionKind } from './option-kinds.js';
+import { revivingClass } from './registry.js';
 
 /** A shape with `null` for the batch axis (or any unknown size). */
 /**
@@ -54,6 +56,36 @@ export interface LayerArgs {
   dtype?: DType;
 }
 
+/** The options every layer takes (`LayerArgs`), as checked at run time. */
+export const LAYER_ARGS: Readonly<Record<string, OptionKind>> = {
+  name: K.string,
+  trainable: K.boolean,
+  inputShape: K.shape,
+  dtype: K.dtype,
+};
+
+/** A layer class's declared options: the factory that names it in errors, its keys, the required ones. */
+export interface LayerOptionsSpec {
+  readonly factory: string;
+  readonly keys: Readonly<Record<string, OptionKind>>;
+  readonly required: readonly string[];
+}
+
+/**
+ * Declares a layer class's options once: `LAYER_ARGS` plus its own keys (`base: false` for a
+ * layer that takes other common keys, like the input layer).
+ * @example
+ * static override readonly optionsSpec = layerOptions('dense', { units: K.positive }, ['units']);
+ */
+export function layerOptions(
+  factory: string,
+  keys: Readonly<Record<string, OptionKind>>,
+  required: readonly string[] = [],
+  base = true,
+): LayerOptionsSpec {
+  return { factory, keys: base ? { ...LAYER_ARGS, ...keys } : keys, required };
+}
+
 /** A named weight of a layer. */
 export interface LayerWeight {
   /** `layer_name/weight_name`, stable across save and load. */
@@ -99,6 +131,12 @@ function snake(className: string): string {
  * class Double extends Layer { call(x: Tensor) { return x.mul(2); } }
  */
 export abstract class Layer {
+  /**
+   * The options this class accepts, checked by the Layer constructor for every construction
+   * (factory, `new`, `fromConfig`). Null (a user subclass): only the common keys are checked and
+   * other keys are left to the subclass.
+   */
+  static readonly optionsSpec: LayerOptionsSpec | null = null;
   /** The registered class name, used by getConfig/fromConfig (e.g. 'Dense'). */
   abstract readonly className: string;
   readonly name: string;
@@ -108,12 +146,33 @@ export abstract class Layer {
   built = false;
   readonly #weights: LayerWeight[] = [];
   #lastInputShape: SymbolicShape | SymbolicShape[] | null = null;
+  readonly #options: Readonly<Record<string, unknown>>;
 
-  constructor(args: LayerArgs = {}, defaultBase?: string) {
-    this.name = args.name ?? uniqueName(defaultBase ?? snake(this.constructor.name));
-    this.trainable = args.trainable ?? true;
-    this.batchInputShape = args.inputShape ? [null, ...args.inputShape] : null;
-    this.dtype = args.dtype ?? 'float32';
+  constructor(args?: LayerArgs, defaultBase?: string) {
+    const spec = new.target.optionsSpec;
+    const reviving = revivingClass();
+    const where = reviving ? `${reviving} config` : (spec?.factory ?? snake(new.target.name));
+    const o = checkOptionsObject(args, spec?.keys ?? LAYER_ARGS, {
+      where,
+      quote: reviving !== null,
+      required: spec?.required ?? [],
+      allowOthers: spec === null,
+    });
+    this.#options = o;
+    const common = this.checkedOptions<LayerArgs>();
+    this.name = common.name ?? uniqueName(defaultBase ?? snake(this.constructor.name));
+    this.trainable = common.trainable ?? true;
+    this.batchInputShape = common.inputShape ? [null, ...common.inputShape] : null;
+    this.dtype = common.dtype ?? 'float32';
+  }
+
+  /**
+   * The options as checked by the constructor: each key read once (getters cannot answer
+   * differently later), arrays copied, initializer and regularizer names resolved. Subclasses
+   * read their options from here, not from the object they were given.
+   */
+  protected checkedOptions<T extends object>(): T {
+    return this.#options as T;
   }
 
   /** Creates weights for an input shape (batch axis included, as null). Default: none. */

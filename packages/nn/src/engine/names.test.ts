@@ -62,10 +62,10 @@ describe('name registries', () => {
       `d_named: unknown activation "rleu"; did you mean 'relu'?`,
     );
     expect(() => dense({ units: 2, kernelInitializer: 'glorot' })).toThrow(
-      /getInitializer: unknown initializer "glorot"/,
+      /dense: kernelInitializer: unknown initializer "glorot"/,
     );
     expect(() => dense({ units: 2, kernelRegularizer: 'l3' })).toThrow(
-      /getRegularizer: unknown regularizer "l3"/,
+      /dense: kernelRegularizer: unknown regularizer "l3"/,
     );
     expect(() => layerFromConfig({ className: 'Dens', config: {} })).toThrow(
       /layerFromConfig: unknown layer class 'Dens'; did you mean 'Dense'\?/,

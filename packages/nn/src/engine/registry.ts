@@ -8,6 +8,18 @@ type LayerFactory = (config: Record<string, unknown>) => Layer;
 
 const REGISTRY = new Map<string, LayerFactory>();
 
+/** The class `layerFromConfig` is rebuilding now (innermost), so option errors say `Dense config`. */
+let reviving: string | null = null;
+
+/**
+ * The class name being rebuilt from a config right now, or null outside `layerFromConfig`.
+ * @example
+ * const where = revivingClass() ? `${revivingClass()} config` : 'dense';
+ */
+export function revivingClass(): string | null {
+  return reviving;
+}
+
 /**
  * Registers a layer class under its `className` (e.g. 'Dense').
  * @example
@@ -15,6 +27,16 @@ const REGISTRY = new Map<string, LayerFactory>();
  */
 export function registerLayer(className: string, factory: LayerFactory): void {
   REGISTRY.set(className, factory);
+}
+
+/**
+ * Registers a layer class whose constructor takes its options object: a saved config is passed
+ * as is, so it goes through the same checks as options in code (unknown keys included).
+ * @example
+ * registerLayerClass('Dense', Dense);
+ */
+export function registerLayerClass<A>(className: string, make: new (options: A) => Layer): void {
+  registerLayer(className, (config) => new make(config as A));
 }
 
 /**
@@ -33,7 +55,13 @@ export function layerFromConfig(spec: { className: string; config: Record<string
       `layerFromConfig: unknown layer class ${got}${guess ? `; did you mean '${guess}'?` : ''} (valid: ${known.join(', ')})`,
     );
   }
-  return make(spec.config);
+  const previous = reviving;
+  reviving = spec.className;
+  try {
+    return make(spec.config);
+  } finally {
+    reviving = previous;
+  }
 }
 
 /** Registered layer class names. */

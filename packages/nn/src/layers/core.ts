@@ -28,12 +28,20 @@ import {
   tidy,
   type Variable,
 } from '@nabla/core';
-import { readConfig } from '../engine/config.js';
-import { type CallContext, expectAxis, Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
+import {
+  type CallContext,
+  expectAxis,
+  Layer,
+  type LayerArgs,
+  layerOptions,
+  type SymbolicShape,
+} from '../engine/layer.js';
 import { NameTable } from '../engine/names.js';
-import { registerLayer } from '../engine/registry.js';
-import { getInitializer, type Initializer, serializeInitializer } from './initializers.js';
-import { getRegularizer, type Regularizer } from './regularizers.js';
+import { K } from '../engine/option-kinds.js';
+import { registerLayerClass } from '../engine/registry.js';
+import { checkFactoryArgs, type Resolved } from './factory.js';
+import { getInitializer, INITIALIZER, type Initializer, serializeInitializer } from './initializers.js';
+import { REGULARIZER, type Regularizer } from './regularizers.js';
 
 /** An elementwise activation function. */
 export type ActivationFn = (x: Tensor) => Tensor;
@@ -80,6 +88,7 @@ function activationName(name: unknown, where: string): string {
 
 type Spec<T> = T | string | { name: string; config?: Record<string, unknown> };
 
+
 /** Options of `dense`. */
 export interface DenseOptions extends LayerArgs {
   /** Output size (the last axis). */
@@ -100,6 +109,19 @@ export interface DenseOptions extends LayerArgs {
  * layer.apply(ones([2, 4])).shape; // [2, 10]
  */
 export class Dense extends Layer {
+  static override readonly optionsSpec = layerOptions(
+    'dense',
+    {
+      units: K.positive,
+      activation: K.string,
+      useBias: K.boolean,
+      kernelInitializer: INITIALIZER,
+      biasInitializer: INITIALIZER,
+      kernelRegularizer: REGULARIZER,
+      biasRegularizer: REGULARIZER,
+    },
+    ['units'],
+  );
   readonly className = 'Dense';
   readonly units: number;
   readonly activation: string;
@@ -113,16 +135,14 @@ export class Dense extends Layer {
 
   constructor(options: DenseOptions) {
     super(options, 'dense');
-    if (!Number.isInteger(options.units) || options.units <= 0) {
-      throw new ArgumentError(`${this.name}: expected units to be a positive integer, got ${options.units}`);
-    }
-    this.units = options.units;
-    this.activation = activationName(options.activation, this.name);
-    this.useBias = options.useBias ?? true;
-    this.#kernelInit = getInitializer(options.kernelInitializer ?? 'glorotUniform');
-    this.#biasInit = getInitializer(options.biasInitializer ?? 'zeros');
-    this.#kernelReg = options.kernelRegularizer ? getRegularizer(options.kernelRegularizer) : null;
-    this.#biasReg = options.biasRegularizer ? getRegularizer(options.biasRegularizer) : null;
+    const o = this.checkedOptions<Resolved<DenseOptions>>();
+    this.units = o.units;
+    this.activation = activationName(o.activation, this.name);
+    this.useBias = o.useBias ?? true;
+    this.#kernelInit = o.kernelInitializer ?? getInitializer('glorotUniform');
+    this.#biasInit = o.biasInitializer ?? getInitializer('zeros');
+    this.#kernelReg = o.kernelRegularizer ?? null;
+    this.#biasReg = o.biasRegularizer ?? null;
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -188,6 +208,7 @@ export class Dense extends Layer {
  * layer.apply(ones([32, 784])); // shape [32, 10]
  */
 export function dense(options: DenseOptions): Dense {
+  checkFactoryArgs('dense', arguments.length);
   return new Dense(options);
 }
 
@@ -203,12 +224,13 @@ export interface ActivationOptions extends LayerArgs {
  * layer.apply(tensor([[0]])); // [[0]]
  */
 export class Activation extends Layer {
+  static override readonly optionsSpec = layerOptions('activation', { activation: K.string }, ['activation']);
   readonly className = 'Activation';
   readonly activation: string;
 
   constructor(options: ActivationOptions) {
     super(options, 'activation');
-    this.activation = activationName(options.activation, this.name);
+    this.activation = activationName(this.checkedOptions<ActivationOptions>().activation, this.name);
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
@@ -227,6 +249,7 @@ export class Activation extends Layer {
  * layer.apply(tensor([[-1, 2]])); // [[0, 2]]
  */
 export function activation(options: ActivationOptions): Activation {
+  checkFactoryArgs('activation', arguments.length);
   return new Activation(options);
 }
 
@@ -245,6 +268,11 @@ export interface DropoutOptions extends LayerArgs {
  * layer.apply(x, { training: true });
  */
 export class Dropout extends Layer {
+  static override readonly optionsSpec = layerOptions(
+    'dropout',
+    { rate: K.number({ min: 0, max: 1, maxExclusive: true }), seed: K.nullable(K.integer) },
+    ['rate'],
+  );
   readonly className = 'Dropout';
   readonly rate: number;
   readonly seed: number | undefined;
@@ -252,11 +280,9 @@ export class Dropout extends Layer {
 
   constructor(options: DropoutOptions) {
     super(options, 'dropout');
-    if (!(options.rate >= 0 && options.rate < 1)) {
-      throw new ArgumentError(`${this.name}: expected rate in [0, 1), got ${options.rate}`);
-    }
-    this.rate = options.rate;
-    this.seed = options.seed;
+    const o = this.checkedOptions<DropoutOptions>();
+    this.rate = o.rate;
+    this.seed = o.seed;
   }
 
   call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
@@ -284,6 +310,7 @@ export class Dropout extends Layer {
  * layer.apply(ones([4, 8]), { training: true }); // about half zeros, the rest 2
  */
 export function dropout(options: DropoutOptions): Dropout {
+  checkFactoryArgs('dropout', arguments.length);
   return new Dropout(options);
 }
 
@@ -294,9 +321,10 @@ export function dropout(options: DropoutOptions): Dropout {
  * layer.apply(ones([2, 3, 4])).shape; // [2, 12]
  */
 export class Flatten extends Layer {
+  static override readonly optionsSpec = layerOptions('flatten', {});
   readonly className = 'Flatten';
 
-  constructor(options: LayerArgs = {}) {
+  constructor(options?: LayerArgs) {
     super(options, 'flatten');
   }
 
@@ -320,7 +348,8 @@ export class Flatten extends Layer {
  * const layer = flatten();
  * layer.apply(ones([32, 28, 28])); // shape [32, 784]
  */
-export function flatten(options: LayerArgs = {}): Flatten {
+export function flatten(options?: LayerArgs): Flatten {
+  checkFactoryArgs('flatten', arguments.length);
   return new Flatten(options);
 }
 
@@ -337,17 +366,17 @@ export interface ReshapeOptions extends LayerArgs {
  * layer.apply(ones([5, 6])).shape; // [5, 2, 3]
  */
 export class Reshape extends Layer {
+  static override readonly optionsSpec = layerOptions(
+    'reshape',
+    { targetShape: { kind: 'shape', unknownDim: true } },
+    ['targetShape'],
+  );
   readonly className = 'Reshape';
   readonly targetShape: readonly number[];
 
   constructor(options: ReshapeOptions) {
     super(options, 'reshape');
-    if (options.targetShape.filter((d) => d === -1).length > 1) {
-      throw new ArgumentError(
-        `${this.name}: at most one -1 in targetShape, got [${options.targetShape.join(',')}]`,
-      );
-    }
-    this.targetShape = [...options.targetShape];
+    this.targetShape = this.checkedOptions<ReshapeOptions>().targetShape;
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
@@ -389,6 +418,7 @@ export class Reshape extends Layer {
  * layer.apply(ones([32, 784])); // shape [32, 28, 28, 1]
  */
 export function reshape(options: ReshapeOptions): Reshape {
+  checkFactoryArgs('reshape', arguments.length);
   return new Reshape(options);
 }
 
@@ -405,29 +435,8 @@ function showShape(shape: SymbolicShape): string {
   return `[${shape.map((d) => (d === null ? 'None' : d)).join(',')}]`;
 }
 
-registerLayer('Dense', (config) => {
-  const r = readConfig('Dense', config);
-  return new Dense({
-    ...r.layerArgs(),
-    units: r.number('units'),
-    activation: r.optString('activation'),
-    useBias: r.optBool('useBias'),
-    kernelInitializer: r.optSpec('kernelInitializer'),
-    biasInitializer: r.optSpec('biasInitializer'),
-    kernelRegularizer: r.optSpec('kernelRegularizer'),
-    biasRegularizer: r.optSpec('biasRegularizer'),
-  });
-});
-registerLayer('Activation', (config) => {
-  const r = readConfig('Activation', config);
-  return new Activation({ ...r.layerArgs(), activation: r.string('activation') });
-});
-registerLayer('Dropout', (config) => {
-  const r = readConfig('Dropout', config);
-  return new Dropout({ ...r.layerArgs(), rate: r.number('rate'), seed: r.optNumber('seed') });
-});
-registerLayer('Flatten', (config) => new Flatten(readConfig('Flatten', config).layerArgs()));
-registerLayer('Reshape', (config) => {
-  const r = readConfig('Reshape', config);
-  return new Reshape({ ...r.layerArgs(), targetShape: r.numbers('targetShape') });
-});
+registerLayerClass('Dense', Dense);
+registerLayerClass('Activation', Activation);
+registerLayerClass('Dropout', Dropout);
+registerLayerClass('Flatten', Flatten);
+registerLayerClass('Reshape', Reshape);

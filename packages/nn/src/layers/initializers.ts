@@ -4,6 +4,7 @@
 
 import {
   ArgumentError,
+  describeValue,
   type DType,
   full,
   randomNormal,
@@ -15,6 +16,7 @@ import {
   zeros,
 } from '@nabla/core';
 import { NameTable } from '../engine/names.js';
+import { checkOptionsObject, isPlainObject, K, type OptionKind } from '../engine/option-kinds.js';
 
 /** Makes an initial weight value. */
 export interface Initializer {
@@ -167,42 +169,88 @@ export function orthogonal(options: { gain?: number; seed?: number } = {}): Init
   };
 }
 
-const BY_NAME = new NameTable<(config: Record<string, unknown>) => Initializer>([
-  ['glorotUniform', (c) => glorotUniform(c)],
-  ['glorotNormal', (c) => glorotNormal(c)],
-  ['heNormal', (c) => heNormal(c)],
-  ['heUniform', (c) => heUniform(c)],
-  ['lecunNormal', (c) => lecunNormal(c)],
-  ['lecunUniform', (c) => lecunUniform(c)],
-  ['zeros', () => zerosInit()],
-  ['ones', () => onesInit()],
-  ['constant', (c) => constant(c)],
-  ['randomNormal', (c) => randomNormalInit(c)],
-  ['randomUniform', (c) => randomUniformInit(c)],
-  ['varianceScaling', (c) => varianceScaling(c)],
-  ['orthogonal', (c) => orthogonal(c)],
+const SEED = K.nullable(K.integer);
+const VARIANCE_KEYS = {
+  scale: K.number({ min: 0, minExclusive: true }),
+  mode: K.enum('fanIn', 'fanOut', 'fanAvg'),
+  distribution: K.enum('uniform', 'truncatedNormal', 'normal'),
+  seed: SEED,
+};
+
+/** A variance-scaling variant: its fixed options, overridable by a saved config (which records them). */
+const variant =
+  (name: string, fixed: VarianceScalingOptions) =>
+  (c: VarianceScalingOptions): Initializer =>
+    varianceScaling({ ...fixed, ...c }, name);
+
+interface InitializerEntry {
+  /** The config keys this initializer reads; any other key is an error, never ignored. */
+  readonly keys: Readonly<Record<string, OptionKind>>;
+  readonly make: (config: Record<string, unknown>) => Initializer;
+}
+
+const entry = <C>(keys: Record<string, OptionKind>, make: (c: C) => Initializer): InitializerEntry => ({
+  keys,
+  make: (c) => make(c as C),
+});
+
+const BY_NAME = new NameTable<InitializerEntry>([
+  ['glorotUniform', entry(VARIANCE_KEYS, variant('glorotUniform', { mode: 'fanAvg', distribution: 'uniform' }))],
+  ['glorotNormal', entry(VARIANCE_KEYS, variant('glorotNormal', { mode: 'fanAvg' }))],
+  ['heNormal', entry(VARIANCE_KEYS, variant('heNormal', { scale: 2 }))],
+  ['heUniform', entry(VARIANCE_KEYS, variant('heUniform', { scale: 2, distribution: 'uniform' }))],
+  ['lecunNormal', entry(VARIANCE_KEYS, variant('lecunNormal', {}))],
+  ['lecunUniform', entry(VARIANCE_KEYS, variant('lecunUniform', { distribution: 'uniform' }))],
+  ['zeros', entry({}, () => zerosInit())],
+  ['ones', entry({}, () => onesInit())],
+  ['constant', entry({ value: K.finite }, constant)],
+  [
+    'randomNormal',
+    entry({ mean: K.finite, stddev: K.number({ min: 0 }), seed: SEED }, randomNormalInit),
+  ],
+  ['randomUniform', entry({ minval: K.finite, maxval: K.finite, seed: SEED }, randomUniformInit)],
+  ['varianceScaling', entry(VARIANCE_KEYS, (c: VarianceScalingOptions) => varianceScaling(c))],
+  ['orthogonal', entry({ gain: K.finite, seed: SEED }, orthogonal)],
 ]);
 
 /**
  * An initializer from a name ('heNormal', 'he_normal'), a `{ name, config }` object, or itself.
+ * The config is checked against the keys that initializer reads. `where` names the caller in
+ * errors (a layer passes 'dense: kernelInitializer').
  * @example
  * getInitializer('glorot_uniform');
+ * getInitializer({ name: 'constant', config: { value: 0.1 } });
  */
 export function getInitializer(
   spec: Initializer | string | { name: string; config?: Record<string, unknown> },
+  where = 'getInitializer',
 ): Initializer {
   if (typeof spec === 'object' && spec !== null && typeof (spec as Initializer).init === 'function')
     return spec as Initializer;
-  const named = typeof spec === 'object' && spec !== null;
-  const make = BY_NAME.lookup(named ? spec.name : spec, 'getInitializer', 'initializer');
-  const config = named && 'config' in spec ? spec.config : undefined;
-  if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
-    throw new ArgumentError(`getInitializer: expected config to be an object, got ${JSON.stringify(config)}`);
+  if (typeof spec === 'object' && spec !== null && !isPlainObject(spec)) {
+    throw new ArgumentError(
+      `${where}: expected an initializer name, { name, config } or an initializer object, got ${describeValue(spec)}`,
+    );
   }
-  return make(config ?? {});
+  const named = typeof spec === 'object' && spec !== null;
+  const name: unknown = named ? spec.name : spec;
+  const found = BY_NAME.lookup(name, where, 'initializer');
+  const extra = named ? Object.keys(spec).find((k) => k !== 'name' && k !== 'config') : undefined;
+  if (extra !== undefined)
+    throw new ArgumentError(`${where}: expected { name, config }, got an unknown key '${extra}'`);
+  const config: unknown = named ? spec.config : undefined;
+  const checked = checkOptionsObject(config ?? undefined, found.keys, { where: `${where} (${String(name)})` });
+  return found.make(checked);
 }
 
 /** The serialisable form of an initializer. */
 export function serializeInitializer(init: Initializer): { name: string; config: Record<string, unknown> } {
   return { name: init.name, config: init.getConfig() };
 }
+
+/** The option kind of a layer's initializer options: resolved once, when the layer is made. */
+export const INITIALIZER: OptionKind = {
+  kind: 'resolve',
+  what: 'an initializer',
+  resolve: (value, where) => getInitializer(value as Initializer, where),
+};

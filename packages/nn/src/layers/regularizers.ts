@@ -1,7 +1,8 @@
 // Weight regularizers (l1, l2, l1l2), addressable by name; their penalty is added to the loss.
 
-import { ArgumentError, type Tensor, tidy } from '@nabla/core';
+import { ArgumentError, describeValue, type Tensor, tidy } from '@nabla/core';
 import { NameTable } from '../engine/names.js';
+import { checkOptionsObject, isPlainObject, K, type OptionKind } from '../engine/option-kinds.js';
 
 /** A penalty on a weight, added to the training loss. */
 export interface Regularizer {
@@ -35,27 +36,47 @@ export const l1 = (o: { l1?: number } = {}): Regularizer => ({ ...l1l2({ l1: o.l
 /** l2·Σw² (Keras default 0.01). @example l2({ l2: 0.001 }); */
 export const l2 = (o: { l2?: number } = {}): Regularizer => ({ ...l1l2({ l2: o.l2 ?? 0.01 }), name: 'l2' });
 
-const BY_NAME = new NameTable<(config: Record<string, unknown>) => Regularizer>([
-  ['l1', (c) => l1(c)],
-  ['l2', (c) => l2(c)],
+const L = K.number({ min: 0 });
+const KEYS = { l1: L, l2: L };
+
+// l1 and l2 record both factors in their config (they are l1l2 underneath), so both keys are read.
+const BY_NAME = new NameTable<(config: { l1?: number; l2?: number }) => Regularizer>([
+  ['l1', (c) => ({ ...l1l2({ l1: c.l1 ?? 0.01, l2: c.l2 ?? 0 }), name: 'l1' })],
+  ['l2', (c) => ({ ...l1l2({ l1: c.l1 ?? 0, l2: c.l2 ?? 0.01 }), name: 'l2' })],
   ['l1l2', (c) => l1l2(c)],
 ]);
 
 /**
- * A regularizer from a name ('l1', 'l2', 'l1l2', 'l1_l2'), `{ name, config }`, or itself.
+ * A regularizer from a name ('l1', 'l2', 'l1l2', 'l1_l2'), `{ name, config }`, or itself; the
+ * config may hold only `l1` and `l2`, each a finite number >= 0. `where` names the caller in errors.
  * @example
  * getRegularizer('l2');
+ * getRegularizer({ name: 'l1l2', config: { l1: 0.01 } });
  */
 export function getRegularizer(
   spec: Regularizer | string | { name: string; config?: Record<string, unknown> },
+  where = 'getRegularizer',
 ): Regularizer {
   if (typeof spec === 'object' && spec !== null && typeof (spec as Regularizer).penalty === 'function')
     return spec as Regularizer;
-  const named = typeof spec === 'object' && spec !== null;
-  const make = BY_NAME.lookup(named ? spec.name : spec, 'getRegularizer', 'regularizer');
-  const config = named && 'config' in spec ? spec.config : undefined;
-  if (config !== undefined && (typeof config !== 'object' || config === null || Array.isArray(config))) {
-    throw new ArgumentError(`getRegularizer: expected config to be an object, got ${JSON.stringify(config)}`);
+  if (typeof spec === 'object' && spec !== null && !isPlainObject(spec)) {
+    throw new ArgumentError(
+      `${where}: expected a regularizer name, { name, config } or a regularizer object, got ${describeValue(spec)}`,
+    );
   }
-  return make(config ?? {});
+  const named = typeof spec === 'object' && spec !== null;
+  const name: unknown = named ? spec.name : spec;
+  const make = BY_NAME.lookup(name, where, 'regularizer');
+  const extra = named ? Object.keys(spec).find((k) => k !== 'name' && k !== 'config') : undefined;
+  if (extra !== undefined)
+    throw new ArgumentError(`${where}: expected { name, config }, got an unknown key '${extra}'`);
+  const config: unknown = named ? spec.config : undefined;
+  return make(checkOptionsObject(config ?? undefined, KEYS, { where: `${where} (${String(name)})` }));
 }
+
+/** The option kind of a layer's regularizer options (null for none): resolved when the layer is made. */
+export const REGULARIZER: OptionKind = K.nullable({
+  kind: 'resolve',
+  what: 'a regularizer',
+  resolve: (value, where) => getRegularizer(value as Regularizer, where),
+});
