@@ -1,10 +1,10 @@
 // The input of a functional model: `input({ shape })` returns a symbolic tensor whose layer is
 // an InputLayer, so the model graph (and its saved config) names every input like any layer.
 
-import { ArgumentError, type DType, type Tensor } from '@nabla/core';
-import { readConfig } from './config.js';
-import { Layer, type LayerArgs, type SymbolicShape, SymbolicTensor, uniqueName } from './layer.js';
-import { registerLayer } from './registry.js';
+import { ArgumentError, checkArgCount, type DType, type Tensor } from '@nabla/core';
+import { Layer, layerOptions, type SymbolicShape, SymbolicTensor } from './layer.js';
+import { K } from './option-kinds.js';
+import { registerLayerClass } from './registry.js';
 
 /** Options of `input`. */
 export interface InputOptions {
@@ -16,12 +16,19 @@ export interface InputOptions {
 
 /** A model input; the identity when run. */
 export class InputLayer extends Layer {
+  // Not the common layer keys: an input is neither trainable nor given an inputShape.
+  static override readonly optionsSpec = layerOptions(
+    'input',
+    { shape: { kind: 'shape', nullDims: true }, dtype: K.dtype, name: K.string },
+    ['shape'],
+    false,
+  );
   readonly className = 'InputLayer';
   readonly sampleShape: readonly (number | null)[];
 
-  constructor(options: InputOptions & LayerArgs) {
-    super({ name: options.name ?? uniqueName('input'), dtype: options.dtype });
-    this.sampleShape = [...options.shape];
+  constructor(options: InputOptions) {
+    super(options, 'input');
+    this.sampleShape = this.checkedOptions<InputOptions>().shape;
     this.built = true;
   }
 
@@ -49,21 +56,8 @@ export class InputLayer extends Layer {
  * const y = dense({ units: 10 }).apply(x);
  */
 export function input(options: InputOptions): SymbolicTensor {
+  checkArgCount('input', arguments.length, 1, 'input({ shape })');
   return new InputLayer(options).output();
 }
 
-registerLayer('InputLayer', (config) => {
-  const r = readConfig('InputLayer', config);
-  const shape = config.shape;
-  if (!Array.isArray(shape) || !shape.every((d) => d === null || typeof d === 'number')) {
-    throw new ArgumentError(
-      `InputLayer config: expected 'shape' to be an array of sizes, got ${JSON.stringify(shape)}`,
-    );
-  }
-  const args = r.layerArgs();
-  return new InputLayer({
-    shape: shape.map((d) => (d === null ? null : Number(d))),
-    name: args.name,
-    dtype: args.dtype,
-  });
-});
+registerLayerClass('InputLayer', InputLayer);

@@ -157,6 +157,8 @@ export abstract class Layer {
       quote: reviving !== null,
       required: spec?.required ?? [],
       allowOthers: spec === null,
+      // Named layers are named in errors, as in every later error of the layer.
+      nameKey: reviving ? undefined : 'name',
     });
     this.#options = o;
     const common = this.checkedOptions<LayerArgs>();

@@ -203,6 +203,8 @@ export interface OptionsCheck {
   readonly required?: readonly string[];
   /** Accept keys not in `keys` (unchecked, kept): a user subclass reads its own. */
   readonly allowOthers?: boolean;
+  /** A key whose value, when a non-empty string, prefixes messages instead (a layer's `name`). */
+  readonly nameKey?: string;
 }
 
 /**
@@ -218,7 +220,8 @@ export function checkOptionsObject(
   keys: Readonly<Record<string, OptionKind>>,
   check: OptionsCheck,
 ): Record<string, unknown> {
-  const { where, required = [] } = check;
+  const { required = [] } = check;
+  let where = check.where;
   const label = (key: string) => (check.quote ? `'${key}'` : key);
   const valid = Object.keys(keys);
   if (options === undefined && required.length === 0) return {};
@@ -228,6 +231,8 @@ export function checkOptionsObject(
   }
   const raw: Record<string, unknown> = {};
   for (const key of Object.keys(options)) raw[key] = options[key];
+  const named = check.nameKey === undefined ? undefined : raw[check.nameKey];
+  if (typeof named === 'string' && named.length > 0) where = named;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
     if (!Object.hasOwn(keys, key)) {

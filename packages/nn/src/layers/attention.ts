@@ -14,11 +14,20 @@ import {
   tidy,
   type Variable,
 } from '@nabla/core';
-import { type CallContext, expectAxis, Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
-import { registerLayer } from '../engine/registry.js';
+import {
+  type CallContext,
+  expectAxis,
+  Layer,
+  type LayerArgs,
+  layerOptions,
+  type SymbolicShape,
+} from '../engine/layer.js';
+import { K } from '../engine/option-kinds.js';
+import { registerLayerClass } from '../engine/registry.js';
 import type { InitializerSpec, RegularizerSpec } from './conv.js';
-import { getInitializer, serializeInitializer } from './initializers.js';
-import { getRegularizer } from './regularizers.js';
+import { checkFactoryArgs } from './factory.js';
+import { getInitializer, INITIALIZER, serializeInitializer } from './initializers.js';
+import { getRegularizer, REGULARIZER } from './regularizers.js';
 
 const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
 const regularizer = (spec: RegularizerSpec | null | undefined) => (spec ? getRegularizer(spec) : null);
@@ -63,6 +72,23 @@ interface Projection {
  * mha.apply([x, x]); // self-attention: [n, t, 16] → [n, t, 16]
  */
 export class MultiHeadAttention extends Layer {
+  static override readonly optionsSpec = layerOptions(
+    'multiHeadAttention',
+    {
+      numHeads: K.positive,
+      keyDim: K.positive,
+      valueDim: K.positive,
+      dropout: K.number({ min: 0, max: 1, maxExclusive: true }),
+      useBias: K.boolean,
+      outputShape: K.nullable(K.positive),
+      kernelInitializer: INITIALIZER,
+      biasInitializer: INITIALIZER,
+      kernelRegularizer: REGULARIZER,
+      biasRegularizer: REGULARIZER,
+      seed: K.nullable(K.integer),
+    },
+    ['numHeads', 'keyDim'],
+  );
   readonly className = 'MultiHeadAttention';
   readonly numHeads: number;
   readonly keyDim: number;
@@ -76,20 +102,13 @@ export class MultiHeadAttention extends Layer {
   #dims: { query: number; value: number; key: number } | null = null;
   #step = 0;
 
-  constructor(args: MultiHeadAttentionArgs) {
-    super(args, 'multi_head_attention');
-    for (const key of ['numHeads', 'keyDim'] as const) {
-      if (!Number.isInteger(args[key]) || args[key] < 1) {
-        throw new ArgumentError(`${this.name}: expected ${key} to be a positive integer, got ${args[key]}`);
-      }
-    }
+  constructor(options: MultiHeadAttentionArgs) {
+    super(options, 'multi_head_attention');
+    const args = this.checkedOptions<MultiHeadAttentionArgs>();
     this.numHeads = args.numHeads;
     this.keyDim = args.keyDim;
     this.valueDim = args.valueDim ?? args.keyDim;
     this.dropout = args.dropout ?? 0;
-    if (!(this.dropout >= 0 && this.dropout < 1)) {
-      throw new ArgumentError(`${this.name}: expected dropout in [0, 1), got ${args.dropout}`);
-    }
     this.useBias = args.useBias ?? true;
     this.outputShape = args.outputShape ?? null;
     this.seed = args.seed ?? null;
@@ -236,16 +255,9 @@ export class MultiHeadAttention extends Layer {
  * const mha = multiHeadAttention({ numHeads: 4, keyDim: 16, dropout: 0.1 });
  * mha.apply([query, value]); // [n, tq, d], [n, tv, e] → [n, tq, d]
  */
-export const multiHeadAttention = (args: MultiHeadAttentionArgs): MultiHeadAttention =>
-  new MultiHeadAttention(args);
-
-function hasOptions(
-  config: Record<string, unknown>,
-): config is Record<string, unknown> & MultiHeadAttentionArgs {
-  return typeof config.numHeads === 'number' && typeof config.keyDim === 'number';
+export function multiHeadAttention(args: MultiHeadAttentionArgs): MultiHeadAttention {
+  checkFactoryArgs('multiHeadAttention', arguments.length);
+  return new MultiHeadAttention(args);
 }
-registerLayer('MultiHeadAttention', (config) => {
-  if (!hasOptions(config))
-    throw new ArgumentError('MultiHeadAttention: config is missing numHeads or keyDim');
-  return new MultiHeadAttention(config);
-});
+
+registerLayerClass('MultiHeadAttention', MultiHeadAttention);

@@ -12,11 +12,13 @@ import {
   tidy,
   type Variable,
 } from '@nabla/core';
-import { expectAxis, Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
-import { registerLayer } from '../engine/registry.js';
+import { expectAxis, Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { K } from '../engine/option-kinds.js';
+import { registerLayerClass } from '../engine/registry.js';
 import { getActivation } from './core.js';
-import { getInitializer, serializeInitializer } from './initializers.js';
-import { getRegularizer } from './regularizers.js';
+import { checkFactoryArgs } from './factory.js';
+import { getInitializer, INITIALIZER, serializeInitializer } from './initializers.js';
+import { getRegularizer, REGULARIZER } from './regularizers.js';
 
 /** An initializer by name, `{ name, config }`, or object. */
 export type InitializerSpec = Parameters<typeof getInitializer>[0];
@@ -33,31 +35,28 @@ function regConfig(spec: RegularizerSpec | null | undefined) {
   return r ? { name: r.name, config: r.getConfig() } : null;
 }
 
-/** Checks a saved config has the required options of a layer class. */
-function hasOptions<T>(
-  config: Record<string, unknown>,
-  required: readonly string[],
-): config is Record<string, unknown> & T {
-  return required.every((k) => config[k] !== undefined);
-}
-function revive<T>(className: string, config: Record<string, unknown>, required: readonly string[]): T {
-  if (!hasOptions<T>(config, required)) {
-    throw new ArgumentError(
-      `${className}: config is missing ${required.filter((k) => config[k] === undefined).join(', ')}`,
-    );
-  }
-  return config;
+/** A checked size as a [height, width] pair. */
+function pair(value: Size2D): [number, number] {
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
 }
 
-function pair(layer: string, option: string, value: Size2D): [number, number] {
-  const p = typeof value === 'number' ? [value, value] : value;
-  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new ArgumentError(
-      `${layer}: expected ${option} to be a positive integer or a pair of them, got ${JSON.stringify(value)}`,
-    );
-  }
-  return [p[0]!, p[1]!];
-}
+/** The options all three convolution layers take. */
+const BASE_CONV_KEYS = {
+  kernelSize: K.size2d,
+  strides: K.size2d,
+  padding: K.enum('valid', 'same'),
+  dilationRate: K.size2d,
+  activation: K.nullable(K.string),
+  useBias: K.boolean,
+  biasInitializer: INITIALIZER,
+  biasRegularizer: REGULARIZER,
+};
+const CONV_KEYS = {
+  ...BASE_CONV_KEYS,
+  filters: K.positive,
+  kernelInitializer: INITIALIZER,
+  kernelRegularizer: REGULARIZER,
+};
 
 /** Checks a rank-4 NHWC input; returns it. */
 function expectRank4(layer: Layer, shape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -151,18 +150,14 @@ abstract class BaseConv extends Layer {
   /** Input channels, known once built. */
   protected inChannels: number | null = null;
 
-  constructor(args: BaseConvArgs, base: string) {
-    super(args, base);
+  constructor(options: BaseConvArgs, base: string) {
+    super(options, base);
+    const args = this.checkedOptions<BaseConvArgs>();
     this.#args = args;
-    this.kernelSize = pair(this.name, 'kernelSize', args.kernelSize);
-    this.strides = pair(this.name, 'strides', args.strides ?? 1);
-    this.dilationRate = pair(this.name, 'dilationRate', args.dilationRate ?? 1);
+    this.kernelSize = pair(args.kernelSize);
+    this.strides = pair(args.strides ?? 1);
+    this.dilationRate = pair(args.dilationRate ?? 1);
     this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') {
-      throw new ArgumentError(
-        `${this.name}: expected padding 'valid' or 'same', got ${JSON.stringify(args.padding)}`,
-      );
-    }
     this.activation = args.activation ?? null;
     this.#activate = getActivation(this.activation ?? 'linear', this.name);
     this.useBias = args.useBias ?? true;
@@ -243,15 +238,14 @@ abstract class BaseConv extends Layer {
  * layer.apply(x); // [32, 28, 28, 1] → [32, 28, 28, 8]
  */
 export class Conv2D extends BaseConv {
+  static override readonly optionsSpec = layerOptions('conv2d', CONV_KEYS, ['filters', 'kernelSize']);
   readonly className: string = 'Conv2D';
   readonly filters: number;
   readonly #args: Conv2DArgs;
 
-  constructor(args: Conv2DArgs, base = 'conv2d') {
-    super(args, base);
-    if (!Number.isInteger(args.filters) || args.filters < 1) {
-      throw new ArgumentError(`${this.name}: expected filters to be a positive integer, got ${args.filters}`);
-    }
+  constructor(options: Conv2DArgs, base = 'conv2d') {
+    super(options, base);
+    const args = this.checkedOptions<Conv2DArgs>();
     this.filters = args.filters;
     this.#args = args;
   }
@@ -299,6 +293,7 @@ export class Conv2D extends BaseConv {
  * up.apply(x); // [1, 7, 7, 8] → [1, 14, 14, 3]
  */
 export class Conv2DTranspose extends Conv2D {
+  static override readonly optionsSpec = layerOptions('conv2dTranspose', CONV_KEYS, ['filters', 'kernelSize']);
   override readonly className: string = 'Conv2DTranspose';
 
   constructor(args: Conv2DArgs) {
@@ -336,18 +331,24 @@ export class Conv2DTranspose extends Conv2D {
  * dw.apply(x); // [1, 8, 8, 3] → [1, 8, 8, 3]
  */
 export class DepthwiseConv2D extends BaseConv {
+  static override readonly optionsSpec = layerOptions(
+    'depthwiseConv2d',
+    {
+      ...BASE_CONV_KEYS,
+      depthMultiplier: K.positive,
+      depthwiseInitializer: INITIALIZER,
+      depthwiseRegularizer: REGULARIZER,
+    },
+    ['kernelSize'],
+  );
   readonly className: string = 'DepthwiseConv2D';
   readonly depthMultiplier: number;
   readonly #args: DepthwiseConv2DArgs;
 
-  constructor(args: DepthwiseConv2DArgs) {
-    super(args, 'depthwise_conv2d');
+  constructor(options: DepthwiseConv2DArgs) {
+    super(options, 'depthwise_conv2d');
+    const args = this.checkedOptions<DepthwiseConv2DArgs>();
     this.depthMultiplier = args.depthMultiplier ?? 1;
-    if (!Number.isInteger(this.depthMultiplier) || this.depthMultiplier < 1) {
-      throw new ArgumentError(
-        `${this.name}: expected depthMultiplier to be a positive integer, got ${args.depthMultiplier}`,
-      );
-    }
     this.#args = args;
   }
 
@@ -386,7 +387,10 @@ export class DepthwiseConv2D extends BaseConv {
  * const layer = conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] });
  * layer.apply(x); // [n, 28, 28, 1] → [n, 26, 26, 32]
  */
-export const conv2d = (args: Conv2DArgs): Conv2D => new Conv2D(args);
+export function conv2d(args: Conv2DArgs): Conv2D {
+  checkFactoryArgs('conv2d', arguments.length);
+  return new Conv2D(args);
+}
 
 /**
  * A transposed 2-D convolution layer (see `Conv2DTranspose`).
@@ -394,7 +398,10 @@ export const conv2d = (args: Conv2DArgs): Conv2D => new Conv2D(args);
  * const layer = conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: 'same' });
  * layer.apply(x); // [n, 14, 14, 8] → [n, 28, 28, 1]
  */
-export const conv2dTranspose = (args: Conv2DArgs): Conv2DTranspose => new Conv2DTranspose(args);
+export function conv2dTranspose(args: Conv2DArgs): Conv2DTranspose {
+  checkFactoryArgs('conv2dTranspose', arguments.length);
+  return new Conv2DTranspose(args);
+}
 
 /**
  * A depthwise 2-D convolution layer (see `DepthwiseConv2D`).
@@ -402,17 +409,11 @@ export const conv2dTranspose = (args: Conv2DArgs): Conv2DTranspose => new Conv2D
  * const layer = depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2 });
  * layer.apply(x); // [n, 8, 8, 3] → [n, 6, 6, 6]
  */
-export const depthwiseConv2d = (args: DepthwiseConv2DArgs): DepthwiseConv2D => new DepthwiseConv2D(args);
+export function depthwiseConv2d(args: DepthwiseConv2DArgs): DepthwiseConv2D {
+  checkFactoryArgs('depthwiseConv2d', arguments.length);
+  return new DepthwiseConv2D(args);
+}
 
-registerLayer(
-  'Conv2D',
-  (config) => new Conv2D(revive<Conv2DArgs>('Conv2D', config, ['filters', 'kernelSize'])),
-);
-registerLayer(
-  'Conv2DTranspose',
-  (config) => new Conv2DTranspose(revive<Conv2DArgs>('Conv2DTranspose', config, ['filters', 'kernelSize'])),
-);
-registerLayer(
-  'DepthwiseConv2D',
-  (config) => new DepthwiseConv2D(revive<DepthwiseConv2DArgs>('DepthwiseConv2D', config, ['kernelSize'])),
-);
+registerLayerClass('Conv2D', Conv2D);
+registerLayerClass('Conv2DTranspose', Conv2DTranspose);
+registerLayerClass('DepthwiseConv2D', DepthwiseConv2D);

@@ -3,11 +3,13 @@
 // no mask propagation, so id 0 is an ordinary row.
 
 import { ArgumentError, gather, type Tensor, tidy, type Variable } from '@nabla/core';
-import { Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
-import { registerLayer } from '../engine/registry.js';
+import { Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { K } from '../engine/option-kinds.js';
+import { registerLayerClass } from '../engine/registry.js';
 import type { InitializerSpec, RegularizerSpec } from './conv.js';
-import { getInitializer, serializeInitializer } from './initializers.js';
-import { getRegularizer } from './regularizers.js';
+import { checkFactoryArgs } from './factory.js';
+import { getInitializer, INITIALIZER, serializeInitializer } from './initializers.js';
+import { getRegularizer, REGULARIZER } from './regularizers.js';
 
 /** Options of `embedding`. */
 export interface EmbeddingArgs extends LayerArgs {
@@ -20,10 +22,6 @@ export interface EmbeddingArgs extends LayerArgs {
   embeddingsRegularizer?: RegularizerSpec | null;
 }
 
-function hasOptions(config: Record<string, unknown>): config is Record<string, unknown> & EmbeddingArgs {
-  return typeof config.inputDim === 'number' && typeof config.outputDim === 'number';
-}
-
 /**
  * Looks up `embeddings[id]` for every id: `[...idShape]` → `[...idShape, outputDim]`. Ids out
  * of range are not checked (that would need a synchronous read) and give zero rows.
@@ -32,19 +30,25 @@ function hasOptions(config: Record<string, unknown>): config is Record<string, u
  * emb.apply(tensor([[3, 1, 4]], [1, 3], 'int32')); // [1, 3, 16]
  */
 export class Embedding extends Layer {
+  static override readonly optionsSpec = layerOptions(
+    'embedding',
+    {
+      inputDim: K.positive,
+      outputDim: K.positive,
+      embeddingsInitializer: INITIALIZER,
+      embeddingsRegularizer: REGULARIZER,
+    },
+    ['inputDim', 'outputDim'],
+  );
   readonly className = 'Embedding';
   readonly inputDim: number;
   readonly outputDim: number;
   readonly #args: EmbeddingArgs;
   #embeddings: Variable | null = null;
 
-  constructor(args: EmbeddingArgs) {
-    super(args, 'embedding');
-    for (const key of ['inputDim', 'outputDim'] as const) {
-      if (!Number.isInteger(args[key]) || args[key] < 1) {
-        throw new ArgumentError(`${this.name}: expected ${key} to be a positive integer, got ${args[key]}`);
-      }
-    }
+  constructor(options: EmbeddingArgs) {
+    super(options, 'embedding');
+    const args = this.checkedOptions<EmbeddingArgs>();
     this.inputDim = args.inputDim;
     this.outputDim = args.outputDim;
     this.#args = args;
@@ -91,9 +95,9 @@ export class Embedding extends Layer {
  * const emb = embedding({ inputDim: 10000, outputDim: 64, inputShape: [20] });
  * emb.apply(ids); // [n, 20] → [n, 20, 64]
  */
-export const embedding = (args: EmbeddingArgs): Embedding => new Embedding(args);
+export function embedding(args: EmbeddingArgs): Embedding {
+  checkFactoryArgs('embedding', arguments.length);
+  return new Embedding(args);
+}
 
-registerLayer('Embedding', (config) => {
-  if (!hasOptions(config)) throw new ArgumentError('Embedding: config is missing inputDim or outputDim');
-  return new Embedding(config);
-});
+registerLayerClass('Embedding', Embedding);

@@ -3,8 +3,10 @@
 // concatenate along an axis. They take `apply([a, b, ...])`, on tensors or symbolic tensors.
 
 import { ArgumentError, concat, ShapeError, type Tensor, tidy } from '@nabla/core';
-import { Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
-import { registerLayer } from '../engine/registry.js';
+import { Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { K } from '../engine/option-kinds.js';
+import { registerLayerClass } from '../engine/registry.js';
+import { checkFactoryArgs } from './factory.js';
 
 const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
 
@@ -87,8 +89,9 @@ abstract class ElementwiseMerge extends Layer {
  * const residual = add().apply([x, block.apply(x)]);
  */
 export class Add extends ElementwiseMerge {
+  static override readonly optionsSpec = layerOptions('add', {});
   readonly className = 'Add';
-  constructor(args: LayerArgs = {}) {
+  constructor(args?: LayerArgs) {
     super(args, 'add');
   }
   protected combine(xs: Tensor[]): Tensor {
@@ -103,10 +106,11 @@ export class Add extends ElementwiseMerge {
  * subtract().computeOutputShape([[null, 3], [null, 3]]); // [null, 3]
  */
 export class Subtract extends ElementwiseMerge {
+  static override readonly optionsSpec = layerOptions('subtract', {});
   readonly className = 'Subtract';
   protected override readonly minInputs = 2;
   protected override readonly maxInputs = 2;
-  constructor(args: LayerArgs = {}) {
+  constructor(args?: LayerArgs) {
     super(args, 'subtract');
   }
   protected combine(xs: Tensor[]): Tensor {
@@ -121,8 +125,9 @@ export class Subtract extends ElementwiseMerge {
  * multiply().computeOutputShape([[null, 4], [null, 1]]); // [null, 4]
  */
 export class Multiply extends ElementwiseMerge {
+  static override readonly optionsSpec = layerOptions('multiply', {});
   readonly className = 'Multiply';
-  constructor(args: LayerArgs = {}) {
+  constructor(args?: LayerArgs) {
     super(args, 'multiply');
   }
   protected combine(xs: Tensor[]): Tensor {
@@ -137,8 +142,9 @@ export class Multiply extends ElementwiseMerge {
  * average().computeOutputShape([[null, 2], [null, 2]]); // [null, 2]
  */
 export class Average extends ElementwiseMerge {
+  static override readonly optionsSpec = layerOptions('average', {});
   readonly className = 'Average';
-  constructor(args: LayerArgs = {}) {
+  constructor(args?: LayerArgs) {
     super(args, 'average');
   }
   protected combine(xs: Tensor[]): Tensor {
@@ -153,8 +159,9 @@ export class Average extends ElementwiseMerge {
  * maximum().computeOutputShape([[null, 2], [null, 2]]); // [null, 2]
  */
 export class Maximum extends ElementwiseMerge {
+  static override readonly optionsSpec = layerOptions('maximum', {});
   readonly className = 'Maximum';
-  constructor(args: LayerArgs = {}) {
+  constructor(args?: LayerArgs) {
     super(args, 'maximum');
   }
   protected combine(xs: Tensor[]): Tensor {
@@ -169,8 +176,9 @@ export class Maximum extends ElementwiseMerge {
  * minimum().computeOutputShape([[null, 2], [null, 2]]); // [null, 2]
  */
 export class Minimum extends ElementwiseMerge {
+  static override readonly optionsSpec = layerOptions('minimum', {});
   readonly className = 'Minimum';
-  constructor(args: LayerArgs = {}) {
+  constructor(args?: LayerArgs) {
     super(args, 'minimum');
   }
   protected combine(xs: Tensor[]): Tensor {
@@ -191,14 +199,13 @@ export interface ConcatenateArgs extends LayerArgs {
  * concatenate({ axis: 1 }).computeOutputShape([[null, 2, 4], [null, 3, 4]]); // [null, 5, 4]
  */
 export class Concatenate extends Layer {
+  static override readonly optionsSpec = layerOptions('concatenate', { axis: K.integer });
   readonly className = 'Concatenate';
   readonly axis: number;
 
-  constructor(args: ConcatenateArgs = {}) {
+  constructor(args?: ConcatenateArgs) {
     super(args, 'concatenate');
-    this.axis = args.axis ?? -1;
-    if (!Number.isInteger(this.axis))
-      throw new ArgumentError(`${this.name}: expected axis to be an integer, got ${args.axis}`);
+    this.axis = this.checkedOptions<ConcatenateArgs>().axis ?? -1;
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
@@ -250,7 +257,10 @@ export class Concatenate extends Layer {
  * const y = add().apply([a, b]);
  * const sym = add().apply([inputA, inputB]); // SymbolicTensor in a functional model
  */
-export const add = (args: LayerArgs = {}): Add => new Add(args);
+export function add(args?: LayerArgs): Add {
+  checkFactoryArgs('add', arguments.length);
+  return new Add(args);
+}
 
 /**
  * A subtract layer (see `Subtract`).
@@ -258,7 +268,10 @@ export const add = (args: LayerArgs = {}): Add => new Add(args);
  * const y = subtract().apply([a, b]);
  * const sym = subtract().apply([inputA, inputB]);
  */
-export const subtract = (args: LayerArgs = {}): Subtract => new Subtract(args);
+export function subtract(args?: LayerArgs): Subtract {
+  checkFactoryArgs('subtract', arguments.length);
+  return new Subtract(args);
+}
 
 /**
  * A multiply layer (see `Multiply`).
@@ -266,7 +279,10 @@ export const subtract = (args: LayerArgs = {}): Subtract => new Subtract(args);
  * const y = multiply().apply([a, b]);
  * const sym = multiply().apply([inputA, inputB]);
  */
-export const multiply = (args: LayerArgs = {}): Multiply => new Multiply(args);
+export function multiply(args?: LayerArgs): Multiply {
+  checkFactoryArgs('multiply', arguments.length);
+  return new Multiply(args);
+}
 
 /**
  * An average layer (see `Average`).
@@ -274,7 +290,10 @@ export const multiply = (args: LayerArgs = {}): Multiply => new Multiply(args);
  * const y = average().apply([a, b]);
  * const sym = average().apply([inputA, inputB]);
  */
-export const average = (args: LayerArgs = {}): Average => new Average(args);
+export function average(args?: LayerArgs): Average {
+  checkFactoryArgs('average', arguments.length);
+  return new Average(args);
+}
 
 /**
  * A maximum layer (see `Maximum`).
@@ -282,7 +301,10 @@ export const average = (args: LayerArgs = {}): Average => new Average(args);
  * const y = maximum().apply([a, b]);
  * const sym = maximum().apply([inputA, inputB]);
  */
-export const maximum = (args: LayerArgs = {}): Maximum => new Maximum(args);
+export function maximum(args?: LayerArgs): Maximum {
+  checkFactoryArgs('maximum', arguments.length);
+  return new Maximum(args);
+}
 
 /**
  * A minimum layer (see `Minimum`).
@@ -290,7 +312,10 @@ export const maximum = (args: LayerArgs = {}): Maximum => new Maximum(args);
  * const y = minimum().apply([a, b]);
  * const sym = minimum().apply([inputA, inputB]);
  */
-export const minimum = (args: LayerArgs = {}): Minimum => new Minimum(args);
+export function minimum(args?: LayerArgs): Minimum {
+  checkFactoryArgs('minimum', arguments.length);
+  return new Minimum(args);
+}
 
 /**
  * A concatenate layer (see `Concatenate`).
@@ -298,12 +323,15 @@ export const minimum = (args: LayerArgs = {}): Minimum => new Minimum(args);
  * const y = concatenate({ axis: -1 }).apply([a, b]);
  * const sym = concatenate().apply([inputA, inputB]);
  */
-export const concatenate = (args: ConcatenateArgs = {}): Concatenate => new Concatenate(args);
+export function concatenate(args?: ConcatenateArgs): Concatenate {
+  checkFactoryArgs('concatenate', arguments.length);
+  return new Concatenate(args);
+}
 
-registerLayer('Add', (config) => new Add(config));
-registerLayer('Subtract', (config) => new Subtract(config));
-registerLayer('Multiply', (config) => new Multiply(config));
-registerLayer('Average', (config) => new Average(config));
-registerLayer('Maximum', (config) => new Maximum(config));
-registerLayer('Minimum', (config) => new Minimum(config));
-registerLayer('Concatenate', (config) => new Concatenate(config));
+registerLayerClass('Add', Add);
+registerLayerClass('Subtract', Subtract);
+registerLayerClass('Multiply', Multiply);
+registerLayerClass('Average', Average);
+registerLayerClass('Maximum', Maximum);
+registerLayerClass('Minimum', Minimum);
+registerLayerClass('Concatenate', Concatenate);

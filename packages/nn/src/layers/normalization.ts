@@ -3,11 +3,31 @@
 // feature axes). Both compute y = (x − μ) / √(σ² + ε) · γ + β.
 
 import { ArgumentError, moments, ShapeError, type Tensor, tidy, type Variable } from '@nabla/core';
-import { type CallContext, expectAxis, Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
-import { registerLayer } from '../engine/registry.js';
+import {
+  type CallContext,
+  expectAxis,
+  Layer,
+  type LayerArgs,
+  layerOptions,
+  type SymbolicShape,
+} from '../engine/layer.js';
+import { K } from '../engine/option-kinds.js';
+import { registerLayerClass } from '../engine/registry.js';
 import type { InitializerSpec, RegularizerSpec } from './conv.js';
-import { getInitializer, serializeInitializer } from './initializers.js';
-import { getRegularizer } from './regularizers.js';
+import { checkFactoryArgs } from './factory.js';
+import { getInitializer, INITIALIZER, serializeInitializer } from './initializers.js';
+import { getRegularizer, REGULARIZER } from './regularizers.js';
+
+/** The options both normalization layers take. */
+const NORM_KEYS = {
+  epsilon: K.number({ min: 0, minExclusive: true }),
+  center: K.boolean,
+  scale: K.boolean,
+  betaInitializer: INITIALIZER,
+  gammaInitializer: INITIALIZER,
+  betaRegularizer: REGULARIZER,
+  gammaRegularizer: REGULARIZER,
+};
 
 const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
 const initConfig = (spec: InitializerSpec) => serializeInitializer(getInitializer(spec));
@@ -78,8 +98,9 @@ abstract class Normalization extends Layer {
   /** Input rank, normalized axes and their sizes, known once built. */
   protected layout: { rank: number; axes: number[]; dims: number[] } | null = null;
 
-  constructor(args: NormArgs, base: string) {
-    super(args, base);
+  constructor(options: NormArgs | undefined, base: string) {
+    super(options, base);
+    const args = this.checkedOptions<NormArgs>();
     this.#args = args;
     this.epsilon = args.epsilon ?? 1e-3;
     this.center = args.center ?? true;
@@ -171,6 +192,13 @@ export interface BatchNormalizationArgs extends NormArgs {
  * bn.apply(x, { training: true }); // [n, h, w, c], moving stats updated
  */
 export class BatchNormalization extends Normalization {
+  static override readonly optionsSpec = layerOptions('batchNormalization', {
+    ...NORM_KEYS,
+    axis: K.integer,
+    momentum: K.number({ min: 0, max: 1 }),
+    movingMeanInitializer: INITIALIZER,
+    movingVarianceInitializer: INITIALIZER,
+  });
   readonly className = 'BatchNormalization';
   readonly axis: number;
   readonly momentum: number;
@@ -178,13 +206,12 @@ export class BatchNormalization extends Normalization {
   #movingMean: Variable | null = null;
   #movingVariance: Variable | null = null;
 
-  constructor(args: BatchNormalizationArgs = {}) {
-    super(args, 'batch_normalization');
+  constructor(options?: BatchNormalizationArgs) {
+    super(options, 'batch_normalization');
+    const args = this.checkedOptions<BatchNormalizationArgs>();
     this.#args = args;
     this.axis = args.axis ?? -1;
     this.momentum = args.momentum ?? 0.99;
-    if (!Number.isInteger(this.axis))
-      throw new ArgumentError(`${this.name}: expected axis to be an integer, got ${args.axis}`);
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -252,18 +279,14 @@ export interface LayerNormalizationArgs extends NormArgs {
  * ln.apply(x); // [n, t, d], each [d] row with mean 0 and variance 1 (before γ, β)
  */
 export class LayerNormalization extends Normalization {
+  static override readonly optionsSpec = layerOptions('layerNormalization', { ...NORM_KEYS, axis: K.axes });
   readonly className = 'LayerNormalization';
   readonly axis: readonly number[];
 
-  constructor(args: LayerNormalizationArgs = {}) {
-    super(args, 'layer_normalization');
-    const axis = args.axis ?? -1;
-    this.axis = typeof axis === 'number' ? [axis] : [...axis];
-    if (this.axis.length === 0 || !this.axis.every(Number.isInteger)) {
-      throw new ArgumentError(
-        `${this.name}: expected axis to be an integer or a non-empty list of them, got ${JSON.stringify(args.axis)}`,
-      );
-    }
+  constructor(options?: LayerNormalizationArgs) {
+    super(options, 'layer_normalization');
+    const axis = this.checkedOptions<LayerNormalizationArgs>().axis ?? -1;
+    this.axis = typeof axis === 'number' ? [axis] : axis;
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -297,8 +320,10 @@ export class LayerNormalization extends Normalization {
  * const bn = batchNormalization({ momentum: 0.9 });
  * const y = bn.apply(x, { training: true });
  */
-export const batchNormalization = (args: BatchNormalizationArgs = {}): BatchNormalization =>
-  new BatchNormalization(args);
+export function batchNormalization(args?: BatchNormalizationArgs): BatchNormalization {
+  checkFactoryArgs('batchNormalization', arguments.length);
+  return new BatchNormalization(args);
+}
 
 /**
  * A layer normalization layer (see `LayerNormalization`).
@@ -306,8 +331,10 @@ export const batchNormalization = (args: BatchNormalizationArgs = {}): BatchNorm
  * const ln = layerNormalization({ epsilon: 1e-6 });
  * const y = ln.apply(x);
  */
-export const layerNormalization = (args: LayerNormalizationArgs = {}): LayerNormalization =>
-  new LayerNormalization(args);
+export function layerNormalization(args?: LayerNormalizationArgs): LayerNormalization {
+  checkFactoryArgs('layerNormalization', arguments.length);
+  return new LayerNormalization(args);
+}
 
-registerLayer('BatchNormalization', (config) => new BatchNormalization(config));
-registerLayer('LayerNormalization', (config) => new LayerNormalization(config));
+registerLayerClass('BatchNormalization', BatchNormalization);
+registerLayerClass('LayerNormalization', LayerNormalization);

@@ -3,21 +3,20 @@
 // None has weights; their configs are just their options.
 
 import { ArgumentError, avgPool2d, maxPool2d, ShapeError, type Tensor, tidy } from '@nabla/core';
-import { Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
-import { registerLayer } from '../engine/registry.js';
+import { Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { K } from '../engine/option-kinds.js';
+import { registerLayerClass } from '../engine/registry.js';
 import { convOutputLength, type Size2D } from './conv.js';
+import { checkFactoryArgs } from './factory.js';
 
 const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
 
-function pair(layer: string, option: string, value: Size2D): [number, number] {
-  const p = typeof value === 'number' ? [value, value] : value;
-  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new ArgumentError(
-      `${layer}: expected ${option} to be a positive integer or a pair of them, got ${JSON.stringify(value)}`,
-    );
-  }
-  return [p[0]!, p[1]!];
+/** A checked size as a [height, width] pair. */
+function pair(value: Size2D): [number, number] {
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
 }
+
+const POOL_KEYS = { poolSize: K.size2d, strides: K.nullable(K.size2d), padding: K.enum('valid', 'same') };
 
 /** Checks a single rank-4 (NHWC) input shape and returns it. */
 function rank4(layer: Layer, shape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -53,16 +52,12 @@ abstract class Pooling2D extends Layer {
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
 
-  constructor(args: Pooling2DArgs, base: string) {
-    super(args, base);
-    this.poolSize = pair(this.name, 'poolSize', args.poolSize ?? 2);
-    this.strides = pair(this.name, 'strides', args.strides ?? this.poolSize);
+  constructor(options: Pooling2DArgs | undefined, base: string) {
+    super(options, base);
+    const args = this.checkedOptions<Pooling2DArgs>();
+    this.poolSize = pair(args.poolSize ?? 2);
+    this.strides = pair(args.strides ?? this.poolSize);
     this.padding = args.padding ?? 'valid';
-    if (this.padding !== 'valid' && this.padding !== 'same') {
-      throw new ArgumentError(
-        `${this.name}: expected padding 'valid' or 'same', got ${JSON.stringify(args.padding)}`,
-      );
-    }
   }
 
   protected get options() {
@@ -94,9 +89,10 @@ abstract class Pooling2D extends Layer {
  * pool.apply(x); // [n, 28, 28, 8] → [n, 14, 14, 8]
  */
 export class MaxPooling2D extends Pooling2D {
+  static override readonly optionsSpec = layerOptions('maxPooling2d', POOL_KEYS);
   readonly className = 'MaxPooling2D';
 
-  constructor(args: Pooling2DArgs = {}) {
+  constructor(args?: Pooling2DArgs) {
     super(args, 'max_pooling2d');
   }
 
@@ -113,9 +109,10 @@ export class MaxPooling2D extends Pooling2D {
  * pool.apply(x); // [n, 28, 28, 8] → [n, 14, 14, 8]
  */
 export class AveragePooling2D extends Pooling2D {
+  static override readonly optionsSpec = layerOptions('averagePooling2d', POOL_KEYS);
   readonly className = 'AveragePooling2D';
 
-  constructor(args: Pooling2DArgs = {}) {
+  constructor(args?: Pooling2DArgs) {
     super(args, 'average_pooling2d');
   }
 
@@ -134,9 +131,9 @@ export interface GlobalPooling2DArgs extends LayerArgs {
 abstract class GlobalPooling2D extends Layer {
   readonly keepDims: boolean;
 
-  constructor(args: GlobalPooling2DArgs, base: string) {
-    super(args, base);
-    this.keepDims = args.keepDims ?? false;
+  constructor(options: GlobalPooling2DArgs | undefined, base: string) {
+    super(options, base);
+    this.keepDims = this.checkedOptions<GlobalPooling2DArgs>().keepDims ?? false;
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
@@ -156,9 +153,10 @@ abstract class GlobalPooling2D extends Layer {
  * gap.apply(x); // [n, 7, 7, 64] → [n, 64]
  */
 export class GlobalAveragePooling2D extends GlobalPooling2D {
+  static override readonly optionsSpec = layerOptions('globalAveragePooling2d', { keepDims: K.boolean });
   readonly className = 'GlobalAveragePooling2D';
 
-  constructor(args: GlobalPooling2DArgs = {}) {
+  constructor(args?: GlobalPooling2DArgs) {
     super(args, 'global_average_pooling2d');
   }
 
@@ -174,9 +172,10 @@ export class GlobalAveragePooling2D extends GlobalPooling2D {
  * gmp.apply(x); // [n, 7, 7, 64] → [n, 1, 1, 64]
  */
 export class GlobalMaxPooling2D extends GlobalPooling2D {
+  static override readonly optionsSpec = layerOptions('globalMaxPooling2d', { keepDims: K.boolean });
   readonly className = 'GlobalMaxPooling2D';
 
-  constructor(args: GlobalPooling2DArgs = {}) {
+  constructor(args?: GlobalPooling2DArgs) {
     super(args, 'global_max_pooling2d');
   }
 
@@ -191,7 +190,10 @@ export class GlobalMaxPooling2D extends GlobalPooling2D {
  * const pool = maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' });
  * pool.apply(x); // [n, 7, 7, c] → [n, 4, 4, c]
  */
-export const maxPooling2d = (args: Pooling2DArgs = {}): MaxPooling2D => new MaxPooling2D(args);
+export function maxPooling2d(args?: Pooling2DArgs): MaxPooling2D {
+  checkFactoryArgs('maxPooling2d', arguments.length);
+  return new MaxPooling2D(args);
+}
 
 /**
  * An average pooling layer (see `AveragePooling2D`).
@@ -199,7 +201,10 @@ export const maxPooling2d = (args: Pooling2DArgs = {}): MaxPooling2D => new MaxP
  * const pool = averagePooling2d({ poolSize: [2, 1] });
  * pool.apply(x); // [n, 8, 8, c] → [n, 4, 8, c]
  */
-export const averagePooling2d = (args: Pooling2DArgs = {}): AveragePooling2D => new AveragePooling2D(args);
+export function averagePooling2d(args?: Pooling2DArgs): AveragePooling2D {
+  checkFactoryArgs('averagePooling2d', arguments.length);
+  return new AveragePooling2D(args);
+}
 
 /**
  * A global average pooling layer (see `GlobalAveragePooling2D`).
@@ -207,8 +212,10 @@ export const averagePooling2d = (args: Pooling2DArgs = {}): AveragePooling2D => 
  * const gap = globalAveragePooling2d();
  * gap.apply(x); // [n, 7, 7, 64] → [n, 64]
  */
-export const globalAveragePooling2d = (args: GlobalPooling2DArgs = {}): GlobalAveragePooling2D =>
-  new GlobalAveragePooling2D(args);
+export function globalAveragePooling2d(args?: GlobalPooling2DArgs): GlobalAveragePooling2D {
+  checkFactoryArgs('globalAveragePooling2d', arguments.length);
+  return new GlobalAveragePooling2D(args);
+}
 
 /**
  * A global max pooling layer (see `GlobalMaxPooling2D`).
@@ -216,10 +223,12 @@ export const globalAveragePooling2d = (args: GlobalPooling2DArgs = {}): GlobalAv
  * const gmp = globalMaxPooling2d();
  * gmp.apply(x); // [n, 7, 7, 64] → [n, 64]
  */
-export const globalMaxPooling2d = (args: GlobalPooling2DArgs = {}): GlobalMaxPooling2D =>
-  new GlobalMaxPooling2D(args);
+export function globalMaxPooling2d(args?: GlobalPooling2DArgs): GlobalMaxPooling2D {
+  checkFactoryArgs('globalMaxPooling2d', arguments.length);
+  return new GlobalMaxPooling2D(args);
+}
 
-registerLayer('MaxPooling2D', (config) => new MaxPooling2D(config));
-registerLayer('AveragePooling2D', (config) => new AveragePooling2D(config));
-registerLayer('GlobalAveragePooling2D', (config) => new GlobalAveragePooling2D(config));
-registerLayer('GlobalMaxPooling2D', (config) => new GlobalMaxPooling2D(config));
+registerLayerClass('MaxPooling2D', MaxPooling2D);
+registerLayerClass('AveragePooling2D', AveragePooling2D);
+registerLayerClass('GlobalAveragePooling2D', GlobalAveragePooling2D);
+registerLayerClass('GlobalMaxPooling2D', GlobalMaxPooling2D);

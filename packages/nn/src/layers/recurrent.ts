@@ -17,12 +17,29 @@ import {
   type Variable,
   zeros,
 } from '@nabla/core';
-import { expectAxis, Layer, type LayerArgs, type SymbolicShape } from '../engine/layer.js';
-import { registerLayer } from '../engine/registry.js';
+import { expectAxis, Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { K } from '../engine/option-kinds.js';
+import { registerLayerClass } from '../engine/registry.js';
 import type { InitializerSpec, RegularizerSpec } from './conv.js';
 import { type ActivationFn, getActivation } from './core.js';
-import { getInitializer, type Initializer, serializeInitializer } from './initializers.js';
-import { getRegularizer } from './regularizers.js';
+import { checkFactoryArgs } from './factory.js';
+import { getInitializer, INITIALIZER, type Initializer, serializeInitializer } from './initializers.js';
+import { getRegularizer, REGULARIZER } from './regularizers.js';
+
+/** The options all recurrent layers take. */
+const RNN_KEYS = {
+  units: K.positive,
+  activation: K.string,
+  useBias: K.boolean,
+  returnSequences: K.boolean,
+  goBackwards: K.boolean,
+  kernelInitializer: INITIALIZER,
+  recurrentInitializer: INITIALIZER,
+  biasInitializer: INITIALIZER,
+  kernelRegularizer: REGULARIZER,
+  recurrentRegularizer: REGULARIZER,
+  biasRegularizer: REGULARIZER,
+};
 
 const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
 
@@ -98,11 +115,9 @@ abstract class RNN extends Layer {
   /** Number of state tensors (h, or h and c). */
   protected readonly stateCount: number = 1;
 
-  constructor(args: RNNArgs, base: string) {
-    super(args, base);
-    if (!Number.isInteger(args.units) || args.units < 1) {
-      throw new ArgumentError(`${this.name}: expected units to be a positive integer, got ${args.units}`);
-    }
+  constructor(options: RNNArgs, base: string) {
+    super(options, base);
+    const args = this.checkedOptions<RNNArgs>();
     this.#args = args;
     this.units = args.units;
     this.activation = args.activation ?? 'tanh';
@@ -231,6 +246,7 @@ abstract class RNN extends Layer {
  * rnn.apply(x); // [n, 10, 4] → [n, 10, 8]
  */
 export class SimpleRNN extends RNN {
+  static override readonly optionsSpec = layerOptions('simpleRNN', RNN_KEYS, ['units']);
   readonly className = 'SimpleRNN';
   protected readonly gates = 1;
 
@@ -252,6 +268,11 @@ export class SimpleRNN extends RNN {
  * layer.apply(x); // [n, 20, 8] → [n, 16]
  */
 export class LSTM extends RNN {
+  static override readonly optionsSpec = layerOptions(
+    'lstm',
+    { ...RNN_KEYS, recurrentActivation: K.string, unitForgetBias: K.boolean },
+    ['units'],
+  );
   readonly className = 'LSTM';
   protected readonly gates = 4;
   protected override readonly stateCount = 2;
@@ -259,8 +280,9 @@ export class LSTM extends RNN {
   readonly unitForgetBias: boolean;
   readonly #gate: ActivationFn;
 
-  constructor(args: LSTMArgs) {
-    super(args, 'lstm');
+  constructor(options: LSTMArgs) {
+    super(options, 'lstm');
+    const args = this.checkedOptions<LSTMArgs>();
     this.recurrentActivation = args.recurrentActivation ?? 'sigmoid';
     this.#gate = getActivation(this.recurrentActivation, this.name);
     this.unitForgetBias = args.unitForgetBias ?? true;
@@ -312,14 +334,20 @@ export class LSTM extends RNN {
  * layer.apply(x); // [n, 20, 8] → [n, 20, 16]
  */
 export class GRU extends RNN {
+  static override readonly optionsSpec = layerOptions(
+    'gru',
+    { ...RNN_KEYS, recurrentActivation: K.string, resetAfter: K.boolean },
+    ['units'],
+  );
   readonly className = 'GRU';
   protected readonly gates = 3;
   readonly recurrentActivation: string;
   readonly resetAfter: boolean;
   readonly #gate: ActivationFn;
 
-  constructor(args: GRUArgs) {
-    super(args, 'gru');
+  constructor(options: GRUArgs) {
+    super(options, 'gru');
+    const args = this.checkedOptions<GRUArgs>();
     this.recurrentActivation = args.recurrentActivation ?? 'sigmoid';
     this.#gate = getActivation(this.recurrentActivation, this.name);
     this.resetAfter = args.resetAfter ?? true;
@@ -375,7 +403,10 @@ export class GRU extends RNN {
  * const rnn = simpleRNN({ units: 4 });
  * rnn.apply(x); // [n, t, f] → [n, 4]
  */
-export const simpleRNN = (args: RNNArgs): SimpleRNN => new SimpleRNN(args);
+export function simpleRNN(args: RNNArgs): SimpleRNN {
+  checkFactoryArgs('simpleRNN', arguments.length);
+  return new SimpleRNN(args);
+}
 
 /**
  * An LSTM layer (see `LSTM`).
@@ -383,7 +414,10 @@ export const simpleRNN = (args: RNNArgs): SimpleRNN => new SimpleRNN(args);
  * const layer = lstm({ units: 32, returnSequences: true });
  * layer.apply(x); // [n, t, f] → [n, t, 32]
  */
-export const lstm = (args: LSTMArgs): LSTM => new LSTM(args);
+export function lstm(args: LSTMArgs): LSTM {
+  checkFactoryArgs('lstm', arguments.length);
+  return new LSTM(args);
+}
 
 /**
  * A GRU layer (see `GRU`).
@@ -391,26 +425,11 @@ export const lstm = (args: LSTMArgs): LSTM => new LSTM(args);
  * const layer = gru({ units: 32, resetAfter: false });
  * layer.apply(x); // [n, t, f] → [n, 32]
  */
-export const gru = (args: GRUArgs): GRU => new GRU(args);
+export function gru(args: GRUArgs): GRU {
+  checkFactoryArgs('gru', arguments.length);
+  return new GRU(args);
+}
 
-function hasUnits(config: Record<string, unknown>): config is Record<string, unknown> & RNNArgs {
-  return typeof config.units === 'number';
-}
-function revive<T extends RNN>(className: string, make: (args: RNNArgs) => T) {
-  return (config: Record<string, unknown>): T => {
-    if (!hasUnits(config)) throw new ArgumentError(`${className}: config is missing units`);
-    return make(config);
-  };
-}
-registerLayer(
-  'SimpleRNN',
-  revive('SimpleRNN', (c) => new SimpleRNN(c)),
-);
-registerLayer(
-  'LSTM',
-  revive('LSTM', (c) => new LSTM(c)),
-);
-registerLayer(
-  'GRU',
-  revive('GRU', (c) => new GRU(c)),
-);
+registerLayerClass('SimpleRNN', SimpleRNN);
+registerLayerClass('LSTM', LSTM);
+registerLayerClass('GRU', GRU);
