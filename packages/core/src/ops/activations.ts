@@ -7,7 +7,18 @@ import { ArgumentError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { defineOp, opt, req, S } from './args.js';
-import { add, div, greater, logicalAnd, logicalOr, maximum, minimum, mul, sub } from './binary.js';
+import {
+  add,
+  div,
+  greater,
+  greaterEqual,
+  logicalAnd,
+  logicalOr,
+  maximum,
+  minimum,
+  mul,
+  sub,
+} from './binary.js';
 import { cast } from './cast.js';
 import { type TensorLike, withArgs } from './convert.js';
 import { abs, erf, exp, expm1, floor as floorOp, log1p, logicalNot, relu, sigmoid, tanh } from './unary.js';
@@ -28,7 +39,13 @@ export const square = defineOp('square', X, (x: TensorLike): Tensor => one('squa
 export const relu6 = defineOp(
   'relu6',
   X,
-  (x: TensorLike): Tensor => one('relu6', x, (t) => minimum(relu(t), 6)),
+  // where(r >= 6, 6, r) rather than minimum(r, 6): the gradient is [0 < x < 6]·dy, 0 at both
+  // kinks as in PyTorch and TensorFlow (minimum would pass half of dy at x = 6); NaN propagates.
+  (x: TensorLike): Tensor =>
+    one('relu6', x, (t) => {
+      const r = relu(t);
+      return where(greaterEqual(r, 6), cast(6, r.dtype), r);
+    }),
 );
 
 /** x for x > 0, alpha·x otherwise (alpha defaults to 0.2, as in TensorFlow.js). @example leakyRelu(tensor([-1]), 0.1); */

@@ -156,6 +156,15 @@ function asMask(mask: Tensor, like: Tensor): Tensor {
   return cast(mask, like.dtype);
 }
 
+/** Gradients of maximum/minimum: dy to the operand that won, half of it to each on a tie. */
+function tieSplit(a: Tensor, b: Tensor, dy: Tensor, aWins: Tensor, bWins: Tensor): [Tensor, Tensor] {
+  const half = mul(asMask(equal(a, b), dy), 0.5);
+  return [
+    sumTo(mul(dy, add(asMask(aWins, dy), half)), a.shape),
+    sumTo(mul(dy, add(asMask(bWins, dy), half)), b.shape),
+  ];
+}
+
 /** VJP rules of the binary primitives. */
 export const BINARY_RULES: RuleTable<BinaryPrim> = {
   // d(a + b) = (dy, dy)
@@ -176,16 +185,10 @@ export const BINARY_RULES: RuleTable<BinaryPrim> = {
     const db = mul(dy, mul(output, safeLog));
     return [sumTo(da, a!.shape), isFloat(b!.dtype) ? sumTo(db, b!.shape) : null];
   },
-  // d max(a, b) = ([a >= b]·dy, [a < b]·dy)
-  maximum: ({ inputs: [a, b], dy }) => [
-    sumTo(mul(dy, asMask(greaterEqual(a!, b!), dy)), a!.shape),
-    sumTo(mul(dy, asMask(less(a!, b!), dy)), b!.shape),
-  ],
-  // d min(a, b) = ([a <= b]·dy, [a > b]·dy)
-  minimum: ({ inputs: [a, b], dy }) => [
-    sumTo(mul(dy, asMask(lessEqual(a!, b!), dy)), a!.shape),
-    sumTo(mul(dy, asMask(greater(a!, b!), dy)), b!.shape),
-  ],
+  // d max(a, b) = (([a > b] + ½[a = b])·dy, ([a < b] + ½[a = b])·dy): ties split dy, as in PyTorch
+  maximum: ({ inputs: [a, b], dy }) => tieSplit(a!, b!, dy, greater(a!, b!), less(a!, b!)),
+  // d min(a, b) = (([a < b] + ½[a = b])·dy, ([a > b] + ½[a = b])·dy)
+  minimum: ({ inputs: [a, b], dy }) => tieSplit(a!, b!, dy, less(a!, b!), greater(a!, b!)),
   // d mod(a, b) = (dy, -floor(a/b)·dy)
   mod: ({ inputs: [a, b], dy }) => [
     sumTo(dy, a!.shape),

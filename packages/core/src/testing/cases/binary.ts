@@ -3,8 +3,10 @@
 // signs, NaN in maximum/minimum, integer powers, dtypes) explicitly; gradients, including
 // broadcast ones that go through sumTo, against finite differences.
 
+import { grad, grads } from '../../autodiff.js';
 import type { DType } from '../../dtype.js';
 import { ShapeError } from '../../errors.js';
+import { relu6 } from '../../ops/activations.js';
 import {
   add,
   div,
@@ -24,6 +26,7 @@ import {
   sub,
 } from '../../ops/binary.js';
 import type { TensorLike } from '../../ops/convert.js';
+import { sum } from '../../ops/reduce.js';
 import { where } from '../../ops/where.js';
 import type { NestedArray, Tensor } from '../../tensor.js';
 import type { ConformanceCase } from '../harness.js';
@@ -468,6 +471,20 @@ export const BINARY_CASES: ConformanceCase[] = [
       // The same tensor on both sides: gradients from both operands add up.
       await t.checkGrad((x) => mul(x!, x!), [a]);
       await t.checkGrad((x) => pow(x!, x!), [a]);
+    },
+  },
+  {
+    name: 'binary: maximum/minimum split the gradient on ties, and relu6 passes none at 0 or 6, as in PyTorch',
+    run: async (t) => {
+      const a = t.input([1, 2, 5]);
+      const b = t.input([1, 3, 4]);
+      const [da, db] = grads((x, y) => sum(maximum(x, y)))([a, b]);
+      await t.expectValues(da!, [0.5, 0, 1]);
+      await t.expectValues(db!, [0.5, 1, 0]);
+      const [ea, eb] = grads((x, y) => sum(minimum(x, y)))([a, b]);
+      await t.expectValues(ea!, [0.5, 1, 0]);
+      await t.expectValues(eb!, [0.5, 0, 1]);
+      await t.expectValues(grad((x) => sum(relu6(x)))(t.input([-1, 0, 3, 6, 7])), [0, 0, 1, 0, 0]);
     },
   },
 ];
