@@ -10,6 +10,7 @@ import { CONV_RULES } from './ops/conv.js';
 import { FUSED_RULES } from './ops/fused.js';
 import { LINALG_RULES } from './ops/linalg.js';
 import { MOVEMENT_RULES, RESHAPE_RULE } from './ops/movement.js';
+import { POOL_RULES } from './ops/pool.js';
 import { REDUCE_RULES } from './ops/reduce.js';
 import { UNARY_RULES } from './ops/unary.js';
 import { WHERE_RULES } from './ops/where.js';
@@ -28,6 +29,7 @@ export const VJP_RULES: FullTable = {
   ...REDUCE_RULES,
   ...LINALG_RULES,
   ...CONV_RULES,
+  ...POOL_RULES,
   ...MOVEMENT_RULES,
   reshape: RESHAPE_RULE,
   // Random fills have no inputs.

@@ -20,7 +20,8 @@ import { resultType, type TensorLike, withArgs } from './convert.js';
 import { oneHot } from './creation.js';
 import { matmul } from './linalg.js';
 import { reshape } from './movement.js';
-import { logSoftmax, softmax, sum } from './reduce.js';
+import { sum } from './reduce.js';
+import { logSoftmax, softmax } from './softmax.js';
 import { neg, relu, sigmoid, sqrt, tanh } from './unary.js';
 
 /** Options of `fusedMatmul`. */

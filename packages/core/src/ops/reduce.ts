@@ -1,21 +1,19 @@
-// Reductions over any axes (with keepDims), scans, softmax and friends, and their VJP rules.
+// Reductions over any axes (with keepDims), scans, mean/variance, and their VJP rules.
 // Primitives keep reduced axes as size 1; ops drop them with a (free) reshape unless keepDims.
 
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
-import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { ReducePrim } from '../prims.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp.js';
 import { defineOp, opt, req, S, type Spec } from './args.js';
-import { add, div, equal, mul, pow, sub } from './binary.js';
+import { div, equal, mul, sub } from './binary.js';
 import { cast } from './cast.js';
 import { type TensorLike, withArgs } from './convert.js';
 import { broadcastTo, reshape } from './movement.js';
-import { abs, exp, isFinite, log, sqrt } from './unary.js';
-import { where } from './where.js';
 
 /** Options of the reductions. */
 export interface ReduceOptions {
@@ -230,63 +228,6 @@ export const cumprod = reduction(
   (x: TensorLike, options: CumulativeOptions = {}): Tensor => cumulative('cumprod', x, options),
 );
 
-/**
- * log(sum(exp(x))) computed stably (the maximum is subtracted first).
- * @example
- * logSumExp(tensor([1000, 1000])); // 1000.693...
- */
-export const logSumExp = reduction(
-  'logSumExp',
-  REDUCE_OPTIONS,
-  (x: TensorLike, options: ReduceOptions = {}): Tensor =>
-    withArgs('logSumExp', ['x'], [x], ([t]) =>
-      tidy(() => {
-        const axes = normalizeAxes('logSumExp', options.axis, t!.rank);
-        const m = max(t!, { axis: axes, keepDims: true });
-        // A constant shift does not change the result; ±Infinity maxima use 0 to avoid NaN.
-        const shift = where(isFinite(m), ENGINE.share(m, m.shape, false), 0);
-        const s = log(sum(exp(sub(t!, shift)), { axis: axes, keepDims: true }));
-        const out = add(s, shift);
-        return options.keepDims ? out : reshape(out, droppedShape(t!.shape, axes));
-      }),
-    ),
-);
-
-/**
- * Softmax along an axis (default the last), stable for large inputs.
- * @example
- * softmax(tensor([1, 2, 3]));
- */
-export const softmax = defineOp(
-  'softmax',
-  [req('x', S.tensor), opt('axis', S.axis)],
-  (x: TensorLike, axis: number = -1): Tensor =>
-    withArgs('softmax', ['x'], [x], ([t]) =>
-      tidy(() => {
-        const a = normalizeAxis('softmax', axis, t!.rank);
-        const m = max(t!, { axis: a, keepDims: true });
-        const e = exp(sub(t!, ENGINE.share(m, m.shape, false)));
-        return div(e, sum(e, { axis: a, keepDims: true }));
-      }),
-    ),
-);
-
-/**
- * log(softmax(x)) along an axis, computed as x - logSumExp(x).
- * @example
- * logSoftmax(tensor([1, 2, 3]));
- */
-export const logSoftmax = defineOp(
-  'logSoftmax',
-  [req('x', S.tensor), opt('axis', S.axis)],
-  (x: TensorLike, axis: number = -1): Tensor =>
-    withArgs('logSoftmax', ['x'], [x], ([t]) =>
-      tidy(() =>
-        sub(t!, logSumExp(t!, { axis: normalizeAxis('logSoftmax', axis, t!.rank), keepDims: true })),
-      ),
-    ),
-);
-
 /** Options of variance/moments. */
 export interface VarianceOptions extends ReduceOptions {
   /** Delta degrees of freedom: divide by N - ddof (0 = population variance, as in Keras). */
@@ -331,53 +272,6 @@ export const variance = reduction(
     return v;
   },
 );
-
-/** Options of norm. */
-export interface NormOptions extends ReduceOptions {
-  /** 'euclidean'/'fro' (default), 1, 2, Infinity, -Infinity, or any p > 0 (vector norms). */
-  ord?: number | 'euclidean' | 'fro';
-}
-
-/**
- * Vector p-norms over axes (the Frobenius norm when `ord` is 'fro' or 'euclidean').
- * @example
- * norm(tensor([3, 4])); // 5
- */
-export const norm = reduction(
-  'norm',
-  S.object(
-    {
-      ...REDUCE_KEYS,
-      ord: S.oneOf(S.enum('euclidean', 'fro', Infinity, -Infinity), S.number({ min: 0, minExclusive: true })),
-    },
-    { positional: ['ord', 'axis', 'keepDims'] },
-  ),
-  (x: TensorLike, options: NormOptions = {}): Tensor =>
-    withArgs('norm', ['x'], [x], ([t]) =>
-      tidy(() => {
-        const ord = options.ord ?? 'euclidean';
-        const reduceOpts = { axis: options.axis, keepDims: options.keepDims };
-        const a = abs(isFloat(t!.dtype) ? t! : cast(t!, 'float32'));
-        if (ord === 'euclidean' || ord === 'fro' || ord === 2)
-          return rootAwayFromZero(sum(mul(a, a), reduceOpts), 2);
-        if (ord === Infinity) return max(a, reduceOpts);
-        if (ord === -Infinity) return min(a, reduceOpts);
-        if (ord === 1) return sum(a, reduceOpts);
-        if (typeof ord !== 'number') throw new ArgumentError(`norm: unknown ord ${String(ord)}`);
-        return rootAwayFromZero(sum(pow(a, ord), reduceOpts), ord);
-      }),
-    ),
-);
-
-/**
- * s^(1/p), with gradient 0 where s = 0 (as in PyTorch): the root's slope is infinite there and
- * 0 · ∞ would be NaN, so the root only ever sees s = 1 in place of 0. NaN still propagates.
- */
-function rootAwayFromZero(s: Tensor, p: number): Tensor {
-  const zero = equal(s, 0);
-  const safe = where(zero, 1, s);
-  return where(zero, 0, p === 2 ? sqrt(safe) : pow(safe, 1 / p));
-}
 
 /** The cotangent of a keepDims reduction, broadcast back to the input's shape. */
 function spread(dy: Tensor, x: Tensor): Tensor {

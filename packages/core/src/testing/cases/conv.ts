@@ -5,8 +5,9 @@
 import { grads } from '../../autodiff.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { mul } from '../../ops/binary.js';
-import { avgPool2d, conv2d, conv2dTranspose, depthwiseConv2d, maxPool2d } from '../../ops/conv.js';
+import { conv2d, conv2dTranspose, depthwiseConv2d } from '../../ops/conv.js';
 import { randomUniform } from '../../ops/creation.js';
+import { avgPool2d, maxPool2d } from '../../ops/pool.js';
 import type { Tensor } from '../../tensor.js';
 import { type CaseTools, type ConformanceCase, ConformanceError } from '../harness.js';
 

@@ -1,10 +1,12 @@
-// Conformance cases: reductions, scans, softmax and friends (ops/reduce.ts). Forward values
-// against a plain-JS reducer over every axis pattern (all, one, several non-contiguous,
-// negative, keepDims), stability at large inputs, empty reductions, errors, and gradients.
+// Conformance cases: reductions and scans (ops/reduce.ts), softmax and friends (ops/softmax.ts)
+// and norm (ops/norm.ts). Forward values against a plain-JS reducer over every axis pattern
+// (all, one, several non-contiguous, negative, keepDims), stability at large inputs, empty
+// reductions, errors, and gradients.
 
 import { grad } from '../../autodiff.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
 import type { TensorLike } from '../../ops/convert.js';
+import { norm } from '../../ops/norm.js';
 import {
   all,
   any,
@@ -12,19 +14,16 @@ import {
   argMin,
   cumprod,
   cumsum,
-  logSoftmax,
-  logSumExp,
   max,
   mean,
   min,
   moments,
-  norm,
   prod,
   type ReduceOptions,
-  softmax,
   sum,
   variance,
 } from '../../ops/reduce.js';
+import { logSoftmax, logSumExp, softmax } from '../../ops/softmax.js';
 import type { NestedArray, Tensor } from '../../tensor.js';
 import type { ConformanceCase } from '../harness.js';
 
