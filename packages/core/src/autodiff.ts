@@ -5,7 +5,7 @@
 
 import { collectTensors, ENGINE, type TapeHook } from './engine.js';
 import { ArgumentError, checkArgCount, describeValue, fmtShape, ShapeError } from './errors.js';
-import { type FusedPrim, isFusedPrim } from './fused.js';
+import { type FusedPrim, isFusedPrim } from './fused-prims.js';
 import { FUSED_VJP_RULES, VJP_RULES } from './gradients.js';
 import { tidy } from './memory.js';
 import { defineOp, req, S } from './ops/args.js';

@@ -3,7 +3,7 @@
 // beside their ops in ops/*.ts, each with its formula in a comment. The optional fused
 // primitives have a second table of the same kind, next to it.
 
-import type { FusedParams, FusedPrim } from './fused.js';
+import type { FusedParams, FusedPrim } from './fused-prims.js';
 import { BINARY_RULES } from './ops/binary.js';
 import { CAST_RULES } from './ops/cast.js';
 import { CONV_RULES } from './ops/conv.js';
@@ -15,7 +15,7 @@ import { REDUCE_RULES } from './ops/reduce.js';
 import { UNARY_RULES } from './ops/unary.js';
 import { WHERE_RULES } from './ops/where.js';
 import type { Prim, PrimParams } from './prims.js';
-import type { VjpRule } from './vjp.js';
+import type { VjpRule } from './vjp-rule.js';
 
 type FullTable = { readonly [P in Prim]: VjpRule<PrimParams[P]> | 'nondiff' } & {
   readonly reshape: VjpRule<{ shape: readonly number[] }>;
@@ -36,6 +36,6 @@ export const VJP_RULES: FullTable = {
   randomUniform: 'nondiff',
 };
 
-/** The rules of the optional fused primitives (fused.ts), typed over all of them likewise. */
+/** The rules of the optional fused primitives (fused-prims.ts), typed over all of them likewise. */
 export const FUSED_VJP_RULES: { readonly [F in FusedPrim]: VjpRule<FusedParams[F]> | 'nondiff' } =
   FUSED_RULES;

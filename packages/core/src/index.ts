@@ -3,12 +3,12 @@
 import './tensor-methods.js';
 
 export * from './autodiff.js';
-export * from './backend.js';
-export * from './backends.js';
+export * from './backend-interface.js';
+export * from './backend-registry.js';
 export * from './dtype.js';
 export type { LiveTensorInfo, MemoryInfo, SkippedBackend } from './engine.js';
 export * from './errors.js';
-export * from './fused.js';
+export * from './fused-prims.js';
 export * from './memory.js';
 export * from './names.js';
 export * from './ops/index.js';

@@ -1,7 +1,7 @@
 // Chaining: every op below is also a method, `x.add(y)` being `add(x, y)`. The method types
 // are derived from the functions, so the two can never disagree.
 
-import { toBackend } from './backends.js';
+import { toBackend } from './backend-registry.js';
 import * as ops from './ops/index.js';
 import { Tensor } from './tensor.js';
 

@@ -2,7 +2,7 @@
 // refcounted backend storage: reshape shares it, everything else makes new storage. Op methods
 // (`x.add(y)`, `x.sum()`) are attached in tensor-methods.ts so this file stays free of op imports.
 
-import type { Backend, DataHandle } from './backend.js';
+import type { Backend, DataHandle } from './backend-interface.js';
 import type { DType, TypedArray } from './dtype.js';
 import { ENGINE } from './engine.js';
 import { ArgumentError, BackendError, checkArgCount, describeValue } from './errors.js';

@@ -3,7 +3,7 @@
 // checks the argument count, each argument and every option before the op does any work. The
 // same table (`opSignatures()`) lets the hostile-input suite enumerate every op and its specs.
 
-import { activeBackend } from '../backends.js';
+import { activeBackend } from '../backend-registry.js';
 import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError, describeValue, fmtShape, NablaError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';

@@ -6,7 +6,7 @@ import { ENGINE } from '../engine.js';
 import { BINARY_PRIMS, type BinaryPrim } from '../prims.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, req, S } from './args.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';

@@ -4,7 +4,7 @@ import type { DType } from '../dtype.js';
 import { isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, req, S } from './args.js';
 import { type TensorLike, withArgs } from './convert.js';
 

@@ -9,7 +9,7 @@ import { fmtShape, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { Conv2DParams } from '../prims.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, opt, req, S } from './args.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';

@@ -1,4 +1,4 @@
-// Ops over the optional fused primitives (fused.ts): fusedMatmul, softmaxCrossEntropy, sgdStep
+// Ops over the optional fused primitives (fused-prims.ts): fusedMatmul, softmaxCrossEntropy, sgdStep
 // and adamStep. Each validates once, then runs the backend's fused kernel when it has one and
 // the composite of ordinary ops otherwise; the two give the same values, and the composite
 // is also the definition the VJP rules below differentiate. Optimizer steps never record on
@@ -7,11 +7,11 @@
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { FUSED_ACTIVATIONS, type FusedActivation, type FusedParams, type FusedPrim } from '../fused.js';
+import { FUSED_ACTIVATIONS, type FusedActivation, type FusedParams, type FusedPrim } from '../fused-prims.js';
 import { tidy } from '../memory.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import type { VjpRule } from '../vjp.js';
+import type { VjpRule } from '../vjp-rule.js';
 import { relu6 } from './activations.js';
 import { defineOp, opt, req, S } from './args.js';
 import { add, div, greater, less, logicalAnd, maximum, mul, sub } from './binary.js';

@@ -7,7 +7,7 @@ import { ENGINE } from '../engine.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { normalizeAxis } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, describeArg, opt, req, S } from './args.js';
 import { fromValues, inferShape, type TensorLike, withArgs } from './convert.js';
 

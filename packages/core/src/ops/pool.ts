@@ -6,7 +6,7 @@ import { ArgumentError, fmtShape } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { Conv2DParams, Pool2DParams } from '../prims.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, opt, req, S } from './args.js';
 import { greater, mul } from './binary.js';
 import { type TensorLike, withArgs } from './convert.js';

@@ -8,7 +8,7 @@ import { tidy } from '../memory.js';
 import type { ReducePrim } from '../prims.js';
 import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, opt, req, S, type Spec } from './args.js';
 import { div, equal, mul, sub } from './binary.js';
 import { cast } from './cast.js';

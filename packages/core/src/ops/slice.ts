@@ -8,7 +8,7 @@ import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import type { SliceParams } from '../prims.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, opt, render, req, S } from './args.js';
 import { type TensorLike, withArgs } from './convert.js';
 

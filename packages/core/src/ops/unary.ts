@@ -5,7 +5,7 @@ import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { UNARY_PRIMS, type UnaryPrim } from '../prims.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, req, S } from './args.js';
 import { add, div, greater, mul, sub } from './binary.js';
 import { cast } from './cast.js';

@@ -3,7 +3,7 @@
 import { ENGINE } from '../engine.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, req, S } from './args.js';
 import { sumTo } from './binary.js';
 import { cast } from './cast.js';

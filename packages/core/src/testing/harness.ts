@@ -5,7 +5,7 @@
 // it) or `t.own(...)`, so a leak inside an op shows up as a changed tensor or byte count.
 
 import { grads as gradsOf } from '../autodiff.js';
-import { activeBackend, setBackend } from '../backends.js';
+import { activeBackend, setBackend } from '../backend-registry.js';
 import { type DType, isFloat, type TypedArray } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { fmtShape } from '../errors.js';

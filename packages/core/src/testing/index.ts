@@ -3,7 +3,7 @@
 // gradients, and ends with the live tensor and byte counts back where they started.
 
 import { beforeAll, describe, expect, it } from 'vitest';
-import { activeBackend, setBackend } from '../backends.js';
+import { activeBackend, setBackend } from '../backend-registry.js';
 import { memory } from '../memory.js';
 import { ALL_CASES } from './cases/index.js';
 import { type ConformanceCase, makeTools } from './harness.js';

@@ -5,7 +5,7 @@
 
 import { grads } from '../../autodiff.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import type { FusedActivation } from '../../fused.js';
+import type { FusedActivation } from '../../fused-prims.js';
 import { tidy } from '../../memory.js';
 import { relu6 } from '../../ops/activations.js';
 import { add, div, maximum, mul, sub } from '../../ops/binary.js';

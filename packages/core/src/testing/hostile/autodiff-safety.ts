@@ -5,7 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { customGrad, grad, grads, valueAndGrad, valueAndGrads, variableGrads, vjp } from '../../autodiff.js';
-import { setBackend } from '../../backends.js';
+import { setBackend } from '../../backend-registry.js';
 import { ENGINE } from '../../engine.js';
 import { NablaError } from '../../errors.js';
 import { memory } from '../../memory.js';

@@ -4,7 +4,7 @@
 // byte counts must come back, the canary and the inputs must keep their exact values, no tape
 // may stay active, and the arguments must still be freeable. Every broken rule is reported.
 
-import { activeBackend, setBackend, setRandomSeed } from '../../backends.js';
+import { activeBackend, setBackend, setRandomSeed } from '../../backend-registry.js';
 import { DTYPES, type DType } from '../../dtype.js';
 import { ENGINE } from '../../engine.js';
 import { NablaError } from '../../errors.js';

@@ -5,7 +5,7 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { setBackend } from '../../backends.js';
+import { setBackend } from '../../backend-registry.js';
 import { ENGINE } from '../../engine.js';
 import { ArgumentError } from '../../errors.js';
 import { checkValue, opSignatures, type Spec } from '../../ops/args.js';

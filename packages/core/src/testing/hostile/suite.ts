@@ -4,7 +4,7 @@
 
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { setBackend } from '../../backends.js';
+import { setBackend } from '../../backend-registry.js';
 import type { DType } from '../../dtype.js';
 import type { Tolerance } from '../harness.js';
 import { callArbitrary } from './arbitraries.js';

@@ -1,10 +1,10 @@
 // The backend contract: storage, reads, the kernel table, and memory reporting.
 // A backend is a small object; every kernel is typed per primitive, so a backend that misses a
 // primitive does not compile (it must list it as `unsupported(...)` with a reason instead).
-// Fused primitives (fused.ts) are optional and live in a table of their own.
+// Fused primitives (fused-prims.ts) are optional and live in a table of their own.
 
 import type { DType, TypedArray } from './dtype.js';
-import type { FusedKernelTable } from './fused.js';
+import type { FusedKernelTable } from './fused-prims.js';
 import type { OutInfo, Prim, PrimParams } from './prims.js';
 
 /** Opaque backend storage. Each backend defines its own class and narrows with `instanceof`. */
@@ -54,7 +54,7 @@ export interface Backend {
   readonly name: string;
   readonly kernels: KernelTable;
   /**
-   * Optional fused kernels (fused.ts), any subset; core runs the composite of ordinary ops for
+   * Optional fused kernels (fused-prims.ts), any subset; core runs the composite of ordinary ops for
    * the rest. A fused kernel must accept every float dtype the backend supports.
    */
   readonly fused?: Partial<FusedKernelTable>;

@@ -4,7 +4,7 @@
 // composite of ordinary ops where a kernel is missing, and the conformance suite holds both
 // paths to the same values and gradients (testing/cases/fused.ts).
 
-import type { DataHandle, TensorInfo } from './backend.js';
+import type { DataHandle, TensorInfo } from './backend-interface.js';
 import type { OutInfo } from './prims.js';
 
 /** Activations `fusedMatmul` applies in its epilogue. */

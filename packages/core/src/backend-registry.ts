@@ -1,7 +1,7 @@
 // Public backend registry: backends register themselves by name when their package is
 // imported; users pick one (or a preference list) at run time.
 
-import type { Backend, BackendFactory } from './backend.js';
+import type { Backend, BackendFactory } from './backend-interface.js';
 import { ENGINE, type SkippedBackend } from './engine.js';
 import { ArgumentError, checkArgCount, describeValue } from './errors.js';
 import { Tensor } from './tensor.js';
