@@ -1,13 +1,14 @@
 // The CPU backend's kernel table: one entry per primitive, checked by the compiler against
 // core's closed set (`KernelTable` maps every `Prim`), so a new primitive without a CPU kernel
-// does not build. Kernels close over a `CpuContext` for allocation and workspaces.
+// does not build. Kernels close over a `CpuContext` for allocation and workspaces, and live one
+// file per kernel family in src/kernels (the README has the map, shared with the wasm backend).
 
 import type { KernelTable } from '@nabla/core';
 import type { CpuContext } from './cpu-data.js';
-import { argExtremeKernel, cumulativeKernel } from './kernels/along-axis.js';
 import { binaryKernel, whereKernel } from './kernels/binary.js';
+import { castKernel } from './kernels/cast.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
-import { gatherKernel, randomUniformKernel, scatterAddKernel } from './kernels/indexing.js';
+import { gatherKernel, scatterAddKernel } from './kernels/gather.js';
 import { matmulKernel } from './kernels/matmul.js';
 import {
   broadcastToKernel,
@@ -25,8 +26,9 @@ import {
   maxPool2dBackwardKernel,
   maxPool2dKernel,
 } from './kernels/pool.js';
-import { reduceKernel } from './kernels/reduce.js';
-import { castKernel, unaryKernel } from './kernels/unary.js';
+import { randomUniformKernel } from './kernels/random.js';
+import { argExtremeKernel, cumulativeKernel, reduceKernel } from './kernels/reduce.js';
+import { unaryKernel } from './kernels/unary.js';
 
 /**
  * Builds the full kernel table over one backend's context.

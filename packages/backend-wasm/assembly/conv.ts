@@ -6,7 +6,7 @@
 // group) skip the GEMM for a direct loop with channels innermost, four lanes at a time.
 // Geometry comes as 16 i32 at `geo`: n h w c fh fw outH outW outC groups sh sw dh dw top left.
 
-import { sgemm, sgemmScratchBytes } from './gemm';
+import { sgemm, sgemmScratchBytes } from './matmul';
 
 // The geometry of the current call, as module globals: the runtime is the stub (no allocation),
 // and globals are per instance, so each worker thread keeps its own.

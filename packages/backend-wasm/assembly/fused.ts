@@ -14,7 +14,7 @@ const RELU6 = 2;
 const SIGMOID = 3;
 const TANH = 4;
 
-/** The codes of tanh and sigmoid in unary.ts (UNARY_OPS in src/kernels/elementwise.ts). */
+/** The codes of tanh and sigmoid in unary.ts (UNARY_OPS in src/kernels/unary.ts). */
 const UNARY_TANH = 12;
 const UNARY_SIGMOID = 13;
 

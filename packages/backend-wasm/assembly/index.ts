@@ -1,13 +1,14 @@
 // Entry point of the wasm binary: re-exports every kernel module so that `asc` compiles one
-// module. binary, movement, random, reduce and unary are the elementwise/movement foundation;
-// gemm.ts, conv.ts and pool.ts are the SIMD GEMM, convolution and pooling kernels (their JS glue
-// is src/kernels/matmul.ts, conv.ts and pool.ts); fused.ts holds the optional fused kernels
-// (glue in src/kernels/fused.ts).
+// module. There is one file per kernel family, named as its JS glue in src/kernels (unary,
+// binary, cast, reduce, movement, gather, random, matmul, conv, pool, fused; the README has the
+// map); common.ts holds the parameter-block readers they share.
 
 export * from './binary';
+export * from './cast';
 export * from './conv';
 export * from './fused';
-export * from './gemm';
+export * from './gather';
+export * from './matmul';
 export * from './movement';
 export * from './pool';
 export * from './random';

@@ -1,4 +1,4 @@
-// Unary elementwise kernels. Op codes follow UNARY_OPS in src/kernels/elementwise.ts.
+// Unary elementwise kernels. Op codes follow UNARY_OPS in src/kernels/unary.ts.
 // Ops with a SIMD instruction (neg, abs, sqrt, rsqrt, floor, ceil, round, reciprocal, relu) run
 // four lanes at a time, and so do exp and sigmoid (a polynomial exp, under 2 ulp); the other
 // transcendental ops use the scalar float32 libm ports of Mathf (musl, under 1 ulp), and erf

@@ -3,7 +3,7 @@
 // so no path configuration is needed in Node or in a bundler; so is the worker threads' source.
 
 import { registerBackend } from '@nabla/core';
-import { workersLoadSync } from './thread-pool.js';
+import { workersLoadSync } from './platform.js';
 import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 import { compileSync } from './wasm-module.js';
 

@@ -19,8 +19,8 @@ import {
   tensor,
 } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { checkInt32s } from './kernel-context.js';
 import { WasmBackend } from './wasm-backend.js';
-import { checkInt32s } from './wasm-data.js';
 
 const MiB = 2 ** 20;
 

@@ -10,34 +10,15 @@
 // when a worker has died (it marks its slot, or Node reports its exit) or is still busy
 // `timeoutMs` after the main thread's own share was done. The pool then stops every worker,
 // holds the heap's frees until they have stopped (a stalled worker may still write), and
-// reports itself unusable, so the backend goes on with one thread.
+// reports itself unusable, so the backend goes on with one thread. Platform probing and worker
+// creation are platform.ts, work splitting work-split.ts, the GEMM's packing blocks gemm-scratch.ts.
 
 import { BackendError } from '@nabla/core';
+import { GemmScratch } from './gemm-scratch.js';
 import type { WasmHeap } from './heap.js';
+import { spawner, type WorkerHandle } from './platform.js';
 import type { KernelExports } from './wasm-module.js';
-import {
-  BROWSER_WORKER_SOURCE,
-  CLAIM,
-  CONTROL,
-  DEAD,
-  EXIT,
-  FAULT,
-  MAX_ARGS,
-  NODE_WORKER_SOURCE,
-  SLOT,
-  SLOT_INTS,
-  type WorkerInit,
-} from './worker-source.js';
-
-/** A running worker, whichever platform made it. */
-interface WorkerHandle {
-  terminate(): void;
-  /** Resolves once the worker has stopped. */
-  readonly exited: Promise<void>;
-}
-
-/** Makes a worker; `onExit` runs when the platform reports that it stopped. */
-type Spawner = (init: WorkerInit, onExit: () => void) => WorkerHandle;
+import { CLAIM, CONTROL, DEAD, EXIT, FAULT, MAX_ARGS, SLOT, SLOT_INTS } from './worker-source.js';
 
 /** How long the main thread sleeps between checks on its workers while it waits for a job. */
 const WAIT_SLICE_MS = 20;
@@ -49,129 +30,6 @@ const SLOW_FACTOR = 10;
  * its next part, or is killed from outside at once ('kill').
  */
 export type WorkerFault = Exclude<keyof typeof FAULT, 'none'> | 'kill';
-
-/** Node's worker_threads, loaded synchronously where Node allows it (≥ 20.16), or preloaded. */
-let nodeWorkers: typeof import('node:worker_threads') | undefined;
-
-function isNode(): boolean {
-  return typeof globalThis.process?.versions?.node === 'string';
-}
-
-function loadNodeWorkers(): typeof import('node:worker_threads') | undefined {
-  nodeWorkers ??= globalThis.process?.getBuiltinModule?.('node:worker_threads');
-  return nodeWorkers;
-}
-
-/**
- * Whether workers can be made synchronously here (false only in a Node without
- * `process.getBuiltinModule` before `preloadWorkerSupport()`).
- * @example
- * workersLoadSync(); // true in Node ≥ 20.16 and in browsers
- */
-export function workersLoadSync(): boolean {
-  return !isNode() || loadNodeWorkers() !== undefined;
-}
-
-/**
- * Loads worker_threads asynchronously (for Node releases without `process.getBuiltinModule`);
- * a no-op elsewhere.
- * @example
- * await preloadWorkerSupport();
- */
-export async function preloadWorkerSupport(): Promise<void> {
-  if (!isNode() || loadNodeWorkers()) return;
-  const specifier = 'node:worker_threads';
-  nodeWorkers = await import(/* @vite-ignore */ specifier);
-}
-
-/**
- * The number of cores: `os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in
- * browsers, 1 where neither is known.
- * @example
- * defaultThreadCount(); // 2 on a two-core machine
- */
-export function defaultThreadCount(): number {
-  if (isNode()) {
-    const os = globalThis.process.getBuiltinModule?.('node:os');
-    if (os) return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
-  }
-  const cores = globalThis.navigator?.hardwareConcurrency;
-  return typeof cores === 'number' && cores > 0 ? cores : 1;
-}
-
-/**
- * Why worker threads cannot run here, or undefined when they can. `sharedMemory: false`
- * behaves as if SharedArrayBuffer were missing (to test the fallback).
- * @example
- * threadSupportProblem({ sharedMemory: true }); // undefined in Node
- */
-export function threadSupportProblem(options: { sharedMemory: boolean }): string | undefined {
-  const browser = !isNode();
-  const isolationHint = browser
-    ? ' (browsers need a cross-origin isolated page: serve it with Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp)'
-    : '';
-  if (!options.sharedMemory) return 'SharedArrayBuffer is unavailable (sharedMemory: false)';
-  if (typeof SharedArrayBuffer === 'undefined') return `SharedArrayBuffer is unavailable${isolationHint}`;
-  if (browser && globalThis.crossOriginIsolated === false) {
-    return `the page is not cross-origin isolated${isolationHint}`;
-  }
-  if (typeof Atomics === 'undefined') return 'Atomics is unavailable';
-  if (isNode()) {
-    if (!loadNodeWorkers()) {
-      return 'node:worker_threads cannot be loaded synchronously in this Node.js (needs process.getBuiltinModule, Node ≥ 20.16); use await WasmBackend.create()';
-    }
-  } else if (typeof Worker === 'undefined') {
-    return 'Web Workers are unavailable here';
-  }
-  return undefined;
-}
-
-function nodeSpawner(): Spawner {
-  const workers = loadNodeWorkers();
-  if (!workers) throw new BackendError('wasm: node:worker_threads is not loaded');
-  return (init, onExit) => {
-    const worker = new workers.Worker(NODE_WORKER_SOURCE, { eval: true, workerData: init });
-    // Idle workers sleep in Atomics.wait forever; they must not keep the process alive.
-    worker.unref();
-    const exited = new Promise<void>((resolve) => {
-      worker.once('exit', () => {
-        onExit();
-        resolve();
-      });
-    });
-    worker.on('error', (err) => {
-      console.error('nabla wasm worker failed:', err);
-    });
-    return {
-      terminate: () => {
-        worker.terminate().catch(() => undefined);
-      },
-      exited,
-    };
-  };
-}
-
-let browserWorkerUrl: string | undefined;
-
-function browserSpawner(): Spawner {
-  browserWorkerUrl ??= URL.createObjectURL(new Blob([BROWSER_WORKER_SOURCE], { type: 'text/javascript' }));
-  const url = browserWorkerUrl;
-  return (init) => {
-    const worker = new Worker(url, { name: `nabla-wasm-${init.slot}` });
-    worker.postMessage(init);
-    let resolveExit = (): void => undefined;
-    const exited = new Promise<void>((resolve) => {
-      resolveExit = resolve;
-    });
-    return {
-      terminate: () => {
-        worker.terminate();
-        resolveExit();
-      },
-      exited,
-    };
-  };
-}
 
 /** One thread's share of a job: the export's arguments, run `count` times, adding `deltas` each time. */
 export interface JobPart<K extends keyof KernelExports> {
@@ -217,7 +75,8 @@ export class ThreadPool {
   readonly size: number;
   /** Multiply-adds below which a kernel stays on one thread. */
   readonly minWork: number;
-  readonly #exports: KernelExports;
+  /** The GEMM's per-thread packing blocks, freed with the pool's other blocks when it stops. */
+  readonly gemmScratch: GemmScratch;
   readonly #heap: WasmHeap;
   readonly #ctl: Int32Array<SharedArrayBuffer>;
   readonly #workers: WorkerHandle[] = [];
@@ -225,7 +84,6 @@ export class ThreadPool {
   readonly #ids = new Map<string, number>();
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   readonly #canWait: boolean;
-  readonly #gemmScratch: number[] = [];
   readonly #timeoutMs: number;
   #seq = 0;
   #jobs = 0;
@@ -236,7 +94,7 @@ export class ThreadPool {
     this.size = options.threads;
     this.minWork = options.minWork;
     this.#timeoutMs = options.timeoutMs;
-    this.#exports = options.exports;
+    this.gemmScratch = new GemmScratch(options.heap, options.exports);
     this.#heap = options.heap;
     const names = options.names;
     names.forEach((name, i) => {
@@ -247,7 +105,7 @@ export class ThreadPool {
     const workerCount = options.threads - 1;
     this.#ctl = new Int32Array(new SharedArrayBuffer((CONTROL.slots + workerCount * SLOT_INTS) * 4));
     this.#canWait = probeWait(this.#ctl);
-    const spawn = isNode() ? nodeSpawner() : browserSpawner();
+    const spawn = spawner();
     try {
       for (let slot = 0; slot < workerCount; slot++) {
         const init = {
@@ -402,17 +260,6 @@ export class ThreadPool {
     }
   }
 
-  /** The GEMM packing scratch of thread `t`, allocated once (at the GEMM's largest size) and kept. */
-  gemmScratch(t: number): number {
-    let ptr = this.#gemmScratch[t];
-    if (ptr === undefined) {
-      const big = 1 << 20;
-      ptr = this.#heap.alloc(this.#exports.sgemmScratchBytes(big, big, big));
-      this.#gemmScratch[t] = ptr;
-    }
-    return ptr;
-  }
-
   /** Stops every worker (they exit at once; `exited` resolves when they have). */
   dispose(): void {
     if (this.#disposed) return;
@@ -494,8 +341,7 @@ export class ThreadPool {
     this.#failure = reason;
     this.#stopWorkers();
     this.#heap.holdFrees(this.exited);
-    for (const ptr of this.#gemmScratch) if (ptr !== undefined) this.#heap.free(ptr);
-    this.#gemmScratch.length = 0;
+    this.gemmScratch.release();
   }
 }
 
@@ -525,21 +371,4 @@ function probeWait(ctl: Int32Array<SharedArrayBuffer>): boolean {
   } catch {
     return false;
   }
-}
-
-/**
- * Splits [0, total) into at most `parts` ranges whose inner boundaries are multiples of `align`
- * and which hold at least `minEach` each; returns the boundaries (length = ranges + 1).
- * @example
- * splitRange(100, 2, 4, 8); // [0, 52, 100]
- */
-export function splitRange(total: number, parts: number, align: number, minEach: number): number[] {
-  const count = Math.max(1, Math.min(parts, Math.floor(total / Math.max(minEach, 1))));
-  const bounds = [0];
-  for (let t = 1; t < count; t++) {
-    const at = Math.round((total * t) / count / align) * align;
-    if (at > bounds[bounds.length - 1]! && at < total) bounds.push(at);
-  }
-  bounds.push(total);
-  return bounds;
 }

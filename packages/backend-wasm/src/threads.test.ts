@@ -20,7 +20,7 @@ import {
 } from '@nabla/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './index.js';
-import { splitRange } from './thread-pool.js';
+import { splitRange } from './work-split.js';
 
 registerBackend('wasm-threads-2', () => new WasmBackend({ threads: 2 }));
 registerBackend('wasm-threads-1', () => new WasmBackend({ threads: 1 }));

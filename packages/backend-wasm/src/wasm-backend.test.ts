@@ -17,7 +17,7 @@ import {
 } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './index.js';
-import { mergeAxes } from './wasm-data.js';
+import { mergeAxes } from './kernel-context.js';
 
 describe('wasm backend', () => {
   beforeAll(async () => {

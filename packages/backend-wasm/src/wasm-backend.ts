@@ -16,15 +16,11 @@ import {
   type TypedArray,
 } from '@nabla/core';
 import { WasmHeap } from './heap.js';
+import { makeContext } from './kernel-context.js';
 import { createFusedKernels, createKernels } from './kernel-table.js';
-import {
-  defaultThreadCount,
-  preloadWorkerSupport,
-  ThreadPool,
-  threadSupportProblem,
-  type WorkerFault,
-} from './thread-pool.js';
-import { makeContext, WasmData, wasmData } from './wasm-data.js';
+import { defaultThreadCount, preloadWorkerSupport, threadSupportProblem } from './platform.js';
+import { ThreadPool, type WorkerFault } from './thread-pool.js';
+import { WasmData, wasmData } from './wasm-data.js';
 import {
   compileAsync,
   compileSync,

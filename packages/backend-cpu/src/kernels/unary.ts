@@ -1,4 +1,4 @@
-// Elementwise unary kernels and cast. Every op is computed in JS doubles and stored into the
+// Elementwise unary kernels. Every op is computed in JS doubles and stored into the
 // output's typed array, whose dtype core decided (bool for predicates, float32 for sqrt of an
 // int32, ...); the typed-array store does the final rounding or truncation.
 
@@ -123,26 +123,6 @@ export function unaryKernel<P extends UnaryPrim>(ctx: CpuContext, prim: P): Kern
   return (inputs, _params, out) => {
     const y = ctx.alloc(out);
     loop(valuesOf(inputs[0], prim), y.values);
-    return y;
-  };
-}
-
-/**
- * The `cast` kernel: to bool is `x != 0` (so NaN → true, as in NumPy); float to int32
- * truncates toward zero with NaN → 0 (the Int32Array store does exactly that).
- * @example
- * castKernel(ctx)([x], {}, { shape: x.shape, dtype: 'int32', size: x.size });
- */
-export function castKernel(ctx: CpuContext): Kernel<'cast'> {
-  return (inputs, _params, out) => {
-    const x = valuesOf(inputs[0], 'cast');
-    const y = ctx.alloc(out);
-    const yv = y.values;
-    if (out.dtype === 'bool') {
-      for (let i = 0; i < x.length; i++) yv[i] = x[i] !== 0 ? 1 : 0;
-    } else {
-      yv.set(x);
-    }
     return y;
   };
 }

@@ -7,8 +7,9 @@
 // partials. The input gradient of one image stays on one thread (its rows overlap).
 
 import type { Conv2DParams, Kernel } from '@nabla/core';
-import { splitRange, type ThreadPool } from '../thread-pool.js';
-import { checkInt32s, type WasmContext } from '../wasm-data.js';
+import { checkInt32s, type WasmContext } from '../kernel-context.js';
+import type { ThreadPool } from '../thread-pool.js';
+import { splitRange } from '../work-split.js';
 
 /** The convolution exports of the binary (assembly/conv.ts); pointers are heap byte offsets. */
 export interface ConvExports {
@@ -60,7 +61,7 @@ export const CONV_EXPORTS: Record<keyof ConvExports, true> = {
 
 /** Upper bound on the im2col buffer of one chunk of images (16 MiB of float32). */
 const SCRATCH_LIMIT = 16 << 20;
-/** assembly/binary.ts's op code of add (see BINARY_OPS in elementwise.ts). */
+/** assembly/binary.ts's op code of add (see BINARY_OPS in binary.ts). */
 const ADD = 0;
 
 /** A convolution's geometry, in the order of the block the kernels read (assembly/conv.ts). */

@@ -4,7 +4,8 @@
 // updates are one wasm call each. The wasm backend has float32 only, so that is all they see.
 
 import type { FusedActivation, FusedKernel } from '@nabla/core';
-import { type WasmContext, wasmData } from '../wasm-data.js';
+import type { WasmContext } from '../kernel-context.js';
+import { wasmData } from '../wasm-data.js';
 import { matmulKernel } from './matmul.js';
 
 /** The fused exports of the binary (assembly/fused.ts); pointers are heap byte offsets, 0 for none. */

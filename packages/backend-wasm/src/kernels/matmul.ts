@@ -1,14 +1,15 @@
-// Batched matmul over the SIMD GEMM of assembly/gemm.ts. Transposes cost nothing extra: they
+// Batched matmul over the SIMD GEMM of assembly/matmul.ts. Transposes cost nothing extra: they
 // only change the strides the packing reads. A batch of 1 broadcasts against the other; when
 // b is shared and a is not transposed, the batch folds into the rows of one larger GEMM. With a
 // worker pool, big products split over threads by batch items, else rows, else columns; the
 // split points fall on register-tile boundaries, so every thread count gives the same bits.
 
 import type { Kernel } from '@nabla/core';
-import { type JobPart, splitRange, type ThreadPool } from '../thread-pool.js';
-import type { WasmContext } from '../wasm-data.js';
+import type { WasmContext } from '../kernel-context.js';
+import type { JobPart, ThreadPool } from '../thread-pool.js';
+import { splitRange } from '../work-split.js';
 
-/** The GEMM exports of the binary (assembly/gemm.ts); pointers are heap byte offsets. */
+/** The GEMM exports of the binary (assembly/matmul.ts); pointers are heap byte offsets. */
 export interface GemmExports {
   /** Scratch bytes `sgemm` needs for `rows` rows of an n-column, depth-k product. */
   sgemmScratchBytes(rows: number, n: number, k: number): number;
@@ -133,7 +134,7 @@ interface GemmView {
   readonly c: number;
 }
 
-/** Register tile of assembly/gemm.ts (MR × NR): split points on its multiples keep results bit-exact. */
+/** Register tile of assembly/matmul.ts (MR × NR): split points on its multiples keep results bit-exact. */
 const MR = 4;
 const NR = 8;
 
@@ -171,7 +172,7 @@ function parallelSgemm(
           v.c + i0 * stride.c,
           v.n,
           0,
-          pool.gemmScratch(t),
+          pool.gemmScratch.block(t),
         ],
         count: bounds[t + 1]! - i0,
         deltas,
@@ -195,7 +196,7 @@ function parallelSgemm(
           v.c,
           v.n,
           0,
-          pool.gemmScratch(t),
+          pool.gemmScratch.block(t),
         ],
         count: items,
         deltas,
@@ -221,7 +222,7 @@ function parallelSgemm(
           v.c + j0 * 4,
           v.n,
           0,
-          pool.gemmScratch(t),
+          pool.gemmScratch.block(t),
         ],
         count: items,
         deltas,

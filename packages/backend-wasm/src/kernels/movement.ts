@@ -1,10 +1,11 @@
-// Movement kernels: transpose, slice and its adjoint, pad, concat, tile, reverse, broadcastTo,
-// plus gather/scatterAdd and the random fill. Each movement op is one strided copy
-// (assembly/movement.ts) with the right offsets and strides: a permutation permutes the source
-// strides, a slice scales them, a reversal negates them, a broadcast zeroes them.
+// Movement kernels: transpose, slice and its adjoint, pad, concat, tile, reverse, broadcastTo.
+// Each op is one strided copy (assembly/movement.ts) with the right offsets and strides: a
+// permutation permutes the source strides, a slice scales them, a reversal negates them, a
+// broadcast zeroes them.
 
 import { broadcastStrides, type DType, type Kernel, stridesOf } from '@nabla/core';
-import { elementShift, type WasmContext } from '../wasm-data.js';
+import type { WasmContext } from '../kernel-context.js';
+import { elementShift } from '../wasm-data.js';
 
 /**
  * Copies `shape` elements of `dtype` from heap address `src` (element offset `srcOffset`,
@@ -196,65 +197,6 @@ export function broadcastToKernel(ctx: WasmContext): Kernel<'broadcastTo'> {
     const y = ctx.alloc(out);
     const src = broadcastStrides(x.shape, out.shape);
     stridedCopy(ctx, out.dtype, out.shape, px, 0, src, y.ptr, 0, stridesOf(out.shape));
-    return y;
-  };
-}
-
-function outerInner(shape: readonly number[], axis: number): [number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < axis; i++) outer *= shape[i]!;
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
-  return [outer, inner];
-}
-
-/**
- * The `gather` kernel: out[o, t, j] = x[o, indices[t], j]; zeros where an index is out of range.
- * @example
- * gatherKernel(ctx)([x, indices], { axis: 0 }, out);
- */
-export function gatherKernel(ctx: WasmContext): Kernel<'gather'> {
-  return (inputs, { axis }, out) => {
-    const [x, indices] = [inputs[0]!, inputs[1]!];
-    const [outer, inner] = outerInner(x.shape, axis);
-    const px = ctx.ptr(x, 'gather');
-    const pi = ctx.ptr(indices, 'gather');
-    const y = ctx.alloc(out);
-    const shift = elementShift(out.dtype);
-    ctx.wasm.gather(shift, px, pi, y.ptr, outer, x.shape[axis]!, inner, indices.size);
-    return y;
-  };
-}
-
-/**
- * The `scatterAdd` kernel: zeros of `out.shape` plus out[o, indices[t], j] += updates[o, t, j];
- * repeated indices accumulate and out-of-range ones are dropped.
- * @example
- * scatterAddKernel(ctx)([updates, indices], { axis: 0 }, out);
- */
-export function scatterAddKernel(ctx: WasmContext): Kernel<'scatterAdd'> {
-  return (inputs, { axis }, out) => {
-    const [updates, indices] = [inputs[0]!, inputs[1]!];
-    const [outer, inner] = outerInner(out.shape, axis);
-    const pu = ctx.ptr(updates, 'scatterAdd');
-    const pi = ctx.ptr(indices, 'scatterAdd');
-    const y = ctx.alloc(out);
-    const n = out.shape[axis]!;
-    if (out.dtype === 'int32') ctx.wasm.scatterAddI32(pu, pi, y.ptr, outer, n, inner, indices.size);
-    else ctx.wasm.scatterAddF32(pu, pi, y.ptr, outer, n, inner, indices.size);
-    return y;
-  };
-}
-
-/**
- * The `randomUniform` kernel: element i is `uniformAt(seed, i)`, bit for bit as on every backend.
- * @example
- * randomUniformKernel(ctx)([], { seed: 42 }, { shape: [3], dtype: 'float32', size: 3 });
- */
-export function randomUniformKernel(ctx: WasmContext): Kernel<'randomUniform'> {
-  return (_inputs, { seed }, out) => {
-    const y = ctx.alloc(out);
-    ctx.wasm.randomUniform(seed, y.ptr, 0, out.size);
     return y;
   };
 }

@@ -3,7 +3,7 @@
 // block (n h w c outH outW fh fw sh sw top left).
 
 import type { Kernel, Pool2DParams } from '@nabla/core';
-import { checkInt32s, type WasmContext } from '../wasm-data.js';
+import { checkInt32s, type WasmContext } from '../kernel-context.js';
 
 /** The pooling exports of the binary (assembly/pool.ts); each covers images [n0, n1). */
 export interface PoolExports {

@@ -5,7 +5,8 @@
 
 import type { CumulativeParams, Kernel, ReducePrim } from '@nabla/core';
 import { stridesOf } from '@nabla/core';
-import { elementShift, type WasmContext } from '../wasm-data.js';
+import type { WasmContext } from '../kernel-context.js';
+import { elementShift } from '../wasm-data.js';
 import { stridedCopy } from './movement.js';
 
 /** Op codes of assembly/reduce.ts. */

@@ -1,9 +1,9 @@
-// Indexing kernels: gather along an axis, its adjoint scatterAdd, and the counter-based
-// uniform random fill. Around the axis, x is viewed as [outer, n, inner] and each index
-// moves one contiguous run of `inner` values. Index tensors are not range-checked by core (that
-// would need a read), so an out-of-range index gathers zeros and scatters nothing.
+// `gather` along an axis and its adjoint `scatterAdd`. Around the axis, x is viewed as
+// [outer, n, inner] and each index moves one contiguous run of `inner` values. Index tensors are
+// not range-checked by core (that would need a read), so an out-of-range index gathers zeros and
+// scatters nothing.
 
-import { type Kernel, uniformAt } from '@nabla/core';
+import type { Kernel } from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 function outerInner(shape: readonly number[], axis: number): [number, number] {
@@ -68,20 +68,6 @@ export function scatterAddKernel(ctx: CpuContext): Kernel<'scatterAdd'> {
         for (let j = 0; j < inner; j++) yv[to + j] += uv[u + j];
       }
     }
-    return y;
-  };
-}
-
-/**
- * The `randomUniform` kernel: element i is `uniformAt(seed, i)`, identical on every backend.
- * @example
- * randomUniformKernel(ctx)([], { seed: 42 }, { shape: [3], dtype: 'float32', size: 3 });
- */
-export function randomUniformKernel(ctx: CpuContext): Kernel<'randomUniform'> {
-  return (_inputs, { seed }, out) => {
-    const y = ctx.alloc(out);
-    const yv = y.values;
-    for (let i = 0; i < out.size; i++) yv[i] = uniformAt(seed, i);
     return y;
   };
 }

@@ -1,37 +1,10 @@
-// Elementwise kernels: unary ops, broadcasting binary ops, `where` and `cast`. The op codes here
-// are the ones the AssemblyScript switches use (assembly/unary.ts, assembly/binary.ts); both
-// tables are `Record`s over core's primitive names, so a new primitive without a code fails to
-// compile. Broadcasting reads inputs with stride 0, never materialising them.
+// Broadcasting binary kernels and `where`. The op codes here are the ones the AssemblyScript
+// switches use (assembly/binary.ts), in a `Record` over core's binary primitives, so a new
+// primitive without a code fails to compile. Broadcasting reads inputs with stride 0, never
+// materialising them.
 
-import { BackendError, type BinaryPrim, broadcastStrides, type Kernel, type UnaryPrim } from '@nabla/core';
-import { DTYPE_CODES, type WasmContext, wasmData } from '../wasm-data.js';
-
-/** Float32 op codes of assembly/unary.ts; the last three have kernels of their own. */
-const UNARY_OPS: Record<UnaryPrim, number> = {
-  neg: 0,
-  abs: 1,
-  sign: 2,
-  exp: 3,
-  log: 4,
-  log1p: 5,
-  expm1: 6,
-  sqrt: 7,
-  rsqrt: 8,
-  sin: 9,
-  cos: 10,
-  tan: 11,
-  tanh: 12,
-  sigmoid: 13,
-  erf: 14,
-  floor: 15,
-  ceil: 16,
-  round: 17,
-  reciprocal: 18,
-  relu: 19,
-  isNaN: -1,
-  isFinite: -1,
-  logicalNot: -1,
-};
+import { type BinaryPrim, broadcastStrides, type Kernel } from '@nabla/core';
+import type { WasmContext } from '../kernel-context.js';
 
 /** Op codes of assembly/binary.ts. */
 const BINARY_OPS: Record<BinaryPrim, number> = {
@@ -52,35 +25,6 @@ const BINARY_OPS: Record<BinaryPrim, number> = {
   logicalAnd: 14,
   logicalOr: 15,
 };
-
-/**
- * A kernel applying one unary primitive. Core casts float math to float32 first, so inputs are
- * float32 except for the ops that keep int32 (neg, abs, sign, floor, ceil, round, relu), the
- * predicates (any dtype in, bool out) and logicalNot (bool in and out).
- * @example
- * unaryKernel(ctx, 'exp')([x], {}, out);
- */
-export function unaryKernel<P extends UnaryPrim>(ctx: WasmContext, prim: P): Kernel<P> {
-  const op = UNARY_OPS[prim];
-  return (inputs, _params, out) => {
-    const x = inputs[0]!;
-    const px = ctx.ptr(x, prim);
-    const y = ctx.alloc(out);
-    const n = out.size;
-    if (prim === 'logicalNot') {
-      ctx.wasm.logicalNot(px, y.ptr, n);
-    } else if (prim === 'isNaN' || prim === 'isFinite') {
-      // Integers are never NaN and always finite.
-      if (x.dtype === 'float32') ctx.wasm.floatPredicate(prim === 'isNaN' ? 0 : 1, px, y.ptr, n);
-      else ctx.wasm.fill8(y.ptr, prim === 'isNaN' ? 0 : 1, n);
-    } else if (x.dtype === 'int32') {
-      ctx.wasm.unaryI32(op, px, y.ptr, n);
-    } else {
-      ctx.wasm.unaryF32(op, px, y.ptr, n);
-    }
-    return y;
-  };
-}
 
 /** Whether a shape is all ones (a scalar, however many axes it has). */
 function isScalar(shape: readonly number[]): boolean {
@@ -155,25 +99,4 @@ export function whereKernel(ctx: WasmContext): Kernel<'where'> {
     else ctx.wasm.where32(pc, pa, pb, y.ptr, p);
     return y;
   };
-}
-
-/**
- * The `cast` kernel: to bool is `x != 0` (NaN → true); float to int32 truncates toward zero
- * with NaN → 0, wrapping like an Int32Array store.
- * @example
- * castKernel(ctx)([x], {}, { shape: x.shape, dtype: 'int32', size: x.size });
- */
-export function castKernel(ctx: WasmContext): Kernel<'cast'> {
-  return (inputs, _params, out) => {
-    const x = inputs[0]!;
-    const px = wasmData(x.handle, 'cast').ptr;
-    const y = ctx.alloc(out);
-    ctx.wasm.cast(codeOf(x.dtype), codeOf(out.dtype), px, y.ptr, out.size);
-    return y;
-  };
-}
-
-function codeOf(dtype: string): number {
-  if (dtype === 'float32' || dtype === 'int32' || dtype === 'bool') return DTYPE_CODES[dtype];
-  throw new BackendError(`cast: dtype ${dtype} is not supported on the wasm backend`);
 }
