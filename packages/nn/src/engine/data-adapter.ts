@@ -2,7 +2,7 @@
 // output) are split for validation, and each epoch cut into batches by a seeded permutation
 // (gather) or contiguous slices; iterables of `{ x, y }` batches pass through.
 
-import { ArgumentError, fmtShape, gather, ShapeError, sliceRange, type Tensor } from '@nabla/core';
+import { ArgumentError, describeValue, fmtShape, gather, ShapeError, sliceRange, Tensor } from '@nabla/core';
 import { shuffleIndices } from '../data/random.js';
 
 /** One tensor, or one per model input/output. */
@@ -19,6 +19,67 @@ export interface DatasetBatch {
 
 /** Batches to train on: an async or sync iterable; each epoch iterates it again. */
 export type Dataset = AsyncIterable<DatasetBatch> | Iterable<DatasetBatch>;
+
+/** How garbage reads in a data error: tensors by shape, small arrays by their entries' kinds. */
+function describeData(value: unknown): string {
+  if (value instanceof Tensor) return `a tensor of shape ${fmtShape(value.shape)}`;
+  if (typeof value === 'function') return 'a function';
+  if (Array.isArray(value) && value.length > 0) {
+    const kinds = [...new Set(value.slice(0, 8).map((v) => (Array.isArray(v) ? 'array' : typeof v)))];
+    return `an array of length ${value.length} holding ${kinds.join(', ')}`;
+  }
+  return describeValue(value);
+}
+
+/**
+ * Throws unless `value` is a live tensor or a non-empty array of live tensors; `where` names the
+ * call (`'seq_1: predict'`) and `label` the argument.
+ * @example
+ * checkTensors('m: predict', 'x', x); // ok
+ * checkTensors('m: predict', 'x', [[1, 2]]); // throws: expected x to be a tensor or a non-empty array of tensors
+ */
+export function checkTensors(where: string, label: string, value: unknown): asserts value is TensorOrList {
+  const list = Array.isArray(value) ? value : [value];
+  if (list.length > 0 && list.every((t) => t instanceof Tensor)) {
+    for (const t of list as Tensor[]) t.assertAlive(where);
+    return;
+  }
+  throw new ArgumentError(
+    `${where}: expected ${label} to be a tensor or a non-empty array of tensors, got ${describeData(value)}${rawHint(value)}`,
+  );
+}
+
+/** Plain numbers where tensors belong: say how to make one. */
+function rawHint(value: unknown): string {
+  const raw = Array.isArray(value) && value.some((v) => typeof v === 'number' || Array.isArray(v));
+  return raw ? ' (make one with tensor(...) first)' : '';
+}
+
+/**
+ * What the data argument of fit/evaluate is: tensors (a tensor or an array of tensors), a
+ * dataset (an iterable of `{ x, y }` batches, an array of them included), or neither (throws
+ * naming `where`). Strings are iterable but never data.
+ * @example
+ * dataKind('m: fit', x); // 'tensors'
+ * dataKind('m: fit', [{ x, y }]); // 'dataset'
+ */
+export function dataKind(where: string, value: unknown): 'tensors' | 'dataset' {
+  if (value instanceof Tensor) return 'tensors';
+  if (Array.isArray(value)) {
+    if (value.length > 0 && value.every((t) => t instanceof Tensor)) return 'tensors';
+    const batch = (b: unknown) => typeof b === 'object' && b !== null && !Array.isArray(b) && !(b instanceof Tensor);
+    if (value.length > 0 && value.every(batch)) return 'dataset';
+  } else if (
+    typeof value === 'object' &&
+    value !== null &&
+    (Symbol.iterator in value || Symbol.asyncIterator in value)
+  ) {
+    return 'dataset';
+  }
+  throw new ArgumentError(
+    `${where}: expected x and y tensors, or a dataset (an iterable of { x, y } batches), got ${describeData(value)}${rawHint(value)}`,
+  );
+}
 
 /**
  * The list form of a tensor-or-list.

@@ -3,11 +3,13 @@
 // config lists each layer with its inbound nodes (`[layerName, nodeIndex, tensorIndex]`), as
 // Keras does, so the graph can be rebuilt from model.json.
 
-import { ArgumentError, type Tensor, tidy } from '@nabla/core';
+import { ArgumentError, checkArgCount, type Tensor, tidy } from '@nabla/core';
 import { isRecord, readConfig } from './config.js';
 import { InputLayer } from './input-layer.js';
-import type { CallContext, Layer, SymbolicShape, SymbolicTensor } from './layer.js';
+import { type CallContext, type Layer, type SymbolicShape, SymbolicTensor } from './layer.js';
 import { Model } from './model.js';
+import { checkOptionsObject, K, type OptionKind } from './option-kinds.js';
+import { showValue } from './options.js';
 import { registerLayer } from './registry.js';
 import { layersFromSpecs } from './sequential.js';
 
@@ -17,6 +19,21 @@ export interface FunctionalOptions {
   outputs: SymbolicTensor | readonly SymbolicTensor[];
   name?: string;
 }
+
+/** A symbolic tensor or a non-empty array of them, read as a fresh array. */
+const SYMBOLIC: OptionKind = {
+  kind: 'resolve',
+  description: 'a symbolic tensor (from input() or layer.apply) or a non-empty array of them',
+  resolve: (value, where) => {
+    const list: unknown[] = Array.isArray(value) ? [...value] : [value];
+    const bad = list.findIndex((t) => !(t instanceof SymbolicTensor));
+    if (list.length > 0 && bad < 0) return list;
+    const got = list.length === 0 ? 'an empty array' : showValue(list[bad]);
+    throw new ArgumentError(
+      `${where}: expected a symbolic tensor (from input() or layer.apply) or a non-empty array of them, got ${got}`,
+    );
+  },
+};
 
 /** `[layerName, nodeIndex, tensorIndex]`: one tensor of the graph. */
 type NodeRef = [string, number, number];
@@ -36,11 +53,14 @@ export class Functional extends Model {
   readonly #layers: Layer[] = [];
 
   constructor(options: FunctionalOptions) {
-    super({ name: options.name }, 'model');
-    this.inputs = Array.isArray(options.inputs) ? [...options.inputs] : [options.inputs as SymbolicTensor];
-    this.outputs = Array.isArray(options.outputs)
-      ? [...options.outputs]
-      : [options.outputs as SymbolicTensor];
+    const o = checkOptionsObject(
+      options,
+      { inputs: SYMBOLIC, outputs: SYMBOLIC, name: K.string },
+      { where: 'model', required: ['inputs', 'outputs'] },
+    ) as { inputs: SymbolicTensor[]; outputs: SymbolicTensor[]; name?: string };
+    super({ name: o.name }, 'model');
+    this.inputs = o.inputs;
+    this.outputs = o.outputs;
     this.inputs.forEach((t, i) => {
       if (!(t.layer instanceof InputLayer)) {
         throw new ArgumentError(
@@ -138,6 +158,7 @@ export class Functional extends Model {
  * const m = model({ inputs: x, outputs: dense({ units: 1 }).apply(dense({ units: 4 }).apply(x)) });
  */
 export function model(options: FunctionalOptions): Functional {
+  checkArgCount('model', arguments.length, 1, 'model({ inputs, outputs, name })');
   return new Functional(options);
 }
 

@@ -2,10 +2,21 @@
 // `build(inputShape)`, computes in `call`, and reports `computeOutputShape` and `getConfig`.
 // `apply` runs it on real tensors, or on symbolic ones to wire a functional model.
 
-import { ArgumentError, type DType, ShapeError, Tensor, tidy, type Variable, variable } from '@nabla/core';
+import {
+  ArgumentError,
+  checkArgCount,
+  type DType,
+  fmtShape,
+  ShapeError,
+  Tensor,
+  tidy,
+  type Variable,
+  variable,
+} from '@nabla/core';
 import { getInitializer, type Initializer } from '../layers/initializers.js';
 import { getRegularizer, type Regularizer } from '../layers/regularizers.js';
 import { checkOptionsObject, K, type OptionKind } from './option-kinds.js';
+import { showValue } from './options.js';
 import { revivingClass } from './registry.js';
 
 /** A shape with `null` for the batch axis (or any unknown size). */
@@ -246,11 +257,13 @@ export abstract class Layer {
 
   /** Copies of the weight values, in `weights` order. */
   getWeights(): Tensor[] {
+    checkArgCount(`${this.name}: getWeights`, arguments.length, 0, 'getWeights()');
     return this.#weights.map((w) => w.variable.clone());
   }
 
   /** Sets weight values, in `weights` order; shapes must match. All are set, or none. */
   setWeights(values: readonly Tensor[]): void {
+    checkArgCount(`${this.name}: setWeights`, arguments.length, 1, 'setWeights([kernel, bias, ...])');
     this.checkWeights(values);
     this.#weights.forEach((w, i) => {
       const v = values[i]!;
@@ -268,14 +281,14 @@ export abstract class Layer {
   checkWeights(values: readonly Tensor[]): void {
     if (!Array.isArray(values) || values.length !== this.#weights.length) {
       throw new ArgumentError(
-        `${this.name}: setWeights expected ${this.#weights.length} tensors, got ${Array.isArray(values) ? values.length : typeof values}`,
+        `${this.name}: setWeights expected ${this.#weights.length} tensors, got ${Array.isArray(values) ? values.length : showValue(values)}`,
       );
     }
     this.#weights.forEach((w, i) => {
       const v = values[i];
       if (!(v instanceof Tensor)) {
         throw new ArgumentError(
-          `${this.name}: setWeights expected a tensor for weight ${w.name}, got ${typeof v}`,
+          `${this.name}: setWeights expected a tensor for weight ${w.name}, got ${showValue(v)}`,
         );
       }
       v.assertAlive(`${this.name}: setWeights`);
@@ -314,10 +327,13 @@ export abstract class Layer {
   apply(inputs: SymbolicTensor | SymbolicTensor[], ctx?: Partial<CallContext>): SymbolicTensor;
   apply(
     inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[],
-    ctx: Partial<CallContext> = {},
+    ctx?: Partial<CallContext>,
   ): Tensor | Tensor[] | SymbolicTensor {
+    checkArgCount(`${this.name}: apply`, arguments.length, 2, 'apply(inputs, { training })');
     const list = Array.isArray(inputs) ? inputs : [inputs];
-    if (list.length > 0 && list.every((x) => x instanceof SymbolicTensor)) {
+    this.#checkInputs(inputs, list);
+    const training = checkCallContext(this.name, ctx);
+    if (list.every((x) => x instanceof SymbolicTensor)) {
       const symbolic = list as SymbolicTensor[];
       const shapes = symbolic.map((s) => s.shape);
       const inShape = Array.isArray(inputs) ? shapes : shapes[0]!;
@@ -337,7 +353,23 @@ export abstract class Layer {
     const real = list as Tensor[];
     const shapes = real.map((t): SymbolicShape => [null, ...t.shape.slice(1)]);
     this.#ensureBuilt(Array.isArray(inputs) ? shapes : shapes[0]!);
-    return this.call(Array.isArray(inputs) ? real : real[0]!, { training: ctx.training ?? false });
+    for (const t of real) t.assertAlive(`${this.name}: apply`);
+    return this.call(Array.isArray(inputs) ? real : real[0]!, { training });
+  }
+
+  /** Throws unless `inputs` is a tensor, a symbolic tensor, or a non-empty array of them. */
+  #checkInputs(inputs: unknown, list: readonly unknown[]): void {
+    const bad = list.findIndex((x) => !(x instanceof Tensor || x instanceof SymbolicTensor));
+    if (list.length > 0 && bad < 0) return;
+    const got =
+      list.length === 0
+        ? 'an empty array'
+        : Array.isArray(inputs)
+          ? `${showValue(list[bad])} at inputs[${bad}]`
+          : showValue(inputs);
+    throw new ArgumentError(
+      `${this.name}: apply expected a tensor, a symbolic tensor or a non-empty array of them, got ${got}`,
+    );
   }
 
   #ensureBuilt(inputShape: SymbolicShape | SymbolicShape[]): void {
@@ -357,6 +389,12 @@ export abstract class Layer {
   [Symbol.dispose](): void {
     this.dispose();
   }
+}
+
+/** The `training` flag of an apply context, after checking the context object. */
+function checkCallContext(layer: string, ctx: unknown): boolean {
+  const o = checkOptionsObject(ctx, { training: K.boolean }, { where: `${layer}: apply` });
+  return (o.training as boolean | undefined) ?? false;
 }
 
 /** Formats a symbolic shape like Keras: `(None, 28, 28, 1)`. */

@@ -3,13 +3,13 @@
 // name, config and save. The training loops live in training.ts, the step in train-step.ts.
 // A disposed model throws on use, and one model trains in one `fit` (or trainOnBatch) at a time.
 
-import { ArgumentError, BackendError, Tensor, tidy, type Variable } from '@nabla/core';
+import { ArgumentError, BackendError, checkArgCount, type Tensor, tidy, type Variable } from '@nabla/core';
 import type { Logs } from '../callbacks/callback.js';
 import { getLoss } from '../losses/index.js';
 import { checkMetric } from '../metrics/get-metric.js';
 import { getOptimizer } from '../optimizers/index.js';
 import type { Loss, LossFn, Optimizer } from '../types.js';
-import type { Dataset, TensorOrList } from './data-adapter.js';
+import { checkTensors, type Dataset, dataKind, type TensorOrList } from './data-adapter.js';
 import {
   type EvaluateOptions,
   evaluateModel,
@@ -20,7 +20,7 @@ import {
 } from './evaluation.js';
 import type { History } from './history.js';
 import { type CallContext, Layer, type LayerArgs, type LayerWeight, type SymbolicTensor } from './layer.js';
-import { checkOptions } from './options.js';
+import { checkOptions, showValue } from './options.js';
 import { saveModel } from './save-load.js';
 import { summarize } from './summary.js';
 import type { MetricSpec } from './train-step.js';
@@ -89,6 +89,7 @@ export abstract class Model extends Layer {
   ): Tensor | Tensor[] | SymbolicTensor {
     // Checked before Layer.apply builds: a disposed model must not make fresh weights.
     this.assertUsable('apply');
+    checkArgCount(`${this.name}: apply`, arguments.length, 2, 'apply(inputs, { training })');
     return super.apply(inputs as Tensor[], ctx);
   }
 
@@ -102,6 +103,7 @@ export abstract class Model extends Layer {
 
   /** The layer named `name`. */
   getLayer(name: string): Layer {
+    checkArgCount(`${this.name}: getLayer`, arguments.length, 1, "getLayer('dense_1')");
     const layer = this.layers.find((l) => l.name === name);
     if (!layer) {
       throw new ArgumentError(
@@ -129,11 +131,13 @@ export abstract class Model extends Layer {
 
   override getWeights(): Tensor[] {
     this.assertUsable('getWeights');
+    checkArgCount(`${this.name}: getWeights`, arguments.length, 0, 'getWeights()');
     return this.layers.flatMap((l) => l.getWeights());
   }
 
   override setWeights(values: readonly Tensor[]): void {
     this.assertUsable('setWeights');
+    checkArgCount(`${this.name}: setWeights`, arguments.length, 1, 'setWeights([kernel, bias, ...])');
     // Every layer's values checked before any is set, so a bad tensor changes no weight.
     this.checkWeights(values);
     for (const [layer, part] of this.#split(values)) layer.setWeights(part);
@@ -180,6 +184,7 @@ export abstract class Model extends Layer {
    */
   compile(options: CompileOptions): void {
     this.assertUsable('compile');
+    checkArgCount(`${this.name}: compile`, arguments.length, 1, 'compile({ optimizer, loss, metrics })');
     if (this.#training)
       throw new ArgumentError(`${this.name}: compile while ${this.#training} is running; await it first`);
     const o = checkOptions('compile', options, ['optimizer', 'loss', 'metrics']);
@@ -239,17 +244,19 @@ export abstract class Model extends Layer {
   fit(x: TensorOrList, y: TensorOrList, options?: FitOptions): Promise<History>;
   fit(dataset: Dataset, options?: FitDatasetOptions): Promise<History>;
   fit(a: TensorOrList | Dataset, b?: TensorOrList | FitDatasetOptions, c?: FitOptions): Promise<History> {
+    const count = arguments.length;
     return this.#exclusive('fit', () => {
-      if (isTensorList(a)) {
-        if (!isTensorList(b))
-          throw new ArgumentError(`${this.name}: fit(x, y) expected y to be a tensor or a list of tensors`);
-        return fitTensorsLoop(this, a, b, c);
+      const where = `${this.name}: fit`;
+      if (dataKind(where, a) === 'tensors') {
+        checkArgCount(where, count, 3, 'fit(x, y, { epochs, batchSize })');
+        checkTensors(where, 'y', b);
+        return fitTensorsLoop(this, a as TensorOrList, b, c);
       }
-      if (c !== undefined)
-        throw new ArgumentError(`${this.name}: fit(dataset, options) takes two arguments, got a third`);
       if (isTensorList(b))
         throw new ArgumentError(`${this.name}: fit(x, y) expected x to be a tensor or a list of tensors`);
-      return fitDatasetLoop(this, a, b);
+      if (count > 2 || c !== undefined)
+        throw new ArgumentError(`${this.name}: fit(dataset, options) takes two arguments, got ${count}`);
+      return fitDatasetLoop(this, a as Dataset, b as FitDatasetOptions | undefined);
     });
   }
 
@@ -259,7 +266,14 @@ export abstract class Model extends Layer {
    * await model.fitDataset(batches(x, y, { batchSize: 64, shuffle: true }), { epochs: 3 });
    */
   fitDataset(dataset: Dataset, options?: FitDatasetOptions): Promise<History> {
-    return this.#exclusive('fit', () => fitDatasetLoop(this, dataset, options));
+    const count = arguments.length;
+    return this.#exclusive('fit', () => {
+      const where = `${this.name}: fitDataset`;
+      checkArgCount(where, count, 2, 'fitDataset(dataset, { epochs })');
+      if (dataKind(where, dataset) !== 'dataset')
+        throw new ArgumentError(`${where}: expected a dataset of { x, y } batches, got tensors; use fit(x, y)`);
+      return fitDatasetLoop(this, dataset, options);
+    });
   }
 
   /**
@@ -270,6 +284,14 @@ export abstract class Model extends Layer {
   evaluate(x: TensorOrList | Dataset, y?: TensorOrList, options?: EvaluateOptions): Promise<Logs> {
     try {
       this.assertUsable('evaluate');
+      const where = `${this.name}: evaluate`;
+      checkArgCount(where, arguments.length, 3, 'evaluate(x, y, { batchSize })');
+      if (dataKind(where, x) === 'dataset' && y !== undefined) {
+        throw new ArgumentError(
+          `${where}: evaluate(dataset, y) takes no targets (the batches hold them), got ${showValue(y)}`,
+        );
+      }
+      if (y !== undefined) checkTensors(where, 'y', y);
       return evaluateModel(this, x, y, options);
     } catch (error) {
       return Promise.reject(error);
@@ -284,6 +306,8 @@ export abstract class Model extends Layer {
    */
   predict(x: TensorOrList, options?: PredictOptions): Tensor {
     this.assertUsable('predict');
+    checkArgCount(`${this.name}: predict`, arguments.length, 2, 'predict(x, { batchSize })');
+    checkTensors(`${this.name}: predict`, 'x', x);
     if (this.outputNames.length !== 1) {
       throw new ArgumentError(
         `${this.name}: predict is for one output, this model has ${this.outputNames.length}; use predictOutputs`,
@@ -299,6 +323,8 @@ export abstract class Model extends Layer {
    */
   predictOutputs(x: TensorOrList, options?: PredictOptions): Tensor[] {
     this.assertUsable('predictOutputs');
+    checkArgCount(`${this.name}: predictOutputs`, arguments.length, 2, 'predictOutputs(x, { batchSize })');
+    checkTensors(`${this.name}: predictOutputs`, 'x', x);
     return predictModel(this, x, options);
   }
 
@@ -312,6 +338,8 @@ export abstract class Model extends Layer {
   predictAsync(x: TensorOrList, options?: PredictOptions): Promise<Tensor[]> {
     try {
       this.assertUsable('predictAsync');
+      checkArgCount(`${this.name}: predictAsync`, arguments.length, 2, 'predictAsync(x, { batchSize })');
+      checkTensors(`${this.name}: predictAsync`, 'x', x);
       return predictModelAsync(this, x, options);
     } catch (error) {
       return Promise.reject(error);
@@ -324,7 +352,14 @@ export abstract class Model extends Layer {
    * const { loss } = await model.trainOnBatch(xBatch, yBatch);
    */
   trainOnBatch(x: TensorOrList, y: TensorOrList): Promise<Logs> {
-    return this.#exclusive('trainOnBatch', () => trainOnBatchOf(this, x, y));
+    const count = arguments.length;
+    return this.#exclusive('trainOnBatch', () => {
+      const where = `${this.name}: trainOnBatch`;
+      checkArgCount(where, count, 2, 'trainOnBatch(x, y)');
+      checkTensors(where, 'x', x);
+      checkTensors(where, 'y', y);
+      return trainOnBatchOf(this, x, y);
+    });
   }
 
   /**
@@ -334,6 +369,11 @@ export abstract class Model extends Layer {
    * const text = model.summary(() => {});
    */
   summary(printFn: (line: string) => void = console.log): string {
+    this.assertUsable('summary');
+    checkArgCount(`${this.name}: summary`, arguments.length, 1, 'summary(console.log)');
+    if (typeof printFn !== 'function') {
+      throw new ArgumentError(`${this.name}: summary: expected printFn to be a function, got ${showValue(printFn)}`);
+    }
     const text = summarize(this);
     printFn(text);
     return text;
@@ -348,6 +388,7 @@ export abstract class Model extends Layer {
   save(path: string): Promise<void> {
     try {
       this.assertUsable('save');
+      checkArgCount(`${this.name}: save`, arguments.length, 1, "save('./my-model')");
       return saveModel(this, path);
     } catch (error) {
       return Promise.reject(error);
@@ -419,6 +460,9 @@ export abstract class Model extends Layer {
 }
 
 function isTensorList(value: unknown): value is TensorOrList {
-  const isTensor = (v: unknown) => v instanceof Tensor;
-  return isTensor(value) || (Array.isArray(value) && value.length > 0 && value.every(isTensor));
+  try {
+    return dataKind('', value) === 'tensors';
+  } catch {
+    return false;
+  }
 }

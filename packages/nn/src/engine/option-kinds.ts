@@ -36,7 +36,7 @@ export type OptionKind =
   | { readonly kind: 'axes' }
   | {
       readonly kind: 'resolve';
-      readonly what: string;
+      readonly description: string;
       readonly resolve: (value: unknown, where: string) => unknown;
     }
   | { readonly kind: 'nullable'; readonly of: OptionKind };
@@ -102,7 +102,7 @@ export function describeKind(kind: OptionKind): string {
     case 'axes':
       return 'an integer or a non-empty array of integers';
     case 'resolve':
-      return `${kind.what} name, { name, config } or ${kind.what} object`;
+      return kind.description;
     case 'nullable':
       return `${describeKind(kind.of)}, or null`;
     default:

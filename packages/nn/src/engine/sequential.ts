@@ -2,10 +2,12 @@
 // It builds once the input shape is known (the first layer's `inputShape`, or the first batch)
 // by running its layers on symbolic tensors, which also records their output shapes.
 
-import { ArgumentError, type Tensor, tidy } from '@nabla/core';
+import { ArgumentError, checkArgCount, type Tensor, tidy } from '@nabla/core';
 import { isRecord, readConfig } from './config.js';
-import { type CallContext, type Layer, type SymbolicShape, SymbolicTensor } from './layer.js';
+import { type CallContext, Layer, type SymbolicShape, SymbolicTensor } from './layer.js';
 import { Model } from './model.js';
+import { checkOptionsObject, K } from './option-kinds.js';
+import { showValue } from './options.js';
 import { layerFromConfig, registerLayer } from './registry.js';
 
 /** Options of `sequential`. */
@@ -24,9 +26,11 @@ export class Sequential extends Model {
   readonly #layers: Layer[] = [];
   #buildShape: SymbolicShape | null = null;
 
-  constructor(layers: readonly Layer[] = [], options: SequentialOptions = {}) {
-    super({ name: options.name }, 'sequential');
-    for (const layer of layers) this.add(layer);
+  constructor(layers?: readonly Layer[], options?: SequentialOptions) {
+    const o = checkOptionsObject(options, { name: K.string }, { where: 'sequential' }) as SequentialOptions;
+    const list = checkLayerList(layers);
+    super({ name: o.name }, 'sequential');
+    for (const layer of list) this.add(layer);
   }
 
   /**
@@ -36,6 +40,10 @@ export class Sequential extends Model {
    */
   add(layer: Layer): void {
     this.assertUsable('add');
+    checkArgCount(`${this.name}: add`, arguments.length, 1, 'add(dense({ units: 4 }))');
+    if (!(layer instanceof Layer)) {
+      throw new ArgumentError(`${this.name}: add expected a layer, got ${showValue(layer)}`);
+    }
     if (layer === this || this.#layers.includes(layer)) {
       throw new ArgumentError(`${this.name}: layer '${layer.name}' is already in the model`);
     }
@@ -105,8 +113,23 @@ export class Sequential extends Model {
  * const m = sequential([dense({ units: 32, activation: 'relu', inputShape: [784] }), dense({ units: 10 })]);
  * m.summary();
  */
-export function sequential(layers: readonly Layer[] = [], options: SequentialOptions = {}): Sequential {
+export function sequential(layers?: readonly Layer[], options?: SequentialOptions): Sequential {
+  checkArgCount('sequential', arguments.length, 2, "sequential([dense({ units: 4 })], { name: 'mlp' })");
   return new Sequential(layers, options);
+}
+
+/** The layers given to `sequential`: an array of layers (a copy), or none. */
+function checkLayerList(layers: unknown): Layer[] {
+  if (layers === undefined) return [];
+  if (!Array.isArray(layers)) {
+    throw new ArgumentError(`sequential: expected layers to be an array of layers, got ${showValue(layers)}`);
+  }
+  const list: unknown[] = [...layers];
+  const bad = list.findIndex((l) => !(l instanceof Layer));
+  if (bad >= 0) {
+    throw new ArgumentError(`sequential: expected layers[${bad}] to be a layer, got ${showValue(list[bad])}`);
+  }
+  return list as Layer[];
 }
 
 /**

@@ -251,6 +251,6 @@ export function serializeInitializer(init: Initializer): { name: string; config:
 /** The option kind of a layer's initializer options: resolved once, when the layer is made. */
 export const INITIALIZER: OptionKind = {
   kind: 'resolve',
-  what: 'an initializer',
+  description: 'an initializer name, { name, config } or an initializer object',
   resolve: (value, where) => getInitializer(value as Initializer, where),
 };

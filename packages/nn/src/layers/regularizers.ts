@@ -77,6 +77,6 @@ export function getRegularizer(
 /** The option kind of a layer's regularizer options (null for none): resolved when the layer is made. */
 export const REGULARIZER: OptionKind = K.nullable({
   kind: 'resolve',
-  what: 'a regularizer',
+  description: 'a regularizer name, { name, config } or a regularizer object',
   resolve: (value, where) => getRegularizer(value as Regularizer, where),
 });
