@@ -1,33 +1,17 @@
-// Activation functions and other elementwise composites written with primitives, so their
-// gradients come from the primitives' rules. Branches use safe inputs so that the branch
-// `where` does not pick still has a finite gradient (0 · ∞ would give NaN).
+// Activation functions (and square), written with primitives so their gradients come from the
+// primitives' rules. Branches use safe inputs so that the branch `where` does not pick still
+// has a finite gradient (0 · ∞ would give NaN).
 
-import { isFloat } from '../dtype.js';
-import { ArgumentError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { defineOp, opt, req, S } from './args.js';
-import {
-  add,
-  div,
-  greater,
-  greaterEqual,
-  logicalAnd,
-  logicalOr,
-  maximum,
-  minimum,
-  mul,
-  sub,
-} from './binary.js';
+import { add, greater, greaterEqual, minimum, mul } from './binary.js';
 import { cast } from './cast.js';
 import { type TensorLike, withArgs } from './convert.js';
-import { abs, erf, exp, expm1, floor as floorOp, log1p, logicalNot, relu, sigmoid, tanh } from './unary.js';
+import { abs, erf, exp, expm1, log1p, relu, sigmoid, tanh } from './unary.js';
 import { where } from './where.js';
 
 const X = [req('x', S.tensor)] as const;
-const AB = [req('a', S.tensor), req('b', S.tensor)] as const;
-/** clip bounds: any number but NaN (±Infinity leaves that side open). */
-const NOT_NAN = S.oneOf(S.finite, S.enum(Infinity, -Infinity));
 
 const one = <T>(op: string, x: TensorLike, fn: (t: Tensor) => T): T =>
   withArgs(op, ['x'], [x], ([t]) => tidy(() => fn(t!)));
@@ -109,53 +93,3 @@ export const logSigmoid = defineOp(
 
 /** x·σ(x) (swish). @example silu(tensor([1])); */
 export const silu = defineOp('silu', X, (x: TensorLike): Tensor => one('silu', x, (t) => mul(t, sigmoid(t))));
-
-/**
- * Clamps to [min, max]; the gradient passes where min <= x <= max.
- * @example
- * clip(tensor([-2, 0.5, 3]), 0, 1); // [0, 0.5, 1]
- */
-export const clip = defineOp(
-  'clip',
-  [req('x', S.tensor), req('min', NOT_NAN), req('max', NOT_NAN)],
-  (x: TensorLike, min: number, max: number): Tensor => {
-    if (!(min <= max)) throw new ArgumentError(`clip: expected min <= max, got min=${min} and max=${max}`);
-    return one('clip', x, (t) => minimum(maximum(t, min), max));
-  },
-);
-
-/** floor(a / b); int32 (or bool) operands give int32, like NumPy's `//`. @example floorDiv(tensor([7, -7]), 2); // [3, -4] */
-export const floorDiv = defineOp(
-  'floorDiv',
-  AB,
-  (a: TensorLike, b: TensorLike): Tensor =>
-    withArgs('floorDiv', ['a', 'b'], [a, b], ([x, y]) =>
-      tidy(() => {
-        const q = floorOp(div(x!, y!));
-        return isFloat(x!.dtype) || isFloat(y!.dtype) ? q : cast(q, 'int32');
-      }),
-    ),
-);
-
-/** (a - b)². @example squaredDifference(tensor([3]), tensor([1])); // [4] */
-export const squaredDifference = defineOp(
-  'squaredDifference',
-  AB,
-  (a: TensorLike, b: TensorLike): Tensor =>
-    withArgs('squaredDifference', ['a', 'b'], [a, b], ([x, y]) =>
-      tidy(() => {
-        const d = sub(x!, y!);
-        return mul(d, d);
-      }),
-    ),
-);
-
-/** Logical exclusive or (bool). @example logicalXor(tensor([true, true]), tensor([true, false])); */
-export const logicalXor = defineOp(
-  'logicalXor',
-  AB,
-  (a: TensorLike, b: TensorLike): Tensor =>
-    withArgs('logicalXor', ['a', 'b'], [a, b], ([x, y]) =>
-      tidy(() => logicalAnd(logicalOr(x!, y!), logicalNot(logicalAnd(x!, y!)))),
-    ),
-);

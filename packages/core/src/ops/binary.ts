@@ -1,8 +1,10 @@
-// Binary elementwise ops (arithmetic, comparisons, logic) with NumPy broadcasting, and their
-// VJP rules. Operands are promoted per dtype.ts; broadcast gradients are summed back with sumTo.
+// Binary elementwise ops (arithmetic, comparisons, logic, and the composites floorDiv,
+// squaredDifference and logicalXor) with NumPy broadcasting, and their VJP rules. Operands
+// are promoted per dtype.ts; broadcast gradients are summed back with sumTo.
 
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
+import { tidy } from '../memory.js';
 import { BINARY_PRIMS, type BinaryPrim } from '../prims.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -12,7 +14,7 @@ import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
 import { reshape } from './movement.js';
 import { sum } from './reduce.js';
-import { floor, log } from './unary.js';
+import { floor, log, logicalNot } from './unary.js';
 import { where } from './where.js';
 
 type Kind = 'arith' | 'div' | 'compare' | 'logic';
@@ -137,6 +139,42 @@ export const logicalOr = defineOp(
   'logicalOr',
   AB,
   (a: TensorLike, b: TensorLike): Tensor => binaryImpl('logicalOr', a, b),
+);
+
+/** floor(a / b); int32 (or bool) operands give int32, like NumPy's `//`. @example floorDiv(tensor([7, -7]), 2); // [3, -4] */
+export const floorDiv = defineOp(
+  'floorDiv',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor =>
+    withArgs('floorDiv', ['a', 'b'], [a, b], ([x, y]) =>
+      tidy(() => {
+        const q = floor(div(x!, y!));
+        return isFloat(x!.dtype) || isFloat(y!.dtype) ? q : cast(q, 'int32');
+      }),
+    ),
+);
+
+/** (a - b)². @example squaredDifference(tensor([3]), tensor([1])); // [4] */
+export const squaredDifference = defineOp(
+  'squaredDifference',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor =>
+    withArgs('squaredDifference', ['a', 'b'], [a, b], ([x, y]) =>
+      tidy(() => {
+        const d = sub(x!, y!);
+        return mul(d, d);
+      }),
+    ),
+);
+
+/** Logical exclusive or (bool). @example logicalXor(tensor([true, true]), tensor([true, false])); */
+export const logicalXor = defineOp(
+  'logicalXor',
+  AB,
+  (a: TensorLike, b: TensorLike): Tensor =>
+    withArgs('logicalXor', ['a', 'b'], [a, b], ([x, y]) =>
+      tidy(() => logicalAnd(logicalOr(x!, y!), logicalNot(logicalAnd(x!, y!)))),
+    ),
 );
 
 /** Sums a broadcast gradient back down to `shape` (the adjoint of broadcasting). */

@@ -1,13 +1,16 @@
-// Unary elementwise ops and their VJP rules, each rule under its op with the math above it.
-// Float math on int32/bool inputs casts to float32 first, so kernels see float in, float out.
+// Unary elementwise ops (and clip, a composite) and their VJP rules, each rule under its op
+// with the math above it. Float math on int32/bool inputs casts to float32 first, so kernels
+// see float in, float out.
 
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
+import { ArgumentError } from '../errors.js';
+import { tidy } from '../memory.js';
 import { UNARY_PRIMS, type UnaryPrim } from '../prims.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, req, S } from './args.js';
-import { add, div, greater, mul, sub } from './binary.js';
+import { add, div, greater, maximum, minimum, mul, sub } from './binary.js';
 import { cast } from './cast.js';
 import { type TensorLike, withArgs } from './convert.js';
 
@@ -127,6 +130,23 @@ export const isNaN = defineOp('isNaN', X, (x: TensorLike): Tensor => unaryImpl('
 export const isFinite = defineOp('isFinite', X, (x: TensorLike): Tensor => unaryImpl('isFinite', x));
 /** Logical not (bool). @example logicalNot(tensor([true])); // [false] */
 export const logicalNot = defineOp('logicalNot', X, (x: TensorLike): Tensor => unaryImpl('logicalNot', x));
+
+/** clip bounds: any number but NaN (±Infinity leaves that side open). */
+const NOT_NAN = S.oneOf(S.finite, S.enum(Infinity, -Infinity));
+
+/**
+ * Clamps to [min, max]; the gradient passes where min <= x <= max.
+ * @example
+ * clip(tensor([-2, 0.5, 3]), 0, 1); // [0, 0.5, 1]
+ */
+export const clip = defineOp(
+  'clip',
+  [req('x', S.tensor), req('min', NOT_NAN), req('max', NOT_NAN)],
+  (x: TensorLike, min: number, max: number): Tensor => {
+    if (!(min <= max)) throw new ArgumentError(`clip: expected min <= max, got min=${min} and max=${max}`);
+    return withArgs('clip', ['x'], [x], ([t]) => tidy(() => minimum(maximum(t!, min), max)));
+  },
+);
 
 /** VJP rules of the unary primitives. */
 export const UNARY_RULES: RuleTable<UnaryPrim> = {

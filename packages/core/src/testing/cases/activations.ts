@@ -1,23 +1,22 @@
-// Conformance cases: activations and the other elementwise composites (ops/activations.ts).
+// Conformance cases: activations (ops/activations.ts) and the other elementwise composites (clip
+// in ops/unary.ts; floorDiv, squaredDifference, logicalXor in ops/binary.ts).
 // Forward values against float64 formulas (Φ from known values for the exact GELU), the
 // stability of softplus and logSigmoid at large |x|, and gradients away from kinks.
 
 import { ArgumentError } from '../../errors.js';
 import {
-  clip,
   elu,
-  floorDiv,
   gelu,
   leakyRelu,
-  logicalXor,
   logSigmoid,
   relu6,
   selu,
   silu,
   softplus,
   square,
-  squaredDifference,
 } from '../../ops/activations.js';
+import { floorDiv, logicalXor, squaredDifference } from '../../ops/binary.js';
+import { clip } from '../../ops/unary.js';
 import type { Tensor } from '../../tensor.js';
 import type { ConformanceCase } from '../harness.js';
 

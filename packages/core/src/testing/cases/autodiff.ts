@@ -15,13 +15,12 @@ import {
 } from '../../autodiff.js';
 import { ShapeError } from '../../errors.js';
 import { dispose, memory } from '../../memory.js';
-import { clip } from '../../ops/activations.js';
 import { add, mul, sub } from '../../ops/binary.js';
 import { cast } from '../../ops/cast.js';
 import { clone, variable } from '../../ops/creation.js';
 import { reshape } from '../../ops/movement.js';
 import { sum } from '../../ops/reduce.js';
-import { cos, exp, sin } from '../../ops/unary.js';
+import { clip, cos, exp, sin } from '../../ops/unary.js';
 import type { Tensor } from '../../tensor.js';
 import { type ConformanceCase, ConformanceError } from '../harness.js';
 
