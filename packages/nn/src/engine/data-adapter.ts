@@ -67,7 +67,8 @@ export function dataKind(where: string, value: unknown): 'tensors' | 'dataset' {
   if (value instanceof Tensor) return 'tensors';
   if (Array.isArray(value)) {
     if (value.length > 0 && value.every((t) => t instanceof Tensor)) return 'tensors';
-    const batch = (b: unknown) => typeof b === 'object' && b !== null && !Array.isArray(b) && !(b instanceof Tensor);
+    const batch = (b: unknown) =>
+      typeof b === 'object' && b !== null && !Array.isArray(b) && !(b instanceof Tensor);
     if (value.length > 0 && value.every(batch)) return 'dataset';
   } else if (
     typeof value === 'object' &&

@@ -6,7 +6,6 @@ import {
   ArgumentError,
   checkArgCount,
   type DType,
-  fmtShape,
   ShapeError,
   Tensor,
   tidy,
@@ -351,9 +350,10 @@ export abstract class Layer {
       throw new ArgumentError(`${this.name}: cannot mix symbolic and real tensors in one call`);
     }
     const real = list as Tensor[];
+    // Before building: a disposed input must not leave the layer built with fresh weights.
+    for (const t of real) t.assertAlive(`${this.name}: apply`);
     const shapes = real.map((t): SymbolicShape => [null, ...t.shape.slice(1)]);
     this.#ensureBuilt(Array.isArray(inputs) ? shapes : shapes[0]!);
-    for (const t of real) t.assertAlive(`${this.name}: apply`);
     return this.call(Array.isArray(inputs) ? real : real[0]!, { training });
   }
 

@@ -147,7 +147,7 @@ export abstract class Model extends Layer {
     const total = this.weights.length;
     if (!Array.isArray(values) || values.length !== total) {
       throw new ArgumentError(
-        `${this.name}: setWeights expected ${total} tensors, got ${Array.isArray(values) ? values.length : typeof values}`,
+        `${this.name}: setWeights expected ${total} tensors, got ${Array.isArray(values) ? values.length : showValue(values)}`,
       );
     }
     for (const [layer, part] of this.#split(values)) layer.checkWeights(part);
@@ -271,7 +271,9 @@ export abstract class Model extends Layer {
       const where = `${this.name}: fitDataset`;
       checkArgCount(where, count, 2, 'fitDataset(dataset, { epochs })');
       if (dataKind(where, dataset) !== 'dataset')
-        throw new ArgumentError(`${where}: expected a dataset of { x, y } batches, got tensors; use fit(x, y)`);
+        throw new ArgumentError(
+          `${where}: expected a dataset of { x, y } batches, got tensors; use fit(x, y)`,
+        );
       return fitDatasetLoop(this, dataset, options);
     });
   }
@@ -372,7 +374,9 @@ export abstract class Model extends Layer {
     this.assertUsable('summary');
     checkArgCount(`${this.name}: summary`, arguments.length, 1, 'summary(console.log)');
     if (typeof printFn !== 'function') {
-      throw new ArgumentError(`${this.name}: summary: expected printFn to be a function, got ${showValue(printFn)}`);
+      throw new ArgumentError(
+        `${this.name}: summary: expected printFn to be a function, got ${showValue(printFn)}`,
+      );
     }
     const text = summarize(this);
     printFn(text);

@@ -293,7 +293,10 @@ export class Conv2D extends BaseConv {
  * up.apply(x); // [1, 7, 7, 8] → [1, 14, 14, 3]
  */
 export class Conv2DTranspose extends Conv2D {
-  static override readonly optionsSpec = layerOptions('conv2dTranspose', CONV_KEYS, ['filters', 'kernelSize']);
+  static override readonly optionsSpec = layerOptions('conv2dTranspose', CONV_KEYS, [
+    'filters',
+    'kernelSize',
+  ]);
   override readonly className: string = 'Conv2DTranspose';
 
   constructor(args: Conv2DArgs) {

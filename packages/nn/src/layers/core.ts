@@ -88,7 +88,6 @@ function activationName(name: unknown, where: string): string {
 
 type Spec<T> = T | string | { name: string; config?: Record<string, unknown> };
 
-
 /** Options of `dense`. */
 export interface DenseOptions extends LayerArgs {
   /** Output size (the last axis). */

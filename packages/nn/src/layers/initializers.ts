@@ -4,8 +4,8 @@
 
 import {
   ArgumentError,
-  describeValue,
   type DType,
+  describeValue,
   full,
   randomNormal,
   randomUniform,
@@ -195,7 +195,10 @@ const entry = <C>(keys: Record<string, OptionKind>, make: (c: C) => Initializer)
 });
 
 const BY_NAME = new NameTable<InitializerEntry>([
-  ['glorotUniform', entry(VARIANCE_KEYS, variant('glorotUniform', { mode: 'fanAvg', distribution: 'uniform' }))],
+  [
+    'glorotUniform',
+    entry(VARIANCE_KEYS, variant('glorotUniform', { mode: 'fanAvg', distribution: 'uniform' })),
+  ],
   ['glorotNormal', entry(VARIANCE_KEYS, variant('glorotNormal', { mode: 'fanAvg' }))],
   ['heNormal', entry(VARIANCE_KEYS, variant('heNormal', { scale: 2 }))],
   ['heUniform', entry(VARIANCE_KEYS, variant('heUniform', { scale: 2, distribution: 'uniform' }))],
@@ -204,10 +207,7 @@ const BY_NAME = new NameTable<InitializerEntry>([
   ['zeros', entry({}, () => zerosInit())],
   ['ones', entry({}, () => onesInit())],
   ['constant', entry({ value: K.finite }, constant)],
-  [
-    'randomNormal',
-    entry({ mean: K.finite, stddev: K.number({ min: 0 }), seed: SEED }, randomNormalInit),
-  ],
+  ['randomNormal', entry({ mean: K.finite, stddev: K.number({ min: 0 }), seed: SEED }, randomNormalInit)],
   ['randomUniform', entry({ minval: K.finite, maxval: K.finite, seed: SEED }, randomUniformInit)],
   ['varianceScaling', entry(VARIANCE_KEYS, (c: VarianceScalingOptions) => varianceScaling(c))],
   ['orthogonal', entry({ gain: K.finite, seed: SEED }, orthogonal)],
@@ -239,7 +239,9 @@ export function getInitializer(
   if (extra !== undefined)
     throw new ArgumentError(`${where}: expected { name, config }, got an unknown key '${extra}'`);
   const config: unknown = named ? spec.config : undefined;
-  const checked = checkOptionsObject(config ?? undefined, found.keys, { where: `${where} (${String(name)})` });
+  const checked = checkOptionsObject(config ?? undefined, found.keys, {
+    where: `${where} (${String(name)})`,
+  });
   return found.make(checked);
 }
 

@@ -1,0 +1,273 @@
+// Run-time argument checks of nn for JS callers: layer options (declared once per class and
+// checked in the Layer constructor, from code and from model.json alike), factory and method
+// arity, and non-tensor data given to models. Each case failed before the checks existed.
+
+import '@nabla/backend-cpu';
+import { ArgumentError, DTypeError, memory, NablaError, ones, setBackend, tensor } from '@nabla/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as nn from '../index.js';
+import { batchNormalization, conv2d, Dense, dense, dropout, embedding, reshape } from '../layers/index.js';
+import { model } from './functional.js';
+import { input } from './input-layer.js';
+import { layerFromConfig } from './registry.js';
+import { sequential } from './sequential.js';
+
+beforeAll(async () => {
+  await setBackend('cpu');
+});
+
+/** One valid options object per layer factory, for the key checks below. */
+const VALID: Record<string, Record<string, unknown>> = {
+  dense: { units: 2 },
+  activation: { activation: 'relu' },
+  dropout: { rate: 0.5 },
+  flatten: {},
+  reshape: { targetShape: [2, -1] },
+  conv2d: { filters: 2, kernelSize: 3 },
+  conv2dTranspose: { filters: 2, kernelSize: 3 },
+  depthwiseConv2d: { kernelSize: 3 },
+  batchNormalization: {},
+  layerNormalization: {},
+  embedding: { inputDim: 4, outputDim: 2 },
+  multiHeadAttention: { numHeads: 1, keyDim: 2 },
+  simpleRNN: { units: 2 },
+  lstm: { units: 2 },
+  gru: { units: 2 },
+  maxPooling2d: {},
+  averagePooling2d: {},
+  globalAveragePooling2d: {},
+  globalMaxPooling2d: {},
+  add: {},
+  subtract: {},
+  multiply: {},
+  average: {},
+  maximum: {},
+  minimum: {},
+  concatenate: {},
+};
+
+const factory = (name: string) => (nn as unknown as Record<string, (...a: unknown[]) => nn.Layer>)[name]!;
+
+describe('layer options', () => {
+  it('dense() with no options names the layer and the required key', () => {
+    expect(() => (dense as (...a: unknown[]) => unknown)()).toThrow(ArgumentError);
+    expect(() => (dense as (...a: unknown[]) => unknown)()).toThrow(
+      /^dense: expected an options object with units, got undefined$/,
+    );
+    expect(() => dense({} as never)).toThrow(/dense: expected units to be given \(a positive integer\)/);
+  });
+
+  it('every layer factory rejects an unknown key, suggesting the closest valid one', () => {
+    for (const [name, options] of Object.entries(VALID)) {
+      const make = factory(name);
+      make(options).dispose();
+      expect(() => make({ ...options, nmae: 'x' }), name).toThrow(ArgumentError);
+      expect(() => make({ ...options, nmae: 'x' }), name).toThrow(
+        new RegExp(`^${name}: unknown option 'nmae'; did you mean 'name'\\? \\(valid: .*name`),
+      );
+      expect(() => make(options, 2), name).toThrow(new RegExp(`^${name}: expected at most 1 argument`));
+    }
+    expect(() => dense({ units: 3, unitz: 4 } as never)).toThrow(
+      /unknown option 'unitz'; did you mean 'units'\?/,
+    );
+    expect(() => input({ shape: [3], trainable: true } as never)).toThrow(
+      /input: unknown option 'trainable'/,
+    );
+  });
+
+  it('options must be a plain object', () => {
+    expect(() => dense(Object.create({ units: 3 }))).toThrow(/dense: expected an options object/);
+    expect(() => dense([3] as never)).toThrow(/dense: expected an options object/);
+    expect(() => batchNormalization(null as never)).toThrow(/batchNormalization: expected an options object/);
+    expect(() => nn.flatten('x' as never)).toThrow(/flatten: expected an options object/);
+  });
+
+  it('values have the right kind and range', () => {
+    const cases: [() => unknown, RegExp][] = [
+      [
+        () => batchNormalization({ momentum: 5 }),
+        /batchNormalization: expected momentum to be a finite number in \[0, 1\], got 5/,
+      ],
+      [() => batchNormalization({ epsilon: 0 }), /expected epsilon to be a finite number > 0/],
+      [() => batchNormalization({ axis: 1.5 }), /expected axis to be an integer/],
+      [() => dropout({ rate: 1 }), /dropout: expected rate to be a finite number in \[0, 1\)/],
+      [() => dropout({ rate: Number.NaN }), /expected rate/],
+      [() => dense({ units: '3' as never }), /dense: expected units to be a positive integer, got "3"/],
+      [() => dense({ units: 2, useBias: 1 as never }), /expected useBias to be a boolean/],
+      [
+        () => conv2d({ filters: 2, kernelSize: [3] as never }),
+        /expected kernelSize to be a positive integer or a pair/,
+      ],
+      [
+        () => conv2d({ filters: 2, kernelSize: 3, padding: 'full' as never }),
+        /expected padding to be one of 'valid', 'same'/,
+      ],
+      [
+        () => reshape({ targetShape: [-1, -1] }),
+        /expected targetShape to be an array of non-negative integers \(at most one -1\)/,
+      ],
+      [
+        () => embedding({ inputDim: 4, outputDim: -2 }),
+        /expected outputDim to be a positive integer, got -2/,
+      ],
+      [
+        () => dense({ units: 2, inputShape: [3, -1] }),
+        /expected inputShape to be an array of non-negative integers/,
+      ],
+      [() => dense({ units: 2, name: 7 as never }), /dense: expected name to be a non-empty string, got 7/],
+      [
+        () => dense({ units: 2, kernelInitializer: { name: 'constant', config: { valu: 1 } } }),
+        /dense: kernelInitializer \(constant\): unknown option 'valu'; did you mean 'value'\?/,
+      ],
+      [
+        () => dense({ units: 2, kernelRegularizer: { name: 'l2', config: { l2: -1 } } }),
+        /expected l2 to be a finite number >= 0/,
+      ],
+    ];
+    for (const [call, message] of cases) expect(call, String(message)).toThrow(message);
+    expect(() => dense({ units: 2, dtype: 'float16' as never })).toThrow(DTypeError);
+  });
+
+  it('named layers are named in their option errors', () => {
+    expect(() => dense({ units: 0, name: 'my_dense' })).toThrow(
+      /^my_dense: expected units to be a positive integer/,
+    );
+  });
+
+  it('reads each option once: a getter cannot pass the check and answer differently later', () => {
+    let reads = 0;
+    const options = {
+      get units() {
+        reads++;
+        return reads === 1 ? 3 : 'garbage';
+      },
+    };
+    const layer = dense(options as never);
+    expect(layer.units).toBe(3);
+    const y = layer.apply(ones([1, 2]));
+    expect(y.shape).toEqual([1, 3]);
+    y.dispose();
+    layer.dispose();
+    expect(reads).toBe(1);
+  });
+
+  it('fromConfig goes through the same checks, naming the class and the key', () => {
+    const config = new Dense({ units: 2, inputShape: [3] }).getConfig();
+    expect(layerFromConfig({ className: 'Dense', config }).className).toBe('Dense');
+    expect(() => layerFromConfig({ className: 'Dense', config: { ...config, unitz: 4 } })).toThrow(
+      /^Dense config: unknown option 'unitz'; did you mean 'units'\?/,
+    );
+    expect(() => layerFromConfig({ className: 'Dense', config: { ...config, units: -1 } })).toThrow(
+      /^Dense config: expected 'units' to be a positive integer, got -1/,
+    );
+    expect(() => layerFromConfig({ className: 'BatchNormalization', config: { momentum: 2 } })).toThrow(
+      /^BatchNormalization config: expected 'momentum'/,
+    );
+    expect(() => layerFromConfig({ className: 'InputLayer', config: { shape: ['a'] } })).toThrow(
+      /^InputLayer config: expected 'shape'/,
+    );
+  });
+});
+
+describe('model entry points', () => {
+  const net = () => sequential([dense({ units: 2, inputShape: [3] })]);
+
+  it('sequential and model check their arguments', () => {
+    expect(() => sequential([1, 2] as never)).toThrow(
+      /^sequential: expected layers\[0\] to be a layer, got 1/,
+    );
+    expect(() => sequential([], 3 as never)).toThrow(/^sequential: expected an options object, got 3/);
+    expect(() => sequential([], { nam: 'x' } as never)).toThrow(
+      /sequential: unknown option 'nam'; did you mean 'name'\?/,
+    );
+    expect(() => (sequential as (...a: unknown[]) => unknown)([], {}, 1)).toThrow(
+      /^sequential: expected at most 2/,
+    );
+    expect(() => sequential('abc' as never)).toThrow(/sequential: expected layers to be an array of layers/);
+    const x = input({ shape: [3] });
+    const y = dense({ units: 2 }).apply(x);
+    expect(() => model({ inputs: 'x' as never, outputs: y })).toThrow(/^model: .*inputs.*symbolic tensor/);
+    expect(() => model({ inputs: x, outputs: [] })).toThrow(/model: .*outputs.*got an empty array/);
+    expect(() => model({ inputs: x, outputs: y, nam: 'm' } as never)).toThrow(/model: unknown option 'nam'/);
+    expect(() => (model as (...a: unknown[]) => unknown)()).toThrow(
+      /^model: expected an options object with inputs, outputs/,
+    );
+    const m = sequential();
+    expect(() => m.add(5 as never)).toThrow(/add expected a layer, got 5/);
+    m.dispose();
+  });
+
+  it('predict, evaluate, fit and trainOnBatch reject non-tensor data naming the method', async () => {
+    const m = net();
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x = ones([4, 3]);
+    const y = ones([4, 2]);
+    expect(() => m.predict('x' as never)).toThrow(ArgumentError);
+    expect(() => m.predict('x' as never)).toThrow(
+      /predict: expected x to be a tensor or a non-empty array of tensors, got "x"/,
+    );
+    expect(() => m.predict([[1, 2, 3]] as never)).toThrow(/make one with tensor\(\.\.\.\) first/);
+    expect(() => (m.predict as (...a: unknown[]) => unknown)(x, {}, 3)).toThrow(
+      /predict: expected at most 2/,
+    );
+    expect(() => m.predictOutputs({} as never)).toThrow(/predictOutputs: expected x/);
+    await expect(m.predictAsync(3 as never)).rejects.toThrow(/predictAsync: expected x/);
+    await expect(m.evaluate('abc' as never, y)).rejects.toThrow(
+      /evaluate: expected x and y tensors, or a dataset/,
+    );
+    await expect(m.evaluate(x, [[1, 2]] as never)).rejects.toThrow(/evaluate: expected y to be a tensor/);
+    await expect((m.evaluate as (...a: unknown[]) => Promise<unknown>)(x, y, {}, 1)).rejects.toThrow(
+      /evaluate: expected at most 3/,
+    );
+    await expect(m.fit('x' as never, 'y' as never)).rejects.toThrow(
+      /fit: expected x and y tensors, or a dataset/,
+    );
+    await expect(m.fit(x, [1, 2] as never)).rejects.toThrow(/fit: expected y to be a tensor/);
+    await expect((m.fit as (...a: unknown[]) => Promise<unknown>)(x, y, {}, 1)).rejects.toThrow(
+      /fit: expected at most 3/,
+    );
+    await expect(m.fitDataset(x as never)).rejects.toThrow(/fitDataset: expected a dataset/);
+    await expect(m.trainOnBatch(x, { y } as never)).rejects.toThrow(
+      /trainOnBatch: expected y to be a tensor/,
+    );
+    await expect((m.trainOnBatch as (...a: unknown[]) => Promise<unknown>)(x, y, 1)).rejects.toThrow(
+      /trainOnBatch: expected at most 2/,
+    );
+    const weights = m.getWeights();
+    expect(() => (m.getWeights as (...a: unknown[]) => unknown)(1)).toThrow(/getWeights: expected at most 0/);
+    expect(() => (m.setWeights as (...a: unknown[]) => unknown)(weights, 1)).toThrow(
+      /setWeights: expected at most 1/,
+    );
+    expect(() => m.setWeights('ab' as never)).toThrow(/setWeights expected 2 tensors, got "ab"/);
+    for (const w of weights) w.dispose();
+    expect(() => m.summary('x' as never)).toThrow(/summary: expected printFn to be a function/);
+    expect(() => (m.summary as (...a: unknown[]) => unknown)(() => {}, 2)).toThrow(
+      /summary: expected at most 1/,
+    );
+    x.dispose();
+    y.dispose();
+    m.dispose();
+  });
+
+  it('apply checks its inputs and context', () => {
+    const layer = dense({ units: 2, name: 'dd' });
+    const x = ones([1, 3]);
+    expect(() => layer.apply('x' as never)).toThrow(
+      /^dd: apply expected a tensor, a symbolic tensor or a non-empty array/,
+    );
+    expect(() => layer.apply([] as never)).toThrow(/got an empty array/);
+    expect(() => layer.apply(x, { trainin: true } as never)).toThrow(/dd: apply: unknown option 'trainin'/);
+    expect(() => layer.apply(x, { training: 1 } as never)).toThrow(/expected training to be a boolean/);
+    expect(() => (layer.apply as (...a: unknown[]) => unknown)(x, {}, 1)).toThrow(
+      /dd: apply: expected at most 2/,
+    );
+    const dead = tensor([[1, 2, 3]]);
+    dead.dispose();
+    expect(() => layer.apply(dead)).toThrow(NablaError);
+    expect(layer.built).toBe(false);
+    x.dispose();
+    const before = memory().numTensors;
+    layer.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+});
