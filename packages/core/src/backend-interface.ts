@@ -4,7 +4,7 @@
 // Fused primitives (fused-prims.ts) are optional and live in a table of their own.
 
 import type { DType, TypedArray } from './dtype.js';
-import type { FusedKernelTable } from './fused-prims.js';
+import type { FusedParams, FusedPrim } from './fused-prims.js';
 import type { OutInfo, Prim, PrimParams } from './prims.js';
 
 /** Opaque backend storage. Each backend defines its own class and narrows with `instanceof`. */
@@ -85,3 +85,16 @@ export interface Backend {
 
 /** Makes a backend, possibly asynchronously (WebGPU needs an adapter). */
 export type BackendFactory = () => Backend | Promise<Backend>;
+
+/**
+ * A fused kernel: inputs and params in, new storage for each output back, in order. Never
+ * called with an empty output.
+ */
+export type FusedKernel<F extends FusedPrim> = (
+  inputs: readonly TensorInfo[],
+  params: FusedParams[F],
+  outs: readonly OutInfo[],
+) => DataHandle[];
+
+/** A kernel for every fused primitive; `Backend.fused` holds any part of it. */
+export type FusedKernelTable = { readonly [F in FusedPrim]: FusedKernel<F> };

@@ -2,7 +2,7 @@
 // scopes, refcounted storage, the FinalizationRegistry safety net, debug leak reports) and the
 // hook through which gradient tapes record primitive applications.
 
-import type { Backend, BackendFactory, BackendMemory, TensorInfo } from './backend-interface.js';
+import type { Backend, BackendFactory, BackendMemory, FusedKernel, TensorInfo } from './backend-interface.js';
 import { allocArray, bytesPerElement, type DType, type TypedArray } from './dtype.js';
 import {
   ArgumentError,
@@ -13,7 +13,7 @@ import {
   ShapeError,
   UnsupportedError,
 } from './errors.js';
-import type { FusedKernel, FusedParams, FusedPrim } from './fused-prims.js';
+import type { FusedParams, FusedPrim } from './fused-prims.js';
 import type { OutInfo, Prim, PrimParams } from './prims.js';
 import { sizeOf } from './shape.js';
 import { Storage, Tensor, Variable } from './tensor.js';

@@ -4,9 +4,6 @@
 // composite of ordinary ops where a kernel is missing, and the conformance suite holds both
 // paths to the same values and gradients (testing/cases/fused.ts).
 
-import type { DataHandle, TensorInfo } from './backend-interface.js';
-import type { OutInfo } from './prims.js';
-
 /** Activations `fusedMatmul` applies in its epilogue. */
 export const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh'] as const;
 
@@ -65,19 +62,6 @@ export const FUSED_PRIMS: readonly FusedPrim[] = Object.keys({
   sgdUpdate: true,
   adamUpdate: true,
 } satisfies Record<FusedPrim, true>) as FusedPrim[];
-
-/**
- * A fused kernel: inputs and params in, new storage for each output back, in order. Never
- * called with an empty output.
- */
-export type FusedKernel<F extends FusedPrim> = (
-  inputs: readonly TensorInfo[],
-  params: FusedParams[F],
-  outs: readonly OutInfo[],
-) => DataHandle[];
-
-/** A kernel for every fused primitive; `Backend.fused` holds any part of it. */
-export type FusedKernelTable = { readonly [F in FusedPrim]: FusedKernel<F> };
 
 /** True for the names of fused primitives. */
 export function isFusedPrim(name: string): name is FusedPrim {

@@ -8,7 +8,6 @@ import { defineOp, req, S } from './args.js';
 import { sumTo } from './binary.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
-import { zerosLike } from './creation.js';
 
 /**
  * Picks `a` where `condition` is true and `b` elsewhere; all three broadcast.
@@ -42,8 +41,10 @@ export const where = defineOp(
 /** VJP of where: the cotangent goes to whichever branch was picked. */
 export const WHERE_RULES: RuleTable<'where'> = {
   // d where(c, a, b) = (none, [c]·dy, [¬c]·dy)
-  where: ({ inputs: [c, a, b], dy }) => {
-    const zero = zerosLike(dy);
-    return [null, sumTo(where(c!, dy, zero), a!.shape), sumTo(where(c!, zero, dy), b!.shape)];
-  },
+  // A scalar 0 (weakly typed, so dy's dtype) rather than zerosLike: where.ts stays below creation.ts.
+  where: ({ inputs: [c, a, b], dy }) => [
+    null,
+    sumTo(where(c!, dy, 0), a!.shape),
+    sumTo(where(c!, 0, dy), b!.shape),
+  ],
 };
