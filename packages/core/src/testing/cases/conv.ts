@@ -1,6 +1,7 @@
-// Conformance cases: conv. Forward values are checked against naive loops written here from
-// the definitions (TF 'same' padding re-derived independently), conv2dTranspose against the
-// adjoint identity, errors by type and message, and first- and second-order gradients.
+// Conformance cases: convolution (ops/conv.ts) and pooling (ops/pool.ts). Forward values are
+// checked against naive loops written here from the definitions (TF 'same' padding re-derived
+// independently), conv2dTranspose against the adjoint identity, errors by type and message,
+// and first- and second-order gradients.
 
 import { grads } from '../../autodiff.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
