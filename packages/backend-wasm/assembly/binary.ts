@@ -1,26 +1,27 @@
-// Broadcasting binary kernels and `where`. Op codes follow BINARY_OPS in
-// src/kernels/binary.ts. The JS side merges axes and hands a row walk over two operands
+// Broadcasting binary kernels and `where`. Op codes are the ABI's
+// (src/abi.ts). The JS side merges axes and hands a row walk over two operands
 // (see common.ts); each row is then contiguous, a scalar against a row, or strided. Arithmetic
 // rows run four lanes at a time where WebAssembly has the instruction.
 
 import { at, toInt32, walkLen, walkNext, walkOffset, walkRows, walkStride } from './common';
-
-const ADD = 0;
-const SUB = 1;
-const MUL = 2;
-const DIV = 3;
-const POW = 4;
-const MAXIMUM = 5;
-const MINIMUM = 6;
-const MOD = 7;
-const EQUAL = 8;
-const NOT_EQUAL = 9;
-const LESS = 10;
-const LESS_EQUAL = 11;
-const GREATER = 12;
-const GREATER_EQUAL = 13;
-const LOGICAL_AND = 14;
-const LOGICAL_OR = 15;
+import {
+  BINARY_ADD as ADD,
+  BINARY_SUB as SUB,
+  BINARY_MUL as MUL,
+  BINARY_DIV as DIV,
+  BINARY_POW as POW,
+  BINARY_MAXIMUM as MAXIMUM,
+  BINARY_MINIMUM as MINIMUM,
+  BINARY_MOD as MOD,
+  BINARY_EQUAL as EQUAL,
+  BINARY_NOT_EQUAL as NOT_EQUAL,
+  BINARY_LESS as LESS,
+  BINARY_LESS_EQUAL as LESS_EQUAL,
+  BINARY_GREATER as GREATER,
+  BINARY_GREATER_EQUAL as GREATER_EQUAL,
+  BINARY_LOGICAL_AND as LOGICAL_AND,
+  BINARY_LOGICAL_OR as LOGICAL_OR,
+} from '../src/abi';
 
 /** Floored modulo with the divisor's sign; integer division by zero gives 0 (as the CPU backend). */
 // @ts-ignore: decorator

@@ -1,11 +1,12 @@
 // The cast kernel: conversions between float32, int32 and bool, four lanes at a time where
-// WebAssembly has the instruction. Dtype codes follow DTYPE_CODES in src/kernels/cast.ts.
+// WebAssembly has the instruction. Dtype codes are the ABI's (src/abi.ts).
 
 import { at, toInt32 } from './common';
-
-const F32 = 0;
-const I32 = 1;
-const BOOL = 2;
+import {
+  DTYPE_FLOAT32 as F32,
+  DTYPE_INT32 as I32,
+  DTYPE_BOOL as BOOL,
+} from '../src/abi';
 
 /**
  * Converts n values between dtypes (codes 0 float32, 1 int32, 2 bool): float → int32 is

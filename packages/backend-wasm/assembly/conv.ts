@@ -4,8 +4,27 @@
 // Images go in chunks of `chunk` so the col buffer in scratch stays bounded; each call covers
 // images [n0, n1) so threads can split a batch. Depthwise convolutions (one input channel per
 // group) skip the GEMM for a direct loop with channels innermost, four lanes at a time.
-// Geometry comes as 16 i32 at `geo`: n h w c fh fw outH outW outC groups sh sw dh dw top left.
+// Geometry comes as a block of int32s at `geo`, laid out by the CONV_* indices of src/abi.ts.
 
+import {
+  CONV_C,
+  CONV_DH,
+  CONV_DW,
+  CONV_FH,
+  CONV_FW,
+  CONV_GROUPS,
+  CONV_H,
+  CONV_LEFT,
+  CONV_N,
+  CONV_OUT_C,
+  CONV_OUT_H,
+  CONV_OUT_W,
+  CONV_SH,
+  CONV_SW,
+  CONV_TOP,
+  CONV_W,
+} from '../src/abi';
+import { param } from './common';
 import { sgemm, sgemmScratchBytes } from './matmul';
 
 // The geometry of the current call, as module globals: the runtime is the stub (no allocation),
@@ -36,22 +55,22 @@ let gPointwise = false;
 let gDepthwise = false;
 
 function readGeo(geo: usize): void {
-  gN = load<i32>(geo, 0);
-  gH = load<i32>(geo, 4);
-  gW = load<i32>(geo, 8);
-  gC = load<i32>(geo, 12);
-  gFh = load<i32>(geo, 16);
-  gFw = load<i32>(geo, 20);
-  gOutH = load<i32>(geo, 24);
-  gOutW = load<i32>(geo, 28);
-  gOutC = load<i32>(geo, 32);
-  gGroups = load<i32>(geo, 36);
-  gSh = load<i32>(geo, 40);
-  gSw = load<i32>(geo, 44);
-  gDh = load<i32>(geo, 48);
-  gDw = load<i32>(geo, 52);
-  gTop = load<i32>(geo, 56);
-  gLeft = load<i32>(geo, 60);
+  gN = param(geo, CONV_N);
+  gH = param(geo, CONV_H);
+  gW = param(geo, CONV_W);
+  gC = param(geo, CONV_C);
+  gFh = param(geo, CONV_FH);
+  gFw = param(geo, CONV_FW);
+  gOutH = param(geo, CONV_OUT_H);
+  gOutW = param(geo, CONV_OUT_W);
+  gOutC = param(geo, CONV_OUT_C);
+  gGroups = param(geo, CONV_GROUPS);
+  gSh = param(geo, CONV_SH);
+  gSw = param(geo, CONV_SW);
+  gDh = param(geo, CONV_DH);
+  gDw = param(geo, CONV_DW);
+  gTop = param(geo, CONV_TOP);
+  gLeft = param(geo, CONV_LEFT);
   gCg = gC / gGroups;
   gOg = gOutC / gGroups;
   gP = gOutH * gOutW;

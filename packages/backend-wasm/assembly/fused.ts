@@ -6,17 +6,15 @@
 
 import { at } from './common';
 import { unaryF32 } from './unary';
-
-/** Activation codes; ACTIVATION_CODES in src/kernels/fused.ts. */
-const LINEAR = 0;
-const RELU = 1;
-const RELU6 = 2;
-const SIGMOID = 3;
-const TANH = 4;
-
-/** The codes of tanh and sigmoid in unary.ts (UNARY_OPS in src/kernels/unary.ts). */
-const UNARY_TANH = 12;
-const UNARY_SIGMOID = 13;
+import {
+  ACTIVATION_LINEAR as LINEAR,
+  ACTIVATION_RELU as RELU,
+  ACTIVATION_RELU6 as RELU6,
+  ACTIVATION_SIGMOID as SIGMOID,
+  ACTIVATION_TANH as TANH,
+  UNARY_TANH,
+  UNARY_SIGMOID,
+} from '../src/abi';
 
 // @ts-ignore: decorator
 @inline

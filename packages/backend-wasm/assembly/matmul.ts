@@ -5,9 +5,9 @@
 // are only a different pair of strides. Nothing allocates: packing space is `scratch`, sized by
 // `sgemmScratchBytes`. Each call covers rows [m0, m1) of C, so threads can split one product.
 
-/** Rows and columns of the register tile. */
-const MR = 4;
-const NR = 8;
+// Rows and columns of the register tile, which the JS side's thread split aligns to.
+import { GEMM_MR as MR, GEMM_NR as NR } from '../src/abi';
+
 /** Depth of a packed block: a KC×NR panel of B (8 KiB) stays in L1 across the A panels. */
 const KC = 256;
 /** Rows of A packed at once: an MC×KC block (256 KiB) stays in L2. */

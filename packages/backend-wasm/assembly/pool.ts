@@ -2,7 +2,22 @@
 // per f32x4 lane group: NHWC keeps a position's channels contiguous, so every window tap is a
 // run of vector loads. Padded positions are ignored (max) or not counted (average). Each call
 // covers images [n0, n1) so threads can split a batch.
-// Geometry comes as 12 i32 at `geo`: n h w c outH outW fh fw sh sw top left.
+// Geometry comes as a block of int32s at `geo`, laid out by the POOL_* indices of src/abi.ts.
+
+import {
+  POOL_C,
+  POOL_FH,
+  POOL_FW,
+  POOL_H,
+  POOL_LEFT,
+  POOL_OUT_H,
+  POOL_OUT_W,
+  POOL_SH,
+  POOL_SW,
+  POOL_TOP,
+  POOL_W,
+} from '../src/abi';
+import { param } from './common';
 
 // The geometry of the current call, as module globals (per instance, so per worker thread).
 let pH: i32 = 0;
@@ -23,17 +38,17 @@ let xStart: i32 = 0;
 let xEnd: i32 = 0;
 
 function readGeo(geo: usize): void {
-  pH = load<i32>(geo, 4);
-  pW = load<i32>(geo, 8);
-  pC = load<i32>(geo, 12);
-  pOutH = load<i32>(geo, 16);
-  pOutW = load<i32>(geo, 20);
-  pFh = load<i32>(geo, 24);
-  pFw = load<i32>(geo, 28);
-  pSh = load<i32>(geo, 32);
-  pSw = load<i32>(geo, 36);
-  pTop = load<i32>(geo, 40);
-  pLeft = load<i32>(geo, 44);
+  pH = param(geo, POOL_H);
+  pW = param(geo, POOL_W);
+  pC = param(geo, POOL_C);
+  pOutH = param(geo, POOL_OUT_H);
+  pOutW = param(geo, POOL_OUT_W);
+  pFh = param(geo, POOL_FH);
+  pFw = param(geo, POOL_FW);
+  pSh = param(geo, POOL_SH);
+  pSw = param(geo, POOL_SW);
+  pTop = param(geo, POOL_TOP);
+  pLeft = param(geo, POOL_LEFT);
 }
 
 /** Sets the in-bounds window of output (oy, ox); returns how many taps it has. */

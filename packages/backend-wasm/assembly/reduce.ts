@@ -1,16 +1,17 @@
 // Reductions, argMax/argMin and cumulative scans. The JS side views the input as
 // [outer, n, inner] around one contiguous block of reduced axes (other patterns are first
-// transposed into that form). Op codes follow REDUCE_OPS in src/kernels/reduce.ts. Float32 sums
+// transposed into that form). Op codes are the ABI's (src/abi.ts). Float32 sums
 // along a contiguous row accumulate in float64 lanes, matching the CPU backend's doubles.
 
 import { at } from './common';
-
-const SUM = 0;
-const PROD = 1;
-const MAX = 2;
-const MIN = 3;
-const ANY = 4;
-const ALL = 5;
+import {
+  REDUCE_SUM as SUM,
+  REDUCE_PROD as PROD,
+  REDUCE_MAX as MAX,
+  REDUCE_MIN as MIN,
+  REDUCE_ANY as ANY,
+  REDUCE_ALL as ALL,
+} from '../src/abi';
 
 // @ts-ignore: decorator
 @inline

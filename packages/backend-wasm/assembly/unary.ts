@@ -1,32 +1,32 @@
-// Unary elementwise kernels. Op codes follow UNARY_OPS in src/kernels/unary.ts.
+// Unary elementwise kernels. Op codes are the ABI's (src/abi.ts).
 // Ops with a SIMD instruction (neg, abs, sqrt, rsqrt, floor, ceil, round, reciprocal, relu) run
 // four lanes at a time, and so do exp and sigmoid (a polynomial exp, under 2 ulp); the other
 // transcendental ops use the scalar float32 libm ports of Mathf (musl, under 1 ulp), and erf
 // the double-precision series/continued fraction of the CPU backend.
 
 import { at } from './common';
-
-const NEG = 0;
-const ABS = 1;
-const SIGN = 2;
-const EXP = 3;
-const LOG = 4;
-const LOG1P = 5;
-const EXPM1 = 6;
-const SQRT = 7;
-const RSQRT = 8;
-const SIN = 9;
-const COS = 10;
-const TAN = 11;
-const TANH = 12;
-const SIGMOID = 13;
-const ERF = 14;
-const FLOOR = 15;
-const CEIL = 16;
-const ROUND = 17;
-const RECIPROCAL = 18;
-const RELU = 19;
-const OP_COUNT = 20;
+import {
+  UNARY_NEG as NEG,
+  UNARY_ABS as ABS,
+  UNARY_SIGN as SIGN,
+  UNARY_EXP as EXP,
+  UNARY_LOG as LOG,
+  UNARY_LOG1P as LOG1P,
+  UNARY_EXPM1 as EXPM1,
+  UNARY_SQRT as SQRT,
+  UNARY_RSQRT as RSQRT,
+  UNARY_SIN as SIN,
+  UNARY_COS as COS,
+  UNARY_TAN as TAN,
+  UNARY_TANH as TANH,
+  UNARY_SIGMOID as SIGMOID,
+  UNARY_ERF as ERF,
+  UNARY_FLOOR as FLOOR,
+  UNARY_CEIL as CEIL,
+  UNARY_ROUND as ROUND,
+  UNARY_RECIPROCAL as RECIPROCAL,
+  UNARY_RELU as RELU,
+} from '../src/abi';
 
 /** 2 / √π and 1 / √π. */
 const TWO_OVER_SQRT_PI: f64 = 1.1283791670955126;
@@ -236,11 +236,6 @@ export function unaryF32(op: i32, x: usize, y: usize, n: i32): void {
     case RECIPROCAL: unaryLoop(RECIPROCAL, x, y, n); break;
     case RELU: unaryLoop(RELU, x, y, n); break;
   }
-}
-
-/** The number of float32 unary op codes (checked by the JS side at start-up). */
-export function unaryOpCount(): i32 {
-  return OP_COUNT;
 }
 
 /** y[i] = op(x[i]) over n int32 values, for the ops that keep int32 (the rest never get here). */

@@ -1,5 +1,6 @@
 // Tests of the wasm backend object: registration and priority, dtypes, reads, memory
-// accounting, axis merging for strided walks, and a steady heap across a training-like loop.
+// accounting, axis merging for strided walks, a steady heap across a training-like loop, and the
+// check that the binary's exports take the arguments the JS side passes.
 
 import '@nabla/backend-cpu';
 import {
@@ -18,6 +19,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './index.js';
 import { mergeAxes } from './kernel-context.js';
+import { bindExports, compileSync, EXPORT_ARITIES } from './wasm-module.js';
 
 describe('wasm backend', () => {
   beforeAll(async () => {
@@ -137,5 +139,28 @@ describe('mergeAxes', () => {
     // A reversed axis merges with its reversed neighbour.
     expect(mergeAxes([2, 3], [[-3, -1]])).toEqual({ shape: [6], strides: [[-1]] });
     expect(mergeAxes([1, 1], [[1, 1]])).toEqual({ shape: [1], strides: [[0]] });
+  });
+});
+
+describe('binary exports', () => {
+  it('binds the real binary, whose every export takes as many arguments as the JS side passes', () => {
+    const module = compileSync('simd');
+    expect(module).toBeDefined();
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 2 });
+    const instance = new WebAssembly.Instance(module as WebAssembly.Module, { env: { memory } });
+    const exports = bindExports(instance.exports);
+    expect(exports.sgemm.length).toBe(EXPORT_ARITIES.sgemm);
+  });
+
+  it('refuses a binary whose export takes a different number of arguments', () => {
+    const raw: Record<string, (...args: number[]) => number> = {};
+    for (const [name, arity] of Object.entries(EXPORT_ARITIES)) {
+      raw[name] = Object.defineProperty(() => 0, 'length', { value: arity });
+    }
+    expect(() => bindExports(raw)).not.toThrow();
+    raw.cast = (from: number, to: number, x: number, y: number) => from + to + x + y;
+    expect(() => bindExports(raw)).toThrow(/'cast' takes 4 arguments, but the JS side calls it with 5/);
+    delete raw.cast;
+    expect(() => bindExports(raw)).toThrow(/does not export 'cast'/);
   });
 });

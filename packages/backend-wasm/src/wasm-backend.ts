@@ -24,7 +24,7 @@ import { WasmData, wasmData } from './wasm-data.js';
 import {
   compileAsync,
   compileSync,
-  EXPORT_NAMES,
+  EXPORT_ARITIES,
   instantiate,
   type KernelExports,
   type WasmInstance,
@@ -205,7 +205,7 @@ export class WasmBackend implements Backend {
         module,
         memory: instance.memory,
         exports: instance.exports,
-        names: Object.keys(EXPORT_NAMES) as (keyof KernelExports)[],
+        names: Object.keys(EXPORT_ARITIES) as (keyof KernelExports)[],
         heap,
         threads,
         minWork: options.minParallelWork ?? MIN_PARALLEL_WORK,

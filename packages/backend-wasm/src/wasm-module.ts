@@ -13,7 +13,6 @@ import { POOL_EXPORTS, type PoolExports } from './kernels/pool.js';
 /** The elementwise, reduction and movement kernels (assembly/); pointers are heap byte offsets. */
 export interface CoreExports {
   heapBase(): number;
-  unaryOpCount(): number;
   unaryF32(op: number, x: number, y: number, n: number): void;
   unaryI32(op: number, x: number, y: number, n: number): void;
   floatPredicate(kind: number, x: number, y: number, n: number): void;
@@ -89,41 +88,50 @@ export interface CoreExports {
 /** Every kernel the binary exports (assembly/index.ts). */
 export type KernelExports = CoreExports & GemmExports & ConvExports & PoolExports & FusedExports;
 
-/** Names of the core exports; a `Record` so a name missing here fails to compile. */
-const CORE_EXPORTS: Record<keyof CoreExports, true> = {
-  heapBase: true,
-  unaryOpCount: true,
-  unaryF32: true,
-  unaryI32: true,
-  floatPredicate: true,
-  logicalNot: true,
-  binaryF32: true,
-  binaryI32: true,
-  compareF32: true,
-  compareI32: true,
-  compareU8: true,
-  where32: true,
-  where8: true,
-  cast: true,
-  reduceF32: true,
-  reduceI32: true,
-  reduceU8: true,
-  argExtremeF32: true,
-  argExtremeI32: true,
-  cumulativeF32: true,
-  cumulativeI32: true,
-  copy32: true,
-  copy8: true,
-  fill32: true,
-  fill8: true,
-  gather: true,
-  scatterAddF32: true,
-  scatterAddI32: true,
-  randomUniform: true,
+/**
+ * The parameter count of each export. Typed from the export's signature above, so a table entry
+ * that disagrees with it fails to compile, and checked against the binary's own functions (a
+ * WebAssembly function's `length`) when it is instantiated: the AssemblyScript and TypeScript
+ * signatures cannot drift apart silently.
+ */
+export type Arities<T> = {
+  readonly [K in keyof T]: T[K] extends (...args: infer A) => unknown ? A['length'] : never;
 };
 
-/** Every export name of the binary, in a fixed order (worker threads index jobs by it). */
-export const EXPORT_NAMES: Record<keyof KernelExports, true> = {
+/** Parameter counts of the core exports; a missing name fails to compile. */
+const CORE_EXPORTS: Arities<CoreExports> = {
+  heapBase: 0,
+  unaryF32: 4,
+  unaryI32: 4,
+  floatPredicate: 4,
+  logicalNot: 3,
+  binaryF32: 5,
+  binaryI32: 5,
+  compareF32: 5,
+  compareI32: 5,
+  compareU8: 5,
+  where32: 5,
+  where8: 5,
+  cast: 5,
+  reduceF32: 6,
+  reduceI32: 6,
+  reduceU8: 6,
+  argExtremeF32: 6,
+  argExtremeI32: 6,
+  cumulativeF32: 8,
+  cumulativeI32: 8,
+  copy32: 3,
+  copy8: 3,
+  fill32: 3,
+  fill8: 3,
+  gather: 8,
+  scatterAddF32: 7,
+  scatterAddI32: 7,
+  randomUniform: 4,
+};
+
+/** Every export of the binary with its parameter count, in a fixed order (worker threads index jobs by it). */
+export const EXPORT_ARITIES: Arities<KernelExports> = {
   ...CORE_EXPORTS,
   ...GEMM_EXPORTS,
   ...CONV_EXPORTS,
@@ -131,12 +139,17 @@ export const EXPORT_NAMES: Record<keyof KernelExports, true> = {
   ...FUSED_EXPORTS,
 };
 
-/** Checks that the instance exports every kernel, and types them. */
-function bindExports(raw: WebAssembly.Exports): KernelExports {
+/** Checks that the instance exports every kernel with the expected parameter count, and types them. */
+export function bindExports(raw: WebAssembly.Exports): KernelExports {
   const bound: Partial<Record<keyof KernelExports, unknown>> = {};
-  for (const name of Object.keys(EXPORT_NAMES) as (keyof KernelExports)[]) {
+  for (const [name, arity] of Object.entries(EXPORT_ARITIES) as [keyof KernelExports, number][]) {
     const fn = raw[name];
     if (typeof fn !== 'function') throw new BackendError(`wasm: the binary does not export '${name}'`);
+    if (fn.length !== arity) {
+      throw new BackendError(
+        `wasm: the binary's '${name}' takes ${fn.length} arguments, but the JS side calls it with ${arity} (rebuild the binary)`,
+      );
+    }
     bound[name] = fn;
   }
   return bound as KernelExports;

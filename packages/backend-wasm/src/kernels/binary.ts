@@ -1,29 +1,30 @@
-// Broadcasting binary kernels and `where`. The op codes here are the ones the AssemblyScript
-// switches use (assembly/binary.ts), in a `Record` over core's binary primitives, so a new
+// Broadcasting binary kernels and `where`. The op codes are the ABI's (src/abi.ts, read by
+// assembly/binary.ts too), in a `Record` over core's binary primitives, so a new
 // primitive without a code fails to compile. Broadcasting reads inputs with stride 0, never
 // materialising them.
 
 import { type BinaryPrim, broadcastStrides, type Kernel } from '@nabla/core';
+import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 
-/** Op codes of assembly/binary.ts. */
+/** Op codes (src/abi.ts). */
 const BINARY_OPS: Record<BinaryPrim, number> = {
-  add: 0,
-  sub: 1,
-  mul: 2,
-  div: 3,
-  pow: 4,
-  maximum: 5,
-  minimum: 6,
-  mod: 7,
-  equal: 8,
-  notEqual: 9,
-  less: 10,
-  lessEqual: 11,
-  greater: 12,
-  greaterEqual: 13,
-  logicalAnd: 14,
-  logicalOr: 15,
+  add: abi.BINARY_ADD,
+  sub: abi.BINARY_SUB,
+  mul: abi.BINARY_MUL,
+  div: abi.BINARY_DIV,
+  pow: abi.BINARY_POW,
+  maximum: abi.BINARY_MAXIMUM,
+  minimum: abi.BINARY_MINIMUM,
+  mod: abi.BINARY_MOD,
+  equal: abi.BINARY_EQUAL,
+  notEqual: abi.BINARY_NOT_EQUAL,
+  less: abi.BINARY_LESS,
+  lessEqual: abi.BINARY_LESS_EQUAL,
+  greater: abi.BINARY_GREATER,
+  greaterEqual: abi.BINARY_GREATER_EQUAL,
+  logicalAnd: abi.BINARY_LOGICAL_AND,
+  logicalOr: abi.BINARY_LOGICAL_OR,
 };
 
 /** Whether a shape is all ones (a scalar, however many axes it has). */

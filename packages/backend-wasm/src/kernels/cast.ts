@@ -1,12 +1,17 @@
 // The `cast` kernel (assembly/cast.ts): conversions between float32, int32 and bool, with the
-// dtype codes the AssemblyScript side switches on.
+// ABI's dtype codes (src/abi.ts).
 
 import { BackendError, type Kernel } from '@nabla/core';
+import { DTYPE_BOOL, DTYPE_FLOAT32, DTYPE_INT32 } from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { wasmData } from '../wasm-data.js';
 
-/** Dtype codes shared with the kernels (assembly/cast.ts). */
-const DTYPE_CODES: Record<'float32' | 'int32' | 'bool', number> = { float32: 0, int32: 1, bool: 2 };
+/** Dtype codes (src/abi.ts). */
+const DTYPE_CODES: Record<'float32' | 'int32' | 'bool', number> = {
+  float32: DTYPE_FLOAT32,
+  int32: DTYPE_INT32,
+  bool: DTYPE_BOOL,
+};
 
 /**
  * The `cast` kernel: to bool is `x != 0` (NaN → true); float to int32 truncates toward zero

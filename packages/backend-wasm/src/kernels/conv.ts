@@ -1,14 +1,16 @@
 // conv2d and its two backward kernels (NHWC, filter [fh, fw, C/g, outC]) over assembly/conv.ts:
 // im2col (col2im for the input gradient) and the SIMD GEMM per group, with images taken in
 // chunks so the col buffer stays under SCRATCH_LIMIT; depthwise convolutions use a direct SIMD
-// loop. The geometry travels as 16 int32s in a small heap block; scratch is a temporary block.
+// loop. The geometry travels as int32s in a small heap block (layout in src/abi.ts); scratch is a temporary block.
 // With a worker pool, big convolutions split over threads: by images, or for one image by output
 // rows (each thread gets the geometry of its band of rows); the filter gradient sums per-thread
 // partials. The input gradient of one image stays on one thread (its rows overlap).
 
 import type { Conv2DParams, Kernel } from '@nabla/core';
+import * as abi from '../abi.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
 import type { ThreadPool } from '../thread-pool.js';
+import type { Arities } from '../wasm-module.js';
 import { splitRange } from '../work-split.js';
 
 /** The convolution exports of the binary (assembly/conv.ts); pointers are heap byte offsets. */
@@ -51,20 +53,18 @@ export interface ConvExports {
   ): void;
 }
 
-/** Names of the convolution exports, for the binding check in wasm-module.ts. */
-export const CONV_EXPORTS: Record<keyof ConvExports, true> = {
-  convScratchBytes: true,
-  conv2dForward: true,
-  conv2dBackpropInput: true,
-  conv2dBackpropFilter: true,
+/** Parameter counts of the convolution exports, checked against the binary in wasm-module.ts. */
+export const CONV_EXPORTS: Arities<ConvExports> = {
+  convScratchBytes: 2,
+  conv2dForward: 8,
+  conv2dBackpropInput: 8,
+  conv2dBackpropFilter: 9,
 };
 
 /** Upper bound on the im2col buffer of one chunk of images (16 MiB of float32). */
 const SCRATCH_LIMIT = 16 << 20;
-/** assembly/binary.ts's op code of add (see BINARY_OPS in binary.ts). */
-const ADD = 0;
 
-/** A convolution's geometry, in the order of the block the kernels read (assembly/conv.ts). */
+/** A convolution's geometry (its block layout for the kernels is src/abi.ts). */
 interface Geometry {
   n: number;
   h: number;
@@ -118,26 +118,25 @@ function chunkFor(g: Geometry, images: number, limit: number): number {
   return Math.max(1, Math.min(images, Math.floor(limit / colBytes)));
 }
 
-/** Writes the geometry block into a new heap block; returns its address. */
+/** Writes the geometry block (laid out by src/abi.ts) into a new heap block; returns its address. */
 function writeBlock(ctx: WasmContext, g: Geometry): number {
-  const values = [
-    g.n,
-    g.h,
-    g.w,
-    g.c,
-    g.fh,
-    g.fw,
-    g.outH,
-    g.outW,
-    g.outC,
-    g.groups,
-    g.sh,
-    g.sw,
-    g.dh,
-    g.dw,
-    g.top,
-    g.left,
-  ];
+  const values = new Array<number>(abi.CONV_GEO_INTS).fill(0);
+  values[abi.CONV_N] = g.n;
+  values[abi.CONV_H] = g.h;
+  values[abi.CONV_W] = g.w;
+  values[abi.CONV_C] = g.c;
+  values[abi.CONV_FH] = g.fh;
+  values[abi.CONV_FW] = g.fw;
+  values[abi.CONV_OUT_H] = g.outH;
+  values[abi.CONV_OUT_W] = g.outW;
+  values[abi.CONV_OUT_C] = g.outC;
+  values[abi.CONV_GROUPS] = g.groups;
+  values[abi.CONV_SH] = g.sh;
+  values[abi.CONV_SW] = g.sw;
+  values[abi.CONV_DH] = g.dh;
+  values[abi.CONV_DW] = g.dw;
+  values[abi.CONV_TOP] = g.top;
+  values[abi.CONV_LEFT] = g.left;
   checkInt32s(values, 'the conv2d geometry');
   const geo = ctx.heap.alloc(values.length * 4);
   ctx.heap.i32.set(values, geo >>> 2);
@@ -332,7 +331,7 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
           })),
         );
         const walk = ctx.walk([out.size], [[1], [1]]);
-        for (const partial of partials) ctx.wasm.binaryF32(ADD, dw.ptr, partial, dw.ptr, walk);
+        for (const partial of partials) ctx.wasm.binaryF32(abi.BINARY_ADD, dw.ptr, partial, dw.ptr, walk);
       } finally {
         for (const partial of partials) ctx.heap.free(partial);
       }

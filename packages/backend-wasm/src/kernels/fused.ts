@@ -4,8 +4,10 @@
 // updates are one wasm call each. The wasm backend has float32 only, so that is all they see.
 
 import type { FusedActivation, FusedKernel } from '@nabla/core';
+import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { wasmData } from '../wasm-data.js';
+import type { Arities } from '../wasm-module.js';
 import { matmulKernel } from './matmul.js';
 
 /** The fused exports of the binary (assembly/fused.ts); pointers are heap byte offsets, 0 for none. */
@@ -52,21 +54,21 @@ export interface FusedExports {
   ): void;
 }
 
-/** Names of the fused exports, for the binding check in wasm-module.ts. */
-export const FUSED_EXPORTS: Record<keyof FusedExports, true> = {
-  biasActivationF32: true,
-  softmaxCrossEntropyF32: true,
-  sgdUpdateF32: true,
-  adamUpdateF32: true,
+/** Parameter counts of the fused exports, checked against the binary in wasm-module.ts. */
+export const FUSED_EXPORTS: Arities<FusedExports> = {
+  biasActivationF32: 5,
+  softmaxCrossEntropyF32: 6,
+  sgdUpdateF32: 9,
+  adamUpdateF32: 14,
 };
 
-/** Activation codes of assembly/fused.ts. */
+/** Activation codes (src/abi.ts). */
 const ACTIVATION_CODES: Record<FusedActivation, number> = {
-  linear: 0,
-  relu: 1,
-  relu6: 2,
-  sigmoid: 3,
-  tanh: 4,
+  linear: abi.ACTIVATION_LINEAR,
+  relu: abi.ACTIVATION_RELU,
+  relu6: abi.ACTIVATION_RELU6,
+  sigmoid: abi.ACTIVATION_SIGMOID,
+  tanh: abi.ACTIVATION_TANH,
 };
 
 /**

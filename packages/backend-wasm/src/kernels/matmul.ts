@@ -5,8 +5,10 @@
 // split points fall on register-tile boundaries, so every thread count gives the same bits.
 
 import type { Kernel } from '@nabla/core';
+import { GEMM_MR, GEMM_NR } from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import type { JobPart, ThreadPool } from '../thread-pool.js';
+import type { Arities } from '../wasm-module.js';
 import { splitRange } from '../work-split.js';
 
 /** The GEMM exports of the binary (assembly/matmul.ts); pointers are heap byte offsets. */
@@ -47,11 +49,11 @@ export interface GemmExports {
   ): void;
 }
 
-/** Names of the GEMM exports, for the binding check in wasm-module.ts. */
-export const GEMM_EXPORTS: Record<keyof GemmExports, true> = {
-  sgemmScratchBytes: true,
-  sgemm: true,
-  igemm: true,
+/** Parameter counts of the GEMM exports, checked against the binary in wasm-module.ts. */
+export const GEMM_EXPORTS: Arities<GemmExports> = {
+  sgemmScratchBytes: 3,
+  sgemm: 14,
+  igemm: 12,
 };
 
 /**
@@ -134,9 +136,9 @@ interface GemmView {
   readonly c: number;
 }
 
-/** Register tile of assembly/matmul.ts (MR × NR): split points on its multiples keep results bit-exact. */
-const MR = 4;
-const NR = 8;
+/** The GEMM's register tile (src/abi.ts): split points on its multiples keep results bit-exact. */
+const MR = GEMM_MR;
+const NR = GEMM_NR;
 
 /**
  * Runs `items` products (item i at byte offsets i·stride) over the pool: whole items per thread

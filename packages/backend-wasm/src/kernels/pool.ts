@@ -1,9 +1,11 @@
 // 2-D max and average pooling (NHWC) and their backward kernels over assembly/pool.ts: direct
-// loops four channels per SIMD lane group. The geometry travels as 12 int32s in a small heap
-// block (n h w c outH outW fh fw sh sw top left).
+// loops four channels per SIMD lane group. The geometry travels as int32s in a small heap
+// block, laid out by the POOL_* indices of src/abi.ts.
 
 import type { Kernel, Pool2DParams } from '@nabla/core';
+import * as abi from '../abi.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
+import type { Arities } from '../wasm-module.js';
 
 /** The pooling exports of the binary (assembly/pool.ts); each covers images [n0, n1). */
 export interface PoolExports {
@@ -13,15 +15,13 @@ export interface PoolExports {
   avgPool2dBackward(dy: number, dx: number, geo: number, n0: number, n1: number): void;
 }
 
-/** Names of the pooling exports, for the binding check in wasm-module.ts. */
-export const POOL_EXPORTS: Record<keyof PoolExports, true> = {
-  maxPool2d: true,
-  maxPool2dBackward: true,
-  avgPool2d: true,
-  avgPool2dBackward: true,
+/** Parameter counts of the pooling exports, checked against the binary in wasm-module.ts. */
+export const POOL_EXPORTS: Arities<PoolExports> = {
+  maxPool2d: 5,
+  maxPool2dBackward: 6,
+  avgPool2d: 5,
+  avgPool2dBackward: 5,
 };
-
-const GEO_INTS = 12;
 
 /** Runs `body` with the geometry block of a pooling from `xShape` to `yShape`, then frees it. */
 function withGeometry(
@@ -33,22 +33,21 @@ function withGeometry(
 ): void {
   const [n = 1, h = 1, w = 1, c = 1] = xShape;
   const [top, , left] = params.pad;
-  const values = [
-    n,
-    h,
-    w,
-    c,
-    yShape[1] ?? 1,
-    yShape[2] ?? 1,
-    params.filter[0],
-    params.filter[1],
-    params.strides[0],
-    params.strides[1],
-    top,
-    left,
-  ];
+  const values = new Array<number>(abi.POOL_GEO_INTS).fill(0);
+  values[abi.POOL_N] = n;
+  values[abi.POOL_H] = h;
+  values[abi.POOL_W] = w;
+  values[abi.POOL_C] = c;
+  values[abi.POOL_OUT_H] = yShape[1] ?? 1;
+  values[abi.POOL_OUT_W] = yShape[2] ?? 1;
+  values[abi.POOL_FH] = params.filter[0];
+  values[abi.POOL_FW] = params.filter[1];
+  values[abi.POOL_SH] = params.strides[0];
+  values[abi.POOL_SW] = params.strides[1];
+  values[abi.POOL_TOP] = top;
+  values[abi.POOL_LEFT] = left;
   checkInt32s(values, 'the pooling geometry');
-  const geo = ctx.heap.alloc(GEO_INTS * 4);
+  const geo = ctx.heap.alloc(values.length * 4);
   try {
     ctx.heap.i32.set(values, geo >>> 2);
     body(geo, n);

@@ -5,12 +5,20 @@
 
 import type { CumulativeParams, Kernel, ReducePrim } from '@nabla/core';
 import { stridesOf } from '@nabla/core';
+import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { elementShift } from '../wasm-data.js';
 import { stridedCopy } from './movement.js';
 
-/** Op codes of assembly/reduce.ts. */
-const REDUCE_OPS: Record<ReducePrim, number> = { sum: 0, prod: 1, max: 2, min: 3, any: 4, all: 5 };
+/** Op codes (src/abi.ts). */
+const REDUCE_OPS: Record<ReducePrim, number> = {
+  sum: abi.REDUCE_SUM,
+  prod: abi.REDUCE_PROD,
+  max: abi.REDUCE_MAX,
+  min: abi.REDUCE_MIN,
+  any: abi.REDUCE_ANY,
+  all: abi.REDUCE_ALL,
+};
 
 /** A shape split into maximal runs of kept or reduced axes (size-1 axes dropped). */
 function mergeRuns(shape: readonly number[], axes: readonly number[]) {

@@ -1,32 +1,33 @@
-// Unary elementwise kernels. The op codes here are the ones the AssemblyScript switch uses
-// (assembly/unary.ts); the table is a `Record` over core's unary primitives, so a new primitive
+// Unary elementwise kernels. The op codes are the ABI's (src/abi.ts, read by assembly/unary.ts
+// too); the table is a `Record` over core's unary primitives, so a new primitive
 // without a code fails to compile.
 
 import type { Kernel, UnaryPrim } from '@nabla/core';
+import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 
-/** Float32 op codes of assembly/unary.ts; the last three have kernels of their own. */
+/** Float32 op codes (src/abi.ts); the last three have kernels of their own. */
 const UNARY_OPS: Record<UnaryPrim, number> = {
-  neg: 0,
-  abs: 1,
-  sign: 2,
-  exp: 3,
-  log: 4,
-  log1p: 5,
-  expm1: 6,
-  sqrt: 7,
-  rsqrt: 8,
-  sin: 9,
-  cos: 10,
-  tan: 11,
-  tanh: 12,
-  sigmoid: 13,
-  erf: 14,
-  floor: 15,
-  ceil: 16,
-  round: 17,
-  reciprocal: 18,
-  relu: 19,
+  neg: abi.UNARY_NEG,
+  abs: abi.UNARY_ABS,
+  sign: abi.UNARY_SIGN,
+  exp: abi.UNARY_EXP,
+  log: abi.UNARY_LOG,
+  log1p: abi.UNARY_LOG1P,
+  expm1: abi.UNARY_EXPM1,
+  sqrt: abi.UNARY_SQRT,
+  rsqrt: abi.UNARY_RSQRT,
+  sin: abi.UNARY_SIN,
+  cos: abi.UNARY_COS,
+  tan: abi.UNARY_TAN,
+  tanh: abi.UNARY_TANH,
+  sigmoid: abi.UNARY_SIGMOID,
+  erf: abi.UNARY_ERF,
+  floor: abi.UNARY_FLOOR,
+  ceil: abi.UNARY_CEIL,
+  round: abi.UNARY_ROUND,
+  reciprocal: abi.UNARY_RECIPROCAL,
+  relu: abi.UNARY_RELU,
   isNaN: -1,
   isFinite: -1,
   logicalNot: -1,
@@ -50,7 +51,13 @@ export function unaryKernel<P extends UnaryPrim>(ctx: WasmContext, prim: P): Ker
       ctx.wasm.logicalNot(px, y.ptr, n);
     } else if (prim === 'isNaN' || prim === 'isFinite') {
       // Integers are never NaN and always finite.
-      if (x.dtype === 'float32') ctx.wasm.floatPredicate(prim === 'isNaN' ? 0 : 1, px, y.ptr, n);
+      if (x.dtype === 'float32')
+        ctx.wasm.floatPredicate(
+          prim === 'isNaN' ? abi.PREDICATE_IS_NAN : abi.PREDICATE_IS_FINITE,
+          px,
+          y.ptr,
+          n,
+        );
       else ctx.wasm.fill8(y.ptr, prim === 'isNaN' ? 0 : 1, n);
     } else if (x.dtype === 'int32') {
       ctx.wasm.unaryI32(op, px, y.ptr, n);
