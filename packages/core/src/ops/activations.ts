@@ -14,7 +14,7 @@ import { where } from './where.js';
 const X = [req('x', S.tensor)] as const;
 
 const one = <T>(op: string, x: TensorLike, fn: (t: Tensor) => T): T =>
-  withArgs(op, ['x'], [x], ([t]) => tidy(() => fn(t!)));
+  withArgs(op, ['x'], [x], ([t]) => tidy(() => fn(t)));
 
 /** x². @example square(tensor([3])); // [9] */
 export const square = defineOp('square', X, (x: TensorLike): Tensor => one('square', x, (t) => mul(t, t)));

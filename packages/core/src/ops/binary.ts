@@ -41,15 +41,15 @@ const KINDS: Record<BinaryPrim, Kind> = {
 /** Applies a binary primitive after promotion: arithmetic on bools runs in int32, `div` in float. */
 function binaryImpl(prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor {
   return withArgs(prim, ['a', 'b'], [a, b], ([x, y]) => {
-    const shape = broadcastShapes(prim, x!.shape, y!.shape);
+    const shape = broadcastShapes(prim, x.shape, y.shape);
     const kind = KINDS[prim];
-    let common: DType = resultType([x!, y!]);
+    let common: DType = resultType([x, y]);
     if (kind === 'logic') common = 'bool';
     else if (kind === 'div' && !isFloat(common)) common = 'float32';
     else if (kind === 'arith' && common === 'bool') common = 'int32';
     const outDType: DType = kind === 'compare' || kind === 'logic' ? 'bool' : common;
-    const xs = x!.dtype === common ? x! : cast(x!, common);
-    const ys = y!.dtype === common ? y! : cast(y!, common);
+    const xs = x.dtype === common ? x : cast(x, common);
+    const ys = y.dtype === common ? y : cast(y, common);
     try {
       return ENGINE.run(prim, [xs, ys], {}, shape, outDType);
     } finally {
@@ -148,8 +148,8 @@ export const floorDiv = defineOp(
   (a: TensorLike, b: TensorLike): Tensor =>
     withArgs('floorDiv', ['a', 'b'], [a, b], ([x, y]) =>
       tidy(() => {
-        const q = floor(div(x!, y!));
-        return isFloat(x!.dtype) || isFloat(y!.dtype) ? q : cast(q, 'int32');
+        const q = floor(div(x, y));
+        return isFloat(x.dtype) || isFloat(y.dtype) ? q : cast(q, 'int32');
       }),
     ),
 );
@@ -161,7 +161,7 @@ export const squaredDifference = defineOp(
   (a: TensorLike, b: TensorLike): Tensor =>
     withArgs('squaredDifference', ['a', 'b'], [a, b], ([x, y]) =>
       tidy(() => {
-        const d = sub(x!, y!);
+        const d = sub(x, y);
         return mul(d, d);
       }),
     ),
@@ -173,7 +173,7 @@ export const logicalXor = defineOp(
   AB,
   (a: TensorLike, b: TensorLike): Tensor =>
     withArgs('logicalXor', ['a', 'b'], [a, b], ([x, y]) =>
-      tidy(() => logicalAnd(logicalOr(x!, y!), logicalNot(logicalAnd(x!, y!)))),
+      tidy(() => logicalAnd(logicalOr(x, y), logicalNot(logicalAnd(x, y)))),
     ),
 );
 

@@ -19,8 +19,8 @@ export const cast = defineOp(
   [req('x', S.tensor), req('dtype', S.dtype)],
   (x: TensorLike, dtype: DType): Tensor =>
     withArgs('cast', ['x'], [x], ([t]) => {
-      if (t!.dtype === dtype) return ENGINE.share(t!, t!.shape);
-      return ENGINE.run('cast', [t!], {}, t!.shape, dtype);
+      if (t.dtype === dtype) return ENGINE.share(t, t.shape);
+      return ENGINE.run('cast', [t], {}, t.shape, dtype);
     }),
 );
 

@@ -211,16 +211,23 @@ export function toTensor(op: string, name: string, x: TensorLike, dtype?: DType)
   return fromValues(op, x, undefined, dtype, name);
 }
 
-/** Runs `fn` over converted arguments and disposes the ones made from plain values. */
-export function withArgs<T>(
+/** One tensor per argument name: `['a', 'b']` gives `[Tensor, Tensor]`, a `string[]` gives `Tensor[]`. */
+type TensorPerName<N extends readonly string[]> = { -readonly [K in keyof N]: Tensor };
+
+/**
+ * Runs `fn` over converted arguments and disposes the ones made from plain values. `fn` gets a
+ * tuple as long as `names`, so ops destructure their operands without non-null assertions.
+ */
+export function withArgs<const N extends readonly string[], T>(
   op: string,
-  names: readonly string[],
-  args: readonly TensorLike[],
-  fn: (ts: Tensor[]) => T,
+  names: N,
+  args: { readonly [K in keyof N]: TensorLike },
+  fn: (ts: TensorPerName<N>) => T,
 ): T {
   const { tensors, owned } = convertArgs(op, names, args);
   try {
-    return fn(tensors);
+    // convertArgs maps args one to one, and args is typed as long as names.
+    return fn(tensors as TensorPerName<N>);
   } finally {
     for (const t of owned) t.dispose();
   }

@@ -68,21 +68,20 @@ export const fusedMatmul = defineOp(
   ],
   (a: TensorLike, b: TensorLike, options: FusedMatmulOptions = {}): Tensor => {
     const { bias = null, activation = 'linear', transposeA = false, transposeB = false } = options;
-    const args = bias === null ? [a, b] : [a, b, bias];
-    return withArgs('fusedMatmul', ['a', 'b', 'bias'], args, ([ta, tb, tbias]) => {
-      const shapes = `a.shape=${fmtShape(ta!.shape)} and b.shape=${fmtShape(tb!.shape)}`;
-      if (ta!.rank !== 2 || tb!.rank !== 2) {
+    const run = ([ta, tb, tbias]: readonly [Tensor, Tensor, Tensor?]): Tensor => {
+      const shapes = `a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`;
+      if (ta.rank !== 2 || tb.rank !== 2) {
         throw new ShapeError(`fusedMatmul: expected 2-D operands, got ${shapes}`);
       }
-      const [m, k] = transposeA ? [ta!.shape[1]!, ta!.shape[0]!] : [ta!.shape[0]!, ta!.shape[1]!];
-      const [kb, n] = transposeB ? [tb!.shape[1]!, tb!.shape[0]!] : [tb!.shape[0]!, tb!.shape[1]!];
+      const [m, k] = transposeA ? [ta.shape[1]!, ta.shape[0]!] : [ta.shape[0]!, ta.shape[1]!];
+      const [kb, n] = transposeB ? [tb.shape[1]!, tb.shape[0]!] : [tb.shape[0]!, tb.shape[1]!];
       if (k !== kb) throw new ShapeError(`fusedMatmul: inner dimensions must match, got ${shapes}`);
       if (tbias && !shapesEqual(tbias.shape, [n])) {
         throw new ShapeError(
           `fusedMatmul: expected bias of shape ${fmtShape([n])} for ${shapes}, got bias.shape=${fmtShape(tbias.shape)}`,
         );
       }
-      const operands = tbias ? [ta!, tb!, tbias] : [ta!, tb!];
+      const operands = tbias ? [ta, tb, tbias] : [ta, tb];
       if (operands.some((t) => t.dtype === 'bool')) {
         throw new DTypeError(`fusedMatmul: expected numeric operands, got bool`);
       }
@@ -98,7 +97,10 @@ export const fusedMatmul = defineOp(
         const z = matmul(xs[0]!, xs[1]!, { transposeA, transposeB });
         return ACTIVATION_FNS[activation](xs[2] ? add(z, xs[2]) : z);
       });
-    });
+    };
+    return bias === null
+      ? withArgs('fusedMatmul', ['a', 'b'], [a, b], run)
+      : withArgs('fusedMatmul', ['a', 'b', 'bias'], [a, b, bias], run);
   },
 );
 
@@ -124,22 +126,22 @@ export const softmaxCrossEntropy = defineOp(
   [req('logits', S.tensor), req('labels', S.tensor), opt('options', S.object({ sparse: S.boolean }))],
   (logits: TensorLike, labels: TensorLike, options: SoftmaxCrossEntropyOptions = {}): Tensor =>
     withArgs('softmaxCrossEntropy', ['logits', 'labels'], [logits, labels], ([x, y]) => {
-      const sparse = options.sparse ?? y!.rank === x!.rank - 1;
-      const shapes = `logits.shape=${fmtShape(x!.shape)} and labels.shape=${fmtShape(y!.shape)}`;
-      if (x!.rank !== 2) throw new ShapeError(`softmaxCrossEntropy: expected 2-D logits, got ${shapes}`);
-      const [rows, classes] = [x!.shape[0]!, x!.shape[1]!];
+      const sparse = options.sparse ?? y.rank === x.rank - 1;
+      const shapes = `logits.shape=${fmtShape(x.shape)} and labels.shape=${fmtShape(y.shape)}`;
+      if (x.rank !== 2) throw new ShapeError(`softmaxCrossEntropy: expected 2-D logits, got ${shapes}`);
+      const [rows, classes] = [x.shape[0]!, x.shape[1]!];
       const want = sparse ? [rows] : [rows, classes];
-      if (!shapesEqual(y!.shape, want)) {
+      if (!shapesEqual(y.shape, want)) {
         throw new ShapeError(
           `softmaxCrossEntropy: expected ${sparse ? 'sparse' : 'dense'} labels of shape ${fmtShape(want)}, got ${shapes}`,
         );
       }
-      if (x!.dtype === 'bool' || y!.dtype === 'bool') {
+      if (x.dtype === 'bool' || y.dtype === 'bool') {
         throw new DTypeError(`softmaxCrossEntropy: expected numeric logits and labels, got bool`);
       }
-      const dtype: DType = isFloat(x!.dtype) ? x!.dtype : 'float32';
+      const dtype: DType = isFloat(x.dtype) ? x.dtype : 'float32';
       return tidy(() => {
-        const xs = [cast(x!, dtype), cast(y!, sparse ? 'int32' : dtype)];
+        const xs = [cast(x, dtype), cast(y, sparse ? 'int32' : dtype)];
         const kernel = ENGINE.fusedKernel('softmaxCrossEntropy', xs);
         if (kernel && rows * classes > 0) {
           const out = [{ shape: [rows], dtype }];

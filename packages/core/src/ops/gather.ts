@@ -58,7 +58,7 @@ export const gather = defineOp(
   [req('x', S.tensor), req('indices', S.tensor), opt('axis', S.axis)],
   (x: TensorLike, indices: TensorLike, axis: number = 0): Tensor =>
     withArgs('gather', ['x'], [x], ([t]) => {
-      const input = t!;
+      const input = t;
       if (input.rank === 0)
         throw new ShapeError(`gather: expected x to have rank >= 1, got x.shape=${fmtShape(input.shape)}`);
       const ax = normalizeAxis('gather', axis, input.rank);

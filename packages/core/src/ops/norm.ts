@@ -48,7 +48,7 @@ export const norm = defineOp(
       tidy(() => {
         const ord = options.ord ?? 'euclidean';
         const reduceOpts = { axis: options.axis, keepDims: options.keepDims };
-        const a = abs(isFloat(t!.dtype) ? t! : cast(t!, 'float32'));
+        const a = abs(isFloat(t.dtype) ? t : cast(t, 'float32'));
         if (ord === 'euclidean' || ord === 'fro' || ord === 2)
           return rootAwayFromZero(sum(mul(a, a), reduceOpts), 2);
         if (ord === Infinity) return max(a, reduceOpts);

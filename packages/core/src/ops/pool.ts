@@ -32,11 +32,11 @@ const POOL_PARAMS = [req('x', S.tensor), opt('options', POOL_OPTIONS)] as const;
 
 function pool(prim: 'maxPool2d' | 'avgPool2d', x: TensorLike, options: Pool2DOptions): Tensor {
   return withArgs(prim, ['x'], [x], ([xt]) => {
-    const shape = nhwc(prim, xt!);
+    const shape = nhwc(prim, xt);
     const filter = pair(prim, 'poolSize', options.poolSize ?? 2);
     const strides = pair(prim, 'strides', options.strides ?? filter);
     const padding = options.padding ?? 'valid';
-    const context = `x.shape=${fmtShape(xt!.shape)} and poolSize=${fmtShape(filter)}`;
+    const context = `x.shape=${fmtShape(xt.shape)} and poolSize=${fmtShape(filter)}`;
     const win = slide(prim, padding, shape.slice(1, 3), filter, strides, context);
     // A window lying wholly in the padding would have nothing to pool.
     if (
@@ -50,8 +50,8 @@ function pool(prim: 'maxPool2d' | 'avgPool2d', x: TensorLike, options: Pool2DOpt
       );
     }
     const params: Pool2DParams = { filter, strides, pad: win.pad };
-    return runNHWC(xt!, shape, xt!.dtype, (x4) =>
-      ENGINE.run(prim, [x4], params, [shape[0], win.outH, win.outW, shape[3]], xt!.dtype),
+    return runNHWC(xt, shape, xt.dtype, (x4) =>
+      ENGINE.run(prim, [x4], params, [shape[0], win.outH, win.outW, shape[3]], xt.dtype),
     );
   });
 }

@@ -201,7 +201,7 @@ export const slice = defineOp(
   [req('x', S.tensor), req('spec', SLICE_SPEC)],
   (x: TensorLike, spec: SliceSpec): Tensor =>
     withArgs('slice', ['x'], [x], ([t]) => {
-      const input = t!;
+      const input = t;
       let entries: readonly SliceEntry[];
       if (typeof spec === 'string') entries = parseSpec(spec);
       else if (Array.isArray(spec)) entries = spec;
@@ -239,7 +239,7 @@ export const sliceRange = defineOp(
   [req('x', S.tensor), req('begin', INTS), opt('size', INTS)],
   (x: TensorLike, begin: number | readonly number[], size?: number | readonly number[]): Tensor =>
     withArgs('sliceRange', ['x'], [x], ([t]) => {
-      const input = t!;
+      const input = t;
       const rank = input.rank;
       const b = typeof begin === 'number' ? [begin] : [...begin];
       const s = size === undefined ? [] : typeof size === 'number' ? [size] : [...size];

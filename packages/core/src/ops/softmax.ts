@@ -27,17 +27,17 @@ export const logSumExp = defineOp(
   (x: TensorLike, options: ReduceOptions = {}): Tensor =>
     withArgs('logSumExp', ['x'], [x], ([t]) =>
       tidy(() => {
-        const axes = normalizeAxes('logSumExp', options.axis, t!.rank);
-        const m = max(t!, { axis: axes, keepDims: true });
+        const axes = normalizeAxes('logSumExp', options.axis, t.rank);
+        const m = max(t, { axis: axes, keepDims: true });
         // A constant shift does not change the result; ±Infinity maxima use 0 to avoid NaN.
         const shift = where(isFinite(m), ENGINE.share(m, m.shape, false), 0);
-        const s = log(sum(exp(sub(t!, shift)), { axis: axes, keepDims: true }));
+        const s = log(sum(exp(sub(t, shift)), { axis: axes, keepDims: true }));
         const out = add(s, shift);
         return options.keepDims
           ? out
           : reshape(
               out,
-              t!.shape.filter((_, i) => !axes.includes(i)),
+              t.shape.filter((_, i) => !axes.includes(i)),
             );
       }),
     ),
@@ -54,9 +54,9 @@ export const softmax = defineOp(
   (x: TensorLike, axis: number = -1): Tensor =>
     withArgs('softmax', ['x'], [x], ([t]) =>
       tidy(() => {
-        const a = normalizeAxis('softmax', axis, t!.rank);
-        const m = max(t!, { axis: a, keepDims: true });
-        const e = exp(sub(t!, ENGINE.share(m, m.shape, false)));
+        const a = normalizeAxis('softmax', axis, t.rank);
+        const m = max(t, { axis: a, keepDims: true });
+        const e = exp(sub(t, ENGINE.share(m, m.shape, false)));
         return div(e, sum(e, { axis: a, keepDims: true }));
       }),
     ),
@@ -72,8 +72,6 @@ export const logSoftmax = defineOp(
   [req('x', S.tensor), opt('axis', S.axis)],
   (x: TensorLike, axis: number = -1): Tensor =>
     withArgs('logSoftmax', ['x'], [x], ([t]) =>
-      tidy(() =>
-        sub(t!, logSumExp(t!, { axis: normalizeAxis('logSoftmax', axis, t!.rank), keepDims: true })),
-      ),
+      tidy(() => sub(t, logSumExp(t, { axis: normalizeAxis('logSoftmax', axis, t.rank), keepDims: true }))),
     ),
 );

@@ -45,7 +45,7 @@ const MODES: Record<UnaryPrim, Mode> = {
 /** Applies a unary primitive, casting inputs as its mode requires. */
 function unaryImpl(prim: UnaryPrim, x: TensorLike): Tensor {
   return withArgs(prim, ['x'], [x], ([t]) => {
-    const input = t!;
+    const input = t;
     const mode = MODES[prim];
     if (mode === 'bool-out') return ENGINE.run(prim, [input], {}, input.shape, 'bool');
     if (mode === 'bool-in') {
@@ -144,7 +144,7 @@ export const clip = defineOp(
   [req('x', S.tensor), req('min', NOT_NAN), req('max', NOT_NAN)],
   (x: TensorLike, min: number, max: number): Tensor => {
     if (!(min <= max)) throw new ArgumentError(`clip: expected min <= max, got min=${min} and max=${max}`);
-    return withArgs('clip', ['x'], [x], ([t]) => tidy(() => minimum(maximum(t!, min), max)));
+    return withArgs('clip', ['x'], [x], ([t]) => tidy(() => minimum(maximum(t, min), max)));
   },
 );
 

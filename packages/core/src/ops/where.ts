@@ -19,11 +19,11 @@ export const where = defineOp(
   [req('condition', S.tensor), req('a', S.tensor), req('b', S.tensor)],
   (condition: TensorLike, a: TensorLike, b: TensorLike): Tensor =>
     withArgs('where', ['a', 'b', 'condition'], [a, b, condition], ([x, y, c]) => {
-      const shape = broadcastShapes('where', broadcastShapes('where', c!.shape, x!.shape), y!.shape);
-      const dtype = resultType([x!, y!]);
-      const cb = c!.dtype === 'bool' ? c! : cast(c!, 'bool');
-      const xs = x!.dtype === dtype ? x! : cast(x!, dtype);
-      const ys = y!.dtype === dtype ? y! : cast(y!, dtype);
+      const shape = broadcastShapes('where', broadcastShapes('where', c.shape, x.shape), y.shape);
+      const dtype = resultType([x, y]);
+      const cb = c.dtype === 'bool' ? c : cast(c, 'bool');
+      const xs = x.dtype === dtype ? x : cast(x, dtype);
+      const ys = y.dtype === dtype ? y : cast(y, dtype);
       try {
         return ENGINE.run('where', [cb, xs, ys], {}, shape, dtype);
       } finally {

@@ -33,7 +33,7 @@ export function pair(op: string, name: string, value: Size2): [number, number] {
       `${op}: expected ${name} to be a positive integer or a pair of them, got ${JSON.stringify(value)}`,
     );
   }
-  return [p[0]!, p[1]!];
+  return [p[0], p[1]];
 }
 
 /** Explicit padding and output size of a window sliding over the spatial axes. */

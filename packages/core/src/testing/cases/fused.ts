@@ -59,13 +59,13 @@ function operands(t: CaseTools, s: MatmulSpec, scale: number): Tensor[] {
 /** The fused op and the composite it stands for, over the same operands. */
 function fusedOf(s: MatmulSpec, act: FusedActivation): (...xs: Tensor[]) => Tensor {
   return (a, b, bias) =>
-    fusedMatmul(a!, b!, { bias: bias ?? null, activation: act, transposeA: s.tA, transposeB: s.tB });
+    fusedMatmul(a, b, { bias: bias ?? null, activation: act, transposeA: s.tA, transposeB: s.tB });
 }
 
 function compositeOf(s: MatmulSpec, act: FusedActivation): (...xs: Tensor[]) => Tensor {
   return (a, b, bias) =>
     tidy(() => {
-      const z = matmul(a!, b!, { transposeA: s.tA, transposeB: s.tB });
+      const z = matmul(a, b, { transposeA: s.tA, transposeB: s.tB });
       return ACTS[act].op(bias ? add(z, bias) : z);
     });
 }
@@ -263,13 +263,13 @@ export const FUSED_CASES: ConformanceCase[] = [
     run: async (t) => {
       const x = t.rand([5, 4], { min: -3, max: 3, seed: 63 });
       // Sparse labels are constants of the function (in range, and one out of range).
-      await t.checkGrad((a) => softmaxCrossEntropy(a!, [1, 3, 0, 2, 9], { sparse: true }), [x]);
+      await t.checkGrad((a) => softmaxCrossEntropy(a, [1, 3, 0, 2, 9], { sparse: true }), [x]);
       const soft = t.rand([5, 4], { min: 0, max: 1, seed: 64 });
-      await t.checkGrad((a, y) => softmaxCrossEntropy(a!, y!), [x, soft]);
+      await t.checkGrad((a, y) => softmaxCrossEntropy(a, y), [x, soft]);
       const composite = (a: Tensor, y: Tensor) => tidy(() => neg(sum(mul(y, logSoftmax(a)), { axis: -1 })));
       await expectSameGrads(
-        (a, y) => softmaxCrossEntropy(a!, y!),
-        (a, y) => composite(a!, y!),
+        (a, y) => softmaxCrossEntropy(a, y),
+        (a, y) => composite(a, y),
         [x, soft],
         { rtol: 1e-4, atol: 1e-6 },
       );
@@ -307,7 +307,7 @@ export const FUSED_CASES: ConformanceCase[] = [
       const w = t.rand([n], { seed: 71 });
       const g = t.rand([n], { seed: 72 });
       const vel = t.rand([n], { seed: 73 });
-      const [wv, gv, mv] = await Promise.all([w, g, vel].map(values));
+      const [wv, gv, mv] = await Promise.all([values(w), values(g), values(vel)]);
       const lr = 0.1;
       const mu = 0.9;
       const plain = sgdStep({ param: w, grad: g }, { learningRate: lr });
@@ -349,7 +349,13 @@ export const FUSED_CASES: ConformanceCase[] = [
       const m = t.rand(shape, { min: -0.1, max: 0.1, seed: 83 });
       const v = t.rand(shape, { min: 0, max: 0.01, seed: 84 });
       const vhat = t.rand(shape, { min: 0, max: 0.02, seed: 85 });
-      const [wv, gv, mv, vv, hv] = await Promise.all([w, g, m, v, vhat].map(values));
+      const [wv, gv, mv, vv, hv] = await Promise.all([
+        values(w),
+        values(g),
+        values(m),
+        values(v),
+        values(vhat),
+      ]);
       const [lr, b1, b2, eps, step] = [0.01, 0.9, 0.999, 1e-7, 3];
       const alpha = (lr * Math.sqrt(1 - b2 ** step)) / (1 - b1 ** step);
       const m1 = mv.map((x, i) => x + (1 - b1) * (gv[i]! - x));
@@ -374,11 +380,11 @@ export const FUSED_CASES: ConformanceCase[] = [
         return [mn, vn, sub(w, div(mul(mn, alpha), add(sqrt(vn), eps)))];
       });
       const fused = adamStep({ param: w, grad: g, m, v }, options);
-      t.own(mc!, vc!, wc!);
-      await t.expectValues(fused.param, await values(wc!), tol);
-      await t.expectValues(fused.m, await values(mc!), tol);
-      await t.expectValues(fused.v, await values(vc!), tol);
-      await t.expectValues(maximum(vc!, 0), v1, tol);
+      t.own(mc, vc, wc);
+      await t.expectValues(fused.param, await values(wc), tol);
+      await t.expectValues(fused.m, await values(mc), tol);
+      await t.expectValues(fused.v, await values(vc), tol);
+      await t.expectValues(maximum(vc, 0), v1, tol);
       t.expectError(
         () => adamStep({ param: w, grad: g, m, v }, { learningRate: lr, step: 0 }),
         ArgumentError,
@@ -394,8 +400,8 @@ export const FUSED_CASES: ConformanceCase[] = [
       const m = t.rand([4], { seed: 93 });
       const v = t.rand([4], { min: 0, max: 1, seed: 94 });
       const [dw, dg] = grads((a, b) => {
-        const next = adamStep({ param: a!, grad: b!, m, v }, { learningRate: 0.1, step: 1 });
-        return sum(add(next.param, sgdStep({ param: a!, grad: b! }, { learningRate: 0.1 }).param));
+        const next = adamStep({ param: a, grad: b, m, v }, { learningRate: 0.1, step: 1 });
+        return sum(add(next.param, sgdStep({ param: a, grad: b }, { learningRate: 0.1 }).param));
       })([w, g]);
       await t.expectValues(dw!, [0, 0, 0, 0]);
       await t.expectValues(dg!, [0, 0, 0, 0]);
