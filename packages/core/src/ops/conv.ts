@@ -100,16 +100,16 @@ export const conv2d = defineOp(
   CONV_PARAMS,
   (x: TensorLike, filter: TensorLike, options: Conv2DOptions = {}): Tensor =>
     withArgs('conv2d', ['x', 'filter'], [x, filter], ([xt, ft]) => {
-      const shape = nhwc('conv2d', xt!);
-      checkFilter('conv2d', ft!, '[fh, fw, inC, outC]');
-      checkChannels('conv2d', 2, shape[3], xt!, ft!);
+      const shape = nhwc('conv2d', xt);
+      checkFilter('conv2d', ft, '[fh, fw, inC, outC]');
+      checkChannels('conv2d', 2, shape[3], xt, ft);
       return convForward(
         'conv2d',
-        xt!,
-        ft!,
+        xt,
+        ft,
         options,
         1,
-        `x.shape=${fmtShape(xt!.shape)} and filter.shape=${fmtShape(ft!.shape)}`,
+        `x.shape=${fmtShape(xt.shape)} and filter.shape=${fmtShape(ft.shape)}`,
       );
     }),
 );
@@ -126,13 +126,13 @@ export const depthwiseConv2d = defineOp(
   CONV_PARAMS,
   (x: TensorLike, filter: TensorLike, options: Conv2DOptions = {}): Tensor =>
     withArgs('depthwiseConv2d', ['x', 'filter'], [x, filter], ([xt, ft]) => {
-      const shape = nhwc('depthwiseConv2d', xt!);
-      checkFilter('depthwiseConv2d', ft!, '[fh, fw, inC, multiplier]');
-      checkChannels('depthwiseConv2d', 2, shape[3], xt!, ft!);
-      const [fh, fw, c, m] = ft!.shape as [number, number, number, number];
-      const context = `x.shape=${fmtShape(xt!.shape)} and filter.shape=${fmtShape(ft!.shape)}`;
+      const shape = nhwc('depthwiseConv2d', xt);
+      checkFilter('depthwiseConv2d', ft, '[fh, fw, inC, multiplier]');
+      checkChannels('depthwiseConv2d', 2, shape[3], xt, ft);
+      const [fh, fw, c, m] = ft.shape as [number, number, number, number];
+      const context = `x.shape=${fmtShape(xt.shape)} and filter.shape=${fmtShape(ft.shape)}`;
       return tidy(() =>
-        convForward('depthwiseConv2d', xt!, reshape(ft!, [fh, fw, 1, c * m]), options, c, context),
+        convForward('depthwiseConv2d', xt, reshape(ft, [fh, fw, 1, c * m]), options, c, context),
       );
     }),
 );
@@ -158,25 +158,25 @@ export const conv2dTranspose = defineOp(
   (x: TensorLike, filter: TensorLike, options: Conv2DTransposeOptions = {}): Tensor => {
     const op = 'conv2dTranspose';
     return withArgs(op, ['x', 'filter'], [x, filter], ([xt, ft]) => {
-      const [n, h, w, c] = nhwc(op, xt!);
-      checkFilter(op, ft!, '[fh, fw, outC, inC]');
-      checkChannels(op, 3, c, xt!, ft!);
+      const [n, h, w, c] = nhwc(op, xt);
+      checkFilter(op, ft, '[fh, fw, outC, inC]');
+      checkChannels(op, 3, c, xt, ft);
       const strides = pair(op, 'strides', options.strides ?? 1);
       const dilations = pair(op, 'dilations', options.dilations ?? 1);
-      const [fh, fw, outC] = ft!.shape as [number, number, number, number];
+      const [fh, fw, outC] = ft.shape as [number, number, number, number];
       const eff = [(fh - 1) * dilations[0] + 1, (fw - 1) * dilations[1] + 1];
       const padding = options.padding ?? 'valid';
       let outHW: number[];
       if (options.outputShape) {
-        const want = xt!.rank === 4 ? [n, outC] : [outC];
+        const want = xt.rank === 4 ? [n, outC] : [outC];
         const os = options.outputShape;
-        const lead = os.slice(0, xt!.rank - 3);
-        if (os.length !== xt!.rank || ![...lead, os[os.length - 1]].every((d, i) => d === want[i])) {
+        const lead = os.slice(0, xt.rank - 3);
+        if (os.length !== xt.rank || ![...lead, os[os.length - 1]].every((d, i) => d === want[i])) {
           throw new ShapeError(
-            `${op}: expected outputShape of rank ${xt!.rank} ending in ${outC} channels${xt!.rank === 4 ? ` with batch ${n}` : ''}, got outputShape=${fmtShape(os)} for x.shape=${fmtShape(xt!.shape)} and filter.shape=${fmtShape(ft!.shape)}`,
+            `${op}: expected outputShape of rank ${xt.rank} ending in ${outC} channels${xt.rank === 4 ? ` with batch ${n}` : ''}, got outputShape=${fmtShape(os)} for x.shape=${fmtShape(xt.shape)} and filter.shape=${fmtShape(ft.shape)}`,
           );
         }
-        outHW = os.slice(xt!.rank - 3, xt!.rank - 1);
+        outHW = os.slice(xt.rank - 3, xt.rank - 1);
       } else if (padding === 'same') {
         outHW = [h * strides[0], w * strides[1]];
       } else {
@@ -186,7 +186,7 @@ export const conv2dTranspose = defineOp(
           (w - 1) * strides[1] + eff[1]! - p[2]! - p[3]!,
         ];
       }
-      const context = `x.shape=${fmtShape(xt!.shape)}, filter.shape=${fmtShape(ft!.shape)} and output size ${outHW.join('x')}`;
+      const context = `x.shape=${fmtShape(xt.shape)}, filter.shape=${fmtShape(ft.shape)} and output size ${outHW.join('x')}`;
       if (!outHW.every((d) => Number.isInteger(d) && d >= 1)) {
         throw new ShapeError(`${op}: the output must have positive spatial size, got ${context}`);
       }
@@ -198,11 +198,11 @@ export const conv2dTranspose = defineOp(
         );
       }
       const params: Conv2DParams = { strides, dilations, pad: win.pad, groups: 1 };
-      const dtype = resultType([xt!, ft!]);
-      return runNHWC(xt!, [n, h, w, c], dtype, (x4) =>
+      const dtype = resultType([xt, ft]);
+      return runNHWC(xt, [n, h, w, c], dtype, (x4) =>
         ENGINE.run(
           'conv2dBackpropInput',
-          [x4, cast(ft!, dtype)],
+          [x4, cast(ft, dtype)],
           params,
           [n, outHW[0]!, outHW[1]!, outC],
           dtype,

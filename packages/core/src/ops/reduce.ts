@@ -53,7 +53,7 @@ function reduceDType(prim: ReducePrim, dtype: DType): DType {
 /** Runs a reduction primitive over normalised axes and drops them unless keepDims. */
 function reduce(prim: ReducePrim, x: TensorLike, options: ReduceOptions): Tensor {
   return withArgs(prim, ['x'], [x], ([t]) => {
-    const input = t!;
+    const input = t;
     const axes = normalizeAxes(prim, options.axis, input.rank);
     if ((prim === 'max' || prim === 'min') && axes.some((a) => input.shape[a] === 0)) {
       throw new ShapeError(
@@ -119,12 +119,12 @@ export const prod = reduction(
   REDUCE_OPTIONS,
   (x: TensorLike, options: ReduceOptions = {}): Tensor =>
     withArgs('prod', ['x'], [x], ([t]) => {
-      const axes = normalizeAxes('prod', options.axis, t!.rank);
-      if (axes.length <= 1) return reduce('prod', t!, options);
+      const axes = normalizeAxes('prod', options.axis, t.rank);
+      if (axes.length <= 1) return reduce('prod', t, options);
       return tidy(() => {
-        let out = t!;
+        let out = t;
         for (const a of axes) out = reduce('prod', out, { axis: a, keepDims: true });
-        return options.keepDims ? out : reshape(out, droppedShape(t!.shape, axes));
+        return options.keepDims ? out : reshape(out, droppedShape(t.shape, axes));
       });
     }),
 );
@@ -139,10 +139,10 @@ export const mean = reduction(
   REDUCE_OPTIONS,
   (x: TensorLike, options: ReduceOptions = {}): Tensor =>
     withArgs('mean', ['x'], [x], ([t]) => {
-      const axes = normalizeAxes('mean', options.axis, t!.rank);
-      const count = sizeOf(axes.map((a) => t!.shape[a]!));
+      const axes = normalizeAxes('mean', options.axis, t.rank);
+      const count = sizeOf(axes.map((a) => t.shape[a]!));
       return tidy(() => {
-        const f = isFloat(t!.dtype) ? t! : cast(t!, 'float32');
+        const f = isFloat(t.dtype) ? t : cast(t, 'float32');
         return div(sum(f, { axis: axes, keepDims: options.keepDims }), count);
       });
     }),
@@ -159,12 +159,12 @@ const ARG_OPTIONS = S.object({ axis: S.axis }, { positional: ['axis'] });
 function argReduce(prim: 'argMax' | 'argMin', x: TensorLike, options: ArgOptions): Tensor {
   return withArgs(prim, ['x'], [x], ([t]) => {
     const flat = options.axis === undefined;
-    const input = flat ? reshape(t!, [t!.size]) : t!;
+    const input = flat ? reshape(t, [t.size]) : t;
     try {
       const axis = normalizeAxis(prim, options.axis ?? 0, input.rank);
       if (input.shape[axis] === 0) {
         throw new ShapeError(
-          `${prim}: cannot take ${prim} over an empty axis, got x.shape=${fmtShape(t!.shape)}`,
+          `${prim}: cannot take ${prim} over an empty axis, got x.shape=${fmtShape(t.shape)}`,
         );
       }
       if (input.dtype === 'bool') {
@@ -207,11 +207,11 @@ const CUMULATIVE_OPTIONS = S.object(
 
 function cumulative(prim: 'cumsum' | 'cumprod', x: TensorLike, options: CumulativeOptions): Tensor {
   return withArgs(prim, ['x'], [x], ([t]) => {
-    const axis = normalizeAxis(prim, options.axis ?? 0, t!.rank);
-    const dtype: DType = t!.dtype === 'bool' ? 'int32' : t!.dtype;
-    using source = cast(t!, dtype);
+    const axis = normalizeAxis(prim, options.axis ?? 0, t.rank);
+    const dtype: DType = t.dtype === 'bool' ? 'int32' : t.dtype;
+    using source = cast(t, dtype);
     const params = { axis, exclusive: options.exclusive ?? false, reverse: options.reverse ?? false };
-    return ENGINE.run(prim, [source], params, t!.shape, dtype);
+    return ENGINE.run(prim, [source], params, t.shape, dtype);
   });
 }
 
@@ -250,13 +250,13 @@ export const moments = reduction(
   (x: TensorLike, options: VarianceOptions = {}): { mean: Tensor; variance: Tensor } =>
     withArgs('moments', ['x'], [x], ([t]) =>
       tidy(() => {
-        const axes = normalizeAxes('moments', options.axis, t!.rank);
-        const n = sizeOf(axes.map((a) => t!.shape[a]!));
-        const f = isFloat(t!.dtype) ? t! : cast(t!, 'float32');
+        const axes = normalizeAxes('moments', options.axis, t.rank);
+        const n = sizeOf(axes.map((a) => t.shape[a]!));
+        const f = isFloat(t.dtype) ? t : cast(t, 'float32');
         const m = mean(f, { axis: axes, keepDims: true });
         const d = sub(f, m);
         const v = div(sum(mul(d, d), { axis: axes, keepDims: true }), Math.max(n - (options.ddof ?? 0), 0));
-        const drop = (y: Tensor) => (options.keepDims ? y : reshape(y, droppedShape(t!.shape, axes)));
+        const drop = (y: Tensor) => (options.keepDims ? y : reshape(y, droppedShape(t.shape, axes)));
         return { mean: drop(m), variance: drop(v) };
       }),
     ),
