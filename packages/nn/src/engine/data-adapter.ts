@@ -22,6 +22,7 @@ export type Dataset = AsyncIterable<DatasetBatch> | Iterable<DatasetBatch>;
 
 /** How garbage reads in a data error: tensors by shape, small arrays by their entries' kinds. */
 function describeData(value: unknown): string {
+  if (typeof value === 'number') return String(value);
   if (value instanceof Tensor) return `a tensor of shape ${fmtShape(value.shape)}`;
   if (typeof value === 'function') return 'a function';
   if (Array.isArray(value) && value.length > 0) {
@@ -51,7 +52,9 @@ export function checkTensors(where: string, label: string, value: unknown): asse
 
 /** Plain numbers where tensors belong: say how to make one. */
 function rawHint(value: unknown): string {
-  const raw = Array.isArray(value) && value.some((v) => typeof v === 'number' || Array.isArray(v));
+  const raw =
+    ArrayBuffer.isView(value) ||
+    (Array.isArray(value) && value.some((v) => typeof v === 'number' || Array.isArray(v)));
   return raw ? ' (make one with tensor(...) first)' : '';
 }
 
@@ -73,6 +76,8 @@ export function dataKind(where: string, value: unknown): 'tensors' | 'dataset' {
   } else if (
     typeof value === 'object' &&
     value !== null &&
+    // A typed array is iterable, but of numbers: raw data, not batches.
+    !ArrayBuffer.isView(value) &&
     (Symbol.iterator in value || Symbol.asyncIterator in value)
   ) {
     return 'dataset';
@@ -210,6 +215,8 @@ export function datasetIterator(dataset: Dataset): AsyncIterator<DatasetBatch> |
  */
 export function checkBatchSize(op: string, batchSize: number): void {
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new ArgumentError(`${op}: expected batchSize to be a positive integer, got ${batchSize}`);
+    throw new ArgumentError(
+      `${op}: expected batchSize to be a positive integer, got ${describeData(batchSize)}`,
+    );
   }
 }

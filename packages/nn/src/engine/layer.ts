@@ -6,6 +6,7 @@ import {
   ArgumentError,
   checkArgCount,
   type DType,
+  NablaError,
   ShapeError,
   Tensor,
   tidy,
@@ -71,7 +72,8 @@ export const LAYER_ARGS: Readonly<Record<string, OptionKind>> = {
   name: K.string,
   trainable: K.boolean,
   inputShape: K.shape,
-  dtype: K.dtype,
+  // Layers compute and keep weights in a float dtype; integer ids enter through input({ dtype }).
+  dtype: K.floatDType,
 };
 
 /** A layer class's declared options: the factory that names it in errors, its keys, the required ones. */
@@ -221,7 +223,7 @@ export abstract class Layer {
     const init = getInitializer(options.initializer ?? 'glorotUniform');
     const dtype = options.dtype ?? this.dtype;
     activeGuard?.before({ name: `${this.name}/${name}`, shape, dtype });
-    const value = init.init(shape, dtype);
+    const value = named(`${this.name}: ${name}`, () => init.init(shape, dtype));
     const v = variable(value, { trainable: options.trainable ?? true });
     value.dispose();
     activeGuard?.after(v);
@@ -336,8 +338,10 @@ export abstract class Layer {
       const symbolic = list as SymbolicTensor[];
       const shapes = symbolic.map((s) => s.shape);
       const inShape = Array.isArray(inputs) ? shapes : shapes[0]!;
-      this.#ensureBuilt(inShape);
-      const outShape = this.computeOutputShape(inShape);
+      const outShape = named(this.name, () => {
+        this.#ensureBuilt(inShape);
+        return this.computeOutputShape(inShape);
+      });
       if (Array.isArray(outShape[0])) {
         throw new ArgumentError(
           `${this.name}: layers with several outputs are not supported in functional models`,
@@ -353,8 +357,11 @@ export abstract class Layer {
     // Before building: a disposed input must not leave the layer built with fresh weights.
     for (const t of real) t.assertAlive(`${this.name}: apply`);
     const shapes = real.map((t): SymbolicShape => [null, ...t.shape.slice(1)]);
-    this.#ensureBuilt(Array.isArray(inputs) ? shapes : shapes[0]!);
-    return this.call(Array.isArray(inputs) ? real : real[0]!, { training });
+    // Errors from inside (core ops, nested layers) name this layer too.
+    return named(this.name, () => {
+      this.#ensureBuilt(Array.isArray(inputs) ? shapes : shapes[0]!);
+      return this.call(Array.isArray(inputs) ? real : real[0]!, { training });
+    });
   }
 
   /** Throws unless `inputs` is a tensor, a symbolic tensor, or a non-empty array of them. */
@@ -388,6 +395,20 @@ export abstract class Layer {
 
   [Symbol.dispose](): void {
     this.dispose();
+  }
+}
+
+/**
+ * Runs `fn`; a NablaError it throws is rethrown, of the same class, with `prefix` naming the
+ * layer (unless the message already starts with it).
+ */
+function named<T>(prefix: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (error) {
+    if (!(error instanceof NablaError) || error.message.startsWith(`${prefix}:`)) throw error;
+    const Cls = error.constructor as new (message: string) => NablaError;
+    throw new Cls(`${prefix}: ${error.message}`);
   }
 }
 

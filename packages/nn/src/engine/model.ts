@@ -104,6 +104,8 @@ export abstract class Model extends Layer {
   /** The layer named `name`. */
   getLayer(name: string): Layer {
     checkArgCount(`${this.name}: getLayer`, arguments.length, 1, "getLayer('dense_1')");
+    if (typeof name !== 'string')
+      throw new ArgumentError(`${this.name}: getLayer expected a layer name, got ${showValue(name)}`);
     const layer = this.layers.find((l) => l.name === name);
     if (!layer) {
       throw new ArgumentError(

@@ -5,7 +5,7 @@
 // later. JS callers have no compiler: an unknown key, a wrong kind or an out-of-range value is an
 // ArgumentError (DTypeError for dtypes) naming the layer and the option, raised before any work.
 
-import { ArgumentError, closestName, DTYPES, DTypeError, describeValue } from '@nabla/core';
+import { ArgumentError, closestName, DTYPES, type DType, DTypeError, describeValue } from '@nabla/core';
 
 /**
  * What one option accepts:
@@ -30,7 +30,7 @@ export type OptionKind =
   | { readonly kind: 'boolean' }
   | { readonly kind: 'string' }
   | { readonly kind: 'enum'; readonly values: readonly string[] }
-  | { readonly kind: 'dtype' }
+  | { readonly kind: 'dtype'; readonly float?: boolean }
   | { readonly kind: 'size2d' }
   | { readonly kind: 'shape'; readonly unknownDim?: boolean; readonly nullDims?: boolean }
   | { readonly kind: 'axes' }
@@ -60,6 +60,7 @@ export const K = {
   string: { kind: 'string' },
   enum: (...values: string[]): OptionKind => ({ kind: 'enum', values }),
   dtype: { kind: 'dtype' },
+  floatDType: { kind: 'dtype', float: true },
   size2d: { kind: 'size2d' },
   shape: { kind: 'shape' },
   axes: { kind: 'axes' },
@@ -94,7 +95,9 @@ export function describeKind(kind: OptionKind): string {
     case 'enum':
       return `one of ${kind.values.map((v) => `'${v}'`).join(', ')}`;
     case 'dtype':
-      return `one of ${DTYPES.map((d) => `'${d}'`).join(', ')}`;
+      return `one of ${dtypesOf(kind)
+        .map((d) => `'${d}'`)
+        .join(', ')}`;
     case 'size2d':
       return 'a positive integer or a pair of them';
     case 'shape':
@@ -109,6 +112,9 @@ export function describeKind(kind: OptionKind): string {
       return kind satisfies never;
   }
 }
+
+const FLOAT_DTYPES: readonly DType[] = ['float32', 'float64'];
+const dtypesOf = (kind: { float?: boolean }) => (kind.float ? FLOAT_DTYPES : DTYPES);
 
 /** How a bad value reads in an error: numbers as written, small arrays spelled out. */
 function show(value: unknown): string {
@@ -152,7 +158,7 @@ export function checkOption(where: string, label: string, kind: OptionKind, valu
     case 'enum':
       return typeof value === 'string' && kind.values.includes(value) ? value : fail();
     case 'dtype':
-      return (DTYPES as readonly unknown[]).includes(value) ? value : fail();
+      return (dtypesOf(kind) as readonly unknown[]).includes(value) ? value : fail();
     case 'size2d': {
       if (isInt(value) && value >= 1) return value;
       if (!Array.isArray(value) || value.length !== 2) return fail();

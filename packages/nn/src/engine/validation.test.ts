@@ -270,4 +270,60 @@ describe('model entry points', () => {
     layer.dispose();
     expect(memory().numTensors).toBe(before);
   });
+
+  it('errors from inside a layer name it; getLayer and batchSize garbage are typed', () => {
+    const mha = nn.multiHeadAttention({ numHeads: 1, keyDim: 2, name: 'att' });
+    const q = ones([1, 2, 3]);
+    const v = ones([2, 2, 3]);
+    const empty = ones([1, 0, 3]);
+    expect(() => mha.apply([q, v])).toThrow(/^att: expected query, value and key to match on axis 0/);
+    expect(() => mha.apply([q, empty])).toThrow(
+      /^att: expected key and value to have at least one time step/,
+    );
+    const layer = nn.reshape({ targetShape: [5], name: 'rs' });
+    expect(() => layer.apply(q)).toThrow(/^rs: /);
+    for (const t of [q, v, empty]) t.dispose();
+    mha.dispose();
+    const m = sequential([dense({ units: 2, inputShape: [3] })]);
+    expect(() => m.getLayer(5 as never)).toThrow(/getLayer expected a layer name, got 5/);
+    const x = ones([4, 3]);
+    expect(() => m.predict(x, { batchSize: Object.create(null) })).toThrow(ArgumentError);
+    x.dispose();
+    m.dispose();
+  });
+
+  it('a typed array is raw data, not a dataset', async () => {
+    const m = sequential([dense({ units: 2, inputShape: [3] })]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    await expect(m.fitDataset(new Float32Array(12) as never)).rejects.toThrow(
+      /fitDataset: expected x and y tensors, or a dataset .* \(make one with tensor\(\.\.\.\) first\)/,
+    );
+    m.dispose();
+  });
+});
+
+describe('layer dtypes and memory', () => {
+  it('layers take a float dtype only (integer ids enter through input)', () => {
+    expect(() => dense({ units: 2, dtype: 'int32' as never })).toThrow(DTypeError);
+    expect(() => dense({ units: 2, dtype: 'int32' as never })).toThrow(
+      /expected dtype to be one of 'float32', 'float64'/,
+    );
+    expect(input({ shape: [3], dtype: 'int32' }).dtype).toBe('int32');
+  });
+
+  it('normalization in float64 on a float32 input frees its cast', () => {
+    for (const make of [
+      () => nn.layerNormalization({ dtype: 'float64' }),
+      () => batchNormalization({ dtype: 'float64' }),
+    ]) {
+      const layer = make();
+      const x = ones([2, 3]);
+      layer.apply(x).dispose();
+      const before = memory().numTensors;
+      layer.apply(x, { training: true }).dispose();
+      expect(memory().numTensors).toBe(before);
+      x.dispose();
+      layer.dispose();
+    }
+  });
 });

@@ -142,6 +142,18 @@ export class MultiHeadAttention extends Layer {
         );
       }
     }
+    const batches = [query[0], value[0], key[0]].filter((d) => d !== null && d !== undefined);
+    if (new Set(batches).size > 1) {
+      throw new ShapeError(
+        `${this.name}: expected query, value and key to match on axis 0 (batch), got shapes ${shapeText(query)}, ${shapeText(value)} and ${shapeText(key)}`,
+      );
+    }
+    // Attention over no key positions is a softmax over nothing.
+    if (key[1] === 0 || value[1] === 0) {
+      throw new ShapeError(
+        `${this.name}: expected key and value to have at least one time step, got shapes ${shapeText(value)} and ${shapeText(key)}`,
+      );
+    }
     if (key[1] !== null && value[1] !== null && key[1] !== value[1]) {
       throw new ShapeError(
         `${this.name}: expected key and value to match on axis 1 (time), got shapes ${shapeText(key)} and ${shapeText(value)}`,

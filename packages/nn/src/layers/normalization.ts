@@ -135,10 +135,15 @@ abstract class Normalization extends Layer {
     });
   }
 
-  /** The single input, checked and cast to the layer dtype. */
+  /** The single input, checked (cast to the layer dtype by `inDType`, inside the call's tidy). */
   protected checked(inputs: Tensor | Tensor[]): Tensor {
     const x = single(this, inputs);
     this.checkShape(x.shape);
+    return x;
+  }
+
+  /** The input in the layer dtype; call inside tidy, so a cast is freed. */
+  protected inDType(x: Tensor): Tensor {
     return x.dtype === this.dtype ? x : x.cast(this.dtype);
   }
 
@@ -231,11 +236,12 @@ export class BatchNormalization extends Normalization {
   }
 
   call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
-    const x = this.checked(inputs);
+    const input = this.checked(inputs);
     const { rank, axes, dims } = this.layout!;
     const paramShape = Array.from({ length: rank }, (_, i) => (i === axes[0] ? dims[0]! : 1));
     const reduce = Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axes[0]);
     return tidy(() => {
+      const x = this.inDType(input);
       if (!(ctx.training && this.trainable)) {
         return this.normalize(
           x,
@@ -298,12 +304,13 @@ export class LayerNormalization extends Normalization {
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = this.checked(inputs);
+    const input = this.checked(inputs);
     const { rank, axes, dims } = this.layout!;
     const paramShape = Array.from({ length: rank }, (_, i) =>
       axes.includes(i) ? dims[axes.indexOf(i)]! : 1,
     );
     return tidy(() => {
+      const x = this.inDType(input);
       const { mean, variance } = moments(x, { axis: axes, keepDims: true });
       return this.normalize(x, mean, variance, paramShape);
     });

@@ -1,0 +1,630 @@
+// The nn hostile-input suite: property-based calls of every layer factory of '@nabla/nn' (found
+// by enumerating the module's Layer classes and their declared options) and of the model entry
+// points, with valid options, mutated options (unknown keys, wrong kinds, NaN, negative sizes,
+// strings, null, arrays, objects with prototypes, getters) and garbage data. Each call returns a
+// layer/result or throws a NablaError naming the layer, model or method, and leaves live
+// tensors, bytes and a canary unchanged once the layer or model is disposed.
+// Environment: NABLA_HOSTILE_SEED (replay a failure), NABLA_HOSTILE_RUNS (runs per property).
+
+import '@nabla/backend-cpu';
+import { memory, NablaError, ones, setBackend, Tensor, tensor, zeros } from '@nabla/core';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Layer, type LayerOptionsSpec, SymbolicTensor } from './engine/layer.js';
+import type { OptionKind } from './engine/option-kinds.js';
+import { layerFromConfig } from './engine/registry.js';
+import * as nn from './index.js';
+
+const SEED = Number(process.env.NABLA_HOSTILE_SEED ?? 20261130);
+const RUNS = Number(process.env.NABLA_HOSTILE_RUNS ?? 0) || undefined;
+const runs = (n: number) => ({ seed: SEED, numRuns: RUNS ?? n });
+
+/** Layer classes that are not made by a layer factory: models (checked below) and the input layer (made by `input`). */
+const NOT_FACTORY_MADE = new Set(['Model', 'Sequential', 'Functional', 'InputLayer']);
+
+type Factory = (...args: unknown[]) => unknown;
+interface Target {
+  readonly className: string;
+  readonly spec: LayerOptionsSpec;
+  readonly make: Factory;
+}
+
+const exported = nn as unknown as Record<string, unknown>;
+const isLayerClass = (v: unknown): v is typeof Layer =>
+  typeof v === 'function' && v.prototype instanceof Layer;
+
+/** Every exported layer class with its declared options and the exported factory they name. */
+function targets(): Target[] {
+  const out: Target[] = [];
+  for (const [className, value] of Object.entries(exported)) {
+    if (!isLayerClass(value) || NOT_FACTORY_MADE.has(className)) continue;
+    const spec = value.optionsSpec;
+    if (!spec) throw new Error(`${className} declares no optionsSpec`);
+    const make = exported[spec.factory];
+    if (typeof make !== 'function') throw new Error(`${className}: no exported factory '${spec.factory}'`);
+    out.push({ className, spec, make: make as Factory });
+  }
+  return out;
+}
+
+const TARGETS = targets();
+const INPUT: Target = {
+  className: 'InputLayer',
+  spec: nn.InputLayer.optionsSpec!,
+  make: nn.input as Factory,
+};
+
+/** A prototype-carrying object and a class instance: never options. */
+class Options {
+  units = 2;
+}
+const WITH_PROTO = Object.create({ units: 2, rate: 0.5 }) as object;
+
+/** Values that are wrong for most kinds; the oracle below says for which they must be refused. */
+const GARBAGE: readonly unknown[] = [
+  undefined,
+  null,
+  Number.NaN,
+  Number.POSITIVE_INFINITY,
+  -1,
+  0,
+  1.5,
+  2 ** 53,
+  -(2 ** 31),
+  '3',
+  '',
+  'toString',
+  'relu',
+  'constructor',
+  true,
+  [],
+  [1],
+  [2, 2],
+  [-1, 3],
+  [1, 'a'],
+  [[1]],
+  {},
+  { name: 'zeros' },
+  { name: 'constant', config: { value: 'x' } },
+  { name: 'l2', config: { l3: 1 } },
+  WITH_PROTO,
+  new Options(),
+  () => 1,
+  Symbol('s'),
+  10n,
+  new Float32Array(2),
+];
+
+/** Whether `value` can never satisfy `kind` (an independent oracle: it must then be refused). */
+function obviouslyInvalid(kind: OptionKind, value: unknown): boolean {
+  if (value === undefined) return false;
+  switch (kind.kind) {
+    case 'nullable':
+      return value !== null && obviouslyInvalid(kind.of, value);
+    case 'integer':
+      return !(Number.isSafeInteger(value) && (value as number) >= kind.min);
+    case 'number':
+      return typeof value !== 'number' || !Number.isFinite(value);
+    case 'boolean':
+      return typeof value !== 'boolean';
+    case 'string':
+    case 'enum':
+      return typeof value !== 'string' || value === '';
+    case 'dtype':
+      return !(kind.float ? ['float32', 'float64'] : ['float32', 'int32', 'bool', 'float64']).includes(
+        value as string,
+      );
+    case 'size2d':
+      return !(Number.isSafeInteger(value) || Array.isArray(value)) || value === 0 || value === -1;
+    case 'shape':
+      return !Array.isArray(value);
+    case 'axes':
+      return !(Number.isSafeInteger(value) || (Array.isArray(value) && value.length > 0));
+    case 'resolve':
+      return (
+        typeof value !== 'string' && (typeof value !== 'object' || value === null || Array.isArray(value))
+      );
+    default:
+      return kind satisfies never;
+  }
+}
+
+const small = fc.integer({ min: 1, max: 3 });
+
+/** A valid value of `kind` for option `key` (small, so layers stay cheap). */
+function validValue(key: string, kind: OptionKind): fc.Arbitrary<unknown> {
+  switch (kind.kind) {
+    case 'integer':
+      if (kind.min === 1) return small;
+      if (key === 'axis') return fc.constantFrom(-1, 1);
+      return fc.integer({ min: Math.max(kind.min, 0), max: Math.max(kind.min, 0) + 5 });
+    case 'number': {
+      const min = kind.min ?? -2;
+      const max = kind.max ?? min + 2;
+      return fc.double({
+        min,
+        max,
+        noNaN: true,
+        minExcluded: kind.minExclusive,
+        maxExcluded: kind.maxExclusive,
+      });
+    }
+    case 'boolean':
+      return fc.boolean();
+    case 'string':
+      if (key === 'name') return fc.constantFrom('a', 'my layer', 'x_1');
+      return fc.constantFrom('relu', 'tanh', 'linear', 'sigmoid', 'leaky_relu');
+    case 'enum':
+      return fc.constantFrom(...kind.values);
+    case 'dtype':
+      return kind.float
+        ? fc.constantFrom('float32', 'float32', 'float64')
+        : fc.constantFrom('float32', 'int32', 'bool');
+    case 'size2d':
+      return fc.oneof(small, fc.tuple(small, small));
+    case 'shape':
+      if (kind.unknownDim) return fc.constantFrom([-1], [2, -1], [4], [1, 2, -1]);
+      return fc.array(kind.nullDims ? fc.option(small, { nil: null }) : small, {
+        minLength: 1,
+        maxLength: 3,
+      });
+    case 'axes':
+      return fc.constantFrom(-1, [-1], 1);
+    case 'resolve':
+      if (key.endsWith('Initializer'))
+        return fc.constantFrom('zeros', 'glorotUniform', 'he_normal', {
+          name: 'constant',
+          config: { value: 0.5 },
+        });
+      return fc.constantFrom('l2', { name: 'l1l2', config: { l1: 0.01 } });
+    case 'nullable':
+      return fc.oneof(fc.constant(null), validValue(key, kind.of));
+    default:
+      return kind satisfies never;
+  }
+}
+
+/** Valid options of a layer: every required key, some optional ones. */
+function validOptions(spec: LayerOptionsSpec): fc.Arbitrary<Record<string, unknown>> {
+  const model: Record<string, fc.Arbitrary<unknown>> = {};
+  for (const [key, kind] of Object.entries(spec.keys)) {
+    // A sample shape would fix the input and hide the rank errors the apply property looks for.
+    if (key === 'inputShape') continue;
+    model[key] = validValue(key, kind);
+  }
+  return fc.record(model, { requiredKeys: [...spec.required] });
+}
+
+/** Whether an error names the layer: its factory, its default name (snake case) or the name given. */
+function namesLayer(error: unknown, factory: string, given: unknown): boolean {
+  if (!(error instanceof NablaError)) return false;
+  const head = error.message.split(':')[0]!;
+  const norm = (s: string) => s.replace(/[_\s]/g, '').toLowerCase();
+  return norm(head).startsWith(norm(factory)) || (typeof given === 'string' && head === given);
+}
+
+/** Calls `fn`; returns its result, or the NablaError it threw (anything else fails the property). */
+function attempt<T>(label: string, fn: () => T, names: (e: unknown) => boolean): T | NablaError {
+  try {
+    return fn();
+  } catch (error) {
+    if (!(error instanceof NablaError)) {
+      throw new Error(
+        `${label}: threw a raw ${(error as Error)?.name ?? typeof error}: ${(error as Error)?.message ?? String(error)}`,
+      );
+    }
+    if (!names(error))
+      throw new Error(`${label}: the error does not name the layer or call: ${error.message}`);
+    return error;
+  }
+}
+
+/** Live tensors and bytes, and a canary's values, to compare before and after. */
+function snapshot(canary: Tensor): string {
+  const m = memory();
+  return JSON.stringify({ tensors: m.numTensors, bytes: m.numBytes, canary: Array.from(canary.dataSync()) });
+}
+
+type Mutation =
+  | { kind: 'unknownKey'; key: string }
+  | { kind: 'garbage'; key: string; value: unknown }
+  | { kind: 'dropRequired' }
+  | { kind: 'notPlain'; how: 'proto' | 'instance' | 'array' }
+  | { kind: 'notObject'; value: unknown }
+  | { kind: 'getters' }
+  | { kind: 'extraArg'; value: unknown };
+
+function mutation(spec: LayerOptionsSpec): fc.Arbitrary<Mutation> {
+  const keys = Object.keys(spec.keys);
+  return fc.oneof(
+    fc
+      .oneof(
+        fc.constantFrom('unitz', 'nmae', 'activaton', 'toString', 'constructor', '0'),
+        fc.string({ minLength: 1, maxLength: 6 }),
+      )
+      .filter((k) => !keys.includes(k) && k !== '__proto__')
+      .map((key): Mutation => ({ kind: 'unknownKey', key })),
+    {
+      arbitrary: fc
+        .record({ key: fc.constantFrom(...keys), value: fc.constantFrom(...GARBAGE) })
+        .map((m): Mutation => ({ kind: 'garbage', ...m })),
+      weight: 4,
+    },
+    fc.constant<Mutation>({ kind: 'dropRequired' }),
+    fc
+      .constantFrom('proto', 'instance', 'array')
+      .map((how): Mutation => ({ kind: 'notPlain', how: how as 'proto' })),
+    fc
+      .constantFrom<unknown>(null, 3, 'units', true, () => ({}), [{}])
+      .map((value): Mutation => ({ kind: 'notObject', value })),
+    fc.constant<Mutation>({ kind: 'getters' }),
+    fc.constantFrom<unknown>(undefined, 1, {}, 'x').map((value): Mutation => ({ kind: 'extraArg', value })),
+  );
+}
+
+/** Options whose every key is a getter answering the valid value once, then garbage. */
+function flipFlop(valid: Record<string, unknown>): object {
+  const out = {};
+  for (const [key, value] of Object.entries(valid)) {
+    let reads = 0;
+    Object.defineProperty(out, key, {
+      enumerable: true,
+      get: () => (reads++ === 0 ? value : 'garbage'),
+    });
+  }
+  return out;
+}
+
+/** The config minus the name (unique per layer). */
+const configOf = (layer: Layer) => {
+  const { name: _, ...rest } = layer.getConfig();
+  return rest;
+};
+
+/** Frees what a call returned: tensors, lists of tensors; symbolic tensors hold nothing. */
+function release(result: unknown): void {
+  if (result instanceof Tensor) result.dispose();
+  else if (Array.isArray(result)) for (const r of result) release(r);
+  else if (result instanceof Layer) result.dispose();
+}
+
+let canary: Tensor;
+
+beforeAll(async () => {
+  await setBackend('cpu');
+  canary = tensor([1, -2, 3.5, 0]);
+});
+
+afterAll(() => {
+  canary.dispose();
+});
+
+describe('nn hostile input: layer factories', () => {
+  it('finds every layer class with its factory', () => {
+    expect(TARGETS.length).toBeGreaterThanOrEqual(26);
+    for (const t of TARGETS) expect(typeof t.make, t.className).toBe('function');
+  });
+
+  it('valid options make a layer whose config rebuilds it', () => {
+    for (const t of TARGETS) {
+      fc.assert(
+        fc.property(validOptions(t.spec), (options) => {
+          const before = snapshot(canary);
+          const layer = t.make(options);
+          expect(layer, t.spec.factory).toBeInstanceOf(Layer);
+          const copy = layerFromConfig({
+            className: (layer as Layer).className,
+            config: (layer as Layer).getConfig(),
+          });
+          expect(configOf(copy), t.spec.factory).toEqual(configOf(layer as Layer));
+          copy.dispose();
+          (layer as Layer).dispose();
+          expect(snapshot(canary)).toBe(before);
+        }),
+        runs(8),
+      );
+    }
+  });
+
+  it('mutated options give a layer or a NablaError naming it; never-valid ones are refused', () => {
+    for (const t of [...TARGETS, INPUT]) {
+      const { factory, required } = t.spec;
+      fc.assert(
+        fc.property(validOptions(t.spec), mutation(t.spec), (valid, m) => {
+          const before = snapshot(canary);
+          let options: unknown = { ...valid };
+          let args: unknown[] = [options];
+          let mustFail = false;
+          switch (m.kind) {
+            case 'unknownKey':
+              (options as Record<string, unknown>)[m.key] = 1;
+              mustFail = true;
+              break;
+            case 'garbage':
+              (options as Record<string, unknown>)[m.key] = m.value;
+              mustFail =
+                obviouslyInvalid(t.spec.keys[m.key]!, m.value) ||
+                (m.value === undefined && required.includes(m.key));
+              break;
+            case 'dropRequired':
+              if (required.length === 0) return;
+              delete (options as Record<string, unknown>)[required[0]!];
+              mustFail = true;
+              break;
+            case 'notPlain':
+              options =
+                m.how === 'proto'
+                  ? Object.assign(Object.create({ x: 1 }), valid)
+                  : m.how === 'instance'
+                    ? new Options()
+                    : [valid];
+              args = [options];
+              mustFail = true;
+              break;
+            case 'notObject':
+              options = m.value;
+              args = [options];
+              mustFail = true;
+              break;
+            case 'getters':
+              options = flipFlop(valid);
+              args = [options];
+              break;
+            case 'extraArg':
+              args = [options, m.value];
+              mustFail = true;
+              break;
+          }
+          const given = (valid as { name?: unknown }).name;
+          const result = attempt(
+            `${factory}(${m.kind})`,
+            () => t.make(...args),
+            (e) => namesLayer(e, factory, given),
+          );
+          if (mustFail) expect(result, `${factory} accepted ${fc.stringify(m)}`).toBeInstanceOf(NablaError);
+          if (m.kind === 'unknownKey') expect((result as Error).message).toMatch(/unknown option/);
+          if (m.kind === 'getters') {
+            // Read once: the layer is the one the valid values make.
+            if (result instanceof Layer) {
+              const plain = t.make(valid) as Layer;
+              expect(configOf(result)).toEqual(configOf(plain));
+              plain.dispose();
+            } else {
+              expect(result, `${factory} refused getters answering valid values first`).toBeInstanceOf(
+                SymbolicTensor,
+              );
+            }
+          }
+          release(result);
+          expect(snapshot(canary)).toBe(before);
+        }),
+        runs(25),
+      );
+    }
+  });
+});
+
+/** A tensor of a random small shape (zero sizes included) and dtype. */
+const tensorSpec = fc.record({
+  shape: fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 0, maxLength: 4 }),
+  dtype: fc.constantFrom('float32', 'float32', 'int32', 'bool'),
+});
+type TensorSpec = { shape: number[]; dtype: 'float32' | 'int32' | 'bool' };
+
+/** Mostly rank 2-4 shapes with a common size, so layers get past the rank checks sometimes. */
+const friendlySpec = fc
+  .record({ rank: fc.integer({ min: 2, max: 4 }), size: fc.integer({ min: 1, max: 3 }) })
+  .map(
+    ({ rank, size }): TensorSpec => ({ shape: Array.from({ length: rank }, () => size), dtype: 'float32' }),
+  );
+
+const inputsArb = fc.record({
+  specs: fc.array(fc.oneof(tensorSpec, friendlySpec, friendlySpec) as fc.Arbitrary<TensorSpec>, {
+    minLength: 1,
+    maxLength: 3,
+  }),
+  asList: fc.boolean(),
+  symbolic: fc.boolean(),
+  training: fc.boolean(),
+  twice: fc.boolean(),
+});
+
+describe('nn hostile input: layers on random inputs', () => {
+  it('apply gives a result or a NablaError naming the layer, and frees everything with the layer', () => {
+    for (const t of TARGETS) {
+      const { factory } = t.spec;
+      fc.assert(
+        fc.property(
+          validOptions(t.spec),
+          inputsArb,
+          (options, { specs, asList, symbolic, training, twice }) => {
+            const before = snapshot(canary);
+            const layer = t.make(options) as Layer;
+            const names = (e: unknown) => namesLayer(e, factory, options.name);
+            if (symbolic) {
+              const xs = specs.map((s) => nn.input({ shape: s.shape.slice(1), dtype: s.dtype }));
+              attempt(
+                `${factory}.apply(symbolic)`,
+                () => layer.apply(asList || xs.length > 1 ? xs : xs[0]!),
+                names,
+              );
+            } else {
+              const xs = specs.map((s) => zeros(s.shape, s.dtype));
+              const arg = asList || xs.length > 1 ? xs : xs[0]!;
+              for (let k = 0; k < (twice ? 2 : 1); k++) {
+                const out = attempt(
+                  `${factory}.apply(${JSON.stringify(specs)})`,
+                  () => layer.apply(arg as Tensor, { training }),
+                  names,
+                );
+                if (!(out instanceof NablaError)) {
+                  const list = Array.isArray(out) ? out : [out];
+                  for (const y of list) expect(y, factory).toBeInstanceOf(Tensor);
+                }
+                release(out);
+              }
+              for (const x of xs) x.dispose();
+            }
+            layer.dispose();
+            expect(snapshot(canary), `${factory} left tensors behind`).toBe(before);
+          },
+        ),
+        runs(12),
+      );
+    }
+  });
+});
+
+/** What model methods are given: good data, wrong shapes, dead tensors, raw arrays and garbage. */
+function dataPool(): fc.Arbitrary<() => unknown> {
+  const dead = () => {
+    const t = ones([4, 3]);
+    t.dispose();
+    return t;
+  };
+  return fc.constantFrom<() => unknown>(
+    () => ones([4, 3]),
+    () => ones([4, 2]),
+    () => ones([2, 5]),
+    () => ones([]),
+    () => zeros([0, 3]),
+    () => ones([4, 3], 'int32'),
+    () => [ones([4, 3])],
+    () => [ones([4, 3]), ones([4, 3])],
+    dead,
+    () => [{ x: ones([2, 3]), y: ones([2, 2]) }],
+    () => [{ x: 1, y: 2 }],
+    () => 'abc',
+    () => 3,
+    () => Number.NaN,
+    () => null,
+    () => undefined,
+    () => ({}),
+    () => [],
+    () => [1, 2, 3],
+    () => [[1, 2, 3]],
+    () => [ones([4, 3]), 'x'],
+    () => WITH_PROTO,
+    () => () => 1,
+    () => new Float32Array(12),
+  );
+}
+
+const optionValue = fc.constantFrom<unknown>(
+  1,
+  2,
+  0,
+  -1,
+  1.5,
+  Number.NaN,
+  '2',
+  null,
+  [],
+  {},
+  true,
+  0.25,
+  'auto',
+);
+
+/** Options objects for the model methods (verbose 0 where fit reads it, so nothing prints). */
+const optionsPool = fc.oneof(
+  fc.record({ batchSize: optionValue }, { requiredKeys: [] }),
+  fc.record(
+    {
+      epochs: fc.constantFrom<unknown>(1, 0, -1, Number.NaN, '1'),
+      batchSize: optionValue,
+      verbose: fc.constant(0),
+      validationSplit: optionValue,
+      shuffle: optionValue,
+    },
+    { requiredKeys: ['verbose'] },
+  ),
+  fc.record(
+    { epochs: fc.constant(1), verbose: fc.constant(0), batchesPerEpoch: optionValue },
+    { requiredKeys: ['verbose'] },
+  ),
+  fc.record({ training: optionValue }),
+  fc.record({ batchSze: fc.constant(2), verbose: fc.constant(0) }),
+  optionValue.map((v) => v),
+);
+
+const METHODS = [
+  'predict',
+  'predictOutputs',
+  'predictAsync',
+  'evaluate',
+  'fit',
+  'fitDataset',
+  'trainOnBatch',
+  'getWeights',
+  'setWeights',
+  'summary',
+  'apply',
+  'add',
+  'compile',
+  'getLayer',
+] as const;
+
+describe('nn hostile input: model methods', () => {
+  it('garbage data and options give a result or a NablaError naming the model or call, leaking nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...METHODS),
+        fc.array(
+          fc.oneof(
+            dataPool().map((make) => ({ make })),
+            optionsPool.map((o) => ({ make: () => o })),
+          ),
+          {
+            maxLength: 4,
+          },
+        ),
+        async (method, argMakers) => {
+          const before = snapshot(canary);
+          const m = nn.sequential([nn.dense({ units: 2, inputShape: [3] })]);
+          m.compile({ optimizer: 'sgd', loss: 'mse' });
+          const made = argMakers.map((a) => a.make());
+          // The method or its family: predictOutputs reports as predict, fitDataset as fit.
+          const family = method.replace(/(Outputs|Async|Dataset)$/, '');
+          const names = (e: unknown) =>
+            e instanceof NablaError &&
+            (e.message.includes(m.name) ||
+              e.message.includes(family) ||
+              m.layers.some((l) => e.message.startsWith(`${l.name}:`)));
+          const label = `${m.name}.${method}(${made.length} args)`;
+          const call = () => (m[method] as (...a: unknown[]) => unknown).apply(m, made);
+          let result = attempt(label, call, names);
+          if (result instanceof Promise) {
+            try {
+              result = await result;
+            } catch (error) {
+              result = attempt(
+                label,
+                () => {
+                  throw error;
+                },
+                names,
+              );
+            }
+          }
+          if (method === 'getWeights' && made.length === 0) expect(Array.isArray(result)).toBe(true);
+          if (method !== 'apply' && method !== 'getLayer') release(result);
+          else if (result instanceof Tensor || Array.isArray(result)) release(result);
+          const freeMade = (v: unknown): void => {
+            if (v instanceof Tensor) {
+              if (!v.isDisposed) v.dispose();
+            } else if (Array.isArray(v)) for (const e of v) freeMade(e);
+            else if (typeof v === 'object' && v !== null && 'x' in v && 'y' in v) {
+              freeMade(v.x);
+              freeMade(v.y);
+            }
+          };
+          freeMade(made);
+          m.dispose();
+          expect(snapshot(canary), `${label} left tensors behind`).toBe(before);
+        },
+      ),
+      runs(80),
+    );
+  });
+});
