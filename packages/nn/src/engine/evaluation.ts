@@ -8,6 +8,7 @@ import {
   type ArrayBatch,
   arrayBatches,
   checkBatchSize,
+  checkTensors,
   type Dataset,
   datasetIterator,
   disposeBatch,
@@ -168,6 +169,7 @@ export async function* datasetBatches(
   dataset: Dataset,
   limit: number | undefined,
   carried: { iterator: AsyncIterator<unknown> | Iterator<unknown> | null },
+  op = 'fit',
 ): AsyncGenerator<ArrayBatch & { release(): void }> {
   const disposes = !Array.isArray(dataset);
   let count = 0;
@@ -177,7 +179,7 @@ export async function* datasetBatches(
     if (next.done) {
       carried.iterator = null;
       if (limit === undefined || count > 0) return;
-      throw new ArgumentError('fit: the dataset produced no batches');
+      throw new ArgumentError(`${op}: the dataset produced no batches`);
     }
     const item = next.value as {
       x?: TensorOrList;
@@ -186,18 +188,25 @@ export async function* datasetBatches(
       dispose?: () => void;
     };
     if (!item || item.x === undefined || item.y === undefined) {
-      throw new ArgumentError('fit: expected each dataset element to be { x, y }');
+      throw new ArgumentError(`${op}: expected each dataset element to be { x, y }`);
     }
-    const xs = toList(item.x);
-    const ys = toList(item.y);
     const release = () => {
       if (!disposes) return;
-      if (item.dispose) item.dispose();
-      else for (const t of [...xs, ...ys, ...(item.sampleWeight ? [item.sampleWeight] : [])]) t.dispose();
+      if (typeof item.dispose === 'function') item.dispose();
+      // Only what is a tensor: the checks below may be refusing the rest.
+      else for (const t of [item.x, item.y, item.sampleWeight].flat()) if (t instanceof Tensor) t.dispose();
     };
     let size: number;
+    let xs: Tensor[];
+    let ys: Tensor[];
     try {
-      size = sampleCount('fit', { x: xs, y: ys });
+      const where = `${op}: dataset batch ${count}`;
+      checkTensors(where, 'x', item.x);
+      checkTensors(where, 'y', item.y);
+      checkSampleWeight(where, item.sampleWeight);
+      xs = toList(item.x);
+      ys = toList(item.y);
+      size = sampleCount(op, { x: xs, y: ys });
     } catch (error) {
       release();
       throw error;
@@ -313,7 +322,7 @@ export async function evaluateModel(
     } else {
       logs = await runTest(
         model,
-        datasetBatches(x as Dataset, undefined, { iterator: null }),
+        datasetBatches(x as Dataset, undefined, { iterator: null }, 'evaluate'),
         metrics,
         list,
         yielder,

@@ -302,6 +302,24 @@ describe('model entry points', () => {
   });
 });
 
+describe('dataset batches', () => {
+  it('a batch whose x or y is not tensors is refused, and its tensors are freed', async () => {
+    const m = sequential([dense({ units: 2, inputShape: [3] })]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    await expect(m.fit([{ x: 1, y: 2 }] as never, { verbose: 0 })).rejects.toThrow(
+      /fit: dataset batch 0: expected x to be a tensor or a non-empty array of tensors, got 1/,
+    );
+    const before = memory().numTensors;
+    function* bad() {
+      yield { x: ones([2, 3]), y: 'labels' };
+    }
+    await expect(m.fit(bad() as never, { verbose: 0 })).rejects.toThrow(/dataset batch 0: expected y/);
+    await expect(m.evaluate(bad() as never)).rejects.toThrow(/^evaluate: dataset batch 0: expected y/);
+    expect(memory().numTensors).toBe(before);
+    m.dispose();
+  });
+});
+
 describe('layer dtypes and memory', () => {
   it('layers take a float dtype only (integer ids enter through input)', () => {
     expect(() => dense({ units: 2, dtype: 'int32' as never })).toThrow(DTypeError);
