@@ -10,7 +10,14 @@ import '@nabla/backend-cpu';
 import { memory, NablaError, ones, setBackend, Tensor, tensor, zeros } from '@nabla/core';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Layer, type LayerOptionsSpec, SymbolicTensor } from './engine/layer.js';
+import {
+  Layer,
+  type LayerArgs,
+  type LayerOptionsSpec,
+  layerOptions,
+  type SymbolicShape,
+  SymbolicTensor,
+} from './engine/layer.js';
 import type { OptionKind } from './engine/option-kinds.js';
 import { layerFromConfig } from './engine/registry.js';
 import * as nn from './index.js';
@@ -321,7 +328,7 @@ describe('nn hostile input: layer factories', () => {
           (layer as Layer).dispose();
           expect(snapshot(canary)).toBe(before);
         }),
-        runs(8),
+        runs(15),
       );
     }
   });
@@ -398,7 +405,7 @@ describe('nn hostile input: layer factories', () => {
           release(result);
           expect(snapshot(canary)).toBe(before);
         }),
-        runs(25),
+        runs(60),
       );
     }
   });
@@ -429,47 +436,158 @@ const inputsArb = fc.record({
   twice: fc.boolean(),
 });
 
+/**
+ * The apply property of one layer factory: valid options, random inputs (real or symbolic, wrong
+ * ranks and zero sizes included); a result whose shape is the one `computeOutputShape` promises,
+ * or a NablaError naming the layer; nothing left once the layer is disposed.
+ */
+function applyProperty(t: Target) {
+  const { factory } = t.spec;
+  return fc.property(
+    validOptions(t.spec),
+    inputsArb,
+    (options, { specs, asList, symbolic, training, twice }) => {
+      const before = snapshot(canary);
+      const layer = t.make(options) as Layer;
+      const names = (e: unknown) => namesLayer(e, factory, options.name);
+      const many = asList || specs.length > 1;
+      if (symbolic) {
+        const xs = specs.map((s) => nn.input({ shape: s.shape.slice(1), dtype: s.dtype }));
+        attempt(`${factory}.apply(symbolic)`, () => layer.apply(many ? xs : xs[0]!), names);
+      } else {
+        const xs = specs.map((s) => zeros(s.shape, s.dtype));
+        const label = `${factory}.apply(${fc.stringify(specs)})`;
+        for (let k = 0; k < (twice ? 2 : 1); k++) {
+          const out = attempt(label, () => layer.apply((many ? xs : xs[0]!) as Tensor, { training }), names);
+          if (!(out instanceof NablaError)) {
+            const list = Array.isArray(out) ? out : [out];
+            for (const y of list) expect(y, label).toBeInstanceOf(Tensor);
+            const shapes = xs.map((x) => x.shape);
+            let promised = layer.computeOutputShape(many ? shapes : shapes[0]!);
+            // A single-input layer given a list of one unwraps it (its shape rule does not).
+            if (many && shapes.length === 1 && Array.isArray(promised[0])) promised = promised[0];
+            expect(
+              list.length === 1 ? list[0]!.shape : list.map((y) => y.shape),
+              `${label}: output shape`,
+            ).toEqual(promised);
+          }
+          release(out);
+        }
+        for (const x of xs) x.dispose();
+      }
+      layer.dispose();
+      expect(snapshot(canary), `${factory} left tensors behind`).toBe(before);
+    },
+  );
+}
+
 describe('nn hostile input: layers on random inputs', () => {
-  it('apply gives a result or a NablaError naming the layer, and frees everything with the layer', () => {
+  it('apply gives a result of the promised shape or a NablaError naming the layer, and frees everything', () => {
+    for (const t of TARGETS) fc.assert(applyProperty(t), runs(40));
+  });
+
+  it('self-test: the apply property catches a layer that leaks or throws a raw error', () => {
+    const leaked: Tensor[] = [];
+    class Leaky extends Layer {
+      static override readonly optionsSpec = layerOptions('leaky', {});
+      readonly className = 'Leaky';
+      call(inputs: Tensor | Tensor[]): Tensor {
+        leaked.push(ones([1]));
+        return (Array.isArray(inputs) ? inputs[0]! : inputs).clone();
+      }
+      // Consistent with call, so only the leak is wrong.
+      override computeOutputShape(shape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+        return (Array.isArray(shape[0]) ? shape[0] : shape) as SymbolicShape;
+      }
+    }
+    class Raw extends Layer {
+      static override readonly optionsSpec = layerOptions('raw', {});
+      readonly className = 'Raw';
+      call(): Tensor {
+        throw new TypeError('boom');
+      }
+    }
+    class Liar extends Layer {
+      static override readonly optionsSpec = layerOptions('liar', {});
+      readonly className = 'Liar';
+      call(inputs: Tensor | Tensor[]): Tensor {
+        return (Array.isArray(inputs) ? inputs[0]! : inputs).clone();
+      }
+      override computeOutputShape(): SymbolicShape {
+        return [null, 7];
+      }
+    }
+    const target = (cls: new (o?: LayerArgs) => Layer): Target => ({
+      className: cls.name,
+      spec: (cls as unknown as typeof Layer).optionsSpec!,
+      make: (o) => new cls(o as LayerArgs),
+    });
+    /** The property's failure, with the error that caused it (fast-check keeps it as the cause). */
+    const failure = (t: Target): string => {
+      try {
+        fc.assert(applyProperty(t), { seed: SEED, numRuns: 30, endOnFailure: true });
+      } catch (error) {
+        const cause = (error as { cause?: unknown }).cause;
+        return `${(error as Error).message}\n${cause instanceof Error ? cause.message : ''}`;
+      }
+      return 'passed';
+    };
+    expect(failure(target(Leaky))).toMatch(/left tensors behind/);
+    expect(failure(target(Raw))).toMatch(/threw a raw TypeError: boom/);
+    expect(failure(target(Liar))).toMatch(/output shape/);
+    for (const t of leaked) t.dispose();
+  });
+});
+
+/** Mutations of a saved config: unknown keys, garbage values, dropped keys. */
+const configMutation = fc.oneof(
+  fc.constantFrom('unitz', 'extra', 'toString').map((key) => ({ kind: 'unknownKey' as const, key })),
+  fc
+    .record({
+      index: fc.nat(),
+      value: fc.constantFrom(...GARBAGE.filter((g) => typeof g !== 'bigint' && typeof g !== 'symbol')),
+    })
+    .map((m) => ({ kind: 'garbage' as const, ...m })),
+  fc.nat().map((index) => ({ kind: 'drop' as const, index })),
+);
+
+describe('nn hostile input: layer configs (model.json)', () => {
+  it('a mutated config rebuilds a layer or fails naming the class, through the same checks', () => {
     for (const t of TARGETS) {
-      const { factory } = t.spec;
       fc.assert(
-        fc.property(
-          validOptions(t.spec),
-          inputsArb,
-          (options, { specs, asList, symbolic, training, twice }) => {
-            const before = snapshot(canary);
-            const layer = t.make(options) as Layer;
-            const names = (e: unknown) => namesLayer(e, factory, options.name);
-            if (symbolic) {
-              const xs = specs.map((s) => nn.input({ shape: s.shape.slice(1), dtype: s.dtype }));
-              attempt(
-                `${factory}.apply(symbolic)`,
-                () => layer.apply(asList || xs.length > 1 ? xs : xs[0]!),
-                names,
-              );
-            } else {
-              const xs = specs.map((s) => zeros(s.shape, s.dtype));
-              const arg = asList || xs.length > 1 ? xs : xs[0]!;
-              for (let k = 0; k < (twice ? 2 : 1); k++) {
-                const out = attempt(
-                  `${factory}.apply(${JSON.stringify(specs)})`,
-                  () => layer.apply(arg as Tensor, { training }),
-                  names,
-                );
-                if (!(out instanceof NablaError)) {
-                  const list = Array.isArray(out) ? out : [out];
-                  for (const y of list) expect(y, factory).toBeInstanceOf(Tensor);
-                }
-                release(out);
-              }
-              for (const x of xs) x.dispose();
-            }
-            layer.dispose();
-            expect(snapshot(canary), `${factory} left tensors behind`).toBe(before);
-          },
-        ),
-        runs(12),
+        fc.property(validOptions(t.spec), configMutation, (options, m) => {
+          const before = snapshot(canary);
+          const layer = t.make(options) as Layer;
+          const config = JSON.parse(JSON.stringify(layer.getConfig())) as Record<string, unknown>;
+          layer.dispose();
+          const keys = Object.keys(config);
+          let mustFail = false;
+          if (m.kind === 'unknownKey') {
+            config[m.key] = 1;
+            mustFail = true;
+          } else if (m.kind === 'garbage') {
+            const key = keys[m.index % keys.length]!;
+            config[key] = m.value;
+            const kind = t.spec.keys[key];
+            mustFail = kind !== undefined && obviouslyInvalid(kind, m.value) && m.value !== null;
+          } else {
+            const key = keys[m.index % keys.length]!;
+            delete config[key];
+            mustFail = t.spec.required.includes(key);
+          }
+          const result = attempt(
+            `${t.className} config ${fc.stringify(m)}`,
+            () => layerFromConfig({ className: t.className, config }),
+            (e) =>
+              e instanceof NablaError &&
+              (e.message.startsWith(`${t.className} config:`) || namesLayer(e, t.spec.factory, config.name)),
+          );
+          if (mustFail)
+            expect(result, `${t.className} config accepted ${fc.stringify(m)}`).toBeInstanceOf(NablaError);
+          release(result);
+          expect(snapshot(canary)).toBe(before);
+        }),
+        runs(25),
       );
     }
   });
@@ -624,7 +742,7 @@ describe('nn hostile input: model methods', () => {
           expect(snapshot(canary), `${label} left tensors behind`).toBe(before);
         },
       ),
-      runs(80),
+      runs(200),
     );
   });
 });

@@ -320,6 +320,20 @@ describe('dataset batches', () => {
   });
 });
 
+describe('shape rules agree with calls', () => {
+  it('flatten and reshape refuse a scalar (no batch axis) in apply and in their shape rule', () => {
+    const x = tensor(3);
+    for (const layer of [nn.flatten({ name: 'fl' }), reshape({ targetShape: [1], name: 'rs0' })]) {
+      expect(() => layer.apply(x)).toThrow(
+        /: expected an input with a batch axis \(rank >= 1\), got shape \[\]/,
+      );
+      expect(() => layer.computeOutputShape([])).toThrow(/expected an input with a batch axis/);
+      layer.dispose();
+    }
+    x.dispose();
+  });
+});
+
 describe('layer dtypes and memory', () => {
   it('layers take a float dtype only (integer ids enter through input)', () => {
     expect(() => dense({ units: 2, dtype: 'int32' as never })).toThrow(DTypeError);

@@ -329,12 +329,14 @@ export class Flatten extends Layer {
 
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = single(this, inputs);
+    withBatch(this, x.shape);
     const n = x.shape.slice(1).reduce((a, b) => a * b, 1);
     return reshapeOp(x, [x.shape[0] ?? 1, n]);
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shape = single(this, inputShape);
+    withBatch(this, shape);
     const rest = shape.slice(1);
     const n = rest.some((d) => d === null) ? null : rest.reduce<number>((a, b) => a * (b ?? 1), 1);
     return [shape[0] ?? null, n];
@@ -380,12 +382,14 @@ export class Reshape extends Layer {
 
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = single(this, inputs);
+    withBatch(this, x.shape);
     const target = this.#resolve(x.shape.slice(1));
     return reshapeOp(x, [x.shape[0] ?? 1, ...target]);
   }
 
   override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const shape = single(this, inputShape);
+    withBatch(this, shape);
     const rest = shape.slice(1);
     if (rest.some((d) => d === null))
       return [shape[0] ?? null, ...this.targetShape.map((d) => (d === -1 ? null : d))];
@@ -425,9 +429,17 @@ export function reshape(options: ReshapeOptions): Reshape {
 function single<T>(layer: Layer, inputs: T | T[]): T {
   if (!Array.isArray(inputs)) return inputs;
   const first: unknown = inputs[0];
-  if (first === null || typeof first === 'number') return inputs as T;
+  // A shape (numbers or nulls; [] is the shape of a scalar), not a list of inputs.
+  if (inputs.length === 0 || first === null || typeof first === 'number') return inputs as T;
   if (inputs.length !== 1) throw new ArgumentError(`${layer.name}: expected one input, got ${inputs.length}`);
   return inputs[0]!;
+}
+
+/** Throws unless the shape has a batch axis (rank >= 1): flatten and reshape keep axis 0. */
+function withBatch(layer: Layer, shape: SymbolicShape): void {
+  if (shape.length === 0) {
+    throw new ShapeError(`${layer.name}: expected an input with a batch axis (rank >= 1), got shape []`);
+  }
 }
 
 function showShape(shape: SymbolicShape): string {
