@@ -6,6 +6,9 @@
 
 import type { DType } from './dtype.js';
 
+// The geometry kernels derive from these params and their shapes, written once for every backend.
+export * from './kernel-geometry.js';
+
 type NoParams = Record<string, never>;
 
 /** Convolution parameters (NHWC input, filter `[fh, fw, inC / groups, outC]`). */

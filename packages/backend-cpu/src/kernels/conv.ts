@@ -3,74 +3,23 @@
 //   y_g = col · W_g,   dcol = dy_g · W_gᵀ then dx = col2im(dcol),   dW_g = colᵀ · dy_g.
 // Images are processed in chunks so the reused scratch col buffer stays bounded. Depthwise
 // convolutions (one input channel per group) skip the GEMM: its width would be the channel
-// multiplier, often 1, so a direct loop over taps with channels innermost is much faster.
+// multiplier, often 1, so a direct loop over taps with channels innermost is much faster. The
+// sizes come from core's `conv2dGeometry`, shared with every backend.
 
-import type { Conv2DParams, Kernel, TypedArray } from '@nabla/core';
+import {
+  type Conv2DGeometry,
+  type Conv2DParams,
+  conv2dGeometry,
+  type Kernel,
+  type TypedArray,
+} from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 /** Upper bound on scratch elements per chunk of images (32 MiB of float64). */
 const SCRATCH_LIMIT = 1 << 22;
 
-/** Sizes of one convolution, shared by the forward and backward kernels. */
-interface ConvGeometry {
-  readonly n: number;
-  readonly h: number;
-  readonly w: number;
-  readonly c: number;
-  readonly fh: number;
-  readonly fw: number;
-  readonly outH: number;
-  readonly outW: number;
-  readonly outC: number;
-  /** Input and output channels per group. */
-  readonly cg: number;
-  readonly og: number;
-  /** Output positions per image and im2col row length. */
-  readonly p: number;
-  readonly kk: number;
-  /** Whether col is x itself (1×1 filter, stride 1, no padding), so im2col can be skipped. */
-  readonly pointwise: boolean;
-}
-
-function geometry(
-  xShape: readonly number[],
-  fShape: readonly number[],
-  yShape: readonly number[],
-  params: Conv2DParams,
-): ConvGeometry {
-  const [n = 1, h = 1, w = 1, c = 1] = xShape;
-  const [fh = 1, fw = 1, cg = 1, outC = 1] = fShape;
-  const outH = yShape[1] ?? 1;
-  const outW = yShape[2] ?? 1;
-  const [sh, sw] = params.strides;
-  const pointwise =
-    fh === 1 &&
-    fw === 1 &&
-    sh === 1 &&
-    sw === 1 &&
-    params.pad.every((v) => v === 0) &&
-    outH === h &&
-    outW === w;
-  return {
-    n,
-    h,
-    w,
-    c,
-    fh,
-    fw,
-    outH,
-    outW,
-    outC,
-    cg,
-    og: outC / params.groups,
-    p: outH * outW,
-    kk: fh * fw * cg,
-    pointwise,
-  };
-}
-
 /** Images per chunk so that a chunk's col buffer fits the scratch limit. */
-function chunkSize(g: ConvGeometry): number {
+function chunkSize(g: Conv2DGeometry): number {
   return Math.max(1, Math.min(g.n, Math.floor(SCRATCH_LIMIT / Math.max(1, g.p * g.kk))));
 }
 
@@ -80,7 +29,7 @@ function chunkSize(g: ConvGeometry): number {
  */
 function im2col(
   x: TypedArray,
-  g: ConvGeometry,
+  g: Conv2DGeometry,
   params: Conv2DParams,
   group: number,
   n0: number,
@@ -115,7 +64,7 @@ function im2col(
 /** The adjoint of im2col: adds each col entry back into the input position it was read from. */
 function col2im(
   col: Float64Array,
-  g: ConvGeometry,
+  g: Conv2DGeometry,
   params: Conv2DParams,
   group: number,
   n0: number,
@@ -154,7 +103,7 @@ type DepthwiseMode = 'y' | 'dx' | 'dw';
  * channel o reads input channel ⌊o / og⌋, and the innermost loop runs over all outC channels.
  */
 function depthwise(
-  g: ConvGeometry,
+  g: Conv2DGeometry,
   params: Conv2DParams,
   mode: DepthwiseMode,
   x: TypedArray,
@@ -200,9 +149,9 @@ export function conv2dKernel(ctx: CpuContext): Kernel<'conv2d'> {
     const [x, filter] = inputs;
     const xv = valuesOf(x, 'conv2d');
     const fv = valuesOf(filter, 'conv2d');
-    const g = geometry(x.shape, filter.shape, out.shape, params);
+    const g = conv2dGeometry(x.shape, filter.shape, out.shape, params);
     const y = ctx.alloc(out);
-    if (g.cg === 1 && params.groups > 1) {
+    if (g.depthwise) {
       depthwise(g, params, 'y', xv, fv, y.values);
       return y;
     }
@@ -239,9 +188,9 @@ export function conv2dBackpropInputKernel(ctx: CpuContext): Kernel<'conv2dBackpr
     const [dy, filter] = inputs;
     const dyv = valuesOf(dy, 'conv2dBackpropInput');
     const fv = valuesOf(filter, 'conv2dBackpropInput');
-    const g = geometry(out.shape, filter.shape, dy.shape, params);
+    const g = conv2dGeometry(out.shape, filter.shape, dy.shape, params);
     const dx = ctx.alloc(out);
-    if (g.cg === 1 && params.groups > 1) {
+    if (g.depthwise) {
       depthwise(g, params, 'dx', dx.values, fv, dyv);
       return dx;
     }
@@ -276,9 +225,9 @@ export function conv2dBackpropFilterKernel(ctx: CpuContext): Kernel<'conv2dBackp
     const [x, dy] = inputs;
     const xv = valuesOf(x, 'conv2dBackpropFilter');
     const dyv = valuesOf(dy, 'conv2dBackpropFilter');
-    const g = geometry(x.shape, out.shape, dy.shape, params);
+    const g = conv2dGeometry(x.shape, out.shape, dy.shape, params);
     const dw = ctx.alloc(out);
-    if (g.cg === 1 && params.groups > 1) {
+    if (g.depthwise) {
       depthwise(g, params, 'dw', xv, dw.values, dyv);
       return dw;
     }

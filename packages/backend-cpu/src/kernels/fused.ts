@@ -3,7 +3,13 @@
 // softmax cross-entropy one row at a time in doubles. The optimizer updates are left to core's
 // composites here (the wasm backend fuses them).
 
-import type { FusedActivation, FusedKernel, FusedKernelTable, TypedArray } from '@nabla/core';
+import {
+  type FusedActivation,
+  type FusedKernel,
+  type FusedKernelTable,
+  matmulDims,
+  type TypedArray,
+} from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 import { sigmoid } from './unary.js';
 
@@ -39,8 +45,7 @@ export function fusedMatmulKernel(ctx: CpuContext): FusedKernel<'fusedMatmul'> {
     const [a, b, bias] = inputs;
     const av = valuesOf(a, 'fusedMatmul');
     const bv = valuesOf(b, 'fusedMatmul');
-    const [m, n] = out.shape;
-    const k = transposeA ? a.shape[0] : a.shape[1];
+    const { m, n, k } = matmulDims(a.shape, b.shape, transposeA, transposeB);
     const result = ctx.alloc(out);
     const y = result.values;
     // The bias rows first, then the product accumulated onto them: one rounding per element.

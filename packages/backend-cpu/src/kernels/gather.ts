@@ -3,16 +3,8 @@
 // not range-checked by core (that would need a read), so an out-of-range index gathers zeros and
 // scatters nothing.
 
-import type { Kernel } from '@nabla/core';
+import { aroundAxis, type Kernel } from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
-
-function outerInner(shape: readonly number[], axis: number): [number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < axis; i++) outer *= shape[i];
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
-  return [outer, inner];
-}
 
 /**
  * The `gather` kernel: out[o, t, j] = x[o, indices[t], j] (indices flattened); 0 where
@@ -25,7 +17,7 @@ export function gatherKernel(ctx: CpuContext): Kernel<'gather'> {
     const [x, indices] = inputs;
     const xv = valuesOf(x, 'gather');
     const iv = valuesOf(indices, 'gather');
-    const [outer, inner] = outerInner(x.shape, axis);
+    const [outer, , inner] = aroundAxis(x.shape, axis);
     const n = x.shape[axis];
     const y = ctx.alloc(out);
     const yv = y.values;
@@ -55,7 +47,7 @@ export function scatterAddKernel(ctx: CpuContext): Kernel<'scatterAdd'> {
     const [updates, indices] = inputs;
     const uv = valuesOf(updates, 'scatterAdd');
     const iv = valuesOf(indices, 'scatterAdd');
-    const [outer, inner] = outerInner(out.shape, axis);
+    const [outer, , inner] = aroundAxis(out.shape, axis);
     const n = out.shape[axis];
     const y = ctx.alloc(out);
     const yv = y.values;

@@ -1,7 +1,7 @@
 // Batched matmul over the packed GEMM. Transposes cost nothing extra: they only change the
 // strides of the matrix views that packing reads. A batch of 1 broadcasts against the other.
 
-import type { Kernel } from '@nabla/core';
+import { type Kernel, matmulDims } from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 /**
@@ -16,14 +16,7 @@ export function matmulKernel(ctx: CpuContext): Kernel<'matmul'> {
     const [a, b] = inputs;
     const av = valuesOf(a, 'matmul');
     const bv = valuesOf(b, 'matmul');
-    const rank = out.shape.length;
-    const m = out.shape[rank - 2];
-    const n = out.shape[rank - 1];
-    const aRank = a.shape.length;
-    const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
-    const batch = out.size / (m * n);
-    const batchA = a.size / (m * k);
-    const batchB = b.size / (k * n);
+    const { m, n, k, batch, batchA, batchB } = matmulDims(a.shape, b.shape, transposeA, transposeB);
     const result = ctx.alloc(out);
     for (let i = 0; i < batch; i++) {
       // A batch of one is reused for every output batch (broadcasting).

@@ -2,7 +2,7 @@
 // Each is one `stridedCopy` with the right offsets and strides: a permutation permutes the
 // source strides, a slice scales them, a reversal negates them, a broadcast zeroes them.
 
-import { broadcastStrides, type Kernel, stridesOf } from '@nabla/core';
+import { broadcastStrides, type Kernel, stridesOf, tileView } from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 import { stridedCopy } from './strided.js';
 
@@ -121,24 +121,15 @@ export function concatKernel(ctx: CpuContext): Kernel<'concat'> {
 }
 
 /**
- * The `tile` kernel. Axis d of the output is viewed as two axes [reps[d], n_d]: the source
- * stride on the repetition axis is 0, so one strided copy writes every tile.
+ * The `tile` kernel: one strided copy over core's `tileView` (each output axis viewed as
+ * [reps[d], n_d], with source stride 0 on the repetition axis).
  * @example
  * tileKernel(ctx)([x], { reps: [2, 3] }, out);
  */
 export function tileKernel(ctx: CpuContext): Kernel<'tile'> {
   return (inputs, { reps }, out) => {
     const x = inputs[0];
-    const inStrides = stridesOf(x.shape);
-    const outStrides = stridesOf(out.shape);
-    const shape: number[] = [];
-    const src: number[] = [];
-    const dst: number[] = [];
-    x.shape.forEach((n, d) => {
-      shape.push(reps[d], n);
-      src.push(0, inStrides[d]);
-      dst.push(n * outStrides[d], outStrides[d]);
-    });
+    const { shape, src, dst } = tileView(x.shape, out.shape, reps);
     const y = ctx.alloc(out);
     stridedCopy(shape, valuesOf(x, 'tile'), 0, src, y.values, 0, dst);
     return y;

@@ -2,39 +2,21 @@
 // a few flops per element read, so there is nothing for a GEMM to win. Channels are innermost
 // so every window tap reads a contiguous run of C values.
 
-import type { Kernel, Pool2DParams } from '@nabla/core';
+import { type Kernel, type Pool2DGeometry, pool2dGeometry } from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
-
-/** Sizes of one pooling, from the input shape and the pooled output shape. */
-interface PoolGeometry {
-  readonly n: number;
-  readonly h: number;
-  readonly w: number;
-  readonly c: number;
-  readonly outH: number;
-  readonly outW: number;
-}
-
-function geometry(xShape: readonly number[], yShape: readonly number[]): PoolGeometry {
-  const [n = 1, h = 1, w = 1, c = 1] = xShape;
-  return { n, h, w, c, outH: yShape[1] ?? 1, outW: yShape[2] ?? 1 };
-}
 
 /**
  * Calls `tap(xOffset)` for each in-bounds input position of the window of output (oy, ox) in
  * image `img`, where xOffset is the flat offset of channel 0; returns the number of taps.
  */
 function forEachTap(
-  g: PoolGeometry,
-  params: Pool2DParams,
+  g: Pool2DGeometry,
   img: number,
   oy: number,
   ox: number,
   tap: (xOffset: number) => void,
 ): number {
-  const [fh, fw] = params.filter;
-  const [sh, sw] = params.strides;
-  const [top, , left] = params.pad;
+  const { fh, fw, sh, sw, top, left } = g;
   const y0 = oy * sh - top;
   const x0 = ox * sw - left;
   const yStart = Math.max(0, y0);
@@ -55,7 +37,7 @@ function forEachTap(
 export function maxPool2dKernel(ctx: CpuContext): Kernel<'maxPool2d'> {
   return (inputs, params, out) => {
     const x = valuesOf(inputs[0], 'maxPool2d');
-    const g = geometry(inputs[0].shape, out.shape);
+    const g = pool2dGeometry(inputs[0].shape, out.shape, params);
     const y = ctx.alloc(out);
     const yv = y.values;
     const best = new Float64Array(g.c);
@@ -64,7 +46,7 @@ export function maxPool2dKernel(ctx: CpuContext): Kernel<'maxPool2d'> {
       for (let oy = 0; oy < g.outH; oy++) {
         for (let ox = 0; ox < g.outW; ox++) {
           best.fill(Number.NEGATIVE_INFINITY);
-          forEachTap(g, params, img, oy, ox, (at) => {
+          forEachTap(g, img, oy, ox, (at) => {
             for (let ch = 0; ch < g.c; ch++) {
               const v = x[at + ch];
               if (v > best[ch] || Number.isNaN(v)) best[ch] = v;
@@ -89,7 +71,7 @@ export function maxPool2dBackwardKernel(ctx: CpuContext): Kernel<'maxPool2dBackw
     const [x, dy] = inputs;
     const xv = valuesOf(x, 'maxPool2dBackward');
     const dyv = valuesOf(dy, 'maxPool2dBackward');
-    const g = geometry(x.shape, dy.shape);
+    const g = pool2dGeometry(x.shape, dy.shape, params);
     const dx = ctx.alloc(out);
     const dxv = dx.values;
     const best = new Float64Array(g.c);
@@ -100,7 +82,7 @@ export function maxPool2dBackwardKernel(ctx: CpuContext): Kernel<'maxPool2dBackw
         for (let ox = 0; ox < g.outW; ox++) {
           best.fill(Number.NEGATIVE_INFINITY);
           where.fill(-1);
-          forEachTap(g, params, img, oy, ox, (at) => {
+          forEachTap(g, img, oy, ox, (at) => {
             for (let ch = 0; ch < g.c; ch++) {
               const v = xv[at + ch];
               const b = best[ch];
@@ -129,7 +111,7 @@ export function maxPool2dBackwardKernel(ctx: CpuContext): Kernel<'maxPool2dBackw
 export function avgPool2dKernel(ctx: CpuContext): Kernel<'avgPool2d'> {
   return (inputs, params, out) => {
     const x = valuesOf(inputs[0], 'avgPool2d');
-    const g = geometry(inputs[0].shape, out.shape);
+    const g = pool2dGeometry(inputs[0].shape, out.shape, params);
     const y = ctx.alloc(out);
     const yv = y.values;
     const sum = new Float64Array(g.c);
@@ -138,7 +120,7 @@ export function avgPool2dKernel(ctx: CpuContext): Kernel<'avgPool2d'> {
       for (let oy = 0; oy < g.outH; oy++) {
         for (let ox = 0; ox < g.outW; ox++) {
           sum.fill(0);
-          const count = forEachTap(g, params, img, oy, ox, (at) => {
+          const count = forEachTap(g, img, oy, ox, (at) => {
             for (let ch = 0; ch < g.c; ch++) sum[ch] += x[at + ch];
           });
           const scale = count > 0 ? 1 / count : 0;
@@ -158,16 +140,16 @@ export function avgPool2dKernel(ctx: CpuContext): Kernel<'avgPool2d'> {
 export function avgPool2dBackwardKernel(ctx: CpuContext): Kernel<'avgPool2dBackward'> {
   return (inputs, params, out) => {
     const dyv = valuesOf(inputs[0], 'avgPool2dBackward');
-    const g = geometry(out.shape, inputs[0].shape);
+    const g = pool2dGeometry(out.shape, inputs[0].shape, params);
     const dx = ctx.alloc(out);
     const dxv = dx.values;
     let o = 0;
     for (let img = 0; img < g.n; img++) {
       for (let oy = 0; oy < g.outH; oy++) {
         for (let ox = 0; ox < g.outW; ox++) {
-          const count = forEachTap(g, params, img, oy, ox, () => {});
+          const count = forEachTap(g, img, oy, ox, () => {});
           const scale = count > 0 ? 1 / count : 0;
-          forEachTap(g, params, img, oy, ox, (at) => {
+          forEachTap(g, img, oy, ox, (at) => {
             for (let ch = 0; ch < g.c; ch++) dxv[at + ch] += dyv[o + ch] * scale;
           });
           o += g.c;

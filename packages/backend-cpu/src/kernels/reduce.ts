@@ -1,13 +1,20 @@
 // Reductions: over a set of axes (sum, prod, max, min, any, all), and along one axis (argMax and
 // argMin, the cumulative sum and product). For the first kind the input is viewed, after
-// merging neighbouring axes of the same kind, as [outer, reduced, inner] when the reduced axes
+// merging neighbouring axes of the same kind (core's `reductionRuns`), as [outer, reduced, inner] when the reduced axes
 // are one contiguous block (the common case, with fast loops), and otherwise walked with a
 // table of the reduced positions' offsets. Accumulation is in doubles; NaN propagates. The
 // along-one-axis kernels view the input as [outer, n, inner] around the axis; argMax/argMin
 // return the first occurrence with NaN counted as the extreme (as NumPy), cumulative ops are
 // inclusive or exclusive, forward or reversed.
 
-import type { CumulativeParams, Kernel, ReducePrim, TypedArray } from '@nabla/core';
+import {
+  aroundAxis,
+  type CumulativeParams,
+  type Kernel,
+  type ReducePrim,
+  reductionRuns,
+  type TypedArray,
+} from '@nabla/core';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 /** How each reduction starts and folds one value in. */
@@ -26,28 +33,6 @@ const REDUCERS: Record<ReducePrim, Reducer> = {
   all: { init: 1, step: (acc, v) => (acc !== 0 && v !== 0 ? 1 : 0) },
 };
 
-/** A shape split into maximal runs of kept or reduced axes (size-1 axes dropped). */
-interface Blocks {
-  readonly sizes: number[];
-  readonly reduced: boolean[];
-}
-
-function mergeAxes(shape: readonly number[], axes: readonly number[]): Blocks {
-  const sizes: number[] = [];
-  const reduced: boolean[] = [];
-  shape.forEach((d, i) => {
-    if (d === 1) return;
-    const r = axes.includes(i);
-    const last = sizes.length - 1;
-    if (last >= 0 && reduced[last] === r) sizes[last] *= d;
-    else {
-      sizes.push(d);
-      reduced.push(r);
-    }
-  });
-  return { sizes, reduced };
-}
-
 /**
  * A kernel for one reduction over `params.axes` (the output keeps them with size 1).
  * @example
@@ -59,7 +44,7 @@ export function reduceKernel<P extends ReducePrim>(ctx: CpuContext, prim: P): Ke
   return (inputs, params, out) => {
     const x = valuesOf(inputs[0], prim);
     const y = ctx.alloc(out);
-    const { sizes, reduced } = mergeAxes(inputs[0].shape, params.axes);
+    const { sizes, reduced } = reductionRuns(inputs[0].shape, params.axes);
     const first = reduced.indexOf(true);
     const runs = reduced.filter((r, i) => r && reduced[i - 1] !== true).length;
     if (first < 0) {
@@ -119,8 +104,8 @@ function reduceBlock(
 function reduceGeneral(
   x: TypedArray,
   y: TypedArray,
-  sizes: number[],
-  reduced: boolean[],
+  sizes: readonly number[],
+  reduced: readonly boolean[],
   { init, step }: Reducer,
 ): void {
   const strides = new Array<number>(sizes.length);
@@ -150,15 +135,6 @@ function reduceGeneral(
   }
 }
 
-/** outer, n, inner of `shape` around `axis`. */
-function split(shape: readonly number[], axis: number): [number, number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < axis; i++) outer *= shape[i];
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i];
-  return [outer, shape[axis] ?? 1, inner];
-}
-
 /**
  * An argMax (sign 1) or argMin (sign −1) kernel: the int32 index of the first extreme along
  * `axis`, the axis dropped from the output. The first NaN wins, as in NumPy.
@@ -169,7 +145,7 @@ export function argExtremeKernel<P extends 'argMax' | 'argMin'>(ctx: CpuContext,
   const sign = prim === 'argMax' ? 1 : -1;
   return (inputs, { axis }, out) => {
     const x = valuesOf(inputs[0], prim);
-    const [outer, n, inner] = split(inputs[0].shape, axis);
+    const [outer, n, inner] = aroundAxis(inputs[0].shape, axis);
     const y = ctx.alloc(out);
     const yv = y.values;
     for (let o = 0; o < outer; o++) {
@@ -202,7 +178,7 @@ export function cumulativeKernel<P extends 'cumsum' | 'cumprod'>(ctx: CpuContext
   const isSum = prim === 'cumsum';
   return (inputs, { axis, exclusive, reverse }: CumulativeParams, out) => {
     const x = valuesOf(inputs[0], prim);
-    const [outer, n, inner] = split(inputs[0].shape, axis);
+    const [outer, n, inner] = aroundAxis(inputs[0].shape, axis);
     const y = ctx.alloc(out);
     const yv = y.values;
     const acc = new Float64Array(inner);

@@ -1,12 +1,13 @@
 // conv2d and its two backward kernels (NHWC, filter [fh, fw, C/g, outC]) over assembly/conv.ts:
 // im2col (col2im for the input gradient) and the SIMD GEMM per group, with images taken in
 // chunks so the col buffer stays under SCRATCH_LIMIT; depthwise convolutions use a direct SIMD
-// loop. The geometry travels as int32s in a small heap block (layout in src/abi.ts); scratch is a temporary block.
+// loop. The geometry (core's `conv2dGeometry`) travels as int32s in a small heap block (layout in
+// src/abi.ts); scratch is a temporary block.
 // With a worker pool, big convolutions split over threads: by images, or for one image by output
 // rows (each thread gets the geometry of its band of rows); the filter gradient sums per-thread
 // partials. The input gradient of one image stays on one thread (its rows overlap).
 
-import type { Conv2DParams, Kernel } from '@nabla/core';
+import { type Conv2DGeometry, type Conv2DParams, conv2dGeometry, type Kernel } from '@nabla/core';
 import * as abi from '../abi.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
 import type { ThreadPool } from '../thread-pool.js';
@@ -64,62 +65,14 @@ export const CONV_EXPORTS: Arities<ConvExports> = {
 /** Upper bound on the im2col buffer of one chunk of images (16 MiB of float32). */
 const SCRATCH_LIMIT = 16 << 20;
 
-/** A convolution's geometry (its block layout for the kernels is src/abi.ts). */
-interface Geometry {
-  n: number;
-  h: number;
-  w: number;
-  c: number;
-  fh: number;
-  fw: number;
-  outH: number;
-  outW: number;
-  outC: number;
-  groups: number;
-  sh: number;
-  sw: number;
-  dh: number;
-  dw: number;
-  top: number;
-  left: number;
-}
-
-function geometry(
-  xShape: readonly number[],
-  fShape: readonly number[],
-  yShape: readonly number[],
-  params: Conv2DParams,
-): Geometry {
-  const [n = 1, h = 1, w = 1, c = 1] = xShape;
-  const [fh = 1, fw = 1, , outC = 1] = fShape;
-  return {
-    n,
-    h,
-    w,
-    c,
-    fh,
-    fw,
-    outH: yShape[1] ?? 1,
-    outW: yShape[2] ?? 1,
-    outC,
-    groups: params.groups,
-    sh: params.strides[0],
-    sw: params.strides[1],
-    dh: params.dilations[0],
-    dw: params.dilations[1],
-    top: params.pad[0],
-    left: params.pad[2],
-  };
-}
-
 /** Images per chunk so that one chunk's col buffer stays under `limit` bytes. */
-function chunkFor(g: Geometry, images: number, limit: number): number {
+function chunkFor(g: Conv2DGeometry, images: number, limit: number): number {
   const colBytes = Math.max(1, g.outH * g.outW * g.fh * g.fw * (g.c / g.groups) * 4);
   return Math.max(1, Math.min(images, Math.floor(limit / colBytes)));
 }
 
 /** Writes the geometry block (laid out by src/abi.ts) into a new heap block; returns its address. */
-function writeBlock(ctx: WasmContext, g: Geometry): number {
+function writeBlock(ctx: WasmContext, g: Conv2DGeometry): number {
   const values = new Array<number>(abi.CONV_GEO_INTS).fill(0);
   values[abi.CONV_N] = g.n;
   values[abi.CONV_H] = g.h;
@@ -152,7 +105,7 @@ function withScratch(
   params: Conv2DParams,
   body: (geo: number, n: number, chunk: number, scratch: number) => void,
 ): void {
-  const g = geometry(xShape, fShape, yShape, params);
+  const g = conv2dGeometry(xShape, fShape, yShape, params);
   const n = g.n;
   const chunk = chunkFor(g, n, SCRATCH_LIMIT);
   const geo = writeBlock(ctx, g);
@@ -167,7 +120,7 @@ function withScratch(
 }
 
 /** Multiply-adds of a convolution: images · output positions · taps · output channels. */
-function convWork(g: Geometry): number {
+function convWork(g: Conv2DGeometry): number {
   return g.n * g.outH * g.outW * g.fh * g.fw * (g.c / g.groups) * g.outC;
 }
 
@@ -191,7 +144,7 @@ interface ConvPart {
 function withParts(
   ctx: WasmContext,
   pool: ThreadPool | undefined,
-  g: Geometry,
+  g: Conv2DGeometry,
   rows: boolean,
   body: (parts: ConvPart[]) => void,
 ): boolean {
@@ -254,7 +207,7 @@ export function conv2dKernel(ctx: WasmContext): Kernel<'conv2d'> {
     const xPtr = ctx.ptr(x, 'conv2d');
     const fPtr = ctx.ptr(filter, 'conv2d');
     const y = ctx.alloc(out);
-    const g = geometry(x.shape, filter.shape, out.shape, params);
+    const g = conv2dGeometry(x.shape, filter.shape, out.shape, params);
     const threaded = withParts(ctx, ctx.pool, g, true, (parts) => {
       ctx.pool?.run(
         'conv2dForward',
@@ -282,7 +235,7 @@ export function conv2dBackpropInputKernel(ctx: WasmContext): Kernel<'conv2dBackp
     const dyPtr = ctx.ptr(dy, 'conv2dBackpropInput');
     const fPtr = ctx.ptr(filter, 'conv2dBackpropInput');
     const dx = ctx.alloc(out);
-    const g = geometry(out.shape, filter.shape, dy.shape, params);
+    const g = conv2dGeometry(out.shape, filter.shape, dy.shape, params);
     const threaded = withParts(ctx, ctx.pool, g, false, (parts) => {
       ctx.pool?.run(
         'conv2dBackpropInput',
@@ -308,7 +261,7 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
     const xPtr = ctx.ptr(x, 'conv2dBackpropFilter');
     const dyPtr = ctx.ptr(dy, 'conv2dBackpropFilter');
     const dw = ctx.alloc(out);
-    const g = geometry(x.shape, out.shape, dy.shape, params);
+    const g = conv2dGeometry(x.shape, out.shape, dy.shape, params);
     const threaded = withParts(ctx, ctx.pool, g, true, (parts) => {
       // Thread 0 writes dW itself, the others partial sums that are added in after.
       const bytes = out.size * 4;

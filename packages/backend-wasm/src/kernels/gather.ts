@@ -3,17 +3,9 @@
 // values; index tensors are not range-checked by core (that would need a read), so an
 // out-of-range index gathers zeros and scatters nothing.
 
-import type { Kernel } from '@nabla/core';
+import { aroundAxis, type Kernel } from '@nabla/core';
 import type { WasmContext } from '../kernel-context.js';
 import { elementShift } from '../wasm-data.js';
-
-function outerInner(shape: readonly number[], axis: number): [number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < axis; i++) outer *= shape[i]!;
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
-  return [outer, inner];
-}
 
 /**
  * The `gather` kernel: out[o, t, j] = x[o, indices[t], j]; zeros where an index is out of range.
@@ -23,7 +15,7 @@ function outerInner(shape: readonly number[], axis: number): [number, number] {
 export function gatherKernel(ctx: WasmContext): Kernel<'gather'> {
   return (inputs, { axis }, out) => {
     const [x, indices] = [inputs[0]!, inputs[1]!];
-    const [outer, inner] = outerInner(x.shape, axis);
+    const [outer, , inner] = aroundAxis(x.shape, axis);
     const px = ctx.ptr(x, 'gather');
     const pi = ctx.ptr(indices, 'gather');
     const y = ctx.alloc(out);
@@ -42,7 +34,7 @@ export function gatherKernel(ctx: WasmContext): Kernel<'gather'> {
 export function scatterAddKernel(ctx: WasmContext): Kernel<'scatterAdd'> {
   return (inputs, { axis }, out) => {
     const [updates, indices] = [inputs[0]!, inputs[1]!];
-    const [outer, inner] = outerInner(out.shape, axis);
+    const [outer, , inner] = aroundAxis(out.shape, axis);
     const pu = ctx.ptr(updates, 'scatterAdd');
     const pi = ctx.ptr(indices, 'scatterAdd');
     const y = ctx.alloc(out);

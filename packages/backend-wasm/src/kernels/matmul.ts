@@ -4,7 +4,7 @@
 // worker pool, big products split over threads by batch items, else rows, else columns; the
 // split points fall on register-tile boundaries, so every thread count gives the same bits.
 
-import type { Kernel } from '@nabla/core';
+import { type Kernel, matmulDims } from '@nabla/core';
 import { GEMM_MR, GEMM_NR } from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import type { JobPart, ThreadPool } from '../thread-pool.js';
@@ -68,14 +68,7 @@ export function matmulKernel(ctx: WasmContext): Kernel<'matmul'> {
     const [a, b] = inputs;
     const aPtr = ctx.ptr(a, 'matmul');
     const bPtr = ctx.ptr(b, 'matmul');
-    const rank = out.shape.length;
-    const m = out.shape[rank - 2];
-    const n = out.shape[rank - 1];
-    const aRank = a.shape.length;
-    const k = transposeA ? a.shape[aRank - 2] : a.shape[aRank - 1];
-    const batch = out.size / (m * n);
-    const batchA = k === 0 ? batch : a.size / (m * k);
-    const batchB = k === 0 ? batch : b.size / (k * n);
+    const { m, n, k, batch, batchA, batchB } = matmulDims(a.shape, b.shape, transposeA, transposeB);
     const result = ctx.alloc(out);
     const c = result.ptr;
     // Strides of one matrix of each operand, in elements.

@@ -3,7 +3,7 @@
 // permutation permutes the source strides, a slice scales them, a reversal negates them, a
 // broadcast zeroes them.
 
-import { broadcastStrides, type DType, type Kernel, stridesOf } from '@nabla/core';
+import { broadcastStrides, type DType, type Kernel, stridesOf, tileView } from '@nabla/core';
 import type { WasmContext } from '../kernel-context.js';
 import { elementShift } from '../wasm-data.js';
 
@@ -139,24 +139,15 @@ export function concatKernel(ctx: WasmContext): Kernel<'concat'> {
 }
 
 /**
- * The `tile` kernel. Axis d of the output is viewed as two axes [reps[d], n_d]: the source
- * stride on the repetition axis is 0, so one strided copy writes every tile.
+ * The `tile` kernel: one strided copy over core's `tileView` (each output axis viewed as
+ * [reps[d], n_d], with source stride 0 on the repetition axis).
  * @example
  * tileKernel(ctx)([x], { reps: [2, 3] }, out);
  */
 export function tileKernel(ctx: WasmContext): Kernel<'tile'> {
   return (inputs, { reps }, out) => {
     const x = inputs[0]!;
-    const inStrides = stridesOf(x.shape);
-    const outStrides = stridesOf(out.shape);
-    const shape: number[] = [];
-    const src: number[] = [];
-    const dst: number[] = [];
-    x.shape.forEach((n, d) => {
-      shape.push(reps[d]!, n);
-      src.push(0, inStrides[d]!);
-      dst.push(n * outStrides[d]!, outStrides[d]!);
-    });
+    const { shape, src, dst } = tileView(x.shape, out.shape, reps);
     const px = ctx.ptr(x, 'tile');
     const y = ctx.alloc(out);
     stridedCopy(ctx, out.dtype, shape, px, 0, src, y.ptr, 0, dst);

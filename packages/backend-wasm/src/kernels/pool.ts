@@ -1,8 +1,8 @@
 // 2-D max and average pooling (NHWC) and their backward kernels over assembly/pool.ts: direct
 // loops four channels per SIMD lane group. The geometry travels as int32s in a small heap
-// block, laid out by the POOL_* indices of src/abi.ts.
+// block (core's `pool2dGeometry`, laid out by the POOL_* indices of src/abi.ts).
 
-import type { Kernel, Pool2DParams } from '@nabla/core';
+import { type Kernel, type Pool2DParams, pool2dGeometry } from '@nabla/core';
 import * as abi from '../abi.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
 import type { Arities } from '../wasm-module.js';
@@ -31,26 +31,25 @@ function withGeometry(
   params: Pool2DParams,
   body: (geo: number, n: number) => void,
 ): void {
-  const [n = 1, h = 1, w = 1, c = 1] = xShape;
-  const [top, , left] = params.pad;
+  const g = pool2dGeometry(xShape, yShape, params);
   const values = new Array<number>(abi.POOL_GEO_INTS).fill(0);
-  values[abi.POOL_N] = n;
-  values[abi.POOL_H] = h;
-  values[abi.POOL_W] = w;
-  values[abi.POOL_C] = c;
-  values[abi.POOL_OUT_H] = yShape[1] ?? 1;
-  values[abi.POOL_OUT_W] = yShape[2] ?? 1;
-  values[abi.POOL_FH] = params.filter[0];
-  values[abi.POOL_FW] = params.filter[1];
-  values[abi.POOL_SH] = params.strides[0];
-  values[abi.POOL_SW] = params.strides[1];
-  values[abi.POOL_TOP] = top;
-  values[abi.POOL_LEFT] = left;
+  values[abi.POOL_N] = g.n;
+  values[abi.POOL_H] = g.h;
+  values[abi.POOL_W] = g.w;
+  values[abi.POOL_C] = g.c;
+  values[abi.POOL_OUT_H] = g.outH;
+  values[abi.POOL_OUT_W] = g.outW;
+  values[abi.POOL_FH] = g.fh;
+  values[abi.POOL_FW] = g.fw;
+  values[abi.POOL_SH] = g.sh;
+  values[abi.POOL_SW] = g.sw;
+  values[abi.POOL_TOP] = g.top;
+  values[abi.POOL_LEFT] = g.left;
   checkInt32s(values, 'the pooling geometry');
   const geo = ctx.heap.alloc(values.length * 4);
   try {
     ctx.heap.i32.set(values, geo >>> 2);
-    body(geo, n);
+    body(geo, g.n);
   } finally {
     ctx.heap.free(geo);
   }

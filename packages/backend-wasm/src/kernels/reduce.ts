@@ -1,10 +1,10 @@
 // Reductions over a set of axes, argMax/argMin and cumulative scans. After merging neighbouring
-// axes of the same kind, a reduction over one contiguous block of axes runs as [outer, n, inner]
+// axes of the same kind (core's `reductionRuns`), a reduction over one contiguous block of axes runs as [outer, n, inner]
 // in assembly/reduce.ts; any other pattern is first transposed (kept axes first) into a
 // temporary block so that the reduced axes form the contiguous tail.
 
 import type { CumulativeParams, Kernel, ReducePrim } from '@nabla/core';
-import { stridesOf } from '@nabla/core';
+import { aroundAxis, reductionRuns, stridesOf } from '@nabla/core';
 import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { elementShift } from '../wasm-data.js';
@@ -19,23 +19,6 @@ const REDUCE_OPS: Record<ReducePrim, number> = {
   any: abi.REDUCE_ANY,
   all: abi.REDUCE_ALL,
 };
-
-/** A shape split into maximal runs of kept or reduced axes (size-1 axes dropped). */
-function mergeRuns(shape: readonly number[], axes: readonly number[]) {
-  const sizes: number[] = [];
-  const reduced: boolean[] = [];
-  shape.forEach((d, i) => {
-    if (d === 1) return;
-    const r = axes.includes(i);
-    const last = sizes.length - 1;
-    if (last >= 0 && reduced[last] === r) sizes[last] = sizes[last]! * d;
-    else {
-      sizes.push(d);
-      reduced.push(r);
-    }
-  });
-  return { sizes, reduced };
-}
 
 const product = (xs: readonly number[]): number => xs.reduce((p, d) => p * d, 1);
 
@@ -55,7 +38,7 @@ export function reduceKernel<P extends ReducePrim>(ctx: WasmContext, prim: P): K
       else if (x.dtype === 'int32') ctx.wasm.reduceI32(op, src, y.ptr, outer, n, inner);
       else ctx.wasm.reduceU8(op, src, y.ptr, outer, n, inner);
     };
-    const { sizes, reduced } = mergeRuns(x.shape, params.axes);
+    const { sizes, reduced } = reductionRuns(x.shape, params.axes);
     const first = reduced.indexOf(true);
     const runs = reduced.filter((r, i) => r && reduced[i - 1] !== true).length;
     if (first < 0) {
@@ -82,15 +65,6 @@ export function reduceKernel<P extends ReducePrim>(ctx: WasmContext, prim: P): K
   };
 }
 
-/** outer, n, inner of `shape` around `axis`. */
-function split(shape: readonly number[], axis: number): [number, number, number] {
-  let outer = 1;
-  let inner = 1;
-  for (let i = 0; i < axis; i++) outer *= shape[i]!;
-  for (let i = axis + 1; i < shape.length; i++) inner *= shape[i]!;
-  return [outer, shape[axis] ?? 1, inner];
-}
-
 /**
  * An argMax or argMin kernel: the int32 index of the first extreme along `axis` (the first NaN
  * wins, as in NumPy), the axis dropped from the output.
@@ -101,7 +75,7 @@ export function argExtremeKernel<P extends 'argMax' | 'argMin'>(ctx: WasmContext
   const sign = prim === 'argMax' ? 1 : -1;
   return (inputs, { axis }, out) => {
     const x = inputs[0]!;
-    const [outer, n, inner] = split(x.shape, axis);
+    const [outer, n, inner] = aroundAxis(x.shape, axis);
     const px = ctx.ptr(x, prim);
     const y = ctx.alloc(out);
     if (x.dtype === 'float32') ctx.wasm.argExtremeF32(sign, px, y.ptr, outer, n, inner);
@@ -120,7 +94,7 @@ export function cumulativeKernel<P extends 'cumsum' | 'cumprod'>(ctx: WasmContex
   const isSum = prim === 'cumsum' ? 1 : 0;
   return (inputs, { axis, exclusive, reverse }: CumulativeParams, out) => {
     const x = inputs[0]!;
-    const [outer, n, inner] = split(x.shape, axis);
+    const [outer, n, inner] = aroundAxis(x.shape, axis);
     const px = ctx.ptr(x, prim);
     const y = ctx.alloc(out);
     const ex = exclusive ? 1 : 0;

@@ -6,6 +6,7 @@
 import { assertDType, type DType } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
+import { matmulDims } from '../kernel-geometry.js';
 import { tidy } from '../memory.js';
 import { normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -29,9 +30,7 @@ export interface MatmulOptions {
 
 /** The rank-3 primitive: a `[ba, M, K]` (`[ba, K, M]` if tA), b `[bb, K, N]` (`[bb, N, K]` if tB). */
 function matmul3(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
-  const m = a.shape[transposeA ? 2 : 1]!;
-  const n = b.shape[transposeB ? 1 : 2]!;
-  const batch = a.shape[0] === 1 ? b.shape[0]! : a.shape[0]!;
+  const { batch, m, n } = matmulDims(a.shape, b.shape, transposeA, transposeB);
   return ENGINE.run('matmul', [a, b], { transposeA, transposeB }, [batch, m, n], a.dtype);
 }
 
