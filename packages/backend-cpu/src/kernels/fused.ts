@@ -1,4 +1,4 @@
-// The CPU backend's optional fused kernels (core's fused.ts): matmul + bias + activation, the
+// The CPU backend's optional fused kernels (core's fused-prims.ts): matmul + bias + activation, the
 // GEMM writing on top of the broadcast bias with the activation applied in place after it, and
 // softmax cross-entropy one row at a time in doubles. The optimizer updates are left to core's
 // composites here (the wasm backend fuses them).

@@ -10,7 +10,7 @@ import { matmulDims } from '../kernel-geometry.js';
 import { tidy } from '../memory.js';
 import { normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable } from '../vjp.js';
+import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, opt, req, S } from './args.js';
 import { mul } from './binary.js';
 import { cast } from './cast.js';

@@ -8,7 +8,7 @@ import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
-import type { RuleTable, VjpRule } from '../vjp.js';
+import type { RuleTable, VjpRule } from '../vjp-rule.js';
 import { defineOp, describeArg, opt, req, S } from './args.js';
 import { sumTo } from './binary.js';
 import { cast } from './cast.js';
