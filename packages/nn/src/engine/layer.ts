@@ -399,16 +399,25 @@ export abstract class Layer {
 }
 
 /**
- * Runs `fn`; a NablaError it throws is rethrown, of the same class, with `prefix` naming the
- * layer (unless the message already starts with it).
+ * `error` with `prefix` in front of its message when it is a NablaError whose message does not
+ * already start with `prefix` or one of `also` (then it is returned as is); same class, the
+ * original kept as `cause`.
+ * @example
+ * throw prefixError(error, 'seq_1: evaluate', ['evaluate']); // 'seq_1: evaluate: mean_squared_error: ...'
  */
+export function prefixError(error: unknown, prefix: string, also: readonly string[] = []): unknown {
+  if (!(error instanceof NablaError)) return error;
+  if ([prefix, ...also].some((p) => error.message.startsWith(`${p}:`))) return error;
+  const Cls = error.constructor as new (message: string, options?: { cause?: unknown }) => NablaError;
+  return new Cls(`${prefix}: ${error.message}`, { cause: error });
+}
+
+/** Runs `fn`; a NablaError it throws is rethrown naming the layer `prefix` (see `prefixError`). */
 function named<T>(prefix: string, fn: () => T): T {
   try {
     return fn();
   } catch (error) {
-    if (!(error instanceof NablaError) || error.message.startsWith(`${prefix}:`)) throw error;
-    const Cls = error.constructor as new (message: string) => NablaError;
-    throw new Cls(`${prefix}: ${error.message}`);
+    throw prefixError(error, prefix);
   }
 }
 

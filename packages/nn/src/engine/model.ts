@@ -19,7 +19,14 @@ import {
   trainOnBatchOf,
 } from './evaluation.js';
 import type { History } from './history.js';
-import { type CallContext, Layer, type LayerArgs, type LayerWeight, type SymbolicTensor } from './layer.js';
+import {
+  type CallContext,
+  Layer,
+  type LayerArgs,
+  type LayerWeight,
+  prefixError,
+  type SymbolicTensor,
+} from './layer.js';
 import { checkOptions, showValue } from './options.js';
 import { saveModel } from './save-load.js';
 import { summarize } from './summary.js';
@@ -296,7 +303,7 @@ export abstract class Model extends Layer {
         );
       }
       if (y !== undefined) checkTensors(where, 'y', y);
-      return evaluateModel(this, x, y, options);
+      return this.#naming('evaluate', evaluateModel(this, x, y, options));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -459,8 +466,15 @@ export abstract class Model extends Layer {
     } catch (error) {
       pending = Promise.reject(error);
     }
-    return pending.finally(() => {
+    return this.#naming(op, pending).finally(() => {
       this.#training = null;
+    });
+  }
+
+  /** `pending`, its NablaErrors named with the model and the call (a loss's own error names neither). */
+  #naming<T>(op: string, pending: Promise<T>): Promise<T> {
+    return pending.catch((error: unknown) => {
+      throw prefixError(error, `${this.name}: ${op}`, [this.name, op]);
     });
   }
 }

@@ -3,7 +3,7 @@
 // arity, and non-tensor data given to models. Each case failed before the checks existed.
 
 import '@nabla/backend-cpu';
-import { ArgumentError, DTypeError, memory, NablaError, ones, setBackend, tensor } from '@nabla/core';
+import { ArgumentError, DTypeError, memory, NablaError, ones, setBackend, tensor, zeros } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as nn from '../index.js';
 import { batchNormalization, conv2d, Dense, dense, dropout, embedding, reshape } from '../layers/index.js';
@@ -331,6 +331,30 @@ describe('shape rules agree with calls', () => {
       layer.dispose();
     }
     x.dispose();
+  });
+});
+
+describe('pooling shape rule', () => {
+  it('a pool over an empty spatial axis fails in apply as in its shape rule', () => {
+    const x = zeros([0, 0, 0, 0]);
+    const pool = nn.maxPooling2d({ padding: 'same', name: 'mp' });
+    expect(() => pool.computeOutputShape([null, 0, 0, 0])).toThrow(
+      /mp: the pool window 2x2 is larger than the input/,
+    );
+    expect(() => pool.apply(x)).toThrow(/mp: the pool window 2x2 is larger than the input/);
+    x.dispose();
+  });
+
+  it('evaluate names the model and the call when the loss refuses the targets', async () => {
+    const m = sequential([dense({ units: 2, inputShape: [3] })], { name: 'ev' });
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x = ones([4, 3]);
+    await expect(m.evaluate(x, x)).rejects.toThrow(
+      /^ev: evaluate: mean_squared_error: expected yTrue and yPred/,
+    );
+    await expect(m.trainOnBatch(x, x)).rejects.toThrow(/^ev: trainOnBatch: /);
+    x.dispose();
+    m.dispose();
   });
 });
 

@@ -60,6 +60,13 @@ abstract class Pooling2D extends Layer {
     this.padding = args.padding ?? 'valid';
   }
 
+  /** The single rank-4 input, checked against the shape rule (so call and shape rule agree). */
+  protected input(inputs: Tensor | Tensor[]): Tensor {
+    const x = single(this, inputs);
+    this.computeOutputShape([null, ...x.shape.slice(1)]);
+    return x;
+  }
+
   protected get options() {
     return { poolSize: this.poolSize, strides: this.strides, padding: this.padding };
   }
@@ -97,7 +104,7 @@ export class MaxPooling2D extends Pooling2D {
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    return maxPool2d(single(this, inputs), this.options);
+    return maxPool2d(this.input(inputs), this.options);
   }
 }
 
@@ -117,7 +124,7 @@ export class AveragePooling2D extends Pooling2D {
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    return avgPool2d(single(this, inputs), this.options);
+    return avgPool2d(this.input(inputs), this.options);
   }
 }
 
