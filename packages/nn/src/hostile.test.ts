@@ -767,9 +767,80 @@ function goodArgs(method: (typeof METHODS)[number], m: nn.Model, f: Fixture): un
   }
 }
 
+/**
+ * One model method call: a result or a NablaError naming the model, the call or one of its
+ * layers, and nothing left once the model is disposed. Returns whether the call worked (null
+ * when the model has no such method).
+ */
+async function modelCall(
+  method: (typeof METHODS)[number],
+  args: readonly { make(): unknown }[] | 'good',
+  fixture: Fixture,
+): Promise<boolean | null> {
+  const before = snapshot(canary);
+  const m = fixture.make();
+  const fn: unknown = Reflect.get(m, method);
+  // Functional models have no add.
+  if (typeof fn !== 'function') {
+    m.dispose();
+    return null;
+  }
+  const made = args === 'good' ? goodArgs(method, m, fixture) : args.map((a) => a.make());
+  // summary() with no argument prints to the console.
+  if (method === 'summary' && made.length === 0) made.push(() => undefined);
+  // The method or its family: predictOutputs reports as predict, fitDataset as fit.
+  const family = method.replace(/(Outputs|Async|Dataset)$/, '');
+  const names = (e: unknown) =>
+    e instanceof NablaError &&
+    (e.message.includes(m.name) ||
+      e.message.includes(family) ||
+      m.layers.some((l) => e.message.startsWith(`${l.name}:`)));
+  const label = `${m.name}.${method}(${made.length} args)`;
+  let result: unknown = attempt(label, () => (fn as (...a: unknown[]) => unknown).apply(m, made), names);
+  if (result instanceof Promise) {
+    try {
+      result = await result;
+    } catch (error) {
+      result = attempt(
+        label,
+        () => {
+          throw error;
+        },
+        names,
+      );
+    }
+  }
+  if (method === 'getWeights' && made.length === 0) expect(Array.isArray(result)).toBe(true);
+  // getLayer returns a layer the model owns; the model frees it.
+  if (method !== 'getLayer') release(result);
+  const freeMade = (v: unknown): void => {
+    if (v instanceof Tensor) {
+      if (!v.isDisposed) v.dispose();
+    } else if (Array.isArray(v)) for (const e of v) freeMade(e);
+    else if (typeof v === 'object' && v !== null && 'x' in v && 'y' in v) {
+      freeMade(v.x);
+      freeMade(v.y);
+    }
+  };
+  freeMade(made);
+  m.dispose();
+  expect(snapshot(canary), `${label} left tensors behind`).toBe(before);
+  return !(result instanceof NablaError);
+}
+
 describe('nn hostile input: model methods', () => {
+  it('calls that fit work on every model (so the property below sees successes too)', async () => {
+    for (const [k, fixture] of MODELS.entries()) {
+      for (const method of METHODS) {
+        const worked = await modelCall(method, 'good', fixture);
+        // predict is for one output; the two-output graph answers predictOutputs.
+        const expected = method === 'add' && k > 0 ? null : !(method === 'predict' && k === 2);
+        expect(worked, `${method} on model ${k}`).toBe(expected);
+      }
+    }
+  });
+
   it('garbage data and options give a result or a NablaError naming the model or call, leaking nothing', async () => {
-    const succeeded = new Set<string>();
     const garbageArgs = fc.array(
       fc.oneof(
         dataPool().map((make) => ({ make })),
@@ -780,67 +851,13 @@ describe('nn hostile input: model methods', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...METHODS),
-        fc.option(garbageArgs, { nil: 'good' as const, freq: 2 }),
+        fc.option(garbageArgs, { nil: 'good' as const, freq: 4 }),
         fc.constantFrom(...MODELS),
-        async (method, argMakers, fixture) => {
-          const before = snapshot(canary);
-          const m = fixture.make();
-          // Functional models have no add.
-          const fn: unknown = Reflect.get(m, method);
-          if (typeof fn !== 'function') {
-            m.dispose();
-            return;
-          }
-          const made = argMakers === 'good' ? goodArgs(method, m, fixture) : argMakers.map((a) => a.make());
-          // summary() with no argument prints to the console.
-          if (method === 'summary' && made.length === 0) made.push(() => undefined);
-          // The method or its family: predictOutputs reports as predict, fitDataset as fit.
-          const family = method.replace(/(Outputs|Async|Dataset)$/, '');
-          const names = (e: unknown) =>
-            e instanceof NablaError &&
-            (e.message.includes(m.name) ||
-              e.message.includes(family) ||
-              m.layers.some((l) => e.message.startsWith(`${l.name}:`)));
-          const label = `${m.name}.${method}(${made.length} args)`;
-          let result: unknown = attempt(
-            label,
-            () => (fn as (...a: unknown[]) => unknown).apply(m, made),
-            names,
-          );
-          if (result instanceof Promise) {
-            try {
-              result = await result;
-            } catch (error) {
-              result = attempt(
-                label,
-                () => {
-                  throw error;
-                },
-                names,
-              );
-            }
-          }
-          if (!(result instanceof NablaError)) succeeded.add(method);
-          if (method === 'getWeights' && made.length === 0) expect(Array.isArray(result)).toBe(true);
-          // getLayer returns a layer the model owns; the model frees it.
-          if (method !== 'getLayer') release(result);
-          const freeMade = (v: unknown): void => {
-            if (v instanceof Tensor) {
-              if (!v.isDisposed) v.dispose();
-            } else if (Array.isArray(v)) for (const e of v) freeMade(e);
-            else if (typeof v === 'object' && v !== null && 'x' in v && 'y' in v) {
-              freeMade(v.x);
-              freeMade(v.y);
-            }
-          };
-          freeMade(made);
-          m.dispose();
-          expect(snapshot(canary), `${label} left tensors behind`).toBe(before);
+        async (method, args, fixture) => {
+          await modelCall(method, args, fixture);
         },
       ),
       runs(300),
     );
-    // The property also saw calls that worked, not only refusals.
-    for (const method of METHODS) expect(succeeded, 'methods that worked at least once').toContain(method);
   });
 });
