@@ -2,7 +2,7 @@
 // one field and names the layer class and the field when it is wrong, so a malformed file fails
 // with a clear message instead of a layer built from garbage.
 
-import { ArgumentError, type DType } from '@nabla/core';
+import { ArgumentError, closestName, type DType } from '@nabla/core';
 import type { LayerArgs } from './layer.js';
 
 /** A serialised initializer or regularizer: `{ name, config }`. */
@@ -89,4 +89,24 @@ export function readConfig(className: string, config: Record<string, unknown>): 
     },
   };
   return reader;
+}
+
+/**
+ * Throws on a key of a saved model config that the loader would not read (a typo or a foreign
+ * field would otherwise be ignored), listing the valid ones with the closest suggested.
+ * @example
+ * checkConfigKeys('Sequential config', config, ['name', 'trainable', 'layers', 'buildInputShape']);
+ */
+export function checkConfigKeys(
+  where: string,
+  config: Record<string, unknown>,
+  valid: readonly string[],
+): void {
+  for (const key of Object.keys(config)) {
+    if (valid.includes(key)) continue;
+    const guess = closestName(key, valid);
+    throw new ArgumentError(
+      `${where}: unknown key '${key}'${guess ? `; did you mean '${guess}'?` : ''} (valid: ${valid.join(', ')})`,
+    );
+  }
 }

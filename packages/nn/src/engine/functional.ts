@@ -4,7 +4,7 @@
 // Keras does, so the graph can be rebuilt from model.json.
 
 import { ArgumentError, checkArgCount, type Tensor, tidy } from '@nabla/core';
-import { isRecord, readConfig } from './config.js';
+import { checkConfigKeys, isRecord, readConfig } from './config.js';
 import { InputLayer } from './input-layer.js';
 import { type CallContext, type Layer, type SymbolicShape, SymbolicTensor } from './layer.js';
 import { Model } from './model.js';
@@ -180,8 +180,9 @@ function readRef(owner: string, value: unknown): NodeRef {
 export function functionalFromConfig(config: Record<string, unknown>): Functional {
   const owner = 'Functional';
   const r = readConfig(owner, config);
+  checkConfigKeys(`${owner} config`, config, ['name', 'trainable', 'layers', 'inputLayers', 'outputLayers']);
   const specs = Array.isArray(config.layers) ? config.layers : [];
-  const layers = layersFromSpecs(owner, config.layers);
+  const layers = layersFromSpecs(owner, config.layers, ['className', 'name', 'config', 'inboundNodes']);
   const byName = new Map(layers.map((l) => [l.name, l]));
   const tensors = new Map<string, SymbolicTensor[]>();
   const pending: { layer: Layer; index: number; refs: NodeRef[] }[] = [];

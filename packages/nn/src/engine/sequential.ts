@@ -3,7 +3,7 @@
 // by running its layers on symbolic tensors, which also records their output shapes.
 
 import { ArgumentError, checkArgCount, type Tensor, tidy } from '@nabla/core';
-import { isRecord, readConfig } from './config.js';
+import { checkConfigKeys, isRecord, readConfig } from './config.js';
 import { type CallContext, Layer, type SymbolicShape, SymbolicTensor } from './layer.js';
 import { Model } from './model.js';
 import { checkOptionsObject, K } from './option-kinds.js';
@@ -138,12 +138,17 @@ function checkLayerList(layers: unknown): Layer[] {
  * const layers = layersFromSpecs('Sequential', config.layers);
  * layers[0].className; // 'Dense'
  */
-export function layersFromSpecs(owner: string, specs: unknown): Layer[] {
+export function layersFromSpecs(
+  owner: string,
+  specs: unknown,
+  specKeys: readonly string[] = ['className', 'config'],
+): Layer[] {
   if (!Array.isArray(specs)) throw new ArgumentError(`${owner} config: expected 'layers' to be an array`);
   return specs.map((spec, i) => {
     if (!isRecord(spec) || typeof spec.className !== 'string' || !isRecord(spec.config)) {
       throw new ArgumentError(`${owner} config: expected layers[${i}] to be { className, config }`);
     }
+    checkConfigKeys(`${owner} config: layers[${i}]`, spec, specKeys);
     return layerFromConfig({ className: spec.className, config: spec.config });
   });
 }
@@ -156,12 +161,20 @@ export function layersFromSpecs(owner: string, specs: unknown): Layer[] {
  */
 export function sequentialFromConfig(config: Record<string, unknown>): Sequential {
   const r = readConfig('Sequential', config);
+  checkConfigKeys('Sequential config', config, ['name', 'trainable', 'layers', 'buildInputShape']);
+  const shape = config.buildInputShape;
+  if (
+    shape !== undefined &&
+    shape !== null &&
+    !(Array.isArray(shape) && shape.every((d) => d === null || (Number.isSafeInteger(d) && d >= 0)))
+  ) {
+    throw new ArgumentError(
+      `Sequential config: expected 'buildInputShape' to be an array of sizes (null for unknown), got ${showValue(shape)}`,
+    );
+  }
   const model = new Sequential(layersFromSpecs('Sequential', config.layers), { name: r.optString('name') });
   model.trainable = r.optBool('trainable') ?? true;
-  const shape = config.buildInputShape;
-  if (Array.isArray(shape) && !model.built) {
-    model.build(shape.map((d) => (typeof d === 'number' ? d : null)));
-  }
+  if (Array.isArray(shape) && !model.built) model.build(shape);
   return model;
 }
 

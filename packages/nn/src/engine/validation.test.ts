@@ -169,6 +169,36 @@ describe('layer options', () => {
   });
 });
 
+describe('model configs', () => {
+  it('unknown keys in a saved sequential or functional config are errors, not ignored', () => {
+    const m = sequential([dense({ units: 2, inputShape: [3] })]);
+    const config = JSON.parse(JSON.stringify(m.getConfig())) as Record<string, unknown>;
+    m.dispose();
+    expect(() => layerFromConfig({ className: 'Sequential', config: { ...config, layer: [] } })).toThrow(
+      /^Sequential config: unknown key 'layer'; did you mean 'layers'\?/,
+    );
+    expect(() =>
+      layerFromConfig({ className: 'Sequential', config: { ...config, buildInputShape: 'x' } }),
+    ).toThrow(/Sequential config: expected 'buildInputShape' to be an array of sizes/);
+    const layers = config.layers as Record<string, unknown>[];
+    expect(() =>
+      layerFromConfig({
+        className: 'Sequential',
+        config: { ...config, layers: [{ ...layers[0], extra: 1 }] },
+      }),
+    ).toThrow(/Sequential config: layers\[0\]: unknown key 'extra'/);
+    const x = input({ shape: [3] });
+    const f = model({ inputs: x, outputs: dense({ units: 2 }).apply(x) });
+    const fc = JSON.parse(JSON.stringify(f.getConfig())) as Record<string, unknown>;
+    f.dispose();
+    const again = layerFromConfig({ className: 'Functional', config: fc });
+    again.dispose();
+    expect(() => layerFromConfig({ className: 'Functional', config: { ...fc, outputLayer: [] } })).toThrow(
+      /^Functional config: unknown key 'outputLayer'; did you mean 'outputLayers'\?/,
+    );
+  });
+});
+
 describe('model entry points', () => {
   const net = () => sequential([dense({ units: 2, inputShape: [3] })]);
 
