@@ -3,6 +3,7 @@
 // or a NaN is an ArgumentError naming the call and the option, raised before any work.
 
 import { ArgumentError, closestName, describeValue } from '@nabla/core';
+import { isPlainObject } from './option-kinds.js';
 
 /**
  * How a bad value reads in an error: numbers as written, everything else described.
@@ -15,8 +16,8 @@ export function showValue(value: unknown): string {
 }
 
 /**
- * The options object (`{}` when undefined), after rejecting anything that is not a plain
- * object and any key not in `valid`.
+ * A copy of the options object (`{}` when undefined), each key read once, after rejecting
+ * anything that is not a plain object and any key not in `valid`.
  * @example
  * const o = checkOptions('fit', { epochs: 2 }, ['epochs', 'batchSize']);
  * checkOptions('fit', { epoch: 2 }, ['epochs']); // throws: unknown option 'epoch'; did you mean 'epochs'?
@@ -27,10 +28,13 @@ export function checkOptions(
   valid: readonly string[],
 ): Record<string, unknown> {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+  // A class instance or an object with a prototype would have inherited keys read as options.
+  if (!isPlainObject(options)) {
     throw new ArgumentError(`${where}: expected an options object, got ${describeValue(options)}`);
   }
-  const record = options as Record<string, unknown>;
+  // Each key read once: the caller checks and uses this copy, so a getter cannot answer twice.
+  const record: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) record[key] = options[key];
   for (const key of Object.keys(record)) {
     if (valid.includes(key)) continue;
     const guess = closestName(key, valid);

@@ -169,6 +169,33 @@ describe('layer options', () => {
   });
 });
 
+describe('method options', () => {
+  it('are plain objects read once: no inherited keys, no getter answering twice', async () => {
+    const m = sequential([dense({ units: 2, inputShape: [3] })]);
+    m.compile({ optimizer: 'sgd', loss: 'mse' });
+    const x = ones([4, 3]);
+    const y = ones([4, 2]);
+    await expect(m.fit(x, y, Object.create({ epochs: 2 }))).rejects.toThrow(
+      /fit: expected an options object/,
+    );
+    expect(() => m.predict(x, Object.create({ batchSize: 2 }))).toThrow(
+      /predict: expected an options object/,
+    );
+    let reads = 0;
+    const options = {
+      get batchSize() {
+        reads++;
+        return reads === 1 ? 2 : 0;
+      },
+    };
+    const out = m.predict(x, options as never);
+    expect(out.shape).toEqual([4, 2]);
+    expect(reads).toBe(1);
+    for (const t of [out, x, y]) t.dispose();
+    m.dispose();
+  });
+});
+
 describe('model configs', () => {
   it('unknown keys in a saved sequential or functional config are errors, not ignored', () => {
     const m = sequential([dense({ units: 2, inputShape: [3] })]);
