@@ -625,7 +625,20 @@ function dataPool(): fc.Arbitrary<() => unknown> {
     () => WITH_PROTO,
     () => () => 1,
     () => new Float32Array(12),
+    // Options that pass the check and answer differently when read again (a hang if re-read).
+    () => flipOptions({ batchSize: [2, 0], verbose: [0, 0] }),
+    () => flipOptions({ epochs: [1, 1e9], verbose: [0, 0], batchSize: [4, 0] }),
   );
+}
+
+/** An options object whose getters answer `first` once and `then` after. */
+function flipOptions(keys: Record<string, [unknown, unknown]>): object {
+  const out = {};
+  for (const [key, [first, then]] of Object.entries(keys)) {
+    let reads = 0;
+    Object.defineProperty(out, key, { enumerable: true, get: () => (reads++ === 0 ? first : then) });
+  }
+  return out;
 }
 
 const optionValue = fc.constantFrom<unknown>(
