@@ -9,6 +9,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^@nabla\/core\/testing$/, replacement: src('./packages/core/src/testing/index.ts') },
+      { find: /^@nabla\/core\/internal$/, replacement: src('./packages/core/src/internal.ts') },
       { find: /^@nabla\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@nabla\/backend-cpu$/, replacement: src('./packages/backend-cpu/src/index.ts') },
       { find: /^@nabla\/backend-wasm$/, replacement: src('./packages/backend-wasm/src/index.ts') },

@@ -1,7 +1,8 @@
 // The CpuBackend object itself: storage copies, sync and async reads, memory accounting,
 // handle checks and the async-only variant.
 
-import { BackendError, type DataHandle, registeredBackends } from '@nabla/core';
+import { BackendError, registeredBackends } from '@nabla/core';
+import type { DataHandle } from '@nabla/core/internal';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
 import { registerCpuAsync } from './index.js';

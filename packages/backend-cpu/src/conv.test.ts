@@ -1,7 +1,8 @@
 // conv2d, conv2dBackpropInput and conv2dBackpropFilter against naive direct loops over every
 // (output, tap) pair: strides, dilations, asymmetric padding, groups, depthwise, pointwise.
 
-import type { Conv2DParams, DType, TypedArray } from '@nabla/core';
+import type { DType, TypedArray } from '@nabla/core';
+import type { Conv2DParams } from '@nabla/core/internal';
 import { describe, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
 import { expectClose, input, run, seeded } from './test-helpers.js';

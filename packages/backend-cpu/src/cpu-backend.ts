@@ -2,15 +2,8 @@
 // TypeScript kernel. Reads can be synchronous; an async-only instance (no `readSync`) exists
 // so that core's path for backends like WebGPU can be tested without a GPU.
 
-import type {
-  Backend,
-  BackendMemory,
-  DataHandle,
-  DType,
-  FusedKernelTable,
-  KernelTable,
-  TypedArray,
-} from '@nabla/core';
+import type { DType, TypedArray } from '@nabla/core';
+import type { Backend, BackendMemory, DataHandle, FusedKernelTable, KernelTable } from '@nabla/core/internal';
 import { CpuData, cpuData, makeContext } from './cpu-data.js';
 import { createKernels } from './kernel-table.js';
 import { createFusedKernels } from './kernels/fused.js';

@@ -2,14 +2,8 @@
 // (allocation with byte accounting, the GEMM engine and scratch space reused across calls).
 // Handles are narrowed with `instanceof`, so a handle from another backend fails loudly.
 
-import {
-  allocArray,
-  BackendError,
-  type DataHandle,
-  type OutInfo,
-  type TensorInfo,
-  type TypedArray,
-} from '@nabla/core';
+import { BackendError, type TypedArray } from '@nabla/core';
+import { allocArray, type DataHandle, type OutInfo, type TensorInfo } from '@nabla/core/internal';
 import type { Gemm } from './kernels/gemm.js';
 
 /**

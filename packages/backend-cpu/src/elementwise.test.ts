@@ -2,7 +2,8 @@
 // stable sigmoid, floor-mod, int32 truncation, bool outputs) and broadcasting through each
 // path (equal shapes, scalar operand, general strided) against a naive coordinate loop.
 
-import type { BinaryPrim, DType, UnaryPrim } from '@nabla/core';
+import type { DType } from '@nabla/core';
+import type { BinaryPrim, UnaryPrim } from '@nabla/core/internal';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
 import { coords, expectClose, flat, input, run, seeded } from './test-helpers.js';

@@ -3,7 +3,7 @@
 // does not build. Kernels close over a `CpuContext` for allocation and workspaces, and live one
 // file per kernel family in src/kernels (the README has the map, shared with the wasm backend).
 
-import type { KernelTable } from '@nabla/core';
+import type { KernelTable } from '@nabla/core/internal';
 import type { CpuContext } from './cpu-data.js';
 import { binaryKernel, whereKernel } from './kernels/binary.js';
 import { castKernel } from './kernels/cast.js';

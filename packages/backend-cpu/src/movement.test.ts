@@ -2,7 +2,7 @@
 // negative strides and their adjoint, pad, concat, tile, reverse, broadcastTo, gather,
 // scatterAdd, and the counter-based random fill.
 
-import { uniformAt } from '@nabla/core';
+import { uniformAt } from '@nabla/core/internal';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
 import { coords, flat, input, run, seeded } from './test-helpers.js';

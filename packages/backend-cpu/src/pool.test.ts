@@ -1,7 +1,7 @@
 // Pooling kernels against naive window loops: padding ignored (max) or not counted (average),
 // overlapping windows accumulating in the backward kernels, ties routed to the first maximum.
 
-import type { Pool2DParams } from '@nabla/core';
+import type { Pool2DParams } from '@nabla/core/internal';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
 import { expectClose, input, run, seeded } from './test-helpers.js';

@@ -1,7 +1,8 @@
 // Reductions, arg-extremes and cumulative scans against naive loops over coordinates: single,
 // leading, trailing and non-contiguous axes, NaN propagation, bool any/all, first-index ties.
 
-import type { DType, ReducePrim } from '@nabla/core';
+import type { DType } from '@nabla/core';
+import type { ReducePrim } from '@nabla/core/internal';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
 import { coords, expectClose, flat, input, run, seeded } from './test-helpers.js';

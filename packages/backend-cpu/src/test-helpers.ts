@@ -2,16 +2,15 @@
 // kernel inputs, run one primitive on a CpuBackend, make seeded data, compare with tolerance,
 // and convert between flat indices and coordinates for the naive reference implementations.
 
+import type { DType, TypedArray } from '@nabla/core';
 import {
   allocArray,
-  type DType,
   type OutInfo,
   type Prim,
   type PrimParams,
   sizeOf,
   type TensorInfo,
-  type TypedArray,
-} from '@nabla/core';
+} from '@nabla/core/internal';
 import { expect } from 'vitest';
 import type { CpuBackend } from './cpu-backend.js';
 

@@ -4,7 +4,8 @@
 // that fails frees the outputs it allocated and its error names the op, so a failed call leaves
 // the heap and the byte count as they were.
 
-import { BackendError, NablaError, type OutInfo, type TensorInfo } from '@nabla/core';
+import { BackendError, NablaError } from '@nabla/core';
+import type { OutInfo, TensorInfo } from '@nabla/core/internal';
 import type { WasmHeap } from './heap.js';
 import type { ThreadPool } from './thread-pool.js';
 import { byteSize, WasmData, wasmData } from './wasm-data.js';

@@ -4,7 +4,14 @@
 // once, below, to run inside `ctx.guard`, so a kernel that fails frees its outputs and names its
 // primitive.
 
-import type { FusedKernel, FusedKernelTable, FusedPrim, Kernel, KernelTable, Prim } from '@nabla/core';
+import type {
+  FusedKernel,
+  FusedKernelTable,
+  FusedPrim,
+  Kernel,
+  KernelTable,
+  Prim,
+} from '@nabla/core/internal';
 import type { WasmContext } from './kernel-context.js';
 import { binaryKernel, whereKernel } from './kernels/binary.js';
 import { castKernel } from './kernels/cast.js';

@@ -5,16 +5,8 @@
 // the convolutions; otherwise everything runs on the calling thread. float64 is not supported
 // (gradient checks compare against the CPU backend instead).
 
-import {
-  type Backend,
-  BackendError,
-  type BackendMemory,
-  type DataHandle,
-  type DType,
-  type FusedKernelTable,
-  type KernelTable,
-  type TypedArray,
-} from '@nabla/core';
+import { BackendError, type DType, type TypedArray } from '@nabla/core';
+import type { Backend, BackendMemory, DataHandle, FusedKernelTable, KernelTable } from '@nabla/core/internal';
 import { WasmHeap } from './heap.js';
 import { makeContext } from './kernel-context.js';
 import { createFusedKernels, createKernels } from './kernel-table.js';

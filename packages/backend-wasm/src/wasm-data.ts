@@ -2,7 +2,8 @@
 // element size each dtype is stored with and the exact byte count of a result. The context that
 // kernels close over is kernel-context.ts.
 
-import { BackendError, type DataHandle, type DType, fmtShape, type OutInfo } from '@nabla/core';
+import { BackendError, type DType } from '@nabla/core';
+import { type DataHandle, fmtShape, type OutInfo } from '@nabla/core/internal';
 
 /**
  * A wasm tensor's storage: `bytes` bytes at heap address `ptr` (0 for empty tensors).

@@ -1,18 +1,251 @@
-// @nabla/core: tensors, dtypes, ops, reverse-mode autodiff, memory and the backend contract.
+// @nabla/core: tensors, dtypes, ops, reverse-mode autodiff, memory and backend selection. Every
+// export is named here, so the public API is this file and nothing an op file happens to
+// export. What backends need beyond it (the Backend contract, primitives, kernel geometry) is
+// `@nabla/core/internal`; exports.test.ts snapshots both lists. Each group comment is followed
+// by a blank line so that biome sorts within a group, never across groups.
 
 import './tensor-methods.js';
 
-export * from './autodiff.js';
-export * from './backend-interface.js';
-export * from './backend-registry.js';
-export * from './dtype.js';
-export type { LiveTensorInfo, MemoryInfo, SkippedBackend } from './engine.js';
-export * from './errors.js';
-export * from './fused-prims.js';
-export * from './memory.js';
-export * from './names.js';
-export * from './ops/index.js';
-export * from './prims.js';
-export * from './random.js';
-export * from './shape.js';
+// Tensors and the values they are made from
+
+export type { NestedInput, TensorLike } from './ops/index.js';
+export type { Shape } from './shape.js';
 export { type NestedArray, Tensor, Variable } from './tensor.js';
+
+// Dtypes
+
+export {
+  type DataFor,
+  DTYPES,
+  type DType,
+  type DTypeArrayMap,
+  isDType,
+  isFloat,
+  promoteTypes,
+  type TypedArray,
+} from './dtype.js';
+
+// Errors
+
+export {
+  ArgumentError,
+  BackendError,
+  DTypeError,
+  NablaError,
+  ShapeError,
+  UnsupportedError,
+} from './errors.js';
+
+// Choosing a backend
+
+export {
+  activeBackend,
+  getBackend,
+  ready,
+  registerBackend,
+  registeredBackends,
+  removeBackend,
+  setBackend,
+  setRandomSeed,
+  skippedBackends,
+  toBackend,
+} from './backend-registry.js';
+export type { LiveTensorInfo, MemoryInfo, SkippedBackend } from './engine.js';
+
+// Memory
+
+export { dispose, keep, liveTensors, memory, setDebugMode, tidy } from './memory.js';
+
+// Autodiff
+
+export {
+  type CustomGradResult,
+  type CustomVjp,
+  customGrad,
+  grad,
+  grads,
+  jacobian,
+  stopGradient,
+  valueAndGrad,
+  valueAndGrads,
+  variableGrads,
+  vjp,
+} from './autodiff.js';
+
+// Ops: creation
+
+export {
+  arange,
+  clone,
+  eye,
+  full,
+  linspace,
+  type OneHotOptions,
+  oneHot,
+  ones,
+  onesLike,
+  type RandomOptions,
+  randomNormal,
+  randomUniform,
+  scalar,
+  tensor,
+  truncatedNormal,
+  type VariableOptions,
+  variable,
+  zeros,
+  zerosLike,
+} from './ops/index.js';
+
+// Ops: elementwise (math, comparison, logic, activations), cast and where
+
+export {
+  abs,
+  add,
+  cast,
+  ceil,
+  clip,
+  cos,
+  div,
+  elu,
+  equal,
+  erf,
+  exp,
+  expm1,
+  floor,
+  floorDiv,
+  gelu,
+  greater,
+  greaterEqual,
+  isFinite,
+  isNaN,
+  leakyRelu,
+  less,
+  lessEqual,
+  log,
+  log1p,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logicalXor,
+  logSigmoid,
+  maximum,
+  minimum,
+  mod,
+  mul,
+  neg,
+  notEqual,
+  pow,
+  reciprocal,
+  relu,
+  relu6,
+  round,
+  rsqrt,
+  selu,
+  sigmoid,
+  sign,
+  silu,
+  sin,
+  softplus,
+  sqrt,
+  square,
+  squaredDifference,
+  sub,
+  tan,
+  tanh,
+  where,
+} from './ops/index.js';
+
+// Ops: reductions, softmax and norms
+
+export {
+  type ArgOptions,
+  all,
+  any,
+  argMax,
+  argMin,
+  type CumulativeOptions,
+  cumprod,
+  cumsum,
+  logSoftmax,
+  logSumExp,
+  max,
+  mean,
+  min,
+  moments,
+  type NormOptions,
+  norm,
+  prod,
+  type ReduceOptions,
+  softmax,
+  sum,
+  type VarianceOptions,
+  variance,
+} from './ops/index.js';
+
+// Ops: movement, slicing and gathering
+
+export {
+  broadcastTo,
+  concat,
+  expandDims,
+  type FlattenOptions,
+  flatten,
+  gather,
+  pad,
+  reshape,
+  reverse,
+  type SliceEntry,
+  type SliceRange,
+  type SliceSpec,
+  slice,
+  sliceRange,
+  split,
+  squeeze,
+  stack,
+  tile,
+  transpose,
+  unstack,
+} from './ops/index.js';
+
+// Ops: linear algebra, convolution and pooling
+
+export {
+  avgPool2d,
+  type Conv2DOptions,
+  type Conv2DTransposeOptions,
+  conv2d,
+  conv2dTranspose,
+  depthwiseConv2d,
+  dot,
+  type MatmulOptions,
+  matmul,
+  maxPool2d,
+  outer,
+  type Padding,
+  type Pool2DOptions,
+  type Size2,
+  tensordot,
+} from './ops/index.js';
+
+// Ops: fused (one kernel where the backend has it, the composite otherwise)
+
+export { FUSED_ACTIVATIONS, type FusedActivation } from './fused-prims.js';
+export {
+  type AdamStepOptions,
+  adamStep,
+  type FusedMatmulOptions,
+  fusedMatmul,
+  type SgdStepOptions,
+  type SoftmaxCrossEntropyOptions,
+  sgdStep,
+  softmaxCrossEntropy,
+} from './ops/index.js';
+
+// Plumbing still public because @nabla/nn imports it from here (its layers build their error
+// messages and seeded initializers with it). `@nabla/core/internal` exports the same names;
+// they leave this list once nn imports them from there (issue 9).
+
+export { checkArgCount, describeValue, fmtShape } from './errors.js';
+export { closestName, lookupName } from './names.js';
+export { deriveSeed, uniformAt } from './random.js';
+export { sizeOf } from './shape.js';

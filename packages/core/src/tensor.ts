@@ -11,7 +11,10 @@ import { formatTensor } from './format.js';
 /** A nested JS array of numbers (or booleans for bool tensors). */
 export type NestedArray = number | boolean | NestedArray[];
 
-/** @internal Shared, refcounted storage behind one or more tensors. */
+/**
+ * Shared, refcounted storage behind one or more tensors. On neither entry, but kept in the
+ * emitted declarations, since the engine's and Tensor's constructor's name it.
+ */
 export class Storage {
   refs = 1;
   constructor(
@@ -46,7 +49,7 @@ export class Tensor {
   /** @internal The safety-net record, once registered (a Variable's storage changes on assign). */
   finalizerToken: { storage: Storage } | undefined = undefined;
 
-  /** @internal Use `tensor()` and the other creation functions. */
+  /** Not for user code: use `tensor()` and the other creation functions. */
   constructor(storage: Storage, shape: readonly number[], id: number) {
     this.storage = storage;
     this.shape = Object.freeze([...shape]);
@@ -116,7 +119,7 @@ export class Tensor {
     this.dispose();
   }
 
-  /** @internal Throws a BackendError naming `op` if the tensor was disposed. */
+  /** Throws a BackendError naming `op` if the tensor was disposed (layers check their inputs with it). */
   assertAlive(op: string): void {
     if (this.disposedFlag) {
       throw new BackendError(`${op}: tensor ${this.id} (shape [${this.shape.join(',')}]) was disposed`);
@@ -135,7 +138,7 @@ export class Variable extends Tensor {
   readonly name: string;
   trainable: boolean;
 
-  /** @internal Use `variable()`. */
+  /** Not for user code: use `variable()`. */
   constructor(storage: Storage, shape: readonly number[], id: number, name: string, trainable: boolean) {
     super(storage, shape, id);
     this.name = name;

@@ -3,7 +3,8 @@
 // flat loop; everything else walks rows, and each row is again one contiguous loop. The hot
 // primitives have those loops written out per op so V8 inlines the arithmetic.
 
-import { type BinaryPrim, broadcastStrides, type Kernel, type TypedArray } from '@nabla/core';
+import type { TypedArray } from '@nabla/core';
+import { type BinaryPrim, broadcastStrides, type Kernel } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 import { forEachRow } from './strided.js';
 

@@ -1,7 +1,7 @@
 // The `cast` kernel. Values are converted by the output typed array's own store, which rounds
 // to float32, truncates to int32 (NaN → 0) exactly as core specifies; only bool needs a test.
 
-import type { Kernel } from '@nabla/core';
+import type { Kernel } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 /**

@@ -6,13 +6,8 @@
 // multiplier, often 1, so a direct loop over taps with channels innermost is much faster. The
 // sizes come from core's `conv2dGeometry`, shared with every backend.
 
-import {
-  type Conv2DGeometry,
-  type Conv2DParams,
-  conv2dGeometry,
-  type Kernel,
-  type TypedArray,
-} from '@nabla/core';
+import type { TypedArray } from '@nabla/core';
+import { type Conv2DGeometry, type Conv2DParams, conv2dGeometry, type Kernel } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 /** Upper bound on scratch elements per chunk of images (32 MiB of float64). */

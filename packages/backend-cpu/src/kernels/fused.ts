@@ -3,13 +3,8 @@
 // softmax cross-entropy one row at a time in doubles. The optimizer updates are left to core's
 // composites here (the wasm backend fuses them).
 
-import {
-  type FusedActivation,
-  type FusedKernel,
-  type FusedKernelTable,
-  matmulDims,
-  type TypedArray,
-} from '@nabla/core';
+import type { FusedActivation, TypedArray } from '@nabla/core';
+import { type FusedKernel, type FusedKernelTable, matmulDims } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 import { sigmoid } from './unary.js';
 

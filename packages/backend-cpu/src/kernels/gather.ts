@@ -3,7 +3,7 @@
 // not range-checked by core (that would need a read), so an out-of-range index gathers zeros and
 // scatters nothing.
 
-import { aroundAxis, type Kernel } from '@nabla/core';
+import { aroundAxis, type Kernel } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 /**

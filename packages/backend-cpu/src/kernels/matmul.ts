@@ -1,7 +1,7 @@
 // Batched matmul over the packed GEMM. Transposes cost nothing extra: they only change the
 // strides of the matrix views that packing reads. A batch of 1 broadcasts against the other.
 
-import { type Kernel, matmulDims } from '@nabla/core';
+import { type Kernel, matmulDims } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 /**

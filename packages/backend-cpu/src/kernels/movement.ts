@@ -2,7 +2,7 @@
 // Each is one `stridedCopy` with the right offsets and strides: a permutation permutes the
 // source strides, a slice scales them, a reversal negates them, a broadcast zeroes them.
 
-import { broadcastStrides, type Kernel, stridesOf, tileView } from '@nabla/core';
+import { broadcastStrides, type Kernel, stridesOf, tileView } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 import { stridedCopy } from './strided.js';
 

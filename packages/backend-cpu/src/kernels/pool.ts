@@ -2,7 +2,7 @@
 // a few flops per element read, so there is nothing for a GEMM to win. Channels are innermost
 // so every window tap reads a contiguous run of C values.
 
-import { type Kernel, type Pool2DGeometry, pool2dGeometry } from '@nabla/core';
+import { type Kernel, type Pool2DGeometry, pool2dGeometry } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 /**

@@ -1,7 +1,7 @@
 // The `randomUniform` kernel: core's counter-based generator, so element i depends only on the
 // seed and i and every backend fills the same values.
 
-import { type Kernel, uniformAt } from '@nabla/core';
+import { type Kernel, uniformAt } from '@nabla/core/internal';
 import type { CpuContext } from '../cpu-data.js';
 
 /**

@@ -7,14 +7,14 @@
 // return the first occurrence with NaN counted as the extreme (as NumPy), cumulative ops are
 // inclusive or exclusive, forward or reversed.
 
+import type { TypedArray } from '@nabla/core';
 import {
   aroundAxis,
   type CumulativeParams,
   type Kernel,
   type ReducePrim,
   reductionRuns,
-  type TypedArray,
-} from '@nabla/core';
+} from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 
 /** How each reduction starts and folds one value in. */

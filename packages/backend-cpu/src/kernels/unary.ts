@@ -2,7 +2,8 @@
 // output's typed array, whose dtype core decided (bool for predicates, float32 for sqrt of an
 // int32, ...); the typed-array store does the final rounding or truncation.
 
-import type { Kernel, TypedArray, UnaryPrim } from '@nabla/core';
+import type { TypedArray } from '@nabla/core';
+import type { Kernel, UnaryPrim } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
 import { erf } from './erf.js';
 

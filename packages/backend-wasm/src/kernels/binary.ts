@@ -3,7 +3,7 @@
 // primitive without a code fails to compile. Broadcasting reads inputs with stride 0, never
 // materialising them.
 
-import { type BinaryPrim, broadcastStrides, type Kernel } from '@nabla/core';
+import { type BinaryPrim, broadcastStrides, type Kernel } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 

@@ -1,7 +1,8 @@
 // The `cast` kernel (assembly/cast.ts): conversions between float32, int32 and bool, with the
 // ABI's dtype codes (src/abi.ts).
 
-import { BackendError, type Kernel } from '@nabla/core';
+import { BackendError } from '@nabla/core';
+import type { Kernel } from '@nabla/core/internal';
 import { DTYPE_BOOL, DTYPE_FLOAT32, DTYPE_INT32 } from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { wasmData } from '../wasm-data.js';

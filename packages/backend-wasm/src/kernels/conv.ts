@@ -7,7 +7,7 @@
 // rows (each thread gets the geometry of its band of rows); the filter gradient sums per-thread
 // partials. The input gradient of one image stays on one thread (its rows overlap).
 
-import { type Conv2DGeometry, type Conv2DParams, conv2dGeometry, type Kernel } from '@nabla/core';
+import { type Conv2DGeometry, type Conv2DParams, conv2dGeometry, type Kernel } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
 import type { ThreadPool } from '../thread-pool.js';

@@ -4,7 +4,6 @@
 import {
   activeBackend,
   adamStep,
-  FUSED_PRIMS,
   fusedMatmul,
   grad,
   ones,
@@ -14,6 +13,7 @@ import {
   tensor,
   tidy,
 } from '@nabla/core';
+import { FUSED_PRIMS } from '@nabla/core/internal';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import '../index.js';
 

@@ -3,7 +3,8 @@
 // activation epilogue in place over its fresh output; softmax cross-entropy and the optimizer
 // updates are one wasm call each. The wasm backend has float32 only, so that is all they see.
 
-import type { FusedActivation, FusedKernel } from '@nabla/core';
+import type { FusedActivation } from '@nabla/core';
+import type { FusedKernel } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { wasmData } from '../wasm-data.js';

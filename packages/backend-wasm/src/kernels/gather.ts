@@ -3,7 +3,7 @@
 // values; index tensors are not range-checked by core (that would need a read), so an
 // out-of-range index gathers zeros and scatters nothing.
 
-import { aroundAxis, type Kernel } from '@nabla/core';
+import { aroundAxis, type Kernel } from '@nabla/core/internal';
 import type { WasmContext } from '../kernel-context.js';
 import { elementShift } from '../wasm-data.js';
 

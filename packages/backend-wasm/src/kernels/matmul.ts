@@ -4,7 +4,7 @@
 // worker pool, big products split over threads by batch items, else rows, else columns; the
 // split points fall on register-tile boundaries, so every thread count gives the same bits.
 
-import { type Kernel, matmulDims } from '@nabla/core';
+import { type Kernel, matmulDims } from '@nabla/core/internal';
 import { GEMM_MR, GEMM_NR } from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import type { JobPart, ThreadPool } from '../thread-pool.js';

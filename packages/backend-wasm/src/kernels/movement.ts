@@ -3,7 +3,8 @@
 // permutation permutes the source strides, a slice scales them, a reversal negates them, a
 // broadcast zeroes them.
 
-import { broadcastStrides, type DType, type Kernel, stridesOf, tileView } from '@nabla/core';
+import type { DType } from '@nabla/core';
+import { broadcastStrides, type Kernel, stridesOf, tileView } from '@nabla/core/internal';
 import type { WasmContext } from '../kernel-context.js';
 import { elementShift } from '../wasm-data.js';
 

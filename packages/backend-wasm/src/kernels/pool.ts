@@ -2,7 +2,7 @@
 // loops four channels per SIMD lane group. The geometry travels as int32s in a small heap
 // block (core's `pool2dGeometry`, laid out by the POOL_* indices of src/abi.ts).
 
-import { type Kernel, type Pool2DParams, pool2dGeometry } from '@nabla/core';
+import { type Kernel, type Pool2DParams, pool2dGeometry } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
 import type { Arities } from '../wasm-module.js';

@@ -1,7 +1,7 @@
 // The `randomUniform` kernel (assembly/random.ts): a counter-based fill, so element i depends
 // only on the seed and i and matches every other backend bit for bit.
 
-import type { Kernel } from '@nabla/core';
+import type { Kernel } from '@nabla/core/internal';
 import type { WasmContext } from '../kernel-context.js';
 
 /**

@@ -3,8 +3,8 @@
 // in assembly/reduce.ts; any other pattern is first transposed (kept axes first) into a
 // temporary block so that the reduced axes form the contiguous tail.
 
-import type { CumulativeParams, Kernel, ReducePrim } from '@nabla/core';
-import { aroundAxis, reductionRuns, stridesOf } from '@nabla/core';
+import type { CumulativeParams, Kernel, ReducePrim } from '@nabla/core/internal';
+import { aroundAxis, reductionRuns, stridesOf } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { elementShift } from '../wasm-data.js';

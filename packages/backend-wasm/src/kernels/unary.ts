@@ -2,7 +2,7 @@
 // too); the table is a `Record` over core's unary primitives, so a new primitive
 // without a code fails to compile.
 
-import type { Kernel, UnaryPrim } from '@nabla/core';
+import type { Kernel, UnaryPrim } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 

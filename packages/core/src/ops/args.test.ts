@@ -32,7 +32,7 @@ import {
   tensor,
   zeros,
 } from '../index.js';
-import { opSignatures } from '../testing/index.js';
+import { NON_OPS, opSignatures } from '../testing/index.js';
 
 beforeAll(async () => {
   // Core does not depend on a backend; the specifier is a variable so tsc does not resolve it
@@ -391,6 +391,12 @@ describe('opSignatures', () => {
     );
     expect(missing).toEqual([]);
     for (const [name, sig] of table) {
+      // `unary('exp', x)` and `binary('add', a, b)` are validated like ops but dispatch a
+      // primitive by name: plumbing, kept off the public entry (issue 9).
+      if (NON_OPS.has(name)) {
+        expect((core as Record<string, unknown>)[name], `${name} is not exported`).toBeUndefined();
+        continue;
+      }
       expect((core as Record<string, unknown>)[name], `${name} is exported`).toBe(sig.fn);
       expect(sig.params.length).toBeGreaterThan(0);
     }
