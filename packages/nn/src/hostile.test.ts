@@ -799,8 +799,8 @@ async function modelCall(
     return null;
   }
   const made = args === 'good' ? goodArgs(method, m, fixture) : args.map((a) => a.make());
-  // summary() with no argument prints to the console.
-  if (method === 'summary' && made.length === 0) made.push(() => undefined);
+  // summary() without a print function prints to the console.
+  if (method === 'summary' && made[0] === undefined) made[0] = () => undefined;
   // The method or its family: predictOutputs reports as predict, fitDataset as fit.
   const family = method.replace(/(Outputs|Async|Dataset)$/, '');
   const names = (e: unknown) =>
