@@ -10,9 +10,21 @@ import { UNARY_PRIMS, type UnaryPrim } from '../prims.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, req, S } from './args.js';
-import { add, div, greater, maximum, minimum, mul, sub } from './binary.js';
+import {
+  add,
+  div,
+  greater,
+  greaterEqual,
+  lessEqual,
+  logicalAnd,
+  maximum,
+  minimum,
+  mul,
+  sub,
+} from './binary.js';
 import { cast } from './cast.js';
 import { type TensorLike, withArgs } from './convert.js';
+import { where } from './where.js';
 
 type Mode = 'float' | 'same' | 'bool-out' | 'bool-in';
 
@@ -144,7 +156,15 @@ export const clip = defineOp(
   [req('x', S.tensor), req('min', NOT_NAN), req('max', NOT_NAN)],
   (x: TensorLike, min: number, max: number): Tensor => {
     if (!(min <= max)) throw new ArgumentError(`clip: expected min <= max, got min=${min} and max=${max}`);
-    return withArgs('clip', ['x'], [x], ([t]) => tidy(() => minimum(maximum(t, min), max)));
+    return withArgs('clip', ['x'], [x], ([t]) =>
+      tidy(() => {
+        const clamped = minimum(maximum(t, min), max);
+        // The value is `clamped`; `where` routes the gradient to x on the closed range, bounds
+        // included, as PyTorch's clamp does (maximum/minimum alone would halve it at a bound).
+        const inside = logicalAnd(greaterEqual(t, min), lessEqual(t, max));
+        return where(inside, t, clamped);
+      }),
+    );
   },
 );
 

@@ -27,6 +27,7 @@ import {
 } from '../../ops/binary.js';
 import type { TensorLike } from '../../ops/convert.js';
 import { sum } from '../../ops/reduce.js';
+import { clip } from '../../ops/unary.js';
 import { where } from '../../ops/where.js';
 import type { NestedArray, Tensor } from '../../tensor.js';
 import type { ConformanceCase } from '../harness.js';
@@ -474,7 +475,7 @@ export const BINARY_CASES: ConformanceCase[] = [
     },
   },
   {
-    name: 'binary: maximum/minimum split the gradient on ties, and relu6 passes none at 0 or 6, as in PyTorch',
+    name: 'binary: maximum/minimum split the gradient on ties, relu6 passes none at 0 or 6, clip all at its bounds, as in PyTorch',
     run: async (t) => {
       const a = t.input([1, 2, 5]);
       const b = t.input([1, 3, 4]);
@@ -485,6 +486,8 @@ export const BINARY_CASES: ConformanceCase[] = [
       await t.expectValues(ea!, [0.5, 1, 0]);
       await t.expectValues(eb!, [0.5, 0, 1]);
       await t.expectValues(grad((x) => sum(relu6(x)))(t.input([-1, 0, 3, 6, 7])), [0, 0, 1, 0, 0]);
+      // clip (built on maximum/minimum) still passes the whole gradient at its bounds, as clamp does.
+      await t.expectValues(grad((x) => sum(clip(x, 0, 1)))(t.input([-1, 0, 0.5, 1, 2])), [0, 1, 1, 1, 0]);
     },
   },
 ];
