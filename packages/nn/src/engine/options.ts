@@ -46,6 +46,16 @@ export function checkOptions(
 }
 
 /**
+ * A plain options object copied once, so each getter is read once and the checks and the code
+ * after them see the same values; anything else is returned as it is for the checks to refuse.
+ * @example
+ * options = readOnce(options); // then check and use `options`
+ */
+export function readOnce<T>(options: T): T {
+  return isPlainObject(options) ? { ...options } : options;
+}
+
+/**
  * Checks an optional integer option against a lower bound.
  * @example
  * checkInteger('fit', 'epochs', 3, 1); // ok

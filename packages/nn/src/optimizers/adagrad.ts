@@ -2,7 +2,7 @@
 // a ← a + g²; w ← w - lr·g / √(a + ε), with a starting at 0.1.
 
 import { ArgumentError, sqrt, type Tensor } from '@nabla/core';
-import { checkNumber } from '../engine/options.js';
+import { checkNumber, readOnce } from '../engine/options.js';
 import { BaseOptimizer, type OptimizerOptions, type SlotSpec, type VariableUpdate } from './optimizer.js';
 
 /** Options of `adagrad`. */
@@ -18,6 +18,7 @@ class Adagrad extends BaseOptimizer {
   readonly #epsilon: number;
 
   constructor(options: AdagradOptions) {
+    options = readOnce(options);
     super('adagrad', options, 0.001, ['initialAccumulatorValue', 'epsilon']);
     checkNumber('adagrad', 'initialAccumulatorValue', options.initialAccumulatorValue, { min: 0 });
     checkNumber('adagrad', 'epsilon', options.epsilon, { min: 0, minExclusive: true });

@@ -3,7 +3,7 @@
 // w ← w - α·m/(√v + ε). AdamW first decays the weights: w ← w - w·λ·lr.
 
 import { ArgumentError, adamStep, type Tensor } from '@nabla/core';
-import { checkBoolean, checkNumber, checkOptions } from '../engine/options.js';
+import { checkBoolean, checkNumber, checkOptions, readOnce } from '../engine/options.js';
 import {
   BASE_OPTION_KEYS,
   BaseOptimizer,
@@ -33,6 +33,7 @@ class Adam extends BaseOptimizer {
   readonly #amsgrad: boolean;
 
   constructor(name: string, options: AdamOptions, weightDecay: number) {
+    options = readOnce(options);
     checkOptions(name, options, ADAM_KEYS);
     super(name, { ...options, weightDecay }, 0.001, ADAM_KEYS);
     const unit = { min: 0, max: 1, maxExclusive: true };

@@ -564,3 +564,37 @@ describe('learning-rate schedules', () => {
     );
   });
 });
+
+describe('optimizer and schedule options are read once', () => {
+  /** Options whose `key` getter counts its reads and answers `first`, then garbage. */
+  function flipping(
+    base: Record<string, unknown>,
+    key: string,
+    first: unknown,
+  ): { options: object; reads: () => number } {
+    let n = 0;
+    const options = { ...base };
+    Object.defineProperty(options, key, {
+      enumerable: true,
+      get: () => (n++ === 0 ? first : 'garbage'),
+    });
+    return { options, reads: () => n };
+  }
+  const cases: [string, (o: never) => unknown, Record<string, unknown>, string, unknown][] = [
+    ['sgd', sgd, {}, 'momentum', 0.5],
+    ['adam', adam, {}, 'epsilon', 1e-7],
+    ['adamw', adamw, {}, 'beta1', 0.9],
+    ['rmsprop', rmsprop, {}, 'rho', 0.9],
+    ['adagrad', adagrad, {}, 'epsilon', 1e-7],
+    ['exponentialDecay', exponentialDecay, { initialLearningRate: 0.1, decaySteps: 10 }, 'decayRate', 0.5],
+    ['cosineDecay', cosineDecay, { initialLearningRate: 0.1 }, 'decaySteps', 10],
+  ];
+  it.each(cases)(
+    '%s reads each option once, so a getter cannot pass the check and answer garbage',
+    (_, make, base, key, first) => {
+      const { options, reads } = flipping(base, key, first);
+      expect(() => make(options as never)).not.toThrow();
+      expect(reads()).toBe(1);
+    },
+  );
+});

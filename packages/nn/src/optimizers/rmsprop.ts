@@ -2,7 +2,7 @@
 // divides by √(v - ḡ² + ε); the step Δ = lr·g/√(…) is applied directly or through momentum.
 
 import { ArgumentError, sqrt, type Tensor } from '@nabla/core';
-import { checkBoolean, checkNumber } from '../engine/options.js';
+import { checkBoolean, checkNumber, readOnce } from '../engine/options.js';
 import { BaseOptimizer, type OptimizerOptions, type SlotSpec, type VariableUpdate } from './optimizer.js';
 
 /** Options of `rmsprop`. */
@@ -24,6 +24,7 @@ class Rmsprop extends BaseOptimizer {
   readonly #epsilon: number;
 
   constructor(options: RmspropOptions) {
+    options = readOnce(options);
     super('rmsprop', options, 0.001, ['rho', 'momentum', 'centered', 'epsilon']);
     const unit = { min: 0, max: 1, maxExclusive: true };
     checkNumber('rmsprop', 'rho', options.rho, unit);

@@ -2,7 +2,7 @@
 // number per step, so nothing is read from the device). Formulas follow Keras.
 
 import { ArgumentError } from '@nabla/core';
-import { checkBoolean, checkNumber, checkOptions, showValue } from '../engine/options.js';
+import { checkBoolean, checkNumber, checkOptions, readOnce, showValue } from '../engine/options.js';
 import type { LearningRateSchedule } from '../types.js';
 
 function positive(op: string, option: string, value: number): void {
@@ -34,6 +34,7 @@ export interface ExponentialDecayOptions {
  * lr.rate(100); // 0.05
  */
 export function exponentialDecay(options: ExponentialDecayOptions): LearningRateSchedule {
+  options = readOnce(options);
   checkOptions('exponentialDecay', options, ['initialLearningRate', 'decaySteps', 'decayRate', 'staircase']);
   const { initialLearningRate, decaySteps, decayRate, staircase = false } = options;
   rate('exponentialDecay', 'initialLearningRate', initialLearningRate);
@@ -65,6 +66,7 @@ export interface CosineDecayOptions {
  * lr.rate(500); // 0.05
  */
 export function cosineDecay(options: CosineDecayOptions): LearningRateSchedule {
+  options = readOnce(options);
   checkOptions('cosineDecay', options, ['initialLearningRate', 'decaySteps', 'alpha']);
   const { initialLearningRate, decaySteps, alpha = 0 } = options;
   rate('cosineDecay', 'initialLearningRate', initialLearningRate);
@@ -97,6 +99,7 @@ export interface PiecewiseConstantDecayOptions {
  * lr.rate(150); // 0.01
  */
 export function piecewiseConstantDecay(options: PiecewiseConstantDecayOptions): LearningRateSchedule {
+  options = readOnce(options);
   checkOptions('piecewiseConstantDecay', options, ['boundaries', 'values']);
   if (!Array.isArray(options.boundaries) || !Array.isArray(options.values)) {
     throw new ArgumentError('piecewiseConstantDecay: expected boundaries and values to be arrays of numbers');

@@ -2,7 +2,7 @@
 // m ← μ·m - lr·g; w ← w + m, or w ← w + μ·m - lr·g with Nesterov; w ← w - lr·g without momentum.
 
 import { sgdStep, type Tensor } from '@nabla/core';
-import { checkBoolean, checkNumber } from '../engine/options.js';
+import { checkBoolean, checkNumber, readOnce } from '../engine/options.js';
 import { BaseOptimizer, type OptimizerOptions, type SlotSpec, type VariableUpdate } from './optimizer.js';
 
 /** Options of `sgd`. */
@@ -18,6 +18,7 @@ class Sgd extends BaseOptimizer {
   readonly #nesterov: boolean;
 
   constructor(options: SgdOptions) {
+    options = readOnce(options);
     super('sgd', options, 0.01, ['momentum', 'nesterov']);
     checkNumber('sgd', 'momentum', options.momentum, { min: 0, max: 1, maxExclusive: true });
     checkBoolean('sgd', 'nesterov', options.nesterov);
