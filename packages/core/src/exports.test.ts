@@ -241,7 +241,6 @@ describe('@nabla/core exports', () => {
         [
           'ENGINE',
           'S',
-          'binary',
           'convertArgs',
           'defineOp',
           'fmix32',
@@ -250,7 +249,6 @@ describe('@nabla/core exports', () => {
           'opt',
           'req',
           'sumTo',
-          'unary',
           'validateArgs',
           'withArgs',
         ].includes(name),

@@ -391,8 +391,7 @@ describe('opSignatures', () => {
     );
     expect(missing).toEqual([]);
     for (const [name, sig] of table) {
-      // `unary('exp', x)` and `binary('add', a, b)` are validated like ops but dispatch a
-      // primitive by name: plumbing, kept off the public entry (issue 9).
+      // Plumbing the hostile suite skips (NON_OPS) must stay off the public entry (issue 9).
       if (NON_OPS.has(name)) {
         expect((core as Record<string, unknown>)[name], `${name} is not exported`).toBeUndefined();
         continue;

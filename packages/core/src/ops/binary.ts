@@ -5,7 +5,7 @@
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { tidy } from '../memory.js';
-import { BINARY_PRIMS, type BinaryPrim } from '../prims.js';
+import type { BinaryPrim } from '../prims.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp-rule.js';
@@ -58,17 +58,6 @@ function binaryImpl(prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor {
     }
   });
 }
-
-/**
- * Applies a binary primitive by name.
- * @example
- * binary('add', tensor([1, 2]), 10); // [11, 12]
- */
-export const binary = defineOp(
-  'binary',
-  [req('prim', S.enum(...BINARY_PRIMS)), req('a', S.tensor), req('b', S.tensor)],
-  (prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor => binaryImpl(prim, a, b),
-);
 
 const AB = [req('a', S.tensor), req('b', S.tensor)] as const;
 

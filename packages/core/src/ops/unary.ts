@@ -6,7 +6,7 @@ import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { ArgumentError } from '../errors.js';
 import { tidy } from '../memory.js';
-import { UNARY_PRIMS, type UnaryPrim } from '../prims.js';
+import type { UnaryPrim } from '../prims.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, req, S } from './args.js';
@@ -82,17 +82,6 @@ function unaryImpl(prim: UnaryPrim, x: TensorLike): Tensor {
     return ENGINE.run(prim, [c], {}, c.shape, target);
   });
 }
-
-/**
- * Applies a unary primitive by name.
- * @example
- * unary('exp', tensor([0, 1])); // [1, 2.718...]
- */
-export const unary = defineOp(
-  'unary',
-  [req('prim', S.enum(...UNARY_PRIMS)), req('x', S.tensor)],
-  (prim: UnaryPrim, x: TensorLike): Tensor => unaryImpl(prim, x),
-);
 
 const X = [req('x', S.tensor)] as const;
 
