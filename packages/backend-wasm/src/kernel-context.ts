@@ -99,6 +99,19 @@ export function checkInt32s(values: readonly number[], what: string): void {
   }
 }
 
+/**
+ * Checks `values` (see `checkInt32s`) and copies them into a new heap block; returns its address,
+ * which the caller frees.
+ * @example
+ * const geo = writeInt32s(ctx.heap, [2, 3, -1], 'the pooling geometry');
+ */
+export function writeInt32s(heap: WasmHeap, values: readonly number[], what: string): number {
+  checkInt32s(values, what);
+  const ptr = heap.alloc(values.length * 4);
+  heap.i32.set(values, ptr >>> 2);
+  return ptr;
+}
+
 /** `err` as a BackendError whose message starts with `op`. */
 function named(op: string, err: unknown): unknown {
   const prefix = `${op}: `;

@@ -9,7 +9,7 @@
 
 import { type Conv2DGeometry, type Conv2DParams, conv2dGeometry, type Kernel } from '@nabla/core/internal';
 import * as abi from '../abi.js';
-import { checkInt32s, type WasmContext } from '../kernel-context.js';
+import { type WasmContext, writeInt32s } from '../kernel-context.js';
 import type { ThreadPool } from '../thread-pool.js';
 import type { Arities } from '../wasm-module.js';
 import { splitRange } from '../work-split.js';
@@ -90,10 +90,7 @@ function writeBlock(ctx: WasmContext, g: Conv2DGeometry): number {
   values[abi.CONV_DW] = g.dw;
   values[abi.CONV_TOP] = g.top;
   values[abi.CONV_LEFT] = g.left;
-  checkInt32s(values, 'the conv2d geometry');
-  const geo = ctx.heap.alloc(values.length * 4);
-  ctx.heap.i32.set(values, geo >>> 2);
-  return geo;
+  return writeInt32s(ctx.heap, values, 'the conv2d geometry');
 }
 
 /** Runs `body` with the geometry block and a scratch block, freeing both afterwards. */

@@ -4,7 +4,7 @@
 
 import { type Kernel, type Pool2DParams, pool2dGeometry } from '@nabla/core/internal';
 import * as abi from '../abi.js';
-import { checkInt32s, type WasmContext } from '../kernel-context.js';
+import { type WasmContext, writeInt32s } from '../kernel-context.js';
 import type { Arities } from '../wasm-module.js';
 
 /** The pooling exports of the binary (assembly/pool.ts); each covers images [n0, n1). */
@@ -45,10 +45,8 @@ function withGeometry(
   values[abi.POOL_SW] = g.sw;
   values[abi.POOL_TOP] = g.top;
   values[abi.POOL_LEFT] = g.left;
-  checkInt32s(values, 'the pooling geometry');
-  const geo = ctx.heap.alloc(values.length * 4);
+  const geo = writeInt32s(ctx.heap, values, 'the pooling geometry');
   try {
-    ctx.heap.i32.set(values, geo >>> 2);
     body(geo, g.n);
   } finally {
     ctx.heap.free(geo);
