@@ -116,8 +116,14 @@ export function describeKind(kind: OptionKind): string {
 const FLOAT_DTYPES: readonly DType[] = ['float32', 'float64'];
 const dtypesOf = (kind: { float?: boolean }) => (kind.float ? FLOAT_DTYPES : DTYPES);
 
-/** How a bad value reads in an error: numbers as written, small arrays spelled out. */
-function show(value: unknown): string {
+/**
+ * How a bad value reads in an error: numbers as written, small arrays spelled out, the rest
+ * described by core's `describeValue`.
+ * @example
+ * showValue(-1); // '-1'
+ * showValue([2, 'a']); // '[2,"a"]'
+ */
+export function showValue(value: unknown): string {
   if (typeof value === 'number' || value === undefined) return String(value);
   if (Array.isArray(value) && value.length <= 6 && value.every((v) => v === null || typeof v !== 'object')) {
     return `[${value.map((v) => (typeof v === 'string' ? JSON.stringify(v) : String(v))).join(',')}]`;
@@ -138,7 +144,7 @@ const isInt = (v: unknown): v is number => Number.isSafeInteger(v);
 export function checkOption(where: string, label: string, kind: OptionKind, value: unknown): unknown {
   const fail = (): never => {
     const cls = kind.kind === 'dtype' ? DTypeError : ArgumentError;
-    throw new cls(`${where}: expected ${label} to be ${describeKind(kind)}, got ${show(value)}`);
+    throw new cls(`${where}: expected ${label} to be ${describeKind(kind)}, got ${showValue(value)}`);
   };
   switch (kind.kind) {
     case 'integer':
@@ -199,6 +205,30 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return proto === Object.prototype || proto === null;
 }
 
+/**
+ * A copy of a plain object's own enumerable keys, each read once: the checks and the code after
+ * them use the copy, so a getter cannot answer twice.
+ * @example
+ * const raw = readKeys(options);
+ */
+export function readKeys(options: Record<string, unknown>): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(options)) raw[key] = options[key];
+  return raw;
+}
+
+/**
+ * The error for an option key not among `valid`, suggesting the closest one.
+ * @example
+ * throw unknownOption('fit', 'epoch', ['epochs']); // fit: unknown option 'epoch'; did you mean 'epochs'? (valid: epochs)
+ */
+export function unknownOption(where: string, key: string, valid: readonly string[]): ArgumentError {
+  const guess = closestName(key, valid);
+  return new ArgumentError(
+    `${where}: unknown option '${key}'${guess ? `; did you mean '${guess}'?` : ''} (valid: ${valid.join(', ')})`,
+  );
+}
+
 /** How `checkOptionsObject` reads and reports. */
 export interface OptionsCheck {
   /** Prefix of every message: the factory ('dense') or the config ('Dense config'). */
@@ -233,10 +263,9 @@ export function checkOptionsObject(
   if (options === undefined && required.length === 0) return {};
   if (!isPlainObject(options)) {
     const needs = required.length > 0 ? ` with ${required.join(', ')}` : '';
-    throw new ArgumentError(`${where}: expected an options object${needs}, got ${show(options)}`);
+    throw new ArgumentError(`${where}: expected an options object${needs}, got ${showValue(options)}`);
   }
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(options)) raw[key] = options[key];
+  const raw = readKeys(options);
   const named = check.nameKey === undefined ? undefined : raw[check.nameKey];
   if (typeof named === 'string' && named.length > 0) where = named;
   const out: Record<string, unknown> = {};
@@ -246,10 +275,7 @@ export function checkOptionsObject(
         out[key] = value;
         continue;
       }
-      const guess = closestName(key, valid);
-      throw new ArgumentError(
-        `${where}: unknown option '${key}'${guess ? `; did you mean '${guess}'?` : ''} (valid: ${valid.join(', ')})`,
-      );
+      throw unknownOption(where, key, valid);
     }
     if (value === undefined) continue;
     const checked = checkOption(where, label(key), keys[key]!, value);
@@ -259,7 +285,7 @@ export function checkOptionsObject(
   for (const key of required) {
     if (out[key] === undefined) {
       throw new ArgumentError(
-        `${where}: expected ${label(key)} to be given (${describeKind(keys[key]!)}), got ${show(raw[key])}`,
+        `${where}: expected ${label(key)} to be given (${describeKind(keys[key]!)}), got ${showValue(raw[key])}`,
       );
     }
   }

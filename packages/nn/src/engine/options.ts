@@ -1,19 +1,13 @@
 // Run-time checks of the options objects of compile, fit, evaluate, predict and the
 // optimizers: JS callers have no compiler, so an unknown key, a string where a number belongs
 // or a NaN is an ArgumentError naming the call and the option, raised before any work.
+// The kinds, the value rendering and the unknown-key error are option-kinds.ts's, shared with
+// the declarative layer options, so both read and report alike.
 
-import { ArgumentError, closestName, describeValue } from '@nabla/core';
-import { isPlainObject } from './option-kinds.js';
+import { ArgumentError } from '@nabla/core';
+import { checkOption, isPlainObject, readKeys, showValue, unknownOption } from './option-kinds.js';
 
-/**
- * How a bad value reads in an error: numbers as written, everything else described.
- * @example
- * showValue(-1); // '-1'
- * showValue('2'); // '"2"'
- */
-export function showValue(value: unknown): string {
-  return typeof value === 'number' ? String(value) : describeValue(value);
-}
+export { showValue };
 
 /**
  * A copy of the options object (`{}` when undefined), each key read once, after rejecting
@@ -30,17 +24,11 @@ export function checkOptions(
   if (options === undefined) return {};
   // A class instance or an object with a prototype would have inherited keys read as options.
   if (!isPlainObject(options)) {
-    throw new ArgumentError(`${where}: expected an options object, got ${describeValue(options)}`);
+    throw new ArgumentError(`${where}: expected an options object, got ${showValue(options)}`);
   }
-  // Each key read once: the caller checks and uses this copy, so a getter cannot answer twice.
-  const record: Record<string, unknown> = {};
-  for (const key of Object.keys(options)) record[key] = options[key];
+  const record = readKeys(options);
   for (const key of Object.keys(record)) {
-    if (valid.includes(key)) continue;
-    const guess = closestName(key, valid);
-    throw new ArgumentError(
-      `${where}: unknown option '${key}'${guess ? `; did you mean '${guess}'?` : ''} (valid: ${valid.join(', ')})`,
-    );
+    if (!valid.includes(key)) throw unknownOption(where, key, valid);
   }
   return record;
 }
@@ -78,15 +66,6 @@ export interface NumberRange {
   maxExclusive?: boolean;
 }
 
-function rangeText(range: NumberRange): string {
-  const { min, max } = range;
-  if (min !== undefined && max !== undefined)
-    return `in ${range.minExclusive ? '(' : '['}${min}, ${max}${range.maxExclusive ? ')' : ']'}`;
-  if (min !== undefined) return `${range.minExclusive ? '>' : '>='} ${min}`;
-  if (max !== undefined) return `${range.maxExclusive ? '<' : '<='} ${max}`;
-  return 'finite';
-}
-
 /**
  * Checks an optional finite number option against a range.
  * @example
@@ -94,17 +73,7 @@ function rangeText(range: NumberRange): string {
  * checkNumber('adam', 'epsilon', 0, { min: 0, minExclusive: true }); // throws
  */
 export function checkNumber(where: string, option: string, value: unknown, range: NumberRange = {}): void {
-  if (value === undefined) return;
-  const ok =
-    typeof value === 'number' &&
-    Number.isFinite(value) &&
-    (range.min === undefined || (range.minExclusive ? value > range.min : value >= range.min)) &&
-    (range.max === undefined || (range.maxExclusive ? value < range.max : value <= range.max));
-  if (!ok) {
-    throw new ArgumentError(
-      `${where}: expected ${option} to be a finite number ${rangeText(range)}, got ${showValue(value)}`,
-    );
-  }
+  if (value !== undefined) checkOption(where, option, { kind: 'number', ...range }, value);
 }
 
 /**
@@ -113,9 +82,7 @@ export function checkNumber(where: string, option: string, value: unknown, range
  * checkBoolean('fit', 'shuffle', 'yes'); // throws: expected shuffle to be a boolean, got "yes"
  */
 export function checkBoolean(where: string, option: string, value: unknown): void {
-  if (value !== undefined && typeof value !== 'boolean') {
-    throw new ArgumentError(`${where}: expected ${option} to be a boolean, got ${showValue(value)}`);
-  }
+  if (value !== undefined) checkOption(where, option, { kind: 'boolean' }, value);
 }
 
 /**
