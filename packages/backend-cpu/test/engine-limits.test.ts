@@ -121,6 +121,31 @@ describe('engine functions check their arguments', () => {
     expect((caught as Error).message.startsWith(`${op}:`)).toBe(true);
   });
 
+  it('functions and tensor methods that take nothing refuse an argument instead of dropping it', async () => {
+    const t = tensor([1]);
+    const calls: [string, () => unknown][] = [
+      ['getBackend', () => getBackend(1 as never)],
+      ['memory', () => memory({} as never)],
+      ['data', () => t.data(1 as never)],
+      ['dataSync', () => t.dataSync(1 as never)],
+      ['array', () => t.array(1 as never)],
+      ['toString', () => t.toString(16 as never)],
+      ['dispose', () => t.dispose(true as never)],
+    ];
+    for (const [op, call] of calls) {
+      let caught: unknown;
+      try {
+        await call();
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught, op).toBeInstanceOf(ArgumentError);
+      expect((caught as Error).message.startsWith(`${op}:`), op).toBe(true);
+    }
+    expect(t.isDisposed).toBe(false);
+    t.dispose();
+  });
+
   it('toBackend names itself for a bad name or an extra argument', async () => {
     const t = tensor([1]);
     await expect(toBackend(t, 'no-such')).rejects.toThrow(/^toBackend: /);

@@ -48,6 +48,7 @@ export function setBackend(name: string | readonly string[]): Promise<string> {
  * getBackend(); // 'cpu'
  */
 export function getBackend(): string {
+  checkArgCount('getBackend', arguments.length, 0, 'getBackend()');
   return ENGINE.backendName;
 }
 
@@ -57,6 +58,7 @@ export function getBackend(): string {
  * activeBackend().memory().bytesInUse;
  */
 export function activeBackend(): Backend {
+  checkArgCount('activeBackend', arguments.length, 0, 'activeBackend()');
   return ENGINE.backend;
 }
 
@@ -66,6 +68,7 @@ export function activeBackend(): Backend {
  * await setBackend(['webgpu', 'cpu']); skippedBackends(); // [{ name: 'webgpu', reason: '...' }]
  */
 export function skippedBackends(): SkippedBackend[] {
+  checkArgCount('skippedBackends', arguments.length, 0, 'skippedBackends()');
   return ENGINE.skippedBackends();
 }
 
@@ -75,6 +78,7 @@ export function skippedBackends(): SkippedBackend[] {
  * registeredBackends(); // ['cpu']
  */
 export function registeredBackends(): string[] {
+  checkArgCount('registeredBackends', arguments.length, 0, 'registeredBackends()');
   return ENGINE.registered();
 }
 
@@ -95,6 +99,7 @@ export function removeBackend(name: string): void {
  * await ready();
  */
 export function ready(): Promise<void> {
+  checkArgCount('ready', arguments.length, 0, 'ready()');
   return ENGINE.backend.sync();
 }
 

@@ -58,6 +58,7 @@ export function keep<T extends Tensor>(t: T): T {
  * console.log(memory().numTensors);
  */
 export function memory(): MemoryInfo {
+  checkArgCount('memory', arguments.length, 0, 'memory()');
   return ENGINE.memory();
 }
 
@@ -80,5 +81,6 @@ export function setDebugMode(on: boolean): void {
  * for (const t of liveTensors()) console.log(t.shape, t.createdAt);
  */
 export function liveTensors(): LiveTensorInfo[] {
+  checkArgCount('liveTensors', arguments.length, 0, 'liveTensors()');
   return ENGINE.liveTensors();
 }

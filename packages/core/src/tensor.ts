@@ -75,42 +75,50 @@ export class Tensor {
 
   /** A copy of the values as a flat typed array. Works on every backend. */
   data(): Promise<TypedArray> {
+    checkArgCount('data', arguments.length, 0, 't.data()');
     return ENGINE.read(this);
   }
 
   /** The values as nested JS arrays (booleans for bool tensors). */
   async array(): Promise<NestedArray> {
+    checkArgCount('array', arguments.length, 0, 't.array()');
     return toNested(await ENGINE.read(this, 'array'), this.shape, this.dtype);
   }
 
   /** Synchronous copy of the values; throws on backends that cannot read synchronously. */
   dataSync(): TypedArray {
+    checkArgCount('dataSync', arguments.length, 0, 't.dataSync()');
     return ENGINE.readSync(this);
   }
 
   /** Synchronous `array()`; throws on backends that cannot read synchronously. */
   arraySync(): NestedArray {
+    checkArgCount('arraySync', arguments.length, 0, 't.arraySync()');
     return toNested(ENGINE.readSync(this, 'arraySync'), this.shape, this.dtype);
   }
 
   /** NumPy-style text; on async-only backends use `await t.toStringAsync()`. */
   toString(): string {
+    checkArgCount('toString', arguments.length, 0, 't.toString()');
     if (ENGINE.canReadSync(this)) return formatTensor(this.dataSync(), this.shape, this.dtype);
     return `tensor(shape=[${this.shape.join(', ')}], dtype=${this.dtype}, backend=${this.backend}; use await t.toStringAsync() to see values)`;
   }
 
   /** NumPy-style text, on every backend. */
   async toStringAsync(): Promise<string> {
+    checkArgCount('toStringAsync', arguments.length, 0, 't.toStringAsync()');
     return formatTensor(await ENGINE.read(this, 'toStringAsync'), this.shape, this.dtype);
   }
 
   /** Prints the tensor with console.log. */
   async print(): Promise<void> {
+    checkArgCount('print', arguments.length, 0, 't.print()');
     console.log(await this.toStringAsync());
   }
 
   /** Frees the tensor's storage (shared storage is freed when its last tensor goes). */
   dispose(): void {
+    checkArgCount('dispose', arguments.length, 0, 't.dispose()');
     ENGINE.disposeTensor(this);
   }
 
