@@ -268,9 +268,11 @@ class Engine {
 
   /**
    * Checks a result's size before any memory is touched: a safe integer count whose bytes fit
-   * the backend's `maxBytes`. Returns the element count.
+   * the backend's `maxBytes`. Returns the element count. On the active backend, for ops
+   * that fill host memory before uploading (creation ops, `tensor`).
+   * @example
+   * ENGINE.checkSize('zeros', [2 ** 26, 2 ** 26], 'float32'); // ShapeError
    */
-  /** `#checkSize` on the active backend, for ops that fill host memory before uploading. */
   checkSize(op: string, shape: readonly number[], dtype: DType): number {
     return this.#checkSize(this.backend, op, shape, dtype);
   }

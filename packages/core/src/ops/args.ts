@@ -3,8 +3,7 @@
 // checks the argument count, each argument and every option before the op does any work. The
 // same table (`opSignatures()`) lets the hostile-input suite enumerate every op and its specs.
 
-import { activeBackend } from '../backend-registry.js';
-import { bytesPerElement, DTYPES, type DType } from '../dtype.js';
+import { DTYPES, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError, describeValue, fmtShape, NablaError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
 
@@ -560,21 +559,4 @@ export function isNumericTypedArray(v: unknown): v is ArrayLike<number> {
     !(v instanceof BigInt64Array) &&
     !(v instanceof BigUint64Array)
   );
-}
-
-/**
- * Checks that a result made on the host (creation ops fill a typed array before upload) fits
- * the active backend's per-tensor limit, before the array is allocated.
- * @example
- * assertFits('zeros', [2 ** 26, 2 ** 26], 'float32'); // ShapeError
- */
-export function assertFits(op: string, shape: readonly number[], dtype: DType): void {
-  const size = shape.reduce((n, d) => n * d, 1);
-  const bytes = size * bytesPerElement(dtype);
-  const backend = activeBackend();
-  if (!Number.isSafeInteger(size) || !(bytes <= backend.maxBytes)) {
-    throw new ShapeError(
-      `${op}: the result of shape ${fmtShape(shape)} (${dtype}) needs ${bytes} bytes, more than the ${backend.name} backend's limit of ${backend.maxBytes} bytes per tensor`,
-    );
-  }
 }

@@ -14,7 +14,7 @@ import { ENGINE } from '../engine.js';
 import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
 import { sizeOf } from '../shape.js';
 import { Tensor } from '../tensor.js';
-import { assertFits, describeArg, isNumericTypedArray } from './args.js';
+import { describeArg, isNumericTypedArray } from './args.js';
 
 /** Nested (possibly readonly) arrays of numbers or booleans, as ops accept them. */
 export type NestedInput = number | boolean | readonly NestedInput[];
@@ -151,7 +151,7 @@ export function fromValues(
   const size = sizeOf(finalShape);
   if (flat.length !== size) {
     if (flat.length === 1 && shape) {
-      assertFits(op, finalShape, finalDType);
+      ENGINE.checkSize(op, finalShape, finalDType);
       // A single value fills the whole shape, as in tf.tensor(3, [2, 2]).
       const one = Number(flat[0]);
       flat = new Array<number>(size).fill(one);

@@ -8,7 +8,7 @@ import { tidy } from '../memory.js';
 import { deriveSeed } from '../random.js';
 import { assertShape, sizeOf } from '../shape.js';
 import type { Tensor, Variable } from '../tensor.js';
-import { assertFits, defineOp, describeArg, opt, req, S } from './args.js';
+import { defineOp, describeArg, opt, req, S } from './args.js';
 import { add, equal, greater, mul, sub } from './binary.js';
 import { cast } from './cast.js';
 import { fromValues, type TensorLike, toTensor } from './convert.js';
@@ -60,7 +60,7 @@ function storedAs(dtype: DType, value: number): number {
 
 function filled(op: string, shape: readonly number[], value: number, dtype: DType): Tensor {
   assertShape(op, shape);
-  assertFits(op, shape, dtype);
+  ENGINE.checkSize(op, shape, dtype);
   const data = allocArray(dtype, sizeOf(shape));
   if (value !== 0) data.fill(storedAs(dtype, value));
   return ENGINE.makeTensor(data, shape, dtype);
@@ -120,7 +120,7 @@ export const arange = defineOp(
     if (step === 0) throw new ArgumentError(`arange: expected a nonzero step, got ${step}`);
     const n = Math.max(0, Math.ceil((hi - lo) / step));
     const dt = dtype ?? ([lo, hi, step].every(Number.isInteger) ? 'int32' : 'float32');
-    assertFits('arange', [n], dt);
+    ENGINE.checkSize('arange', [n], dt);
     const data = allocArray(dt, n);
     for (let i = 0; i < n; i++) data[i] = storedAs(dt, lo + i * step);
     return ENGINE.makeTensor(data, [n], dt);
@@ -136,7 +136,7 @@ export const linspace = defineOp(
   'linspace',
   [req('start', S.finite), req('stop', S.finite), req('num', COUNT), opt('dtype', S.dtype)],
   (start: number, stop: number, num: number, dtype: DType = 'float32'): Tensor => {
-    assertFits('linspace', [num], dtype);
+    ENGINE.checkSize('linspace', [num], dtype);
     const data = allocArray(dtype, num);
     const step = num > 1 ? (stop - start) / (num - 1) : 0;
     for (let i = 0; i < num; i++)
@@ -155,7 +155,7 @@ export const eye = defineOp(
   [req('n', COUNT), opt('m', COUNT), opt('dtype', S.dtype)],
   (n: number, m: number = n, dtype: DType = 'float32'): Tensor => {
     assertShape('eye', [n, m]);
-    assertFits('eye', [n, m], dtype);
+    ENGINE.checkSize('eye', [n, m], dtype);
     const data = allocArray(dtype, n * m);
     for (let i = 0; i < Math.min(n, m); i++) data[i * m + i] = 1;
     return ENGINE.makeTensor(data, [n, m], dtype);
@@ -195,7 +195,7 @@ export const oneHot = defineOp(
     }
     const { onValue = 1, offValue = 0, dtype = 'float32' } = options;
     try {
-      assertFits('oneHot', [...idx.shape, depth], dtype);
+      ENGINE.checkSize('oneHot', [...idx.shape, depth], dtype);
       return tidy(() => {
         const hit = equal(reshape(idx, [...idx.shape, 1]), arange(0, depth, 1, 'int32'));
         if (onValue === 1 && offValue === 0) return cast(hit, dtype);
