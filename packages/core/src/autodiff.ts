@@ -83,10 +83,6 @@ function checkTensor(op: string, name: string, x: unknown): asserts x is Tensor 
   x.assertAlive(op);
 }
 
-function checkArity(op: string, args: IArguments, max: number, call: string): void {
-  checkArgCount(op, args.length, max, call);
-}
-
 /** Applies the VJP rules backwards from `y` (cotangent `dy`) to the tensors in `xs`. */
 function backward(tape: Tape, y: Tensor, dy: Tensor, xs: readonly Tensor[]): Tensor[] {
   const grads = new Map<number, Tensor>();
@@ -191,10 +187,10 @@ function runWithTape(
  * await df(tensor([1, 2])).array(); // [2, 4]
  */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
-  checkArity('grad', arguments, 1, 'grad(f)');
+  checkArgCount('grad', arguments.length, 1, 'grad(f)');
   checkFunction('grad', 'f', f);
   return function gradOfF(x: Tensor, dy?: Tensor): Tensor {
-    checkArity('grad', arguments, 2, 'grad(f)(x, dy?)');
+    checkArgCount('grad', arguments.length, 2, 'grad(f)(x, dy?)');
     const { value, grads } = runWithTape('grad', f as (...a: Tensor[]) => Tensor, [x], dy);
     value.dispose();
     return grads[0]!;
@@ -207,10 +203,10 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tens
  * const [da, db] = grads((a, b) => a.mul(b).sum())([a, b]);
  */
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => Tensor[] {
-  checkArity('grads', arguments, 1, 'grads(f)');
+  checkArgCount('grads', arguments.length, 1, 'grads(f)');
   checkFunction('grads', 'f', f);
   return function gradsOfF(xs: readonly Tensor[], dy?: Tensor): Tensor[] {
-    checkArity('grads', arguments, 2, 'grads(f)([x1, x2], dy?)');
+    checkArgCount('grads', arguments.length, 2, 'grads(f)([x1, x2], dy?)');
     const { value, grads: g } = runWithTape('grads', f, xs, dy);
     value.dispose();
     return g;
@@ -225,10 +221,10 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], d
 export function valueAndGrad(
   f: (x: Tensor) => Tensor,
 ): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
-  checkArity('valueAndGrad', arguments, 1, 'valueAndGrad(f)');
+  checkArgCount('valueAndGrad', arguments.length, 1, 'valueAndGrad(f)');
   checkFunction('valueAndGrad', 'f', f);
   return function valueAndGradOfF(x: Tensor, dy?: Tensor): { value: Tensor; grad: Tensor } {
-    checkArity('valueAndGrad', arguments, 2, 'valueAndGrad(f)(x, dy?)');
+    checkArgCount('valueAndGrad', arguments.length, 2, 'valueAndGrad(f)(x, dy?)');
     const { value, grads: g } = runWithTape('valueAndGrad', f as (...a: Tensor[]) => Tensor, [x], dy);
     return { value, grad: g[0]! };
   };
@@ -242,10 +238,10 @@ export function valueAndGrad(
 export function valueAndGrads(
   f: (...xs: Tensor[]) => Tensor,
 ): (xs: readonly Tensor[], dy?: Tensor) => { value: Tensor; grads: Tensor[] } {
-  checkArity('valueAndGrads', arguments, 1, 'valueAndGrads(f)');
+  checkArgCount('valueAndGrads', arguments.length, 1, 'valueAndGrads(f)');
   checkFunction('valueAndGrads', 'f', f);
   return function valueAndGradsOfF(xs: readonly Tensor[], dy?: Tensor): { value: Tensor; grads: Tensor[] } {
-    checkArity('valueAndGrads', arguments, 2, 'valueAndGrads(f)([x1, x2], dy?)');
+    checkArgCount('valueAndGrads', arguments.length, 2, 'valueAndGrads(f)([x1, x2], dy?)');
     return runWithTape('valueAndGrads', f, xs, dy);
   };
 }
@@ -261,7 +257,7 @@ export function variableGrads(
   f: () => Tensor,
   varList?: readonly Variable[],
 ): { value: Tensor; grads: Record<string, Tensor> } {
-  checkArity('variableGrads', arguments, 2, 'variableGrads(f, varList?)');
+  checkArgCount('variableGrads', arguments.length, 2, 'variableGrads(f, varList?)');
   checkFunction('variableGrads', 'f', f);
   if (varList !== undefined) {
     if (!Array.isArray(varList)) {
@@ -294,7 +290,7 @@ export function vjp(
   xs: readonly Tensor[],
   dy: Tensor,
 ): { value: Tensor; grads: Tensor[] } {
-  checkArity('vjp', arguments, 3, 'vjp(f, [x1, x2], dy)');
+  checkArgCount('vjp', arguments.length, 3, 'vjp(f, [x1, x2], dy)');
   checkTensor('vjp', 'dy', dy);
   return runWithTape('vjp', f, xs, dy);
 }
@@ -324,7 +320,7 @@ export interface CustomGradResult {
  * const clipGrad = customGrad((x) => ({ value: x.clone(), gradFunc: (dy) => [dy.clip(-1, 1)] }));
  */
 export function customGrad(f: (...xs: Tensor[]) => CustomGradResult): (...xs: Tensor[]) => Tensor {
-  checkArity('customGrad', arguments, 1, 'customGrad(f)');
+  checkArgCount('customGrad', arguments.length, 1, 'customGrad(f)');
   checkFunction('customGrad', 'f', f);
   return (...xs) => {
     for (const [i, x] of xs.entries()) checkTensor('customGrad', `xs[${i}]`, x);
@@ -378,10 +374,10 @@ export function customGrad(f: (...xs: Tensor[]) => CustomGradResult): (...xs: Te
  * const J = jacobian((x) => x.square())(tensor([1, 2])); // [[2, 0], [0, 4]]
  */
 export function jacobian(f: (x: Tensor) => Tensor): (x: Tensor) => Tensor {
-  checkArity('jacobian', arguments, 1, 'jacobian(f)');
+  checkArgCount('jacobian', arguments.length, 1, 'jacobian(f)');
   checkFunction('jacobian', 'f', f);
   return function jacobianOfF(x: Tensor): Tensor {
-    checkArity('jacobian', arguments, 1, 'jacobian(f)(x)');
+    checkArgCount('jacobian', arguments.length, 1, 'jacobian(f)(x)');
     checkTensor('jacobian', 'x', x);
     const probe = tidy(() => f(x));
     const rows: Tensor[] = [];
