@@ -166,12 +166,15 @@ const NESTED_GARBAGE: readonly unknown[] = [
   DEEP,
 ];
 
-const value = (v: unknown): ArgSpec => ({ kind: 'value', value: v });
-const derived = (of: Derived): ArgSpec => ({ kind: 'derived', of });
+/** A plain-value argument. */
+export const value = (v: unknown): ArgSpec => ({ kind: 'value', value: v });
+/** An argument computed from the first tensor (its shape, size, …). */
+export const derived = (of: Derived): ArgSpec => ({ kind: 'derived', of });
 
 const smallDim = fc.integer({ min: 0, max: 4 });
 const posDim = fc.integer({ min: 1, max: 3 });
-const smallShape = fc.array(smallDim, { maxLength: 4 });
+/** Shapes of rank ≤ 4 with dims 0–4. */
+export const smallShape = fc.array(smallDim, { maxLength: 4 });
 
 /** Float32 mostly: it is the dtype every backend and op supports. */
 const tensorDType = fc.oneof(
@@ -180,7 +183,8 @@ const tensorDType = fc.oneof(
 );
 const fill = fc.constantFrom<Fill>('small', 'float', 'special');
 
-function tensorSpec(shape: fc.Arbitrary<SpecShape>, dtype = tensorDType): fc.Arbitrary<ArgSpec> {
+/** Tensor arguments of the given shapes (float32 mostly) and any fill. */
+export function tensorSpec(shape: fc.Arbitrary<SpecShape>, dtype = tensorDType): fc.Arbitrary<ArgSpec> {
   return fc.record({ shape, dtype, fill }).map(({ shape: s, dtype: d, fill: f }) => ({
     kind: 'tensor' as const,
     shape: s,

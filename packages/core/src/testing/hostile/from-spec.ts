@@ -5,27 +5,8 @@
 
 import fc from 'fast-check';
 import type { Spec } from '../../ops/args.js';
-import { hostileArg, VALID_DTYPES } from './arbitraries.js';
+import { derived, hostileArg, smallShape, tensorSpec, VALID_DTYPES, value } from './arbitraries.js';
 import type { ArgSpec, Derived, SpecShape } from './specs.js';
-
-const value = (v: unknown): ArgSpec => ({ kind: 'value', value: v });
-const derived = (of: Derived): ArgSpec => ({ kind: 'derived', of });
-
-const smallShape = fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 4 });
-const tensorDType = fc.oneof(
-  { arbitrary: fc.constant('float32'), weight: 5 },
-  { arbitrary: fc.constantFrom('int32', 'bool', 'float64'), weight: 2 },
-);
-
-function tensorSpec(shape: fc.Arbitrary<SpecShape>): fc.Arbitrary<ArgSpec> {
-  return fc
-    .record({
-      shape,
-      dtype: tensorDType,
-      fill: fc.constantFrom('small' as const, 'float' as const, 'special' as const),
-    })
-    .map((r) => ({ kind: 'tensor' as const, ...r }));
-}
 
 type NumberSpec = Extract<Spec, { kind: 'number' }>;
 
