@@ -76,8 +76,8 @@ function convForward(
   context: string,
 ): Tensor {
   const shape = nhwc(op, x);
-  const strides = pair(op, 'strides', options.strides ?? 1);
-  const dilations = pair(op, 'dilations', options.dilations ?? 1);
+  const strides = pair(options.strides ?? 1);
+  const dilations = pair(options.dilations ?? 1);
   const [fh, fw, , outC] = filter.shape as [number, number, number, number];
   const eff = [(fh - 1) * dilations[0] + 1, (fw - 1) * dilations[1] + 1];
   const win = slide(op, options.padding ?? 'valid', shape.slice(1, 3), eff, strides, context);
@@ -161,8 +161,8 @@ export const conv2dTranspose = defineOp(
       const [n, h, w, c] = nhwc(op, xt);
       checkFilter(op, ft, '[fh, fw, outC, inC]');
       checkChannels(op, 3, c, xt, ft);
-      const strides = pair(op, 'strides', options.strides ?? 1);
-      const dilations = pair(op, 'dilations', options.dilations ?? 1);
+      const strides = pair(options.strides ?? 1);
+      const dilations = pair(options.dilations ?? 1);
       const [fh, fw, outC] = ft.shape as [number, number, number, number];
       const eff = [(fh - 1) * dilations[0] + 1, (fw - 1) * dilations[1] + 1];
       const padding = options.padding ?? 'valid';
@@ -180,7 +180,7 @@ export const conv2dTranspose = defineOp(
       } else if (padding === 'same') {
         outHW = [h * strides[0], w * strides[1]];
       } else {
-        const p = padding === 'valid' ? [0, 0, 0, 0] : explicitPads(op, padding);
+        const p = explicitPads(padding);
         outHW = [
           (h - 1) * strides[0] + eff[0]! - p[0]! - p[1]!,
           (w - 1) * strides[1] + eff[1]! - p[2]! - p[3]!,

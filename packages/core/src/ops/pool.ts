@@ -33,8 +33,8 @@ const POOL_PARAMS = [req('x', S.tensor), opt('options', POOL_OPTIONS)] as const;
 function pool(prim: 'maxPool2d' | 'avgPool2d', x: TensorLike, options: Pool2DOptions): Tensor {
   return withArgs(prim, ['x'], [x], ([xt]) => {
     const shape = nhwc(prim, xt);
-    const filter = pair(prim, 'poolSize', options.poolSize ?? 2);
-    const strides = pair(prim, 'strides', options.strides ?? filter);
+    const filter = pair(options.poolSize ?? 2);
+    const strides = pair(options.strides ?? filter);
     const padding = options.padding ?? 'valid';
     const context = `x.shape=${fmtShape(xt.shape)} and poolSize=${fmtShape(filter)}`;
     const win = slide(prim, padding, shape.slice(1, 3), filter, strides, context);

@@ -4,7 +4,7 @@
 // rank-4 (NHWC) input.
 
 import { assertDType, type DType } from '../dtype.js';
-import { ArgumentError, fmtShape, ShapeError } from '../errors.js';
+import { fmtShape, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import type { Tensor } from '../tensor.js';
 import { S } from './args.js';
@@ -26,14 +26,9 @@ export const POSITIVE = S.number({ integer: true, min: 1 });
 export const NON_NEGATIVE = S.number({ integer: true, min: 0 });
 export const SIZE2 = S.oneOf(POSITIVE, S.list(POSITIVE, 2));
 export const PADDING = S.oneOf(S.enum('valid', 'same'), NON_NEGATIVE, S.list(S.list(NON_NEGATIVE, 2), 2));
-export function pair(op: string, name: string, value: Size2): [number, number] {
-  const p = typeof value === 'number' ? [value, value] : value;
-  if (p.length !== 2 || !p.every((d) => Number.isInteger(d) && d >= 1)) {
-    throw new ArgumentError(
-      `${op}: expected ${name} to be a positive integer or a pair of them, got ${JSON.stringify(value)}`,
-    );
-  }
-  return [p[0], p[1]];
+/** Both spatial sizes of a `Size2` (already checked against `SIZE2` by the op's signature). */
+export function pair(value: Size2): [number, number] {
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]];
 }
 
 /** Explicit padding and output size of a window sliding over the spatial axes. */
@@ -43,21 +38,11 @@ export interface Window {
   readonly outW: number;
 }
 
-export function explicitPads(op: string, padding: Padding): [number, number, number, number] {
-  const sides =
-    typeof padding === 'number'
-      ? [padding, padding, padding, padding]
-      : Array.isArray(padding) &&
-          padding.length === 2 &&
-          padding.every((p) => Array.isArray(p) && p.length === 2)
-        ? [padding[0]![0], padding[0]![1], padding[1]![0], padding[1]![1]]
-        : null;
-  if (!sides || !sides.every((d) => Number.isInteger(d) && d >= 0)) {
-    throw new ArgumentError(
-      `${op}: expected padding to be 'valid', 'same', a non-negative integer or [[top, bottom], [left, right]], got ${JSON.stringify(padding)}`,
-    );
-  }
-  return [sides[0]!, sides[1]!, sides[2]!, sides[3]!];
+/** [top, bottom, left, right] of a padding other than 'same' (already checked against `PADDING`). */
+export function explicitPads(padding: Exclude<Padding, 'same'>): [number, number, number, number] {
+  if (padding === 'valid') return [0, 0, 0, 0];
+  if (typeof padding === 'number') return [padding, padding, padding, padding];
+  return [padding[0][0], padding[0][1], padding[1][0], padding[1][1]];
 }
 
 /**
@@ -83,8 +68,7 @@ export function slide(
     const left = Math.floor(tw / 2);
     return { pad: [top, th - top, left, tw - left], outH: outs[0]!, outW: outs[1]! };
   }
-  const pad =
-    padding === 'valid' ? ([0, 0, 0, 0] as [number, number, number, number]) : explicitPads(op, padding);
+  const pad = explicitPads(padding);
   const ph = h + pad[0] + pad[1];
   const pw = w + pad[2] + pad[3];
   if (ph < eff[0]! || pw < eff[1]!) {
