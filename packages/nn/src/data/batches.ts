@@ -2,7 +2,8 @@
 // `for await`; each pass reshuffles with a seed derived from the pass number. Every batch is
 // new tensors owned by the loop body: dispose it, or write `for (using batch of ...)`.
 
-import { ArgumentError, gather, sliceRange, type Tensor } from '@nabla/core';
+import { ArgumentError, checkArgCount, gather, sliceRange, type Tensor } from '@nabla/core';
+import { checkBoolean, checkNumber, checkOptions, readOnce } from '../engine/options.js';
 import { randomSeed, shuffleIndices } from './random.js';
 import { sampleCount } from './split.js';
 
@@ -44,6 +45,11 @@ export class Batches implements Iterable<Batch>, AsyncIterable<Batch> {
   readonly length: number;
 
   constructor(x: Tensor, y: Tensor, options: BatchesOptions) {
+    options = readOnce(options);
+    checkOptions('batches', options, ['batchSize', 'shuffle', 'seed', 'dropRemainder']);
+    checkBoolean('batches', 'shuffle', options.shuffle);
+    checkBoolean('batches', 'dropRemainder', options.dropRemainder);
+    checkNumber('batches', 'seed', options.seed);
     const { batchSize, shuffle = false, dropRemainder = false } = options;
     if (!Number.isInteger(batchSize) || batchSize < 1) {
       throw new ArgumentError(`batches: expected batchSize to be a positive integer, got ${batchSize}`);
@@ -93,5 +99,6 @@ function makeBatch(x: Tensor, y: Tensor): Batch {
  * for await (const { x: bx, y: by, dispose } of batches(x, y, { batchSize: 32 })) { await step(bx, by); dispose(); }
  */
 export function batches(x: Tensor, y: Tensor, options: BatchesOptions): Batches {
+  checkArgCount('batches', arguments.length, 3, 'batches(x, y, { batchSize })');
   return new Batches(x, y, options);
 }

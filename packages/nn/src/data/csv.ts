@@ -2,7 +2,8 @@
 // delimiter): returns the selected columns as Float64Arrays, and names the line and column
 // of any cell that is not a number. Browser-safe; data/read.ts adds reading from a path.
 
-import { ArgumentError } from '@nabla/core';
+import { ArgumentError, checkArgCount, describeValue } from '@nabla/core';
+import { checkBoolean, checkOptions, readOnce } from '../engine/options.js';
 import { FormatError } from '../io/errors.js';
 
 /** Options of {@link parseCsv} and `readCsv`. */
@@ -120,6 +121,12 @@ function parseNumber(cell: Cell): number | undefined {
  * names; // ['x', 'y'];  columns[1]; // Float64Array [2, 4]
  */
 export function parseCsv(text: string, options: CsvOptions = {}): CsvTable {
+  checkArgCount('parseCsv', arguments.length, 2, 'parseCsv(text, options?)');
+  if (typeof text !== 'string')
+    throw new ArgumentError(`parseCsv: expected CSV text, got ${describeValue(text)}`);
+  options = readOnce(options);
+  checkOptions('parseCsv', options, ['header', 'delimiter', 'columns', 'missing', 'source']);
+  checkBoolean('parseCsv', 'header', options.header);
   const { header = true, delimiter = ',', source = '<text>' } = options;
   if (delimiter.length !== 1 || delimiter === '"' || delimiter === '\n' || delimiter === '\r') {
     throw new ArgumentError(

@@ -5,7 +5,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fmtShape } from '@nabla/core';
+import { ArgumentError, checkArgCount, describeValue, fmtShape } from '@nabla/core';
+import { checkInteger, checkNumber, checkOptions, readOnce } from '../engine/options.js';
 import { errorCode, FormatError, toIOError } from '../io/errors.js';
 import { DatasetError } from './errors.js';
 import { type ImageDataset, type ImageSplit, limitSplit } from './image-split.js';
@@ -91,6 +92,15 @@ async function readSplit(imagesPath: string, labelsPath: string): Promise<ImageS
  * const { x, y } = imageSplitToTensors(train); // x: [5000, 28, 28, 1], y: [5000]
  */
 export async function loadFashionMnist(options: LoadFashionMnistOptions = {}): Promise<ImageDataset> {
+  checkArgCount('loadFashionMnist', arguments.length, 1, 'loadFashionMnist({ dir, limit })');
+  options = readOnce(options);
+  checkOptions('loadFashionMnist', options, ['dir', 'limit']);
+  checkInteger('loadFashionMnist', 'limit', options.limit, 1);
+  if (options.dir !== undefined && typeof options.dir !== 'string') {
+    throw new ArgumentError(
+      `loadFashionMnist: expected dir to be a folder path, got ${describeValue(options.dir)}`,
+    );
+  }
   const { dir = FASHION_MNIST_DIR, limit } = options;
   const names = [
     'train-images-idx3-ubyte',
@@ -182,6 +192,11 @@ async function readDigits(): Promise<{ images: Float32Array; labels: Int32Array 
  * train.count; // 1000
  */
 export async function loadMnistDigits(options: LoadMnistDigitsOptions = {}): Promise<ImageDataset> {
+  checkArgCount('loadMnistDigits', arguments.length, 1, 'loadMnistDigits({ limit })');
+  options = readOnce(options);
+  checkOptions('loadMnistDigits', options, ['limit', 'testSize', 'seed']);
+  checkInteger('loadMnistDigits', 'limit', options.limit, 1);
+  checkNumber('loadMnistDigits', 'seed', options.seed);
   const { limit, testSize = 0.2, seed = 0 } = options;
   if (!(testSize > 0 && testSize < 1)) {
     throw new DatasetError(`loadMnistDigits: expected testSize to be a fraction in (0, 1), got ${testSize}`);

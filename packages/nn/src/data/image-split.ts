@@ -1,7 +1,8 @@
 // The in-memory shape of the MNIST-style data sets (grey images in [0, 1] with int labels)
 // and the helper that turns one split into tensors ready for fit(). Browser-safe.
 
-import { ArgumentError, type Tensor, tensor } from '@nabla/core';
+import { ArgumentError, checkArgCount, describeValue, type Tensor, tensor } from '@nabla/core';
+import { checkBoolean, checkOptions, readOnce } from '../engine/options.js';
 
 /** One split of an image data set: `count` images of height × width, row-major, in [0, 1]. */
 export interface ImageSplit {
@@ -35,6 +36,15 @@ export function imageSplitToTensors(
   split: ImageSplit,
   options: ImageTensorOptions = {},
 ): { x: Tensor; y: Tensor } {
+  checkArgCount('imageSplitToTensors', arguments.length, 2, 'imageSplitToTensors(split, { flatten })');
+  options = readOnce(options);
+  checkOptions('imageSplitToTensors', options, ['flatten']);
+  checkBoolean('imageSplitToTensors', 'flatten', options.flatten);
+  if (typeof split !== 'object' || split === null) {
+    throw new ArgumentError(
+      `imageSplitToTensors: expected a split from loadFashionMnist, got ${describeValue(split)}`,
+    );
+  }
   const { images, labels, count, height, width } = split;
   if (images.length !== count * height * width || labels.length !== count) {
     throw new ArgumentError(

@@ -6,6 +6,7 @@
 
 import { readFile } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
+import { ArgumentError, checkArgCount, describeValue } from '@nabla/core';
 import { FormatError, toIOError } from '../io/errors.js';
 import { type CsvOptions, type CsvTable, parseCsv } from './csv.js';
 import { decodeIdx, type IdxData, idxByteLength, isGzip } from './idx-format.js';
@@ -100,6 +101,13 @@ function concat(chunks: readonly Uint8Array[], total: number): Uint8Array {
  * shape; // [10000]
  */
 export async function readIdx(pathOrBytes: string | Uint8Array, source?: string): Promise<IdxData> {
+  checkArgCount('readIdx', arguments.length, 2, "readIdx('file.gz', source?)");
+  if (typeof pathOrBytes !== 'string' && !(pathOrBytes instanceof Uint8Array)) {
+    throw new ArgumentError(`readIdx: expected a path or a Uint8Array, got ${describeValue(pathOrBytes)}`);
+  }
+  if (source !== undefined && typeof source !== 'string') {
+    throw new ArgumentError(`readIdx: expected source to be a name, got ${describeValue(source)}`);
+  }
   const name = source ?? (typeof pathOrBytes === 'string' ? pathOrBytes : '<buffer>');
   let bytes = typeof pathOrBytes === 'string' ? await readBytes(pathOrBytes) : pathOrBytes;
   if (isGzip(bytes)) bytes = await gunzipIdx(bytes, name);
@@ -114,6 +122,10 @@ export async function readIdx(pathOrBytes: string | Uint8Array, source?: string)
  * const table = await readCsv('a;b\n1;2\n', { delimiter: ';' });
  */
 export async function readCsv(pathOrText: string, options: CsvOptions = {}): Promise<CsvTable> {
+  checkArgCount('readCsv', arguments.length, 2, "readCsv('file.csv', options?)");
+  if (typeof pathOrText !== 'string') {
+    throw new ArgumentError(`readCsv: expected a path or CSV text, got ${describeValue(pathOrText)}`);
+  }
   if (/[\r\n]/.test(pathOrText)) return parseCsv(pathOrText, options);
   const text = new TextDecoder().decode(await readBytes(pathOrText));
   return parseCsv(text, { ...options, source: options.source ?? pathOrText });

@@ -2,7 +2,16 @@
 // test part, optionally after a seeded shuffle; the split is a gather with one permutation so
 // x and y stay paired.
 
-import { ArgumentError, fmtShape, gather, ShapeError, sliceRange, type Tensor } from '@nabla/core';
+import {
+  ArgumentError,
+  checkArgCount,
+  fmtShape,
+  gather,
+  ShapeError,
+  sliceRange,
+  type Tensor,
+} from '@nabla/core';
+import { checkBoolean, checkNumber, checkOptions, readOnce } from '../engine/options.js';
 import { randomSeed, shuffleIndices } from './random.js';
 
 /** Options of {@link trainTestSplit}. */
@@ -52,6 +61,12 @@ export function sampleCount(op: string, x: Tensor, y: Tensor): number {
  * xTest.shape[0]; // ceil(0.25 * n)
  */
 export function trainTestSplit(x: Tensor, y: Tensor, options: TrainTestSplitOptions = {}): TrainTestSplit {
+  checkArgCount('trainTestSplit', arguments.length, 3, 'trainTestSplit(x, y, { testSize })');
+  options = readOnce(options);
+  checkOptions('trainTestSplit', options, ['testSize', 'seed', 'shuffle']);
+  checkNumber('trainTestSplit', 'testSize', options.testSize, { min: 0, minExclusive: true });
+  checkBoolean('trainTestSplit', 'shuffle', options.shuffle);
+  checkNumber('trainTestSplit', 'seed', options.seed);
   const { testSize = 0.2, shuffle = true } = options;
   const n = sampleCount('trainTestSplit', x, y);
   let nTest: number;
