@@ -440,3 +440,41 @@ describe('layer dtypes and memory', () => {
     }
   });
 });
+
+describe('initializer and regularizer factories called directly', () => {
+  it('reject an unknown key or a bad value naming the factory, as their by-name forms do', () => {
+    const bad: [() => unknown, RegExp][] = [
+      [() => nn.l1l2({ l1: '0.1' } as never), /^l1l2: expected l1 to be a finite number >= 0, got "0.1"/],
+      [() => nn.l1({ l2: 0.1 } as never), /^l1: unknown option 'l2'/],
+      [() => nn.l2({ l2: -1 }), /^l2: expected l2 to be a finite number >= 0, got -1/],
+      [() => nn.glorotUniform({ seed: 1.5 }), /^glorotUniform: expected seed to be an integer, got 1.5/],
+      [() => nn.heNormal({ scale: 3 } as never), /^heNormal: unknown option 'scale'/],
+      [() => nn.varianceScaling({ mode: 'fan_in' } as never), /^varianceScaling: expected mode to be one of/],
+      [() => nn.constant({ value: Number.NaN }), /^constant: expected value to be a finite number, got NaN/],
+      [
+        () => nn.randomNormalInit({ stddev: -1 }),
+        /^randomNormal: expected stddev to be a finite number >= 0/,
+      ],
+      [
+        () => nn.randomUniformInit({ maxval: '1' } as never),
+        /^randomUniform: expected maxval to be a finite number/,
+      ],
+      [
+        () => nn.orthogonal({ gain: Number.POSITIVE_INFINITY }),
+        /^orthogonal: expected gain to be a finite number/,
+      ],
+    ];
+    for (const [call, message] of bad) {
+      expect(call).toThrow(ArgumentError);
+      expect(call).toThrow(message);
+    }
+    expect(nn.l1l2({ l1: 0.1 }).getConfig()).toEqual({ l1: 0.1, l2: 0 });
+    expect(nn.l1().getConfig()).toEqual({ l1: 0.01, l2: 0 });
+    expect(nn.glorotUniform({ seed: 1 }).getConfig()).toEqual({
+      scale: 1,
+      mode: 'fanAvg',
+      distribution: 'uniform',
+      seed: 1,
+    });
+  });
+});

@@ -34,6 +34,27 @@ export function fans(shape: readonly number[]): { fanIn: number; fanOut: number 
   return { fanIn: shape[shape.length - 2]! * receptive, fanOut: shape[shape.length - 1]! * receptive };
 }
 
+const SEED = K.nullable(K.integer);
+const VARIANCE_KEYS = {
+  scale: K.number({ min: 0, minExclusive: true }),
+  mode: K.enum('fanIn', 'fanOut', 'fanAvg'),
+  distribution: K.enum('uniform', 'truncatedNormal', 'normal'),
+  seed: SEED,
+};
+const SEED_KEYS = { seed: SEED };
+const CONSTANT_KEYS = { value: K.finite };
+const NORMAL_KEYS = { mean: K.finite, stddev: K.number({ min: 0 }), seed: SEED };
+const UNIFORM_KEYS = { minval: K.finite, maxval: K.finite, seed: SEED };
+const ORTHOGONAL_KEYS = { gain: K.finite, seed: SEED };
+
+/**
+ * The checked options of an initializer factory called directly (a JS caller has no compiler):
+ * an unknown key or a bad value throws naming the factory, never a silent NaN or a dropped key.
+ */
+function checked<T>(where: string, options: unknown, keys: Readonly<Record<string, OptionKind>>): T {
+  return checkOptionsObject(options, keys, { where }) as T;
+}
+
 /** Options of the variance-scaling family. */
 export interface VarianceScalingOptions {
   scale?: number;
@@ -49,7 +70,12 @@ export interface VarianceScalingOptions {
  * varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal' }); // heNormal
  */
 export function varianceScaling(options: VarianceScalingOptions = {}, name = 'varianceScaling'): Initializer {
-  const { scale = 1, mode = 'fanIn', distribution = 'truncatedNormal', seed } = options;
+  const {
+    scale = 1,
+    mode = 'fanIn',
+    distribution = 'truncatedNormal',
+    seed,
+  } = checked<VarianceScalingOptions>(name, options, VARIANCE_KEYS);
   return {
     name,
     init(shape, dtype) {
@@ -67,31 +93,50 @@ export function varianceScaling(options: VarianceScalingOptions = {}, name = 'va
   };
 }
 
+/** The seed of a fixed variance-scaling variant, its only option. */
+const seedOf = (where: string, o: unknown): number | undefined =>
+  checked<{ seed?: number }>(where, o, SEED_KEYS).seed;
+
 /** Glorot (Xavier) uniform: U(±√(6 / (fanIn + fanOut))). @example glorotUniform({ seed: 1 }); */
 export const glorotUniform = (o: { seed?: number } = {}) =>
-  varianceScaling({ scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: o.seed }, 'glorotUniform');
+  varianceScaling(
+    { scale: 1, mode: 'fanAvg', distribution: 'uniform', seed: seedOf('glorotUniform', o) },
+    'glorotUniform',
+  );
 /** Glorot normal. @example glorotNormal(); */
 export const glorotNormal = (o: { seed?: number } = {}) =>
   varianceScaling(
-    { scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', seed: o.seed },
+    { scale: 1, mode: 'fanAvg', distribution: 'truncatedNormal', seed: seedOf('glorotNormal', o) },
     'glorotNormal',
   );
 /** He normal: truncated N(0, 2 / fanIn). @example heNormal(); */
 export const heNormal = (o: { seed?: number } = {}) =>
-  varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed }, 'heNormal');
+  varianceScaling(
+    { scale: 2, mode: 'fanIn', distribution: 'truncatedNormal', seed: seedOf('heNormal', o) },
+    'heNormal',
+  );
 /** He uniform. @example heUniform(); */
 export const heUniform = (o: { seed?: number } = {}) =>
-  varianceScaling({ scale: 2, mode: 'fanIn', distribution: 'uniform', seed: o.seed }, 'heUniform');
+  varianceScaling(
+    { scale: 2, mode: 'fanIn', distribution: 'uniform', seed: seedOf('heUniform', o) },
+    'heUniform',
+  );
 /** LeCun normal. @example lecunNormal(); */
 export const lecunNormal = (o: { seed?: number } = {}) =>
-  varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'truncatedNormal', seed: o.seed }, 'lecunNormal');
+  varianceScaling(
+    { scale: 1, mode: 'fanIn', distribution: 'truncatedNormal', seed: seedOf('lecunNormal', o) },
+    'lecunNormal',
+  );
 /** LeCun uniform. @example lecunUniform(); */
 export const lecunUniform = (o: { seed?: number } = {}) =>
-  varianceScaling({ scale: 1, mode: 'fanIn', distribution: 'uniform', seed: o.seed }, 'lecunUniform');
+  varianceScaling(
+    { scale: 1, mode: 'fanIn', distribution: 'uniform', seed: seedOf('lecunUniform', o) },
+    'lecunUniform',
+  );
 
 /** A constant fill. @example constant({ value: 0.1 }); */
 export function constant(o: { value?: number } = {}): Initializer {
-  const value = o.value ?? 0;
+  const value = checked<{ value?: number }>('constant', o, CONSTANT_KEYS).value ?? 0;
   return {
     name: 'constant',
     init: (shape, dtype) => full(shape, value, dtype),
@@ -112,7 +157,7 @@ export const onesInit = (): Initializer => ({
 });
 /** N(mean, stddev). @example randomNormalInit({ stddev: 0.05 }); */
 export function randomNormalInit(o: { mean?: number; stddev?: number; seed?: number } = {}): Initializer {
-  const { mean = 0, stddev = 0.05, seed } = o;
+  const { mean = 0, stddev = 0.05, seed } = checked<typeof o>('randomNormal', o, NORMAL_KEYS);
   return {
     name: 'randomNormal',
     init: (s, dtype) => randomNormal(s, { mean, stddev, seed, dtype }),
@@ -121,7 +166,7 @@ export function randomNormalInit(o: { mean?: number; stddev?: number; seed?: num
 }
 /** U(minval, maxval). @example randomUniformInit({ minval: -0.05, maxval: 0.05 }); */
 export function randomUniformInit(o: { minval?: number; maxval?: number; seed?: number } = {}): Initializer {
-  const { minval = -0.05, maxval = 0.05, seed } = o;
+  const { minval = -0.05, maxval = 0.05, seed } = checked<typeof o>('randomUniform', o, UNIFORM_KEYS);
   return {
     name: 'randomUniform',
     init: (s, dtype) => randomUniform(s, { minval, maxval, seed, dtype }),
@@ -139,7 +184,7 @@ export function randomUniformInit(o: { minval?: number; maxval?: number; seed?: 
  * init.init([4, 4], 'float32'); // QᵀQ = I
  */
 export function orthogonal(options: { gain?: number; seed?: number } = {}): Initializer {
-  const { gain = 1, seed } = options;
+  const { gain = 1, seed } = checked<typeof options>('orthogonal', options, ORTHOGONAL_KEYS);
   return {
     name: 'orthogonal',
     init(shape: readonly number[], dtype: DType): Tensor {
@@ -168,14 +213,6 @@ export function orthogonal(options: { gain?: number; seed?: number } = {}): Init
     getConfig: () => ({ gain, seed }),
   };
 }
-
-const SEED = K.nullable(K.integer);
-const VARIANCE_KEYS = {
-  scale: K.number({ min: 0, minExclusive: true }),
-  mode: K.enum('fanIn', 'fanOut', 'fanAvg'),
-  distribution: K.enum('uniform', 'truncatedNormal', 'normal'),
-  seed: SEED,
-};
 
 /** A variance-scaling variant: its fixed options, overridable by a saved config (which records them). */
 const variant =
@@ -206,11 +243,11 @@ const BY_NAME = new NameTable<InitializerEntry>([
   ['lecunUniform', entry(VARIANCE_KEYS, variant('lecunUniform', { distribution: 'uniform' }))],
   ['zeros', entry({}, () => zerosInit())],
   ['ones', entry({}, () => onesInit())],
-  ['constant', entry({ value: K.finite }, constant)],
-  ['randomNormal', entry({ mean: K.finite, stddev: K.number({ min: 0 }), seed: SEED }, randomNormalInit)],
-  ['randomUniform', entry({ minval: K.finite, maxval: K.finite, seed: SEED }, randomUniformInit)],
+  ['constant', entry(CONSTANT_KEYS, constant)],
+  ['randomNormal', entry(NORMAL_KEYS, randomNormalInit)],
+  ['randomUniform', entry(UNIFORM_KEYS, randomUniformInit)],
   ['varianceScaling', entry(VARIANCE_KEYS, (c: VarianceScalingOptions) => varianceScaling(c))],
-  ['orthogonal', entry({ gain: K.finite, seed: SEED }, orthogonal)],
+  ['orthogonal', entry(ORTHOGONAL_KEYS, orthogonal)],
 ]);
 
 /**

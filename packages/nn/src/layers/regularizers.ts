@@ -17,7 +17,8 @@ export interface Regularizer {
  * l1l2({ l1: 0.01, l2: 0.01 });
  */
 export function l1l2(o: { l1?: number; l2?: number } = {}): Regularizer {
-  const { l1: a = 0, l2: b = 0 } = o;
+  // Checked here too: a JS caller's { l1: '0.1' } would otherwise be a NaN penalty at fit time.
+  const { l1: a = 0, l2: b = 0 } = checkOptionsObject(o, KEYS, { where: 'l1l2' }) as typeof o;
   return {
     name: 'l1l2',
     penalty: (w) =>
@@ -31,13 +32,19 @@ export function l1l2(o: { l1?: number; l2?: number } = {}): Regularizer {
   };
 }
 
-/** l1·Σ|w| (Keras default 0.01). @example l1({ l1: 0.001 }); */
-export const l1 = (o: { l1?: number } = {}): Regularizer => ({ ...l1l2({ l1: o.l1 ?? 0.01 }), name: 'l1' });
-/** l2·Σw² (Keras default 0.01). @example l2({ l2: 0.001 }); */
-export const l2 = (o: { l2?: number } = {}): Regularizer => ({ ...l1l2({ l2: o.l2 ?? 0.01 }), name: 'l2' });
-
 const L = K.number({ min: 0 });
 const KEYS = { l1: L, l2: L };
+
+/** l1·Σ|w| (Keras default 0.01). @example l1({ l1: 0.001 }); */
+export const l1 = (o: { l1?: number } = {}): Regularizer => {
+  const { l1: a = 0.01 } = checkOptionsObject(o, { l1: L }, { where: 'l1' }) as typeof o;
+  return { ...l1l2({ l1: a }), name: 'l1' };
+};
+/** l2·Σw² (Keras default 0.01). @example l2({ l2: 0.001 }); */
+export const l2 = (o: { l2?: number } = {}): Regularizer => {
+  const { l2: b = 0.01 } = checkOptionsObject(o, { l2: L }, { where: 'l2' }) as typeof o;
+  return { ...l1l2({ l2: b }), name: 'l2' };
+};
 
 // l1 and l2 record both factors in their config (they are l1l2 underneath), so both keys are read.
 const BY_NAME = new NameTable<(config: { l1?: number; l2?: number }) => Regularizer>([
