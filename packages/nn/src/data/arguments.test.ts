@@ -24,7 +24,7 @@ describe('data helpers refuse bad arguments', () => {
     ['trainTestSplit', () => trainTestSplit(x, y, 'a' as never)],
     ['trainTestSplit', () => trainTestSplit(x, y, { testSize: 0.5, tesSize: 1 } as never)],
     ['trainTestSplit', () => trainTestSplit(x, y, { shuffle: 'no' } as never)],
-    ['trainTestSplit', () => trainTestSplit(x, y, {}, 1 as never)],
+    ['trainTestSplit', () => (trainTestSplit as (...args: unknown[]) => unknown)(x, y, {}, 1)],
     ['batches', () => batches(x, y, { batchSize: 2, shufle: true } as never)],
     ['batches', () => batches(x, y, { batchSize: 2, dropRemainder: 1 } as never)],
     ['parseCsv', () => parseCsv(42 as never)],
@@ -35,7 +35,7 @@ describe('data helpers refuse bad arguments', () => {
     ['readCsv', () => readCsv({} as never)],
     ['loadFashionMnist', () => loadFashionMnist({ dirr: '/tmp' } as never)],
     ['loadFashionMnist', () => loadFashionMnist({ limit: -1 })],
-    ['loadMnistDigits', () => loadMnistDigits({ limit: 10 }, 1 as never)],
+    ['loadMnistDigits', () => (loadMnistDigits as (...args: unknown[]) => unknown)({ limit: 10 }, 1)],
   ];
   it.each(cases)('%s', async (op, call) => {
     const before = memory().numTensors;
