@@ -5,7 +5,6 @@ import { BackendError } from '@nabla/core';
 import type { Kernel } from '@nabla/core/internal';
 import { DTYPE_BOOL, DTYPE_FLOAT32, DTYPE_INT32 } from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
-import { wasmData } from '../wasm-data.js';
 
 /** Dtype codes (src/abi.ts). */
 const DTYPE_CODES: Record<'float32' | 'int32' | 'bool', number> = {
@@ -23,7 +22,7 @@ const DTYPE_CODES: Record<'float32' | 'int32' | 'bool', number> = {
 export function castKernel(ctx: WasmContext): Kernel<'cast'> {
   return (inputs, _params, out) => {
     const x = inputs[0]!;
-    const px = wasmData(x.handle, 'cast').ptr;
+    const px = ctx.ptr(x, 'cast');
     const y = ctx.alloc(out);
     ctx.wasm.cast(codeOf(x.dtype), codeOf(out.dtype), px, y.ptr, out.size);
     return y;
