@@ -4,7 +4,8 @@
 // a miss goes through core's `lookupName`, so 'toString' or 'constructor' is an unknown name
 // (listing the valid ones and the closest), never something inherited from Object.prototype.
 
-import { lookupName } from '@nabla/core';
+import { ArgumentError, describeValue, lookupName } from '@nabla/core';
+import { isPlainObject } from './option-kinds.js';
 
 /**
  * The spelling-insensitive key of a name: no '_', '-' or spaces, lower case.
@@ -43,4 +44,30 @@ export class NameTable<T> {
     }
     return lookupName(this.#byName, name, where, what);
   }
+}
+
+/**
+ * Reads a by-name spec, a name or `{ name, config }`: the table's entry for the name and the
+ * config as given (unchecked, for the entry's keys). Anything else, or an extra key beside
+ * name and config, throws naming `where`; `expected` says what was wanted.
+ * @example
+ * const { entry, name, config } = readNamedSpec(BY_NAME, 'l1_l2', 'dense: kernelRegularizer', 'regularizer', 'a regularizer name');
+ */
+export function readNamedSpec<T>(
+  table: NameTable<T>,
+  spec: unknown,
+  where: string,
+  what: string,
+  expected: string,
+): { entry: T; name: unknown; config: unknown } {
+  if (typeof spec === 'object' && spec !== null && !isPlainObject(spec)) {
+    throw new ArgumentError(`${where}: expected ${expected}, got ${describeValue(spec)}`);
+  }
+  const record = typeof spec === 'object' && spec !== null ? (spec as Record<string, unknown>) : undefined;
+  const name: unknown = record ? record.name : spec;
+  const entry = table.lookup(name, where, what);
+  const extra = record ? Object.keys(record).find((k) => k !== 'name' && k !== 'config') : undefined;
+  if (extra !== undefined)
+    throw new ArgumentError(`${where}: expected { name, config }, got an unknown key '${extra}'`);
+  return { entry, name, config: record?.config };
 }

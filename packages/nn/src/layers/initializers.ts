@@ -3,9 +3,7 @@
 // [fh, fw, in, out] the receptive field fh·fw multiplies both.
 
 import {
-  ArgumentError,
   type DType,
-  describeValue,
   full,
   randomNormal,
   randomUniform,
@@ -15,8 +13,8 @@ import {
   uniformAt,
   zeros,
 } from '@nabla/core';
-import { NameTable } from '../engine/names.js';
-import { checkOptionsObject, isPlainObject, K, type OptionKind } from '../engine/option-kinds.js';
+import { NameTable, readNamedSpec } from '../engine/names.js';
+import { checkOptionsObject, K, type OptionKind } from '../engine/option-kinds.js';
 
 /** Makes an initial weight value. */
 export interface Initializer {
@@ -250,6 +248,8 @@ const BY_NAME = new NameTable<InitializerEntry>([
   ['orthogonal', entry(ORTHOGONAL_KEYS, orthogonal)],
 ]);
 
+const INITIALIZER_SPEC = 'an initializer name, { name, config } or an initializer object';
+
 /**
  * An initializer from a name ('heNormal', 'he_normal'), a `{ name, config }` object, or itself.
  * The config is checked against the keys that initializer reads. `where` names the caller in
@@ -264,18 +264,7 @@ export function getInitializer(
 ): Initializer {
   if (typeof spec === 'object' && spec !== null && typeof (spec as Initializer).init === 'function')
     return spec as Initializer;
-  if (typeof spec === 'object' && spec !== null && !isPlainObject(spec)) {
-    throw new ArgumentError(
-      `${where}: expected an initializer name, { name, config } or an initializer object, got ${describeValue(spec)}`,
-    );
-  }
-  const named = typeof spec === 'object' && spec !== null;
-  const name: unknown = named ? spec.name : spec;
-  const found = BY_NAME.lookup(name, where, 'initializer');
-  const extra = named ? Object.keys(spec).find((k) => k !== 'name' && k !== 'config') : undefined;
-  if (extra !== undefined)
-    throw new ArgumentError(`${where}: expected { name, config }, got an unknown key '${extra}'`);
-  const config: unknown = named ? spec.config : undefined;
+  const { entry: found, name, config } = readNamedSpec(BY_NAME, spec, where, 'initializer', INITIALIZER_SPEC);
   const checked = checkOptionsObject(config ?? undefined, found.keys, {
     where: `${where} (${String(name)})`,
   });
@@ -290,6 +279,6 @@ export function serializeInitializer(init: Initializer): { name: string; config:
 /** The option kind of a layer's initializer options: resolved once, when the layer is made. */
 export const INITIALIZER: OptionKind = {
   kind: 'resolve',
-  description: 'an initializer name, { name, config } or an initializer object',
+  description: INITIALIZER_SPEC,
   resolve: (value, where) => getInitializer(value as Initializer, where),
 };

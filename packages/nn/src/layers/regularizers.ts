@@ -1,8 +1,8 @@
 // Weight regularizers (l1, l2, l1l2), addressable by name; their penalty is added to the loss.
 
-import { ArgumentError, describeValue, type Tensor, tidy } from '@nabla/core';
-import { NameTable } from '../engine/names.js';
-import { checkOptionsObject, isPlainObject, K, type OptionKind } from '../engine/option-kinds.js';
+import { type Tensor, tidy } from '@nabla/core';
+import { NameTable, readNamedSpec } from '../engine/names.js';
+import { checkOptionsObject, K, type OptionKind } from '../engine/option-kinds.js';
 
 /** A penalty on a weight, added to the training loss. */
 export interface Regularizer {
@@ -46,6 +46,8 @@ export const l2 = (o: { l2?: number } = {}): Regularizer => {
   return { ...l1l2({ l2: b }), name: 'l2' };
 };
 
+const REGULARIZER_SPEC = 'a regularizer name, { name, config } or a regularizer object';
+
 // l1 and l2 record both factors in their config (they are l1l2 underneath), so both keys are read.
 const BY_NAME = new NameTable<(config: { l1?: number; l2?: number }) => Regularizer>([
   ['l1', (c) => ({ ...l1l2({ l1: c.l1 ?? 0.01, l2: c.l2 ?? 0 }), name: 'l1' })],
@@ -66,24 +68,13 @@ export function getRegularizer(
 ): Regularizer {
   if (typeof spec === 'object' && spec !== null && typeof (spec as Regularizer).penalty === 'function')
     return spec as Regularizer;
-  if (typeof spec === 'object' && spec !== null && !isPlainObject(spec)) {
-    throw new ArgumentError(
-      `${where}: expected a regularizer name, { name, config } or a regularizer object, got ${describeValue(spec)}`,
-    );
-  }
-  const named = typeof spec === 'object' && spec !== null;
-  const name: unknown = named ? spec.name : spec;
-  const make = BY_NAME.lookup(name, where, 'regularizer');
-  const extra = named ? Object.keys(spec).find((k) => k !== 'name' && k !== 'config') : undefined;
-  if (extra !== undefined)
-    throw new ArgumentError(`${where}: expected { name, config }, got an unknown key '${extra}'`);
-  const config: unknown = named ? spec.config : undefined;
+  const { entry: make, name, config } = readNamedSpec(BY_NAME, spec, where, 'regularizer', REGULARIZER_SPEC);
   return make(checkOptionsObject(config ?? undefined, KEYS, { where: `${where} (${String(name)})` }));
 }
 
 /** The option kind of a layer's regularizer options (null for none): resolved when the layer is made. */
 export const REGULARIZER: OptionKind = K.nullable({
   kind: 'resolve',
-  description: 'a regularizer name, { name, config } or a regularizer object',
+  description: REGULARIZER_SPEC,
   resolve: (value, where) => getRegularizer(value as Regularizer, where),
 });
