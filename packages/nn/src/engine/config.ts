@@ -2,8 +2,9 @@
 // one field and names the layer class and the field when it is wrong, so a malformed file fails
 // with a clear message instead of a layer built from garbage.
 
-import { ArgumentError, closestName, type DType } from '@nabla/core';
+import { ArgumentError, type DType } from '@nabla/core';
 import type { LayerArgs } from './layer.js';
+import { unknownOption } from './option-kinds.js';
 
 /** A serialised initializer or regularizer: `{ name, config }`. */
 export interface NamedSpec {
@@ -103,10 +104,6 @@ export function checkConfigKeys(
   valid: readonly string[],
 ): void {
   for (const key of Object.keys(config)) {
-    if (valid.includes(key)) continue;
-    const guess = closestName(key, valid);
-    throw new ArgumentError(
-      `${where}: unknown key '${key}'${guess ? `; did you mean '${guess}'?` : ''} (valid: ${valid.join(', ')})`,
-    );
+    if (!valid.includes(key)) throw unknownOption(where, key, valid, 'key');
   }
 }

@@ -218,14 +218,20 @@ export function readKeys(options: Record<string, unknown>): Record<string, unkno
 }
 
 /**
- * The error for an option key not among `valid`, suggesting the closest one.
+ * The error for a key not among `valid` (an option, or a `what` such as a config's 'key'),
+ * suggesting the closest one.
  * @example
  * throw unknownOption('fit', 'epoch', ['epochs']); // fit: unknown option 'epoch'; did you mean 'epochs'? (valid: epochs)
  */
-export function unknownOption(where: string, key: string, valid: readonly string[]): ArgumentError {
+export function unknownOption(
+  where: string,
+  key: string,
+  valid: readonly string[],
+  what = 'option',
+): ArgumentError {
   const guess = closestName(key, valid);
   return new ArgumentError(
-    `${where}: unknown option '${key}'${guess ? `; did you mean '${guess}'?` : ''} (valid: ${valid.join(', ')})`,
+    `${where}: unknown ${what} '${key}'${guess ? `; did you mean '${guess}'?` : ''} (valid: ${valid.join(', ')})`,
   );
 }
 
