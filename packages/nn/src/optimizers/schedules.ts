@@ -2,20 +2,18 @@
 // number per step, so nothing is read from the device). Formulas follow Keras.
 
 import { ArgumentError } from '@nabla/core';
-import { checkBoolean, checkNumber, checkOptions, readOnce, showValue } from '../engine/options.js';
+import { checkOption, K } from '../engine/option-kinds.js';
+import { checkBoolean, checkNumber, checkOptions, readOnce } from '../engine/options.js';
 import type { LearningRateSchedule } from '../types.js';
 
+/** A required number > 0 (checkNumber lets undefined through; these options have no default). */
 function positive(op: string, option: string, value: number): void {
-  if (typeof value !== 'number' || !(value > 0) || !Number.isFinite(value)) {
-    throw new ArgumentError(`${op}: expected ${option} to be a finite number > 0, got ${showValue(value)}`);
-  }
+  checkOption(op, option, K.number({ min: 0, minExclusive: true }), value);
 }
 
-/** A rate: finite and >= 0, like an optimizer's learningRate. */
+/** A rate: a required finite number >= 0, like an optimizer's learningRate. */
 function rate(op: string, option: string, value: number): void {
-  if (typeof value !== 'number' || !(value >= 0) || !Number.isFinite(value)) {
-    throw new ArgumentError(`${op}: expected ${option} to be a finite number >= 0, got ${showValue(value)}`);
-  }
+  checkOption(op, option, K.number({ min: 0 }), value);
 }
 
 /** Options of `exponentialDecay`. */
