@@ -25,12 +25,13 @@ import {
   zeros,
 } from '@nabla/core';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CpuBackend } from '../src/index.js';
+import { TestBackend } from './test-backend.js';
 
-registerBackend('cpu-small', () => Object.assign(new CpuBackend(), { maxBytes: 1024 }));
+registerBackend('test', () => new TestBackend(), 1);
+registerBackend('test-small', () => new TestBackend({ maxBytes: 1024 }));
 
 beforeEach(async () => {
-  await setBackend('cpu');
+  await setBackend('test');
 });
 
 /** Runs `fn`, expects a NablaError of `type` naming `op`, and a canary and memory() unchanged. */
@@ -70,7 +71,7 @@ describe('result sizes', () => {
   });
 
   it('checks against the active backend’s own maxBytes', async () => {
-    await setBackend('cpu-small');
+    await setBackend('test-small');
     expect(() => zeros([256])).not.toThrow();
     expectRefused(() => ones([257]), ShapeError, 'ones');
     const x = ones([16, 1]);
@@ -81,11 +82,11 @@ describe('result sizes', () => {
 
 describe('backend names', () => {
   it('getBackend answers the registered name, not the class’s', async () => {
-    registerBackend('cpu-alias', () => new CpuBackend());
-    await setBackend('cpu-alias');
-    expect(getBackend()).toBe('cpu-alias');
-    await setBackend('cpu');
-    expect(getBackend()).toBe('cpu');
+    registerBackend('test-alias', () => new TestBackend());
+    await setBackend('test-alias');
+    expect(getBackend()).toBe('test-alias');
+    await setBackend('test');
+    expect(getBackend()).toBe('test');
   });
 
   it('setBackend rejects a non-name argument with an ArgumentError', async () => {
@@ -98,17 +99,20 @@ describe('backend names', () => {
 describe('engine functions check their arguments', () => {
   const cases: [string, () => unknown][] = [
     ['tidy', () => tidy('not a function' as never)],
+    // @ts-expect-error: an extra argument, on purpose
     ['tidy', () => tidy(() => 1, 2 as never)],
     ['keep', () => keep({ shape: [1] } as never)],
+    // @ts-expect-error: an extra argument, on purpose
     ['dispose', () => dispose([], 1 as never)],
     ['setDebugMode', () => setDebugMode('yes' as never)],
     ['setRandomSeed', () => setRandomSeed(0.5)],
     ['setRandomSeed', () => setRandomSeed(Number.NaN)],
-    ['registerBackend', () => registerBackend('', () => new CpuBackend())],
+    ['registerBackend', () => registerBackend('', () => new TestBackend())],
     ['registerBackend', () => registerBackend('x', 'factory' as never)],
-    ['registerBackend', () => registerBackend('x', () => new CpuBackend(), Number.NaN)],
+    ['registerBackend', () => registerBackend('x', () => new TestBackend(), Number.NaN)],
     ['removeBackend', () => removeBackend(7 as never)],
-    ['setBackend', () => setBackend('cpu', 'wasm' as never)],
+    // @ts-expect-error: an extra argument, on purpose
+    ['setBackend', () => setBackend('test', 'wasm' as never)],
   ];
   it.each(cases)('%s refuses bad arguments with an ArgumentError naming it', (op, call) => {
     let caught: unknown;
@@ -124,12 +128,19 @@ describe('engine functions check their arguments', () => {
   it('functions and tensor methods that take nothing refuse an argument instead of dropping it', async () => {
     const t = tensor([1]);
     const calls: [string, () => unknown][] = [
+      // @ts-expect-error: an extra argument, on purpose
       ['getBackend', () => getBackend(1 as never)],
+      // @ts-expect-error: an extra argument, on purpose
       ['memory', () => memory({} as never)],
+      // @ts-expect-error: an extra argument, on purpose
       ['data', () => t.data(1 as never)],
+      // @ts-expect-error: an extra argument, on purpose
       ['dataSync', () => t.dataSync(1 as never)],
+      // @ts-expect-error: an extra argument, on purpose
       ['array', () => t.array(1 as never)],
+      // @ts-expect-error: an extra argument, on purpose
       ['toString', () => t.toString(16 as never)],
+      // @ts-expect-error: an extra argument, on purpose
       ['dispose', () => t.dispose(true as never)],
     ];
     for (const [op, call] of calls) {
@@ -149,7 +160,8 @@ describe('engine functions check their arguments', () => {
   it('toBackend names itself for a bad name or an extra argument', async () => {
     const t = tensor([1]);
     await expect(toBackend(t, 'no-such')).rejects.toThrow(/^toBackend: /);
-    expect(() => toBackend(t, 'cpu', {} as never)).toThrow(ArgumentError);
+    // @ts-expect-error: an extra argument, on purpose
+    expect(() => toBackend(t, 'test', {} as never)).toThrow(ArgumentError);
     t.dispose();
   });
 });

@@ -1,4 +1,4 @@
-// Engine behaviour seen by users, on the CPU backend: tidy/keep/dispose/using, shared storage,
+// Engine behaviour seen by users, on core's tiny test backend (test-backend.ts): tidy/keep/dispose/using, shared storage,
 // the FinalizationRegistry safety net and debug-mode leak reports, backend selection with
 // reasons, and the async-only mode's refusal to read synchronously.
 
@@ -23,12 +23,13 @@ import {
   variable,
 } from '@nabla/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CpuBackend, registerCpuAsync } from '../src/index.js';
+import { TestBackend } from './test-backend.js';
 
-registerCpuAsync();
+registerBackend('test', () => new TestBackend(), 1);
+registerBackend('test-async', () => new TestBackend({ asyncOnly: true }), 0);
 
 beforeEach(async () => {
-  await setBackend('cpu');
+  await setBackend('test');
 });
 afterEach(() => setDebugMode(false));
 
@@ -150,9 +151,9 @@ describe('backends', () => {
     registerBackend('broken', () => {
       throw new Error('no adapter found');
     });
-    const chosen = await setBackend(['missing', 'broken', 'cpu']);
-    expect(chosen).toBe('cpu');
-    expect(getBackend()).toBe('cpu');
+    const chosen = await setBackend(['missing', 'broken', 'test']);
+    expect(chosen).toBe('test');
+    expect(getBackend()).toBe('test');
     const skipped = skippedBackends();
     expect(skipped.map((s) => s.name)).toEqual(['missing', 'broken']);
     expect(skipped[0]!.reason).toMatch(/not registered/);
@@ -166,7 +167,7 @@ describe('backends', () => {
   });
 
   it('async-only mode reads asynchronously and refuses dataSync', async () => {
-    await setBackend('cpu-async');
+    await setBackend('test-async');
     const t = tensor([1, 2, 3]);
     expect(Array.from(await t.data())).toEqual([1, 2, 3]);
     expect(() => t.dataSync()).toThrow(UnsupportedError);
@@ -178,16 +179,11 @@ describe('backends', () => {
 
   it('moves tensors between backends explicitly and refuses mixing them', async () => {
     const a = tensor([1, 2]);
-    await setBackend('cpu-async');
+    await setBackend('test-async');
     const b = tensor([3, 4]);
-    expect(() => a.add(b)).toThrow(/inputs live on different backends \(cpu and cpu-async\)/);
-    const moved = await toBackend(a, 'cpu-async');
+    expect(() => a.add(b)).toThrow(/inputs live on different backends \(test and test-async\)/);
+    const moved = await toBackend(a, 'test-async');
     expect(await moved.add(b).array()).toEqual([4, 6]);
     dispose([a, b, moved]);
-  });
-
-  it('a CpuBackend constructed with asyncOnly has no readSync', () => {
-    expect('readSync' in new CpuBackend({ asyncOnly: true })).toBe(false);
-    expect(typeof new CpuBackend().readSync).toBe('function');
   });
 });
