@@ -219,9 +219,19 @@ export class WasmBackend implements Backend {
    */
   static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
     await preloadWorkerSupport();
-    await compileAsync();
-    if ((options.threads ?? defaultThreads ?? defaultThreadCount()) > 1) await compileAsync('threads');
-    const backend = new WasmBackend(options);
+    // Load only the build that will run; the single-thread one too if threads fail to start.
+    const requested = options.threads ?? defaultThreads ?? defaultThreadCount();
+    const threaded =
+      requested > 1 && threadSupportProblem({ sharedMemory: options.sharedMemory ?? true }) === undefined;
+    await compileAsync(threaded ? 'threads' : 'simd');
+    let backend: WasmBackend;
+    try {
+      backend = new WasmBackend(options);
+    } catch (err) {
+      if (!threaded) throw err;
+      await compileAsync('simd');
+      backend = new WasmBackend(options);
+    }
     await backend.#pool?.ready(WORKER_START_MS);
     return backend;
   }

@@ -1,12 +1,14 @@
-// Loads the embedded kernels: decodes the base64 binary, compiles it (synchronously where the
-// platform allows, as Node does; browsers refuse synchronous compiles of large modules on the
-// main thread, so there it is asynchronous) and instantiates it over a memory we own. The
-// threads build (the same kernels for a shared memory) is compiled only when threads are used.
+// Loads the embedded kernels and compiles them (synchronously where the platform allows, as
+// Node does; browsers refuse synchronous compiles of large modules on the main thread, so there
+// it is asynchronous), then instantiates them over a memory we own. Each build (single-thread,
+// threads) is a module of its own, loaded only when used: Node reads its .wasm file beside this
+// module synchronously; elsewhere its base64 module is imported dynamically, so a bundler
+// splits the two builds into chunks and a page fetches only the one it runs.
 
 import { BackendError } from '@nabla/core';
-import { WASM_SIMD, WASM_SIMD_THREADS } from './generated/wasm-binary.js';
 import { CONV_EXPORTS, type ConvExports } from './kernels/conv.js';
 import { FUSED_EXPORTS, type FusedExports } from './kernels/fused.js';
+import { IMAGE_EXPORTS, type ImageExports } from './kernels/image.js';
 import { GEMM_EXPORTS, type GemmExports } from './kernels/matmul.js';
 import { POOL_EXPORTS, type PoolExports } from './kernels/pool.js';
 
@@ -86,7 +88,12 @@ export interface CoreExports {
 }
 
 /** Every kernel the binary exports (assembly/index.ts). */
-export type KernelExports = CoreExports & GemmExports & ConvExports & PoolExports & FusedExports;
+export type KernelExports = CoreExports &
+  GemmExports &
+  ConvExports &
+  PoolExports &
+  FusedExports &
+  ImageExports;
 
 /**
  * The parameter count of each export. Typed from the export's signature above, so a table entry
@@ -137,6 +144,7 @@ export const EXPORT_ARITIES: Arities<KernelExports> = {
   ...CONV_EXPORTS,
   ...POOL_EXPORTS,
   ...FUSED_EXPORTS,
+  ...IMAGE_EXPORTS,
 };
 
 /** Checks that the instance exports every kernel with the expected parameter count, and types them. */
@@ -171,15 +179,61 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
 /** Which build: `simd` for an unshared memory, `threads` for a shared one. */
 export type WasmBuild = 'simd' | 'threads';
 
-const BINARIES: Record<WasmBuild, string> = { simd: WASM_SIMD, threads: WASM_SIMD_THREADS };
+/**
+ * Where each build comes from: its .wasm file (written beside the generated modules by
+ * scripts/embed-wasm.mjs, read by Node) and its base64 module (imported where files cannot be
+ * read). Literal `import()` calls, so bundlers see them and make one chunk per build.
+ */
+const SOURCES: Record<WasmBuild, { readonly file: string; readonly load: () => Promise<string> }> = {
+  simd: {
+    file: './generated/wasm-simd.wasm',
+    load: async () => (await import('./generated/wasm-simd.js')).WASM_SIMD,
+  },
+  threads: {
+    file: './generated/wasm-simd-threads.wasm',
+    load: async () => (await import('./generated/wasm-simd-threads.js')).WASM_SIMD_THREADS,
+  },
+};
+
+/** Binaries loaded so far, and the modules compiled from them. */
+const loaded: Partial<Record<WasmBuild, Uint8Array<ArrayBuffer>>> = {};
 const compiled: Partial<Record<WasmBuild, WebAssembly.Module>> = {};
 
-/** The compiled module, or undefined where synchronous compilation is refused. */
+/**
+ * The binary where it can be had synchronously: already loaded, or read from the package's
+ * files in Node (undefined in browsers, or where the file is not beside this module, as in a
+ * bundle made for Node).
+ */
+function binarySync(build: WasmBuild): Uint8Array<ArrayBuffer> | undefined {
+  const fs = globalThis.process?.getBuiltinModule?.('node:fs');
+  if (loaded[build] || !fs) return loaded[build];
+  try {
+    const file = fs.readFileSync(new URL(SOURCES[build].file, import.meta.url));
+    loaded[build] = new Uint8Array(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength));
+  } catch {
+    return undefined;
+  }
+  return loaded[build];
+}
+
+/** The binary, from its file in Node or else from its base64 module. */
+async function binaryAsync(build: WasmBuild): Promise<Uint8Array<ArrayBuffer>> {
+  loaded[build] ??= binarySync(build) ?? decodeBase64(await SOURCES[build].load());
+  return loaded[build];
+}
+
+/**
+ * The compiled module, or undefined where it cannot be had synchronously: synchronous
+ * compilation is refused (a browser's main thread) or the binary is not loaded yet (browsers
+ * load it with `compileAsync`).
+ */
 export function compileSync(build: WasmBuild = 'simd'): WebAssembly.Module | undefined {
   const cached = compiled[build];
   if (cached) return cached;
+  const bytes = binarySync(build);
+  if (!bytes) return undefined;
   try {
-    compiled[build] = new WebAssembly.Module(decodeBase64(BINARIES[build]));
+    compiled[build] = new WebAssembly.Module(bytes);
   } catch (err) {
     // A RangeError is the browser's main-thread size limit; anything else is a real failure.
     if (!(err instanceof RangeError)) throw err;
@@ -187,9 +241,9 @@ export function compileSync(build: WasmBuild = 'simd'): WebAssembly.Module | und
   return compiled[build];
 }
 
-/** The compiled module, asynchronously. */
+/** The compiled module, asynchronously (loading its build first where needed). */
 export async function compileAsync(build: WasmBuild = 'simd'): Promise<WebAssembly.Module> {
-  const module = compiled[build] ?? (await WebAssembly.compile(decodeBase64(BINARIES[build])));
+  const module = compiled[build] ?? (await WebAssembly.compile(await binaryAsync(build)));
   compiled[build] = module;
   return module;
 }
