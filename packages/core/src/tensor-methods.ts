@@ -5,6 +5,21 @@ import { toBackend } from './backend-registry.js';
 import * as ops from './ops/index.js';
 import { Tensor } from './tensor.js';
 
+// The emitted dist/tensor-methods.d.ts spells METHODS' inferred type with `Tensor`, but
+// TypeScript drops this file's import of it from the declarations (the value import is only
+// used at run time here); re-exporting the type keeps the import there, so a consumer's tsc
+// (without skipLibCheck) sees typed methods instead of errors, or of `any` with skipLibCheck.
+export type { Tensor };
+
+// `Symbol.dispose` (Tensor's and Layer's `using` support) is declared by TypeScript's
+// `esnext.disposable` lib and by @types/node; this declares it for projects that have neither
+// (e.g. lib ["ES2022", "DOM"]). Merging with either declaration is allowed: the same property.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
+}
+
 const METHODS = {
   // elementwise
   add: ops.add,
