@@ -1,6 +1,7 @@
 // The classic examples reach their targets.
 
-import { describe, expect, it } from 'vitest';
+import { setBackend } from '@nabla/core';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { gradientDescent } from './gradient-descent.js';
 import { countErrors, LABELS, POINTS, trainPerceptron } from './perceptron.js';
 
@@ -27,6 +28,11 @@ describe('perceptron', () => {
 });
 
 describe('gradient descent', () => {
+  // float64 on the CPU backend, as `node dist/gradient-descent.js` runs by default.
+  beforeAll(async () => {
+    await setBackend('cpu');
+  });
+
   it('prints 3.96, 3.92, 3.88... and stops near 2 when the step is below 1e-6', async () => {
     const xs = await gradientDescent();
     expect(xs[0]).toBeCloseTo(3.96, 10);

@@ -4,6 +4,7 @@
 // with a fast backend; on the CPU backend, run it on a subset (--limit, --test-limit) to measure.
 
 import { join } from 'node:path';
+import { getBackend } from '@nabla/core';
 import {
   batchNormalization,
   conv2d,
@@ -13,14 +14,14 @@ import {
   glorotUniform,
   type History,
   imageSplitToTensors,
-  limitSplit,
   maxPooling2d,
   type Sequential,
   sequential,
   sparseCategoricalCrossentropy,
 } from '@nabla/nn';
-import { useBestBackend } from './backend.js';
-import { OUT_DIR, readFlags } from './cli.js';
+import { useBackend } from './backend.js';
+import { type ExampleFlags, type ExampleSpec, OUT_DIR, runExample } from './cli.js';
+import { imageFlags } from './fashion-mnist-mlp.js';
 import { loadImagesOrDigits } from './image-data.js';
 import { average, epochTimer, writeCurvesSvg } from './training-report.js';
 
@@ -93,13 +94,11 @@ export function fashionCnn(seed: number): Sequential {
  */
 export async function runFashionMnistCnn(options: CnnOptions = {}): Promise<CnnResult> {
   const { epochs = 10, limit, dir, batchSize = 64, outDir = OUT_DIR, seed = 1, verbose = 1 } = options;
-  const testLimit = options.testLimit ?? limit;
   const log = options.log ?? console.log;
-  const { name: backend, line } = await useBestBackend();
-  log(line);
-  const { dataset, source, note } = await loadImagesOrDigits({ dir, limit });
+  const backend = getBackend();
+  const { dataset, source, note } = await loadImagesOrDigits({ dir, limit, testLimit: options.testLimit });
   log(note);
-  const testSplit = limitSplit(dataset.test, testLimit, 'runFashionMnistCnn');
+  const testSplit = dataset.test;
   const train = imageSplitToTensors(dataset.train);
   const test = imageSplitToTensors(testSplit);
   const net = fashionCnn(seed);
@@ -145,8 +144,16 @@ export async function runFashionMnistCnn(options: CnnOptions = {}): Promise<CnnR
   }
 }
 
-async function main(): Promise<void> {
-  const flags = readFlags();
+const SPEC: ExampleSpec = {
+  name: 'fashion-mnist-cnn',
+  summary:
+    'Trains a CNN (two conv + batch norm + max-pool blocks, dense 128, dropout, 10 logits) on\nFashion-MNIST with Adam and reports test accuracy and time per epoch. On the CPU backend,\nrun it on a subset: --limit 6000 --test-limit 2000 --epochs 2.',
+  flags: imageFlags({ epochs: '10', batchSize: '64' }),
+};
+
+async function main(flags: ExampleFlags): Promise<void> {
+  const { line } = await useBackend(flags.backend);
+  console.log(line);
   const r = await runFashionMnistCnn({
     epochs: flags.epochs,
     limit: flags.limit,
@@ -166,4 +173,4 @@ async function main(): Promise<void> {
   console.log(`learning curves: ${r.curvesPath}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) await runExample(SPEC, main);

@@ -6,16 +6,18 @@
 
 import { join } from 'node:path';
 import { dense, glorotUniform, type History, imageSplitToTensors, sequential } from '@nabla/nn';
-import { useBestBackend } from './backend.js';
-import { OUT_DIR, readFlags } from './cli.js';
+import { useBackend } from './backend.js';
+import { backendFlag, type ExampleFlags, type ExampleSpec, OUT_DIR, runExample } from './cli.js';
 import { loadImagesOrDigits } from './image-data.js';
 import { average, epochTimer, writeCurvesSvg } from './training-report.js';
 
 /** Options of {@link runFashionMnistMlp}. */
 export interface MlpOptions {
   epochs?: number;
-  /** Keep only the first `limit` images of each split (default: all). */
+  /** Keep only the first `limit` training images (default: all). */
   limit?: number;
+  /** Keep only the first `testLimit` test images (default: `limit`, or all). */
+  testLimit?: number;
   /** Folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist). */
   dir?: string;
   batchSize?: number;
@@ -50,7 +52,7 @@ export interface MlpResult {
 export async function runFashionMnistMlp(options: MlpOptions = {}): Promise<MlpResult> {
   const { epochs = 10, limit, dir, batchSize = 128, outDir = OUT_DIR, seed = 1, verbose = 1 } = options;
   const log = options.log ?? console.log;
-  const { dataset, source, note } = await loadImagesOrDigits({ dir, limit });
+  const { dataset, source, note } = await loadImagesOrDigits({ dir, limit, testLimit: options.testLimit });
   log(note);
   const train = imageSplitToTensors(dataset.train, { flatten: true });
   const test = imageSplitToTensors(dataset.test, { flatten: true });
@@ -107,13 +109,35 @@ export async function runFashionMnistMlp(options: MlpOptions = {}): Promise<MlpR
   }
 }
 
-async function main(): Promise<void> {
-  const flags = readFlags();
-  const { line } = await useBestBackend();
+/** The Fashion-MNIST flags, shared with the CNN example. */
+export function imageFlags(defaults: { epochs: string; batchSize: string }): ExampleSpec['flags'] {
+  return {
+    backend: backendFlag(),
+    epochs: { help: 'training epochs', default: defaults.epochs },
+    limit: { help: 'train on the first N training images', default: 'all' },
+    'test-limit': { help: 'test on the first N test images', default: '--limit, or all' },
+    'batch-size': { help: 'images per training step', default: defaults.batchSize },
+    dir: {
+      help: 'folder with the four Fashion-MNIST IDX files (without them: the MNIST digits of the `mnist` package)',
+      default: '/usr/share/datasets/fashion-mnist',
+    },
+  };
+}
+
+const SPEC: ExampleSpec = {
+  name: 'fashion-mnist-mlp',
+  summary:
+    'Trains a 784-256-128-10 MLP on Fashion-MNIST with Adam (test set as validation data),\nevaluates it, saves it to apps/examples/out/fashion-mnist-mlp/ and draws its learning curves.',
+  flags: imageFlags({ epochs: '10', batchSize: '128' }),
+};
+
+async function main(flags: ExampleFlags): Promise<void> {
+  const { line } = await useBackend(flags.backend);
   console.log(line);
   const r = await runFashionMnistMlp({
     epochs: flags.epochs,
     limit: flags.limit,
+    testLimit: flags.testLimit,
     dir: flags.dir,
     batchSize: flags.batchSize,
   });
@@ -125,4 +149,4 @@ async function main(): Promise<void> {
   console.log(`model saved to ${r.modelDir}; learning curves: ${r.curvesPath}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) await runExample(SPEC, main);

@@ -2,20 +2,9 @@
 // converges to zero mistakes because the points are linearly separable; on XOR it never does,
 // because no line separates {(0,0), (1,1)} from {(0,1), (1,0)}.
 
-import '@nabla/backend-cpu';
-import {
-  add,
-  dot,
-  greaterEqual,
-  mul,
-  scalar,
-  setBackend,
-  sub,
-  type Tensor,
-  tensor,
-  tidy,
-  zeros,
-} from '@nabla/core';
+import { add, dot, greaterEqual, mul, scalar, sub, type Tensor, tensor, tidy, zeros } from '@nabla/core';
+import { useBackend } from './backend.js';
+import { backendFlag, type ExampleFlags, type ExampleSpec, runExample } from './cli.js';
 
 /** The data set from the issue: seven 2-D points and their 0/1 labels. */
 export const POINTS: readonly (readonly [number, number])[] = [
@@ -105,8 +94,16 @@ export async function countErrors(
   return count;
 }
 
-async function main(): Promise<void> {
-  await setBackend('cpu');
+const SPEC: ExampleSpec = {
+  name: 'perceptron',
+  summary:
+    'The Rosenblatt perceptron rule on a 7-point linearly separable data set (it converges),\nthen on XOR (it never does).',
+  flags: { backend: backendFlag() },
+};
+
+async function main(flags: ExampleFlags): Promise<void> {
+  const { line } = await useBackend(flags.backend);
+  console.log(line);
   const run = await trainPerceptron(POINTS, LABELS);
   console.log('Perceptron on the 7-point data set');
   for (const [i, m] of run.mistakes.entries()) console.log(`  epoch ${i + 1}: ${m} mistakes`);
@@ -130,4 +127,4 @@ async function main(): Promise<void> {
   console.log('so the rule never stops updating: XOR needs a hidden layer (see the xor example).');
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) await runExample(SPEC, main);

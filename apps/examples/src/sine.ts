@@ -6,8 +6,8 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { linspace, reshape, sin } from '@nabla/core';
 import { adam, dense, glorotUniform, sequential } from '@nabla/nn';
-import { useBestBackend } from './backend.js';
-import { OUT_DIR } from './cli.js';
+import { useBackend } from './backend.js';
+import { backendFlag, type ExampleFlags, type ExampleSpec, OUT_DIR, runExample } from './cli.js';
 import { lineChartSvg } from './plot.js';
 
 /** Options of {@link runSine}. */
@@ -76,11 +76,18 @@ export async function runSine(options: SineOptions = {}): Promise<SineResult> {
   }
 }
 
-async function main(): Promise<void> {
-  const { line } = await useBestBackend();
+const SPEC: ExampleSpec = {
+  name: 'sine',
+  summary:
+    'Fits sin(x) on [-π, π] with a 1-32-32-1 tanh network (compile/fit, MSE, Adam) and draws\nthe true curve and the fit into apps/examples/out/sine.svg.',
+  flags: { backend: backendFlag(), epochs: { help: 'training epochs', default: '200' } },
+};
+
+async function main(flags: ExampleFlags): Promise<void> {
+  const { line } = await useBackend(flags.backend);
   console.log(line);
-  const { mse, svgPath, seconds } = await runSine({ verbose: 0 });
+  const { mse, svgPath, seconds } = await runSine({ epochs: flags.epochs, verbose: 0 });
   console.log(`mean squared error ${mse.toFixed(5)} after ${seconds.toFixed(1)} s; plot: ${svgPath}`);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) await runExample(SPEC, main);

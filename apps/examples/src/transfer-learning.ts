@@ -20,8 +20,8 @@ import {
   sequential,
 } from '@nabla/nn';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnistDigits } from '@nabla/nn/node';
-import { useBestBackend } from './backend.js';
-import { OUT_DIR, readFlags } from './cli.js';
+import { useBackend } from './backend.js';
+import { backendFlag, type ExampleFlags, type ExampleSpec, OUT_DIR, runExample } from './cli.js';
 
 /** Options of {@link runTransferLearning}. */
 export interface TransferOptions {
@@ -226,13 +226,29 @@ export async function runTransferLearning(options: TransferOptions = {}): Promis
   }
 }
 
-async function main(): Promise<void> {
-  const flags = readFlags();
-  const { line } = await useBestBackend();
+const SPEC: ExampleSpec = {
+  name: 'transfer-learning',
+  summary:
+    'Pretrains a small CNN on 8,000 MNIST digits, saves and reloads it, freezes its convolutional\nbase, fine-tunes a new head on a few labelled Fashion-MNIST images, and compares with the same\narchitecture trained from scratch on them. Needs Fashion-MNIST (apt-get install dataset-fashion-mnist).',
+  flags: {
+    backend: backendFlag(),
+    epochs: { help: 'fine-tuning epochs (the from-scratch baseline trains as many)', default: '10' },
+    limit: { help: 'labelled Fashion-MNIST images to fine-tune on', default: '1000' },
+    'test-limit': { help: 'Fashion-MNIST test images to score both models on', default: '10000' },
+    dir: {
+      help: 'folder with the four Fashion-MNIST IDX files',
+      default: '/usr/share/datasets/fashion-mnist',
+    },
+  },
+};
+
+async function main(flags: ExampleFlags): Promise<void> {
+  const { line } = await useBackend(flags.backend);
   console.log(line);
   const r = await runTransferLearning({
     dir: flags.dir,
     fineTuneEpochs: flags.epochs,
+    fineTuneImages: flags.limit,
     testImages: flags.testLimit,
   });
   console.log(
@@ -245,4 +261,4 @@ async function main(): Promise<void> {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) await runExample(SPEC, main);

@@ -4,7 +4,8 @@
 
 import { tensor } from '@nabla/core';
 import { adam, dense, glorotUniform, sequential } from '@nabla/nn';
-import { useBestBackend } from './backend.js';
+import { useBackend } from './backend.js';
+import { backendFlag, type ExampleFlags, type ExampleSpec, runExample } from './cli.js';
 
 /** The four XOR inputs and their labels. */
 export const XOR_INPUTS = [
@@ -63,10 +64,16 @@ export async function runXor(options: XorOptions = {}): Promise<XorResult> {
   }
 }
 
-async function main(): Promise<void> {
-  const { line } = await useBestBackend();
+const SPEC: ExampleSpec = {
+  name: 'xor',
+  summary: 'Trains a 2-8-1 network (tanh, sigmoid) on XOR with Adam and binary cross-entropy.',
+  flags: { backend: backendFlag(), epochs: { help: 'training epochs', default: '300' } },
+};
+
+async function main(flags: ExampleFlags): Promise<void> {
+  const { line } = await useBackend(flags.backend);
   console.log(line);
-  const result = await runXor();
+  const result = await runXor({ epochs: flags.epochs });
   XOR_INPUTS.forEach((input, i) => {
     const p = result.predictions[i]!;
     console.log(
@@ -78,4 +85,4 @@ async function main(): Promise<void> {
   );
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) await runExample(SPEC, main);

@@ -1,7 +1,8 @@
 // A tiny static server for the built demo (web/dist), on loopback. It sends
 // Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, so the
 // page is crossOriginIsolated and SharedArrayBuffer (wasm threads) is available.
-// `node web/serve.mjs [--port N] [--dir PATH]` (the `web:serve` script); tests call `serveWeb`.
+// `node web/serve.mjs [--port N] [--dir PATH] [--help]` (the `web:serve` script); a bad flag or a
+// busy port is one line on stderr and exit code 2. Tests call `serveWeb`.
 
 import { readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -85,13 +86,75 @@ export async function serveWeb(options = {}) {
   };
 }
 
+const USAGE = `Usage: node web/serve.mjs [--port N] [--dir PATH]
+   or: npx -y pnpm@10.34.8 --filter @nabla/examples web:serve [--port N] [--dir PATH]
+
+Serves the browser demo (web/dist, built first when missing) on 127.0.0.1 with the COOP/COEP
+headers that make the page cross-origin isolated (wasm threads).
+
+Flags:
+  --port N      port to listen on, 0 for a free one (default: $PORT, or 8080)
+  --dir PATH    folder to serve, with an index.html (default: web/dist)
+  -h, --help    print this help and exit`;
+
+/** A bad command line or a port that cannot be had: one line, the hint, exit code 2. */
+class UsageError extends Error {}
+
+/**
+ * Reads `--port N`, `--dir PATH` and `--help` (also as `--flag=value`).
+ * @param {readonly string[]} argv
+ * @returns {{ help: true } | { help: false, port: number, dir: string | undefined }}
+ */
+export function parseServeArgs(argv) {
+  const args = argv[0] === '--' ? argv.slice(1) : [...argv];
+  if (args.includes('--help') || args.includes('-h')) return { help: true };
+  /** @type {Record<string, string>} */
+  const values = {};
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    const eq = arg.indexOf('=');
+    const name = arg.startsWith('--') ? arg.slice(2, eq < 0 ? undefined : eq) : '';
+    if (name !== 'port' && name !== 'dir') {
+      throw new UsageError(
+        arg.startsWith('--')
+          ? `unknown flag --${name} (web:serve takes --port, --dir)`
+          : `unexpected argument '${arg}'`,
+      );
+    }
+    if (name in values) throw new UsageError(`--${name} is given twice`);
+    /** @type {string | undefined} */
+    let value = eq < 0 ? args[i + 1] : arg.slice(eq + 1);
+    if (eq < 0 && value !== undefined && !value.startsWith('--')) i++;
+    else if (eq < 0) value = undefined;
+    if (!value) throw new UsageError(`--${name}: missing value`);
+    values[name] = value;
+  }
+  const portText = values.port ?? process.env.PORT ?? '8080';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    throw new UsageError(`--port: expected an integer from 0 to 65535, got '${portText}'`);
+  }
+  return { help: false, port, dir: values.dir };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const flag = (/** @type {string} */ name) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? process.argv[i + 1] : undefined;
+  /** @param {string} message @returns {never} */
+  const fail = (message) => {
+    process.stderr.write(`web:serve: ${message}\nRun 'node web/serve.mjs --help' for usage.\n`);
+    process.exit(2);
   };
-  const port = Number(flag('--port') ?? process.env.PORT ?? 8080);
-  const dir = flag('--dir');
+  let options;
+  try {
+    options = parseServeArgs(process.argv.slice(2));
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    fail(error.message);
+  }
+  if (options.help) {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  const { port, dir } = options;
   if (!dir) {
     try {
       await stat(join(DIST_DIR, 'index.html'));
@@ -102,7 +165,15 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
       await buildWeb();
     }
   }
-  const { url } = await serveWeb({ port, dir });
-  console.log(`Nabla browser demo: ${url} (cross-origin isolated: COOP same-origin, COEP require-corp)`);
-  console.log('Ctrl+C to stop.');
+  try {
+    const { url } = await serveWeb({ port, dir });
+    console.log(`Nabla browser demo: ${url} (cross-origin isolated: COOP same-origin, COEP require-corp)`);
+    console.log('Ctrl+C to stop.');
+  } catch (error) {
+    const code = /** @type {{ code?: string }} */ (error).code;
+    if (code === 'EADDRINUSE')
+      fail(`port ${port} is in use; pick another with --port N (0 picks a free one)`);
+    if (code === 'EACCES') fail(`no permission to listen on port ${port}; pick one above 1023 with --port N`);
+    fail(error instanceof Error ? error.message : String(error));
+  }
 }
