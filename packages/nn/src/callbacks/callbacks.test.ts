@@ -2,6 +2,7 @@
 // weights), reduceLROnPlateau, csvLogger and modelCheckpoint writing files.
 
 import '@nabla/backend-cpu';
+import '../io/node-setup.js'; // Node's file system for csvLogger and the folder handler of modelCheckpoint's saves
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,5 +1,7 @@
 // csvLogger: appends one CSV row per epoch (epoch, then the logged values) to a file (Node).
 // The header is written when the file is new or not appended to; values keep full precision.
+// The file system comes from the `fs` option or the one @nabla/nn's Node entry registers
+// (`setCsvFileSystem`), so browser bundles never import node:fs.
 
 import { ArgumentError } from '@nabla/core';
 import { Callback, type Logs } from './callback.js';
@@ -11,12 +13,27 @@ export interface CsvLoggerOptions {
   append?: boolean;
   /** Default ','. */
   separator?: string;
+  /** The file calls to use (default: Node's, registered by @nabla/nn in Node). */
+  fs?: CsvFileSystem;
 }
 
-interface FsLike {
+/** The file calls csvLogger makes (node:fs/promises has them). */
+export interface CsvFileSystem {
   appendFile(path: string, data: string): Promise<void>;
   writeFile(path: string, data: string): Promise<void>;
   stat(path: string): Promise<{ size: number }>;
+}
+
+let defaultFs: CsvFileSystem | null = null;
+
+/**
+ * Sets the file system csvLogger uses when given none (@nabla/nn's Node entry sets node:fs).
+ * @example
+ * import * as fs from 'node:fs/promises';
+ * setCsvFileSystem(fs);
+ */
+export function setCsvFileSystem(fs: CsvFileSystem | null): void {
+  defaultFs = fs;
 }
 
 /**
@@ -30,7 +47,8 @@ export class CsvLogger extends Callback {
   readonly #append: boolean;
   readonly #sep: string;
   #keys: string[] | null = null;
-  #fs: FsLike | null = null;
+  readonly #given: CsvFileSystem | undefined;
+  #fs: CsvFileSystem | null = null;
 
   constructor(options: CsvLoggerOptions) {
     super();
@@ -40,10 +58,17 @@ export class CsvLogger extends Callback {
     this.filename = options.filename;
     this.#append = options.append ?? false;
     this.#sep = options.separator ?? ',';
+    this.#given = options.fs;
   }
 
   override async onTrainBegin(): Promise<void> {
-    this.#fs = (await import('node:fs/promises')) as FsLike;
+    const fs = this.#given ?? defaultFs;
+    if (fs === null) {
+      throw new ArgumentError(
+        `csvLogger: no file system to write '${this.filename}' with; in Node import '@nabla/nn' (or '@nabla/nn/node'), elsewhere pass options.fs`,
+      );
+    }
+    this.#fs = fs;
     this.#keys = null;
     if (!this.#append) await this.#fs.writeFile(this.filename, '');
   }

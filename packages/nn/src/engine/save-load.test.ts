@@ -5,6 +5,7 @@
 // survive being killed at any step or racing another save or a load.
 
 import '@nabla/backend-cpu';
+import '../io/node-setup.js';
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -186,7 +187,7 @@ describe('saving during training', () => {
     );
     const path = join(dir, 'during-fit');
     const steps: number[][][] = [];
-    let saving: Promise<void> | undefined;
+    let saving: Promise<unknown> | undefined;
     class SaveMidway extends Callback {
       override async onBatchEnd(batch: number): Promise<void> {
         steps.push(await weightValues(m));

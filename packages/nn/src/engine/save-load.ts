@@ -1,19 +1,35 @@
-// Saving and loading models as a folder: model.json (format, architecture, training config, a
-// manifest of the weights and the sha256 of the weights file) and model.safetensors (the
-// weights, keyed `layer/weight`). A save snapshots every weight in one synchronous block, so a
-// save during `fit` holds one step's weights. A load checks the whole model.json against the
-// safetensors header before it builds (allocates) anything, then sets the weights bit for bit
-// and compiles again when a training config was saved. Bad files raise FormatError naming them.
+// Saving and loading models: model.json (format, architecture, training config, a manifest of
+// the weights, the optimizer's state and the sha256 of the weights) and model.safetensors (the
+// weights keyed `layer/weight`, and the optimizer's slots keyed `optimizer/layer/weight/slot`),
+// handed to an IOHandler chosen by the target's scheme (io/router.ts): a folder in Node,
+// IndexedDB, a download, File/Blob objects, http(s). A save snapshots every weight and slot in
+// one synchronous block, so a save during `fit` holds one step's state. A load checks the whole
+// model.json against the safetensors header before it builds (allocates) anything, then sets
+// the weights bit for bit, compiles again when a training config was saved and restores the
+// optimizer's step count and slots, so training resumes. Bad files raise FormatError naming them.
 
-import { ArgumentError, closestName, isDType, lookupName, type Tensor } from '@nabla/core';
+import { ArgumentError, closestName, describeValue, isDType, lookupName, type Tensor } from '@nabla/core';
+import '../io/browser.js';
 import { FormatError } from '../io/errors.js';
+import '../io/http.js';
+import '../io/indexeddb.js';
 import { parseJsonSafe } from '../io/json.js';
+import {
+  getLoadHandler,
+  getSaveHandler,
+  IO_OPTION_KEYS,
+  type IOHandler,
+  type IOOptions,
+  type ModelArtifacts,
+  type SaveResult,
+} from '../io/router.js';
 import { readSafetensorsHeader, type SafetensorsHeaderEntry } from '../io/safetensors.js';
 import {
   fromSafetensorsDType,
   safetensorsToTensors,
   tensorsToSafetensors,
 } from '../io/safetensors-tensors.js';
+import { sha256HexAsync } from '../io/sha256.js';
 import {
   binaryCrossentropy,
   categoricalCrossentropy,
@@ -24,11 +40,12 @@ import {
   meanSquaredError,
   sparseCategoricalCrossentropy,
 } from '../losses/index.js';
-import { adagrad, adam, adamw, rmsprop, sgd } from '../optimizers/index.js';
+import { adagrad, adam, adamw, BaseOptimizer, rmsprop, sgd } from '../optimizers/index.js';
 import type { Loss, Optimizer } from '../types.js';
 import { isRecord } from './config.js';
 import { type Layer, type WeightGuard, withWeightGuard } from './layer.js';
 import type { Model } from './model.js';
+import { checkOptions } from './options.js';
 import { layerFromConfig, registeredLayers } from './registry.js';
 
 /**
@@ -63,6 +80,14 @@ export interface WeightSpec {
   dtype: string;
 }
 
+/** The optimizer's state in model.json; its slots are in the weights file. */
+export interface OptimizerStateJson {
+  /** Steps taken (Adam's bias correction and learning-rate schedules read it). */
+  iterations: number;
+  /** Per model weight that has slots: their names; tensor `optimizer/<weight>/<slot>` holds each. */
+  slots: { weight: string; names: string[] }[];
+}
+
 /** The model.json document. */
 export interface ModelJson {
   format: typeof MODEL_FORMAT;
@@ -70,41 +95,60 @@ export interface ModelJson {
   modelConfig: { className: string; config: Record<string, unknown> };
   trainingConfig: Record<string, unknown> | null;
   weightsManifest: WeightSpec[];
+  /** The optimizer's step count and slots (absent when not compiled with a built-in optimizer). */
+  optimizerState?: OptimizerStateJson;
   /** Size and sha256 of model.safetensors (absent in files of older versions). */
   weights?: { bytes: number; sha256: string };
 }
 
-/** Options of {@link saveModel} (tests swap the file system to simulate crashes). */
-export interface SaveModelOptions {
-  fs?: import('../io/atomic.js').SaveFs;
-  /** Give up waiting for another save of the same folder after this long (default 120 s). */
-  lockTimeoutMs?: number;
-}
+/** Options of {@link saveModel}: those of the handlers (a folder's `fs` and `lockTimeoutMs`, ...). */
+export type SaveModelOptions = IOOptions;
 
-/** Options of {@link loadModel}. */
-export interface LoadModelOptions {
-  fs?: import('../io/atomic.js').SaveFs;
-}
+/** Options of {@link loadModel}: those of the handlers (http's `weightUrl`, `fetch`, ...). */
+export type LoadModelOptions = IOOptions;
 
-/** Clones (sharing storage) of every weight by name: tensors are immutable, so they stay put. */
-function snapshotWeights(model: Model): Record<string, Tensor> {
+/** Where a model's optimizer slot is kept in the weights file. */
+const slotKey = (weight: string, slot: string) => `optimizer/${weight}/${slot}`;
+
+/**
+ * model.json's document with clones (sharing storage) of every weight and optimizer slot by
+ * name, all taken in one synchronous block: tensors are immutable, so they stay put.
+ */
+function snapshotModel(model: Model): { doc: ModelJson; tensors: Record<string, Tensor> } {
+  const doc = modelToJson(model);
   const out: Record<string, Tensor> = Object.create(null);
+  const put = (name: string, t: Tensor) => {
+    if (Object.hasOwn(out, name)) {
+      throw new ArgumentError(`save: two weights are named '${name}'; give the layers distinct names`);
+    }
+    Object.defineProperty(out, name, { value: t.clone(), enumerable: true });
+  };
   try {
-    for (const w of model.namedWeights) {
-      if (Object.hasOwn(out, w.name)) {
-        throw new ArgumentError(`save: two weights are named '${w.name}'; give the layers distinct names`);
+    for (const w of model.namedWeights) put(w.name, w.variable);
+    const optimizer = model.isCompiled ? model.optimizer : undefined;
+    if (optimizer instanceof BaseOptimizer) {
+      const state = optimizer.getState();
+      const byVariable = new Map(state.slots.map((s) => [s.variable, s.values]));
+      const slots: OptimizerStateJson['slots'] = [];
+      for (const w of model.namedWeights) {
+        const values = byVariable.get(w.variable);
+        if (values === undefined) continue;
+        const names = Object.keys(values);
+        for (const n of names) put(slotKey(w.name, n), values[n]!);
+        slots.push({ weight: w.name, names });
       }
-      Object.defineProperty(out, w.name, { value: w.variable.clone(), enumerable: true });
+      doc.optimizerState = { iterations: state.iterations, slots };
     }
   } catch (error) {
     for (const t of Object.values(out)) t.dispose();
     throw error;
   }
-  return out;
+  return { doc, tensors: out };
 }
 
 /**
- * The model.json document of a model.
+ * The model.json document of a model (without the optimizer's state and the weights' hash,
+ * which a save adds).
  * @example
  * const doc = modelToJson(model); doc.weightsManifest[0].name; // 'dense_1/kernel'
  */
@@ -123,33 +167,55 @@ export function modelToJson(model: Model): ModelJson {
 }
 
 /**
- * Writes `model` to the folder `path` (Node only): model.json and model.safetensors, each
- * replaced atomically; other files in the folder are left alone. The weights are the ones the
- * model holds when `saveModel` is called (during `fit`: one step's), even if training goes on.
+ * The artifacts of a save (model.json's document and the safetensors bytes), taken from the
+ * model in one synchronous block when this is called.
  * @example
- * await saveModel(model, './out/mnist');
+ * const { modelJson, weights } = await modelToArtifacts(model);
  */
-export async function saveModel(model: Model, path: string, options: SaveModelOptions = {}): Promise<void> {
-  if (typeof path !== 'string' || path.length === 0) {
-    throw new ArgumentError(`save: expected a folder path, got ${JSON.stringify(path)}`);
-  }
-  // One synchronous block: architecture, manifest and weights are taken together, before the
-  // first await lets a train step run.
-  const doc = modelToJson(model);
-  const snapshot = snapshotWeights(model);
+export async function modelToArtifacts(model: Model): Promise<ModelArtifacts & { modelJson: ModelJson }> {
+  const { doc, tensors } = snapshotModel(model);
   let bytes: Uint8Array;
   try {
-    bytes = await tensorsToSafetensors(snapshot, { format: MODEL_FORMAT });
+    bytes = await tensorsToSafetensors(tensors, { format: MODEL_FORMAT });
   } finally {
-    for (const t of Object.values(snapshot)) t.dispose();
+    for (const t of Object.values(tensors)) t.dispose();
   }
-  const { sha256Hex, writeModelFolder } = await import('../io/node.js');
-  doc.weights = { bytes: bytes.length, sha256: sha256Hex(bytes) };
-  const json = new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`);
-  await writeModelFolder(path, { json, weights: bytes }, readModelJsonRecord, {
-    fs: options.fs,
-    timeoutMs: options.lockTimeoutMs,
-  });
+  doc.weights = { bytes: bytes.length, sha256: await sha256HexAsync(bytes) };
+  return { modelJson: doc, weights: bytes };
+}
+
+function checkHandler(op: string, handler: unknown, method: 'save' | 'load'): IOHandler {
+  if (
+    typeof handler !== 'object' ||
+    handler === null ||
+    typeof (handler as IOHandler)[method] !== 'function'
+  ) {
+    throw new ArgumentError(
+      `${op}: expected a path, a URL such as 'indexeddb://name' or an IOHandler with ${method}(), got ${describeValue(handler)}`,
+    );
+  }
+  return handler as IOHandler;
+}
+
+/**
+ * Saves `model` to `target`: a folder path (Node), `file://`, `indexeddb://name`,
+ * `downloads://name`, an `http(s)://` URL (POST) or an IOHandler. Architecture, training
+ * config, weights and optimizer state are the ones the model holds when `saveModel` is called
+ * (during `fit`: one step's), even if training goes on.
+ * @example
+ * await saveModel(model, './out/mnist');
+ * await saveModel(model, 'indexeddb://mnist');
+ */
+export async function saveModel(
+  model: Model,
+  target: string | IOHandler,
+  options: SaveModelOptions = {},
+): Promise<SaveResult> {
+  const o = checkOptions('save', options, IO_OPTION_KEYS) as IOOptions;
+  const handler =
+    typeof target === 'string' ? getSaveHandler(target, o) : checkHandler('save', target, 'save');
+  const artifacts = await modelToArtifacts(model);
+  return handler.save!(artifacts);
 }
 
 /**
@@ -174,18 +240,22 @@ export function readModelJsonRecord(bytes: Uint8Array): { ours: boolean; weights
 }
 
 /**
- * Loads a model saved by `model.save(path)` (Node only): architecture, weights and, when one
- * was saved, the training config (the model comes back compiled, with a fresh optimizer).
- * The weights are the ones model.json was saved with (checked by sha256), even while another
- * process saves to the same folder. Missing files are `IOError`s, bad ones `FormatError`s.
+ * Loads a model saved by `model.save(target)` from a folder path (Node), `file://`,
+ * `indexeddb://name`, an `http(s)://` URL of model.json (weights beside it, or at
+ * `options.weightUrl` / under `options.weightPathPrefix`) or an IOHandler such as
+ * `browserFiles([jsonFile, weightsFile])`: architecture, weights and, when they were saved, the
+ * training config and the optimizer's state (the model comes back compiled, ready to resume).
+ * Missing files are `IOError`s, bad ones `FormatError`s naming the file.
  * @example
  * const m = await loadModel('./out/mnist');
- * m.predict(x);
+ * const n = await loadModel('https://example.com/mnist/model.json', { requestInit: { credentials: 'include' } });
  */
-export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
-  const { readModelFolder } = await import('../io/node.js');
-  const { dir, json, weights } = await readModelFolder(path, readModelJsonRecord, { fs: options.fs });
-  return modelFromFiles(json, weights, dir);
+export async function loadModel(source: string | IOHandler, options: LoadModelOptions = {}): Promise<Model> {
+  const o = checkOptions('loadModel', options, IO_OPTION_KEYS) as IOOptions;
+  const handler =
+    typeof source === 'string' ? getLoadHandler(source, o) : checkHandler('loadModel', source, 'load');
+  const artifacts = await handler.load!();
+  return modelFromArtifacts(artifacts);
 }
 
 function fail(file: string, problem: string): never {
@@ -193,6 +263,37 @@ function fail(file: string, problem: string): never {
 }
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/**
+ * A model from loaded artifacts: model.json's document (or bytes) and the safetensors bytes,
+ * checked against the sha256 model.json records, then as {@link modelFromFiles} does.
+ * @example
+ * const m = await modelFromArtifacts({ modelJson: doc, weights: bytes });
+ */
+export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<Model> {
+  if (typeof artifacts !== 'object' || artifacts === null || !(artifacts.weights instanceof Uint8Array)) {
+    throw new ArgumentError(
+      `loadModel: expected the handler to give { modelJson, weights: Uint8Array }, got ${describeValue(artifacts)}`,
+    );
+  }
+  const jsonName = artifacts.jsonName ?? `<source>/${JSON_FILE}`;
+  const weightsName = artifacts.weightsName ?? `<source>/${WEIGHTS_FILE}`;
+  const doc =
+    artifacts.modelJson instanceof Uint8Array
+      ? readModelJson(artifacts.modelJson, jsonName)
+      : checkModelJson(artifacts.modelJson, jsonName);
+  const weights = artifacts.weights;
+  if (doc.weights !== undefined && doc.weights.bytes === weights.length) {
+    const sha = await sha256HexAsync(weights);
+    if (sha !== doc.weights.sha256) {
+      fail(
+        weightsName,
+        `its sha256 ${sha} does not match the ${doc.weights.sha256} that model.json records (the files are not one save)`,
+      );
+    }
+  }
+  return buildModel(doc, weights, jsonName, weightsName);
+}
 
 /**
  * A model from the bytes of model.json and model.safetensors (`where` names them in errors).
@@ -205,13 +306,17 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
 export function modelFromFiles(jsonBytes: Uint8Array, weightBytes: Uint8Array, where = '<buffer>'): Model {
   const jsonName = `${where}/${JSON_FILE}`;
   const weightsName = `${where}/${WEIGHTS_FILE}`;
-  const doc = readModelJson(jsonBytes, jsonName);
+  return buildModel(readModelJson(jsonBytes, jsonName), weightBytes, jsonName, weightsName);
+}
+
+function buildModel(doc: ModelJson, weightBytes: Uint8Array, jsonName: string, weightsName: string): Model {
   if (doc.weights !== undefined && doc.weights.bytes !== weightBytes.length) {
     fail(weightsName, `has ${weightBytes.length} bytes, model.json records ${doc.weights.bytes}`);
   }
   checkArchitecture(doc.modelConfig, doc.weightsManifest, jsonName);
+  const slotSpecs = optimizerSpecs(doc, jsonName);
   const header = readSafetensorsHeader(weightBytes, weightsName);
-  checkManifestAgainstHeader(doc.weightsManifest, header.entries, weightsName);
+  checkManifestAgainstHeader([...doc.weightsManifest, ...slotSpecs], header.entries, weightsName);
   let layer: Layer;
   try {
     layer = buildChecked(doc.weightsManifest, jsonName, () =>
@@ -228,13 +333,59 @@ export function modelFromFiles(jsonBytes: Uint8Array, weightBytes: Uint8Array, w
   const model = layer as Model;
   try {
     checkBuiltWeights(model, doc.weightsManifest, jsonName);
-    setWeights(model, weightBytes, weightsName);
-    if (doc.trainingConfig !== null) compileFrom(model, doc.trainingConfig, jsonName);
+    const { tensors } = safetensorsToTensors(weightBytes, weightsName);
+    try {
+      for (const w of model.namedWeights) w.variable.assign(tensors[w.name]!);
+      if (doc.trainingConfig !== null) compileFrom(model, doc.trainingConfig, jsonName);
+      if (doc.optimizerState !== undefined) restoreOptimizer(model, doc.optimizerState, tensors, jsonName);
+    } finally {
+      for (const t of Object.values(tensors)) t.dispose();
+    }
   } catch (error) {
     model.dispose();
     throw error;
   }
   return model;
+}
+
+/** The slot tensors model.json's optimizerState declares, each of its weight's shape and dtype. */
+function optimizerSpecs(doc: ModelJson, file: string): WeightSpec[] {
+  const state = doc.optimizerState;
+  if (state === undefined) return [];
+  if (doc.trainingConfig === null) fail(file, 'has an optimizerState but no trainingConfig');
+  const byName = new Map(doc.weightsManifest.map((w) => [w.name, w]));
+  const out: WeightSpec[] = [];
+  for (const { weight, names } of state.slots) {
+    const spec = byName.get(weight);
+    if (spec === undefined)
+      fail(file, `optimizerState lists slots of '${weight}', which weightsManifest does not list`);
+    for (const n of names) out.push({ name: slotKey(weight, n), shape: spec.shape, dtype: spec.dtype });
+  }
+  return out;
+}
+
+/** Gives the compiled optimizer its saved step count and slots (all or nothing). */
+function restoreOptimizer(
+  model: Model,
+  state: OptimizerStateJson,
+  tensors: Record<string, Tensor>,
+  file: string,
+): void {
+  const optimizer = model.optimizer;
+  if (!(optimizer instanceof BaseOptimizer)) return;
+  const variables = new Map(model.namedWeights.map((w) => [w.name, w.variable]));
+  try {
+    optimizer.setState({
+      iterations: state.iterations,
+      slots: state.slots.map(({ weight, names }) => {
+        const values: Record<string, Tensor> = Object.create(null);
+        for (const n of names) values[n] = tensors[slotKey(weight, n)]!;
+        return { variable: variables.get(weight)!, values };
+      }),
+    });
+  } catch (error) {
+    fail(file, `optimizerState does not fit the optimizer '${optimizer.name}': ${message(error)}`);
+  }
 }
 
 const TOP_KEYS = new Set([
@@ -243,6 +394,7 @@ const TOP_KEYS = new Set([
   'modelConfig',
   'trainingConfig',
   'weightsManifest',
+  'optimizerState',
   'weights',
 ]);
 
@@ -254,7 +406,11 @@ function readModelJson(bytes: Uint8Array, file: string): ModelJson {
   } catch {
     fail(file, 'is not valid UTF-8');
   }
-  const doc = parseJsonSafe(text, file);
+  return checkModelJson(parseJsonSafe(text, file), file);
+}
+
+/** Checks a parsed model.json (or a document a handler kept, as IndexedDB does). */
+function checkModelJson(doc: unknown, file: string): ModelJson {
   if (!isRecord(doc)) fail(file, 'expected a JSON object');
   if (doc.format !== MODEL_FORMAT)
     fail(file, `expected format '${MODEL_FORMAT}', got ${JSON.stringify(doc.format)}`);
@@ -287,14 +443,43 @@ function readModelJson(bytes: Uint8Array, file: string): ModelJson {
     }
     weights = { bytes: w.bytes as number, sha256: w.sha256 };
   }
+  const optimizerState =
+    doc.optimizerState === undefined ? undefined : readOptimizerState(file, doc.optimizerState);
   return {
     format: MODEL_FORMAT,
     formatVersion: MODEL_FORMAT_VERSION,
     modelConfig: { className: spec.className, config: spec.config },
     trainingConfig: doc.trainingConfig as Record<string, unknown> | null,
     weightsManifest: readManifest(file, doc.weightsManifest),
+    ...(optimizerState === undefined ? {} : { optimizerState }),
     ...(weights === undefined ? {} : { weights }),
   };
+}
+
+const SLOT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+
+function readOptimizerState(file: string, value: unknown): OptimizerStateJson {
+  const shape = 'expected optimizerState to be { iterations: an integer >= 0, slots: [{ weight, names }] }';
+  if (!isRecord(value) || !Number.isSafeInteger(value.iterations) || (value.iterations as number) < 0)
+    fail(file, shape);
+  if (!Array.isArray(value.slots)) fail(file, shape);
+  const seen = new Set<string>();
+  const slots = value.slots.map((entry: unknown, i) => {
+    if (!isRecord(entry) || typeof entry.weight !== 'string' || !Array.isArray(entry.names)) {
+      fail(file, `optimizerState.slots[${i}] must be { weight, names }`);
+    }
+    if (seen.has(entry.weight)) fail(file, `optimizerState lists the slots of '${entry.weight}' twice`);
+    seen.add(entry.weight);
+    const names = entry.names.map((n: unknown) => {
+      if (typeof n !== 'string' || !SLOT_NAME.test(n)) {
+        fail(file, `optimizerState.slots[${i}] ('${entry.weight}') has a bad slot name ${JSON.stringify(n)}`);
+      }
+      return n;
+    });
+    if (new Set(names).size !== names.length) fail(file, `optimizerState.slots[${i}] lists a slot twice`);
+    return { weight: entry.weight, names };
+  });
+  return { iterations: value.iterations as number, slots };
 }
 
 /** A declared shape: at most MAX_RANK safe non-negative integers with a bounded product. */
@@ -517,15 +702,6 @@ function checkBuiltWeights(model: Model, manifest: readonly WeightSpec[], file: 
   for (const spec of manifest) {
     if (!seen.has(spec.name))
       fail(file, `weightsManifest lists '${spec.name}', which the model does not have`);
-  }
-}
-
-function setWeights(model: Model, bytes: Uint8Array, file: string): void {
-  const { tensors } = safetensorsToTensors(bytes, file);
-  try {
-    for (const w of model.namedWeights) w.variable.assign(tensors[w.name]!);
-  } finally {
-    for (const t of Object.values(tensors)) t.dispose();
   }
 }
 

@@ -4,7 +4,7 @@
 export { type AdagradOptions, adagrad } from './adagrad.js';
 export { type AdamOptions, type AdamWOptions, adam, adamw } from './adam.js';
 export { getOptimizer } from './get-optimizer.js';
-export { BaseOptimizer, type OptimizerOptions, type SlotSpec } from './optimizer.js';
+export { BaseOptimizer, type OptimizerOptions, type OptimizerState, type SlotSpec } from './optimizer.js';
 export { type RmspropOptions, rmsprop } from './rmsprop.js';
 export {
   type CosineDecayOptions,

@@ -57,6 +57,15 @@ export interface SlotSpec {
   readonly init: number;
 }
 
+/**
+ * An optimizer's state: the step count and, per trained variable, its slots by name (Adam's
+ * `m` and `v`). What `getState` returns holds the live slot variables; `setState` copies.
+ */
+export interface OptimizerState {
+  iterations: number;
+  slots: { variable: Variable; values: Record<string, Tensor> }[];
+}
+
 let optimizerCount = 0;
 
 /**
@@ -203,6 +212,84 @@ export abstract class BaseOptimizer implements Optimizer {
     return [...this.#slots.values()].flat();
   }
 
+  /**
+   * The step count and the slot variables of each variable updated so far (live: clone what
+   * you keep past the next step). Saved with a model so training resumes where it stopped.
+   * @example
+   * const { iterations, slots } = opt.getState(); slots[0].values.m; // Adam's first moment
+   */
+  getState(): OptimizerState {
+    const names = this.slots().map((s) => s.name);
+    const slots = [...this.#slots].map(([variable, vars]) => {
+      const values: Record<string, Tensor> = Object.create(null);
+      names.forEach((n, i) => {
+        values[n] = vars[i]!;
+      });
+      return { variable, values };
+    });
+    return { iterations: this.#iterations, slots };
+  }
+
+  /**
+   * Replaces the step count and the slots of the variables listed (copies of `values`, one per
+   * slot name of this optimizer, each of its variable's shape and dtype), all or nothing.
+   * @example
+   * fresh.setState(trained.getState()); // fresh now steps as trained would
+   */
+  setState(state: OptimizerState): void {
+    const op = `${this.name}: setState`;
+    if (typeof state !== 'object' || state === null || !Array.isArray(state.slots)) {
+      throw new ArgumentError(`${op}: expected { iterations, slots: [...] }, got ${showValue(state)}`);
+    }
+    const iterations = state.iterations;
+    if (!Number.isSafeInteger(iterations) || iterations < 0) {
+      throw new ArgumentError(
+        `${op}: expected iterations to be an integer >= 0, got ${showValue(iterations)}`,
+      );
+    }
+    const specs = this.slots();
+    const seen = new Set<Variable>();
+    for (const [i, entry] of state.slots.entries()) {
+      const v = entry?.variable;
+      if (!(v instanceof Variable)) {
+        throw new ArgumentError(`${op}: expected slots[${i}].variable to be a Variable, got ${showValue(v)}`);
+      }
+      if (seen.has(v)) throw new ArgumentError(`${op}: variable '${v.name}' is listed twice`);
+      seen.add(v);
+      const values = entry.values;
+      const given = typeof values === 'object' && values !== null ? Object.keys(values).sort() : [];
+      const expected = specs.map((s) => s.name).sort();
+      if (given.join() !== expected.join()) {
+        throw new ArgumentError(
+          `${op}: expected the slots [${expected.join(', ')}] for '${v.name}', got [${given.join(', ')}]`,
+        );
+      }
+      for (const spec of specs) {
+        const t = values[spec.name];
+        if (!(t instanceof Tensor)) {
+          throw new ArgumentError(
+            `${op}: slot '${spec.name}' of '${v.name}' must be a Tensor, got ${showValue(t)}`,
+          );
+        }
+        t.assertAlive(op);
+        if (!sameShape(t.shape, v.shape) || t.dtype !== v.dtype) {
+          throw new ShapeError(
+            `${op}: slot '${spec.name}' of '${v.name}' has shape ${fmtShape(t.shape)} and dtype ${t.dtype}, expected ${fmtShape(v.shape)} and ${v.dtype}`,
+          );
+        }
+      }
+    }
+    // Every check passed: make the new slots, then drop the old ones of those variables.
+    for (const { variable: v, values } of state.slots) {
+      const slots = specs.map((spec) =>
+        variable(values[spec.name]!, { name: `${this.#prefix}/${v.name}/${spec.name}`, trainable: false }),
+      );
+      for (const old of this.#slots.get(v) ?? []) old.dispose();
+      this.#slots.set(v, slots);
+    }
+    this.#iterations = iterations;
+  }
+
   dispose(): void {
     for (const slots of this.#slots.values()) for (const s of slots) s.dispose();
     this.#slots.clear();
@@ -280,6 +367,9 @@ export abstract class BaseOptimizer implements Optimizer {
     return grads;
   }
 }
+
+const sameShape = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((d, k) => d === b[k]);
 
 // 0 is allowed, as in PyTorch and Keras: it measures the loss of a model without changing it.
 function checkLearningRate(op: string, rate: unknown): void {
