@@ -393,16 +393,21 @@ export abstract class Model extends Layer {
   }
 
   /**
-   * Saves architecture, training config and weights to a folder (model.json + model.safetensors).
+   * Saves architecture, training config, weights and optimizer state (model.json +
+   * model.safetensors) to `target`: a folder path or `file://` (Node), `indexeddb://name`,
+   * `downloads://name`, an `http(s)://` URL (POSTed as a multipart form) or an `IOHandler`.
    * @example
-   * await model.save('./my-model');
+   * await model.save('./my-model'); // or 'indexeddb://my-model', 'downloads://my-model'
    * const again = await loadModel('./my-model');
    */
-  save(path: string): Promise<void> {
+  save(
+    target: string | import('../io/router.js').IOHandler,
+    options?: import('./save-load.js').SaveModelOptions,
+  ): Promise<import('../io/router.js').SaveResult> {
     try {
       this.assertUsable('save');
-      checkArgCount(`${this.name}: save`, arguments.length, 1, "save('./my-model')");
-      return saveModel(this, path);
+      checkArgCount(`${this.name}: save`, arguments.length, 2, "save('./my-model', options)");
+      return saveModel(this, target, options);
     } catch (error) {
       return Promise.reject(error);
     }
