@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Layer,
-  type LayerArgs,
+  type LayerOptions,
   type LayerOptionsSpec,
   layerOptions,
   type SymbolicShape,
@@ -124,6 +124,7 @@ function obviouslyInvalid(kind: OptionKind, value: unknown): boolean {
     case 'size2d':
       return !(Number.isSafeInteger(value) || Array.isArray(value)) || value === 0 || value === -1;
     case 'shape':
+    case 'array':
       return !Array.isArray(value);
     case 'axes':
       return !(Number.isSafeInteger(value) || (Array.isArray(value) && value.length > 0));
@@ -177,6 +178,8 @@ function validValue(key: string, kind: OptionKind): fc.Arbitrary<unknown> {
       });
     case 'axes':
       return fc.constantFrom(-1, [-1], 1);
+    case 'array':
+      return fc.constant([]);
     case 'resolve':
       if (key.endsWith('Initializer'))
         return fc.constantFrom('zeros', 'glorotUniform', 'he_normal', {
@@ -517,10 +520,10 @@ describe('nn hostile input: layers on random inputs', () => {
         return [null, 7];
       }
     }
-    const target = (cls: new (o?: LayerArgs) => Layer): Target => ({
+    const target = (cls: new (o?: LayerOptions) => Layer): Target => ({
       className: cls.name,
       spec: (cls as unknown as typeof Layer).optionsSpec!,
-      make: (o) => new cls(o as LayerArgs),
+      make: (o) => new cls(o as LayerOptions),
     });
     /** The property's failure, with the error that caused it (fast-check keeps it as the cause). */
     const failure = (t: Target): string => {

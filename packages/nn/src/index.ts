@@ -4,9 +4,11 @@
 export * from './callbacks/index.js';
 export * from './data/index.js';
 export * from './engine/index.js';
+export * from './initializers/index.js';
 export * from './io/index.js';
 export * from './layers/index.js';
 export * from './losses/index.js';
 export * from './metrics/index.js';
 export * from './optimizers/index.js';
+export * from './regularizers/index.js';
 export type * from './types.js';

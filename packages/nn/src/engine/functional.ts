@@ -4,7 +4,7 @@
 // Keras does, so the graph can be rebuilt from model.json.
 
 import { ArgumentError, checkArgCount, type Tensor, tidy } from '@nabla/core';
-import { checkConfigKeys, isRecord, readConfig } from './config.js';
+import { isRecord } from './config.js';
 import { InputLayer } from './input-layer.js';
 import { type CallContext, type Layer, type SymbolicShape, SymbolicTensor } from './layer.js';
 import { Model } from './model.js';
@@ -179,10 +179,20 @@ function readRef(owner: string, value: unknown): NodeRef {
  */
 export function functionalFromConfig(config: Record<string, unknown>): Functional {
   const owner = 'Functional';
-  const r = readConfig(owner, config);
-  checkConfigKeys(`${owner} config`, config, ['name', 'trainable', 'layers', 'inputLayers', 'outputLayers']);
-  const specs = Array.isArray(config.layers) ? config.layers : [];
-  const layers = layersFromSpecs(owner, config.layers, ['className', 'name', 'config', 'inboundNodes']);
+  const o = checkOptionsObject(config, FUNCTIONAL_CONFIG, {
+    where: `${owner} config`,
+    quote: true,
+    what: 'key',
+    required: ['layers', 'inputLayers', 'outputLayers'],
+  }) as {
+    name?: string;
+    trainable?: boolean;
+    layers: unknown[];
+    inputLayers: unknown[];
+    outputLayers: unknown[];
+  };
+  const specs = o.layers;
+  const layers = layersFromSpecs(owner, specs, ['className', 'name', 'config', 'inboundNodes']);
   const byName = new Map(layers.map((l) => [l.name, l]));
   const tensors = new Map<string, SymbolicTensor[]>();
   const pending: { layer: Layer; index: number; refs: NodeRef[] }[] = [];
@@ -213,10 +223,8 @@ export function functionalFromConfig(config: Record<string, unknown>): Functiona
     list[index] = out;
     tensors.set(layer.name, list);
   }
-  const resolve = (key: string) => {
-    const refs = Array.isArray(config[key])
-      ? (config[key] as unknown[]).map((ref) => readRef(owner, ref))
-      : [];
+  const resolve = (key: 'inputLayers' | 'outputLayers') => {
+    const refs = o[key].map((ref) => readRef(owner, ref));
     return refs.map((ref) => {
       const t = lookup(ref);
       if (!t || !byName.has(ref[0]))
@@ -227,10 +235,19 @@ export function functionalFromConfig(config: Record<string, unknown>): Functiona
   const m = new Functional({
     inputs: resolve('inputLayers'),
     outputs: resolve('outputLayers'),
-    name: r.optString('name'),
+    name: o.name,
   });
-  m.trainable = r.optBool('trainable') ?? true;
+  m.trainable = o.trainable ?? true;
   return m;
 }
+
+/** The keys of a saved functional config (what `getConfig` writes). */
+const FUNCTIONAL_CONFIG = {
+  name: K.string,
+  trainable: K.boolean,
+  layers: K.array,
+  inputLayers: K.array,
+  outputLayers: K.array,
+};
 
 registerLayer('Functional', functionalFromConfig);

@@ -13,13 +13,15 @@ import {
   type Variable,
   variable,
 } from '@nabla/core';
-import { getInitializer, type Initializer } from '../layers/initializers.js';
-import { getRegularizer, type Regularizer } from '../layers/regularizers.js';
+import { getInitializer, type Initializer } from '../initializers/initializers.js';
+import { getRegularizer, type Regularizer } from '../regularizers/regularizers.js';
+import { checkInputShapes, checkInputSpec, type LayerInputSpec, type SymbolicShape } from './input-spec.js';
 import { checkOptionsObject, K, type OptionKind } from './option-kinds.js';
 import { showValue } from './options.js';
 import { revivingClass } from './registry.js';
 
-/** A shape with `null` for the batch axis (or any unknown size). */
+export type { SymbolicShape } from './input-spec.js';
+
 /**
  * Sees every weight a layer makes, before and after it is allocated: the loader checks each one
  * against the file's manifest before any memory is touched, and frees those made when a build
@@ -49,8 +51,6 @@ export function withWeightGuard<T>(guard: WeightGuard, build: () => T): T {
   }
 }
 
-export type SymbolicShape = readonly (number | null)[];
-
 /** Per-call options. */
 export interface CallContext {
   /** Training mode: dropout drops, batch norm uses batch statistics. */
@@ -58,7 +58,7 @@ export interface CallContext {
 }
 
 /** Constructor options every layer accepts. */
-export interface LayerArgs {
+export interface LayerOptions {
   /** Unique within a model; defaults to `<class>_<n>`, like Keras. */
   name?: string;
   trainable?: boolean;
@@ -67,8 +67,8 @@ export interface LayerArgs {
   dtype?: DType;
 }
 
-/** The options every layer takes (`LayerArgs`), as checked at run time. */
-export const LAYER_ARGS: Readonly<Record<string, OptionKind>> = {
+/** The options every layer takes (`LayerOptions`), as checked at run time. */
+export const LAYER_OPTIONS: Readonly<Record<string, OptionKind>> = {
   name: K.string,
   trainable: K.boolean,
   inputShape: K.shape,
@@ -84,7 +84,7 @@ export interface LayerOptionsSpec {
 }
 
 /**
- * Declares a layer class's options once: `LAYER_ARGS` plus its own keys (`base: false` for a
+ * Declares a layer class's options once: `LAYER_OPTIONS` plus its own keys (`base: false` for a
  * layer that takes other common keys, like the input layer).
  * @example
  * static override readonly optionsSpec = layerOptions('dense', { units: K.positive }, ['units']);
@@ -95,7 +95,7 @@ export function layerOptions(
   required: readonly string[] = [],
   base = true,
 ): LayerOptionsSpec {
-  return { factory, keys: base ? { ...LAYER_ARGS, ...keys } : keys, required };
+  return { factory, keys: base ? { ...LAYER_OPTIONS, ...keys } : keys, required };
 }
 
 /** A named weight of a layer. */
@@ -149,6 +149,11 @@ export abstract class Layer {
    * other keys are left to the subclass.
    */
   static readonly optionsSpec: LayerOptionsSpec | null = null;
+  /**
+   * What `apply` and `computeOutputShape` accept, checked before any work (Keras's `input_spec`);
+   * null accepts anything. Layers declare it at construction and fix axis sizes when they build.
+   */
+  inputSpec: LayerInputSpec | null = null;
   /** The registered class name, used by getConfig/fromConfig (e.g. 'Dense'). */
   abstract readonly className: string;
   readonly name: string;
@@ -160,11 +165,11 @@ export abstract class Layer {
   #lastInputShape: SymbolicShape | SymbolicShape[] | null = null;
   readonly #options: Readonly<Record<string, unknown>>;
 
-  constructor(args?: LayerArgs, defaultBase?: string) {
+  constructor(args?: LayerOptions, defaultBase?: string) {
     const spec = new.target.optionsSpec;
     const reviving = revivingClass();
     const where = reviving ? `${reviving} config` : (spec?.factory ?? snake(new.target.name));
-    const o = checkOptionsObject(args, spec?.keys ?? LAYER_ARGS, {
+    const o = checkOptionsObject(args, spec?.keys ?? LAYER_OPTIONS, {
       where,
       quote: reviving !== null,
       required: spec?.required ?? [],
@@ -173,7 +178,7 @@ export abstract class Layer {
       nameKey: reviving ? undefined : 'name',
     });
     this.#options = o;
-    const common = this.checkedOptions<LayerArgs>();
+    const common = this.checkedOptions<LayerOptions>();
     this.name = common.name ?? uniqueName(defaultBase ?? snake(this.constructor.name));
     this.trainable = common.trainable ?? true;
     this.batchInputShape = common.inputShape ? [null, ...common.inputShape] : null;
@@ -197,8 +202,14 @@ export abstract class Layer {
   /** The computation, on real tensors. */
   abstract call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[];
 
-  /** Output shape for an input shape. Default: unchanged. */
+  /** Output shape for an input shape (batch axis null), after checking it against `inputSpec`. */
   computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+    checkInputShapes(this.name, this.inputSpec, inputShape);
+    return this.shapeRule(inputShape);
+  }
+
+  /** The shape rule, for a shape that fits `inputSpec`. Default: unchanged. */
+  protected shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
     return inputShape;
   }
 
@@ -334,13 +345,19 @@ export abstract class Layer {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     this.#checkInputs(inputs, list);
     const training = checkCallContext(this.name, ctx);
+    checkInputSpec(
+      this.name,
+      this.inputSpec,
+      list.map((x) => x.shape),
+      Array.isArray(inputs),
+    );
     if (list.every((x) => x instanceof SymbolicTensor)) {
       const symbolic = list as SymbolicTensor[];
       const shapes = symbolic.map((s) => s.shape);
       const inShape = Array.isArray(inputs) ? shapes : shapes[0]!;
       const outShape = named(this.name, () => {
         this.#ensureBuilt(inShape);
-        return this.computeOutputShape(inShape);
+        return this.shapeRule(inShape);
       });
       if (Array.isArray(outShape[0])) {
         throw new ArgumentError(
@@ -432,15 +449,4 @@ export function formatShape(shape: SymbolicShape | SymbolicShape[]): string {
   if (shape.length > 0 && Array.isArray(shape[0]))
     return (shape as SymbolicShape[]).map(formatShape).join(', ');
   return `(${(shape as SymbolicShape).map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
-}
-
-/** Throws a ShapeError naming the layer and the axis when `shape[axis]` is not `expected`. */
-export function expectAxis(layer: Layer, shape: SymbolicShape, axis: number, expected: number): void {
-  const index = axis < 0 ? shape.length + axis : axis;
-  const got = shape[index];
-  if (got !== null && got !== undefined && got !== expected) {
-    throw new ShapeError(
-      `${layer.name}: expected input axis ${axis} to be ${expected}, got shape ${formatShape(shape).replace(/[()]/g, '').replace(/^/, '[').replace(/$/, ']').replace(/ /g, '')}`,
-    );
-  }
 }

@@ -22,7 +22,7 @@ import type { History } from './history.js';
 import {
   type CallContext,
   Layer,
-  type LayerArgs,
+  type LayerOptions,
   type LayerWeight,
   prefixError,
   type SymbolicTensor,
@@ -68,7 +68,7 @@ export abstract class Model extends Layer {
   /** The training call running now (fit, trainOnBatch), or null. */
   #training: string | null = null;
 
-  constructor(args: LayerArgs = {}, defaultBase = 'model') {
+  constructor(args: LayerOptions = {}, defaultBase = 'model') {
     super(args, defaultBase);
   }
 

@@ -15,6 +15,7 @@ import { ArgumentError, closestName, DTYPES, type DType, DTypeError, describeVal
  * - `shape`: an array of non-negative integers (`unknownDim`: one -1 allowed; `nullDims`: null
  *   for an unknown size)
  * - `axes`: an integer, or a non-empty array of them
+ * - `array`: any array (its items checked by the reader, e.g. a model config's layer specs)
  * - `resolve`: a value a resolver accepts (initializers, regularizers); the resolved value is kept
  * - `nullable`: null, or `of` (null reads as absent)
  */
@@ -34,6 +35,7 @@ export type OptionKind =
   | { readonly kind: 'size2d' }
   | { readonly kind: 'shape'; readonly unknownDim?: boolean; readonly nullDims?: boolean }
   | { readonly kind: 'axes' }
+  | { readonly kind: 'array' }
   | {
       readonly kind: 'resolve';
       readonly description: string;
@@ -64,6 +66,7 @@ export const K = {
   size2d: { kind: 'size2d' },
   shape: { kind: 'shape' },
   axes: { kind: 'axes' },
+  array: { kind: 'array' },
   nullable: (of: OptionKind): OptionKind => ({ kind: 'nullable', of }),
 } as const satisfies Record<string, OptionKind | ((...a: never[]) => OptionKind)>;
 
@@ -101,9 +104,12 @@ export function describeKind(kind: OptionKind): string {
     case 'size2d':
       return 'a positive integer or a pair of them';
     case 'shape':
-      return `an array of non-negative integers${kind.unknownDim ? ' (at most one -1)' : ''}${kind.nullDims ? ' or null' : ''}`;
+      if (kind.nullDims) return 'an array of sizes (non-negative integers, or null for unknown)';
+      return `an array of non-negative integers${kind.unknownDim ? ' (at most one -1)' : ''}`;
     case 'axes':
       return 'an integer or a non-empty array of integers';
+    case 'array':
+      return 'an array';
     case 'resolve':
       return kind.description;
     case 'nullable':
@@ -189,6 +195,8 @@ export function checkOption(where: string, label: string, kind: OptionKind, valu
       const copy: unknown[] = [...value];
       return copy.every(isInt) ? copy : fail();
     }
+    case 'array':
+      return Array.isArray(value) ? [...value] : fail();
     case 'resolve':
       return kind.resolve(value, `${where}: ${label}`);
     case 'nullable':
@@ -247,6 +255,8 @@ export interface OptionsCheck {
   readonly allowOthers?: boolean;
   /** A key whose value, when a non-empty string, prefixes messages instead (a layer's `name`). */
   readonly nameKey?: string;
+  /** What a key is called in the unknown-key error (default 'option'; a model config's 'key'). */
+  readonly what?: string;
 }
 
 /**
@@ -281,7 +291,7 @@ export function checkOptionsObject(
         out[key] = value;
         continue;
       }
-      throw unknownOption(where, key, valid);
+      throw unknownOption(where, key, valid, check.what);
     }
     if (value === undefined) continue;
     const checked = checkOption(where, label(key), keys[key]!, value);

@@ -3,7 +3,7 @@
 // by running its layers on symbolic tensors, which also records their output shapes.
 
 import { ArgumentError, checkArgCount, type Tensor, tidy } from '@nabla/core';
-import { checkConfigKeys, isRecord, readConfig } from './config.js';
+import { checkConfigKeys, isRecord } from './config.js';
 import { type CallContext, Layer, type SymbolicShape, SymbolicTensor } from './layer.js';
 import { Model } from './model.js';
 import { checkOptionsObject, K } from './option-kinds.js';
@@ -160,22 +160,24 @@ export function layersFromSpecs(
  * copy.setWeights(m.getWeights());
  */
 export function sequentialFromConfig(config: Record<string, unknown>): Sequential {
-  const r = readConfig('Sequential', config);
-  checkConfigKeys('Sequential config', config, ['name', 'trainable', 'layers', 'buildInputShape']);
-  const shape = config.buildInputShape;
-  if (
-    shape !== undefined &&
-    shape !== null &&
-    !(Array.isArray(shape) && shape.every((d) => d === null || (Number.isSafeInteger(d) && d >= 0)))
-  ) {
-    throw new ArgumentError(
-      `Sequential config: expected 'buildInputShape' to be an array of sizes (null for unknown), got ${showValue(shape)}`,
-    );
-  }
-  const model = new Sequential(layersFromSpecs('Sequential', config.layers), { name: r.optString('name') });
-  model.trainable = r.optBool('trainable') ?? true;
-  if (Array.isArray(shape) && !model.built) model.build(shape);
+  const o = checkOptionsObject(config, SEQUENTIAL_CONFIG, {
+    where: 'Sequential config',
+    quote: true,
+    what: 'key',
+    required: ['layers'],
+  }) as { name?: string; trainable?: boolean; layers: unknown[]; buildInputShape?: SymbolicShape };
+  const model = new Sequential(layersFromSpecs('Sequential', o.layers), { name: o.name });
+  model.trainable = o.trainable ?? true;
+  if (o.buildInputShape && !model.built) model.build(o.buildInputShape);
   return model;
 }
+
+/** The keys of a saved sequential config (what `getConfig` writes). */
+const SEQUENTIAL_CONFIG = {
+  name: K.string,
+  trainable: K.boolean,
+  layers: K.array,
+  buildInputShape: K.nullable({ kind: 'shape', nullDims: true }),
+};
 
 registerLayer('Sequential', sequentialFromConfig);

@@ -4,7 +4,6 @@
 // Keras-layout kernels ([in, heads, dim] and [heads, valueDim, out]), so weights port across.
 
 import {
-  ArgumentError,
   deriveSeed,
   matmul,
   randomUniform,
@@ -15,29 +14,55 @@ import {
   type Variable,
 } from '@nabla/core';
 import {
-  type CallContext,
-  expectAxis,
-  Layer,
-  type LayerArgs,
-  layerOptions,
+  type InputSpec,
+  type LayerInputSpec,
+  many,
   type SymbolicShape,
-} from '../engine/layer.js';
+  shapeList,
+  shapeText,
+} from '../engine/input-spec.js';
+import { type CallContext, Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
 import { registerLayerClass } from '../engine/registry.js';
-import type { InitializerSpec, RegularizerSpec } from './conv.js';
+import {
+  getInitializer,
+  INITIALIZER,
+  type InitializerSpec,
+  initializerConfig,
+} from '../initializers/initializers.js';
+import {
+  REGULARIZER,
+  type RegularizerSpec,
+  regularizerConfig,
+  regularizerOrNull,
+} from '../regularizers/regularizers.js';
 import { checkFactoryArgs } from './factory.js';
-import { getInitializer, INITIALIZER, serializeInitializer } from './initializers.js';
-import { getRegularizer, REGULARIZER } from './regularizers.js';
 
-const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
-const regularizer = (spec: RegularizerSpec | null | undefined) => (spec ? getRegularizer(spec) : null);
-function regConfig(spec: RegularizerSpec | null | undefined) {
-  const r = regularizer(spec);
-  return r ? { name: r.name, config: r.getConfig() } : null;
+/** One of query, value and key: rank 3 with its features known; `size` once built. */
+function sequenceSpec(name: string, size?: number): InputSpec {
+  return {
+    name,
+    ndim: 3,
+    layout: '[batch, time, features]',
+    known: { [-1]: 'features' },
+    ...(size === undefined ? {} : { axes: { [-1]: size } }),
+  };
+}
+
+/** `[query, value]` or `[query, value, key]`, with each one's feature size once built. */
+function attentionSpec(dims?: { query: number; value: number; key: number }): LayerInputSpec {
+  return {
+    list: { min: 2, max: 3, expected: 'a list [query, value] or [query, value, key]' },
+    items: [
+      sequenceSpec('query', dims?.query),
+      sequenceSpec('value', dims?.value),
+      sequenceSpec('key', dims?.key),
+    ],
+  };
 }
 
 /** Options of `multiHeadAttention`. */
-export interface MultiHeadAttentionArgs extends LayerArgs {
+export interface MultiHeadAttentionOptions extends LayerOptions {
   numHeads: number;
   /** Size of each head's query and key vectors. */
   keyDim: number;
@@ -97,14 +122,13 @@ export class MultiHeadAttention extends Layer {
   readonly useBias: boolean;
   readonly outputShape: number | null;
   readonly seed: number | null;
-  readonly #args: MultiHeadAttentionArgs;
+  readonly #args: MultiHeadAttentionOptions;
   #proj: { query: Projection; key: Projection; value: Projection; output: Projection } | null = null;
-  #dims: { query: number; value: number; key: number } | null = null;
   #step = 0;
 
-  constructor(options: MultiHeadAttentionArgs) {
+  constructor(options: MultiHeadAttentionOptions) {
     super(options, 'multi_head_attention');
-    const args = this.checkedOptions<MultiHeadAttentionArgs>();
+    const args = this.checkedOptions<MultiHeadAttentionOptions>();
     this.numHeads = args.numHeads;
     this.keyDim = args.keyDim;
     this.valueDim = args.valueDim ?? args.keyDim;
@@ -113,35 +137,21 @@ export class MultiHeadAttention extends Layer {
     this.outputShape = args.outputShape ?? null;
     this.seed = args.seed ?? null;
     this.#args = args;
+    this.inputSpec = attentionSpec();
   }
 
-  /** Checks `[query, value]` or `[query, value, key]` shapes of rank 3; returns them. */
+  /** `[query, value, key?]` (spec-checked) as named shapes, after checking how they relate. */
   #shapes(inputShape: SymbolicShape | SymbolicShape[]): {
     query: SymbolicShape;
     value: SymbolicShape;
     key: SymbolicShape;
   } {
-    const isList = inputShape.length > 0 && inputShape.every((s) => Array.isArray(s));
-    const list = inputShape as SymbolicShape[];
-    if (!isList || list.length < 2 || list.length > 3) {
-      throw new ArgumentError(
-        `${this.name}: expected a list [query, value] or [query, value, key], got ${isList ? `${list.length} inputs` : 'a single input'}`,
-      );
-    }
-    const [query, value, key = value] = list as [SymbolicShape, SymbolicShape, SymbolicShape?];
+    const [query, value, key = value] = shapeList(inputShape) as [
+      SymbolicShape,
+      SymbolicShape,
+      SymbolicShape?,
+    ];
     const named = { query, value, key };
-    for (const [name, s] of Object.entries(named)) {
-      if (s.length !== 3) {
-        throw new ShapeError(
-          `${this.name}: expected ${name} of rank 3 [batch, time, features], got shape ${shapeText(s)}`,
-        );
-      }
-      if (s[2] === null || s[2] === undefined) {
-        throw new ShapeError(
-          `${this.name}: expected ${name} axis -1 (features) to be known, got shape ${shapeText(s)}`,
-        );
-      }
-    }
     const batches = [query[0], value[0], key[0]].filter((d) => d !== null && d !== undefined);
     if (new Set(batches).size > 1) {
       throw new ShapeError(
@@ -159,10 +169,6 @@ export class MultiHeadAttention extends Layer {
         `${this.name}: expected key and value to match on axis 1 (time), got shapes ${shapeText(key)} and ${shapeText(value)}`,
       );
     }
-    if (this.#dims) {
-      for (const name of ['query', 'value', 'key'] as const)
-        expectAxis(this, named[name], -1, this.#dims[name]);
-    }
     return named;
   }
 
@@ -170,12 +176,12 @@ export class MultiHeadAttention extends Layer {
     const init = (spec: InitializerSpec | undefined, fallback: string) => getInitializer(spec ?? fallback);
     const kernel = this.addWeight(`${name}/kernel`, kernelShape, {
       initializer: init(this.#args.kernelInitializer, 'glorotUniform'),
-      regularizer: regularizer(this.#args.kernelRegularizer),
+      regularizer: regularizerOrNull(this.#args.kernelRegularizer),
     });
     const bias = this.useBias
       ? this.addWeight(`${name}/bias`, biasShape, {
           initializer: init(this.#args.biasInitializer, 'zeros'),
-          regularizer: regularizer(this.#args.biasRegularizer),
+          regularizer: regularizerOrNull(this.#args.biasRegularizer),
         })
       : null;
     return { kernel, bias };
@@ -192,7 +198,7 @@ export class MultiHeadAttention extends Layer {
       value: this.#projection('value', [v, h, vd], [h, vd]),
       output: this.#projection('attention_output', [h, vd, out], [out]),
     };
-    this.#dims = { query: q, value: v, key: k };
+    this.inputSpec = attentionSpec({ query: q, value: v, key: k });
   }
 
   /** x [b, t, d] → [b, heads, t, dim] through a kernel [d, heads, dim] and bias [heads, dim]. */
@@ -204,13 +210,9 @@ export class MultiHeadAttention extends Layer {
   }
 
   call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
-    if (!Array.isArray(inputs)) {
-      throw new ArgumentError(
-        `${this.name}: expected a list [query, value] or [query, value, key], got a single input of shape ${shapeText(inputs.shape)}`,
-      );
-    }
-    this.#shapes(inputs.map((t) => t.shape));
-    const [query, value, key = value] = inputs as [Tensor, Tensor, Tensor?];
+    const list = many(inputs);
+    this.#shapes(list.map((t) => t.shape));
+    const [query, value, key = value] = list as [Tensor, Tensor, Tensor?];
     const p = this.#proj!;
     const seed = this.seed === null ? undefined : deriveSeed(this.seed, this.#step);
     if (ctx.training && this.dropout > 0) this.#step++;
@@ -236,7 +238,7 @@ export class MultiHeadAttention extends Layer {
     });
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     const { query } = this.#shapes(inputShape);
     return [query[0] ?? null, query[1] ?? null, this.outputShape ?? query[2]!];
   }
@@ -251,12 +253,10 @@ export class MultiHeadAttention extends Layer {
       useBias: this.useBias,
       outputShape: this.outputShape,
       seed: this.seed,
-      kernelInitializer: serializeInitializer(
-        getInitializer(this.#args.kernelInitializer ?? 'glorotUniform'),
-      ),
-      biasInitializer: serializeInitializer(getInitializer(this.#args.biasInitializer ?? 'zeros')),
-      kernelRegularizer: regConfig(this.#args.kernelRegularizer),
-      biasRegularizer: regConfig(this.#args.biasRegularizer),
+      kernelInitializer: initializerConfig(this.#args.kernelInitializer ?? 'glorotUniform'),
+      biasInitializer: initializerConfig(this.#args.biasInitializer ?? 'zeros'),
+      kernelRegularizer: regularizerConfig(this.#args.kernelRegularizer),
+      biasRegularizer: regularizerConfig(this.#args.biasRegularizer),
     };
   }
 }
@@ -267,7 +267,7 @@ export class MultiHeadAttention extends Layer {
  * const mha = multiHeadAttention({ numHeads: 4, keyDim: 16, dropout: 0.1 });
  * mha.apply([query, value]); // [n, tq, d], [n, tv, e] → [n, tq, d]
  */
-export function multiHeadAttention(args: MultiHeadAttentionArgs): MultiHeadAttention {
+export function multiHeadAttention(args: MultiHeadAttentionOptions): MultiHeadAttention {
   checkFactoryArgs('multiHeadAttention', arguments.length);
   return new MultiHeadAttention(args);
 }

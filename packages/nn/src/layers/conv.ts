@@ -3,37 +3,35 @@
 // bias and activation; the kernel layouts are Keras's, so weights port across.
 
 import {
-  ArgumentError,
   conv2d as conv2dOp,
   conv2dTranspose as conv2dTransposeOp,
   depthwiseConv2d as depthwiseConv2dOp,
-  ShapeError,
   type Tensor,
   tidy,
   type Variable,
 } from '@nabla/core';
-import { expectAxis, Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { type InputSpec, one, oneShape, type SymbolicShape } from '../engine/input-spec.js';
+import { Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
 import { registerLayerClass } from '../engine/registry.js';
+import {
+  getInitializer,
+  INITIALIZER,
+  type InitializerSpec,
+  initializerConfig,
+} from '../initializers/initializers.js';
+import {
+  REGULARIZER,
+  type RegularizerSpec,
+  regularizerConfig,
+  regularizerOrNull,
+} from '../regularizers/regularizers.js';
 import { getActivation } from './core.js';
 import { checkFactoryArgs } from './factory.js';
-import { getInitializer, INITIALIZER, serializeInitializer } from './initializers.js';
-import { getRegularizer, REGULARIZER } from './regularizers.js';
 
-/** An initializer by name, `{ name, config }`, or object. */
-export type InitializerSpec = Parameters<typeof getInitializer>[0];
-/** A regularizer by name, `{ name, config }`, or object. */
-export type RegularizerSpec = Parameters<typeof getRegularizer>[0];
+export type { InitializerSpec, RegularizerSpec };
 /** A spatial size for both axes, or [height, width]. */
 export type Size2D = number | readonly [number, number];
-
-const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
-const initConfig = (spec: InitializerSpec) => serializeInitializer(getInitializer(spec));
-const regularizer = (spec: RegularizerSpec | null | undefined) => (spec ? getRegularizer(spec) : null);
-function regConfig(spec: RegularizerSpec | null | undefined) {
-  const r = regularizer(spec);
-  return r ? { name: r.name, config: r.getConfig() } : null;
-}
 
 /** A checked size as a [height, width] pair. */
 function pair(value: Size2D): [number, number] {
@@ -58,16 +56,8 @@ const CONV_KEYS = {
   kernelRegularizer: REGULARIZER,
 };
 
-/** Checks a rank-4 NHWC input; returns it. */
-function expectRank4(layer: Layer, shape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-  if (shape.length > 0 && Array.isArray(shape[0])) {
-    throw new ArgumentError(`${layer.name}: expected a single input, got a list of ${shape.length}`);
-  }
-  const s = shape as SymbolicShape;
-  if (s.length !== 4)
-    throw new ShapeError(`${layer.name}: expected input of rank 4 (NHWC), got shape ${shapeText(s)}`);
-  return s;
-}
+/** Every convolution takes one NHWC tensor whose channel count is known when it builds. */
+const NHWC: InputSpec = { ndim: 4, layout: '(NHWC)', known: { [-1]: 'channels' } };
 
 /**
  * Output length of a conv window along one axis (Keras conv_output_length): 'same' gives
@@ -106,7 +96,7 @@ export function deconvOutputLength(
 }
 
 /** Options shared by the convolution layers. */
-interface BaseConvArgs extends LayerArgs {
+interface BaseConvOptions extends LayerOptions {
   kernelSize: Size2D;
   strides?: Size2D;
   /** 'valid' (no padding) or 'same' (output = ceil(input / stride)). */
@@ -120,7 +110,7 @@ interface BaseConvArgs extends LayerArgs {
 }
 
 /** Options of `conv2d` and `conv2dTranspose`. */
-export interface Conv2DArgs extends BaseConvArgs {
+export interface Conv2DOptions extends BaseConvOptions {
   /** Number of output channels. */
   filters: number;
   kernelInitializer?: InitializerSpec;
@@ -128,7 +118,7 @@ export interface Conv2DArgs extends BaseConvArgs {
 }
 
 /** Options of `depthwiseConv2d`. */
-export interface DepthwiseConv2DArgs extends BaseConvArgs {
+export interface DepthwiseConv2DOptions extends BaseConvOptions {
   /** Output channels per input channel. */
   depthMultiplier?: number;
   depthwiseInitializer?: InitializerSpec;
@@ -143,16 +133,14 @@ abstract class BaseConv extends Layer {
   readonly dilationRate: [number, number];
   readonly activation: string | null;
   readonly useBias: boolean;
-  readonly #args: BaseConvArgs;
+  readonly #args: BaseConvOptions;
   readonly #activate: (x: Tensor) => Tensor;
   protected kernel: Variable | null = null;
   protected bias: Variable | null = null;
-  /** Input channels, known once built. */
-  protected inChannels: number | null = null;
 
-  constructor(options: BaseConvArgs, base: string) {
+  constructor(options: BaseConvOptions, base: string) {
     super(options, base);
-    const args = this.checkedOptions<BaseConvArgs>();
+    const args = this.checkedOptions<BaseConvOptions>();
     this.#args = args;
     this.kernelSize = pair(args.kernelSize);
     this.strides = pair(args.strides ?? 1);
@@ -161,29 +149,14 @@ abstract class BaseConv extends Layer {
     this.activation = args.activation ?? null;
     this.#activate = getActivation(this.activation ?? 'linear', this.name);
     this.useBias = args.useBias ?? true;
+    this.inputSpec = NHWC;
   }
 
-  /** Records the input channel count of a rank-4 input shape (at build). */
+  /** The input channel count of a rank-4 input shape (at build), fixed in the spec from then on. */
   protected channels(inputShape: SymbolicShape | SymbolicShape[]): number {
-    const shape = expectRank4(this, inputShape);
-    const c = shape[3];
-    if (c === null || c === undefined) {
-      throw new ShapeError(
-        `${this.name}: expected input axis -1 (channels) to be known, got shape ${shapeText(shape)}`,
-      );
-    }
-    this.inChannels = c;
+    const c = oneShape(inputShape)[3]!;
+    this.inputSpec = { ...NHWC, axes: { [-1]: c } };
     return c;
-  }
-
-  /** Checks the input is one rank-4 tensor with the built channel count. */
-  protected single(inputs: Tensor | Tensor[]): Tensor {
-    if (Array.isArray(inputs)) {
-      throw new ArgumentError(`${this.name}: expected a single input, got a list of ${inputs.length}`);
-    }
-    expectRank4(this, inputs.shape);
-    if (this.inChannels !== null) expectAxis(this, inputs.shape, -1, this.inChannels);
-    return inputs;
   }
 
   /** The output shape of a rank-4 input shape, with `length` giving each spatial size. */
@@ -192,8 +165,7 @@ abstract class BaseConv extends Layer {
     length: typeof convOutputLength,
     channels: (inC: number | null) => number | null,
   ): SymbolicShape {
-    const shape = expectRank4(this, inputShape);
-    if (this.inChannels !== null) expectAxis(this, shape, -1, this.inChannels);
+    const shape = oneShape(inputShape);
     const along = (i: 0 | 1) =>
       length(shape[i + 1] ?? null, this.kernelSize[i], {
         padding: this.padding,
@@ -212,7 +184,7 @@ abstract class BaseConv extends Layer {
     if (!this.useBias) return;
     this.bias = this.addWeight('bias', [channels], {
       initializer: getInitializer(this.#args.biasInitializer ?? 'zeros'),
-      regularizer: regularizer(this.#args.biasRegularizer),
+      regularizer: regularizerOrNull(this.#args.biasRegularizer),
     });
   }
 
@@ -225,8 +197,8 @@ abstract class BaseConv extends Layer {
       dilationRate: this.dilationRate,
       activation: this.activation,
       useBias: this.useBias,
-      biasInitializer: initConfig(this.#args.biasInitializer ?? 'zeros'),
-      biasRegularizer: regConfig(this.#args.biasRegularizer),
+      biasInitializer: initializerConfig(this.#args.biasInitializer ?? 'zeros'),
+      biasRegularizer: regularizerConfig(this.#args.biasRegularizer),
     };
   }
 }
@@ -241,11 +213,11 @@ export class Conv2D extends BaseConv {
   static override readonly optionsSpec = layerOptions('conv2d', CONV_KEYS, ['filters', 'kernelSize']);
   readonly className: string = 'Conv2D';
   readonly filters: number;
-  readonly #args: Conv2DArgs;
+  readonly #args: Conv2DOptions;
 
-  constructor(options: Conv2DArgs, base = 'conv2d') {
+  constructor(options: Conv2DOptions, base = 'conv2d') {
     super(options, base);
-    const args = this.checkedOptions<Conv2DArgs>();
+    const args = this.checkedOptions<Conv2DOptions>();
     this.filters = args.filters;
     this.#args = args;
   }
@@ -254,7 +226,7 @@ export class Conv2D extends BaseConv {
     const c = this.channels(inputShape);
     this.kernel = this.addWeight('kernel', this.kernelShape(c), {
       initializer: getInitializer(this.#args.kernelInitializer ?? 'glorotUniform'),
-      regularizer: regularizer(this.#args.kernelRegularizer),
+      regularizer: regularizerOrNull(this.#args.kernelRegularizer),
     });
     this.addBias(this.filters);
   }
@@ -265,12 +237,12 @@ export class Conv2D extends BaseConv {
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = this.single(inputs);
+    const x = one(inputs);
     const options = { strides: this.strides, padding: this.padding, dilations: this.dilationRate };
     return tidy(() => this.finish(conv2dOp(x, this.kernel!, options)));
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     return this.spatial(inputShape, convOutputLength, () => this.filters);
   }
 
@@ -278,8 +250,8 @@ export class Conv2D extends BaseConv {
     return {
       ...super.getConfig(),
       filters: this.filters,
-      kernelInitializer: initConfig(this.#args.kernelInitializer ?? 'glorotUniform'),
-      kernelRegularizer: regConfig(this.#args.kernelRegularizer),
+      kernelInitializer: initializerConfig(this.#args.kernelInitializer ?? 'glorotUniform'),
+      kernelRegularizer: regularizerConfig(this.#args.kernelRegularizer),
     };
   }
 }
@@ -299,7 +271,7 @@ export class Conv2DTranspose extends Conv2D {
   ]);
   override readonly className: string = 'Conv2DTranspose';
 
-  constructor(args: Conv2DArgs) {
+  constructor(args: Conv2DOptions) {
     super(args, 'conv2d_transpose');
   }
 
@@ -309,8 +281,8 @@ export class Conv2DTranspose extends Conv2D {
   }
 
   override call(inputs: Tensor | Tensor[]): Tensor {
-    const x = this.single(inputs);
-    const [, h, w] = this.computeOutputShape([null, ...x.shape.slice(1)]);
+    const x = one(inputs);
+    const [, h, w] = this.shapeRule([null, ...x.shape.slice(1)]);
     const outputShape = [x.shape[0]!, h!, w!, this.filters];
     const options = {
       strides: this.strides,
@@ -321,7 +293,7 @@ export class Conv2DTranspose extends Conv2D {
     return tidy(() => this.finish(conv2dTransposeOp(x, this.kernel!, options)));
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     return this.spatial(inputShape, deconvOutputLength, () => this.filters);
   }
 }
@@ -346,11 +318,11 @@ export class DepthwiseConv2D extends BaseConv {
   );
   readonly className: string = 'DepthwiseConv2D';
   readonly depthMultiplier: number;
-  readonly #args: DepthwiseConv2DArgs;
+  readonly #args: DepthwiseConv2DOptions;
 
-  constructor(options: DepthwiseConv2DArgs) {
+  constructor(options: DepthwiseConv2DOptions) {
     super(options, 'depthwise_conv2d');
-    const args = this.checkedOptions<DepthwiseConv2DArgs>();
+    const args = this.checkedOptions<DepthwiseConv2DOptions>();
     this.depthMultiplier = args.depthMultiplier ?? 1;
     this.#args = args;
   }
@@ -359,18 +331,18 @@ export class DepthwiseConv2D extends BaseConv {
     const c = this.channels(inputShape);
     this.kernel = this.addWeight('depthwise_kernel', [...this.kernelSize, c, this.depthMultiplier], {
       initializer: getInitializer(this.#args.depthwiseInitializer ?? 'glorotUniform'),
-      regularizer: regularizer(this.#args.depthwiseRegularizer),
+      regularizer: regularizerOrNull(this.#args.depthwiseRegularizer),
     });
     this.addBias(c * this.depthMultiplier);
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = this.single(inputs);
+    const x = one(inputs);
     const options = { strides: this.strides, padding: this.padding, dilations: this.dilationRate };
     return tidy(() => this.finish(depthwiseConv2dOp(x, this.kernel!, options)));
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
     return this.spatial(inputShape, convOutputLength, (c) => (c === null ? null : c * this.depthMultiplier));
   }
 
@@ -378,8 +350,8 @@ export class DepthwiseConv2D extends BaseConv {
     return {
       ...super.getConfig(),
       depthMultiplier: this.depthMultiplier,
-      depthwiseInitializer: initConfig(this.#args.depthwiseInitializer ?? 'glorotUniform'),
-      depthwiseRegularizer: regConfig(this.#args.depthwiseRegularizer),
+      depthwiseInitializer: initializerConfig(this.#args.depthwiseInitializer ?? 'glorotUniform'),
+      depthwiseRegularizer: regularizerConfig(this.#args.depthwiseRegularizer),
     };
   }
 }
@@ -390,7 +362,7 @@ export class DepthwiseConv2D extends BaseConv {
  * const layer = conv2d({ filters: 32, kernelSize: 3, activation: 'relu', inputShape: [28, 28, 1] });
  * layer.apply(x); // [n, 28, 28, 1] → [n, 26, 26, 32]
  */
-export function conv2d(args: Conv2DArgs): Conv2D {
+export function conv2d(args: Conv2DOptions): Conv2D {
   checkFactoryArgs('conv2d', arguments.length);
   return new Conv2D(args);
 }
@@ -401,7 +373,7 @@ export function conv2d(args: Conv2DArgs): Conv2D {
  * const layer = conv2dTranspose({ filters: 1, kernelSize: 3, strides: 2, padding: 'same' });
  * layer.apply(x); // [n, 14, 14, 8] → [n, 28, 28, 1]
  */
-export function conv2dTranspose(args: Conv2DArgs): Conv2DTranspose {
+export function conv2dTranspose(args: Conv2DOptions): Conv2DTranspose {
   checkFactoryArgs('conv2dTranspose', arguments.length);
   return new Conv2DTranspose(args);
 }
@@ -412,7 +384,7 @@ export function conv2dTranspose(args: Conv2DArgs): Conv2DTranspose {
  * const layer = depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2 });
  * layer.apply(x); // [n, 8, 8, 3] → [n, 6, 6, 6]
  */
-export function depthwiseConv2d(args: DepthwiseConv2DArgs): DepthwiseConv2D {
+export function depthwiseConv2d(args: DepthwiseConv2DOptions): DepthwiseConv2D {
   checkFactoryArgs('depthwiseConv2d', arguments.length);
   return new DepthwiseConv2D(args);
 }

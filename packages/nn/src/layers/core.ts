@@ -28,20 +28,19 @@ import {
   tidy,
   type Variable,
 } from '@nabla/core';
-import {
-  type CallContext,
-  expectAxis,
-  Layer,
-  type LayerArgs,
-  layerOptions,
-  type SymbolicShape,
-} from '../engine/layer.js';
+import { one, oneShape, type SymbolicShape } from '../engine/input-spec.js';
+import { type CallContext, Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { NameTable } from '../engine/names.js';
 import { K } from '../engine/option-kinds.js';
 import { registerLayerClass } from '../engine/registry.js';
+import {
+  getInitializer,
+  INITIALIZER,
+  type Initializer,
+  serializeInitializer,
+} from '../initializers/initializers.js';
+import { REGULARIZER, type Regularizer, regularizerConfig } from '../regularizers/regularizers.js';
 import { checkFactoryArgs, type Resolved } from './factory.js';
-import { getInitializer, INITIALIZER, type Initializer, serializeInitializer } from './initializers.js';
-import { REGULARIZER, type Regularizer } from './regularizers.js';
 
 /** An elementwise activation function. */
 export type ActivationFn = (x: Tensor) => Tensor;
@@ -89,7 +88,7 @@ function activationName(name: unknown, where: string): string {
 type Spec<T> = T | string | { name: string; config?: Record<string, unknown> };
 
 /** Options of `dense`. */
-export interface DenseOptions extends LayerArgs {
+export interface DenseOptions extends LayerOptions {
   /** Output size (the last axis). */
   units: number;
   /** Activation by name (default 'linear'). */
@@ -134,6 +133,7 @@ export class Dense extends Layer {
 
   constructor(options: DenseOptions) {
     super(options, 'dense');
+    this.inputSpec = { minNdim: 2, known: { [-1]: '' } };
     const o = this.checkedOptions<Resolved<DenseOptions>>();
     this.units = o.units;
     this.activation = activationName(o.activation, this.name);
@@ -145,13 +145,9 @@ export class Dense extends Layer {
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
-    const shape = single(this, inputShape);
-    const inDim = shape[shape.length - 1];
-    if (shape.length < 1 || inDim === null || inDim === undefined) {
-      throw new ShapeError(
-        `${this.name}: expected the last input axis to be known, got shape ${showShape(shape)}`,
-      );
-    }
+    const shape = oneShape(inputShape);
+    const inDim = shape[shape.length - 1]!;
+    this.inputSpec = { minNdim: 2, axes: { [-1]: inDim } };
     this.kernel = this.addWeight('kernel', [inDim, this.units], {
       initializer: this.#kernelInit,
       regularizer: this.#kernelReg,
@@ -165,9 +161,8 @@ export class Dense extends Layer {
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = single(this, inputs);
+    const x = one(inputs);
     const kernel = this.kernel!;
-    expectAxis(this, x.shape, -1, kernel.shape[0]!);
     return tidy(() => {
       // One fused matmul + bias (+ activation where it has it) over the rows of x.
       const fused = fusedActivation(this.activation);
@@ -179,8 +174,8 @@ export class Dense extends Layer {
     });
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const shape = single(this, inputShape);
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = oneShape(inputShape);
     return [...shape.slice(0, -1), this.units];
   }
 
@@ -192,10 +187,8 @@ export class Dense extends Layer {
       useBias: this.useBias,
       kernelInitializer: serializeInitializer(this.#kernelInit),
       biasInitializer: serializeInitializer(this.#biasInit),
-      kernelRegularizer: this.#kernelReg
-        ? { name: this.#kernelReg.name, config: this.#kernelReg.getConfig() }
-        : null,
-      biasRegularizer: this.#biasReg ? { name: this.#biasReg.name, config: this.#biasReg.getConfig() } : null,
+      kernelRegularizer: regularizerConfig(this.#kernelReg),
+      biasRegularizer: regularizerConfig(this.#biasReg),
     };
   }
 }
@@ -212,7 +205,7 @@ export function dense(options: DenseOptions): Dense {
 }
 
 /** Options of `activation`. */
-export interface ActivationOptions extends LayerArgs {
+export interface ActivationOptions extends LayerOptions {
   activation: string;
 }
 
@@ -229,11 +222,12 @@ export class Activation extends Layer {
 
   constructor(options: ActivationOptions) {
     super(options, 'activation');
+    this.inputSpec = {};
     this.activation = activationName(this.checkedOptions<ActivationOptions>().activation, this.name);
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    return getActivation(this.activation)(single(this, inputs));
+    return getActivation(this.activation)(one(inputs));
   }
 
   override getConfig(): Record<string, unknown> {
@@ -253,7 +247,7 @@ export function activation(options: ActivationOptions): Activation {
 }
 
 /** Options of `dropout`. */
-export interface DropoutOptions extends LayerArgs {
+export interface DropoutOptions extends LayerOptions {
   /** Fraction of the inputs to drop, in [0, 1). */
   rate: number;
   /** With a seed, the mask of the n-th training call is fixed by (seed, n). */
@@ -279,13 +273,14 @@ export class Dropout extends Layer {
 
   constructor(options: DropoutOptions) {
     super(options, 'dropout');
+    this.inputSpec = {};
     const o = this.checkedOptions<DropoutOptions>();
     this.rate = o.rate;
     this.seed = o.seed;
   }
 
   call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
-    const x = single(this, inputs);
+    const x = one(inputs);
     if (!ctx.training || this.rate === 0) return x.clone();
     const seed = this.seed === undefined ? undefined : deriveSeed(this.seed, this.#step);
     this.#step++;
@@ -323,20 +318,19 @@ export class Flatten extends Layer {
   static override readonly optionsSpec = layerOptions('flatten', {});
   readonly className = 'Flatten';
 
-  constructor(options?: LayerArgs) {
+  constructor(options?: LayerOptions) {
     super(options, 'flatten');
+    this.inputSpec = { minNdim: 1, layout: 'with a batch axis' };
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = single(this, inputs);
-    withBatch(this, x.shape);
+    const x = one(inputs);
     const n = x.shape.slice(1).reduce((a, b) => a * b, 1);
     return reshapeOp(x, [x.shape[0] ?? 1, n]);
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const shape = single(this, inputShape);
-    withBatch(this, shape);
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = oneShape(inputShape);
     const rest = shape.slice(1);
     const n = rest.some((d) => d === null) ? null : rest.reduce<number>((a, b) => a * (b ?? 1), 1);
     return [shape[0] ?? null, n];
@@ -349,13 +343,13 @@ export class Flatten extends Layer {
  * const layer = flatten();
  * layer.apply(ones([32, 28, 28])); // shape [32, 784]
  */
-export function flatten(options?: LayerArgs): Flatten {
+export function flatten(options?: LayerOptions): Flatten {
   checkFactoryArgs('flatten', arguments.length);
   return new Flatten(options);
 }
 
 /** Options of `reshape`. */
-export interface ReshapeOptions extends LayerArgs {
+export interface ReshapeOptions extends LayerOptions {
   /** Shape of one sample (no batch axis); one entry may be -1. */
   targetShape: readonly number[];
 }
@@ -377,19 +371,18 @@ export class Reshape extends Layer {
 
   constructor(options: ReshapeOptions) {
     super(options, 'reshape');
+    this.inputSpec = { minNdim: 1, layout: 'with a batch axis' };
     this.targetShape = this.checkedOptions<ReshapeOptions>().targetShape;
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    const x = single(this, inputs);
-    withBatch(this, x.shape);
+    const x = one(inputs);
     const target = this.#resolve(x.shape.slice(1));
     return reshapeOp(x, [x.shape[0] ?? 1, ...target]);
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const shape = single(this, inputShape);
-    withBatch(this, shape);
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shape = oneShape(inputShape);
     const rest = shape.slice(1);
     if (rest.some((d) => d === null))
       return [shape[0] ?? null, ...this.targetShape.map((d) => (d === -1 ? null : d))];
@@ -423,27 +416,6 @@ export class Reshape extends Layer {
 export function reshape(options: ReshapeOptions): Reshape {
   checkFactoryArgs('reshape', arguments.length);
   return new Reshape(options);
-}
-
-/** The one input (tensor or shape) of a single-input layer; throws on a list of several. */
-function single<T>(layer: Layer, inputs: T | T[]): T {
-  if (!Array.isArray(inputs)) return inputs;
-  const first: unknown = inputs[0];
-  // A shape (numbers or nulls; [] is the shape of a scalar), not a list of inputs.
-  if (inputs.length === 0 || first === null || typeof first === 'number') return inputs as T;
-  if (inputs.length !== 1) throw new ArgumentError(`${layer.name}: expected one input, got ${inputs.length}`);
-  return inputs[0]!;
-}
-
-/** Throws unless the shape has a batch axis (rank >= 1): flatten and reshape keep axis 0. */
-function withBatch(layer: Layer, shape: SymbolicShape): void {
-  if (shape.length === 0) {
-    throw new ShapeError(`${layer.name}: expected an input with a batch axis (rank >= 1), got shape []`);
-  }
-}
-
-function showShape(shape: SymbolicShape): string {
-  return `[${shape.map((d) => (d === null ? 'None' : d)).join(',')}]`;
 }
 
 registerLayerClass('Dense', Dense);

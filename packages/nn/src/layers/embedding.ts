@@ -2,17 +2,27 @@
 // gather. Float ids are cast to int32. Masking (Keras `mask_zero`) is not supported: nn has
 // no mask propagation, so id 0 is an ordinary row.
 
-import { ArgumentError, gather, type Tensor, tidy, type Variable } from '@nabla/core';
-import { Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { gather, type Tensor, tidy, type Variable } from '@nabla/core';
+import { one, oneShape, type SymbolicShape } from '../engine/input-spec.js';
+import { Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
 import { registerLayerClass } from '../engine/registry.js';
-import type { InitializerSpec, RegularizerSpec } from './conv.js';
+import {
+  getInitializer,
+  INITIALIZER,
+  type InitializerSpec,
+  initializerConfig,
+} from '../initializers/initializers.js';
+import {
+  REGULARIZER,
+  type RegularizerSpec,
+  regularizerConfig,
+  regularizerOrNull,
+} from '../regularizers/regularizers.js';
 import { checkFactoryArgs } from './factory.js';
-import { getInitializer, INITIALIZER, serializeInitializer } from './initializers.js';
-import { getRegularizer, REGULARIZER } from './regularizers.js';
 
 /** Options of `embedding`. */
-export interface EmbeddingArgs extends LayerArgs {
+export interface EmbeddingOptions extends LayerOptions {
   /** Vocabulary size: ids lie in [0, inputDim). */
   inputDim: number;
   /** Size of each embedding vector. */
@@ -43,48 +53,41 @@ export class Embedding extends Layer {
   readonly className = 'Embedding';
   readonly inputDim: number;
   readonly outputDim: number;
-  readonly #args: EmbeddingArgs;
+  readonly #args: EmbeddingOptions;
   #embeddings: Variable | null = null;
 
-  constructor(options: EmbeddingArgs) {
+  constructor(options: EmbeddingOptions) {
     super(options, 'embedding');
-    const args = this.checkedOptions<EmbeddingArgs>();
+    const args = this.checkedOptions<EmbeddingOptions>();
     this.inputDim = args.inputDim;
     this.outputDim = args.outputDim;
     this.#args = args;
+    this.inputSpec = {};
   }
 
   override build(): void {
-    const spec = this.#args.embeddingsRegularizer;
     this.#embeddings = this.addWeight('embeddings', [this.inputDim, this.outputDim], {
       initializer: getInitializer(this.#args.embeddingsInitializer ?? 'randomUniform'),
-      regularizer: spec ? getRegularizer(spec) : null,
+      regularizer: regularizerOrNull(this.#args.embeddingsRegularizer),
     });
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    if (Array.isArray(inputs))
-      throw new ArgumentError(`${this.name}: expected a single input, got a list of ${inputs.length}`);
-    return tidy(() => gather(this.#embeddings!, inputs.dtype === 'int32' ? inputs : inputs.cast('int32'), 0));
+    const ids = one(inputs);
+    return tidy(() => gather(this.#embeddings!, ids.dtype === 'int32' ? ids : ids.cast('int32'), 0));
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    if (inputShape.length > 0 && Array.isArray(inputShape[0])) {
-      throw new ArgumentError(`${this.name}: expected a single input, got a list of ${inputShape.length}`);
-    }
-    return [...(inputShape as SymbolicShape), this.outputDim];
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    return [...oneShape(inputShape), this.outputDim];
   }
 
   override getConfig(): Record<string, unknown> {
-    const reg = this.#args.embeddingsRegularizer ? getRegularizer(this.#args.embeddingsRegularizer) : null;
     return {
       ...super.getConfig(),
       inputDim: this.inputDim,
       outputDim: this.outputDim,
-      embeddingsInitializer: serializeInitializer(
-        getInitializer(this.#args.embeddingsInitializer ?? 'randomUniform'),
-      ),
-      embeddingsRegularizer: reg ? { name: reg.name, config: reg.getConfig() } : null,
+      embeddingsInitializer: initializerConfig(this.#args.embeddingsInitializer ?? 'randomUniform'),
+      embeddingsRegularizer: regularizerConfig(this.#args.embeddingsRegularizer),
     };
   }
 }
@@ -95,7 +98,7 @@ export class Embedding extends Layer {
  * const emb = embedding({ inputDim: 10000, outputDim: 64, inputShape: [20] });
  * emb.apply(ids); // [n, 20] → [n, 20, 64]
  */
-export function embedding(args: EmbeddingArgs): Embedding {
+export function embedding(args: EmbeddingOptions): Embedding {
   checkFactoryArgs('embedding', arguments.length);
   return new Embedding(args);
 }

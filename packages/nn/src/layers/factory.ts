@@ -3,8 +3,8 @@
 // options once the Layer constructor has resolved their initializer and regularizer names.
 
 import { checkArgCount } from '@nabla/core';
-import type { Initializer } from './initializers.js';
-import type { Regularizer } from './regularizers.js';
+import type { Initializer } from '../initializers/initializers.js';
+import type { Regularizer } from '../regularizers/regularizers.js';
 
 /**
  * Throws an ArgumentError when a layer factory is called with more than one argument.

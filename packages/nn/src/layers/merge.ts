@@ -2,38 +2,12 @@
 // multiply, average, maximum, minimum; shapes broadcast NumPy-style like Keras) and
 // concatenate along an axis. They take `apply([a, b, ...])`, on tensors or symbolic tensors.
 
-import { ArgumentError, concat, ShapeError, type Tensor, tidy } from '@nabla/core';
-import { Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { concat, ShapeError, type Tensor, tidy } from '@nabla/core';
+import { many, type SymbolicShape, shapeList, shapeText } from '../engine/input-spec.js';
+import { Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
 import { registerLayerClass } from '../engine/registry.js';
 import { checkFactoryArgs } from './factory.js';
-
-const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
-
-/** Checks that the layer got a list of at least `min` shapes. */
-function shapeList(layer: Layer, shapes: SymbolicShape | SymbolicShape[], min: number): SymbolicShape[] {
-  const isList = shapes.length > 0 && shapes.every((s) => Array.isArray(s));
-  if (!isList) {
-    throw new ArgumentError(
-      `${layer.name}: expected a list of at least ${min} inputs, got a single input of shape ${shapeText(shapes as SymbolicShape)}`,
-    );
-  }
-  const list = shapes as SymbolicShape[];
-  if (list.length < min)
-    throw new ArgumentError(`${layer.name}: expected a list of at least ${min} inputs, got ${list.length}`);
-  return list;
-}
-
-function tensorList(layer: Layer, inputs: Tensor | Tensor[], min: number): Tensor[] {
-  if (!Array.isArray(inputs)) {
-    throw new ArgumentError(
-      `${layer.name}: expected a list of at least ${min} inputs, got a single input of shape ${shapeText(inputs.shape)}`,
-    );
-  }
-  if (inputs.length < min)
-    throw new ArgumentError(`${layer.name}: expected a list of at least ${min} inputs, got ${inputs.length}`);
-  return inputs;
-}
 
 /** The NumPy broadcast of two shapes (null = unknown), or a ShapeError naming the axis. */
 function broadcast(layer: Layer, a: SymbolicShape, b: SymbolicShape): SymbolicShape {
@@ -57,28 +31,22 @@ function broadcast(layer: Layer, a: SymbolicShape, b: SymbolicShape): SymbolicSh
 
 /** An elementwise merge: folds `combine` over the inputs; shapes broadcast. */
 abstract class ElementwiseMerge extends Layer {
-  protected readonly minInputs: number = 1;
-  protected readonly maxInputs: number = Number.POSITIVE_INFINITY;
-
-  /** Combines the inputs (at least `minInputs`); runs inside tidy. */
-  protected abstract combine(xs: Tensor[]): Tensor;
-
-  #check(count: number): void {
-    if (count > this.maxInputs)
-      throw new ArgumentError(`${this.name}: expected at most ${this.maxInputs} inputs, got ${count}`);
+  constructor(options: LayerOptions | undefined, base: string) {
+    super(options, base);
+    this.inputSpec = { list: { min: 1 } };
   }
 
+  /** Combines the inputs (as many as the spec allows); runs inside tidy. */
+  protected abstract combine(xs: readonly Tensor[]): Tensor;
+
   call(inputs: Tensor | Tensor[]): Tensor {
-    const xs = tensorList(this, inputs, this.minInputs);
-    this.#check(xs.length);
+    const xs = many(inputs);
     xs.reduce<SymbolicShape>((s, x) => broadcast(this, s, x.shape), xs[0]!.shape);
     return tidy(() => (xs.length === 1 ? xs[0]!.clone() : this.combine(xs)));
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const shapes = shapeList(this, inputShape, this.minInputs);
-    this.#check(shapes.length);
-    return shapes.reduce((s, x) => broadcast(this, s, x));
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    return shapeList(inputShape).reduce((s, x) => broadcast(this, s, x));
   }
 }
 
@@ -91,10 +59,10 @@ abstract class ElementwiseMerge extends Layer {
 export class Add extends ElementwiseMerge {
   static override readonly optionsSpec = layerOptions('add', {});
   readonly className = 'Add';
-  constructor(args?: LayerArgs) {
+  constructor(args?: LayerOptions) {
     super(args, 'add');
   }
-  protected combine(xs: Tensor[]): Tensor {
+  protected combine(xs: readonly Tensor[]): Tensor {
     return xs.reduce((a, b) => a.add(b));
   }
 }
@@ -108,12 +76,11 @@ export class Add extends ElementwiseMerge {
 export class Subtract extends ElementwiseMerge {
   static override readonly optionsSpec = layerOptions('subtract', {});
   readonly className = 'Subtract';
-  protected override readonly minInputs = 2;
-  protected override readonly maxInputs = 2;
-  constructor(args?: LayerArgs) {
+  constructor(args?: LayerOptions) {
     super(args, 'subtract');
+    this.inputSpec = { list: { min: 2, max: 2 } };
   }
-  protected combine(xs: Tensor[]): Tensor {
+  protected combine(xs: readonly Tensor[]): Tensor {
     return xs[0]!.sub(xs[1]!);
   }
 }
@@ -127,10 +94,10 @@ export class Subtract extends ElementwiseMerge {
 export class Multiply extends ElementwiseMerge {
   static override readonly optionsSpec = layerOptions('multiply', {});
   readonly className = 'Multiply';
-  constructor(args?: LayerArgs) {
+  constructor(args?: LayerOptions) {
     super(args, 'multiply');
   }
-  protected combine(xs: Tensor[]): Tensor {
+  protected combine(xs: readonly Tensor[]): Tensor {
     return xs.reduce((a, b) => a.mul(b));
   }
 }
@@ -144,10 +111,10 @@ export class Multiply extends ElementwiseMerge {
 export class Average extends ElementwiseMerge {
   static override readonly optionsSpec = layerOptions('average', {});
   readonly className = 'Average';
-  constructor(args?: LayerArgs) {
+  constructor(args?: LayerOptions) {
     super(args, 'average');
   }
-  protected combine(xs: Tensor[]): Tensor {
+  protected combine(xs: readonly Tensor[]): Tensor {
     return xs.reduce((a, b) => a.add(b)).div(xs.length);
   }
 }
@@ -161,10 +128,10 @@ export class Average extends ElementwiseMerge {
 export class Maximum extends ElementwiseMerge {
   static override readonly optionsSpec = layerOptions('maximum', {});
   readonly className = 'Maximum';
-  constructor(args?: LayerArgs) {
+  constructor(args?: LayerOptions) {
     super(args, 'maximum');
   }
-  protected combine(xs: Tensor[]): Tensor {
+  protected combine(xs: readonly Tensor[]): Tensor {
     return xs.reduce((a, b) => a.maximum(b));
   }
 }
@@ -178,16 +145,16 @@ export class Maximum extends ElementwiseMerge {
 export class Minimum extends ElementwiseMerge {
   static override readonly optionsSpec = layerOptions('minimum', {});
   readonly className = 'Minimum';
-  constructor(args?: LayerArgs) {
+  constructor(args?: LayerOptions) {
     super(args, 'minimum');
   }
-  protected combine(xs: Tensor[]): Tensor {
+  protected combine(xs: readonly Tensor[]): Tensor {
     return xs.reduce((a, b) => a.minimum(b));
   }
 }
 
 /** Options of `concatenate`. */
-export interface ConcatenateArgs extends LayerArgs {
+export interface ConcatenateOptions extends LayerOptions {
   /** The axis to join along (default -1); every other axis must match. */
   axis?: number;
 }
@@ -203,19 +170,20 @@ export class Concatenate extends Layer {
   readonly className = 'Concatenate';
   readonly axis: number;
 
-  constructor(args?: ConcatenateArgs) {
+  constructor(args?: ConcatenateOptions) {
     super(args, 'concatenate');
-    this.axis = this.checkedOptions<ConcatenateArgs>().axis ?? -1;
+    this.axis = this.checkedOptions<ConcatenateOptions>().axis ?? -1;
+    this.inputSpec = { list: { min: 1 } };
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    const xs = tensorList(this, inputs, 1);
-    this.computeOutputShape(xs.map((x) => x.shape));
-    return concat(xs, this.axis);
+    const xs = many(inputs);
+    this.shapeRule(xs.map((x) => x.shape));
+    return concat([...xs], this.axis);
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const shapes = shapeList(this, inputShape, 1);
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const shapes = shapeList(inputShape);
     const first = shapes[0]!;
     const rank = first.length;
     if (this.axis < -rank || this.axis >= rank) {
@@ -257,7 +225,7 @@ export class Concatenate extends Layer {
  * const y = add().apply([a, b]);
  * const sym = add().apply([inputA, inputB]); // SymbolicTensor in a functional model
  */
-export function add(args?: LayerArgs): Add {
+export function add(args?: LayerOptions): Add {
   checkFactoryArgs('add', arguments.length);
   return new Add(args);
 }
@@ -268,7 +236,7 @@ export function add(args?: LayerArgs): Add {
  * const y = subtract().apply([a, b]);
  * const sym = subtract().apply([inputA, inputB]);
  */
-export function subtract(args?: LayerArgs): Subtract {
+export function subtract(args?: LayerOptions): Subtract {
   checkFactoryArgs('subtract', arguments.length);
   return new Subtract(args);
 }
@@ -279,7 +247,7 @@ export function subtract(args?: LayerArgs): Subtract {
  * const y = multiply().apply([a, b]);
  * const sym = multiply().apply([inputA, inputB]);
  */
-export function multiply(args?: LayerArgs): Multiply {
+export function multiply(args?: LayerOptions): Multiply {
   checkFactoryArgs('multiply', arguments.length);
   return new Multiply(args);
 }
@@ -290,7 +258,7 @@ export function multiply(args?: LayerArgs): Multiply {
  * const y = average().apply([a, b]);
  * const sym = average().apply([inputA, inputB]);
  */
-export function average(args?: LayerArgs): Average {
+export function average(args?: LayerOptions): Average {
   checkFactoryArgs('average', arguments.length);
   return new Average(args);
 }
@@ -301,7 +269,7 @@ export function average(args?: LayerArgs): Average {
  * const y = maximum().apply([a, b]);
  * const sym = maximum().apply([inputA, inputB]);
  */
-export function maximum(args?: LayerArgs): Maximum {
+export function maximum(args?: LayerOptions): Maximum {
   checkFactoryArgs('maximum', arguments.length);
   return new Maximum(args);
 }
@@ -312,7 +280,7 @@ export function maximum(args?: LayerArgs): Maximum {
  * const y = minimum().apply([a, b]);
  * const sym = minimum().apply([inputA, inputB]);
  */
-export function minimum(args?: LayerArgs): Minimum {
+export function minimum(args?: LayerOptions): Minimum {
   checkFactoryArgs('minimum', arguments.length);
   return new Minimum(args);
 }
@@ -323,7 +291,7 @@ export function minimum(args?: LayerArgs): Minimum {
  * const y = concatenate({ axis: -1 }).apply([a, b]);
  * const sym = concatenate().apply([inputA, inputB]);
  */
-export function concatenate(args?: ConcatenateArgs): Concatenate {
+export function concatenate(args?: ConcatenateOptions): Concatenate {
   checkFactoryArgs('concatenate', arguments.length);
   return new Concatenate(args);
 }

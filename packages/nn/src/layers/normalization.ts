@@ -2,21 +2,24 @@
 // in inference, Keras 3 semantics) and layerNormalization (per-sample statistics over the
 // feature axes). Both compute y = (x − μ) / √(σ² + ε) · γ + β.
 
-import { ArgumentError, moments, ShapeError, type Tensor, tidy, type Variable } from '@nabla/core';
-import {
-  type CallContext,
-  expectAxis,
-  Layer,
-  type LayerArgs,
-  layerOptions,
-  type SymbolicShape,
-} from '../engine/layer.js';
+import { moments, ShapeError, type Tensor, tidy, type Variable } from '@nabla/core';
+import { one, oneShape, type SymbolicShape, shapeText } from '../engine/input-spec.js';
+import { type CallContext, Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
 import { registerLayerClass } from '../engine/registry.js';
-import type { InitializerSpec, RegularizerSpec } from './conv.js';
+import {
+  getInitializer,
+  INITIALIZER,
+  type InitializerSpec,
+  initializerConfig,
+} from '../initializers/initializers.js';
+import {
+  REGULARIZER,
+  type RegularizerSpec,
+  regularizerConfig,
+  regularizerOrNull,
+} from '../regularizers/regularizers.js';
 import { checkFactoryArgs } from './factory.js';
-import { getInitializer, INITIALIZER, serializeInitializer } from './initializers.js';
-import { getRegularizer, REGULARIZER } from './regularizers.js';
 
 /** The options both normalization layers take. */
 const NORM_KEYS = {
@@ -28,27 +31,6 @@ const NORM_KEYS = {
   betaRegularizer: REGULARIZER,
   gammaRegularizer: REGULARIZER,
 };
-
-const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
-const initConfig = (spec: InitializerSpec) => serializeInitializer(getInitializer(spec));
-const regularizer = (spec: RegularizerSpec | null | undefined) => (spec ? getRegularizer(spec) : null);
-function regConfig(spec: RegularizerSpec | null | undefined) {
-  const r = regularizer(spec);
-  return r ? { name: r.name, config: r.getConfig() } : null;
-}
-
-function singleShape(layer: Layer, shape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-  if (shape.length > 0 && Array.isArray(shape[0])) {
-    throw new ArgumentError(`${layer.name}: expected a single input, got a list of ${shape.length}`);
-  }
-  return shape as SymbolicShape;
-}
-
-function single(layer: Layer, inputs: Tensor | Tensor[]): Tensor {
-  if (Array.isArray(inputs))
-    throw new ArgumentError(`${layer.name}: expected a single input, got a list of ${inputs.length}`);
-  return inputs;
-}
 
 /** Axes (negative from the end) normalized to [0, rank), checked, sorted and unique. */
 function resolveAxes(layer: Layer, axes: readonly number[], shape: SymbolicShape): number[] {
@@ -74,7 +56,7 @@ function resolveAxes(layer: Layer, axes: readonly number[], shape: SymbolicShape
 }
 
 /** Options shared by the normalization layers. */
-interface NormArgs extends LayerArgs {
+interface NormOptions extends LayerOptions {
   /** Guards the division: y = (x − μ) / √(σ² + epsilon). Default 1e-3. */
   epsilon?: number;
   /** Learn an offset β (default true). */
@@ -92,15 +74,27 @@ abstract class Normalization extends Layer {
   readonly epsilon: number;
   readonly center: boolean;
   readonly scale: boolean;
-  readonly #args: NormArgs;
+  readonly #args: NormOptions;
   protected gamma: Variable | null = null;
   protected beta: Variable | null = null;
   /** Input rank, normalized axes and their sizes, known once built. */
   protected layout: { rank: number; axes: number[]; dims: number[] } | null = null;
 
-  constructor(options: NormArgs | undefined, base: string) {
+  /** Resolves `axis` for the build shape and fixes the rank and the normalized sizes in the spec. */
+  protected buildLayout(inputShape: SymbolicShape | SymbolicShape[], axis: readonly number[]) {
+    const shape = oneShape(inputShape);
+    const axes = resolveAxes(this, axis, shape);
+    const dims = axes.map((a) => shape[a]!);
+    const rank = shape.length;
+    this.layout = { rank, axes, dims };
+    this.inputSpec = { ndim: rank, axes: Object.fromEntries(axes.map((a, i) => [a - rank, dims[i]!])) };
+    return this.layout;
+  }
+
+  constructor(options: NormOptions | undefined, base: string) {
     super(options, base);
-    const args = this.checkedOptions<NormArgs>();
+    this.inputSpec = {};
+    const args = this.checkedOptions<NormOptions>();
     this.#args = args;
     this.epsilon = args.epsilon ?? 1e-3;
     this.center = args.center ?? true;
@@ -112,45 +106,20 @@ abstract class Normalization extends Layer {
     if (this.scale) {
       this.gamma = this.addWeight('gamma', dims, {
         initializer: getInitializer(this.#args.gammaInitializer ?? 'ones'),
-        regularizer: regularizer(this.#args.gammaRegularizer),
+        regularizer: regularizerOrNull(this.#args.gammaRegularizer),
       });
     }
     if (this.center) {
       this.beta = this.addWeight('beta', dims, {
         initializer: getInitializer(this.#args.betaInitializer ?? 'zeros'),
-        regularizer: regularizer(this.#args.betaRegularizer),
+        regularizer: regularizerOrNull(this.#args.betaRegularizer),
       });
     }
-  }
-
-  /** Checks an input shape against the built rank and axis sizes (axes named from the end). */
-  protected checkShape(shape: SymbolicShape): void {
-    if (!this.layout) return;
-    const { rank, axes, dims } = this.layout;
-    if (shape.length !== rank) {
-      throw new ShapeError(`${this.name}: expected input of rank ${rank}, got shape ${shapeText(shape)}`);
-    }
-    axes.forEach((a, i) => {
-      expectAxis(this, shape, a - rank, dims[i]!);
-    });
-  }
-
-  /** The single input, checked (cast to the layer dtype by `inDType`, inside the call's tidy). */
-  protected checked(inputs: Tensor | Tensor[]): Tensor {
-    const x = single(this, inputs);
-    this.checkShape(x.shape);
-    return x;
   }
 
   /** The input in the layer dtype; call inside tidy, so a cast is freed. */
   protected inDType(x: Tensor): Tensor {
     return x.dtype === this.dtype ? x : x.cast(this.dtype);
-  }
-
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const shape = singleShape(this, inputShape);
-    this.checkShape(shape);
-    return shape;
   }
 
   /** (x − mean) · rsqrt(variance + ε) · γ + β, with γ and β viewed as `paramShape`. */
@@ -169,16 +138,16 @@ abstract class Normalization extends Layer {
       epsilon: this.epsilon,
       center: this.center,
       scale: this.scale,
-      betaInitializer: initConfig(this.#args.betaInitializer ?? 'zeros'),
-      gammaInitializer: initConfig(this.#args.gammaInitializer ?? 'ones'),
-      betaRegularizer: regConfig(this.#args.betaRegularizer),
-      gammaRegularizer: regConfig(this.#args.gammaRegularizer),
+      betaInitializer: initializerConfig(this.#args.betaInitializer ?? 'zeros'),
+      gammaInitializer: initializerConfig(this.#args.gammaInitializer ?? 'ones'),
+      betaRegularizer: regularizerConfig(this.#args.betaRegularizer),
+      gammaRegularizer: regularizerConfig(this.#args.gammaRegularizer),
     };
   }
 }
 
 /** Options of `batchNormalization`. */
-export interface BatchNormalizationArgs extends NormArgs {
+export interface BatchNormalizationOptions extends NormOptions {
   /** The feature axis (default -1, channels last); statistics are taken over every other axis. */
   axis?: number;
   /** moving = moving·momentum + batch·(1 − momentum). Default 0.99. */
@@ -207,23 +176,20 @@ export class BatchNormalization extends Normalization {
   readonly className = 'BatchNormalization';
   readonly axis: number;
   readonly momentum: number;
-  readonly #args: BatchNormalizationArgs;
+  readonly #args: BatchNormalizationOptions;
   #movingMean: Variable | null = null;
   #movingVariance: Variable | null = null;
 
-  constructor(options?: BatchNormalizationArgs) {
+  constructor(options?: BatchNormalizationOptions) {
     super(options, 'batch_normalization');
-    const args = this.checkedOptions<BatchNormalizationArgs>();
+    const args = this.checkedOptions<BatchNormalizationOptions>();
     this.#args = args;
     this.axis = args.axis ?? -1;
     this.momentum = args.momentum ?? 0.99;
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
-    const shape = singleShape(this, inputShape);
-    const axes = resolveAxes(this, [this.axis], shape);
-    const dims = axes.map((a) => shape[a]!);
-    this.layout = { rank: shape.length, axes, dims };
+    const { dims } = this.buildLayout(inputShape, [this.axis]);
     this.addAffine(dims);
     this.#movingMean = this.addWeight('moving_mean', dims, {
       initializer: getInitializer(this.#args.movingMeanInitializer ?? 'zeros'),
@@ -236,7 +202,7 @@ export class BatchNormalization extends Normalization {
   }
 
   call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
-    const input = this.checked(inputs);
+    const input = one(inputs);
     const { rank, axes, dims } = this.layout!;
     const paramShape = Array.from({ length: rank }, (_, i) => (i === axes[0] ? dims[0]! : 1));
     const reduce = Array.from({ length: rank }, (_, i) => i).filter((i) => i !== axes[0]);
@@ -264,14 +230,14 @@ export class BatchNormalization extends Normalization {
       ...super.getConfig(),
       axis: this.axis,
       momentum: this.momentum,
-      movingMeanInitializer: initConfig(this.#args.movingMeanInitializer ?? 'zeros'),
-      movingVarianceInitializer: initConfig(this.#args.movingVarianceInitializer ?? 'ones'),
+      movingMeanInitializer: initializerConfig(this.#args.movingMeanInitializer ?? 'zeros'),
+      movingVarianceInitializer: initializerConfig(this.#args.movingVarianceInitializer ?? 'ones'),
     };
   }
 }
 
 /** Options of `layerNormalization`. */
-export interface LayerNormalizationArgs extends NormArgs {
+export interface LayerNormalizationOptions extends NormOptions {
   /** The axis or axes normalized per sample (default -1); γ and β have their sizes. */
   axis?: number | readonly number[];
 }
@@ -289,22 +255,18 @@ export class LayerNormalization extends Normalization {
   readonly className = 'LayerNormalization';
   readonly axis: readonly number[];
 
-  constructor(options?: LayerNormalizationArgs) {
+  constructor(options?: LayerNormalizationOptions) {
     super(options, 'layer_normalization');
-    const axis = this.checkedOptions<LayerNormalizationArgs>().axis ?? -1;
+    const axis = this.checkedOptions<LayerNormalizationOptions>().axis ?? -1;
     this.axis = typeof axis === 'number' ? [axis] : axis;
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
-    const shape = singleShape(this, inputShape);
-    const axes = resolveAxes(this, this.axis, shape);
-    const dims = axes.map((a) => shape[a]!);
-    this.layout = { rank: shape.length, axes, dims };
-    this.addAffine(dims);
+    this.addAffine(this.buildLayout(inputShape, this.axis).dims);
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    const input = this.checked(inputs);
+    const input = one(inputs);
     const { rank, axes, dims } = this.layout!;
     const paramShape = Array.from({ length: rank }, (_, i) =>
       axes.includes(i) ? dims[axes.indexOf(i)]! : 1,
@@ -327,7 +289,7 @@ export class LayerNormalization extends Normalization {
  * const bn = batchNormalization({ momentum: 0.9 });
  * const y = bn.apply(x, { training: true });
  */
-export function batchNormalization(args?: BatchNormalizationArgs): BatchNormalization {
+export function batchNormalization(args?: BatchNormalizationOptions): BatchNormalization {
   checkFactoryArgs('batchNormalization', arguments.length);
   return new BatchNormalization(args);
 }
@@ -338,7 +300,7 @@ export function batchNormalization(args?: BatchNormalizationArgs): BatchNormaliz
  * const ln = layerNormalization({ epsilon: 1e-6 });
  * const y = ln.apply(x);
  */
-export function layerNormalization(args?: LayerNormalizationArgs): LayerNormalization {
+export function layerNormalization(args?: LayerNormalizationOptions): LayerNormalization {
   checkFactoryArgs('layerNormalization', arguments.length);
   return new LayerNormalization(args);
 }

@@ -2,14 +2,13 @@
 // avgPool2d), and globalAveragePooling2d / globalMaxPooling2d over the spatial axes.
 // None has weights; their configs are just their options.
 
-import { ArgumentError, avgPool2d, maxPool2d, ShapeError, type Tensor, tidy } from '@nabla/core';
-import { Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { avgPool2d, maxPool2d, ShapeError, type Tensor, tidy } from '@nabla/core';
+import { type InputSpec, one, oneShape, type SymbolicShape, shapeText } from '../engine/input-spec.js';
+import { Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
 import { registerLayerClass } from '../engine/registry.js';
 import { convOutputLength, type Size2D } from './conv.js';
 import { checkFactoryArgs } from './factory.js';
-
-const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
 
 /** A checked size as a [height, width] pair. */
 function pair(value: Size2D): [number, number] {
@@ -18,26 +17,11 @@ function pair(value: Size2D): [number, number] {
 
 const POOL_KEYS = { poolSize: K.size2d, strides: K.nullable(K.size2d), padding: K.enum('valid', 'same') };
 
-/** Checks a single rank-4 (NHWC) input shape and returns it. */
-function rank4(layer: Layer, shape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-  if (shape.length > 0 && Array.isArray(shape[0])) {
-    throw new ArgumentError(`${layer.name}: expected a single input, got a list of ${shape.length}`);
-  }
-  const s = shape as SymbolicShape;
-  if (s.length !== 4)
-    throw new ShapeError(`${layer.name}: expected input of rank 4 (NHWC), got shape ${shapeText(s)}`);
-  return s;
-}
-
-function single(layer: Layer, inputs: Tensor | Tensor[]): Tensor {
-  if (Array.isArray(inputs))
-    throw new ArgumentError(`${layer.name}: expected a single input, got a list of ${inputs.length}`);
-  rank4(layer, inputs.shape);
-  return inputs;
-}
+/** Pooling takes one NHWC tensor. */
+const NHWC: InputSpec = { ndim: 4, layout: '(NHWC)' };
 
 /** Options of `maxPooling2d` and `averagePooling2d`. */
-export interface Pooling2DArgs extends LayerArgs {
+export interface Pooling2DOptions extends LayerOptions {
   /** Window size; default 2. */
   poolSize?: Size2D;
   /** Window step; defaults to `poolSize`. */
@@ -52,9 +36,10 @@ abstract class Pooling2D extends Layer {
   readonly strides: [number, number];
   readonly padding: 'valid' | 'same';
 
-  constructor(options: Pooling2DArgs | undefined, base: string) {
+  constructor(options: Pooling2DOptions | undefined, base: string) {
     super(options, base);
-    const args = this.checkedOptions<Pooling2DArgs>();
+    this.inputSpec = NHWC;
+    const args = this.checkedOptions<Pooling2DOptions>();
     this.poolSize = pair(args.poolSize ?? 2);
     this.strides = pair(args.strides ?? this.poolSize);
     this.padding = args.padding ?? 'valid';
@@ -62,8 +47,8 @@ abstract class Pooling2D extends Layer {
 
   /** The single rank-4 input, checked against the shape rule (so call and shape rule agree). */
   protected input(inputs: Tensor | Tensor[]): Tensor {
-    const x = single(this, inputs);
-    this.computeOutputShape([null, ...x.shape.slice(1)]);
+    const x = one(inputs);
+    this.shapeRule([null, ...x.shape.slice(1)]);
     return x;
   }
 
@@ -71,8 +56,8 @@ abstract class Pooling2D extends Layer {
     return { poolSize: this.poolSize, strides: this.strides, padding: this.padding };
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const [n, h, w, c] = rank4(this, inputShape);
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const [n, h, w, c] = oneShape(inputShape);
     const along = (len: number | null | undefined, i: 0 | 1) =>
       convOutputLength(len ?? null, this.poolSize[i], { padding: this.padding, stride: this.strides[i] });
     const out = [n ?? null, along(h, 0), along(w, 1), c ?? null];
@@ -99,7 +84,7 @@ export class MaxPooling2D extends Pooling2D {
   static override readonly optionsSpec = layerOptions('maxPooling2d', POOL_KEYS);
   readonly className = 'MaxPooling2D';
 
-  constructor(args?: Pooling2DArgs) {
+  constructor(args?: Pooling2DOptions) {
     super(args, 'max_pooling2d');
   }
 
@@ -119,7 +104,7 @@ export class AveragePooling2D extends Pooling2D {
   static override readonly optionsSpec = layerOptions('averagePooling2d', POOL_KEYS);
   readonly className = 'AveragePooling2D';
 
-  constructor(args?: Pooling2DArgs) {
+  constructor(args?: Pooling2DOptions) {
     super(args, 'average_pooling2d');
   }
 
@@ -129,7 +114,7 @@ export class AveragePooling2D extends Pooling2D {
 }
 
 /** Options of the global pooling layers. */
-export interface GlobalPooling2DArgs extends LayerArgs {
+export interface GlobalPooling2DOptions extends LayerOptions {
   /** Keep the spatial axes as size 1 (`[n, 1, 1, c]`) instead of dropping them (`[n, c]`). */
   keepDims?: boolean;
 }
@@ -138,13 +123,14 @@ export interface GlobalPooling2DArgs extends LayerArgs {
 abstract class GlobalPooling2D extends Layer {
   readonly keepDims: boolean;
 
-  constructor(options: GlobalPooling2DArgs | undefined, base: string) {
+  constructor(options: GlobalPooling2DOptions | undefined, base: string) {
     super(options, base);
-    this.keepDims = this.checkedOptions<GlobalPooling2DArgs>().keepDims ?? false;
+    this.inputSpec = NHWC;
+    this.keepDims = this.checkedOptions<GlobalPooling2DOptions>().keepDims ?? false;
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const [n, , , c] = rank4(this, inputShape);
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const [n, , , c] = oneShape(inputShape);
     return this.keepDims ? [n ?? null, 1, 1, c ?? null] : [n ?? null, c ?? null];
   }
 
@@ -163,12 +149,12 @@ export class GlobalAveragePooling2D extends GlobalPooling2D {
   static override readonly optionsSpec = layerOptions('globalAveragePooling2d', { keepDims: K.boolean });
   readonly className = 'GlobalAveragePooling2D';
 
-  constructor(args?: GlobalPooling2DArgs) {
+  constructor(args?: GlobalPooling2DOptions) {
     super(args, 'global_average_pooling2d');
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    return tidy(() => single(this, inputs).mean({ axis: [1, 2], keepDims: this.keepDims }));
+    return tidy(() => one(inputs).mean({ axis: [1, 2], keepDims: this.keepDims }));
   }
 }
 
@@ -182,12 +168,12 @@ export class GlobalMaxPooling2D extends GlobalPooling2D {
   static override readonly optionsSpec = layerOptions('globalMaxPooling2d', { keepDims: K.boolean });
   readonly className = 'GlobalMaxPooling2D';
 
-  constructor(args?: GlobalPooling2DArgs) {
+  constructor(args?: GlobalPooling2DOptions) {
     super(args, 'global_max_pooling2d');
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    return tidy(() => single(this, inputs).max({ axis: [1, 2], keepDims: this.keepDims }));
+    return tidy(() => one(inputs).max({ axis: [1, 2], keepDims: this.keepDims }));
   }
 }
 
@@ -197,7 +183,7 @@ export class GlobalMaxPooling2D extends GlobalPooling2D {
  * const pool = maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' });
  * pool.apply(x); // [n, 7, 7, c] → [n, 4, 4, c]
  */
-export function maxPooling2d(args?: Pooling2DArgs): MaxPooling2D {
+export function maxPooling2d(args?: Pooling2DOptions): MaxPooling2D {
   checkFactoryArgs('maxPooling2d', arguments.length);
   return new MaxPooling2D(args);
 }
@@ -208,7 +194,7 @@ export function maxPooling2d(args?: Pooling2DArgs): MaxPooling2D {
  * const pool = averagePooling2d({ poolSize: [2, 1] });
  * pool.apply(x); // [n, 8, 8, c] → [n, 4, 8, c]
  */
-export function averagePooling2d(args?: Pooling2DArgs): AveragePooling2D {
+export function averagePooling2d(args?: Pooling2DOptions): AveragePooling2D {
   checkFactoryArgs('averagePooling2d', arguments.length);
   return new AveragePooling2D(args);
 }
@@ -219,7 +205,7 @@ export function averagePooling2d(args?: Pooling2DArgs): AveragePooling2D {
  * const gap = globalAveragePooling2d();
  * gap.apply(x); // [n, 7, 7, 64] → [n, 64]
  */
-export function globalAveragePooling2d(args?: GlobalPooling2DArgs): GlobalAveragePooling2D {
+export function globalAveragePooling2d(args?: GlobalPooling2DOptions): GlobalAveragePooling2D {
   checkFactoryArgs('globalAveragePooling2d', arguments.length);
   return new GlobalAveragePooling2D(args);
 }
@@ -230,7 +216,7 @@ export function globalAveragePooling2d(args?: GlobalPooling2DArgs): GlobalAverag
  * const gmp = globalMaxPooling2d();
  * gmp.apply(x); // [n, 7, 7, 64] → [n, 64]
  */
-export function globalMaxPooling2d(args?: GlobalPooling2DArgs): GlobalMaxPooling2D {
+export function globalMaxPooling2d(args?: GlobalPooling2DOptions): GlobalMaxPooling2D {
   checkFactoryArgs('globalMaxPooling2d', arguments.length);
   return new GlobalMaxPooling2D(args);
 }

@@ -6,7 +6,7 @@ import { memory, randomNormal, reverse, tensor, tidy } from '@nabla/core';
 import { describe, expect, it } from 'vitest';
 import { type Layer, SymbolicTensor } from '../engine/layer.js';
 import { layerFromConfig } from '../engine/registry.js';
-import { orthogonal } from './initializers.js';
+import { orthogonal } from '../initializers/initializers.js';
 import { gru, lstm, simpleRNN } from './recurrent.js';
 import { checkGradients, expectClose, useCpuBackend } from './test-helpers.js';
 

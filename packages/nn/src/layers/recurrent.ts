@@ -4,7 +4,6 @@
 // the loop over time is unrolled with core ops (unstack over axis 1, one matmul per step).
 
 import {
-  ArgumentError,
   concat,
   matmul,
   ones,
@@ -17,14 +16,25 @@ import {
   type Variable,
   zeros,
 } from '@nabla/core';
-import { expectAxis, Layer, type LayerArgs, layerOptions, type SymbolicShape } from '../engine/layer.js';
+import { type InputSpec, one, oneShape, type SymbolicShape, shapeText } from '../engine/input-spec.js';
+import { Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
 import { registerLayerClass } from '../engine/registry.js';
-import type { InitializerSpec, RegularizerSpec } from './conv.js';
+import {
+  getInitializer,
+  INITIALIZER,
+  type Initializer,
+  type InitializerSpec,
+  initializerConfig,
+} from '../initializers/initializers.js';
+import {
+  REGULARIZER,
+  type RegularizerSpec,
+  regularizerConfig,
+  regularizerOrNull,
+} from '../regularizers/regularizers.js';
 import { type ActivationFn, getActivation } from './core.js';
 import { checkFactoryArgs } from './factory.js';
-import { getInitializer, INITIALIZER, type Initializer, serializeInitializer } from './initializers.js';
-import { getRegularizer, REGULARIZER } from './regularizers.js';
 
 /** The options all recurrent layers take. */
 const RNN_KEYS = {
@@ -41,18 +51,11 @@ const RNN_KEYS = {
   biasRegularizer: REGULARIZER,
 };
 
-const shapeText = (shape: SymbolicShape) => `[${shape.map((d) => d ?? 'None').join(',')}]`;
-
-const resolveInitializer = getInitializer;
-const initConfig = (spec: InitializerSpec) => serializeInitializer(resolveInitializer(spec));
-const regularizer = (spec: RegularizerSpec | null | undefined) => (spec ? getRegularizer(spec) : null);
-function regConfig(spec: RegularizerSpec | null | undefined) {
-  const r = regularizer(spec);
-  return r ? { name: r.name, config: r.getConfig() } : null;
-}
+/** Every recurrent layer takes one [batch, time, features] tensor, features known to build. */
+const SEQUENCE: InputSpec = { ndim: 3, layout: '[batch, time, features]', known: { [-1]: 'features' } };
 
 /** Options shared by the recurrent layers. */
-export interface RNNArgs extends LayerArgs {
+export interface RNNOptions extends LayerOptions {
   /** Size of the hidden state (and of each output step). */
   units: number;
   /** Output activation by name; default 'tanh'. */
@@ -72,7 +75,7 @@ export interface RNNArgs extends LayerArgs {
 }
 
 /** Options of `lstm`. */
-export interface LSTMArgs extends RNNArgs {
+export interface LSTMOptions extends RNNOptions {
   /** Gate activation; default 'sigmoid'. */
   recurrentActivation?: string;
   /** Initialize the forget-gate bias to 1 (default true, like Keras). */
@@ -80,7 +83,7 @@ export interface LSTMArgs extends RNNArgs {
 }
 
 /** Options of `gru`. */
-export interface GRUArgs extends RNNArgs {
+export interface GRUOptions extends RNNOptions {
   /** Gate activation; default 'sigmoid'. */
   recurrentActivation?: string;
   /** Apply the reset gate after the recurrent matmul (default true, Keras/CuDNN style). */
@@ -104,20 +107,20 @@ abstract class RNN extends Layer {
   readonly returnSequences: boolean;
   readonly goBackwards: boolean;
   protected readonly act: ActivationFn;
-  readonly #args: RNNArgs;
+  readonly #args: RNNOptions;
   protected kernel: Variable | null = null;
   protected recurrentKernel: Variable | null = null;
   protected bias: Variable | null = null;
-  #features: number | null = null;
 
   /** Gates per unit: 1 (SimpleRNN), 4 (LSTM), 3 (GRU). */
   protected abstract readonly gates: number;
   /** Number of state tensors (h, or h and c). */
   protected readonly stateCount: number = 1;
 
-  constructor(options: RNNArgs, base: string) {
+  constructor(options: RNNOptions, base: string) {
     super(options, base);
-    const args = this.checkedOptions<RNNArgs>();
+    this.inputSpec = SEQUENCE;
+    const args = this.checkedOptions<RNNOptions>();
     this.#args = args;
     this.units = args.units;
     this.activation = args.activation ?? 'tanh';
@@ -127,51 +130,31 @@ abstract class RNN extends Layer {
     this.goBackwards = args.goBackwards ?? false;
   }
 
-  #inputShape(shape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    if (shape.length > 0 && Array.isArray(shape[0])) {
-      throw new ArgumentError(`${this.name}: expected a single input, got a list of ${shape.length}`);
-    }
-    const s = shape as SymbolicShape;
-    if (s.length !== 3) {
-      throw new ShapeError(
-        `${this.name}: expected input of rank 3 [batch, time, features], got shape ${shapeText(s)}`,
-      );
-    }
-    if (this.#features !== null) expectAxis(this, s, -1, this.#features);
-    return s;
-  }
-
   /** The bias shape and initializer; GRU with resetAfter overrides. */
   protected biasSpec(): { shape: number[]; initializer: Initializer } {
     return {
       shape: [this.gates * this.units],
-      initializer: resolveInitializer(this.#args.biasInitializer ?? 'zeros'),
+      initializer: getInitializer(this.#args.biasInitializer ?? 'zeros'),
     };
   }
 
   override build(inputShape: SymbolicShape | SymbolicShape[]): void {
-    const shape = this.#inputShape(inputShape);
-    const features = shape[2];
-    if (features === null || features === undefined) {
-      throw new ShapeError(
-        `${this.name}: expected input axis -1 (features) to be known, got shape ${shapeText(shape)}`,
-      );
-    }
-    this.#features = features;
+    const features = oneShape(inputShape)[2]!;
+    this.inputSpec = { ...SEQUENCE, axes: { [-1]: features } };
     const width = this.gates * this.units;
     this.kernel = this.addWeight('kernel', [features, width], {
-      initializer: resolveInitializer(this.#args.kernelInitializer ?? 'glorotUniform'),
-      regularizer: regularizer(this.#args.kernelRegularizer),
+      initializer: getInitializer(this.#args.kernelInitializer ?? 'glorotUniform'),
+      regularizer: regularizerOrNull(this.#args.kernelRegularizer),
     });
     this.recurrentKernel = this.addWeight('recurrent_kernel', [this.units, width], {
-      initializer: resolveInitializer(this.#args.recurrentInitializer ?? 'orthogonal'),
-      regularizer: regularizer(this.#args.recurrentRegularizer),
+      initializer: getInitializer(this.#args.recurrentInitializer ?? 'orthogonal'),
+      regularizer: regularizerOrNull(this.#args.recurrentRegularizer),
     });
     if (this.useBias) {
       const { shape: biasShape, initializer } = this.biasSpec();
       this.bias = this.addWeight('bias', biasShape, {
         initializer,
-        regularizer: regularizer(this.#args.biasRegularizer),
+        regularizer: regularizerOrNull(this.#args.biasRegularizer),
       });
     }
   }
@@ -190,15 +173,11 @@ abstract class RNN extends Layer {
   }
 
   call(inputs: Tensor | Tensor[]): Tensor {
-    if (Array.isArray(inputs))
-      throw new ArgumentError(`${this.name}: expected a single input, got a list of ${inputs.length}`);
-    this.#inputShape(inputs.shape);
-    if (inputs.shape[1] === 0)
-      throw new ShapeError(
-        `${this.name}: expected at least one time step, got shape ${shapeText(inputs.shape)}`,
-      );
+    const x0 = one(inputs);
+    if (x0.shape[1] === 0)
+      throw new ShapeError(`${this.name}: expected at least one time step, got shape ${shapeText(x0.shape)}`);
     return tidy(() => {
-      const x = inputs.dtype === this.dtype ? inputs : inputs.cast(this.dtype);
+      const x = x0.dtype === this.dtype ? x0 : x0.cast(this.dtype);
       const inBias = this.inputBias();
       const projected = matmul(x, this.kernel!);
       const steps = unstack(inBias ? projected.add(inBias) : projected, 1);
@@ -216,8 +195,8 @@ abstract class RNN extends Layer {
     });
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
-    const [batch, time] = this.#inputShape(inputShape);
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape {
+    const [batch, time] = oneShape(inputShape);
     return this.returnSequences ? [batch ?? null, time ?? null, this.units] : [batch ?? null, this.units];
   }
 
@@ -229,12 +208,12 @@ abstract class RNN extends Layer {
       useBias: this.useBias,
       returnSequences: this.returnSequences,
       goBackwards: this.goBackwards,
-      kernelInitializer: initConfig(this.#args.kernelInitializer ?? 'glorotUniform'),
-      recurrentInitializer: initConfig(this.#args.recurrentInitializer ?? 'orthogonal'),
-      biasInitializer: initConfig(this.#args.biasInitializer ?? 'zeros'),
-      kernelRegularizer: regConfig(this.#args.kernelRegularizer),
-      recurrentRegularizer: regConfig(this.#args.recurrentRegularizer),
-      biasRegularizer: regConfig(this.#args.biasRegularizer),
+      kernelInitializer: initializerConfig(this.#args.kernelInitializer ?? 'glorotUniform'),
+      recurrentInitializer: initializerConfig(this.#args.recurrentInitializer ?? 'orthogonal'),
+      biasInitializer: initializerConfig(this.#args.biasInitializer ?? 'zeros'),
+      kernelRegularizer: regularizerConfig(this.#args.kernelRegularizer),
+      recurrentRegularizer: regularizerConfig(this.#args.recurrentRegularizer),
+      biasRegularizer: regularizerConfig(this.#args.biasRegularizer),
     };
   }
 }
@@ -250,7 +229,7 @@ export class SimpleRNN extends RNN {
   readonly className = 'SimpleRNN';
   protected readonly gates = 1;
 
-  constructor(args: RNNArgs) {
+  constructor(args: RNNOptions) {
     super(args, 'simple_rnn');
   }
 
@@ -280,9 +259,9 @@ export class LSTM extends RNN {
   readonly unitForgetBias: boolean;
   readonly #gate: ActivationFn;
 
-  constructor(options: LSTMArgs) {
+  constructor(options: LSTMOptions) {
     super(options, 'lstm');
-    const args = this.checkedOptions<LSTMArgs>();
+    const args = this.checkedOptions<LSTMOptions>();
     this.recurrentActivation = args.recurrentActivation ?? 'sigmoid';
     this.#gate = getActivation(this.recurrentActivation, this.name);
     this.unitForgetBias = args.unitForgetBias ?? true;
@@ -345,9 +324,9 @@ export class GRU extends RNN {
   readonly resetAfter: boolean;
   readonly #gate: ActivationFn;
 
-  constructor(options: GRUArgs) {
+  constructor(options: GRUOptions) {
     super(options, 'gru');
-    const args = this.checkedOptions<GRUArgs>();
+    const args = this.checkedOptions<GRUOptions>();
     this.recurrentActivation = args.recurrentActivation ?? 'sigmoid';
     this.#gate = getActivation(this.recurrentActivation, this.name);
     this.resetAfter = args.resetAfter ?? true;
@@ -403,7 +382,7 @@ export class GRU extends RNN {
  * const rnn = simpleRNN({ units: 4 });
  * rnn.apply(x); // [n, t, f] → [n, 4]
  */
-export function simpleRNN(args: RNNArgs): SimpleRNN {
+export function simpleRNN(args: RNNOptions): SimpleRNN {
   checkFactoryArgs('simpleRNN', arguments.length);
   return new SimpleRNN(args);
 }
@@ -414,7 +393,7 @@ export function simpleRNN(args: RNNArgs): SimpleRNN {
  * const layer = lstm({ units: 32, returnSequences: true });
  * layer.apply(x); // [n, t, f] → [n, t, 32]
  */
-export function lstm(args: LSTMArgs): LSTM {
+export function lstm(args: LSTMOptions): LSTM {
   checkFactoryArgs('lstm', arguments.length);
   return new LSTM(args);
 }
@@ -425,7 +404,7 @@ export function lstm(args: LSTMArgs): LSTM {
  * const layer = gru({ units: 32, resetAfter: false });
  * layer.apply(x); // [n, t, f] → [n, 32]
  */
-export function gru(args: GRUArgs): GRU {
+export function gru(args: GRUOptions): GRU {
   checkFactoryArgs('gru', arguments.length);
   return new GRU(args);
 }

@@ -72,6 +72,30 @@ export function getRegularizer(
   return make(checkOptionsObject(config ?? undefined, KEYS, { where: `${where} (${String(name)})` }));
 }
 
+/** A regularizer by name, `{ name, config }`, or object (what layer options accept). */
+export type RegularizerSpec = Parameters<typeof getRegularizer>[0];
+
+/**
+ * The regularizer of a layer option, or null when the option is absent or null.
+ * @example
+ * regularizerOrNull('l2')?.name; // 'l2'
+ */
+export function regularizerOrNull(spec: RegularizerSpec | null | undefined): Regularizer | null {
+  return spec ? getRegularizer(spec) : null;
+}
+
+/**
+ * The saved form of a regularizer option: `{ name, config }`, or null for none.
+ * @example
+ * regularizerConfig({ name: 'l2', config: { l2: 0.1 } }); // { name: 'l2', config: { l2: 0.1 } }
+ */
+export function regularizerConfig(
+  spec: RegularizerSpec | null | undefined,
+): { name: string; config: Record<string, unknown> } | null {
+  const r = regularizerOrNull(spec);
+  return r ? { name: r.name, config: r.getConfig() } : null;
+}
+
 /** The option kind of a layer's regularizer options (null for none): resolved when the layer is made. */
 export const REGULARIZER: OptionKind = K.nullable({
   kind: 'resolve',

@@ -271,9 +271,21 @@ export function getInitializer(
   return found.make(checked);
 }
 
+/** An initializer by name, `{ name, config }`, or object (what layer options accept). */
+export type InitializerSpec = Parameters<typeof getInitializer>[0];
+
 /** The serialisable form of an initializer. */
 export function serializeInitializer(init: Initializer): { name: string; config: Record<string, unknown> } {
   return { name: init.name, config: init.getConfig() };
+}
+
+/**
+ * The saved form of an initializer option (a name, `{ name, config }` or an initializer).
+ * @example
+ * initializerConfig('zeros'); // { name: 'zeros', config: {} }
+ */
+export function initializerConfig(spec: InitializerSpec): { name: string; config: Record<string, unknown> } {
+  return serializeInitializer(getInitializer(spec));
 }
 
 /** The option kind of a layer's initializer options: resolved once, when the layer is made. */

@@ -1,0 +1,3 @@
+// Weight initializers, by name or as factories.
+
+export * from './initializers.js';

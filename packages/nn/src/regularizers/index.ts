@@ -1,0 +1,3 @@
+// Weight regularizers, by name or as factories.
+
+export * from './regularizers.js';
