@@ -9,6 +9,7 @@ import { binaryKernel, whereKernel } from './kernels/binary.js';
 import { castKernel } from './kernels/cast.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import { gatherKernel, scatterAddKernel } from './kernels/gather.js';
+import { resizeGradKernel, resizeKernel } from './kernels/image.js';
 import { matmulKernel } from './kernels/matmul.js';
 import {
   broadcastToKernel,
@@ -99,6 +100,8 @@ export function createKernels(ctx: CpuContext): KernelTable {
     avgPool2dBackward: avgPool2dBackwardKernel(ctx),
     gather: gatherKernel(ctx),
     scatterAdd: scatterAddKernel(ctx),
+    resize: resizeKernel(ctx),
+    resizeGrad: resizeGradKernel(ctx),
     transpose: transposeKernel(ctx),
     slice: sliceKernel(ctx),
     sliceGrad: sliceGradKernel(ctx),

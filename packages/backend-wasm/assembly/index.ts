@@ -1,6 +1,6 @@
 // Entry point of the wasm binary: re-exports every kernel module so that `asc` compiles one
 // module. There is one file per kernel family, named as its JS glue in src/kernels (unary,
-// binary, cast, reduce, movement, gather, random, matmul, conv, pool, fused; the README has the
+// binary, cast, reduce, movement, gather, random, matmul, conv, pool, image, fused; the README has the
 // map); common.ts holds the parameter-block readers they share.
 
 export * from './binary';
@@ -8,6 +8,7 @@ export * from './cast';
 export * from './conv';
 export * from './fused';
 export * from './gather';
+export * from './image';
 export * from './matmul';
 export * from './movement';
 export * from './pool';

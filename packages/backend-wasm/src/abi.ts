@@ -106,3 +106,15 @@ export const POOL_SW = 9;
 export const POOL_TOP = 10;
 export const POOL_LEFT = 11;
 export const POOL_GEO_INTS = 12;
+
+// The resize block: int32 number k holds RESIZE_k, then the source rows of each output row
+// (lower[outH], upper[outH]) and columns (lower[outW], upper[outW]) from core's `resizeAxis`;
+// the blends (rows' lerp[outH], then columns' lerp[outW]) travel as float32s in a second block.
+export const RESIZE_N = 0;
+export const RESIZE_H = 1;
+export const RESIZE_W = 2;
+export const RESIZE_C = 3;
+export const RESIZE_OUT_H = 4;
+export const RESIZE_OUT_W = 5;
+export const RESIZE_NEAREST = 6;
+export const RESIZE_GEO_INTS = 7;

@@ -23,6 +23,7 @@ import {
   softmaxCrossEntropyKernel,
 } from './kernels/fused.js';
 import { gatherKernel, scatterAddKernel } from './kernels/gather.js';
+import { resizeGradKernel, resizeKernel } from './kernels/image.js';
 import { matmulKernel } from './kernels/matmul.js';
 import {
   broadcastToKernel,
@@ -114,6 +115,8 @@ export function createKernels(ctx: WasmContext): KernelTable {
     avgPool2dBackward: avgPool2dBackwardKernel(ctx),
     gather: gatherKernel(ctx),
     scatterAdd: scatterAddKernel(ctx),
+    resize: resizeKernel(ctx),
+    resizeGrad: resizeGradKernel(ctx),
     transpose: transposeKernel(ctx),
     slice: sliceKernel(ctx),
     sliceGrad: sliceGradKernel(ctx),

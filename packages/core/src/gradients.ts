@@ -8,6 +8,7 @@ import { BINARY_RULES } from './ops/binary.js';
 import { CAST_RULES } from './ops/cast.js';
 import { CONV_RULES } from './ops/conv.js';
 import { FUSED_RULES } from './ops/fused.js';
+import { IMAGE_RULES } from './ops/image.js';
 import { LINALG_RULES } from './ops/linalg.js';
 import { MOVEMENT_RULES, RESHAPE_RULE } from './ops/movement.js';
 import { POOL_RULES } from './ops/pool.js';
@@ -30,6 +31,7 @@ export const VJP_RULES: FullTable = {
   ...LINALG_RULES,
   ...CONV_RULES,
   ...POOL_RULES,
+  ...IMAGE_RULES,
   ...MOVEMENT_RULES,
   reshape: RESHAPE_RULE,
   // Random fills have no inputs.

@@ -227,6 +227,10 @@ export {
   tensordot,
 } from './ops/index.js';
 
+// Ops: images (also under TensorFlow.js's namespace, `image.resizeBilinear`)
+
+export { image, type ResizeOptions, resizeBilinear, resizeNearestNeighbor } from './ops/index.js';
+
 // Ops: fused (one kernel where the backend has it, the composite otherwise)
 
 export { FUSED_ACTIVATIONS, type FusedActivation } from './fused-prims.js';

@@ -1,5 +1,5 @@
 // Tests of the kernel geometry every backend reads: conv and pool sizes, reduction runs, the
-// tiling view and batched-matmul dimensions, on the cases backends branch on.
+// tiling view, batched-matmul dimensions and resize coordinates, on the cases backends branch on.
 
 import { describe, expect, it } from 'vitest';
 import {
@@ -8,6 +8,7 @@ import {
   matmulDims,
   pool2dGeometry,
   reductionRuns,
+  resizeAxis,
   tileView,
 } from './kernel-geometry.js';
 
@@ -91,5 +92,51 @@ describe('kernel geometry', () => {
       batchA: 1,
       batchB: 1,
     });
+  });
+
+  it('maps resize outputs to the source rows and blends TensorFlow uses', () => {
+    const axis = (inSize: number, outSize: number, method: 'bilinear' | 'nearest', mode: string) => {
+      const r = resizeAxis(inSize, outSize, {
+        method,
+        alignCorners: mode === 'align',
+        halfPixelCenters: mode === 'half',
+      });
+      return [Array.from(r.lower), Array.from(r.upper), Array.from(r.lerp, (v) => Math.round(v * 1e6) / 1e6)];
+    };
+    // 2 → 3: s = 2/3, sources 0, 0.667, 1.333.
+    expect(axis(2, 3, 'bilinear', '')).toEqual([
+      [0, 0, 1],
+      [0, 1, 1],
+      [0, 0.666667, 0.333333],
+    ]);
+    // align corners: s = 1/2, sources 0, 0.5, 1.
+    expect(axis(2, 3, 'bilinear', 'align')).toEqual([
+      [0, 0, 1],
+      [0, 1, 1],
+      [0, 0.5, 0],
+    ]);
+    // half-pixel centers: sources -1/6 (clamped to row 0), 0.5, 7/6 (clamped to row 1).
+    expect(axis(2, 3, 'bilinear', 'half')).toEqual([
+      [0, 0, 1],
+      [0, 1, 1],
+      [0.833333, 0.5, 0.166667],
+    ]);
+    expect(axis(2, 3, 'nearest', '')).toEqual([
+      [0, 0, 1],
+      [0, 0, 1],
+      [0, 0, 0],
+    ]);
+    expect(axis(2, 3, 'nearest', 'align')).toEqual([
+      [0, 1, 1],
+      [0, 1, 1],
+      [0, 0, 0],
+    ]);
+    expect(axis(4, 2, 'nearest', 'half')).toEqual([
+      [1, 3],
+      [1, 3],
+      [0, 0],
+    ]);
+    // An output of size 1 with alignCorners scales by in / out.
+    expect(axis(5, 1, 'bilinear', 'align')).toEqual([[0], [0], [0]]);
   });
 });

@@ -1,11 +1,12 @@
 // The geometry kernels derive from a primitive's input and output shapes and its params:
 // convolution and pooling sizes, the runs of kept and reduced axes of a reduction, the
 // [outer, n, inner] view around one axis (gather, argMax, cumulative ops), the strided
-// view that tiles, and the dimensions of a batched matmul. Written once here for every backend
+// view that tiles, the dimensions of a batched matmul, and the source rows and columns of an
+// image resize. Written once here for every backend
 // (and used by core's own matmul), so no backend keeps a copy that could drift from another.
 // Inputs are trusted: core has validated the shapes before any kernel runs.
 
-import type { Conv2DParams, Pool2DParams } from './prims.js';
+import type { Conv2DParams, Pool2DParams, ResizeParams } from './prims.js';
 import { sizeOf, stridesOf } from './shape.js';
 
 /** Sizes of one convolution (NHWC), shared by the forward kernel and both backward kernels. */
@@ -248,4 +249,49 @@ export function matmulDims(
   const batchA = sizeOf(aShape.slice(0, -2));
   const batchB = sizeOf(bShape.slice(0, -2));
   return { m, n, k, batch: batchA === 1 ? batchB : batchA, batchA, batchB };
+}
+
+/** Where each output index along one axis of a resize reads: rows (or columns) and a blend. */
+export interface ResizeAxis {
+  /** The first source index of each output index. */
+  readonly lower: Int32Array;
+  /** The second source index (equal to `lower` for `nearest`). */
+  readonly upper: Int32Array;
+  /** The weight of `upper`: out = in[lower] + (in[upper] - in[lower]) · lerp (0 for `nearest`). */
+  readonly lerp: Float64Array;
+}
+
+/**
+ * The source indices and weights of a resize from `inSize` to `outSize` along one axis, as
+ * TensorFlow computes them (in float64 here). With s = (in - 1) / (out - 1) when `alignCorners`
+ * and out > 1, else in / out:
+ * - bilinear: x = s·(i + 0.5) - 0.5 with `halfPixelCenters`, else s·i; lower = max(⌊x⌋, 0),
+ *   upper = min(⌈x⌉, in - 1), lerp = x - ⌊x⌋;
+ * - nearest: x = s·(i + 0.5) with `halfPixelCenters`, else s·i; the index is min(round(x) if
+ *   `alignCorners` else ⌊x⌋, in - 1), and at least 0.
+ * @example
+ * resizeAxis(2, 3, { method: 'bilinear', alignCorners: false, halfPixelCenters: false });
+ * // lower [0, 0, 1], upper [0, 1, 1], lerp [0, 2/3, 1/3]
+ */
+export function resizeAxis(inSize: number, outSize: number, params: ResizeParams): ResizeAxis {
+  const aligned = params.alignCorners && outSize > 1;
+  const scale = aligned ? (inSize - 1) / (outSize - 1) : inSize / outSize;
+  const lower = new Int32Array(outSize);
+  const upper = new Int32Array(outSize);
+  const lerp = new Float64Array(outSize);
+  for (let i = 0; i < outSize; i++) {
+    if (params.method === 'nearest') {
+      const x = params.halfPixelCenters ? scale * (i + 0.5) : scale * i;
+      const near = Math.max(0, Math.min(params.alignCorners ? Math.round(x) : Math.floor(x), inSize - 1));
+      lower[i] = near;
+      upper[i] = near;
+    } else {
+      const x = params.halfPixelCenters ? scale * (i + 0.5) - 0.5 : scale * i;
+      const floor = Math.floor(x);
+      lower[i] = Math.max(floor, 0);
+      upper[i] = Math.min(Math.ceil(x), inSize - 1);
+      lerp[i] = x - floor;
+    }
+  }
+  return { lower, upper, lerp };
 }

@@ -28,6 +28,17 @@ export interface Pool2DParams {
   readonly pad: readonly [number, number, number, number];
 }
 
+/**
+ * Image resize parameters (NHWC), with TensorFlow's coordinate rules: the source coordinate of
+ * each output row and column comes from `resizeAxis` in kernel-geometry.ts.
+ */
+export interface ResizeParams {
+  /** `bilinear` blends the four nearest pixels; `nearest` copies the one `resizeAxis` picks. */
+  readonly method: 'bilinear' | 'nearest';
+  readonly alignCorners: boolean;
+  readonly halfPixelCenters: boolean;
+}
+
 export interface ReduceParams {
   /** Sorted, unique, non-negative axes to reduce. The output keeps them with size 1. */
   readonly axes: readonly number[];
@@ -139,6 +150,13 @@ export interface PrimParams
    * Core cannot check tensor indices without reading them, so an out-of-range index gives 0.
    */
   gather: { readonly axis: number };
+  /** Input: images `[N, H, W, C]` (H, W > 0); output `[N, newH, newW, C]` given by `out.shape`. */
+  resize: ResizeParams;
+  /**
+   * Inputs: dy `[N, newH, newW, C]`. Output: zeros of the images' shape (`out.shape`) with each
+   * dy added back into the pixels `resize` read, times the weight it read them with: its adjoint.
+   */
+  resizeGrad: ResizeParams;
   /**
    * Inputs: updates, indices. Adds updates into zeros of `out.shape`: the adjoint of gather.
    * Out-of-range indices are skipped.

@@ -65,6 +65,7 @@ export {
   softmaxCrossEntropy,
 } from './fused.js';
 export { gather } from './gather.js';
+export { image, type ResizeOptions, resizeBilinear, resizeNearestNeighbor } from './image.js';
 export { dot, type MatmulOptions, matmul, outer, tensordot } from './linalg.js';
 export {
   broadcastTo,

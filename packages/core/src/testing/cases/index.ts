@@ -8,6 +8,7 @@ import { BINARY_CASES } from './binary.js';
 import { CONV_CASES } from './conv.js';
 import { CREATION_CASES } from './creation.js';
 import { FUSED_CASES } from './fused.js';
+import { IMAGE_CASES } from './image.js';
 import { LINALG_CASES } from './linalg.js';
 import { MOVEMENT_CASES } from './movement.js';
 import { REDUCE_CASES } from './reduce.js';
@@ -22,6 +23,7 @@ export const ALL_CASES: readonly ConformanceCase[] = [
   ...LINALG_CASES,
   ...MOVEMENT_CASES,
   ...CONV_CASES,
+  ...IMAGE_CASES,
   ...AUTODIFF_CASES,
   ...FUSED_CASES,
 ];

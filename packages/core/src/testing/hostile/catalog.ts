@@ -40,6 +40,7 @@ const cumOpts: ParamKind = { options: { axis: 'axis', exclusive: 'bool', reverse
 const varOpts: ParamKind = { options: { axis: 'axes', keepDims: 'bool', ddof: 'int' } };
 const convOpts: ParamKind = { options: { strides: 'size2', padding: 'padding', dilations: 'size2' } };
 const poolOpts: ParamKind = { options: { poolSize: 'size2', strides: 'size2', padding: 'padding' } };
+const resizeOpts: ParamKind = { options: { alignCorners: 'bool', halfPixelCenters: 'bool' } };
 const matmulOpts: ParamKind = { options: { transposeA: 'bool', transposeB: 'bool' } };
 const randOpts = (a: string, b: string): ParamKind => ({
   options: { [a]: 'num', [b]: 'num', seed: 'seed', dtype: 'dtype' },
@@ -83,6 +84,8 @@ export const PARAMS: Readonly<Record<string, readonly ParamKind[]>> = {
   ],
   maxPool2d: ['x4', poolOpts],
   avgPool2d: ['x4', poolOpts],
+  resizeBilinear: ['x4', 'size2', resizeOpts],
+  resizeNearestNeighbor: ['x4', 'size2', resizeOpts],
   tensor: ['values', 'shape', 'dtype'],
   scalar: ['num', 'dtype'],
   zeros: ['shape', 'dtype'],

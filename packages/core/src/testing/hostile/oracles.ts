@@ -1,7 +1,7 @@
 // Plain-JS answers for a few ops, so a silently wrong result is caught on the reference
 // backend itself (where there is nothing to compare with): reductions over the axes the
 // options name (`x.sum(1)` once summed everything), ops that must keep the values (reshape and
-// friends), constant fills, and `tensor()` of rectangular nested arrays. An oracle answers
+// friends, nearest-neighbour resizing to the same size), constant fills, and `tensor()` of rectangular nested arrays. An oracle answers
 // only for arguments it fully understands and returns undefined otherwise.
 
 import type { DType } from '../../dtype.js';
@@ -83,6 +83,28 @@ const sameValues: Oracle = ([x], valuesOf) => {
   return values ? { dtype: x.dtype, values } : undefined;
 };
 
+/**
+ * Nearest-neighbour resizing to the images' own height and width copies every pixel in every
+ * coordinate mode (float images, options understood; undefined otherwise).
+ */
+const sameSizeResize: Oracle = ([x, size, options], valuesOf) => {
+  if (!(x instanceof Tensor) || (x.rank !== 3 && x.rank !== 4) || !Array.isArray(size)) return undefined;
+  if (x.dtype !== 'float32' && x.dtype !== 'float64') return undefined;
+  const [h, w] = x.shape.slice(x.rank - 3);
+  if (size.length !== 2 || size[0] !== h || size[1] !== w || h === 0 || w === 0) return undefined;
+  if (options !== undefined && !isPlain(options)) return undefined;
+  const { alignCorners = false, halfPixelCenters = false, ...rest } = options ?? {};
+  if (
+    Object.keys(rest).length > 0 ||
+    typeof alignCorners !== 'boolean' ||
+    typeof halfPixelCenters !== 'boolean'
+  ) {
+    return undefined;
+  }
+  if (alignCorners && halfPixelCenters) return undefined;
+  return sameValues([x], valuesOf);
+};
+
 /** Rectangular nested numbers: their shape and flat values, or 'ragged', or undefined. */
 function nested(value: unknown): { shape: number[]; flat: number[] } | 'ragged' | undefined {
   const shape: number[] = [];
@@ -158,6 +180,7 @@ export const ORACLES: Readonly<Record<string, Oracle>> = {
   expandDims: sameValues,
   squeeze: sameValues,
   clone: sameValues,
+  resizeNearestNeighbor: sameSizeResize,
   stopGradient: sameValues,
   tensor: tensorOracle,
   zeros: fill(() => 0),
