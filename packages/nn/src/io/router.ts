@@ -103,7 +103,9 @@ export type IORouter = (path: string, options: IOOptions, url: string) => IOHand
 const saveRouters = new Map<string, IORouter>();
 const loadRouters = new Map<string, IORouter>();
 
-const SCHEME = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//;
+// Anything before a leading '://' is taken as a scheme (so 'indexeddb://m' never becomes a
+// folder named 'indexeddb:'); only registered ones route anywhere.
+const SCHEME = /^([^:/\\?#]*):\/\//;
 
 function checkScheme(op: string, scheme: unknown): string {
   if (typeof scheme !== 'string' || !/^[A-Za-z][A-Za-z0-9+.-]*$/.test(scheme)) {
