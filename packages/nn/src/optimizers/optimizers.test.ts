@@ -598,3 +598,47 @@ describe('optimizer and schedule options are read once', () => {
     },
   );
 });
+
+describe('optimizer state (getState / setState)', () => {
+  beforeAll(async () => {
+    await setBackend('cpu');
+  });
+
+  it('a fresh optimizer given the state of a trained one takes the same next step', async () => {
+    const a = adam({ learningRate: 0.1 });
+    const wa = variable(tensor(W0));
+    for (const g of GRADS.slice(0, 2)) a.applyGradients([{ variable: wa, grad: tensor(g) }]);
+    const b = adam({ learningRate: 0.1 });
+    const wb = variable(tensor(Array.from(await wa.data())));
+    const state = a.getState();
+    expect(state.iterations).toBe(2);
+    expect(Object.keys(state.slots[0]!.values)).toEqual(['m', 'v']);
+    b.setState({ iterations: state.iterations, slots: [{ variable: wb, values: state.slots[0]!.values }] });
+    expect(b.iterations).toBe(2);
+    a.applyGradients([{ variable: wa, grad: tensor(GRADS[2]!) }]);
+    b.applyGradients([{ variable: wb, grad: tensor(GRADS[2]!) }]);
+    expect(Array.from(await wb.data())).toEqual(Array.from(await wa.data()));
+    // setState copied: a's slots moving on left b's alone.
+    expect(b.getState().slots[0]!.values.m).not.toBe(a.getState().slots[0]!.values.m);
+    for (const x of [a, b, wa, wb]) x.dispose();
+  });
+
+  it('refuses wrong slot names, shapes or iterations, changing nothing', async () => {
+    const opt = adam();
+    const w = variable(tensor(W0));
+    opt.applyGradients([{ variable: w, grad: tensor([1, 1]) }]);
+    const before = memory().numTensors;
+    const m = tensor([0, 0]);
+    expect(() => opt.setState({ iterations: 5, slots: [{ variable: w, values: { m } }] })).toThrow(
+      /adam: setState: expected the slots \[m, v\] for '.*', got \[m\]/,
+    );
+    expect(() =>
+      opt.setState({ iterations: 5, slots: [{ variable: w, values: { m, v: tensor([1, 2, 3]) } }] }),
+    ).toThrow(ShapeError);
+    expect(() => opt.setState({ iterations: -1, slots: [] })).toThrow(ArgumentError);
+    expect(opt.iterations).toBe(1);
+    expect(memory().numTensors).toBe(before + 2);
+    opt.dispose();
+    w.dispose();
+  });
+});
