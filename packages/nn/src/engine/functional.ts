@@ -97,16 +97,18 @@ export class Functional extends Model {
     return this.outputs.map((t) => t.layer!.name);
   }
 
-  override computeOutputShape(): SymbolicShape | SymbolicShape[] {
+  protected override shapeRule(): SymbolicShape | SymbolicShape[] {
     const shapes = this.outputs.map((t) => t.shape);
     return shapes.length === 1 ? shapes[0]! : shapes;
   }
 
-  protected forward(inputs: readonly Tensor[], ctx: CallContext): Tensor[] {
+  call(given: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[] {
+    this.assertUsable('call');
+    const inputs = Array.isArray(given) ? given : [given];
     if (inputs.length !== this.inputs.length) {
       throw new ArgumentError(`${this.name}: expected ${this.inputs.length} inputs, got ${inputs.length}`);
     }
-    return tidy(() => {
+    const outputs = tidy(() => {
       const values = new Map<number, Tensor>();
       this.inputs.forEach((t, i) => {
         values.set(t.id, inputs[i]!);
@@ -121,6 +123,7 @@ export class Functional extends Model {
         return inputs.includes(v) ? v.clone() : v;
       });
     });
+    return outputs.length === 1 ? outputs[0]! : outputs;
   }
 
   /** Index of a call among the calls of its layer in this model (0 for inputs). */

@@ -1,12 +1,18 @@
 // Models and the training engine: layers' base class and registry, inputs, sequential and
 // functional models, fit/evaluate/predict, progress display, summary, save and load.
 
-export * from './config.js';
 export type { Dataset, DatasetBatch, TensorOrList } from './data-adapter.js';
 export type { EvaluateOptions, PredictOptions } from './evaluation.js';
 export * from './functional.js';
 export * from './history.js';
 export * from './input-layer.js';
+export {
+  formatShape,
+  type InputSpec,
+  type LayerInputSpec,
+  type ListInputSpec,
+  shapeText,
+} from './input-spec.js';
 export * from './layer.js';
 export * from './model.js';
 export * from './progress.js';

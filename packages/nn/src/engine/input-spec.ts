@@ -49,6 +49,17 @@ export function shapeText(shape: SymbolicShape): string {
 }
 
 /**
+ * A shape as Keras's summary writes it: `(None, 28, 28, 1)`; a list of shapes comma-joined.
+ * @example
+ * formatShape([null, 10]); // '(None, 10)'
+ */
+export function formatShape(shape: SymbolicShape | SymbolicShape[]): string {
+  if (shape.length > 0 && Array.isArray(shape[0]))
+    return (shape as SymbolicShape[]).map(formatShape).join(', ');
+  return `(${(shape as SymbolicShape).map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
+}
+
+/**
  * True when `shape` is a list of shapes (a multi-input layer's) rather than one shape.
  * @example
  * isShapeList([[null, 2], [null, 2]]); // true

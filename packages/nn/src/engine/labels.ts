@@ -22,16 +22,13 @@ import {
 } from '@nabla/core';
 import type { Loss } from '../types.js';
 import { sliceRows } from './data-adapter.js';
-import type { SymbolicShape } from './layer.js';
+import { type SymbolicShape, shapeText } from './input-spec.js';
 import type { Model } from './model.js';
+import { modelOutputs } from './train-step.js';
 
 const SPARSE = 'sparse_categorical_crossentropy';
 const CATEGORICAL = 'categorical_crossentropy';
 const BINARY = 'binary_crossentropy';
-
-function showShape(shape: SymbolicShape): string {
-  return `[${shape.map((d) => (d === null ? 'None' : String(d))).join(',')}]`;
-}
 
 /** Whether a concrete shape fits a symbolic one (null matches any size). */
 function fits(shape: readonly number[], symbolic: SymbolicShape): boolean {
@@ -55,9 +52,9 @@ export function outputShapes(model: Model, xs: readonly Tensor[]): SymbolicShape
     // Some layers only know their output shape once built; one sample tells.
   }
   return tidy(() =>
-    model
-      .run(sliceRows(xs, 0, Math.min(1, xs[0]?.shape[0] ?? 0)), false)
-      .map((t): SymbolicShape => [null, ...t.shape.slice(1)]),
+    modelOutputs(model, sliceRows(xs, 0, Math.min(1, xs[0]?.shape[0] ?? 0)), false).map(
+      (t): SymbolicShape => [null, ...t.shape.slice(1)],
+    ),
   );
 }
 
@@ -76,7 +73,7 @@ async function checkSparse(where: string, y: Tensor, out: SymbolicShape): Promis
   const labels = y.shape.slice(1);
   if (!fits(labels, batch) && !fits(labels, [...batch, 1])) {
     throw new ShapeError(
-      `${where}: ${SPARSE} expects labels of shape ${showShape([null, ...batch])} or ${showShape([null, ...batch, 1])} for the output shape ${showShape(out)}, got ${fmtShape(y.shape)}`,
+      `${where}: ${SPARSE} expects labels of shape ${shapeText([null, ...batch])} or ${shapeText([null, ...batch, 1])} for the output shape ${shapeText(out)}, got ${fmtShape(y.shape)}`,
     );
   }
   const classes = classCount(out);
@@ -115,7 +112,7 @@ function checkDense(where: string, loss: string, y: Tensor, out: SymbolicShape):
   if (!ok) {
     const what = loss === CATEGORICAL ? 'one-hot targets' : 'targets';
     throw new ShapeError(
-      `${where}: ${loss} expects ${what} of the output's shape ${showShape(out)}, got ${fmtShape(shape)}`,
+      `${where}: ${loss} expects ${what} of the output's shape ${shapeText(out)}, got ${fmtShape(shape)}`,
     );
   }
 }

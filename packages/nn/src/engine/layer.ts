@@ -443,10 +443,3 @@ function checkCallContext(layer: string, ctx: unknown): boolean {
   const o = checkOptionsObject(ctx, { training: K.boolean }, { where: `${layer}: apply` });
   return (o.training as boolean | undefined) ?? false;
 }
-
-/** Formats a symbolic shape like Keras: `(None, 28, 28, 1)`. */
-export function formatShape(shape: SymbolicShape | SymbolicShape[]): string {
-  if (shape.length > 0 && Array.isArray(shape[0]))
-    return (shape as SymbolicShape[]).map(formatShape).join(', ');
-  return `(${(shape as SymbolicShape).map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
-}

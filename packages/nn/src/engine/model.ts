@@ -78,15 +78,6 @@ export abstract class Model extends Layer {
   /** Names of the outputs (the layers that produce them). */
   abstract get outputNames(): string[];
 
-  /** Runs the model on one tensor per input; returns one tensor per output. */
-  protected abstract forward(inputs: readonly Tensor[], ctx: CallContext): Tensor[];
-
-  call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor | Tensor[] {
-    this.assertUsable('call');
-    const out = this.forward(Array.isArray(inputs) ? inputs : [inputs], ctx);
-    return out.length === 1 ? out[0]! : out;
-  }
-
   override apply(inputs: Tensor, ctx?: Partial<CallContext>): Tensor;
   override apply(inputs: Tensor[], ctx?: Partial<CallContext>): Tensor | Tensor[];
   override apply(inputs: SymbolicTensor | SymbolicTensor[], ctx?: Partial<CallContext>): SymbolicTensor;
@@ -98,14 +89,6 @@ export abstract class Model extends Layer {
     this.assertUsable('apply');
     checkArgCount(`${this.name}: apply`, arguments.length, 2, 'apply(inputs, { training })');
     return super.apply(inputs as Tensor[], ctx);
-  }
-
-  /** Runs the model (building it on first use); one tensor per output. */
-  run(xs: readonly Tensor[], training: boolean): Tensor[] {
-    // Without this, a disposed model would rebuild itself with fresh random weights.
-    this.assertUsable(training ? 'fit' : 'predict');
-    const out = xs.length === 1 ? this.apply(xs[0]!, { training }) : this.apply([...xs], { training });
-    return Array.isArray(out) ? out : [out];
   }
 
   /** The layer named `name`. */

@@ -82,18 +82,19 @@ export class Sequential extends Model {
     this.built = true;
   }
 
-  override computeOutputShape(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
+  protected override shapeRule(inputShape: SymbolicShape | SymbolicShape[]): SymbolicShape | SymbolicShape[] {
     return this.#layers.reduce((shape, layer) => layer.computeOutputShape(shape), inputShape);
   }
 
-  protected forward(inputs: readonly Tensor[], ctx: CallContext): Tensor[] {
-    if (inputs.length !== 1)
-      throw new ArgumentError(`${this.name}: expected one input, got ${inputs.length}`);
+  call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
+    this.assertUsable('call');
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (list.length !== 1) throw new ArgumentError(`${this.name}: expected one input, got ${list.length}`);
     if (this.#layers.length === 0) throw new ArgumentError(`${this.name}: the model has no layers`);
     return tidy(() => {
-      let x = inputs[0]!;
+      let x = list[0]!;
       for (const layer of this.#layers) x = layer.apply(x, ctx);
-      return [x];
+      return x;
     });
   }
 

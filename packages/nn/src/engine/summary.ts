@@ -2,7 +2,8 @@
 // and parameter counts, with totals for all, trainable and non-trainable parameters.
 
 import { InputLayer } from './input-layer.js';
-import { formatShape, type Layer, type SymbolicShape } from './layer.js';
+import { formatShape, type SymbolicShape } from './input-spec.js';
+import type { Layer } from './layer.js';
 
 /** The minimum a model gives the summary. */
 export interface SummaryModel {

@@ -31,9 +31,20 @@ import { showValue } from './options.js';
 export interface StepModel {
   readonly outputNames: readonly string[];
   readonly trainableWeights: readonly Variable[];
-  /** Runs the model (one tensor per input) and returns one tensor per output. */
-  run(xs: readonly Tensor[], training: boolean): Tensor[];
+  apply(inputs: Tensor, ctx?: { training?: boolean }): Tensor;
+  apply(inputs: Tensor[], ctx?: { training?: boolean }): Tensor | Tensor[];
   regularizationLoss(): Tensor | null;
+}
+
+/**
+ * The model's outputs for one tensor per input, one tensor per output: `apply` with a single
+ * tensor for a single-input model, a list otherwise.
+ * @example
+ * const [probs] = modelOutputs(model, [x], false);
+ */
+export function modelOutputs(model: StepModel, xs: readonly Tensor[], training: boolean): Tensor[] {
+  const out = xs.length === 1 ? model.apply(xs[0]!, { training }) : model.apply([...xs], { training });
+  return Array.isArray(out) ? out : [out];
 }
 
 /** A metric given to `compile`: a name ('accuracy', 'mae', ...), a Metric or a per-sample function. */
@@ -155,7 +166,7 @@ export function trainStep(
   try {
     return tidy(() => {
       const { value, grads } = variableGrads(() => {
-        const preds = model.run(xs, true);
+        const preds = modelOutputs(model, xs, true);
         const parts = totalLoss(model, losses, ys, preds, sampleWeight);
         // Logged and metric values must not join the gradient.
         lossParts = parts.map((p) => keep(stopGradient(p)));
@@ -189,7 +200,7 @@ export function testStep(
   sampleWeight?: Tensor,
 ): Tensor {
   return tidy(() => {
-    const preds = model.run(xs, false);
+    const preds = modelOutputs(model, xs, false);
     const parts = totalLoss(model, losses, ys, preds, sampleWeight);
     metrics.update(ys, preds, sampleWeight);
     return logVector(parts, metrics);

@@ -30,7 +30,7 @@ import {
   runTest,
   type StepBatch,
   tensorBatches,
-} from './evaluation.js';
+} from './epoch-loop.js';
 import { History } from './history.js';
 import { checkTargets, classCount, outputShapes } from './labels.js';
 import type { Model } from './model.js';

@@ -3,7 +3,6 @@
 // `layerFromConfig({ className, config })` rebuilds it from a saved model.
 
 import {
-  ArgumentError,
   deriveSeed,
   elu,
   FUSED_ACTIVATIONS,
