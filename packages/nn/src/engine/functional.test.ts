@@ -73,7 +73,7 @@ describe('functional model', () => {
     const before = memory().numTensors;
     const h = await m.fit(xs, ys, { epochs: 2, batchSize: 8, verbose: 0 });
     expect(Object.keys(h.history)).toEqual(['loss', 'reg_loss', 'cls_loss', 'reg_accuracy', 'cls_accuracy']);
-    expect(h.history.loss[0]).toBeCloseTo(h.history.reg_loss[0]! + h.history.cls_loss[0]!, 4);
+    expect(h.history.loss![0]).toBeCloseTo(h.history.reg_loss![0]! + h.history.cls_loss![0]!, 4);
     expect(memory().numTensors).toBe(before + m.optimizer.getWeights().length);
     const copy = layerFromConfig({ className: 'Functional', config: m.getConfig() }) as Functional;
     expect(copy.inputs).toHaveLength(2);

@@ -88,7 +88,7 @@ describe('sequential', () => {
     expect(history.history.loss).toHaveLength(150);
     expect(history.history.accuracy).toHaveLength(150);
     expect(history.epoch).toEqual([...Array(150).keys()]);
-    expect(history.history.loss[149]!).toBeLessThan(history.history.loss[0]!);
+    expect(history.history.loss![149]!).toBeLessThan(history.history.loss![0]!);
     const result = await m.evaluate(x, y, { batchSize: 32 });
     expect(result.accuracy).toBe(1);
     expect(result.loss).toBeLessThan(0.2);
@@ -134,7 +134,7 @@ describe('sequential', () => {
     const h2 = await m.fit(x, y, { epochs: 2, verbose: 0, validationData: [x, y] });
     expect(h2.history.val_loss).toHaveLength(2);
     const direct = await m.evaluate(x, y);
-    expect(h2.history.val_loss[1]).toBeCloseTo(direct.loss!, 5);
+    expect(h2.history.val_loss![1]).toBeCloseTo(direct.loss!, 5);
     m.dispose();
   });
 
@@ -145,7 +145,7 @@ describe('sequential', () => {
       const m = xorModel();
       m.compile({ optimizer: sgd({ learningRate: 0 }), loss: 'binaryCrossentropy' });
       const h = await m.fit(x, y, { epochs: 1, verbose: 0, shuffle: false, classWeight });
-      losses.push(h.history.loss[0]!);
+      losses.push(h.history.loss![0]!);
       m.dispose();
     }
     expect(losses[1]).toBeGreaterThan(losses[0]! * 2);

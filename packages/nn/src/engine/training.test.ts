@@ -194,7 +194,7 @@ describe('a failed fit', () => {
       // The model still trains, and nothing stays pinned: dispose frees every weight.
       calls = 100;
       const h = await m.fit(x, y, { batchSize: 8, verbose: 0 });
-      expect(Number.isFinite(h.history.loss[0])).toBe(true);
+      expect(Number.isFinite(h.history.loss![0])).toBe(true);
       m.dispose();
       optimizer.dispose(); // given to compile, so the caller's to free
       x.dispose();
@@ -491,7 +491,7 @@ describe('classWeight', () => {
       const m = classifier(3);
       m.compile({ optimizer: sgd({ learningRate: 0 }), loss: 'sparseCategoricalCrossentropy' });
       const h = await m.fit(x, y, { verbose: 0, shuffle: false, classWeight });
-      losses.push(h.history.loss[0]!);
+      losses.push(h.history.loss![0]!);
       m.dispose();
     }
     for (const l of losses) expect(l).toBeCloseTo(losses[0]!, 6);
