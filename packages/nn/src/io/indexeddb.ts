@@ -160,7 +160,10 @@ export function indexedDBHandler(name: string, options: IOOptions = {}): IOHandl
       };
       await inTransaction(options, name, 'readwrite', 'save the model', (infoStore, weightsStore) => {
         infoStore.put(info);
-        weightsStore.put({ name, weights: artifacts.weights });
+        // A view into a larger buffer would store all of it: keep exactly the file's bytes.
+        const w = artifacts.weights;
+        const exact = w.byteOffset === 0 && w.byteLength === w.buffer.byteLength ? w : w.slice();
+        weightsStore.put({ name, weights: exact });
         return () => undefined;
       });
       return result;
