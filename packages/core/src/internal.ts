@@ -52,10 +52,10 @@ export {
   matmulDims,
   type Pool2DGeometry,
   pool2dGeometry,
-  type ResizeAxis,
-  resizeAxis,
   type ReductionRuns,
+  type ResizeAxis,
   reductionRuns,
+  resizeAxis,
   type StridedView,
   tileView,
 } from './kernel-geometry.js';

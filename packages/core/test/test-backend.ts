@@ -155,6 +155,8 @@ export class TestBackend implements Backend {
       avgPool2dBackward: no,
       gather: no,
       scatterAdd: no,
+      resize: no,
+      resizeGrad: no,
       transpose: no,
       slice: no,
       sliceGrad: no,
