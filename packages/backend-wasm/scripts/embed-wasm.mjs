@@ -37,5 +37,7 @@ if (process.argv.includes('--dist')) {
     writeFileSync(`${root}src/generated/${file}.ts`, lines.join('\n'));
     writeFileSync(`${root}src/generated/${file}.wasm`, bytes);
   }
-  console.log(`embed-wasm: wrote src/generated/ (${BINARIES.map(([, f]) => `${f}.ts, ${f}.wasm`).join(', ')})`);
+  console.log(
+    `embed-wasm: wrote src/generated/ (${BINARIES.map(([, f]) => `${f}.ts, ${f}.wasm`).join(', ')})`,
+  );
 }
