@@ -8,7 +8,15 @@
 // the weights bit for bit, compiles again when a training config was saved and restores the
 // optimizer's step count and slots, so training resumes. Bad files raise FormatError naming them.
 
-import { ArgumentError, closestName, describeValue, isDType, lookupName, type Tensor } from '@nabla/core';
+import {
+  ArgumentError,
+  checkArgCount,
+  closestName,
+  describeValue,
+  isDType,
+  lookupName,
+  type Tensor,
+} from '@nabla/core';
 import '../io/browser.js';
 import { FormatError } from '../io/errors.js';
 import '../io/http.js';
@@ -251,6 +259,7 @@ export function readModelJsonRecord(bytes: Uint8Array): { ours: boolean; weights
  * const n = await loadModel('https://example.com/mnist/model.json', { requestInit: { credentials: 'include' } });
  */
 export async function loadModel(source: string | IOHandler, options: LoadModelOptions = {}): Promise<Model> {
+  checkArgCount('loadModel', arguments.length, 2, "loadModel('./my-model', options)");
   const o = checkOptions('loadModel', options, IO_OPTION_KEYS) as IOOptions;
   const handler =
     typeof source === 'string' ? getLoadHandler(source, o) : checkHandler('loadModel', source, 'load');

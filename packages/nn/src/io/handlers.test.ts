@@ -336,6 +336,8 @@ describe('scheme routing', () => {
     ).rejects.toThrow(/an IOHandler with load\(\)/);
     await expect(m.save('indexeddb://m', { indexDB: 1 } as object)).rejects.toThrow(/indexDB/);
     expect(() => registerSaveRouter('bad scheme', () => ({}))).toThrow(ArgumentError);
+    const loadAny = loadModel as (...args: unknown[]) => Promise<unknown>;
+    await expect(loadAny('indexeddb://m', {}, 1)).rejects.toThrow(/loadModel: expected at most 2 argument/);
   });
 
   it('users add their own scheme', async () => {
