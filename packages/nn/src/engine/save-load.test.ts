@@ -618,3 +618,27 @@ describe('resuming training from a save', () => {
     m.dispose();
   });
 });
+
+describe('targets in Node', () => {
+  it('file:// is the folder handler (prefix stripped as TensorFlow.js does); URLs never become folders', async () => {
+    const m = mlp();
+    const path = join(dir, 'file-url');
+    const result = await m.save(`file://${path}`);
+    expect(result.weightsBytes).toBeGreaterThan(0);
+    expect((await readdir(path)).sort()).toEqual(['model.json', 'model.safetensors']);
+    const x = randomNormal([3, 4], { seed: 9 });
+    await expectSamePredictions(m, await loadModel(`file://${path}`), x);
+    await expectSamePredictions(m, await loadModel(path), x);
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      await expect(m.save('foo://m')).rejects.toThrow(
+        /unknown scheme 'foo:\/\/'.*file:\/\/.*\(a plain path is a folder\)/,
+      );
+      await expect(m.save('indexeddb://m')).rejects.toThrow(/no IndexedDB/);
+      expect((await readdir(dir)).filter((n) => n.includes(':'))).toEqual([]);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
