@@ -3,15 +3,15 @@
 
 import { allocArray, type DType, isDType } from '../dtype.js';
 import { ENGINE } from '../engine.js';
-import { ArgumentError, DTypeError } from '../errors.js';
+import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
 import { tidy } from '../memory.js';
 import { deriveSeed } from '../random.js';
 import { assertShape, sizeOf } from '../shape.js';
 import type { Tensor, Variable } from '../tensor.js';
-import { defineOp, describeArg, opt, req, S } from './args.js';
+import { defineOp, describeArg, isNumericTypedArray, opt, req, S } from './args.js';
 import { add, equal, greater, mul, sub } from './binary.js';
 import { cast } from './cast.js';
-import { fromValues, type TensorLike, toTensor } from './convert.js';
+import { fromValues, inferShape, type TensorLike, toTensor } from './convert.js';
 import { reshape } from './movement.js';
 import { abs, cos, floor, log, sqrt } from './unary.js';
 import { where } from './where.js';
@@ -40,6 +40,114 @@ export const tensor = defineOp(
     }
     return fromValues('tensor', values, shape, dtype);
   },
+);
+
+/**
+ * `tensor` with its rank checked, as TensorFlow.js's `tensor1d` ... `tensor6d`: values nested
+ * `rank` deep, or flat values with a shape of that rank.
+ */
+function tensorOfRank(
+  op: string,
+  rank: number,
+  values: TensorLike,
+  shape: readonly number[] | undefined,
+  dtype: DType | undefined,
+): Tensor {
+  if (shape !== undefined && shape.length !== rank) {
+    throw new ShapeError(`${op}: expected shape to have rank ${rank}, got shape=${fmtShape(shape)}`);
+  }
+  // Anything but plain values (a tensor, an object) gets fromValues' own error.
+  if (
+    typeof values === 'number' ||
+    typeof values === 'boolean' ||
+    Array.isArray(values) ||
+    isNumericTypedArray(values)
+  ) {
+    const given = inferShape(op, values);
+    const flat = given.length === 1;
+    if (rank === 1 ? !flat : given.length !== rank && !flat) {
+      throw new ShapeError(
+        `${op}: expected values nested ${rank} deep${rank === 1 ? '' : ' or flat'}, got values of shape ${fmtShape(given)}`,
+      );
+    }
+    if (flat && rank > 1 && shape === undefined) {
+      throw new ArgumentError(`${op}: expected a shape of rank ${rank} with flat values, got none`);
+    }
+  }
+  return fromValues(op, values, shape, dtype);
+}
+
+const RANKED = [req('values', S.tensor), opt('shape', S.shape), opt('dtype', S.dtype)] as const;
+
+/**
+ * A rank-1 tensor from flat values (an array or a typed array).
+ * @example
+ * tensor1d([1, 2, 3]); tensor1d(new Int32Array([1, 2]), 'int32');
+ */
+export const tensor1d = defineOp(
+  'tensor1d',
+  [req('values', S.tensor), opt('dtype', S.dtype)],
+  (values: TensorLike, dtype?: DType): Tensor => tensorOfRank('tensor1d', 1, values, undefined, dtype),
+);
+
+/**
+ * A rank-2 tensor from values nested 2 deep, or flat values and a shape of rank 2.
+ * @example
+ * tensor2d([[1, 2], [3, 4]]); tensor2d([1, 2, 3, 4], [2, 2], 'int32');
+ */
+export const tensor2d = defineOp(
+  'tensor2d',
+  RANKED,
+  (values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor =>
+    tensorOfRank('tensor2d', 2, values, shape, dtype),
+);
+
+/**
+ * A rank-3 tensor from values nested 3 deep, or flat values and a shape of rank 3.
+ * @example
+ * tensor3d([[[1], [2]], [[3], [4]]]); tensor3d([1, 2, 3, 4], [2, 2, 1]);
+ */
+export const tensor3d = defineOp(
+  'tensor3d',
+  RANKED,
+  (values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor =>
+    tensorOfRank('tensor3d', 3, values, shape, dtype),
+);
+
+/**
+ * A rank-4 tensor from values nested 4 deep, or flat values and a shape of rank 4.
+ * @example
+ * tensor4d([[[[1], [2]], [[3], [4]]]]); tensor4d([1, 2, 3, 4], [1, 2, 2, 1]);
+ */
+export const tensor4d = defineOp(
+  'tensor4d',
+  RANKED,
+  (values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor =>
+    tensorOfRank('tensor4d', 4, values, shape, dtype),
+);
+
+/**
+ * A rank-5 tensor from values nested 5 deep, or flat values and a shape of rank 5.
+ * @example
+ * tensor5d([[[[[1], [2]], [[3], [4]]]]]); tensor5d([1, 2, 3, 4], [1, 1, 2, 2, 1]);
+ */
+export const tensor5d = defineOp(
+  'tensor5d',
+  RANKED,
+  (values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor =>
+    tensorOfRank('tensor5d', 5, values, shape, dtype),
+);
+
+/**
+ * A rank-6 tensor from values nested 6 deep, or flat values and a shape of rank 6.
+ * @example
+ * tensor6d([[[[[[1], [2]], [[3], [4]]]]]]); tensor6d([1, 2, 3, 4], [1, 1, 1, 2, 2, 1]);
+ */
+export const tensor6d = defineOp(
+  'tensor6d',
+  RANKED,
+  (values: TensorLike, shape?: readonly number[], dtype?: DType): Tensor =>
+    tensorOfRank('tensor6d', 6, values, shape, dtype),
 );
 
 /**

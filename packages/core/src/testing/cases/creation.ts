@@ -18,6 +18,12 @@ import {
   randomUniform,
   scalar,
   tensor,
+  tensor1d,
+  tensor2d,
+  tensor3d,
+  tensor4d,
+  tensor5d,
+  tensor6d,
   truncatedNormal,
   variable,
   zeros,
@@ -157,6 +163,105 @@ export const CREATION_CASES: ConformanceCase[] = [
         ShapeError,
         /tensor: expected shape to be an array of non-negative integers, got \[-1,2\]/,
       );
+    },
+  },
+  {
+    name: 'creation: tensor1d ... tensor6d from nested or flat values',
+    run: async (t) => {
+      await t.expectValues(tensor1d([1, 2, 3]), [1, 2, 3], { dtype: 'float32' });
+      await t.expectValues(tensor1d(new Int32Array([4, 5])), [4, 5], { dtype: 'int32' });
+      await t.expectValues(tensor1d([1, 0], 'bool'), [1, 0], { dtype: 'bool' });
+      await t.expectValues(tensor1d([]), [], { shape: [0] });
+      await t.expectValues(
+        tensor2d([
+          [1, 2],
+          [3, 4],
+        ]),
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      );
+      await t.expectValues(tensor2d([1, 2, 3, 4, 5, 6], [3, 2], 'int32'), [1, 2, 3, 4, 5, 6], {
+        shape: [3, 2],
+        dtype: 'int32',
+      });
+      await t.expectValues(tensor2d([], [0, 3]), [], { shape: [0, 3] });
+      await t.expectValues(
+        tensor3d([
+          [[1], [2]],
+          [[3], [4]],
+        ]),
+        [1, 2, 3, 4],
+        { shape: [2, 2, 1] },
+      );
+      await t.expectValues(tensor3d(new Float32Array([1, 2, 3, 4]), [1, 2, 2]), [1, 2, 3, 4], {
+        shape: [1, 2, 2],
+      });
+      await t.expectValues(tensor4d([[[[1, 2]]]], [1, 1, 1, 2]), [1, 2], { shape: [1, 1, 1, 2] });
+      await t.expectValues(tensor4d([1, 2, 3, 4], [1, 2, 2, 1]), [1, 2, 3, 4], { shape: [1, 2, 2, 1] });
+      await t.expectValues(tensor5d([[[[[7]]]]]), [7], { shape: [1, 1, 1, 1, 1] });
+      await t.expectValues(tensor5d([1, 2], [1, 1, 1, 2, 1], 'int32'), [1, 2], {
+        shape: [1, 1, 1, 2, 1],
+        dtype: 'int32',
+      });
+      await t.expectValues(tensor6d([[[[[[1, 2]]]]]]), [1, 2], { shape: [1, 1, 1, 1, 1, 2] });
+      await t.expectValues(tensor6d([1, 2, 3, 4, 5, 6], [1, 1, 1, 2, 3, 1]), [1, 2, 3, 4, 5, 6], {
+        shape: [1, 1, 1, 2, 3, 1],
+      });
+    },
+  },
+  {
+    name: 'creation: tensor1d ... tensor6d check the rank',
+    run: async (t) => {
+      const x = t.input([1, 2]);
+      t.expectError(
+        () =>
+          tensor1d([
+            [1, 2],
+            [3, 4],
+          ]),
+        ShapeError,
+        'tensor1d: expected values nested 1 deep, got values of shape [2,2]',
+      );
+      t.expectError(
+        () => tensor1d(5),
+        ShapeError,
+        'tensor1d: expected values nested 1 deep, got values of shape []',
+      );
+      t.expectError(() => tensor1d([1, 2], [2] as never), DTypeError, /^tensor1d: expected dtype/);
+      t.expectError(
+        () => tensor2d([[[1]]]),
+        ShapeError,
+        'tensor2d: expected values nested 2 deep or flat, got values of shape [1,1,1]',
+      );
+      t.expectError(
+        () => tensor2d(3),
+        ShapeError,
+        'tensor2d: expected values nested 2 deep or flat, got values of shape []',
+      );
+      t.expectError(
+        () => tensor3d([1, 2, 3, 4]),
+        ArgumentError,
+        'tensor3d: expected a shape of rank 3 with flat values, got none',
+      );
+      t.expectError(
+        () => tensor4d([1, 2, 3, 4], [2, 2]),
+        ShapeError,
+        'tensor4d: expected shape to have rank 4, got shape=[2,2]',
+      );
+      t.expectError(
+        () => tensor5d([1, 2, 3], [1, 1, 1, 2, 2]),
+        ShapeError,
+        /tensor5d: shape \[1,1,1,2,2\] needs 4 values, got 3/,
+      );
+      t.expectError(() => tensor6d(x), ArgumentError, /^tensor6d: values is already a tensor/);
+      t.expectError(
+        () => tensor2d([[1, 2], [3]]),
+        ShapeError,
+        /^tensor2d: expected values to be rectangular/,
+      );
+      t.expectError(() => tensor2d([1, 2], [1, 2], 'complex64' as never), DTypeError, /^tensor2d: /);
     },
   },
   {

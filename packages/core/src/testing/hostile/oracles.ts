@@ -146,6 +146,17 @@ const tensorOracle: Oracle = ([values, shape, dtype]) => {
   return { shape: n.shape, values: isBool ? n.flat : n.flat.map(Math.fround) };
 };
 
+/** `tensor1d` ... `tensor6d` answer as `tensor` for values nested exactly `rank` deep. */
+function rankedTensorOracle(rank: number): Oracle {
+  return (args, valuesOf) => {
+    const [values, ...rest] = args;
+    if (rest.some((a) => a !== undefined) || !Array.isArray(values)) return undefined;
+    const n = nested(values);
+    if (n === undefined || n === 'ragged' || n.shape.length !== rank) return undefined;
+    return tensorOracle([values], valuesOf);
+  };
+}
+
 function fill(value: (args: readonly unknown[]) => unknown): Oracle {
   return (args) => {
     const [shape] = args;
@@ -183,6 +194,12 @@ export const ORACLES: Readonly<Record<string, Oracle>> = {
   resizeNearestNeighbor: sameSizeResize,
   stopGradient: sameValues,
   tensor: tensorOracle,
+  tensor1d: rankedTensorOracle(1),
+  tensor2d: rankedTensorOracle(2),
+  tensor3d: rankedTensorOracle(3),
+  tensor4d: rankedTensorOracle(4),
+  tensor5d: rankedTensorOracle(5),
+  tensor6d: rankedTensorOracle(6),
   zeros: fill(() => 0),
   ones: fill(() => 1),
   full: fill(([, v, dtype]) => (dtype === undefined && typeof v === 'number' ? Math.fround(v) : undefined)),
