@@ -1,8 +1,13 @@
 // Node entry of the pack test's consumer: runs the program and prints its result as JSON;
-// `using` checks that Tensor is Disposable in the installed types.
+// `using` checks that Tensor is Disposable in the installed types. The type-only imports bring
+// the other public subpaths' declarations into the checked program.
 
 import { type Tensor, tensor } from '@nabla/core';
+import type * as internal from '@nabla/core/internal';
+import type * as nnNode from '@nabla/nn/node';
 import { runProgram } from './program.js';
+
+export type Subpaths = [typeof internal, typeof nnNode];
 
 const result = await runProgram();
 let scoped: Tensor | undefined;
