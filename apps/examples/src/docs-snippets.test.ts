@@ -6,10 +6,13 @@
 //                                            to 4 significant digits, typed arrays as arrays)
 //   statement; // throws ArgumentError: sum: ...   must throw that error class with a message
 //                                            starting with the text after the colon
+// Each block also type-checks under `strict` against the packages' built declarations, as a
+// user's project would (a line the page marks `@ts-expect-error` must be a type error).
 // And every `name(` a table row of the migration guide gives for Nabla is an export of
 // @nabla/core or @nabla/nn, or a tensor or model method.
 
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +21,9 @@ import '@nabla/backend-cpu';
 import * as nn from '@nabla/nn';
 // As in Node, where @nabla/nn's `node` export condition registers the folder handler.
 import '@nabla/nn/node';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { OUT_DIR } from './cli.js';
 
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
 const PAGES = ['getting-started.md', 'migrating-from-tfjs-and-keras.md'];
@@ -128,6 +133,43 @@ describe('docs snippets', () => {
     }
     if (/\/\/ (→|throws)/.test(s.code)) expect(checks).toBeGreaterThan(0);
   });
+
+  const built = ['core', 'backend-cpu', 'backend-wasm', 'nn'].every((p) =>
+    existsSync(fileURLToPath(new URL(`../../../packages/${p}/dist/index.d.ts`, import.meta.url))),
+  );
+  it.skipIf(!built)(
+    `type-checks under strict against the built packages${built ? '' : ' (skipped: run pnpm build first)'}`,
+    async () => {
+      // Under apps/examples/out/ (git-ignored), so that @nabla/* resolve as in a user's project.
+      const dir = join(OUT_DIR, 'docs-snippets');
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      const files: string[] = [];
+      for (const s of all.flat()) {
+        const file = join(dir, `${s.page.replace('.md', '')}-${s.line}.ts`);
+        await writeFile(file, `${s.code}\nexport {};\n`);
+        files.push(file);
+      }
+      const program = ts.createProgram(files, {
+        target: ts.ScriptTarget.ES2022,
+        module: ts.ModuleKind.NodeNext,
+        moduleResolution: ts.ModuleResolutionKind.NodeNext,
+        strict: true,
+        noEmit: true,
+        skipLibCheck: true,
+        types: ['node'],
+        // The working folder is a temporary one here: find @types/node from the repository.
+        typeRoots: [fileURLToPath(new URL('../../../node_modules/@types', import.meta.url))],
+      });
+      const errors = ts.getPreEmitDiagnostics(program).map((d) => {
+        const where = d.file
+          ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}`
+          : '';
+        return `${where} ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+      });
+      expect(errors).toEqual([]);
+    },
+  );
 
   it("names in the migration guide's tables exist", async () => {
     const text = await readFile(join(DOCS, 'migrating-from-tfjs-and-keras.md'), 'utf8');
