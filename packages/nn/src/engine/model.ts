@@ -209,6 +209,14 @@ export abstract class Model extends Layer {
     };
   }
 
+  /**
+   * @internal The compiled optimizer is the model's own (made by `loadModel` from a file, as a
+   * name given to `compile` is), so `dispose` and a later `compile` free its state.
+   */
+  ownCompiledOptimizer(): void {
+    if (this.#compiled) this.#compiled = { ...this.#compiled, ownsOptimizer: true };
+  }
+
   /** Whether `compile` was called. */
   get isCompiled(): boolean {
     return this.#compiled !== null;

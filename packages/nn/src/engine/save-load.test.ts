@@ -600,6 +600,20 @@ describe('resuming training from a save', () => {
     }
   });
 
+  it('a loaded model owns the optimizer its file restored: dispose frees its state', async () => {
+    const m = regressor();
+    await fit(m, 1);
+    const path = join(dir, 'owned-optimizer');
+    await m.save(path);
+    m.optimizer.dispose();
+    m.dispose();
+    const before = memory().numTensors;
+    const loaded = await loadModel(path);
+    expect(loaded.optimizer.iterations).toBe(4);
+    loaded.dispose();
+    expect(memory().numTensors).toBe(before);
+  });
+
   it('an optimizerState that does not match the weights file is a FormatError before anything is built', async () => {
     const m = regressor();
     await fit(m, 1);

@@ -779,6 +779,7 @@ function compileFrom(model: Model, training: Record<string, unknown>, file: stri
       ? training.metrics.filter((m): m is string => typeof m === 'string')
       : [];
     model.compile({ optimizer: optimizerFrom(file, training.optimizer), loss, metrics });
+    model.ownCompiledOptimizer();
   } catch (error) {
     if (error instanceof FormatError) throw error;
     fail(file, `invalid trainingConfig: ${message(error)}`);
