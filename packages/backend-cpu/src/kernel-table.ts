@@ -28,7 +28,7 @@ import {
   maxPool2dKernel,
 } from './kernels/pool.js';
 import { randomUniformKernel } from './kernels/random.js';
-import { argExtremeKernel, cumulativeKernel, reduceKernel } from './kernels/reduce.js';
+import { argExtremeKernel, cumulativeKernel, reduceKernel, topkIndicesKernel } from './kernels/reduce.js';
 import { unaryKernel } from './kernels/unary.js';
 
 /**
@@ -88,6 +88,7 @@ export function createKernels(ctx: CpuContext): KernelTable {
     cast: castKernel(ctx),
     argMax: argExtremeKernel(ctx, 'argMax'),
     argMin: argExtremeKernel(ctx, 'argMin'),
+    topkIndices: topkIndicesKernel(ctx),
     cumsum: cumulativeKernel(ctx, 'cumsum'),
     cumprod: cumulativeKernel(ctx, 'cumprod'),
     matmul: matmulKernel(ctx),

@@ -281,3 +281,81 @@ export function cumulativeI32(
 ): void {
   cumulative<i32>(isSum, exclusive, reverse, x, y, outer, n, inner);
 }
+
+// topkIndices: each last-axis row is ranked by a heapsort of its indices in a scratch block the
+// JS side lends (the binary allocates nothing itself). The order is total (NaN above every
+// number, ties to the lower index), so an unstable sort still gives one answer.
+let topX: usize = 0;
+let topInt: bool = false;
+let topByIndex: bool = false;
+
+// @ts-ignore: decorator
+@inline
+function topValue(i: i32): f64 {
+  return topInt ? <f64>load<i32>(at(topX, i, 2)) : <f64>load<f32>(at(topX, i, 2));
+}
+
+/** Whether index a comes before index b: a larger value, NaN first, ties to the lower index. */
+function ranksBefore(a: i32, b: i32): bool {
+  if (topByIndex) return a < b;
+  const va = topValue(a);
+  const vb = topValue(b);
+  const nanA = isNaN(va);
+  if (nanA != isNaN(vb)) return nanA;
+  if (!nanA && va != vb) return va > vb;
+  return a < b;
+}
+
+function siftDown(p: usize, start: i32, end: i32): void {
+  let root = start;
+  while (true) {
+    let child = 2 * root + 1;
+    if (child >= end) return;
+    if (child + 1 < end && ranksBefore(load<i32>(at(p, child, 2)), load<i32>(at(p, child + 1, 2)))) child++;
+    const r = load<i32>(at(p, root, 2));
+    const c = load<i32>(at(p, child, 2));
+    if (!ranksBefore(r, c)) return;
+    store<i32>(at(p, root, 2), c);
+    store<i32>(at(p, child, 2), r);
+    root = child;
+  }
+}
+
+/** Sorts the n int32 indices at p so that each ranks before the next. */
+function heapSort(p: usize, n: i32): void {
+  for (let s = (n >> 1) - 1; s >= 0; s--) siftDown(p, s, n);
+  for (let end = n - 1; end > 0; end--) {
+    const top = load<i32>(p);
+    store<i32>(p, load<i32>(at(p, end, 2)));
+    store<i32>(at(p, end, 2), top);
+    siftDown(p, 0, end);
+  }
+}
+
+/**
+ * y [rows, k] (int32) = the indices of the k largest of each row of x [rows, n], best first, or
+ * in increasing index order unless `sorted`; `scratch` holds n int32s.
+ */
+export function topkIndices(
+  isInt: i32,
+  x: usize,
+  y: usize,
+  scratch: usize,
+  rows: i32,
+  n: i32,
+  k: i32,
+  sorted: i32,
+): void {
+  topInt = isInt != 0;
+  for (let r = 0; r < rows; r++) {
+    topX = at(x, r * n, 2);
+    for (let i = 0; i < n; i++) store<i32>(at(scratch, i, 2), i);
+    topByIndex = false;
+    heapSort(scratch, n);
+    if (sorted == 0) {
+      topByIndex = true;
+      heapSort(scratch, k);
+    }
+    memory.copy(at(y, r * k, 2), scratch, <usize>k << 2);
+  }
+}

@@ -32,6 +32,16 @@ export interface CoreExports {
   reduceU8(op: number, x: number, y: number, outer: number, n: number, inner: number): void;
   argExtremeF32(sign: number, x: number, y: number, outer: number, n: number, inner: number): void;
   argExtremeI32(sign: number, x: number, y: number, outer: number, n: number, inner: number): void;
+  topkIndices(
+    isInt: number,
+    x: number,
+    y: number,
+    scratch: number,
+    rows: number,
+    n: number,
+    k: number,
+    sorted: number,
+  ): void;
   cumulativeF32(
     isSum: number,
     exclusive: number,
@@ -125,6 +135,7 @@ const CORE_EXPORTS: Arities<CoreExports> = {
   reduceU8: 6,
   argExtremeF32: 6,
   argExtremeI32: 6,
+  topkIndices: 8,
   cumulativeF32: 8,
   cumulativeI32: 8,
   copy32: 3,

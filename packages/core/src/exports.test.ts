@@ -186,6 +186,7 @@ describe('@nabla/core exports', () => {
         "tidy",
         "tile",
         "toBackend",
+        "topk",
         "transpose",
         "truncatedNormal",
         "uniformAt",

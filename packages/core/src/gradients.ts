@@ -13,6 +13,7 @@ import { LINALG_RULES } from './ops/linalg.js';
 import { MOVEMENT_RULES, RESHAPE_RULE } from './ops/movement.js';
 import { POOL_RULES } from './ops/pool.js';
 import { REDUCE_RULES } from './ops/reduce.js';
+import { SORT_RULES } from './ops/sort.js';
 import { UNARY_RULES } from './ops/unary.js';
 import { WHERE_RULES } from './ops/where.js';
 import type { Prim, PrimParams } from './prims.js';
@@ -32,6 +33,7 @@ export const VJP_RULES: FullTable = {
   ...CONV_RULES,
   ...POOL_RULES,
   ...IMAGE_RULES,
+  ...SORT_RULES,
   ...MOVEMENT_RULES,
   reshape: RESHAPE_RULE,
   // Random fills have no inputs.

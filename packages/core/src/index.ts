@@ -233,6 +233,10 @@ export {
   tensordot,
 } from './ops/index.js';
 
+// Ops: selection
+
+export { type TopkOptions, type TopkResult, topk } from './ops/index.js';
+
 // Ops: images (also under TensorFlow.js's namespace, `image.resizeBilinear`)
 
 export { image, type ResizeOptions, resizeBilinear, resizeNearestNeighbor } from './ops/index.js';

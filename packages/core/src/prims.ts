@@ -125,6 +125,12 @@ export interface PrimParams
   /** Index (int32) of the first maximum along `axis`; the output drops `axis`. */
   argMax: { readonly axis: number };
   argMin: { readonly axis: number };
+  /**
+   * Input: x `[..., n]` (float or int32). Output (int32) `[..., k]`: the indices of the k largest
+   * of each last-axis row, best first (NaN ranks above every number; ties go to the lower index)
+   * when `sorted`, in increasing index order otherwise.
+   */
+  topkIndices: { readonly k: number; readonly sorted: boolean };
   cumsum: CumulativeParams;
   cumprod: CumulativeParams;
   /**

@@ -143,6 +143,7 @@ export class TestBackend implements Backend {
       where: no,
       argMax: no,
       argMin: no,
+      topkIndices: no,
       cumsum: no,
       cumprod: no,
       matmul: no,

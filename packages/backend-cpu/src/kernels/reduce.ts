@@ -5,7 +5,7 @@
 // table of the reduced positions' offsets. Accumulation is in doubles; NaN propagates. The
 // along-one-axis kernels view the input as [outer, n, inner] around the axis; argMax/argMin
 // return the first occurrence with NaN counted as the extreme (as NumPy), cumulative ops are
-// inclusive or exclusive, forward or reversed.
+// inclusive or exclusive, forward or reversed. `topkIndices` ranks each last-axis row.
 
 import type { TypedArray } from '@nabla/core';
 import {
@@ -194,6 +194,38 @@ export function cumulativeKernel<P extends 'cumsum' | 'cumprod'>(ctx: CpuContext
           if (!exclusive) yv[base + j] = acc[j];
         }
       }
+    }
+    return y;
+  };
+}
+
+/**
+ * The `topkIndices` kernel: for each last-axis row, the indices of its k largest values, best
+ * first (NaN above every number, ties to the lower index), or in index order when not sorted.
+ * @example
+ * topkIndicesKernel(ctx)([x], { k: 2, sorted: true }, { shape: [3, 2], dtype: 'int32', size: 6 });
+ */
+export function topkIndicesKernel(ctx: CpuContext): Kernel<'topkIndices'> {
+  return (inputs, { k, sorted }, out) => {
+    const x = valuesOf(inputs[0], 'topkIndices');
+    const n = inputs[0].shape[inputs[0].shape.length - 1] ?? 1;
+    const rows = out.size / k;
+    const y = ctx.alloc(out);
+    const order = new Int32Array(n);
+    for (let r = 0; r < rows; r++) {
+      const base = r * n;
+      for (let i = 0; i < n; i++) order[i] = i;
+      order.sort((a, b) => {
+        const va = x[base + a];
+        const vb = x[base + b];
+        const nanA = Number.isNaN(va);
+        if (nanA !== Number.isNaN(vb)) return nanA ? -1 : 1;
+        if (!nanA && va !== vb) return va > vb ? -1 : 1;
+        return a - b;
+      });
+      const best = order.subarray(0, k);
+      if (!sorted) best.sort();
+      y.values.set(best, r * k);
     }
     return y;
   };

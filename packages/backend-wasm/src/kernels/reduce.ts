@@ -104,3 +104,26 @@ export function cumulativeKernel<P extends 'cumsum' | 'cumprod'>(ctx: WasmContex
     return y;
   };
 }
+
+/**
+ * The `topkIndices` kernel: the indices of the k largest of each last-axis row (NaN first, ties
+ * to the lower index), best first or in index order; the binary sorts in a scratch block lent here.
+ * @example
+ * topkIndicesKernel(ctx)([x], { k: 2, sorted: true }, { shape: [3, 2], dtype: 'int32', size: 6 });
+ */
+export function topkIndicesKernel(ctx: WasmContext): Kernel<'topkIndices'> {
+  return (inputs, { k, sorted }, out) => {
+    const x = inputs[0]!;
+    const n = x.shape[x.shape.length - 1] ?? 1;
+    const px = ctx.ptr(x, 'topkIndices');
+    const y = ctx.alloc(out);
+    const scratch = ctx.heap.alloc(n * 4);
+    try {
+      const isInt = x.dtype === 'int32' ? 1 : 0;
+      ctx.wasm.topkIndices(isInt, px, y.ptr, scratch, out.size / k, n, k, sorted ? 1 : 0);
+    } finally {
+      ctx.heap.free(scratch);
+    }
+    return y;
+  };
+}

@@ -72,6 +72,7 @@ export {
 } from './fused.js';
 export { gather } from './gather.js';
 export { image, type ResizeOptions, resizeBilinear, resizeNearestNeighbor } from './image.js';
+export { type TopkOptions, type TopkResult, topk } from './sort.js';
 export { dot, type MatmulOptions, matmul, outer, tensordot } from './linalg.js';
 export {
   broadcastTo,

@@ -12,6 +12,7 @@ import { IMAGE_CASES } from './image.js';
 import { LINALG_CASES } from './linalg.js';
 import { MOVEMENT_CASES } from './movement.js';
 import { REDUCE_CASES } from './reduce.js';
+import { SORT_CASES } from './sort.js';
 import { UNARY_CASES } from './unary.js';
 
 export const ALL_CASES: readonly ConformanceCase[] = [
@@ -20,6 +21,7 @@ export const ALL_CASES: readonly ConformanceCase[] = [
   ...BINARY_CASES,
   ...ACTIVATION_CASES,
   ...REDUCE_CASES,
+  ...SORT_CASES,
   ...LINALG_CASES,
   ...MOVEMENT_CASES,
   ...CONV_CASES,

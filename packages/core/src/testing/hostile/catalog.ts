@@ -140,6 +140,7 @@ export const PARAMS: Readonly<Record<string, readonly ParamKind[]>> = {
   pad: ['x', 'paddings', 'num'],
   reverse: ['x', 'axes'],
   argMax: ['x', argOpts],
+  topk: ['x', 'int', { options: { sorted: 'bool' } }],
   argMin: ['x', argOpts],
   cumsum: ['x', cumOpts],
   cumprod: ['x', cumOpts],
