@@ -72,7 +72,6 @@ export {
 } from './fused.js';
 export { gather } from './gather.js';
 export { image, type ResizeOptions, resizeBilinear, resizeNearestNeighbor } from './image.js';
-export { type TopkOptions, type TopkResult, topk } from './sort.js';
 export { dot, type MatmulOptions, matmul, outer, tensordot } from './linalg.js';
 export {
   broadcastTo,
@@ -113,6 +112,7 @@ export {
 } from './reduce.js';
 export { type SliceEntry, type SliceRange, type SliceSpec, slice, sliceRange } from './slice.js';
 export { logSoftmax, logSumExp, softmax } from './softmax.js';
+export { type TopkOptions, type TopkResult, topk } from './sort.js';
 export {
   abs,
   ceil,
