@@ -22,7 +22,7 @@ import * as nn from '@nabla/nn';
 // As in Node, where @nabla/nn's `node` export condition registers the folder handler.
 import '@nabla/nn/node';
 import ts from 'typescript';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { OUT_DIR } from './cli.js';
 
 const DOCS = fileURLToPath(new URL('../../../docs/', import.meta.url));
@@ -140,10 +140,11 @@ describe('docs snippets', () => {
   it.skipIf(!built)(
     `type-checks under strict against the built packages${built ? '' : ' (skipped: run pnpm build first)'}`,
     async () => {
-      // Under apps/examples/out/ (git-ignored), so that @nabla/* resolve as in a user's project.
-      const dir = join(OUT_DIR, 'docs-snippets');
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
+      // Under apps/examples/out/ (git-ignored), so that @nabla/* resolve as in a user's project;
+      // one folder per run, so that two test runs at once do not share it.
+      await mkdir(OUT_DIR, { recursive: true });
+      const dir = await mkdtemp(join(OUT_DIR, 'docs-snippets-'));
+      onTestFinished(() => rm(dir, { recursive: true, force: true }));
       const files: string[] = [];
       for (const s of all.flat()) {
         const file = join(dir, `${s.page.replace('.md', '')}-${s.line}.ts`);
