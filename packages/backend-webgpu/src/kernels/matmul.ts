@@ -1,0 +1,104 @@
+// Batched matmul: each 8×8 workgroup computes a 32×32 output tile, each thread a 4×4 block in
+// registers, stepping through K in slices of 16 staged in workgroup memory. Transposed operands
+// are read in place (the flags pick the pipeline); a batch of 1 broadcasts against the other.
+
+import { BackendError } from '@nabla/core';
+import { type Kernel, matmulDims } from '@nabla/core/internal';
+import { MAX_GROUPS_PER_AXIS } from '../command-queue.js';
+import { type GpuContext, gpuData } from '../gpu-context.js';
+import { storageType } from '../wgsl.js';
+
+const TILE = 32;
+const SLICE = 16;
+
+function shader(type: 'f32' | 'i32', transposeA: boolean, transposeB: boolean): string {
+  const zero = type === 'f32' ? '0.0' : '0';
+  // Element (row, kk) of A and (kk, col) of B in their stored layouts.
+  const aAt = transposeA ? 'aOff + kk * p.m + row' : 'aOff + row * p.k + kk';
+  const bAt = transposeB ? 'bOff + col * p.k + kk' : 'bOff + kk * p.n + col';
+  return /* wgsl */ `
+struct Params { m: u32, n: u32, k: u32, batchA: u32, batchB: u32, e0: u32, e1: u32, e2: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<${type}>;
+@group(0) @binding(2) var<storage, read> b: array<${type}>;
+@group(0) @binding(3) var<storage, read_write> y: array<${type}>;
+var<workgroup> As: array<array<${type}, ${TILE}>, ${SLICE}>;
+var<workgroup> Bs: array<array<${type}, ${TILE}>, ${SLICE}>;
+@compute @workgroup_size(8, 8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let batch = wid.z;
+  let aOff = select(batch, 0u, p.batchA == 1u) * p.m * p.k;
+  let bOff = select(batch, 0u, p.batchB == 1u) * p.k * p.n;
+  let row0 = wid.y * ${TILE}u;
+  let col0 = wid.x * ${TILE}u;
+  let tid = lid.y * 8u + lid.x;
+  var acc: array<array<${type}, 4>, 4>;
+  for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = ${zero}; } }
+  for (var t = 0u; t < p.k; t += ${SLICE}u) {
+    for (var e = 0u; e < 8u; e++) {
+      let idx = tid + e * 64u;
+      let r = idx / ${SLICE}u;
+      let kk0 = idx % ${SLICE}u;
+      let row = row0 + r;
+      let kk = t + kk0;
+      var va = ${zero};
+      if (row < p.m && kk < p.k) { va = a[${aAt}]; }
+      As[kk0][r] = va;
+      let kb = idx / ${TILE}u;
+      let c = idx % ${TILE}u;
+      let col = col0 + c;
+      let kk2 = t + kb;
+      var vb = ${zero};
+      if (col < p.n && kk2 < p.k) {
+        let kk = kk2;
+        vb = b[${bAt}];
+      }
+      Bs[kb][c] = vb;
+    }
+    workgroupBarrier();
+    for (var kk = 0u; kk < ${SLICE}u; kk++) {
+      var av: array<${type}, 4>;
+      var bv: array<${type}, 4>;
+      for (var i = 0u; i < 4u; i++) { av[i] = As[kk][lid.y * 4u + i]; bv[i] = Bs[kk][lid.x * 4u + i]; }
+      for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] += av[i] * bv[j]; } }
+    }
+    workgroupBarrier();
+  }
+  let yOff = batch * p.m * p.n;
+  for (var i = 0u; i < 4u; i++) {
+    let row = row0 + lid.y * 4u + i;
+    for (var j = 0u; j < 4u; j++) {
+      let col = col0 + lid.x * 4u + j;
+      if (row < p.m && col < p.n) { y[yOff + row * p.n + col] = acc[i][j]; }
+    }
+  }
+}
+`;
+}
+
+/**
+ * The matmul kernel.
+ * @example
+ * const matmul = matmulKernel(ctx);
+ */
+export function matmulKernel(ctx: GpuContext): Kernel<'matmul'> {
+  return ([a, b], { transposeA, transposeB }, out) => {
+    const { m, n, k, batch, batchA, batchB } = matmulDims(a!.shape, b!.shape, transposeA, transposeB);
+    if (batch > MAX_GROUPS_PER_AXIS) {
+      throw new BackendError(
+        `matmul: webgpu runs at most ${MAX_GROUPS_PER_AXIS} products in one batch, got ${batch}`,
+      );
+    }
+    const type = storageType(out.dtype) === 'i32' ? 'i32' : 'f32';
+    const key = `matmul:${type}:${transposeA}:${transposeB}`;
+    const pipeline = ctx.queue.pipeline(key, () => shader(type, transposeA, transposeB));
+    const y = ctx.alloc(out);
+    ctx.queue.dispatch({
+      pipeline,
+      params: new Uint32Array([m, n, k, batchA, batchB, 0, 0, 0]),
+      buffers: [gpuData(a!.handle, 'matmul').buffer, gpuData(b!.handle, 'matmul').buffer, y.buffer],
+      workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE), batch],
+    });
+    return y;
+  };
+}

@@ -1,0 +1,43 @@
+// The randomUniform kernel: element i is uniformAt(seed, i) from core's counter-based generator,
+// computed in u32 exactly as core's random.ts does, so every backend gives the same values.
+
+import { fmix32, type Kernel } from '@nabla/core/internal';
+import type { GpuContext } from '../gpu-context.js';
+import { ENTRY, GRID_INDEX, groupsFor, packParams, paramsStruct } from '../wgsl.js';
+
+const SHADER = /* wgsl */ `
+${paramsStruct(0)}
+@group(0) @binding(1) var<storage, read_write> y: array<f32>;
+fn fmix32(h0: u32) -> u32 {
+  var h = h0;
+  h ^= h >> 16u;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13u;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16u;
+  return h;
+}
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.n) { return; }
+  // hashAt(seed, i), with fmix32(seed) computed once on the host (p.e0).
+  let mixed = fmix32((i * 0x9e3779b9u) ^ p.e0);
+  let h = fmix32(mixed + 0x6a09e667u);
+  y[i] = f32(h >> 8u) / 16777216.0;
+}
+`;
+
+/**
+ * The randomUniform kernel.
+ * @example
+ * const random = randomUniformKernel(ctx);
+ */
+export function randomUniformKernel(ctx: GpuContext): Kernel<'randomUniform'> {
+  return (_inputs, { seed }, out) => {
+    const pipeline = ctx.queue.pipeline('randomUniform', () => SHADER);
+    const y = ctx.alloc(out);
+    const params = packParams(out.size, [], [], [fmix32(seed >>> 0), 0]);
+    ctx.queue.dispatch({ pipeline, params, buffers: [y.buffer], workgroups: groupsFor(out.size) });
+    return y;
+  };
+}

@@ -1,0 +1,267 @@
+// Reductions (sum, prod, max, min, any, all), argMax/argMin and cumulative sums and products.
+// A reduction runs one workgroup per output element: its threads stride over the reduced
+// elements, then combine partial results in workgroup memory. Kept and reduced axes are
+// merged into runs (kernel-geometry's reductionRuns), so the index math is over a few axes.
+// max and min propagate NaN as Math.max does; int32 sums wrap.
+
+import type { DType } from '@nabla/core';
+import {
+  aroundAxis,
+  type CumulativeParams,
+  type Kernel,
+  type ReducePrim,
+  reductionRuns,
+  stridesOf,
+} from '@nabla/core/internal';
+import { type GpuContext, gpuData } from '../gpu-context.js';
+import {
+  ENTRY,
+  GRID_INDEX,
+  groupsFor,
+  loadScalar,
+  PRELUDE,
+  packParams,
+  type Scalar,
+  scalarOf,
+  storageType,
+  storeAs,
+} from '../wgsl.js';
+
+const HELPERS = /* wgsl */ `
+fn max_f(a: f32, b: f32) -> f32 { if (is_nan(a) || is_nan(b)) { return nan(); } return max(a, b); }
+fn min_f(a: f32, b: f32) -> f32 { if (is_nan(a) || is_nan(b)) { return nan(); } return min(a, b); }
+`;
+
+/** Per reduction and computing type: the identity and the combining expression. */
+function combiner(
+  prim: ReducePrim,
+  t: 'f32' | 'i32',
+): { identity: string; combine: (a: string, b: string) => string } {
+  switch (prim) {
+    case 'sum':
+      return { identity: t === 'f32' ? '0.0' : '0', combine: (a, b) => `${a} + ${b}` };
+    case 'prod':
+      return { identity: t === 'f32' ? '1.0' : '1', combine: (a, b) => `${a} * ${b}` };
+    case 'max':
+      return t === 'f32'
+        ? { identity: '-inf()', combine: (a, b) => `max_f(${a}, ${b})` }
+        : { identity: 'i32(-2147483647 - 1)', combine: (a, b) => `max(${a}, ${b})` };
+    case 'min':
+      return t === 'f32'
+        ? { identity: 'inf()', combine: (a, b) => `min_f(${a}, ${b})` }
+        : { identity: '2147483647', combine: (a, b) => `min(${a}, ${b})` };
+    case 'any':
+      return { identity: '0', combine: (a, b) => `max(${a}, ${b})` };
+    case 'all':
+      return { identity: '1', combine: (a, b) => `min(${a}, ${b})` };
+    default:
+      return prim satisfies never;
+  }
+}
+
+const REDUCE_STRUCT = /* wgsl */ `
+struct Params {
+  n: u32,
+  keptRank: u32,
+  redRank: u32,
+  count: u32,
+  kept: array<vec4<u32>, 2>,
+  keptStrides: array<vec4<u32>, 2>,
+  red: array<vec4<u32>, 2>,
+  redStrides: array<vec4<u32>, 2>,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+fn at(a: array<vec4<u32>, 2>, d: u32) -> u32 { return a[d / 4u][d % 4u]; }
+`;
+
+function reduceShader(prim: ReducePrim, dtype: DType, out: DType): string {
+  // any/all read bools (and anything else as x != 0) into 0/1 ints.
+  const logical = prim === 'any' || prim === 'all';
+  const t = logical || scalarOf(dtype) !== 'f32' ? 'i32' : 'f32';
+  const { identity, combine } = combiner(prim, t);
+  const load = (idx: string) => {
+    const v = loadScalar(`x[${idx}]`, dtype);
+    if (logical)
+      return `select(0, 1, ${dtype === 'bool' ? v : dtype === 'float32' ? `(${v} != 0.0 || is_nan(${v}))` : `${v} != 0`})`;
+    return dtype === 'bool' ? `select(0, 1, ${v})` : v;
+  };
+  const result: { expr: string; type: Scalar } = logical
+    ? { expr: 'acc != 0', type: 'bool' }
+    : { expr: 'acc', type: t };
+  return `${PRELUDE}${HELPERS}${REDUCE_STRUCT}
+@group(0) @binding(1) var<storage, read> x: array<${storageType(dtype)}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${storageType(out)}>;
+var<workgroup> part: array<${t}, 64>;
+@compute @workgroup_size(64)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let o = wid.x + wid.y * nwg.x;
+  var base = 0u;
+  if (o < p.n) {
+    var rem = o;
+    for (var d = i32(p.keptRank) - 1; d >= 0; d--) {
+      let q = u32(d);
+      base += (rem % at(p.kept, q)) * at(p.keptStrides, q);
+      rem = rem / at(p.kept, q);
+    }
+  }
+  var acc: ${t} = ${identity};
+  for (var r = lid; r < p.count && o < p.n; r += 64u) {
+    var rem = r;
+    var off = base;
+    for (var d = i32(p.redRank) - 1; d >= 0; d--) {
+      let q = u32(d);
+      off += (rem % at(p.red, q)) * at(p.redStrides, q);
+      rem = rem / at(p.red, q);
+    }
+    acc = ${combine('acc', load('off'))};
+  }
+  part[lid] = acc;
+  workgroupBarrier();
+  for (var s = 32u; s > 0u; s >>= 1u) {
+    if (lid < s) { part[lid] = ${combine('part[lid]', 'part[lid + s]')}; }
+    workgroupBarrier();
+  }
+  if (lid == 0u && o < p.n) {
+    let acc = part[0];
+    y[o] = ${storeAs(result.expr, result.type, out)};
+  }
+}
+`;
+}
+
+/**
+ * The kernel of one reduction.
+ * @example
+ * const sum = reduceKernel(ctx, 'sum');
+ */
+export function reduceKernel<P extends ReducePrim>(ctx: GpuContext, prim: P): Kernel<P> {
+  return (inputs, { axes }, out) => {
+    const x = inputs[0]!;
+    const { sizes, reduced } = reductionRuns(x.shape, axes);
+    const strides = stridesOf(sizes);
+    const kept = sizes.filter((_, i) => !reduced[i]);
+    const keptStrides = strides.filter((_, i) => !reduced[i]);
+    const red = sizes.filter((_, i) => reduced[i]);
+    const redStrides = strides.filter((_, i) => reduced[i]);
+    const count = red.reduce((a, b) => a * b, 1);
+    const params = new Uint32Array(4 + 32);
+    params.set([out.size, kept.length, red.length, x.size === 0 ? 0 : count]);
+    params.set(kept, 4);
+    params.set(keptStrides, 12);
+    params.set(red, 20);
+    params.set(redStrides, 28);
+    const key = `reduce:${prim}:${x.dtype}:${out.dtype}`;
+    const pipeline = ctx.queue.pipeline(key, () => reduceShader(prim, x.dtype, out.dtype));
+    const y = ctx.alloc(out);
+    const buffers = [gpuData(x.handle, prim).buffer, y.buffer];
+    ctx.queue.dispatch({ pipeline, params, buffers, workgroups: out.size });
+    return y;
+  };
+}
+
+const AXIS_STRUCT = /* wgsl */ `
+struct Params { n: u32, len: u32, inner: u32, flags: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+`;
+
+function argShader(prim: 'argMax' | 'argMin', dtype: DType): string {
+  const better = prim === 'argMax' ? '>' : '<';
+  const v = (idx: string) => (dtype === 'float32' ? `x[${idx}]` : `f32(x[${idx}])`);
+  return `${PRELUDE}${AXIS_STRUCT}
+@group(0) @binding(1) var<storage, read> x: array<${storageType(dtype)}>;
+@group(0) @binding(2) var<storage, read_write> y: array<i32>;
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.n) { return; }
+  let base = (i / p.inner) * p.len * p.inner + i % p.inner;
+  var best = 0u;
+  var bestValue = ${v('base')};
+  // The first NaN wins, as in the CPU kernel.
+  for (var r = 1u; r < p.len && !is_nan(bestValue); r++) {
+    let value = ${v('base + r * p.inner')};
+    if (value ${better} bestValue || is_nan(value)) {
+      best = r;
+      bestValue = value;
+    }
+  }
+  y[i] = i32(best);
+}
+`;
+}
+
+/**
+ * argMax or argMin along an axis: the index of the first extreme (the first NaN if any).
+ * @example
+ * const argMax = argExtremeKernel(ctx, 'argMax');
+ */
+export function argExtremeKernel<P extends 'argMax' | 'argMin'>(ctx: GpuContext, prim: P): Kernel<P> {
+  return (inputs, { axis }, out) => {
+    const x = inputs[0]!;
+    const [, n, inner] = aroundAxis(x.shape, axis);
+    const pipeline = ctx.queue.pipeline(`${prim}:${x.dtype}`, () => argShader(prim, x.dtype));
+    const y = ctx.alloc(out);
+    const params = packParams(out.size, [], [], [0, 0]);
+    params.set([out.size, n, inner, 0]);
+    ctx.queue.dispatch({
+      pipeline,
+      params: params.subarray(0, 4),
+      buffers: [gpuData(x.handle, prim).buffer, y.buffer],
+      workgroups: groupsFor(out.size),
+    });
+    return y;
+  };
+}
+
+function scanShader(prim: 'cumsum' | 'cumprod', dtype: DType): string {
+  const t = scalarOf(dtype) === 'f32' ? 'f32' : 'i32';
+  const identity = prim === 'cumsum' ? (t === 'f32' ? '0.0' : '0') : t === 'f32' ? '1.0' : '1';
+  const op = prim === 'cumsum' ? '+' : '*';
+  const load = dtype === 'bool' ? 'select(0, 1, x[at] != 0u)' : 'x[at]';
+  return `${PRELUDE}${AXIS_STRUCT}
+@group(0) @binding(1) var<storage, read> x: array<${storageType(dtype)}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${t}>;
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.n) { return; }
+  let base = (i / p.inner) * p.len * p.inner + i % p.inner;
+  let exclusive = (p.flags & 1u) != 0u;
+  let reverse = (p.flags & 2u) != 0u;
+  var acc: ${t} = ${identity};
+  for (var k = 0u; k < p.len; k++) {
+    let r = select(k, p.len - 1u - k, reverse);
+    let at = base + r * p.inner;
+    let v: ${t} = ${load};
+    if (exclusive) {
+      y[at] = acc;
+      acc = acc ${op} v;
+    } else {
+      acc = acc ${op} v;
+      y[at] = acc;
+    }
+  }
+}
+`;
+}
+
+/**
+ * cumsum or cumprod along an axis (exclusive and reversed scans included).
+ * @example
+ * const cumsum = cumulativeKernel(ctx, 'cumsum');
+ */
+export function cumulativeKernel<P extends 'cumsum' | 'cumprod'>(ctx: GpuContext, prim: P): Kernel<P> {
+  return (inputs, { axis, exclusive, reverse }: CumulativeParams, out) => {
+    const x = inputs[0]!;
+    const [outer, n, inner] = aroundAxis(x.shape, axis);
+    const pipeline = ctx.queue.pipeline(`${prim}:${x.dtype}`, () => scanShader(prim, x.dtype));
+    const y = ctx.alloc(out);
+    const lanes = outer * inner;
+    const params = new Uint32Array([lanes, n, inner, (exclusive ? 1 : 0) | (reverse ? 2 : 0)]);
+    ctx.queue.dispatch({
+      pipeline,
+      params,
+      buffers: [gpuData(x.handle, prim).buffer, y.buffer],
+      workgroups: groupsFor(lanes),
+    });
+    return y;
+  };
+}

@@ -1,0 +1,83 @@
+// The WebGPU backend's own guarantees, on the software GPU: async-only reads, pipelines reused
+// across shapes, buffers pooled only after submission, grids past 65,535 workgroups, and a
+// lost device failing calls with a BackendError instead of hanging.
+
+import {
+  activeBackend,
+  BackendError,
+  getBackend,
+  ones,
+  registerBackend,
+  setBackend,
+  tensor,
+} from '@nabla/core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { registerSoftwareWebGpu } from './device-setup.js';
+import { createNodeWebGpuBackend } from './node.js';
+import type { WebGpuBackend } from './webgpu-backend.js';
+
+registerSoftwareWebGpu();
+
+let backend: WebGpuBackend;
+beforeAll(async () => {
+  await setBackend('webgpu');
+  backend = activeBackend() as WebGpuBackend;
+});
+
+describe('webgpu backend', () => {
+  it('is async only: dataSync says to await data()', async () => {
+    expect(getBackend()).toBe('webgpu');
+    const t = tensor([1, 2, 3]);
+    expect(() => t.dataSync()).toThrow(/await/);
+    expect(Array.from(await t.data())).toEqual([1, 2, 3]);
+    t.dispose();
+  });
+
+  it('compiles one pipeline per primitive and layout, whatever the shapes', async () => {
+    const run = async (n: number) => {
+      const y = ones([n]).add(ones([n]));
+      await y.data();
+      y.dispose();
+    };
+    await run(3);
+    const count = backend.pipelineCount;
+    for (const n of [5, 100, 4097]) await run(n);
+    expect(backend.pipelineCount).toBe(count);
+  });
+
+  it('keeps freed buffers pooled, counts them as reserved, and reuses them', async () => {
+    const before = backend.memory();
+    const a = ones([1000]);
+    await a.data();
+    expect(backend.memory().bytesInUse).toBe(before.bytesInUse + 4000);
+    a.dispose();
+    expect(backend.memory().bytesInUse).toBe(before.bytesInUse);
+    expect(backend.memory().bytesReserved).toBeGreaterThanOrEqual(before.bytesInUse + 4000);
+    const reserved = backend.memory().bytesReserved;
+    const b = ones([1000]);
+    await b.data();
+    expect(backend.memory().bytesReserved).toBe(reserved);
+    b.dispose();
+  });
+
+  it('runs grids of more than 65,535 workgroups (folded into two dimensions)', async () => {
+    const n = 64 * 65_536 + 3;
+    const y = ones([n]).mul(3);
+    const v = await y.data();
+    expect([v[0], v[n - 1], v.length]).toEqual([3, 3, n]);
+    y.dispose();
+  });
+
+  it('fails calls on a lost device with a BackendError', async () => {
+    registerBackend('webgpu-doomed', () => createNodeWebGpuBackend({ dawnFlags: ['backend=vulkan'] }));
+    await setBackend('webgpu-doomed');
+    const doomed = activeBackend() as WebGpuBackend;
+    const x = tensor([1, 2]);
+    doomed.device.destroy();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(() => x.add(1)).toThrow(BackendError);
+    await expect(x.data()).rejects.toThrow(BackendError);
+    x.dispose();
+    await setBackend('webgpu');
+  });
+});

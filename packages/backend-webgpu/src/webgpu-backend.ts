@@ -1,0 +1,211 @@
+// The WebGPU backend: storage in pooled GPU buffers, kernels that record dispatches into one
+// batched command encoder, and asynchronous reads through staging buffers. There is no
+// `readSync`: a GPU read must wait for the device. Device loss and validation errors become a
+// BackendError on the next call instead of a hang or a wrong answer, and reads wait at most
+// `readTimeoutMs`.
+
+import { BackendError, type DType, type TypedArray } from '@nabla/core';
+import type { Backend, BackendMemory, DataHandle, KernelTable, OutInfo } from '@nabla/core/internal';
+import { BufferPool } from './buffer-pool.js';
+import { CommandQueue } from './command-queue.js';
+import { type GpuContext, gpuBytes, gpuData } from './gpu-context.js';
+import { GpuData } from './gpu-data.js';
+import { createKernels } from './kernel-table.js';
+
+/** Options of `createWebGpuBackend`. */
+export interface WebGpuBackendOptions {
+  /** The GPU entry point (default `navigator.gpu`; in Node, `@nabla/backend-webgpu/node` passes Dawn's). */
+  gpu?: GPU;
+  /** Adapter request options (power preference, fallback adapter, feature level). */
+  adapter?: GPURequestAdapterOptions;
+  /** Most bytes kept in the buffer pool (default 256 MiB). */
+  poolBytes?: number;
+  /** Dispatches per command submission (default 16). */
+  flushEvery?: number;
+  /** Longest wait for a read before it fails (default 60 s). */
+  readTimeoutMs?: number;
+  /** Kept referenced for as long as the backend lives (Dawn's object in Node must not be collected). */
+  keepAlive?: unknown;
+}
+
+const MAP_READ = 0x1;
+const COPY_DST = 0x8;
+
+/** The WebGPU backend over one device. */
+export class WebGpuBackend implements Backend {
+  readonly name = 'webgpu';
+  readonly kernels: KernelTable;
+  readonly maxBytes: number;
+  readonly device: GPUDevice;
+  readonly adapterInfo: GPUAdapterInfo | undefined;
+  readonly #pool: BufferPool;
+  readonly #queue: CommandQueue;
+  readonly #readTimeoutMs: number;
+  readonly #keepAlive: unknown;
+  #bytesInUse = 0;
+  /** Why the device cannot be used any more, once it cannot. */
+  #broken: string | null = null;
+  /** A validation or out-of-memory error the device reported since the last call. */
+  #error: string | null = null;
+
+  constructor(device: GPUDevice, options: WebGpuBackendOptions = {}, adapterInfo?: GPUAdapterInfo) {
+    this.device = device;
+    this.adapterInfo = adapterInfo;
+    this.#keepAlive = options.keepAlive;
+    this.#readTimeoutMs = options.readTimeoutMs ?? 60_000;
+    this.maxBytes = Math.min(device.limits.maxStorageBufferBindingSize, device.limits.maxBufferSize);
+    this.#pool = new BufferPool(device, options.poolBytes ?? 256 * 2 ** 20);
+    this.#queue = new CommandQueue(device, this.#pool, options.flushEvery ?? 16);
+    void device.lost.then((info) => {
+      this.#broken ??= `webgpu: the device was lost (${info.reason}): ${info.message}`;
+    });
+    device.addEventListener('uncapturederror', (event) => {
+      this.#error ??= (event as GPUUncapturedErrorEvent).error.message;
+    });
+    const ctx: GpuContext = {
+      device,
+      queue: this.#queue,
+      pool: this.#pool,
+      alloc: (out) => this.#alloc(out),
+    };
+    this.kernels = createKernels(ctx);
+  }
+
+  /** Keeps Dawn's entry object alive with the backend (see `keepAlive`). */
+  get keepAlive(): unknown {
+    return this.#keepAlive;
+  }
+
+  /** Pipelines compiled so far. */
+  get pipelineCount(): number {
+    return this.#queue.pipelineCount;
+  }
+
+  #check(): void {
+    if (this.#broken) throw new BackendError(this.#broken);
+    const error = this.#error;
+    if (error) {
+      this.#error = null;
+      throw new BackendError(`webgpu: the device reported an error: ${error}`);
+    }
+  }
+
+  #alloc(out: OutInfo): GpuData {
+    this.#check();
+    const bytes = gpuBytes(out.size);
+    const data = new GpuData(this.#pool.acquire(bytes), bytes);
+    this.#bytesInUse += bytes;
+    return data;
+  }
+
+  supportsDType(dtype: DType): boolean {
+    return dtype !== 'float64';
+  }
+
+  upload(values: TypedArray, dtype: DType): DataHandle {
+    const data = this.#alloc({ shape: [values.length], dtype, size: values.length });
+    if (values.length === 0) return data;
+    const words = dtype === 'bool' ? Uint32Array.from(values as Uint8Array) : values;
+    this.device.queue.writeBuffer(data.buffer, 0, words.buffer, words.byteOffset, words.length * 4);
+    return data;
+  }
+
+  async read(handle: DataHandle, dtype: DType, size: number): Promise<TypedArray> {
+    this.#check();
+    const data = gpuData(handle, 'read');
+    const bytes = gpuBytes(size);
+    if (size === 0) return toDType(new ArrayBuffer(0), dtype);
+    const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+    try {
+      this.#queue.flush((encoder) => encoder.copyBufferToBuffer(data.buffer, 0, staging, 0, bytes));
+      await this.#bounded(staging.mapAsync(MAP_READ), 'read');
+      this.#check();
+      return toDType(staging.getMappedRange().slice(0), dtype);
+    } finally {
+      staging.destroy();
+    }
+  }
+
+  /** `promise`, or a BackendError once `readTimeoutMs` passes or the device is lost. */
+  async #bounded<T>(promise: Promise<T>, what: string): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new BackendError(`webgpu: ${what} did not finish within ${this.#readTimeoutMs} ms`)),
+        this.#readTimeoutMs,
+      );
+    });
+    const lost = this.device.lost.then((info) => {
+      throw new BackendError(`webgpu: the device was lost during ${what} (${info.reason}): ${info.message}`);
+    });
+    try {
+      return await Promise.race([promise, timeout, lost]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  free(handle: DataHandle): void {
+    const data = gpuData(handle, 'free');
+    this.#bytesInUse -= data.bytes;
+    this.#pool.release(data.buffer, this.#queue.pending);
+  }
+
+  flush(): void {
+    if (!this.#broken) this.#queue.flush();
+  }
+
+  async sync(): Promise<void> {
+    this.#check();
+    await this.#bounded(this.#queue.sync(), 'sync');
+    this.#check();
+  }
+
+  memory(): BackendMemory {
+    const { live, pooled } = this.#pool.bytes;
+    return { bytesInUse: this.#bytesInUse, bytesReserved: live + pooled };
+  }
+
+  dispose(): void {
+    this.#queue.dispose();
+    this.#pool.dispose();
+    this.#broken = 'webgpu: the backend was disposed';
+    this.device.destroy();
+  }
+}
+
+function toDType(bytes: ArrayBuffer, dtype: DType): TypedArray {
+  if (dtype === 'float32') return new Float32Array(bytes);
+  if (dtype === 'int32') return new Int32Array(bytes);
+  return Uint8Array.from(new Uint32Array(bytes));
+}
+
+/**
+ * A WebGPU backend on the first adapter `gpu` offers, requesting the adapter's own limits (the
+ * defaults are lower than most adapters allow).
+ * @example
+ * registerBackend('webgpu', () => createWebGpuBackend());
+ */
+export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+  const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
+  if (!gpu) {
+    throw new BackendError(
+      'webgpu: navigator.gpu is not available (in Node, import @nabla/backend-webgpu/node, which uses the webgpu package)',
+    );
+  }
+  const adapter = await gpu.requestAdapter(options.adapter);
+  if (!adapter) throw new BackendError('webgpu: no adapter (the browser or driver offers no WebGPU device)');
+  const limits = adapter.limits;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: limits.maxStorageBufferBindingSize,
+      maxBufferSize: limits.maxBufferSize,
+      maxStorageBuffersPerShaderStage: limits.maxStorageBuffersPerShaderStage,
+      maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
+      maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
+      maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+    },
+    requiredFeatures: adapter.features.has('shader-f16') ? ['shader-f16'] : [],
+  });
+  return new WebGpuBackend(device, options, adapter.info);
+}

@@ -1,0 +1,152 @@
+// WGSL building blocks shared by the kernels: the storage type of each dtype, conversions
+// with JavaScript's semantics (float → int32 truncates and wraps like ToInt32; NaN and ±∞ give
+// 0), NaN tests on bit patterns (WGSL has no isNan, and compilers may fold `x != x`), the grid
+// index of a folded 2-D dispatch, and the parameter block every elementwise shader reads.
+
+import { BackendError, type DType } from '@nabla/core';
+
+/** Threads per workgroup of the 1-D kernels. */
+export const WORKGROUP = 64;
+/** Most axes an index walk supports (after merging contiguous axes). */
+export const MAX_RANK = 8;
+
+/** WGSL scalar types values are computed in. */
+export type Scalar = 'f32' | 'i32' | 'bool';
+
+/** The WGSL storage element type of a dtype: bool is a u32 0 or 1. */
+export function storageType(dtype: DType): 'f32' | 'i32' | 'u32' {
+  switch (dtype) {
+    case 'float32':
+      return 'f32';
+    case 'int32':
+      return 'i32';
+    case 'bool':
+      return 'u32';
+    case 'float64':
+      throw new BackendError('webgpu: float64 is not supported (WGSL has no f64)');
+    default:
+      return dtype satisfies never;
+  }
+}
+
+/** The scalar type a stored value of `dtype` is computed in. */
+export function scalarOf(dtype: DType): Scalar {
+  return dtype === 'float32' ? 'f32' : dtype === 'int32' ? 'i32' : 'bool';
+}
+
+/** `expr`, a stored value of `dtype`, as a scalar of its dtype (bool: u32 → bool). */
+export function loadScalar(expr: string, dtype: DType): string {
+  return dtype === 'bool' ? `(${expr} != 0u)` : expr;
+}
+
+/** `expr` of scalar type `from` converted to `to` with JavaScript's semantics. */
+export function convert(expr: string, from: Scalar, to: Scalar): string {
+  if (from === to) return expr;
+  if (to === 'f32') return from === 'i32' ? `f32(${expr})` : `select(0.0, 1.0, ${expr})`;
+  if (to === 'i32') return from === 'f32' ? `f2i(${expr})` : `select(0, 1, ${expr})`;
+  // to bool: x != 0, NaN included (NaN != 0).
+  return from === 'f32' ? `(${expr} != 0.0 || is_nan(${expr}))` : `(${expr} != 0)`;
+}
+
+/** `expr`, a scalar of type `from`, as the stored value of `dtype`. */
+export function storeAs(expr: string, from: Scalar, dtype: DType): string {
+  const s = convert(expr, from, scalarOf(dtype));
+  return dtype === 'bool' ? `select(0u, 1u, ${s})` : s;
+}
+
+/** Helper functions every shader may call. */
+export const PRELUDE = /* wgsl */ `
+fn is_nan(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) > 0x7f800000u; }
+fn is_inf(x: f32) -> bool { return (bitcast<u32>(x) & 0x7fffffffu) == 0x7f800000u; }
+// Private variables, not constants: WGSL refuses NaN and infinity in constant expressions.
+var<private> NAN_BITS: u32 = 0x7fc00000u;
+var<private> INF_BITS: u32 = 0x7f800000u;
+fn nan() -> f32 { return bitcast<f32>(NAN_BITS); }
+fn inf() -> f32 { return bitcast<f32>(INF_BITS); }
+// ToInt32: truncate toward zero, wrap modulo 2^32; NaN and infinities give 0.
+fn f2i(x: f32) -> i32 {
+  if (is_nan(x) || is_inf(x)) { return 0; }
+  let t = trunc(x);
+  if (abs(t) < 2147483648.0) { return i32(t); }
+  let m = t - 4294967296.0 * floor(t / 4294967296.0);
+  return bitcast<i32>(u32(m));
+}
+`;
+
+/**
+ * The parameter block of the elementwise shaders: the element count, the rank, then the output
+ * shape and each input's strides, eight u32 per array (two vec4 for uniform layout).
+ */
+export function paramsStruct(inputs: number): string {
+  const strides = Array.from({ length: inputs }, (_, i) => `  s${i}: array<vec4<u32>, 2>,`).join('\n');
+  return `struct Params {\n  n: u32,\n  rank: u32,\n  e0: u32,\n  e1: u32,\n  shape: array<vec4<u32>, 2>,\n${strides}\n}\n@group(0) @binding(0) var<uniform> p: Params;\n`;
+}
+
+/** Packs `[n, rank, e0, e1, shape[8], strides[k][8]...]` for `paramsStruct`. */
+export function packParams(
+  n: number,
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+  extra: readonly [number, number] = [0, 0],
+): Uint32Array {
+  const out = new Uint32Array(4 + 8 * (1 + strides.length));
+  out[0] = n;
+  out[1] = shape.length;
+  out[2] = extra[0];
+  out[3] = extra[1];
+  shape.forEach((d, i) => {
+    out[4 + i] = d;
+  });
+  strides.forEach((s, k) => {
+    s.forEach((v, i) => {
+      out[12 + 8 * k + i] = v;
+    });
+  });
+  return out;
+}
+
+/** The flat index of this thread in a folded 2-D grid of WORKGROUP-wide groups. */
+export const GRID_INDEX = `let i = gid.x + gid.y * nwg.x * ${WORKGROUP}u;`;
+export const ENTRY = `@compute @workgroup_size(${WORKGROUP})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>)`;
+
+/**
+ * Merges adjacent axes that every operand walks contiguously, so deep tensors fit MAX_RANK and
+ * index math is shorter. `strides` are per operand, aligned to `shape`.
+ * @example
+ * collapseAxes([2, 3, 4], [[12, 4, 1]]); // { shape: [24], strides: [[1]] }
+ */
+export function collapseAxes(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const size = shape[d]!;
+    if (size === 1) continue;
+    const last = outShape.length - 1;
+    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * size);
+    if (mergeable) {
+      outShape[last] = outShape[last]! * size;
+      strides.forEach((s, k) => {
+        outStrides[k]![last] = s[d]!;
+      });
+    } else {
+      outShape.push(size);
+      strides.forEach((s, k) => {
+        outStrides[k]!.push(s[d]!);
+      });
+    }
+  }
+  if (outShape.length > MAX_RANK) {
+    throw new BackendError(
+      `webgpu: an index walk over ${outShape.length} axes (most ${MAX_RANK} after merging)`,
+    );
+  }
+  return { shape: outShape, strides: outStrides };
+}
+
+/** Workgroups for `n` threads. */
+export function groupsFor(n: number): number {
+  return Math.max(1, Math.ceil(n / WORKGROUP));
+}
