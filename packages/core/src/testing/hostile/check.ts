@@ -3,11 +3,13 @@
 // backend's, where there is one) or a NablaError naming the op. Either way the live tensor and
 // byte counts must come back, the canary and the inputs must keep their exact values, no tape
 // may stay active, and the arguments must still be freeable. Every broken rule is reported.
+// Reaching a kernel the backend declares `unsupported` is reported too: a backend without a
+// kernel skips the ops that need it by name (`skip` in the suite), so nothing passes unseen.
 
 import { activeBackend, setBackend, setRandomSeed } from '../../backend-registry.js';
 import { DTYPES, type DType } from '../../dtype.js';
 import { ENGINE } from '../../engine.js';
-import { NablaError } from '../../errors.js';
+import { NablaError, UnsupportedError } from '../../errors.js';
 import { memory } from '../../memory.js';
 import { fromValues } from '../../ops/convert.js';
 import { variable } from '../../ops/creation.js';
@@ -353,6 +355,11 @@ function fmtCounts(c: ReturnType<typeof counts>): string {
   return `${c.numTensors} tensors, ${c.numBytes} bytes (backend ${c.backendBytes})`;
 }
 
+/** What the engine's error says when a primitive's kernel is `unsupported` on `backend` (engine.ts). */
+function unsupportedKernel(backend: string): string {
+  return `: not supported on the ${backend} backend (`;
+}
+
 /** Runs the call on the reference backend; the outcome (result snapshots or the error). */
 async function referenceOutcome(
   call: CallSpec,
@@ -414,7 +421,11 @@ export async function checkCall(
       const name = options.opName.replace(/[$]/g, '\\$');
       if (error instanceof HangError) failures.push(`hang: ${error.message}`);
       else if (!(error instanceof NablaError)) failures.push(`threw a raw ${describeError(error)}`);
-      else if (!new RegExp(`(^|[^\\w])${name}([^\\w]|$)`).test(error.message)) {
+      else if (error instanceof UnsupportedError && error.message.includes(unsupportedKernel(tested.name))) {
+        failures.push(
+          `reached a kernel the ${tested.name} backend lacks (skip the op there, with this reason): ${error.message.slice(0, 200)}`,
+        );
+      } else if (!new RegExp(`(^|[^\\w])${name}([^\\w]|$)`).test(error.message)) {
         failures.push(
           `threw ${error.name} whose message does not name '${options.opName}': ${error.message.slice(0, 200)}`,
         );

@@ -1,13 +1,13 @@
 // Proof that the hostile harness can fail: deliberately broken fake ops (one leaks a tensor,
-// one throws a raw TypeError, one names the wrong op, one ignores an extra argument, one
-// corrupts the canary through a hook the backend's test supplies, one returns wrong values)
-// must each be reported, and a well-behaved op must pass.
+// one throws a raw TypeError, one names the wrong op, one reaches a missing kernel, one ignores
+// an extra argument, one corrupts the canary through a hook the backend's test supplies, one
+// returns wrong values) must each be reported, and a well-behaved op must pass.
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { setBackend } from '../../backend-registry.js';
+import { activeBackend, setBackend } from '../../backend-registry.js';
 import { ENGINE } from '../../engine.js';
-import { ArgumentError } from '../../errors.js';
+import { ArgumentError, UnsupportedError } from '../../errors.js';
 import { checkValue, opSignatures, type Spec } from '../../ops/args.js';
 import { add } from '../../ops/binary.js';
 import { sum } from '../../ops/reduce.js';
@@ -83,6 +83,18 @@ export function runHostileSelfTest(backend: string, options: SelfTestOptions = {
         throw new ArgumentError('other: something');
       });
       expect(failures.join('\n')).toMatch(/does not name 'fake'/);
+    });
+
+    it('catches an op reaching a kernel the backend lacks, which it must skip instead', async () => {
+      const failures = await check(() => {
+        const name = activeBackend().name;
+        throw new UnsupportedError(`fake: not supported on the ${name} backend (no kernel yet)`);
+      });
+      expect(failures.join('\n')).toMatch(/^reached a kernel the \S+ backend lacks/m);
+      const other = await check(() => {
+        throw new UnsupportedError('fake: the device cannot do that with these arguments');
+      });
+      expect(other).toEqual([]);
     });
 
     it('catches an ignored extra argument', async () => {

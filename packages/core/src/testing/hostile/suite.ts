@@ -25,7 +25,10 @@ export interface HostileOptions {
   seed?: number;
   /** Only ops whose name is listed (`sum`, `Tensor#sum`), or NABLA_HOSTILE_ONLY=sum,reshape. */
   only?: readonly string[];
-  /** Ops this backend skips, each with the reason shown in the test name. */
+  /**
+   * Ops this backend skips, each with the reason shown in the test name. An op that reaches a
+   * kernel the backend declares `unsupported` must be listed: such a call fails otherwise.
+   */
   skip?: Readonly<Record<string, string>>;
   /** Extra label in the suite name. */
   label?: string;
