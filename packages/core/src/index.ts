@@ -254,12 +254,3 @@ export {
   sgdStep,
   softmaxCrossEntropy,
 } from './ops/index.js';
-
-// Plumbing still public because @nabla/nn imports it from here (its layers build their error
-// messages and seeded initializers with it). `@nabla/core/internal` exports the same names;
-// they leave this list once nn imports them from there (issue 9).
-
-export { checkArgCount, describeValue, fmtShape } from './errors.js';
-export { closestName, lookupName } from './names.js';
-export { deriveSeed, uniformAt } from './random.js';
-export { sizeOf } from './shape.js';

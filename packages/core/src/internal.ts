@@ -81,7 +81,7 @@ export { allocArray, bytesPerElement, toTypedArray } from './dtype.js';
 
 export { deriveSeed, fmix32, hashAt, uniformAt } from './random.js';
 
-// Error-message helpers (also on the main entry until @nabla/nn imports them from here)
+// Error-message helpers and name lookups, shared with @nabla/nn (its layers and registries)
 
 export { checkArgCount, describeValue, fmtShape } from './errors.js';
 export { closestName, lookupName } from './names.js';

@@ -2,7 +2,8 @@
 // `for await`; each pass reshuffles with a seed derived from the pass number. Every batch is
 // new tensors owned by the loop body: dispose it, or write `for (using batch of ...)`.
 
-import { ArgumentError, checkArgCount, gather, sliceRange, type Tensor } from '@nabla/core';
+import { ArgumentError, gather, sliceRange, type Tensor } from '@nabla/core';
+import { checkArgCount } from '@nabla/core/internal';
 import { checkBoolean, checkNumber, checkOptions, readOnce } from '../engine/options.js';
 import { randomSeed, shuffleIndices } from './random.js';
 import { sampleCount } from './split.js';

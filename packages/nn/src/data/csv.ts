@@ -2,7 +2,8 @@
 // delimiter): returns the selected columns as Float64Arrays, and names the line and column
 // of any cell that is not a number. Browser-safe; data/read.ts adds reading from a path.
 
-import { ArgumentError, checkArgCount, describeValue } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { checkArgCount, describeValue } from '@nabla/core/internal';
 import { checkBoolean, checkOptions, readOnce } from '../engine/options.js';
 import { FormatError } from '../io/errors.js';
 

@@ -5,7 +5,8 @@
 import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { ArgumentError, checkArgCount, describeValue, fmtShape } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { checkArgCount, describeValue, fmtShape } from '@nabla/core/internal';
 import { checkInteger, checkNumber, checkOptions, readOnce } from '../engine/options.js';
 import { errorCode, FormatError, toIOError } from '../io/errors.js';
 import { DatasetError } from './errors.js';

@@ -2,7 +2,8 @@
 // bytes, a type code, the number of dimensions, each dimension as a big-endian u32, then the
 // values big-endian. Browser-safe (no gzip here: data/read.ts inflates .gz files in Node).
 
-import { ArgumentError, fmtShape, ShapeError } from '@nabla/core';
+import { ArgumentError, ShapeError } from '@nabla/core';
+import { fmtShape } from '@nabla/core/internal';
 import { FormatError } from '../io/errors.js';
 
 /** Type codes of the IDX format and the typed arrays they decode to. */

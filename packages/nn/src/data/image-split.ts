@@ -1,7 +1,8 @@
 // The in-memory shape of the MNIST-style data sets (grey images in [0, 1] with int labels)
 // and the helper that turns one split into tensors ready for fit(). Browser-safe.
 
-import { ArgumentError, checkArgCount, describeValue, type Tensor, tensor } from '@nabla/core';
+import { ArgumentError, type Tensor, tensor } from '@nabla/core';
+import { checkArgCount, describeValue } from '@nabla/core/internal';
 import { checkBoolean, checkOptions, readOnce } from '../engine/options.js';
 
 /** One split of an image data set: `count` images of height × width, row-major, in [0, 1]. */

@@ -6,7 +6,8 @@
 
 import { readFile } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
-import { ArgumentError, checkArgCount, describeValue } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { checkArgCount, describeValue } from '@nabla/core/internal';
 import { FormatError, toIOError } from '../io/errors.js';
 import { type CsvOptions, type CsvTable, parseCsv } from './csv.js';
 import { decodeIdx, type IdxData, idxByteLength, isGzip } from './idx-format.js';

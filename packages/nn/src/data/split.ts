@@ -2,15 +2,8 @@
 // test part, optionally after a seeded shuffle; the split is a gather with one permutation so
 // x and y stay paired.
 
-import {
-  ArgumentError,
-  checkArgCount,
-  fmtShape,
-  gather,
-  ShapeError,
-  sliceRange,
-  type Tensor,
-} from '@nabla/core';
+import { ArgumentError, gather, ShapeError, sliceRange, type Tensor } from '@nabla/core';
+import { checkArgCount, fmtShape } from '@nabla/core/internal';
 import { checkBoolean, checkNumber, checkOptions, readOnce } from '../engine/options.js';
 import { randomSeed, shuffleIndices } from './random.js';
 

@@ -2,7 +2,8 @@
 // output) are split for validation, and each epoch cut into batches by a seeded permutation
 // (gather) or contiguous slices; iterables of `{ x, y }` batches pass through.
 
-import { ArgumentError, describeValue, fmtShape, gather, ShapeError, sliceRange, Tensor } from '@nabla/core';
+import { ArgumentError, gather, ShapeError, sliceRange, Tensor } from '@nabla/core';
+import { describeValue, fmtShape } from '@nabla/core/internal';
 import { shuffleIndices } from '../data/random.js';
 
 /** One tensor, or one per model input/output. */

@@ -3,7 +3,8 @@
 // config lists each layer with its inbound nodes (`[layerName, nodeIndex, tensorIndex]`), as
 // Keras does, so the graph can be rebuilt from model.json.
 
-import { ArgumentError, checkArgCount, type Tensor, tidy } from '@nabla/core';
+import { ArgumentError, type Tensor, tidy } from '@nabla/core';
+import { checkArgCount } from '@nabla/core/internal';
 import { isRecord } from './config.js';
 import { InputLayer } from './input-layer.js';
 import { type CallContext, type Layer, type SymbolicShape, SymbolicTensor } from './layer.js';

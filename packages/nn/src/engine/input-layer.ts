@@ -1,7 +1,8 @@
 // The input of a functional model: `input({ shape })` returns a symbolic tensor whose layer is
 // an InputLayer, so the model graph (and its saved config) names every input like any layer.
 
-import { ArgumentError, checkArgCount, type DType, type Tensor } from '@nabla/core';
+import { ArgumentError, type DType, type Tensor } from '@nabla/core';
+import { checkArgCount } from '@nabla/core/internal';
 import { Layer, layerOptions, type SymbolicShape, SymbolicTensor } from './layer.js';
 import { K } from './option-kinds.js';
 import { registerLayerClass } from './registry.js';

@@ -7,7 +7,6 @@ import {
   ArgumentError,
   cast,
   floor,
-  fmtShape,
   greaterEqual,
   less,
   logicalOr,
@@ -20,6 +19,7 @@ import {
   type Tensor,
   tidy,
 } from '@nabla/core';
+import { fmtShape } from '@nabla/core/internal';
 import type { Loss } from '../types.js';
 import { sliceRows } from './data-adapter.js';
 import { type SymbolicShape, shapeText } from './input-spec.js';

@@ -4,7 +4,6 @@
 
 import {
   ArgumentError,
-  checkArgCount,
   type DType,
   NablaError,
   ShapeError,
@@ -13,6 +12,7 @@ import {
   type Variable,
   variable,
 } from '@nabla/core';
+import { checkArgCount } from '@nabla/core/internal';
 import { getInitializer, type Initializer } from '../initializers/initializers.js';
 import { getRegularizer, type Regularizer } from '../regularizers/regularizers.js';
 import { checkInputShapes, checkInputSpec, type LayerInputSpec, type SymbolicShape } from './input-spec.js';

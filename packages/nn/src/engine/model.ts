@@ -3,7 +3,8 @@
 // name, config and save. The training loops live in training.ts, the step in train-step.ts.
 // A disposed model throws on use, and one model trains in one `fit` (or trainOnBatch) at a time.
 
-import { ArgumentError, BackendError, checkArgCount, type Tensor, tidy, type Variable } from '@nabla/core';
+import { ArgumentError, BackendError, type Tensor, tidy, type Variable } from '@nabla/core';
+import { checkArgCount } from '@nabla/core/internal';
 import type { Logs } from '../callbacks/callback.js';
 import { getLoss } from '../losses/index.js';
 import { checkMetric } from '../metrics/get-metric.js';

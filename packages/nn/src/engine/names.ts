@@ -4,7 +4,8 @@
 // a miss goes through core's `lookupName`, so 'toString' or 'constructor' is an unknown name
 // (listing the valid ones and the closest), never something inherited from Object.prototype.
 
-import { ArgumentError, describeValue, lookupName } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { describeValue, lookupName } from '@nabla/core/internal';
 import { isPlainObject } from './option-kinds.js';
 
 /**

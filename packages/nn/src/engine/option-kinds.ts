@@ -5,7 +5,8 @@
 // later. JS callers have no compiler: an unknown key, a wrong kind or an out-of-range value is an
 // ArgumentError (DTypeError for dtypes) naming the layer and the option, raised before any work.
 
-import { ArgumentError, closestName, DTYPES, type DType, DTypeError, describeValue } from '@nabla/core';
+import { ArgumentError, DTYPES, type DType, DTypeError } from '@nabla/core';
+import { closestName, describeValue } from '@nabla/core/internal';
 
 /**
  * What one option accepts:

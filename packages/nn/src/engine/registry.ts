@@ -1,7 +1,8 @@
 // The layer class registry behind `getConfig`/`fromConfig`: each layer file registers its
 // classes by name, so a saved model.json can be turned back into layers.
 
-import { ArgumentError, closestName, describeValue } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { closestName, describeValue } from '@nabla/core/internal';
 import type { Layer } from './layer.js';
 
 type LayerFactory = (config: Record<string, unknown>) => Layer;

@@ -8,15 +8,8 @@
 // the weights bit for bit, compiles again when a training config was saved and restores the
 // optimizer's step count and slots, so training resumes. Bad files raise FormatError naming them.
 
-import {
-  ArgumentError,
-  checkArgCount,
-  closestName,
-  describeValue,
-  isDType,
-  lookupName,
-  type Tensor,
-} from '@nabla/core';
+import { ArgumentError, isDType, type Tensor } from '@nabla/core';
+import { checkArgCount, closestName, describeValue, lookupName } from '@nabla/core/internal';
 import '../io/browser.js';
 import { FormatError } from '../io/errors.js';
 import '../io/http.js';

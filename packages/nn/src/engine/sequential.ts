@@ -2,7 +2,8 @@
 // It builds once the input shape is known (the first layer's `inputShape`, or the first batch)
 // by running its layers on symbolic tensors, which also records their output shapes.
 
-import { ArgumentError, checkArgCount, type Tensor, tidy } from '@nabla/core';
+import { ArgumentError, type Tensor, tidy } from '@nabla/core';
+import { checkArgCount } from '@nabla/core/internal';
 import { checkConfigKeys, isRecord } from './config.js';
 import { type CallContext, Layer, type SymbolicShape, SymbolicTensor } from './layer.js';
 import { Model } from './model.js';

@@ -10,9 +10,9 @@ import {
   type Tensor,
   tensor,
   truncatedNormal,
-  uniformAt,
   zeros,
 } from '@nabla/core';
+import { uniformAt } from '@nabla/core/internal';
 import { NameTable, readNamedSpec } from '../engine/names.js';
 import { checkOptionsObject, K, type OptionKind } from '../engine/option-kinds.js';
 

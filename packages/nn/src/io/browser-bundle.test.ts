@@ -18,7 +18,10 @@ async function bundle(entry: string, platform: 'browser' | 'node') {
     platform,
     metafile: true,
     logLevel: 'silent',
-    alias: { '@nabla/core': src('../../../core/src/index.ts') },
+    alias: {
+      '@nabla/core': src('../../../core/src/index.ts'),
+      '@nabla/core/internal': src('../../../core/src/internal.ts'),
+    },
   });
   return { text: result.outputFiles[0]!.text, metafile: result.metafile as Metafile };
 }

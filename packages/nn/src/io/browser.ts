@@ -3,7 +3,8 @@
 // `browserFiles([jsonFile, weightsFile])` loads the two files a user picks in an
 // `<input type="file" multiple>`. Both work on Blobs only, so they also run in Node 20.
 
-import { ArgumentError, describeValue } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { describeValue } from '@nabla/core/internal';
 import { IOError } from './errors.js';
 import {
   type DownloadDocument,

@@ -5,7 +5,8 @@
 // only Node registers (the `node` export condition of @nabla/nn and @nabla/nn/node do it), so
 // browser bundles never see node: imports.
 
-import { ArgumentError, describeValue } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { describeValue } from '@nabla/core/internal';
 import type { ModelJson } from '../engine/save-load.js';
 
 /**

@@ -3,7 +3,8 @@
 // multiple of 8) mapping names to {dtype, shape, data_offsets}, then the tensors' bytes,
 // little-endian, contiguous, ordered like the reference writer (wider dtypes first, then name).
 
-import { ArgumentError, DTypeError, fmtShape, ShapeError } from '@nabla/core';
+import { ArgumentError, DTypeError, ShapeError } from '@nabla/core';
+import { fmtShape } from '@nabla/core/internal';
 import { FormatError } from './errors.js';
 import { parseJsonSafe } from './json.js';
 

@@ -3,16 +3,8 @@
 // output projection back to the query's feature size. Projections are matmuls over reshaped
 // Keras-layout kernels ([in, heads, dim] and [heads, valueDim, out]), so weights port across.
 
-import {
-  deriveSeed,
-  matmul,
-  randomUniform,
-  ShapeError,
-  softmax,
-  type Tensor,
-  tidy,
-  type Variable,
-} from '@nabla/core';
+import { matmul, randomUniform, ShapeError, softmax, type Tensor, tidy, type Variable } from '@nabla/core';
+import { deriveSeed } from '@nabla/core/internal';
 import {
   type InputSpec,
   type LayerInputSpec,

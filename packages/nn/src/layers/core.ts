@@ -3,11 +3,9 @@
 // `layerFromConfig({ className, config })` rebuilds it from a saved model.
 
 import {
-  deriveSeed,
   elu,
   FUSED_ACTIVATIONS,
   type FusedActivation,
-  fmtShape,
   fusedMatmul,
   gelu,
   leakyRelu,
@@ -19,7 +17,6 @@ import {
   selu,
   sigmoid,
   silu,
-  sizeOf,
   softmax,
   softplus,
   type Tensor,
@@ -27,6 +24,7 @@ import {
   tidy,
   type Variable,
 } from '@nabla/core';
+import { deriveSeed, fmtShape, sizeOf } from '@nabla/core/internal';
 import { one, oneShape, type SymbolicShape } from '../engine/input-spec.js';
 import { type CallContext, Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { NameTable } from '../engine/names.js';

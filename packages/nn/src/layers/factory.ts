@@ -2,7 +2,7 @@
 // callers have no compiler, and a dropped argument would be silently ignored), and the type of
 // options once the Layer constructor has resolved their initializer and regularizer names.
 
-import { checkArgCount } from '@nabla/core';
+import { checkArgCount } from '@nabla/core/internal';
 import type { Initializer } from '../initializers/initializers.js';
 import type { Regularizer } from '../regularizers/regularizers.js';
 

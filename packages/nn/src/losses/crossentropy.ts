@@ -5,19 +5,18 @@
 import {
   cast,
   clip,
-  fmtShape,
   log,
   logSoftmax,
   mean,
   oneHot,
   reshape,
   ShapeError,
-  sizeOf,
   softmaxCrossEntropy,
   softplus,
   sum,
   type Tensor,
 } from '@nabla/core';
+import { fmtShape, sizeOf } from '@nabla/core/internal';
 import type { Loss } from '../types.js';
 import { align, asFloat, checkRange, EPSILON, makeLoss, sameShape } from './shared.js';
 

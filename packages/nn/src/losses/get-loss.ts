@@ -2,7 +2,8 @@
 // and the other spellings Keras accepts, case-, underscore- and camelCase-insensitive; a `Loss`
 // passes through and a bare `LossFn` is wrapped.
 
-import { ArgumentError, describeValue } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { describeValue } from '@nabla/core/internal';
 import { NameTable } from '../engine/names.js';
 import type { Loss, LossFn } from '../types.js';
 import {

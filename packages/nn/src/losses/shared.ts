@@ -2,17 +2,8 @@
 // ([N] against [N,1] is allowed, as in Keras), and the batch reduction
 // loss = Σ w·l / N over the per-sample losses l (Keras's sum_over_batch_size).
 
-import {
-  ArgumentError,
-  cast,
-  fmtShape,
-  isFloat,
-  reshape,
-  ShapeError,
-  sum,
-  type Tensor,
-  tidy,
-} from '@nabla/core';
+import { ArgumentError, cast, isFloat, reshape, ShapeError, sum, type Tensor, tidy } from '@nabla/core';
+import { fmtShape } from '@nabla/core/internal';
 import type { Loss, LossFn } from '../types.js';
 
 /** The fuzz factor Keras clips probabilities with: p ∈ [ε, 1-ε]. */

@@ -2,7 +2,8 @@
 // categorical (arg-max against class ids), and `resolveAccuracy`, which picks one from the
 // loss as Keras does for metrics: ['accuracy'], falling back to the shapes of the data.
 
-import { argMax, cast, equal, fmtShape, greater, mean, reshape, ShapeError, type Tensor } from '@nabla/core';
+import { argMax, cast, equal, greater, mean, reshape, ShapeError, type Tensor } from '@nabla/core';
+import { fmtShape } from '@nabla/core/internal';
 import { align, sameShape } from '../losses/shared.js';
 import type { Metric } from '../types.js';
 import { meanMetric } from './state.js';

@@ -2,7 +2,8 @@
 // 'recall', 'auc', 'mae', 'mse' and the long and snake_case spellings; a `Metric` passes
 // through and a per-sample function becomes a streaming mean. The reported name is as given.
 
-import { ArgumentError, describeValue } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { describeValue } from '@nabla/core/internal';
 import { NameTable } from '../engine/names.js';
 import type { Metric } from '../types.js';
 import {

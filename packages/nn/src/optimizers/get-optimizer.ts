@@ -1,7 +1,8 @@
 // Optimizer lookup by Keras name ('sgd', 'adam', 'adamw', 'rmsprop', 'adagrad'), each with
 // Keras's defaults; an optimizer object passes through unchanged.
 
-import { ArgumentError, describeValue } from '@nabla/core';
+import { ArgumentError } from '@nabla/core';
+import { describeValue } from '@nabla/core/internal';
 import { NameTable } from '../engine/names.js';
 import type { Optimizer } from '../types.js';
 import { adagrad } from './adagrad.js';

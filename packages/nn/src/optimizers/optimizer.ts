@@ -7,7 +7,6 @@
 import {
   ArgumentError,
   clip,
-  fmtShape,
   full,
   maximum,
   ShapeError,
@@ -19,6 +18,7 @@ import {
   Variable,
   variable,
 } from '@nabla/core';
+import { fmtShape } from '@nabla/core/internal';
 import { checkNumber, checkOptions, showValue } from '../engine/options.js';
 import type { GradPair, LearningRateSchedule, Optimizer } from '../types.js';
 
