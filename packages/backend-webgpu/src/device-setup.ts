@@ -1,7 +1,8 @@
-// Test setup: the software GPU CI has. Dawn's Vulkan backend over SwiftShader, whose ICD ships
-// with Debian's chromium package (see docs/architecture.md); the loader reads VK_ICD_FILENAMES
-// when Dawn starts, so this runs before the first `create()`. Without the ICD the tests fail
-// and say what to install; they never skip silently.
+// Test setup: the software GPUs CI has (see docs/architecture.md). Dawn's Vulkan backend over
+// SwiftShader, whose ICD ships with Debian's chromium package (the loader reads
+// VK_ICD_FILENAMES when Dawn starts, so it is set before the first `create()`), and Dawn's
+// OpenGL ES backend over Mesa's llvmpipe, a `compatibility` adapter with EGL on no display.
+// Without a driver the tests fail and say what to install; they never skip silently.
 
 import { existsSync } from 'node:fs';
 import { registerBackend } from '@nabla/core';
@@ -33,4 +34,28 @@ export function registerSoftwareWebGpu(): void {
     },
     3,
   );
+}
+
+/**
+ * Registers `name` on Dawn's OpenGL ES backend over Mesa (llvmpipe): a `compatibility` adapter
+ * (8 storage buffers per stage unless the adapter's limits are requested, which the backend
+ * does). EGL_PLATFORM=surfaceless lets EGL start without a display.
+ * @example
+ * registerGlesWebGpu('webgpu-gles');
+ * await setBackend('webgpu-gles');
+ */
+export function registerGlesWebGpu(name: string): void {
+  process.env.EGL_PLATFORM ??= 'surfaceless';
+  registerBackend(name, async () => {
+    try {
+      return await createNodeWebGpuBackend({
+        dawnFlags: ['backend=opengles'],
+        adapter: { featureLevel: 'compatibility' },
+      });
+    } catch (error) {
+      throw new Error(
+        `webgpu tests: no OpenGL ES adapter: install Debian's libegl-mesa0, libgles2 and libgl1-mesa-dri (${String(error)})`,
+      );
+    }
+  });
 }

@@ -181,8 +181,8 @@ function toDType(bytes: ArrayBuffer, dtype: DType): TypedArray {
 }
 
 /**
- * A WebGPU backend on the first adapter `gpu` offers, requesting the adapter's own limits (the
- * defaults are lower than most adapters allow).
+ * A WebGPU backend on the first adapter `gpu` offers (`core`, else `compatibility`), requesting
+ * the adapter's own limits (the defaults are lower than most adapters allow).
  * @example
  * registerBackend('webgpu', () => createWebGpuBackend());
  */
@@ -193,7 +193,13 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
       'webgpu: navigator.gpu is not available (in Node, import @nabla/backend-webgpu/node, which uses the webgpu package)',
     );
   }
-  const adapter = await gpu.requestAdapter(options.adapter);
+  // A `core` adapter first; without one, a `compatibility` one (OpenGL ES drivers), unless the
+  // caller asked for a feature level.
+  const adapter =
+    (await gpu.requestAdapter(options.adapter)) ??
+    (options.adapter?.featureLevel === undefined
+      ? await gpu.requestAdapter({ ...options.adapter, featureLevel: 'compatibility' })
+      : null);
   if (!adapter) throw new BackendError('webgpu: no adapter (the browser or driver offers no WebGPU device)');
   const limits = adapter.limits;
   const device = await adapter.requestDevice({
@@ -204,6 +210,8 @@ export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): P
       maxComputeWorkgroupStorageSize: limits.maxComputeWorkgroupStorageSize,
       maxComputeInvocationsPerWorkgroup: limits.maxComputeInvocationsPerWorkgroup,
       maxComputeWorkgroupSizeX: limits.maxComputeWorkgroupSizeX,
+      maxComputeWorkgroupSizeY: limits.maxComputeWorkgroupSizeY,
+      maxComputeWorkgroupSizeZ: limits.maxComputeWorkgroupSizeZ,
     },
     requiredFeatures: adapter.features.has('shader-f16') ? ['shader-f16'] : [],
   });
