@@ -10,7 +10,6 @@ registerSoftwareWebGpu();
 
 const NOT_YET = {
   reduce: 'needs the topkIndices kernel, not written yet for webgpu',
-  conv: 'needs the conv2d kernels (forward and both backward), not written yet for webgpu',
   pool: 'needs the pooling kernels, not written yet for webgpu',
   image: 'needs the resize kernels, not written yet for webgpu',
 };
@@ -19,15 +18,8 @@ const SKIP: Record<string, string> = {
   'sort: topk values and indices along the last axis': NOT_YET.reduce,
   'sort: topk with sorted false gives the same entries in index order; empty shapes': NOT_YET.reduce,
   'sort: gradient of topk values': NOT_YET.reduce,
-  'conv: conv2d forward against a naive loop': NOT_YET.conv,
-  'conv: depthwiseConv2d forward is a grouped conv': NOT_YET.conv,
-  'conv: conv2dTranspose is the adjoint of conv2d': NOT_YET.conv,
   'conv: maxPool2d and avgPool2d forward, valid and same': NOT_YET.pool,
-  'conv: gradient of conv2d (input and filter)': NOT_YET.conv,
-  'conv: gradient of conv2dTranspose': NOT_YET.conv,
-  'conv: gradient of depthwiseConv2d': NOT_YET.conv,
   'conv: gradient of maxPool2d and avgPool2d': NOT_YET.pool,
-  'conv: second-order gradients of conv2d': NOT_YET.conv,
   'conv: second-order gradients of pooling': NOT_YET.pool,
   'image: resizeBilinear matches TensorFlow': NOT_YET.image,
   'image: resizeBilinear with halfPixelCenters matches PyTorch bilinear, align_corners=False': NOT_YET.image,

@@ -16,6 +16,7 @@ import {
 import type { GpuContext } from './gpu-context.js';
 import { binaryKernel, whereKernel } from './kernels/binary.js';
 import { castKernel } from './kernels/cast.js';
+import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import { gatherKernel, scatterAddKernel } from './kernels/gather.js';
 import { matmulKernel } from './kernels/matmul.js';
 import {
@@ -66,9 +67,9 @@ export function createKernels(ctx: GpuContext): KernelTable {
     cumsum: cumulativeKernel(ctx, 'cumsum'),
     cumprod: cumulativeKernel(ctx, 'cumprod'),
     matmul: matmulKernel(ctx),
-    conv2d: notYet('conv'),
-    conv2dBackpropInput: notYet('conv'),
-    conv2dBackpropFilter: notYet('conv'),
+    conv2d: conv2dKernel(ctx),
+    conv2dBackpropInput: conv2dBackpropInputKernel(ctx),
+    conv2dBackpropFilter: conv2dBackpropFilterKernel(ctx),
     maxPool2d: notYet('pool'),
     maxPool2dBackward: notYet('pool'),
     avgPool2d: notYet('pool'),

@@ -1,0 +1,247 @@
+// conv2d and its two backward kernels (NHWC, filter [fh, fw, C/g, outC]) as implicit GEMMs: per
+// group g, with col = im2col(x) of shape [N·P, KK] (P = outH·outW, KK = fh·fw·C/g) never stored,
+//   y_g = col · W_g,   dx_g = dcol · W'_g,   dW_g = colᵀ · dy_g,
+// where dcol[(n, iy, ix), (ky, kx, o)] = dy[n, oy, ox, o] for the (oy, ox) that read (iy, ix)
+// through tap (ky, kx) (0 where none does) and W'_g[(ky, kx, o), ci] = W_g[(ky, kx, ci), o].
+// Operands are read through index functions, so one GEMM skeleton serves all three: 32×32 output
+// tiles as in matmul.ts, or one thread per output element for depthwise convolutions, whose GEMM
+// is one column wide. Sizes come from core's `conv2dGeometry`, in the parameter block.
+
+import { BackendError } from '@nabla/core';
+import {
+  type Conv2DGeometry,
+  conv2dGeometry,
+  type Kernel,
+  type OutInfo,
+  type TensorInfo,
+} from '@nabla/core/internal';
+import { MAX_GROUPS_PER_AXIS } from '../command-queue.js';
+import { type GpuContext, gpuData } from '../gpu-context.js';
+import type { GpuData } from '../gpu-data.js';
+import { ENTRY, GRID_INDEX, groupsFor } from '../wgsl.js';
+
+const TILE = 32;
+const SLICE = 16;
+
+/** Which product a dispatch computes: the forward y, or the gradients of x or the filter. */
+type Mode = 'y' | 'dx' | 'dw';
+
+/** How threads split the output: 32×32 tiles, or one thread per element (narrow GEMMs). */
+type Schedule = 'tiled' | 'direct';
+
+const PARAMS = /* wgsl */ `
+struct Params {
+  n: u32, h: u32, w: u32, c: u32,
+  fh: u32, fw: u32, outH: u32, outW: u32,
+  outC: u32, sh: u32, sw: u32, dh: u32,
+  dw: u32, top: u32, left: u32, cg: u32,
+  og: u32, p: u32, rows: u32, cols: u32,
+  depth: u32, groups: u32, total: u32, rowTiles: u32,
+}
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> a: array<f32>;
+@group(0) @binding(2) var<storage, read> b: array<f32>;
+@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+`;
+
+/** col[pos, k] of group g: the input pixel output position `pos` reads through filter row `k`. */
+const IM2COL = /* wgsl */ `
+fn im2col(pos: u32, k: u32, g: u32) -> f32 {
+  let img = pos / p.p;
+  let r = pos % p.p;
+  let tap = k / p.cg;
+  let iy = i32((r / p.outW) * p.sh + (tap / p.fw) * p.dh) - i32(p.top);
+  let ix = i32((r % p.outW) * p.sw + (tap % p.fw) * p.dw) - i32(p.left);
+  if (iy < 0 || ix < 0 || iy >= i32(p.h) || ix >= i32(p.w)) { return 0.0; }
+  return a[((img * p.h + u32(iy)) * p.w + u32(ix)) * p.c + g * p.cg + k % p.cg];
+}
+`;
+
+/** dcol[pos, k] of group g: the dy entry input position `pos` receives through tap and channel `k`. */
+const DCOL = /* wgsl */ `
+fn dcol(pos: u32, k: u32, g: u32) -> f32 {
+  let img = pos / (p.h * p.w);
+  let r = pos % (p.h * p.w);
+  let tap = k / p.og;
+  // oy·sh = iy + top − ky·dh must hold for a whole oy in range.
+  let ty = i32(r / p.w + p.top) - i32((tap / p.fw) * p.dh);
+  let tx = i32(r % p.w + p.left) - i32((tap % p.fw) * p.dw);
+  if (ty < 0 || tx < 0) { return 0.0; }
+  let oy = u32(ty) / p.sh;
+  let ox = u32(tx) / p.sw;
+  if (u32(ty) % p.sh != 0u || u32(tx) % p.sw != 0u || oy >= p.outH || ox >= p.outW) { return 0.0; }
+  return a[((img * p.outH + oy) * p.outW + ox) * p.outC + g * p.og + k % p.og];
+}
+`;
+
+/** The GEMM operands of each mode: A is [rows, depth] (binding 1), B is [depth, cols] (binding 2). */
+const OPERANDS: Record<Mode, string> = {
+  y: `${IM2COL}
+fn loadA(row: u32, k: u32, g: u32) -> f32 { return im2col(row, k, g); }
+fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[k * p.outC + g * p.og + col]; }
+`,
+  dx: `${DCOL}
+fn loadA(row: u32, k: u32, g: u32) -> f32 { return dcol(row, k, g); }
+fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[((k / p.og) * p.cg + col) * p.outC + g * p.og + k % p.og]; }
+`,
+  dw: `${IM2COL}
+fn loadA(row: u32, k: u32, g: u32) -> f32 { return im2col(k, row, g); }
+fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[k * p.outC + g * p.og + col]; }
+`,
+};
+
+/** Output element (row, col) of group g; a row holds every group's columns. */
+const STORE = 'y[row * p.groups * p.cols + g * p.cols + col]';
+
+/** One thread per output element, summing over the whole depth. */
+const DIRECT = /* wgsl */ `
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.total) { return; }
+  let width = p.groups * p.cols;
+  let row = i / width;
+  let g = (i % width) / p.cols;
+  let col = i % p.cols;
+  var acc = 0.0;
+  for (var k = 0u; k < p.depth; k++) { acc += loadA(row, k, g) * loadB(k, col, g); }
+  ${STORE} = acc;
+}
+`;
+
+/** matmul.ts's 32×32 tiles of 4×4 per thread; row tiles loop past the grid's 65,535 limit. */
+const TILED = /* wgsl */ `
+var<workgroup> As: array<array<f32, ${TILE}>, ${SLICE}>;
+var<workgroup> Bs: array<array<f32, ${TILE}>, ${SLICE}>;
+@compute @workgroup_size(8, 8)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
+        @builtin(num_workgroups) nwg: vec3<u32>) {
+  let g = wid.z;
+  let col0 = wid.x * ${TILE}u;
+  let tid = lid.y * 8u + lid.x;
+  for (var tile = wid.y; tile < p.rowTiles; tile += nwg.y) {
+    let row0 = tile * ${TILE}u;
+    var acc: array<array<f32, 4>, 4>;
+    for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = 0.0; } }
+    for (var t = 0u; t < p.depth; t += ${SLICE}u) {
+      for (var e = 0u; e < 8u; e++) {
+        let idx = tid + e * 64u;
+        let r = idx / ${SLICE}u;
+        let ka = t + idx % ${SLICE}u;
+        var va = 0.0;
+        if (row0 + r < p.rows && ka < p.depth) { va = loadA(row0 + r, ka, g); }
+        As[idx % ${SLICE}u][r] = va;
+        let kb = idx / ${TILE}u;
+        let c = idx % ${TILE}u;
+        var vb = 0.0;
+        if (col0 + c < p.cols && t + kb < p.depth) { vb = loadB(t + kb, col0 + c, g); }
+        Bs[kb][c] = vb;
+      }
+      workgroupBarrier();
+      for (var kk = 0u; kk < ${SLICE}u; kk++) {
+        var av: array<f32, 4>;
+        var bv: array<f32, 4>;
+        for (var i = 0u; i < 4u; i++) { av[i] = As[kk][lid.y * 4u + i]; bv[i] = Bs[kk][lid.x * 4u + i]; }
+        for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] += av[i] * bv[j]; } }
+      }
+      workgroupBarrier();
+    }
+    for (var i = 0u; i < 4u; i++) {
+      let row = row0 + lid.y * 4u + i;
+      for (var j = 0u; j < 4u; j++) {
+        let col = col0 + lid.x * 4u + j;
+        if (row < p.rows && col < p.cols) { ${STORE} = acc[i][j]; }
+      }
+    }
+  }
+}
+`;
+
+/** The GEMM sizes of a mode: A's rows, B's columns, and the depth summed over. */
+function gemmDims(g: Conv2DGeometry, mode: Mode): [rows: number, cols: number, depth: number] {
+  switch (mode) {
+    case 'y':
+      return [g.n * g.p, g.og, g.kk];
+    case 'dx':
+      return [g.n * g.h * g.w, g.cg, g.fh * g.fw * g.og];
+    case 'dw':
+      return [g.kk, g.og, g.n * g.p];
+    default:
+      return mode satisfies never;
+  }
+}
+
+/** Records one convolution product into new storage for `out`. */
+function runConv(
+  ctx: GpuContext,
+  op: string,
+  mode: Mode,
+  g: Conv2DGeometry,
+  inputs: readonly [TensorInfo, TensorInfo],
+  out: OutInfo,
+): GpuData {
+  const [rows, cols, depth] = gemmDims(g, mode);
+  const schedule: Schedule = g.depthwise ? 'direct' : 'tiled';
+  const pipeline = ctx.queue.pipeline(`conv:${mode}:${schedule}`, () =>
+    [PARAMS, OPERANDS[mode], schedule === 'tiled' ? TILED : DIRECT].join(''),
+  );
+  const y = ctx.alloc(out);
+  const rowTiles = Math.ceil(rows / TILE);
+  // biome-ignore format: the parameter block's rows of four
+  const params = new Uint32Array([
+    g.n, g.h, g.w, g.c,
+    g.fh, g.fw, g.outH, g.outW,
+    g.outC, g.sh, g.sw, g.dh,
+    g.dw, g.top, g.left, g.cg,
+    g.og, g.p, rows, cols,
+    depth, g.groups, out.size, rowTiles,
+  ]);
+  if (schedule === 'tiled' && g.groups > MAX_GROUPS_PER_AXIS) {
+    throw new BackendError(`${op}: webgpu runs at most ${MAX_GROUPS_PER_AXIS} groups, got ${g.groups}`);
+  }
+  ctx.queue.dispatch({
+    pipeline,
+    params,
+    buffers: [gpuData(inputs[0].handle, op).buffer, gpuData(inputs[1].handle, op).buffer, y.buffer],
+    workgroups:
+      schedule === 'tiled'
+        ? [Math.ceil(cols / TILE), Math.min(rowTiles, MAX_GROUPS_PER_AXIS), g.groups]
+        : groupsFor(out.size),
+  });
+  return y;
+}
+
+/**
+ * The `conv2d` kernel: y[n, oy, ox, o] = Σ x[n, oy·sh − top + ky·dh, ox·sw − left + kx·dw, ci] · f[ky, kx, ci, o].
+ * @example
+ * const conv2d = conv2dKernel(ctx);
+ */
+export function conv2dKernel(ctx: GpuContext): Kernel<'conv2d'> {
+  return ([x, filter], params, out) => {
+    const g = conv2dGeometry(x!.shape, filter!.shape, out.shape, params);
+    return runConv(ctx, 'conv2d', 'y', g, [x!, filter!], out);
+  };
+}
+
+/**
+ * The `conv2dBackpropInput` kernel (inputs dy and the filter; `out` has x's shape).
+ * @example
+ * const conv2dBackpropInput = conv2dBackpropInputKernel(ctx);
+ */
+export function conv2dBackpropInputKernel(ctx: GpuContext): Kernel<'conv2dBackpropInput'> {
+  return ([dy, filter], params, out) => {
+    const g = conv2dGeometry(out.shape, filter!.shape, dy!.shape, params);
+    return runConv(ctx, 'conv2dBackpropInput', 'dx', g, [dy!, filter!], out);
+  };
+}
+
+/**
+ * The `conv2dBackpropFilter` kernel (inputs x and dy; `out` has the filter's shape).
+ * @example
+ * const conv2dBackpropFilter = conv2dBackpropFilterKernel(ctx);
+ */
+export function conv2dBackpropFilterKernel(ctx: GpuContext): Kernel<'conv2dBackpropFilter'> {
+  return ([x, dy], params, out) => {
+    const g = conv2dGeometry(x!.shape, out.shape, dy!.shape, params);
+    return runConv(ctx, 'conv2dBackpropFilter', 'dw', g, [x!, dy!], out);
+  };
+}
