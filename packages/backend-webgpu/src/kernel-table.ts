@@ -1,7 +1,7 @@
 // The WebGPU backend's kernel table: one entry per primitive, checked by the compiler against
 // core's closed set, one file per kernel family in src/kernels (the same family → file map as
-// the other backends; the README has it). Families not written yet are `unsupported` with the
-// reason, which core shows to users and the conformance run lists as skipped.
+// the other backends; the README has it). Every primitive has a WGSL kernel; one the device
+// could not run would be `unsupported('reason')`, which core shows to users.
 
 import {
   BINARY_PRIMS,
@@ -10,14 +10,13 @@ import {
   type KernelTable,
   UNARY_PRIMS,
   type UnaryPrim,
-  type Unsupported,
-  unsupported,
 } from '@nabla/core/internal';
 import type { GpuContext } from './gpu-context.js';
 import { binaryKernel, whereKernel } from './kernels/binary.js';
 import { castKernel } from './kernels/cast.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import { gatherKernel, scatterAddKernel } from './kernels/gather.js';
+import { resizeGradKernel, resizeKernel } from './kernels/image.js';
 import { matmulKernel } from './kernels/matmul.js';
 import {
   broadcastToKernel,
@@ -29,14 +28,15 @@ import {
   tileKernel,
   transposeKernel,
 } from './kernels/movement.js';
+import {
+  avgPool2dBackwardKernel,
+  avgPool2dKernel,
+  maxPool2dBackwardKernel,
+  maxPool2dKernel,
+} from './kernels/pool.js';
 import { randomUniformKernel } from './kernels/random.js';
-import { argExtremeKernel, cumulativeKernel, reduceKernel } from './kernels/reduce.js';
+import { argExtremeKernel, cumulativeKernel, reduceKernel, topkIndicesKernel } from './kernels/reduce.js';
 import { unaryKernel } from './kernels/unary.js';
-
-/** A family whose WGSL kernels do not exist yet. */
-function notYet(family: string): Unsupported {
-  return unsupported(`webgpu: the ${family} kernels are not written yet`);
-}
 
 /**
  * Builds the kernel table over one device's context.
@@ -63,21 +63,21 @@ export function createKernels(ctx: GpuContext): KernelTable {
     all: reduceKernel(ctx, 'all'),
     argMax: argExtremeKernel(ctx, 'argMax'),
     argMin: argExtremeKernel(ctx, 'argMin'),
-    topkIndices: notYet('reduce'),
+    topkIndices: topkIndicesKernel(ctx),
     cumsum: cumulativeKernel(ctx, 'cumsum'),
     cumprod: cumulativeKernel(ctx, 'cumprod'),
     matmul: matmulKernel(ctx),
     conv2d: conv2dKernel(ctx),
     conv2dBackpropInput: conv2dBackpropInputKernel(ctx),
     conv2dBackpropFilter: conv2dBackpropFilterKernel(ctx),
-    maxPool2d: notYet('pool'),
-    maxPool2dBackward: notYet('pool'),
-    avgPool2d: notYet('pool'),
-    avgPool2dBackward: notYet('pool'),
+    maxPool2d: maxPool2dKernel(ctx),
+    maxPool2dBackward: maxPool2dBackwardKernel(ctx),
+    avgPool2d: avgPool2dKernel(ctx),
+    avgPool2dBackward: avgPool2dBackwardKernel(ctx),
     gather: gatherKernel(ctx),
     scatterAdd: scatterAddKernel(ctx),
-    resize: notYet('image'),
-    resizeGrad: notYet('image'),
+    resize: resizeKernel(ctx),
+    resizeGrad: resizeGradKernel(ctx),
     transpose: transposeKernel(ctx),
     slice: sliceKernel(ctx),
     sliceGrad: sliceGradKernel(ctx),

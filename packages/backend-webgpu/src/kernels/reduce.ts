@@ -265,3 +265,82 @@ export function cumulativeKernel<P extends 'cumsum' | 'cumprod'>(ctx: GpuContext
     return y;
   };
 }
+
+function topkShader(dtype: DType): string {
+  const t = dtype === 'int32' ? 'i32' : 'f32';
+  // a at index ia ranks strictly before b at ib: NaN above every number, ties to the lower index.
+  const before =
+    t === 'f32'
+      ? `let na = is_nan(a);
+  if (na != is_nan(b)) { return na; }
+  if (!na && a != b) { return a > b; }
+  return ia < ib;`
+      : `if (a != b) { return a > b; }
+  return ia < ib;`;
+  return `${PRELUDE}
+struct Params { rows: u32, n: u32, k: u32, sorted: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> y: array<i32>;
+fn before(a: ${t}, ia: u32, b: ${t}, ib: u32) -> bool {
+  ${before}
+}
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.rows) { return; }
+  let base = i * p.n;
+  // k selection passes: pass j picks the best entry ranked after pass j-1's pick.
+  var pickValue = x[base];
+  var pick = p.n;
+  for (var j = 0u; j < p.k; j++) {
+    var bestValue = x[base];
+    var best = p.n;
+    for (var r = 0u; r < p.n; r++) {
+      let v = x[base + r];
+      if (pick < p.n && !before(pickValue, pick, v, r)) { continue; }
+      if (best == p.n || before(v, r, bestValue, best)) {
+        best = r;
+        bestValue = v;
+      }
+    }
+    pick = best;
+    pickValue = bestValue;
+    if (p.sorted != 0u) { y[i * p.k + j] = i32(best); }
+  }
+  if (p.sorted == 0u) {
+    // The k entries ranked at or before the k-th pick, in index order.
+    var o = 0u;
+    for (var r = 0u; r < p.n; r++) {
+      if (r == pick || before(x[base + r], r, pickValue, pick)) {
+        y[i * p.k + o] = i32(r);
+        o++;
+      }
+    }
+  }
+}
+`;
+}
+
+/**
+ * The `topkIndices` kernel: per last-axis row, the indices of its k largest values, best first
+ * (NaN above every number, ties to the lower index), or in index order when not sorted. One
+ * thread per row runs k selection passes over it.
+ * @example
+ * topkIndicesKernel(ctx)([x], { k: 2, sorted: true }, { shape: [3, 2], dtype: 'int32', size: 6 });
+ */
+export function topkIndicesKernel(ctx: GpuContext): Kernel<'topkIndices'> {
+  return ([x], { k, sorted }, out) => {
+    const y = ctx.alloc(out);
+    if (out.size === 0) return y;
+    const n = x!.shape[x!.shape.length - 1] ?? 1;
+    const rows = out.size / k;
+    const pipeline = ctx.queue.pipeline(`topkIndices:${x!.dtype}`, () => topkShader(x!.dtype));
+    ctx.queue.dispatch({
+      pipeline,
+      params: new Uint32Array([rows, n, k, sorted ? 1 : 0]),
+      buffers: [gpuData(x!.handle, 'topkIndices').buffer, y.buffer],
+      workgroups: groupsFor(rows),
+    });
+    return y;
+  };
+}
