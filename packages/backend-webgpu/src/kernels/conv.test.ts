@@ -1,6 +1,7 @@
 // The conv kernels against the CPU backend's on shapes the conformance cases are too small for:
 // several 32-wide column tiles and 16-deep slices, grouped convolutions with more than one
-// channel per group (no public op makes those), and depthwise ones with a channel multiplier.
+// channel per group (no public op makes those), depthwise ones with a channel multiplier, and an
+// infinite filter entry, where which taps enter a sum shows (0 · ∞ is NaN).
 
 import '@nabla/backend-cpu';
 import { activeBackend, getBackend, setBackend, type TypedArray } from '@nabla/core';
@@ -16,6 +17,8 @@ interface Setup {
   readonly x: Quad;
   readonly f: Quad;
   readonly params: Conv2DParams;
+  /** Every fifth filter entry is infinite. */
+  readonly infinite?: boolean;
 }
 
 async function backendNamed(name: string): Promise<Backend> {
@@ -51,7 +54,9 @@ const info = (shape: readonly number[]): OutInfo => ({
 async function runAll(backend: Backend, s: Setup): Promise<TypedArray[]> {
   const yShape = outShape(s);
   const tensors = [info(s.x), info(s.f), info(yShape)];
-  const handles = tensors.map((t, i) => backend.upload(values(t.size, i + 1), 'float32'));
+  const data = tensors.map((t, i) => values(t.size, i + 1));
+  if (s.infinite) data[1] = data[1]!.map((v, i) => (i % 5 === 0 ? Number.POSITIVE_INFINITY : v));
+  const handles = data.map((v) => backend.upload(v, 'float32'));
   const [x, f, dy] = tensors.map((t, i) => ({ ...t, handle: handles[i]! }));
   const k = backend.kernels;
   if (typeof k.conv2d !== 'function') throw new Error('conv2d is unsupported');
@@ -83,6 +88,18 @@ const SETUPS: Record<string, Setup> = {
     f: [3, 3, 1, 8],
     params: { strides: [2, 2], dilations: [1, 1], pad: [1, 1, 1, 1], groups: 4 },
   },
+  'dense, strided, with infinite filter entries': {
+    x: [1, 5, 6, 3],
+    f: [3, 3, 3, 4],
+    params: { strides: [2, 2], dilations: [1, 1], pad: [1, 1, 1, 0], groups: 1 },
+    infinite: true,
+  },
+  'depthwise, strided, with infinite filter entries': {
+    x: [1, 5, 6, 3],
+    f: [3, 3, 1, 3],
+    params: { strides: [2, 2], dilations: [1, 1], pad: [1, 1, 1, 0], groups: 3 },
+    infinite: true,
+  },
 };
 
 describe('webgpu conv kernels', () => {
@@ -92,7 +109,9 @@ describe('webgpu conv kernels', () => {
     for (let r = 0; r < 3; r++) {
       expect(got[r]!.length).toBe(want[r]!.length);
       for (let i = 0; i < want[r]!.length; i++) {
-        expect(Math.abs(got[r]![i]! - want[r]![i]!)).toBeLessThan(1e-4 * (1 + Math.abs(want[r]![i]!)));
+        const [a, b] = [got[r]![i]!, want[r]![i]!];
+        if (Number.isFinite(b)) expect(Math.abs(a - b)).toBeLessThan(1e-4 * (1 + Math.abs(b)));
+        else expect(a).toBe(b);
       }
     }
   });

@@ -2,10 +2,12 @@
 // group g, with col = im2col(x) of shape [N·P, KK] (P = outH·outW, KK = fh·fw·C/g) never stored,
 //   y_g = col · W_g,   dx_g = dcol · W'_g,   dW_g = colᵀ · dy_g,
 // where dcol[(n, iy, ix), (ky, kx, o)] = dy[n, oy, ox, o] for the (oy, ox) that read (iy, ix)
-// through tap (ky, kx) (0 where none does) and W'_g[(ky, kx, o), ci] = W_g[(ky, kx, ci), o].
-// Operands are read through index functions, so one GEMM skeleton serves all three: 32×32 output
-// tiles as in matmul.ts, or one thread per output element for depthwise convolutions, whose GEMM
-// is one column wide. Sizes come from core's `conv2dGeometry`, in the parameter block.
+// through tap (ky, kx), and W'_g[(ky, kx, o), ci] = W_g[(ky, kx, ci), o]. Operands are read
+// through index functions, so one GEMM skeleton serves all three: matmul.ts's 32×32 tiles, or one
+// thread per output element for depthwise convolutions, whose GEMM is one column wide. Sizes come
+// from core's `conv2dGeometry`, in the parameter block. Infinities give the CPU backend's NaNs:
+// padded zeros of col enter y and dW (0 · ∞, as in its GEMM); dcol's holes are left out of dx (its
+// col2im drops them), and depthwise sums leave out every padded tap (its direct loop skips them).
 
 import { BackendError } from '@nabla/core';
 import {
@@ -44,48 +46,51 @@ struct Params {
 @group(0) @binding(3) var<storage, read_write> y: array<f32>;
 `;
 
-/** col[pos, k] of group g: the input pixel output position `pos` reads through filter row `k`. */
+/** Where col[pos, k] of group g is in x (binding 1): -1 in the padding. */
 const IM2COL = /* wgsl */ `
-fn im2col(pos: u32, k: u32, g: u32) -> f32 {
+fn im2col(pos: u32, k: u32, g: u32) -> i32 {
   let img = pos / p.p;
   let r = pos % p.p;
   let tap = k / p.cg;
   let iy = i32((r / p.outW) * p.sh + (tap / p.fw) * p.dh) - i32(p.top);
   let ix = i32((r % p.outW) * p.sw + (tap % p.fw) * p.dw) - i32(p.left);
-  if (iy < 0 || ix < 0 || iy >= i32(p.h) || ix >= i32(p.w)) { return 0.0; }
-  return a[((img * p.h + u32(iy)) * p.w + u32(ix)) * p.c + g * p.cg + k % p.cg];
+  if (iy < 0 || ix < 0 || iy >= i32(p.h) || ix >= i32(p.w)) { return -1; }
+  return i32(((img * p.h + u32(iy)) * p.w + u32(ix)) * p.c + g * p.cg + k % p.cg);
 }
 `;
 
-/** dcol[pos, k] of group g: the dy entry input position `pos` receives through tap and channel `k`. */
+/** Where dcol[pos, k] of group g is in dy (binding 1): -1 where no output reads pos through tap k. */
 const DCOL = /* wgsl */ `
-fn dcol(pos: u32, k: u32, g: u32) -> f32 {
+fn dcol(pos: u32, k: u32, g: u32) -> i32 {
   let img = pos / (p.h * p.w);
   let r = pos % (p.h * p.w);
   let tap = k / p.og;
   // oy·sh = iy + top − ky·dh must hold for a whole oy in range.
   let ty = i32(r / p.w + p.top) - i32((tap / p.fw) * p.dh);
   let tx = i32(r % p.w + p.left) - i32((tap % p.fw) * p.dw);
-  if (ty < 0 || tx < 0) { return 0.0; }
+  if (ty < 0 || tx < 0) { return -1; }
   let oy = u32(ty) / p.sh;
   let ox = u32(tx) / p.sw;
-  if (u32(ty) % p.sh != 0u || u32(tx) % p.sw != 0u || oy >= p.outH || ox >= p.outW) { return 0.0; }
-  return a[((img * p.outH + oy) * p.outW + ox) * p.outC + g * p.og + k % p.og];
+  if (u32(ty) % p.sh != 0u || u32(tx) % p.sw != 0u || oy >= p.outH || ox >= p.outW) { return -1; }
+  return i32(((img * p.outH + oy) * p.outW + ox) * p.outC + g * p.og + k % p.og);
 }
 `;
 
-/** The GEMM operands of each mode: A is [rows, depth] (binding 1), B is [depth, cols] (binding 2). */
+/**
+ * The GEMM operands of each mode: A [rows, depth] is read from binding 1 at `aAt` (-1: no
+ * entry), B [depth, cols] is `loadB` of binding 2.
+ */
 const OPERANDS: Record<Mode, string> = {
   y: `${IM2COL}
-fn loadA(row: u32, k: u32, g: u32) -> f32 { return im2col(row, k, g); }
+fn aAt(row: u32, k: u32, g: u32) -> i32 { return im2col(row, k, g); }
 fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[k * p.outC + g * p.og + col]; }
 `,
   dx: `${DCOL}
-fn loadA(row: u32, k: u32, g: u32) -> f32 { return dcol(row, k, g); }
+fn aAt(row: u32, k: u32, g: u32) -> i32 { return dcol(row, k, g); }
 fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[((k / p.og) * p.cg + col) * p.outC + g * p.og + k % p.og]; }
 `,
   dw: `${IM2COL}
-fn loadA(row: u32, k: u32, g: u32) -> f32 { return im2col(k, row, g); }
+fn aAt(row: u32, k: u32, g: u32) -> i32 { return im2col(k, row, g); }
 fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[k * p.outC + g * p.og + col]; }
 `,
 };
@@ -103,13 +108,25 @@ ${ENTRY} {
   let g = (i % width) / p.cols;
   let col = i % p.cols;
   var acc = 0.0;
-  for (var k = 0u; k < p.depth; k++) { acc += loadA(row, k, g) * loadB(k, col, g); }
+  for (var k = 0u; k < p.depth; k++) {
+    let at = aAt(row, k, g);
+    if (at >= 0) { acc += a[u32(at)] * loadB(k, col, g); }
+  }
   ${STORE} = acc;
 }
 `;
 
-/** matmul.ts's 32×32 tiles of 4×4 per thread; row tiles loop past the grid's 65,535 limit. */
-const TILED = /* wgsl */ `
+/**
+ * matmul.ts's 32×32 tiles of 4×4 per thread; row tiles loop past the grid's 65,535 limit. A
+ * `masked` GEMM leaves A's missing entries out of the sums instead of adding 0 · B (which is
+ * NaN where B is infinite).
+ */
+function tiled(masked: boolean): string {
+  const mask = masked ? `var<workgroup> Am: array<array<u32, ${TILE}>, ${SLICE}>;\n` : '';
+  const fma = masked
+    ? 'acc[i][j] += select(0.0, av[i] * bv[j], Am[kk][lid.y * 4u + i] != 0u);'
+    : 'acc[i][j] += av[i] * bv[j];';
+  return /* wgsl */ `${mask}
 var<workgroup> As: array<array<f32, ${TILE}>, ${SLICE}>;
 var<workgroup> Bs: array<array<f32, ${TILE}>, ${SLICE}>;
 @compute @workgroup_size(8, 8)
@@ -127,9 +144,12 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let idx = tid + e * 64u;
         let r = idx / ${SLICE}u;
         let ka = t + idx % ${SLICE}u;
+        var at = -1;
+        if (row0 + r < p.rows && ka < p.depth) { at = aAt(row0 + r, ka, g); }
         var va = 0.0;
-        if (row0 + r < p.rows && ka < p.depth) { va = loadA(row0 + r, ka, g); }
+        if (at >= 0) { va = a[u32(at)]; }
         As[idx % ${SLICE}u][r] = va;
+        ${masked ? `Am[idx % ${SLICE}u][r] = select(0u, 1u, at >= 0);` : ''}
         let kb = idx / ${TILE}u;
         let c = idx % ${TILE}u;
         var vb = 0.0;
@@ -141,7 +161,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         var av: array<f32, 4>;
         var bv: array<f32, 4>;
         for (var i = 0u; i < 4u; i++) { av[i] = As[kk][lid.y * 4u + i]; bv[i] = Bs[kk][lid.x * 4u + i]; }
-        for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] += av[i] * bv[j]; } }
+        for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { ${fma} } }
       }
       workgroupBarrier();
     }
@@ -155,6 +175,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   }
 }
 `;
+}
 
 /** The GEMM sizes of a mode: A's rows, B's columns, and the depth summed over. */
 function gemmDims(g: Conv2DGeometry, mode: Mode): [rows: number, cols: number, depth: number] {
@@ -182,7 +203,7 @@ function runConv(
   const [rows, cols, depth] = gemmDims(g, mode);
   const schedule: Schedule = g.depthwise ? 'direct' : 'tiled';
   const pipeline = ctx.queue.pipeline(`conv:${mode}:${schedule}`, () =>
-    [PARAMS, OPERANDS[mode], schedule === 'tiled' ? TILED : DIRECT].join(''),
+    [PARAMS, OPERANDS[mode], schedule === 'tiled' ? tiled(mode === 'dx') : DIRECT].join(''),
   );
   const y = ctx.alloc(out);
   const rowTiles = Math.ceil(rows / TILE);
