@@ -9,11 +9,8 @@ import * as ops from './ops/index.js';
 
 const names = (module: object): string[] => Object.keys(module).sort();
 
-/**
- * Plumbing the main entry still exports because @nabla/nn imports it from there. Each is also
- * in `/internal`; drop it from index.ts (and from here) once nn imports it from there.
- */
-const KEPT_FOR_NN = [
+/** Helpers @nabla/nn imports from `/internal`; the main entry no longer exports them. */
+const NN_HELPERS = [
   'checkArgCount',
   'closestName',
   'deriveSeed',
@@ -49,6 +46,7 @@ describe('@nabla/core exports', () => {
         "argMin",
         "avgPool2d",
         "broadcastTo",
+        "browser",
         "cast",
         "ceil",
         "clip",
@@ -74,6 +72,7 @@ describe('@nabla/core exports', () => {
         "flatten",
         "floor",
         "floorDiv",
+        "fromPixels",
         "full",
         "fusedMatmul",
         "gather",
@@ -179,6 +178,7 @@ describe('@nabla/core exports', () => {
         "tidy",
         "tile",
         "toBackend",
+        "toPixels",
         "topk",
         "transpose",
         "truncatedNormal",
@@ -263,12 +263,11 @@ describe('@nabla/core exports', () => {
     expect(names(ops).filter((name) => !(name in main))).toEqual([]);
   });
 
-  it('serves the plumbing nn still imports from both entries, as the same functions', () => {
-    const exported = new Map<string, unknown>(Object.entries(main));
+  it('serves the helpers nn imports from /internal only', () => {
     const plumbing = new Map<string, unknown>(Object.entries(internal));
-    for (const name of KEPT_FOR_NN) {
-      expect(exported.get(name), name).toBeTypeOf('function');
-      expect(plumbing.get(name), name).toBe(exported.get(name));
+    for (const name of NN_HELPERS) {
+      expect(plumbing.get(name), name).toBeTypeOf('function');
+      expect(name in main, name).toBe(false);
     }
   });
 });

@@ -241,6 +241,20 @@ export { type TopkOptions, type TopkResult, topk } from './ops/index.js';
 
 export { image, type ResizeOptions, resizeBilinear, resizeNearestNeighbor } from './ops/index.js';
 
+// Ops: pixels in and out (also under TensorFlow.js's namespace, `browser.fromPixels`)
+
+export {
+  browser,
+  type CanvasLike,
+  fromPixels,
+  type ImageBitmapLike,
+  type ImageDataLike,
+  type ImageElementLike,
+  type PixelSource,
+  toPixels,
+  type VideoElementLike,
+} from './ops/index.js';
+
 // Ops: fused (one kernel where the backend has it, the composite otherwise)
 
 export { FUSED_ACTIVATIONS, type FusedActivation } from './fused-prims.js';

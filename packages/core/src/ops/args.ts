@@ -6,6 +6,7 @@
 import { DTYPES, type DType } from '../dtype.js';
 import { ArgumentError, DTypeError, describeValue, fmtShape, NablaError, ShapeError } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import { isCanvasLike, pixelSourceKind } from './pixel-source.js';
 
 /**
  * What one parameter accepts, as plain data so a test can generate values from it:
@@ -21,6 +22,8 @@ import { Tensor } from '../tensor.js';
  * - `object`: a plain object with only `keys`, each checked; `required` keys must be present;
  *   `positional` names the TensorFlow.js positional arguments this object replaces (for hints)
  * - `oneOf`: any of `options`
+ * - `pixels`: an ImageData-like `{ data, width, height }` or a DOM image source (pixel-source.ts)
+ * - `canvas`: an HTMLCanvasElement or OffscreenCanvas (an object with `getContext`)
  */
 export type Spec =
   | { readonly kind: 'tensor' }
@@ -50,7 +53,9 @@ export type Spec =
       readonly required?: readonly string[];
       readonly positional?: readonly string[];
     }
-  | { readonly kind: 'oneOf'; readonly options: readonly Spec[] };
+  | { readonly kind: 'oneOf'; readonly options: readonly Spec[] }
+  | { readonly kind: 'pixels' }
+  | { readonly kind: 'canvas' };
 
 /** One declared parameter of an op. `optional`: `undefined` is accepted (a default applies). */
 export interface Param {
@@ -98,6 +103,8 @@ export const S = {
     extra: { required?: readonly string[]; positional?: readonly string[] } = {},
   ): Spec => ({ kind: 'object', keys, ...extra }),
   oneOf: (...options: Spec[]): Spec => ({ kind: 'oneOf', options }),
+  pixels: { kind: 'pixels' },
+  canvas: { kind: 'canvas' },
 } as const satisfies Record<string, Spec | ((...a: never[]) => Spec)>;
 
 /** A required parameter. @example req('x', S.tensor); */
@@ -378,6 +385,10 @@ export function describeSpec(spec: Spec): string {
         ? `${parts.slice(0, -1).join(', ')} or ${parts.at(-1)}`
         : (parts[0] ?? 'nothing');
     }
+    case 'pixels':
+      return 'an ImageData-like { data, width, height }, a canvas, an image, a video or an ImageBitmap';
+    case 'canvas':
+      return 'a canvas (HTMLCanvasElement or OffscreenCanvas)';
     default:
       return spec satisfies never;
   }
@@ -467,6 +478,12 @@ export function checkValue(op: string, label: string, spec: Spec, v: unknown): v
         const cls = !shapeOrDType ? ArgumentError : typeof v === 'string' ? DTypeError : ShapeError;
         fail(op, label, spec, v, cls);
       }
+      return;
+    case 'pixels':
+      if (pixelSourceKind(v) === undefined) fail(op, label, spec, v);
+      return;
+    case 'canvas':
+      if (!isCanvasLike(v)) fail(op, label, spec, v);
       return;
     default:
       spec satisfies never;

@@ -24,6 +24,17 @@ export {
   squaredDifference,
   sub,
 } from './binary.js';
+export {
+  browser,
+  type CanvasLike,
+  fromPixels,
+  type ImageBitmapLike,
+  type ImageDataLike,
+  type ImageElementLike,
+  type PixelSource,
+  toPixels,
+  type VideoElementLike,
+} from './browser.js';
 export { cast } from './cast.js';
 export {
   type Conv2DOptions,

@@ -86,6 +86,8 @@ export const PARAMS: Readonly<Record<string, readonly ParamKind[]>> = {
   avgPool2d: ['x4', poolOpts],
   resizeBilinear: ['x4', 'size2', resizeOpts],
   resizeNearestNeighbor: ['x4', 'size2', resizeOpts],
+  // fromPixels' pixels and toPixels' canvas come from core's specs (from-spec.ts).
+  toPixels: ['x'],
   tensor: ['values', 'shape', 'dtype'],
   tensor1d: ['values', 'dtype'],
   tensor2d: ['values', 'shape', 'dtype'],

@@ -98,6 +98,16 @@ export function fitting(spec: Spec): fc.Arbitrary<ArgSpec> {
     }
     case 'oneOf':
       return fc.oneof(...spec.options.map(fitting));
+    case 'pixels':
+      // RGBA bytes of a 1 × 2 and a 0 × 3 image; DOM sources exist only in browsers.
+      return fc
+        .constantFrom(
+          { data: new Uint8ClampedArray([0, 64, 128, 255, 255, 128, 64, 0]), width: 2, height: 1 },
+          { data: new Uint8ClampedArray(0), width: 3, height: 0 },
+        )
+        .map(value);
+    case 'canvas':
+      return fc.constant(value(undefined));
     default:
       spec satisfies never;
       return fc.constant(value(undefined));
@@ -117,17 +127,18 @@ export function breaking(spec: Spec): fc.Arbitrary<ArgSpec> {
     }
     case 'enum': {
       const first = String(spec.values[0]);
-      return fc
-        .constantFrom<unknown>(
-          'toString',
-          '__proto__',
-          'constructor',
-          '',
-          first.toUpperCase(),
-          `${first} `,
-          1,
-        )
-        .map(value);
+      const bad: unknown[] = [
+        'toString',
+        '__proto__',
+        'constructor',
+        '',
+        first.toUpperCase(),
+        `${first} `,
+        1,
+        2,
+      ];
+      // A numeric enum (fromPixels' numChannels) may hold 1.
+      return fc.constantFrom(...bad.filter((v) => !spec.values.includes(v as string | number))).map(value);
     }
     case 'dtype':
       return fc.constantFrom('float16', 'uint8', 'Float32', 'toString', '', 'int64').map(value);
