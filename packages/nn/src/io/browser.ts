@@ -11,6 +11,7 @@ import {
   type IOHandler,
   type IOOptions,
   jsonBytes,
+  ownBytes,
   registerSaveRouter,
   saveResult,
 } from './router.js';
@@ -40,7 +41,10 @@ export function downloadsHandler(name = 'model', options: Pick<IOOptions, 'docum
       }
       const files: [string, Blob][] = [
         [`${base}.json`, new Blob([jsonBytes(artifacts)], { type: 'application/json' })],
-        [`${base}.safetensors`, new Blob([artifacts.weights], { type: 'application/octet-stream' })],
+        [
+          `${base}.safetensors`,
+          new Blob([ownBytes(artifacts.weights)], { type: 'application/octet-stream' }),
+        ],
       ];
       const urls: string[] = [];
       try {

@@ -10,6 +10,7 @@ import {
   type IOHandler,
   type IOOptions,
   jsonBytes,
+  ownBytes,
   registerLoadRouter,
   registerSaveRouter,
   saveResult,
@@ -100,7 +101,7 @@ export function httpHandler(url: string, options: IOOptions = {}): IOHandler {
       form.append('model.json', new Blob([jsonBytes(artifacts)], { type: 'application/json' }), 'model.json');
       form.append(
         'model.safetensors',
-        new Blob([artifacts.weights], { type: 'application/octet-stream' }),
+        new Blob([ownBytes(artifacts.weights)], { type: 'application/octet-stream' }),
         'model.safetensors',
       );
       let response: Response;

@@ -236,7 +236,19 @@ export function saveResult(artifacts: ModelArtifacts, responses?: Response[]): S
  * @example
  * const bytes = jsonBytes(artifacts); new TextDecoder().decode(bytes).startsWith('{'); // true
  */
-export function jsonBytes(artifacts: ModelArtifacts): Uint8Array {
+export function jsonBytes(artifacts: ModelArtifacts): Uint8Array<ArrayBuffer> {
   const doc = artifacts.modelJson;
-  return doc instanceof Uint8Array ? doc : new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`);
+  return doc instanceof Uint8Array
+    ? ownBytes(doc)
+    : ownBytes(new TextEncoder().encode(`${JSON.stringify(doc, null, 2)}\n`));
+}
+
+/**
+ * `bytes` typed as backed by an ArrayBuffer, which the DOM's Blob and crypto.subtle require
+ * (model bytes are never in a SharedArrayBuffer; one that is gets copied).
+ * @example
+ * new Blob([ownBytes(artifacts.weights)]);
+ */
+export function ownBytes(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes);
 }

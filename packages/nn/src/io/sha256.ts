@@ -80,6 +80,11 @@ export function sha256HexSync(bytes: Uint8Array): string {
 export async function sha256HexAsync(bytes: Uint8Array): Promise<string> {
   const subtle = globalThis.crypto?.subtle;
   if (subtle === undefined) return sha256HexSync(bytes);
-  const digest = new Uint8Array(await subtle.digest('SHA-256', bytes));
+  const digest = new Uint8Array(
+    await subtle.digest(
+      'SHA-256',
+      bytes.buffer instanceof ArrayBuffer ? (bytes as Uint8Array<ArrayBuffer>) : new Uint8Array(bytes),
+    ),
+  );
   return [...digest].map((x) => x.toString(16).padStart(2, '0')).join('');
 }
