@@ -1,7 +1,8 @@
 // The conv kernels against the CPU backend's on shapes the conformance cases are too small for:
 // several 32-wide column tiles and 16-deep slices, grouped convolutions with more than one
-// channel per group (no public op makes those), depthwise ones with a channel multiplier, and an
-// infinite filter entry, where which taps enter a sum shows (0 · ∞ is NaN).
+// channel per group (no public op makes those), depthwise ones with a channel multiplier, filter
+// gradients long enough to be split (split-K), and infinite filter entries, where which taps
+// enter a sum shows (0 · ∞ is NaN).
 
 import '@nabla/backend-cpu';
 import { activeBackend, getBackend, setBackend, type TypedArray } from '@nabla/core';
@@ -87,6 +88,16 @@ const SETUPS: Record<string, Setup> = {
     x: [2, 7, 6, 4],
     f: [3, 3, 1, 8],
     params: { strides: [2, 2], dilations: [1, 1], pad: [1, 1, 1, 1], groups: 4 },
+  },
+  'a filter gradient summed in four depth ranges (split-K)': {
+    x: [4, 16, 17, 5],
+    f: [3, 3, 5, 6],
+    params: { strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], groups: 1 },
+  },
+  'a depthwise filter gradient summed in three depth ranges': {
+    x: [3, 16, 17, 4],
+    f: [3, 3, 1, 4],
+    params: { strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], groups: 4 },
   },
   'dense, strided, with infinite filter entries': {
     x: [1, 5, 6, 3],

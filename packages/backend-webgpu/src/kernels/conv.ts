@@ -19,7 +19,7 @@ import {
 } from '@nabla/core/internal';
 import { MAX_GROUPS_PER_AXIS } from '../command-queue.js';
 import { type GpuContext, gpuData } from '../gpu-context.js';
-import type { GpuData } from '../gpu-data.js';
+import { GPU_ELEMENT_BYTES, type GpuData } from '../gpu-data.js';
 import { ENTRY, GRID_INDEX, groupsFor } from '../wgsl.js';
 
 const TILE = 32;
@@ -39,6 +39,7 @@ struct Params {
   dw: u32, top: u32, left: u32, cg: u32,
   og: u32, p: u32, rows: u32, cols: u32,
   depth: u32, groups: u32, total: u32, rowTiles: u32,
+  splits: u32, chunk: u32, e0: u32, e1: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<f32>;
@@ -95,20 +96,21 @@ fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[k * p.outC + g * p.og + col
 `,
 };
 
-/** Output element (row, col) of group g; a row holds every group's columns. */
-const STORE = 'y[row * p.groups * p.cols + g * p.cols + col]';
+/** Output element (row, col) of group g in split s's partial sums; a row holds every group. */
+const STORE = 'y[s * p.total + row * p.groups * p.cols + g * p.cols + col]';
 
-/** One thread per output element, summing over the whole depth. */
+/** One thread per output element and split, summing over the split's depth. */
 const DIRECT = /* wgsl */ `
 ${ENTRY} {
   ${GRID_INDEX}
-  if (i >= p.total) { return; }
+  if (i >= p.total * p.splits) { return; }
+  let s = i / p.total;
   let width = p.groups * p.cols;
-  let row = i / width;
+  let row = (i % p.total) / width;
   let g = (i % width) / p.cols;
   let col = i % p.cols;
   var acc = 0.0;
-  for (var k = 0u; k < p.depth; k++) {
+  for (var k = s * p.chunk; k < min(p.depth, (s + 1u) * p.chunk); k++) {
     let at = aAt(row, k, g);
     if (at >= 0) { acc += a[u32(at)] * loadB(k, col, g); }
   }
@@ -132,20 +134,22 @@ var<workgroup> Bs: array<array<f32, ${TILE}>, ${SLICE}>;
 @compute @workgroup_size(8, 8)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>,
         @builtin(num_workgroups) nwg: vec3<u32>) {
-  let g = wid.z;
+  let g = wid.z / p.splits;
+  let s = wid.z % p.splits;
+  let kEnd = min(p.depth, (s + 1u) * p.chunk);
   let col0 = wid.x * ${TILE}u;
   let tid = lid.y * 8u + lid.x;
   for (var tile = wid.y; tile < p.rowTiles; tile += nwg.y) {
     let row0 = tile * ${TILE}u;
     var acc: array<array<f32, 4>, 4>;
     for (var i = 0u; i < 4u; i++) { for (var j = 0u; j < 4u; j++) { acc[i][j] = 0.0; } }
-    for (var t = 0u; t < p.depth; t += ${SLICE}u) {
+    for (var t = s * p.chunk; t < kEnd; t += ${SLICE}u) {
       for (var e = 0u; e < 8u; e++) {
         let idx = tid + e * 64u;
         let r = idx / ${SLICE}u;
         let ka = t + idx % ${SLICE}u;
         var at = -1;
-        if (row0 + r < p.rows && ka < p.depth) { at = aAt(row0 + r, ka, g); }
+        if (row0 + r < p.rows && ka < kEnd) { at = aAt(row0 + r, ka, g); }
         var va = 0.0;
         if (at >= 0) { va = a[u32(at)]; }
         As[idx % ${SLICE}u][r] = va;
@@ -153,7 +157,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         let kb = idx / ${TILE}u;
         let c = idx % ${TILE}u;
         var vb = 0.0;
-        if (col0 + c < p.cols && t + kb < p.depth) { vb = loadB(t + kb, col0 + c, g); }
+        if (col0 + c < p.cols && t + kb < kEnd) { vb = loadB(t + kb, col0 + c, g); }
         Bs[kb][c] = vb;
       }
       workgroupBarrier();
@@ -191,6 +195,36 @@ function gemmDims(g: Conv2DGeometry, mode: Mode): [rows: number, cols: number, d
   }
 }
 
+/** Adds the splits' partial sums in a fixed order, so results are deterministic. */
+const SUM_SPLITS = /* wgsl */ `
+struct Params { total: u32, splits: u32, e0: u32, e1: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> part: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.total) { return; }
+  var acc = 0.0;
+  for (var s = 0u; s < p.splits; s++) { acc += part[s * p.total + i]; }
+  y[i] = acc;
+}
+`;
+
+/** Workgroups a dispatch should have to keep a GPU busy; fewer split the depth (split-K). */
+const BUSY_GROUPS = 64;
+/** Least depth one split sums, and most splits (their partial sums take splits × the output). */
+const SPLIT_DEPTH = 256;
+const MAX_SPLITS = 32;
+
+/**
+ * How many ranges of the depth to sum apart: one, unless the output is too small to fill a GPU
+ * and the depth is long (a filter gradient sums over every output position of the batch).
+ */
+function splitsFor(workgroups: number, depth: number, groups: number): number {
+  const wanted = Math.min(Math.ceil(BUSY_GROUPS / workgroups), Math.floor(depth / SPLIT_DEPTH), MAX_SPLITS);
+  return Math.max(1, Math.min(wanted, Math.floor(MAX_GROUPS_PER_AXIS / groups)));
+}
+
 /** Records one convolution product into new storage for `out`. */
 function runConv(
   ctx: GpuContext,
@@ -202,11 +236,23 @@ function runConv(
 ): GpuData {
   const [rows, cols, depth] = gemmDims(g, mode);
   const schedule: Schedule = g.depthwise ? 'direct' : 'tiled';
+  if (schedule === 'tiled' && g.groups > MAX_GROUPS_PER_AXIS) {
+    throw new BackendError(`${op}: webgpu runs at most ${MAX_GROUPS_PER_AXIS} groups, got ${g.groups}`);
+  }
+  const rowTiles = Math.ceil(rows / TILE);
+  const colTiles = Math.ceil(cols / TILE);
+  const tiles = Math.min(rowTiles, MAX_GROUPS_PER_AXIS) * colTiles;
+  const splits =
+    schedule === 'tiled'
+      ? splitsFor(tiles * g.groups, depth, g.groups)
+      : splitsFor(groupsFor(out.size), depth, 1);
+  // Whole slices per split, so a split's slices never reach into the next one's depth.
+  const chunk = Math.ceil(Math.ceil(depth / splits) / SLICE) * SLICE;
   const pipeline = ctx.queue.pipeline(`conv:${mode}:${schedule}`, () =>
     [PARAMS, OPERANDS[mode], schedule === 'tiled' ? tiled(mode === 'dx') : DIRECT].join(''),
   );
   const y = ctx.alloc(out);
-  const rowTiles = Math.ceil(rows / TILE);
+  const part = splits > 1 ? ctx.pool.acquire(splits * out.size * GPU_ELEMENT_BYTES) : y.buffer;
   // biome-ignore format: the parameter block's rows of four
   const params = new Uint32Array([
     g.n, g.h, g.w, g.c,
@@ -215,19 +261,26 @@ function runConv(
     g.dw, g.top, g.left, g.cg,
     g.og, g.p, rows, cols,
     depth, g.groups, out.size, rowTiles,
+    splits, chunk, 0, 0,
   ]);
-  if (schedule === 'tiled' && g.groups > MAX_GROUPS_PER_AXIS) {
-    throw new BackendError(`${op}: webgpu runs at most ${MAX_GROUPS_PER_AXIS} groups, got ${g.groups}`);
-  }
   ctx.queue.dispatch({
     pipeline,
     params,
-    buffers: [gpuData(inputs[0].handle, op).buffer, gpuData(inputs[1].handle, op).buffer, y.buffer],
+    buffers: [gpuData(inputs[0].handle, op).buffer, gpuData(inputs[1].handle, op).buffer, part],
     workgroups:
       schedule === 'tiled'
-        ? [Math.ceil(cols / TILE), Math.min(rowTiles, MAX_GROUPS_PER_AXIS), g.groups]
-        : groupsFor(out.size),
+        ? [colTiles, Math.min(rowTiles, MAX_GROUPS_PER_AXIS), g.groups * splits]
+        : groupsFor(out.size * splits),
   });
+  if (splits > 1) {
+    ctx.queue.dispatch({
+      pipeline: ctx.queue.pipeline('conv:sumSplits', () => SUM_SPLITS),
+      params: new Uint32Array([out.size, splits, 0, 0]),
+      buffers: [part, y.buffer],
+      workgroups: groupsFor(out.size),
+    });
+    ctx.pool.release(part, ctx.queue.pending);
+  }
   return y;
 }
 
