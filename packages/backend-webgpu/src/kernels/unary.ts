@@ -70,7 +70,8 @@ fn cos_f(x: f32) -> f32 {
   let s = select(sin_poly(q.y), cos_poly(q.y), (n & 1) == 1);
   return select(s, -s, n >= 2);
 }
-fn relu_f(x: f32) -> f32 { return select(x, 0.0, x <= 0.0); }
+// NaN stays NaN: llvmpipe takes NaN <= 0 as true.
+fn relu_f(x: f32) -> f32 { if (is_nan(x)) { return x; } return select(x, 0.0, x <= 0.0); }
 `;
 
 /** Float math; NaN in gives NaN out (software GPUs' exp and log do not keep NaN). */
