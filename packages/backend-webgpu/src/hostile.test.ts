@@ -39,17 +39,6 @@ const SKIP: Record<string, string> = {
   'Tensor#mod': MOD,
 };
 
-// Mesa's GLSL compiler treats comparisons as if no value were NaN (GLSL ES leaves NaN undefined).
-const GLES_RELU =
-  'kernels/unary.ts on Mesa GLES: relu(NaN) and relu6(NaN) give 0, as select(x, 0, x <= 0) is compiled as if x were never NaN';
-const GLES_SKIP: Record<string, string> = {
-  ...SKIP,
-  relu: GLES_RELU,
-  relu6: GLES_RELU,
-  'Tensor#relu': GLES_RELU,
-  'Tensor#relu6': GLES_RELU,
-};
-
 runHostileSelfTest('webgpu', {
   reference: 'cpu',
   corrupt: (canary) => {
@@ -64,6 +53,6 @@ runHostileSuite('webgpu', { reference: 'cpu', foreign: 'cpu', skip: SKIP });
 runHostileSuite('webgpu-gles', {
   reference: 'cpu',
   foreign: 'cpu',
-  skip: GLES_SKIP,
+  skip: SKIP,
   label: 'Dawn OpenGL ES over llvmpipe',
 });
