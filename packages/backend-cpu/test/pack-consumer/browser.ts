@@ -1,10 +1,13 @@
-// Browser entry of the pack test's consumer: runs the program and leaves the result (or the
-// error) on the page for the test to read.
+// Browser entry of the pack test's consumer: runs the program, then the browser-only parts
+// (IndexedDB model I/O, pixels through a canvas), and leaves the result (or the error) on the
+// page for the test to read.
 
+import { runBrowserParts } from './browser-only.js';
 import { runProgram } from './program.js';
 
 const root = document.documentElement;
-runProgram().then(
+const run = async () => ({ ...(await runProgram()), browser: await runBrowserParts() });
+run().then(
   (result) => {
     root.dataset['result'] = JSON.stringify(result);
   },
