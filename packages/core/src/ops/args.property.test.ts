@@ -154,24 +154,36 @@ describe('garbage arguments to every public op', () => {
   afterAll(() => x.dispose());
   const names = [...opSignatures().keys()].sort();
 
-  it('each call returns or throws a NablaError naming the op, leaving memory unchanged', () => {
-    fc.assert(
-      fc.property(fc.constantFrom(...names), fc.array(argArb, { maxLength: 5 }), (name, rawArgs) => {
-        const { fn } = opSignatures().get(name)!;
-        // 'x' stands for a live tensor: most ops want one first.
-        const args = rawArgs.map((a) => (a === 'x' ? x : a));
-        const before = memory();
-        try {
-          const out = tidy(() => (fn as (...a: unknown[]) => unknown)(...args));
-          dispose(out);
-        } catch (e) {
-          expect(e, `${name}(${args.map(show).join(', ')}) threw ${show(e)}`).toBeInstanceOf(NablaError);
-          expect((e as Error).message.startsWith(`${name}: `), (e as Error).message).toBe(true);
-        }
-        const after = memory();
-        expect(after.numTensors, name).toBe(before.numTensors);
-        expect(after.numBytes, name).toBe(before.numBytes);
-      }),
+  it('each call returns or throws a NablaError naming the op, leaving memory unchanged', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...names),
+        fc.array(argArb, { maxLength: 5 }),
+        async (name, rawArgs) => {
+          const { fn } = opSignatures().get(name)!;
+          // 'x' stands for a live tensor: most ops want one first.
+          const args = rawArgs.map((a) => (a === 'x' ? x : a));
+          const before = memory();
+          try {
+            let pending: unknown;
+            const out = tidy(() => {
+              const result = (fn as (...a: unknown[]) => unknown)(...args);
+              // An async op (toPixels) resolves to plain data: awaited outside the scope.
+              if (!(result instanceof Promise)) return result;
+              pending = result;
+              return undefined;
+            });
+            dispose(out);
+            await pending;
+          } catch (e) {
+            expect(e, `${name}(${args.map(show).join(', ')}) threw ${show(e)}`).toBeInstanceOf(NablaError);
+            expect((e as Error).message.startsWith(`${name}: `), (e as Error).message).toBe(true);
+          }
+          const after = memory();
+          expect(after.numTensors, name).toBe(before.numTensors);
+          expect(after.numBytes, name).toBe(before.numBytes);
+        },
+      ),
       { numRuns: 1500 },
     );
   });

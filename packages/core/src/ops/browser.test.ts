@@ -13,6 +13,7 @@ import {
   ShapeError,
   setBackend,
   tensor,
+  tidy,
   toPixels,
 } from '../index.js';
 
@@ -109,14 +110,15 @@ describe('browser.toPixels', () => {
           [4, 5, 6],
         ],
       ],
+      undefined,
       'int32',
     );
     expect(Array.from(await toPixels(rgb))).toEqual([1, 2, 3, 255, 4, 5, 6, 255]);
-    const rgba = tensor([[[1, 2, 3, 4]]], 'int32');
+    const rgba = tensor([[[1, 2, 3, 4]]], undefined, 'int32');
     expect(Array.from(await toPixels(rgba))).toEqual([1, 2, 3, 4]);
-    const gray2d = tensor([[0, 255]], 'int32');
+    const gray2d = tensor([[0, 255]], undefined, 'int32');
     expect(Array.from(await toPixels(gray2d))).toEqual([0, 0, 0, 255, 255, 255, 255, 255]);
-    const gray3d = tensor([[[7]], [[9]]], 'int32');
+    const gray3d = tensor([[[7]], [[9]]], undefined, 'int32');
     expect(Array.from(await toPixels(gray3d))).toEqual([7, 7, 7, 255, 9, 9, 9, 255]);
     for (const t of [rgb, rgba, gray2d, gray3d]) t.dispose();
   });
@@ -135,6 +137,16 @@ describe('browser.toPixels', () => {
     expect(memory().numTensors).toBe(before);
   });
 
+  it('a plain-array image converted inside a tidy scope survives the scope until it is read', async () => {
+    const before = memory().numTensors;
+    let pending: Promise<Uint8ClampedArray> | undefined;
+    tidy(() => {
+      pending = toPixels([[[1, 2, 3]]]);
+    });
+    expect(Array.from(await pending!)).toEqual([1, 2, 3, 255]);
+    expect(memory().numTensors).toBe(before);
+  });
+
   it('round-trips fromPixels for RGBA', async () => {
     const img = image2x3();
     const x = fromPixels(img, 4);
@@ -144,9 +156,9 @@ describe('browser.toPixels', () => {
 
   it('throws on rank, channels, dtype and a bad canvas; rejects on values out of range', async () => {
     const before = memory().numTensors;
-    const rank1 = tensor([1, 2, 3], 'int32');
-    const rank4 = tensor([[[[1]]]], 'int32');
-    const two = tensor([[[1, 2]]], 'int32');
+    const rank1 = tensor([1, 2, 3], undefined, 'int32');
+    const rank4 = tensor([[[[1]]]], undefined, 'int32');
+    const two = tensor([[[1, 2]]], undefined, 'int32');
     const bool = tensor([[true]]);
     const made = memory().numTensors;
     expect(() => toPixels(rank1)).toThrow(ShapeError);
@@ -163,8 +175,8 @@ describe('browser.toPixels', () => {
     expect(memory().numTensors).toBe(made);
     const high = tensor([[1.5]]);
     const nan = tensor([[Number.NaN]]);
-    const neg = tensor([[-1]], 'int32');
-    const big = tensor([[256]], 'int32');
+    const neg = tensor([[-1]], undefined, 'int32');
+    const big = tensor([[256]], undefined, 'int32');
     await expect(toPixels(high)).rejects.toThrow(
       /^toPixels: expected the values of a float32 image to be in \[0, 1\], got 1.5/,
     );

@@ -6,6 +6,7 @@
 
 import { type DType, isFloat } from '../dtype.js';
 import { ArgumentError, DTypeError, describeValue, fmtShape, NablaError, ShapeError } from '../errors.js';
+import { keep } from '../memory.js';
 import { Tensor } from '../tensor.js';
 import { defineOp, opt, req, S } from './args.js';
 import { fromValues, type TensorLike, toTensor } from './convert.js';
@@ -17,15 +18,6 @@ import {
   pixelSourceKind,
 } from './pixel-source.js';
 
-export type {
-  CanvasLike,
-  ImageBitmapLike,
-  ImageDataLike,
-  ImageElementLike,
-  PixelSource,
-  VideoElementLike,
-} from './pixel-source.js';
-
 /** `HTMLMediaElement.HAVE_CURRENT_DATA`: a video below it has no frame to read. */
 const HAVE_CURRENT_DATA = 2;
 
@@ -33,17 +25,11 @@ const PIXEL_DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
 
 /** The 2-D context of `canvas`, or an ArgumentError naming `op`. */
 function context2d(op: string, canvas: CanvasLike): Context2DLike {
-  const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  const usable =
-    typeof ctx === 'object' &&
-    ctx !== null &&
-    'getImageData' in ctx &&
-    typeof ctx.getImageData === 'function' &&
-    'putImageData' in ctx &&
-    typeof ctx.putImageData === 'function';
-  if (!usable)
+  // The DOM's context type is not in core's libraries: check the members used.
+  const ctx = canvas.getContext('2d', { willReadFrequently: true }) as Partial<Context2DLike> | null;
+  if (typeof ctx?.getImageData !== 'function' || typeof ctx.putImageData !== 'function') {
     throw new ArgumentError(`${op}: expected a canvas with a 2-D context, got ${describeValue(ctx)}`);
-  // Checked just above for the members used; the DOM's type is not in core's libraries.
+  }
   return ctx as Context2DLike;
 }
 
@@ -191,7 +177,8 @@ export const toPixels = defineOp(
   [req('img', S.tensor), opt('canvas', S.canvas)],
   (img: TensorLike, canvas?: CanvasLike): Promise<Uint8ClampedArray> => {
     const owned = !(img instanceof Tensor);
-    const t = toTensor('toPixels', 'img', img, owned ? 'int32' : undefined);
+    // Kept: an enclosing tidy must not free it before the read below; freed after the read.
+    const t = owned ? keep(toTensor('toPixels', 'img', img, 'int32')) : img;
     try {
       if (t.rank !== 2 && t.rank !== 3) {
         throw new ShapeError(

@@ -24,17 +24,7 @@ export {
   squaredDifference,
   sub,
 } from './binary.js';
-export {
-  browser,
-  type CanvasLike,
-  fromPixels,
-  type ImageBitmapLike,
-  type ImageDataLike,
-  type ImageElementLike,
-  type PixelSource,
-  toPixels,
-  type VideoElementLike,
-} from './browser.js';
+export { browser, fromPixels, toPixels } from './browser.js';
 export { cast } from './cast.js';
 export {
   type Conv2DOptions,
@@ -101,6 +91,14 @@ export {
   unstack,
 } from './movement.js';
 export { type NormOptions, norm } from './norm.js';
+export type {
+  CanvasLike,
+  ImageBitmapLike,
+  ImageDataLike,
+  ImageElementLike,
+  PixelSource,
+  VideoElementLike,
+} from './pixel-source.js';
 export { avgPool2d, maxPool2d, type Pool2DOptions } from './pool.js';
 export {
   type ArgOptions,
