@@ -251,6 +251,7 @@ function runConv(
   const pipeline = ctx.queue.pipeline(`conv:${mode}:${schedule}`, () =>
     [PARAMS, OPERANDS[mode], schedule === 'tiled' ? tiled(mode === 'dx') : DIRECT].join(''),
   );
+  const [a, b] = inputs.map((t) => gpuData(t.handle, op).buffer);
   const y = ctx.alloc(out);
   const part = splits > 1 ? ctx.pool.acquire(splits * out.size * GPU_ELEMENT_BYTES) : y.buffer;
   // biome-ignore format: the parameter block's rows of four
@@ -266,7 +267,7 @@ function runConv(
   ctx.queue.dispatch({
     pipeline,
     params,
-    buffers: [gpuData(inputs[0].handle, op).buffer, gpuData(inputs[1].handle, op).buffer, part],
+    buffers: [a!, b!, part],
     workgroups:
       schedule === 'tiled'
         ? [colTiles, Math.min(rowTiles, MAX_GROUPS_PER_AXIS), g.groups * splits]
