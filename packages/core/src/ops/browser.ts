@@ -178,7 +178,8 @@ export const toPixels = defineOp(
   (img: TensorLike, canvas?: CanvasLike): Promise<Uint8ClampedArray> => {
     const owned = !(img instanceof Tensor);
     // Kept: an enclosing tidy must not free it before the read below; freed after the read.
-    const t = owned ? keep(toTensor('toPixels', 'img', img, 'int32')) : img;
+    const t = toTensor('toPixels', 'img', img, owned ? 'int32' : undefined);
+    if (owned) keep(t);
     try {
       if (t.rank !== 2 && t.rank !== 3) {
         throw new ShapeError(
