@@ -20,16 +20,24 @@ fn min_f(a: f32, b: f32) -> f32 {
 fn pow_f(a: f32, b: f32) -> f32 {
   if (b == 0.0) { return 1.0; }
   if (is_nan(a) || is_nan(b)) { return nan(); }
-  if (a == 0.0) { return select(0.0, inf(), b < 0.0); }
+  // Math.pow: (±1)^(±Infinity) is NaN.
+  if (abs(a) == 1.0 && is_inf(b)) { return nan(); }
+  // A negative base (-0 and -Infinity included) to an odd integer power keeps the sign.
+  let odd = abs(b) < 16777216.0 && trunc(b) == b && (i32(abs(b)) & 1) == 1;
+  let negative = (bitcast<u32>(a) & 0x80000000u) != 0u;
+  if (a == 0.0 || is_inf(a)) {
+    let m = select(0.0, inf(), (b < 0.0) == (a == 0.0));
+    return select(m, -m, negative && odd);
+  }
   let m = pow(abs(a), b);
-  if (a > 0.0) { return m; }
+  if (a > 0.0 || is_inf(b)) { return m; }
   if (trunc(b) != b) { return nan(); }
-  // A negative base to an integer power: odd powers keep the sign.
-  let odd = abs(b) < 16777216.0 && (i32(abs(b)) & 1) == 1;
   return select(m, -m, odd);
 }
 fn mod_f(a: f32, b: f32) -> f32 {
-  let r = a - b * trunc(a / b);
+  // x % ±Infinity is x for finite x; a - b·trunc(a/b) would give NaN there.
+  var r = a;
+  if (!is_inf(b) || is_inf(a)) { r = a - b * trunc(a / b); }
   if (r != 0.0 && ((r < 0.0) != (b < 0.0))) { return r + b; }
   return r;
 }

@@ -19,12 +19,14 @@ fn tanh_f(x: f32) -> f32 {
   // tanh(±9) is ±1 in f32; clamping keeps exp from overflowing inside the builtin.
   return tanh(clamp(x, -9.0, 9.0));
 }
-// Kahan: log(1 + x) without the cancellation of 1 + x for small x.
+// log(1 + x) = 2·atanh(s), s = x / (2 + x): no 1 + x - 1 for a compiler to fold away (Mesa's
+// GLSL compiler does). For x in [√½ - 1, √2 - 1], |s| <= 0.1716 and the series to s¹³ is exact
+// to f32; elsewhere 1 + x loses nothing that matters and log is the builtin's.
 fn log1p_f(x: f32) -> f32 {
-  let u = 1.0 + x;
-  if (u == 1.0) { return x; }
-  if (is_inf(u)) { return u; }
-  return log(u) * x / (u - 1.0);
+  if (x < -0.29289 || x > 0.41421) { return log(1.0 + x); }
+  let s = x / (2.0 + x);
+  let z = s * s;
+  return 2.0 * s * (1.0 + z * (1.0 / 3.0 + z * (0.2 + z * (1.0 / 7.0 + z * (1.0 / 9.0 + z * (1.0 / 11.0 + z / 13.0))))));
 }
 fn expm1_f(x: f32) -> f32 {
   if (abs(x) < 1e-5) { return x + 0.5 * x * x; }
@@ -43,10 +45,62 @@ fn erf_f(x: f32) -> f32 {
 fn round_f(x: f32) -> f32 { return round(x); }
 // sin and cos to float32 accuracy at any argument (software GPUs' builtins lose 1e-4 at |x| ~ 3):
 // x = k·π/2 + r with π/2 split in three (Cody-Waite), |r| <= π/4, then Cephes' polynomials.
+// Past |x| = 2^13, k·1.5703125 is no longer exact: Payne-Hanek instead (quadrant_large).
 fn quadrant(x: f32) -> vec2<f32> {
+  if (abs(x) >= 8192.0) { return quadrant_large(x); }
   let k = round(x * 0.63661977236758134);
   let r = ((x - k * 1.5703125) - k * 4.837512969970703125e-4) - k * 7.549789948768648e-8;
   return vec2<f32>(k, r);
+}
+// Payne-Hanek: x = m·2^e (m a 24-bit integer) times the 96 bits of 2/π that matter at e gives
+// x·2/π mod 4 (the quadrant) and its fraction to ~70 bits, in 12-bit limbs so that every
+// product and carry fits a u32. Bits of 2/π above the window only add multiples of 4.
+fn limbs24(p: ptr<function, array<u32, 12>>, pos: u32) -> u32 {
+  let a = pos / 12u;
+  let o = pos % 12u;
+  return (((*p)[a] >> o) | ((*p)[a + 1u] << (12u - o)) | ((*p)[a + 2u] << (24u - o))) & 0xffffffu;
+}
+fn quadrant_large(x: f32) -> vec2<f32> {
+  var t = array<u32, 8>(0xa2f9836eu, 0x4e441529u, 0xfc2757d1u, 0xf534ddc0u, 0xdb629599u, 0x3c439041u, 0xfe5163abu, 0xdebbc561u);
+  let bits = bitcast<u32>(x);
+  let m = (bits & 0x7fffffu) | 0x800000u;
+  let e = i32((bits >> 23u) & 0xffu) - 150;
+  // The first bit of 2/π (bit i weighs 2^-i) that adds less than 4 to m·2^e·2/π.
+  let s = max(e - 1, 1);
+  let sh = u32(s + 95 - e);
+  let qi = u32(s - 1) >> 5u;
+  let o = u32(s - 1) & 31u;
+  var w: array<u32, 3>;
+  for (var k = 0u; k < 3u; k++) {
+    w[k] = select((t[qi + k] << o) | (t[qi + k + 1u] >> (32u - o)), t[qi + k], o == 0u);
+  }
+  var l = array<u32, 8>(
+    w[2] & 0xfffu, (w[2] >> 12u) & 0xfffu, ((w[2] >> 24u) | (w[1] << 8u)) & 0xfffu, (w[1] >> 4u) & 0xfffu,
+    (w[1] >> 16u) & 0xfffu, ((w[1] >> 28u) | (w[0] << 4u)) & 0xfffu, (w[0] >> 8u) & 0xfffu, (w[0] >> 20u) & 0xfffu,
+  );
+  let m0 = m & 0xfffu;
+  let m1 = m >> 12u;
+  var p: array<u32, 12>;
+  var carry = 0u;
+  for (var k = 0u; k < 10u; k++) {
+    var acc = carry;
+    if (k < 8u) { acc += m0 * l[k]; }
+    if (k >= 1u && k <= 8u) { acc += m1 * l[k - 1u]; }
+    p[k] = acc & 0xfffu;
+    carry = acc >> 12u;
+  }
+  var q = limbs24(&p, sh) & 3u;
+  var f = f32(limbs24(&p, sh - 24u)) * 5.9604644775390625e-8 + f32(limbs24(&p, sh - 48u)) * 3.552713678800501e-15;
+  if (f >= 0.5) {
+    f -= 1.0;
+    q += 1u;
+  }
+  var r = f * 1.5707963267948966;
+  if (x < 0.0) {
+    q = 4u - (q & 3u);
+    r = -r;
+  }
+  return vec2<f32>(f32(q & 3u), r);
 }
 fn sin_poly(r: f32) -> f32 {
   let z = r * r;
@@ -111,7 +165,11 @@ const UNARY: Record<UnaryPrim, (x: Operand) => Operand> = {
   log1p: f((x) => `select(select(log1p_f(${x}), nan(), ${x} < -1.0), -inf(), ${x} == -1.0)`),
   expm1: f((x) => `expm1_f(${x})`),
   sqrt: f((x) => `select(sqrt(${x}), nan(), ${x} < 0.0)`),
-  rsqrt: f((x) => `select(select(1.0 / sqrt(${x}), nan(), ${x} < 0.0), inf(), ${x} == 0.0)`),
+  // 1/√±0 = ±Infinity: the sign bit picks it.
+  rsqrt: f(
+    (x) =>
+      `select(select(1.0 / sqrt(${x}), nan(), ${x} < 0.0), select(inf(), -inf(), (bitcast<u32>(${x}) & 0x80000000u) != 0u), ${x} == 0.0)`,
+  ),
   sin: f((x) => `sin_f(${x})`),
   cos: f((x) => `cos_f(${x})`),
   tan: f((x) => `sin_f(${x}) / cos_f(${x})`),
