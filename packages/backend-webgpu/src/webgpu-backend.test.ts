@@ -1,7 +1,9 @@
 // The WebGPU backend's own guarantees, on the software GPU: async-only reads, pipelines reused
 // across shapes, buffers pooled only after submission, grids past 65,535 workgroups, and a
-// lost device failing calls with a BackendError instead of hanging.
+// lost device failing calls with a BackendError instead of hanging (or switching to the
+// fallback backends it was given).
 
+import '@nabla/backend-cpu';
 import {
   activeBackend,
   BackendError,
@@ -78,6 +80,24 @@ describe('webgpu backend', () => {
     expect(() => x.add(1)).toThrow(BackendError);
     await expect(x.data()).rejects.toThrow(BackendError);
     x.dispose();
+    await setBackend('webgpu');
+  });
+
+  it('switches to the fallback backends when the device is lost, if asked to', async () => {
+    registerBackend('webgpu-fallback', () =>
+      createNodeWebGpuBackend({ dawnFlags: ['backend=vulkan'], fallback: ['cpu'] }),
+    );
+    await setBackend('webgpu-fallback');
+    const gpu = activeBackend() as WebGpuBackend;
+    const x = tensor([1, 2]);
+    gpu.device.destroy();
+    for (let i = 0; i < 50 && getBackend() !== 'cpu'; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(getBackend()).toBe('cpu');
+    await expect(x.data()).rejects.toThrow(/device was lost.*new tensors go to cpu/);
+    const y = tensor([3, 4]).mul(2);
+    expect(Array.from(await y.data())).toEqual([6, 8]);
+    x.dispose();
+    y.dispose();
     await setBackend('webgpu');
   });
 });

@@ -4,7 +4,7 @@
 // BackendError on the next call instead of a hang or a wrong answer, and reads wait at most
 // `readTimeoutMs`.
 
-import { BackendError, type DType, type TypedArray } from '@nabla/core';
+import { activeBackend, BackendError, type DType, setBackend, type TypedArray } from '@nabla/core';
 import type { Backend, BackendMemory, DataHandle, KernelTable, OutInfo } from '@nabla/core/internal';
 import { BufferPool } from './buffer-pool.js';
 import { CommandQueue } from './command-queue.js';
@@ -24,6 +24,12 @@ export interface WebGpuBackendOptions {
   flushEvery?: number;
   /** Longest wait for a read before it fails (default 60 s). */
   readTimeoutMs?: number;
+  /**
+   * Backends to switch to when the device is lost (`setBackend(fallback)`, e.g. `['wasm', 'cpu']`):
+   * new tensors go there; tensors that lived on the lost device are gone and fail with a
+   * BackendError when used. Default: none (every later call fails with the reason).
+   */
+  fallback?: string | readonly string[];
   /** Kept referenced for as long as the backend lives (Dawn's object in Node must not be collected). */
   keepAlive?: unknown;
 }
@@ -57,7 +63,14 @@ export class WebGpuBackend implements Backend {
     this.#pool = new BufferPool(device, options.poolBytes ?? 256 * 2 ** 20);
     this.#queue = new CommandQueue(device, this.#pool, options.flushEvery ?? 16);
     void device.lost.then((info) => {
-      this.#broken ??= `webgpu: the device was lost (${info.reason}): ${info.message}`;
+      if (this.#broken) return; // disposed on purpose
+      this.#broken = `webgpu: the device was lost (${info.reason}): ${info.message}`;
+      const fallback = options.fallback;
+      if (fallback === undefined || activeBackend() !== this) return;
+      this.#broken += `; new tensors go to ${String(fallback)}`;
+      setBackend(fallback).catch((error: unknown) => {
+        this.#broken += ` (the fallback failed: ${error instanceof Error ? error.message : String(error)})`;
+      });
     });
     device.addEventListener('uncapturederror', (event) => {
       this.#error ??= (event as GPUUncapturedErrorEvent).error.message;
