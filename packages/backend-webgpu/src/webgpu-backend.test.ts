@@ -62,6 +62,17 @@ describe('webgpu backend', () => {
     b.dispose();
   });
 
+  it('reads several tensors started in one tick together, reusing staging buffers', async () => {
+    const xs = Array.from({ length: 12 }, (_, i) => tensor([i, i + 1, i + 2]).mul(2));
+    const first = await Promise.all(xs.map((x) => x.data()));
+    expect(first.map((v) => Array.from(v))).toEqual(xs.map((_, i) => [2 * i, 2 * i + 2, 2 * i + 4]));
+    const reserved = backend.memory().bytesReserved;
+    const again = await Promise.all(xs.map((x) => x.data()));
+    expect(again.map((v) => v[0])).toEqual(xs.map((_, i) => 2 * i));
+    expect(backend.memory().bytesReserved).toBe(reserved);
+    for (const x of xs) x.dispose();
+  });
+
   it('runs grids of more than 65,535 workgroups (folded into two dimensions)', async () => {
     const n = 64 * 65_536 + 3;
     const y = ones([n]).mul(3);

@@ -6,7 +6,7 @@
 
 import { activeBackend, BackendError, type DType, setBackend, type TypedArray } from '@nabla/core';
 import type { Backend, BackendMemory, DataHandle, KernelTable, OutInfo } from '@nabla/core/internal';
-import { BufferPool } from './buffer-pool.js';
+import { BufferPool, sizeClass } from './buffer-pool.js';
 import { CommandQueue } from './command-queue.js';
 import { type GpuContext, gpuBytes, gpuData } from './gpu-context.js';
 import { GpuData } from './gpu-data.js';
@@ -35,6 +35,8 @@ export interface WebGpuBackendOptions {
 }
 
 const MAP_READ = 0x1;
+/** Most bytes of idle staging buffers kept for reuse. */
+const STAGING_CAP = 64 * 2 ** 20;
 const COPY_DST = 0x8;
 
 /** The WebGPU backend over one device. */
@@ -53,6 +55,12 @@ export class WebGpuBackend implements Backend {
   #broken: string | null = null;
   /** A validation or out-of-memory error the device reported since the last call. */
   #error: string | null = null;
+  /** Reads started this tick, copied out together. */
+  #copies: { src: GPUBuffer; staging: GPUBuffer; bytes: number }[] = [];
+  #copiesSubmitted: Promise<void> | null = null;
+  /** Unmapped staging buffers kept for the next reads, by size class. */
+  readonly #staging = new Map<number, GPUBuffer[]>();
+  #stagingBytes = 0;
 
   constructor(device: GPUDevice, options: WebGpuBackendOptions = {}, adapterInfo?: GPUAdapterInfo) {
     this.device = device;
@@ -128,15 +136,67 @@ export class WebGpuBackend implements Backend {
     const data = gpuData(handle, 'read');
     const bytes = gpuBytes(size);
     if (size === 0) return toDType(new ArrayBuffer(0), dtype);
-    const staging = this.device.createBuffer({ size: bytes, usage: MAP_READ | COPY_DST });
+    const staging = this.#takeStaging(bytes);
+    let reusable = false;
     try {
-      this.#queue.flush((encoder) => encoder.copyBufferToBuffer(data.buffer, 0, staging, 0, bytes));
-      await this.#bounded(staging.mapAsync(MAP_READ), 'read');
+      await this.#copyOut(data.buffer, staging, bytes);
+      await this.#bounded(staging.mapAsync(MAP_READ, 0, bytes), 'read');
       this.#check();
-      return toDType(staging.getMappedRange().slice(0), dtype);
+      const values = toDType(staging.getMappedRange(0, bytes).slice(0), dtype);
+      staging.unmap();
+      reusable = true;
+      return values;
     } finally {
-      staging.destroy();
+      if (reusable) this.#giveStaging(staging);
+      else staging.destroy();
     }
+  }
+
+  /**
+   * Queues a copy into a staging buffer; the copies of every read started in the same tick go
+   * out in one submit (`Promise.all` over several `data()` calls costs one round trip).
+   */
+  #copyOut(src: GPUBuffer, staging: GPUBuffer, bytes: number): Promise<void> {
+    this.#copies.push({ src, staging, bytes });
+    this.#copiesSubmitted ??= new Promise<void>((resolve, reject) => {
+      queueMicrotask(() => {
+        const copies = this.#copies;
+        this.#copies = [];
+        this.#copiesSubmitted = null;
+        try {
+          this.#check();
+          this.#queue.flush((encoder) => {
+            for (const c of copies) encoder.copyBufferToBuffer(c.src, 0, c.staging, 0, c.bytes);
+          });
+          resolve();
+        } catch (error) {
+          reject(error);
+        }
+      });
+    });
+    return this.#copiesSubmitted;
+  }
+
+  /** A MAP_READ staging buffer of at least `bytes` (pooled by size class). */
+  #takeStaging(bytes: number): GPUBuffer {
+    const size = sizeClass(bytes);
+    const reused = this.#staging.get(size)?.pop();
+    if (reused) {
+      this.#stagingBytes -= size;
+      return reused;
+    }
+    return this.device.createBuffer({ size, usage: MAP_READ | COPY_DST });
+  }
+
+  #giveStaging(buffer: GPUBuffer): void {
+    if (this.#stagingBytes + buffer.size > STAGING_CAP) {
+      buffer.destroy();
+      return;
+    }
+    const list = this.#staging.get(buffer.size) ?? [];
+    list.push(buffer);
+    this.#staging.set(buffer.size, list);
+    this.#stagingBytes += buffer.size;
   }
 
   /** `promise`, or a BackendError once `readTimeoutMs` passes or the device is lost. */
@@ -176,12 +236,14 @@ export class WebGpuBackend implements Backend {
 
   memory(): BackendMemory {
     const { live, pooled } = this.#pool.bytes;
-    return { bytesInUse: this.#bytesInUse, bytesReserved: live + pooled };
+    return { bytesInUse: this.#bytesInUse, bytesReserved: live + pooled + this.#stagingBytes };
   }
 
   dispose(): void {
     this.#queue.dispose();
     this.#pool.dispose();
+    for (const list of this.#staging.values()) for (const b of list) b.destroy();
+    this.#staging.clear();
     this.#broken = 'webgpu: the backend was disposed';
     this.device.destroy();
   }
