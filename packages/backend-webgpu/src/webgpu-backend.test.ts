@@ -8,6 +8,7 @@ import {
   activeBackend,
   BackendError,
   getBackend,
+  memory,
   ones,
   registerBackend,
   setBackend,
@@ -44,6 +45,20 @@ describe('webgpu backend', () => {
     await run(3);
     const count = backend.pipelineCount;
     for (const n of [5, 100, 4097]) await run(n);
+    expect(backend.pipelineCount).toBe(count);
+  });
+
+  it('warms up by a real dispatch: the pipelines a computation uses exist afterwards', async () => {
+    const before = backend.pipelineCount;
+    const tensorsBefore = memory().numTensors;
+    const ms = await backend.warmUp(() => ones([2, 3]).expm1().cumsum({ axis: 1 }));
+    expect(ms).toBeGreaterThanOrEqual(0);
+    expect(backend.pipelineCount).toBeGreaterThanOrEqual(before + 1);
+    expect(memory().numTensors).toBe(tensorsBefore);
+    const count = backend.pipelineCount;
+    const y = ones([5, 7]).expm1().cumsum({ axis: 1 });
+    await y.data();
+    y.dispose();
     expect(backend.pipelineCount).toBe(count);
   });
 

@@ -4,7 +4,7 @@
 // BackendError on the next call instead of a hang or a wrong answer, and reads wait at most
 // `readTimeoutMs`.
 
-import { activeBackend, BackendError, type DType, setBackend, type TypedArray } from '@nabla/core';
+import { activeBackend, BackendError, type DType, setBackend, type TypedArray, tidy } from '@nabla/core';
 import type { Backend, BackendMemory, DataHandle, KernelTable, OutInfo } from '@nabla/core/internal';
 import { BufferPool, sizeClass } from './buffer-pool.js';
 import { CommandQueue } from './command-queue.js';
@@ -117,6 +117,22 @@ export class WebGpuBackend implements Backend {
     const data = new GpuData(this.#pool.acquire(bytes), bytes);
     this.#bytesInUse += bytes;
     return data;
+  }
+
+  /**
+   * Runs `work` once (inside `tidy`, its tensors freed) and waits for the GPU, so the pipelines
+   * it uses are compiled by a real dispatch before they matter (software adapters compile on
+   * first dispatch); resolves to the milliseconds it took.
+   * @example
+   * await backend.warmUp(() => model.predict(zeros([1, 784])));
+   */
+  async warmUp(work: () => unknown): Promise<number> {
+    const start = performance.now();
+    tidy(() => {
+      work();
+    });
+    await this.sync();
+    return performance.now() - start;
   }
 
   supportsDType(dtype: DType): boolean {
