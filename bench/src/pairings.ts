@@ -1,7 +1,8 @@
 // Which Nabla backend runs against which TF.js backend. Both frameworks keep their own engine,
 // so a Nabla backend and a peer backend are active side by side in one process: cpu against
 // tfjs-cpu, wasm against tfjs-wasm on one thread each, and (matmul and conv2d only) Nabla's
-// wasm on two threads against tfjs-wasm, which runs no threads in Node.
+// wasm on two threads against tfjs-wasm, which runs no threads in Node. The webgpu pairing
+// (opt-in) lives in `webgpu.ts`, since it loads Dawn and shims `navigator.gpu` first.
 
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -24,7 +25,7 @@ export interface Pairing {
   /** The Nabla backend's registered name, as given to `setBackend`. */
   nablaBackend: string;
   /** TF.js backend name, as given to `tf.setBackend`. */
-  peerBackend: 'cpu' | 'wasm';
+  peerBackend: 'cpu' | 'wasm' | 'webgpu';
   /** Threads asked of Nabla's wasm backend (the calling thread included). */
   threads?: number;
 }

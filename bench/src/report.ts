@@ -127,12 +127,14 @@ export function markdownReport(
   rows: readonly RowResult[],
   machine: MachineInfo,
   versions: Record<string, string>,
+  runNotes: readonly string[] = [],
 ): string {
   const lines = [
     `Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node} (${machine.platform}-${machine.arch})`,
     `Versions: ${Object.entries(versions)
       .map(([name, version]) => `${name} ${version}`)
       .join(', ')}`,
+    ...runNotes,
   ];
   const pairings = [...new Set(rows.map((row) => `${row.backend} vs ${row.peer}`))];
   for (const pairing of pairings) {

@@ -8,10 +8,12 @@ import { fileURLToPath } from 'node:url';
 import { memory } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { GROUPS } from './groups/index.js';
+import { webgpuGroup } from './groups/webgpu.js';
 import { FULL_PLAN, type MeasurePlan, measurePair, QUICK_PLAN, throughput } from './measure.js';
 import { activate, CPU_PAIRING, pairingOf, TFJS_VERSION, threadNotes } from './pairings.js';
 import { type BenchRow, type Latency, secondsSince } from './registry.js';
 import { type MachineInfo, machineInfo, markdownReport, type RowResult } from './report.js';
+import { startWebGpu } from './webgpu.js';
 
 /** Options of one run; the CLI flags map onto these one to one. */
 export interface BenchOptions {
@@ -26,6 +28,13 @@ export interface BenchOptions {
   json?: string | null;
   /** Square sizes replacing each group's default shapes. */
   sizes?: number[];
+  /**
+   * Also run the webgpu rows, Nabla's WebGPU backend against tfjs-backend-webgpu on one Dawn
+   * adapter; without an adapter they are skipped and the report says why.
+   */
+  webgpu?: boolean;
+  /** Dawn's flags for the webgpu rows, e.g. `['backend=vulkan']` (default `NABLA_WEBGPU_FLAGS`). */
+  dawnFlags?: string[];
   /** Rows to run instead of the registered groups' (tests use it for tiny shapes). */
   rows?: readonly BenchRow[];
   /** Overrides the measuring plan, rows' own settings included (tests use it to stay fast). */
@@ -39,7 +48,9 @@ export interface BenchReport {
   date: string;
   machine: MachineInfo;
   versions: Record<string, string>;
-  options: { quick: boolean; filter?: string; sizes?: number[] };
+  options: { quick: boolean; filter?: string; sizes?: number[]; webgpu?: boolean };
+  /** Facts about the whole run: the WebGPU adapter, or why the webgpu rows were skipped. */
+  notes: string[];
   rows: RowResult[];
   markdown: string;
   /** Absolute path of the JSON file, when one was written. */
@@ -162,9 +173,27 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   const base: MeasurePlan = quick ? QUICK_PLAN : FULL_PLAN;
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const keep = rowFilter(options.filter);
-  const made = options.rows ?? GROUPS.flatMap((group) => group({ quick, sizes: options.sizes }));
+  const groupOptions = { quick, sizes: options.sizes };
+  const made: BenchRow[] = [...(options.rows ?? GROUPS.flatMap((group) => group(groupOptions)))];
+  const notes: string[] = [];
+  if (options.webgpu && !options.rows) {
+    const gpu = await startWebGpu(options.dawnFlags);
+    if (gpu.ok) {
+      made.push(...webgpuGroup(groupOptions));
+      notes.push(`WebGPU: ${gpu.adapter}, on Dawn (${gpu.versions}); both sides on this adapter`);
+    } else {
+      notes.push(`webgpu rows skipped: ${gpu.reason}`);
+    }
+  } else if (!options.rows) {
+    notes.push('webgpu rows not run (opt-in: --webgpu)');
+  }
+  for (const note of notes) log(note);
   const rows = made.filter((row) => keep(filterText(row)));
-  if (rows.length === 0) throw new Error(`bench: no benchmark matches filter '${options.filter}'`);
+  if (rows.length === 0) {
+    throw new Error(
+      `bench: no benchmark matches filter '${options.filter}'${notes.length ? ` (${notes.join('; ')})` : ''}`,
+    );
+  }
 
   // Some backend must be active on both sides before the first leak count.
   await activate(CPU_PAIRING);
@@ -184,13 +213,15 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
 
   const machine = machineInfo();
   const versions = { '@nabla/core': nablaVersion(), '@tensorflow/tfjs-core': TFJS_VERSION };
+  const runOptions = { quick, filter: options.filter, sizes: options.sizes, webgpu: options.webgpu };
   const report: BenchReport = {
     date: new Date().toISOString(),
     machine,
     versions,
-    options: { quick, filter: options.filter, sizes: options.sizes },
+    options: runOptions,
+    notes,
     rows: results,
-    markdown: markdownReport(results, machine, versions),
+    markdown: markdownReport(results, machine, versions, notes),
   };
   if (options.json !== null) {
     const jsonPath = resolve(options.json ?? DEFAULT_JSON_PATH);

@@ -17,8 +17,9 @@ import {
 /** 1024 × 1024 = 2^20 elements. */
 const SIDE = 1024;
 
-interface ElementwiseOp {
-  name: 'add' | 'mul' | 'exp' | 'relu';
+/** One elementwise computation of one or two same-shape tensors, on each side. */
+export interface ElementwiseOp {
+  name: string;
   ours(a: Tensor, b: Tensor): Tensor;
   theirs(a: tf.Tensor, b: tf.Tensor): tf.Tensor;
 }
@@ -42,7 +43,8 @@ export function countLabel(n: number): string {
   return String(n);
 }
 
-function elementwiseRow(op: ElementwiseOp, side: number, pairing: Pairing): BenchRow {
+/** One elementwise row: `op` on `[side, side]` float32 on `pairing`, in output Melem/s. */
+export function elementwiseRow(op: ElementwiseOp, side: number, pairing: Pairing): BenchRow {
   const shape: [number, number] = [side, side];
   const size = side * side;
   return {

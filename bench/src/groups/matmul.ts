@@ -36,7 +36,8 @@ export function matmulShapes(options: GroupOptions): MatmulShape[] {
   return [...sizes.map(square), ...MLP_SHAPES];
 }
 
-function matmulCase(shape: MatmulShape, pairing: Pairing): BenchRow {
+/** One matmul row: `shape` on `pairing`, in GFLOP/s. */
+export function matmulCase(shape: MatmulShape, pairing: Pairing): BenchRow {
   const { m, k, n } = shape;
   return {
     group: 'matmul',

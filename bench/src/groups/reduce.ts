@@ -15,14 +15,16 @@ import {
 } from '../registry.js';
 import { countLabel } from './elementwise.js';
 
-interface Reduction {
+/** One reduction on each side, over a tensor of `shape`. */
+export interface Reduction {
   label: string;
   shape: [number, number];
   ours(x: Tensor): Tensor;
   theirs(x: tf.Tensor): tf.Tensor;
 }
 
-function reductions(rows: number, cols: number, softmaxShape: [number, number]): Reduction[] {
+/** sum of all, sum over the last axis (both `rows × cols`), softmax over the rows of `softmaxShape`. */
+export function reductions(rows: number, cols: number, softmaxShape: [number, number]): Reduction[] {
   return [
     {
       label: `sum all ${rows}x${cols} (${countLabel(rows * cols)})`,
@@ -45,7 +47,8 @@ function reductions(rows: number, cols: number, softmaxShape: [number, number]):
   ];
 }
 
-function reductionRow(reduction: Reduction, pairing: Pairing): BenchRow {
+/** One reduction row: `reduction` on `pairing`, in input Melem/s. */
+export function reductionRow(reduction: Reduction, pairing: Pairing): BenchRow {
   const { shape } = reduction;
   const size = shape[0] * shape[1];
   return {
