@@ -5,12 +5,20 @@
 // `readTimeoutMs`.
 
 import { activeBackend, BackendError, type DType, setBackend, type TypedArray, tidy } from '@nabla/core';
-import type { Backend, BackendMemory, DataHandle, KernelTable, OutInfo } from '@nabla/core/internal';
+import type {
+  Backend,
+  BackendMemory,
+  DataHandle,
+  FusedKernelTable,
+  KernelTable,
+  OutInfo,
+} from '@nabla/core/internal';
 import { BufferPool, sizeClass } from './buffer-pool.js';
 import { CommandQueue } from './command-queue.js';
 import { type GpuContext, gpuBytes, gpuData } from './gpu-context.js';
 import { GpuData } from './gpu-data.js';
 import { createKernels } from './kernel-table.js';
+import { createFusedKernels } from './kernels/fused.js';
 
 /** Options of `createWebGpuBackend`. */
 export interface WebGpuBackendOptions {
@@ -30,6 +38,8 @@ export interface WebGpuBackendOptions {
    * BackendError when used. Default: none (every later call fails with the reason).
    */
   fallback?: string | readonly string[];
+  /** Offer the optional fused kernels (kernels/fused.ts; default true). */
+  fused?: boolean;
   /** Kept referenced for as long as the backend lives (Dawn's object in Node must not be collected). */
   keepAlive?: unknown;
 }
@@ -43,6 +53,7 @@ const COPY_DST = 0x8;
 export class WebGpuBackend implements Backend {
   readonly name = 'webgpu';
   readonly kernels: KernelTable;
+  readonly fused: Partial<FusedKernelTable> | undefined;
   readonly maxBytes: number;
   readonly device: GPUDevice;
   readonly adapterInfo: GPUAdapterInfo | undefined;
@@ -90,6 +101,7 @@ export class WebGpuBackend implements Backend {
       alloc: (out) => this.#alloc(out),
     };
     this.kernels = createKernels(ctx);
+    this.fused = options.fused === false ? undefined : createFusedKernels(ctx);
   }
 
   /** Keeps Dawn's entry object alive with the backend (see `keepAlive`). */

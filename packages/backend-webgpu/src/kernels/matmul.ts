@@ -3,16 +3,31 @@
 // are read in place (the flags pick the pipeline); a batch of 1 broadcasts against the other.
 
 import { BackendError } from '@nabla/core';
-import { type Kernel, matmulDims } from '@nabla/core/internal';
+import { type Kernel, matmulDims, type OutInfo, type TensorInfo } from '@nabla/core/internal';
 import { MAX_GROUPS_PER_AXIS } from '../command-queue.js';
 import { type GpuContext, gpuData } from '../gpu-context.js';
+import type { GpuData } from '../gpu-data.js';
 import { storageType } from '../wgsl.js';
 
 const TILE = 32;
 const SLICE = 16;
 
-function shader(type: 'f32' | 'i32', transposeA: boolean, transposeB: boolean): string {
+/** A fused epilogue: WGSL defining `activate(x: f32) -> f32`, and a bias `[N]` or none. */
+export interface MatmulEpilogue {
+  readonly key: string;
+  readonly code: string;
+  readonly bias: TensorInfo | null;
+}
+
+function shader(
+  type: 'f32' | 'i32',
+  transposeA: boolean,
+  transposeB: boolean,
+  epilogue: MatmulEpilogue | null,
+): string {
   const zero = type === 'f32' ? '0.0' : '0';
+  const value = epilogue?.bias ? 'acc[i][j] + bias[col]' : 'acc[i][j]';
+  const store = epilogue ? `activate(${value}) ` : `${value} `;
   // Element (row, kk) of A and (kk, col) of B in their stored layouts.
   const aAt = transposeA ? 'aOff + kk * p.m + row' : 'aOff + row * p.k + kk';
   const bAt = transposeB ? 'bOff + col * p.k + kk' : 'bOff + kk * p.n + col';
@@ -21,7 +36,8 @@ struct Params { m: u32, n: u32, k: u32, batchA: u32, batchB: u32, e0: u32, e1: u
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> a: array<${type}>;
 @group(0) @binding(2) var<storage, read> b: array<${type}>;
-@group(0) @binding(3) var<storage, read_write> y: array<${type}>;
+${epilogue?.bias ? `@group(0) @binding(3) var<storage, read> bias: array<${type}>;\n` : ''}@group(0) @binding(${epilogue?.bias ? 4 : 3}) var<storage, read_write> y: array<${type}>;
+${epilogue?.code ?? ''}
 var<workgroup> As: array<array<${type}, ${TILE}>, ${SLICE}>;
 var<workgroup> Bs: array<array<${type}, ${TILE}>, ${SLICE}>;
 @compute @workgroup_size(8, 8)
@@ -69,11 +85,48 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let row = row0 + lid.y * 4u + i;
     for (var j = 0u; j < 4u; j++) {
       let col = col0 + lid.x * 4u + j;
-      if (row < p.m && col < p.n) { y[yOff + row * p.n + col] = acc[i][j]; }
+      if (row < p.m && col < p.n) { y[yOff + row * p.n + col] = ${store};}
     }
   }
 }
 `;
+}
+
+/**
+ * Records one (batched) matmul of `a` and `b` into new storage for `out`, with an optional
+ * fused epilogue (bias and activation applied before the store).
+ * @example
+ * const y = matmulDispatch(ctx, 'matmul', a, b, out, false, false, null);
+ */
+export function matmulDispatch(
+  ctx: GpuContext,
+  op: string,
+  a: TensorInfo,
+  b: TensorInfo,
+  out: OutInfo,
+  transposeA: boolean,
+  transposeB: boolean,
+  epilogue: MatmulEpilogue | null,
+): GpuData {
+  const { m, n, k, batch, batchA, batchB } = matmulDims(a.shape, b.shape, transposeA, transposeB);
+  if (batch > MAX_GROUPS_PER_AXIS) {
+    throw new BackendError(
+      `${op}: webgpu runs at most ${MAX_GROUPS_PER_AXIS} products in one batch, got ${batch}`,
+    );
+  }
+  const type = storageType(out.dtype) === 'i32' ? 'i32' : 'f32';
+  const key = `matmul:${type}:${transposeA}:${transposeB}:${epilogue?.key ?? ''}`;
+  const pipeline = ctx.queue.pipeline(key, () => shader(type, transposeA, transposeB, epilogue));
+  const buffers = [gpuData(a.handle, op).buffer, gpuData(b.handle, op).buffer];
+  if (epilogue?.bias) buffers.push(gpuData(epilogue.bias.handle, op).buffer);
+  const y = ctx.alloc(out);
+  ctx.queue.dispatch({
+    pipeline,
+    params: new Uint32Array([m, n, k, batchA, batchB, 0, 0, 0]),
+    buffers: [...buffers, y.buffer],
+    workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE), batch],
+  });
+  return y;
 }
 
 /**
@@ -82,23 +135,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
  * const matmul = matmulKernel(ctx);
  */
 export function matmulKernel(ctx: GpuContext): Kernel<'matmul'> {
-  return ([a, b], { transposeA, transposeB }, out) => {
-    const { m, n, k, batch, batchA, batchB } = matmulDims(a!.shape, b!.shape, transposeA, transposeB);
-    if (batch > MAX_GROUPS_PER_AXIS) {
-      throw new BackendError(
-        `matmul: webgpu runs at most ${MAX_GROUPS_PER_AXIS} products in one batch, got ${batch}`,
-      );
-    }
-    const type = storageType(out.dtype) === 'i32' ? 'i32' : 'f32';
-    const key = `matmul:${type}:${transposeA}:${transposeB}`;
-    const pipeline = ctx.queue.pipeline(key, () => shader(type, transposeA, transposeB));
-    const y = ctx.alloc(out);
-    ctx.queue.dispatch({
-      pipeline,
-      params: new Uint32Array([m, n, k, batchA, batchB, 0, 0, 0]),
-      buffers: [gpuData(a!.handle, 'matmul').buffer, gpuData(b!.handle, 'matmul').buffer, y.buffer],
-      workgroups: [Math.ceil(n / TILE), Math.ceil(m / TILE), batch],
-    });
-    return y;
-  };
+  return ([a, b], { transposeA, transposeB }, out) =>
+    matmulDispatch(ctx, 'matmul', a!, b!, out, transposeA, transposeB, null);
 }
