@@ -1,7 +1,10 @@
 // The browser demo in a real browser: builds the page into a temp folder (from the packages'
-// built dist/, as a user's bundler sees them; `pnpm test` builds them first), serves it with the cross-origin isolation headers, opens it in Debian's Chromium,
-// headless, through playwright-core (which never downloads a browser), trains briefly with
-// ?auto=1 and checks the backend, the accuracy, the absence of page errors and a screenshot.
+// built dist/, as a user's bundler sees them; `pnpm test` builds them first), serves it with
+// the cross-origin isolation headers, opens it in Debian's Chromium, headless, through
+// playwright-core (which never downloads a browser), trains briefly with ?auto=1 and checks the
+// backend, the accuracy, the absence of page errors and a screenshot. Once with the GPU off
+// (best available is wasm, webgpu skipped with its reason), once picking webgpu in a Chromium
+// started with --enable-unsafe-webgpu (SwiftShader's adapter, as in backend-webgpu's test).
 // Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Outside CI a missing
 // Chromium skips the test with the reason in its name, so the README's test command works on a
 // machine with only Node.js; in CI (CI=true) it fails instead. NABLA_SKIP_BROWSER=1 also skips.
@@ -10,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../web/build.mjs';
 import { serveWeb } from '../web/serve.mjs';
@@ -20,21 +23,97 @@ const FORCED_SKIP = process.env['NABLA_SKIP_BROWSER'] === '1';
 const NO_CHROMIUM = !existsSync(CHROMIUM) && process.env['CI'] !== 'true';
 const SKIP = FORCED_SKIP || NO_CHROMIUM;
 const TITLE = 'trains the MLP in headless Chromium on the wasm backend, cross-origin isolated';
-const NAME = FORCED_SKIP
-  ? `${TITLE} (skipped: NABLA_SKIP_BROWSER=1${existsSync(CHROMIUM) ? '' : `, ${CHROMIUM} missing`})`
-  : NO_CHROMIUM
-    ? `${TITLE} (skipped: ${CHROMIUM} is missing; apt-get install chromium to run it)`
-    : TITLE;
+const WEBGPU_TITLE =
+  'trains the MLP in headless Chromium on the webgpu backend it was asked for (SwiftShader)';
+/** The test's title, with the reason when it is skipped. */
+const named = (title: string) =>
+  FORCED_SKIP
+    ? `${title} (skipped: NABLA_SKIP_BROWSER=1${existsSync(CHROMIUM) ? '' : `, ${CHROMIUM} missing`})`
+    : NO_CHROMIUM
+      ? `${title} (skipped: ${CHROMIUM} is missing; apt-get install chromium to run it)`
+      : title;
+/** Flags of every launch: no first-run work, nothing fetched from the network. */
+const QUIET = [
+  '--no-sandbox',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+/** Page errors, failed requests and HTTP errors, collected while the test runs. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
+  });
+  page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) errors.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  return errors;
+}
+
+/** What the page shows once training ended (its data attributes and texts). */
+async function readResult(page: Page, timeout: number) {
+  const ended = 'html[data-status="done"], html[data-status="error"]';
+  await page.waitForSelector(ended, { timeout }).catch(async (error: unknown) => {
+    const progress = await page.locator('#progress-text').textContent();
+    throw new Error(
+      `browser demo test: training did not end within ${timeout} ms; the page says: ${progress}`,
+      {
+        cause: error,
+      },
+    );
+  });
+  return page.evaluate(() => {
+    const box = document.getElementById('result')!;
+    return {
+      status: document.documentElement.dataset['status'],
+      error: box.dataset['error'],
+      accuracy: Number(box.dataset['accuracy']),
+      loss: Number(box.dataset['loss']),
+      firstBatchLoss: Number(box.dataset['firstBatchLoss']),
+      backend: document.getElementById('backend-name')?.dataset['backend'],
+      info: document.getElementById('backend-info')!.textContent ?? '',
+      log: document.getElementById('log')!.textContent ?? '',
+      tiles: document.querySelectorAll('#tiles figure').length,
+    };
+  });
+}
+
+/** A stroke on the drawing pad makes a prediction: one bar is marked best. */
+async function drawStroke(page: Page): Promise<void> {
+  const pad = (await page.locator('#pad').boundingBox())!;
+  await page.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * 0.15);
+  await page.mouse.down();
+  await page.mouse.move(pad.x + pad.width * 0.52, pad.y + pad.height * 0.85, { steps: 12 });
+  await page.mouse.up();
+  await page.waitForSelector('#bars .bar.best', { timeout: 10_000 });
+}
+
+function requireChromium(): void {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `browser demo test: ${CHROMIUM} is missing; install Debian's Chromium as root with ` +
+        '`apt-get update && apt-get install -y chromium` (or set NABLA_SKIP_BROWSER=1 to skip this test)',
+    );
+  }
+}
 
 describe('browser demo (web/)', () => {
   let dir = '';
   let server: { url: string; close: () => Promise<void> } | undefined;
   let browser: Browser | undefined;
+  /** Tests that ended without a failure: the built page is removed once both did. */
+  let passed = 0;
 
   beforeAll(async () => {
     // Without Chromium the test itself fails (below), saying how to install it.
     if (SKIP || !existsSync(CHROMIUM)) return;
-    const unbuilt = ['core', 'backend-cpu', 'backend-wasm', 'nn'].filter(
+    const unbuilt = ['core', 'backend-cpu', 'backend-wasm', 'backend-webgpu', 'nn'].filter(
       (name) => !existsSync(new URL(`../../../packages/${name}/dist/index.js`, import.meta.url)),
     );
     if (unbuilt.length > 0) {
@@ -48,15 +127,7 @@ describe('browser demo (web/)', () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
+      args: ['--disable-gpu', ...QUIET],
     });
   });
 
@@ -64,41 +135,17 @@ describe('browser demo (web/)', () => {
     await browser?.close();
     await server?.close();
     // The temp folder keeps the screenshot (and, after a failure, the built page) for a look.
+    if (passed === 2) await rm(join(dir, 'dist'), { recursive: true, force: true });
   });
 
-  it.skipIf(SKIP)(NAME, async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `browser demo test: ${CHROMIUM} is missing; install Debian's Chromium as root with ` +
-          '`apt-get update && apt-get install -y chromium` (or set NABLA_SKIP_BROWSER=1 to skip this test)',
-      );
-    }
+  it.skipIf(SKIP)(named(TITLE), async () => {
+    requireChromium();
     const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (error) => errors.push(`pageerror: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error') errors.push(`console.error: ${message.text()}`);
-    });
-    page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) errors.push(`HTTP ${response.status()}: ${response.url()}`);
-    });
+    const errors = watchErrors(page);
 
     await page.goto(`${server!.url}?epochs=1&samples=1000&batch=32&auto=1`);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    await page.waitForSelector('html[data-status="done"], html[data-status="error"]', { timeout: 45_000 });
-    const result = await page.evaluate(() => {
-      const box = document.getElementById('result')!;
-      return {
-        status: document.documentElement.dataset['status'],
-        error: box.dataset['error'],
-        accuracy: Number(box.dataset['accuracy']),
-        backend: document.getElementById('backend-name')?.dataset['backend'],
-        info: document.getElementById('backend-info')!.textContent ?? '',
-        log: document.getElementById('log')!.textContent ?? '',
-        tiles: document.querySelectorAll('#tiles figure').length,
-      };
-    });
+    const result = await readResult(page, 45_000);
     expect(result.error).toBeUndefined();
     expect(result.status).toBe('done');
     expect(result.backend).toBe('wasm');
@@ -107,13 +154,7 @@ describe('browser demo (web/)', () => {
     expect(result.accuracy).toBeGreaterThan(0.5);
     expect(result.tiles).toBe(24);
 
-    // A stroke on the drawing pad makes a prediction: one bar is marked best.
-    const pad = (await page.locator('#pad').boundingBox())!;
-    await page.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * 0.15);
-    await page.mouse.down();
-    await page.mouse.move(pad.x + pad.width * 0.52, pad.y + pad.height * 0.85, { steps: 12 });
-    await page.mouse.up();
-    await page.waitForSelector('#bars .bar.best', { timeout: 5_000 });
+    await drawStroke(page);
 
     const shot = join(dir, 'browser-demo.png');
     await page.screenshot({ path: shot, fullPage: true });
@@ -124,6 +165,48 @@ describe('browser demo (web/)', () => {
     console.log(
       `browser demo: wasm, test accuracy ${result.accuracy.toFixed(4)} after 1 epoch on 1000 digits; screenshot ${shot}`,
     );
-    await rm(join(dir, 'dist'), { recursive: true, force: true });
+    await page.close();
+    passed++;
   });
+
+  // SwiftShader on the CPU is slow: 1000 digits in batches of 50 (20 steps) take ~25 s here, up
+  // to twice that on a loaded machine.
+  it.skipIf(SKIP)(
+    named(WEBGPU_TITLE),
+    async () => {
+      requireChromium();
+      const gpuBrowser = await chromium.launch({
+        executablePath: CHROMIUM,
+        headless: true,
+        args: ['--enable-unsafe-webgpu', ...QUIET],
+      });
+      try {
+        const page = await gpuBrowser.newPage({ viewport: { width: 1200, height: 900 } });
+        const errors = watchErrors(page);
+        await page.goto(`${server!.url}?backend=webgpu&epochs=1&samples=1000&batch=50&auto=1`);
+        const result = await readResult(page, 80_000);
+        expect(result.error).toBeUndefined();
+        expect(result.status).toBe('done');
+        expect(result.backend).toBe('webgpu');
+        expect(result.info).toMatch(/webgpu\s*chosen, adapter: /);
+        expect(result.log).toContain('webgpu: 784-128-10 MLP');
+        expect(result.log).toContain('epoch 1/1');
+        // Chance is 10% and ln 10 ≈ 2.3 at the start; one short epoch gets well past both.
+        expect(result.firstBatchLoss).toBeGreaterThan(1.8);
+        expect(result.loss).toBeLessThan(result.firstBatchLoss - 0.5);
+        expect(result.accuracy).toBeGreaterThan(0.5);
+        expect(result.tiles).toBe(24);
+        await drawStroke(page);
+        expect(errors).toEqual([]);
+        console.log(
+          `browser demo: webgpu, test accuracy ${result.accuracy.toFixed(4)} and loss ${result.loss.toFixed(4)} ` +
+            `(first batch ${result.firstBatchLoss.toFixed(4)}) after 1 epoch on 1000 digits`,
+        );
+        passed++;
+      } finally {
+        await gpuBrowser.close();
+      }
+    },
+    100_000,
+  );
 });

@@ -31,6 +31,7 @@ const SOURCE_ALIASES = {
   '@nabla/core/internal': join(REPO, 'packages/core/src/internal.ts'),
   '@nabla/backend-cpu': join(REPO, 'packages/backend-cpu/src/index.ts'),
   '@nabla/backend-wasm': join(REPO, 'packages/backend-wasm/src/index.ts'),
+  '@nabla/backend-webgpu': join(REPO, 'packages/backend-webgpu/src/index.ts'),
   '@nabla/nn': join(REPO, 'packages/nn/src/index.ts'),
 };
 

@@ -1,11 +1,13 @@
 // The browser demo: trains a 784-128-10 MLP on MNIST digits in the page, on the best backend
 // available (webgpu → wasm → cpu, or the one picked), with live progress from fit's
 // callbacks, a loss/accuracy chart, the test accuracy, sample predictions and a pad to draw a
-// digit on. URL parameters preset the form: ?backend=wasm&epochs=1&samples=1000&batch=32&auto=1
-// (auto starts at once; tests use it). <html data-status> says loading/ready/training/done/error.
+// digit on. Every read is `await t.data()`: the webgpu backend has no synchronous reads.
+// URL parameters preset the form: ?backend=wasm&epochs=1&samples=1000&batch=32&auto=1 (auto
+// starts at once; tests use it). <html data-status> says loading/ready/training/done/error.
 
 import '@nabla/backend-cpu';
 import '@nabla/backend-wasm';
+import { WebGpuBackend } from '@nabla/backend-webgpu';
 import { activeBackend, memory, registeredBackends, setBackend, skippedBackends, tensor } from '@nabla/core';
 import {
   dense,
@@ -106,6 +108,12 @@ async function chooseBackend(): Promise<string> {
   let name: string;
   try {
     name = await setBackend(list);
+  } catch (error) {
+    const why = skippedBackends().find((s) => s.name === picked)?.reason;
+    if (picked === 'auto' || !why) throw error;
+    throw new Error(
+      `demo: ${picked} cannot run in this browser (${why}); pick "best available" to use another`,
+    );
   } finally {
     const rows = skippedBackends().map((s) => {
       const row = document.createElement('li');
@@ -124,7 +132,16 @@ async function chooseBackend(): Promise<string> {
   const tag = chosen.querySelector<HTMLElement>('.tag')!;
   tag.textContent = name;
   tag.dataset['backend'] = name;
-  const threads = threadLine(activeBackend());
+  const active = activeBackend();
+  if (active instanceof WebGpuBackend) {
+    // Shared memory only matters to wasm threads; on a GPU the adapter is what tells the speed.
+    const adapter = adapterLine(active.adapterInfo);
+    chosen.querySelector('.why')!.textContent =
+      `chosen${picked === 'auto' ? ' (best available)' : ''}${adapter ? `, adapter: ${adapter}` : ''}`;
+    ui.backendInfo.querySelector('ul')!.prepend(chosen);
+    return name;
+  }
+  const threads = threadLine(active);
   const isolation = crossOriginIsolated
     ? 'the page is cross-origin isolated (shared memory available)'
     : 'the page is not cross-origin isolated, so no shared memory for threads';
@@ -146,6 +163,16 @@ function threadLine(backend: object): string | undefined {
   }
   const why = 'reason' in info && typeof info.reason === 'string' ? ` (${info.reason})` : '';
   return info.threads === 1 ? `1 thread${why}` : `${info.threads} threads`;
+}
+
+/** "google swiftshader (…)": the adapter's vendor, architecture and description, where given. */
+function adapterLine(
+  info: { vendor?: string; architecture?: string; description?: string } | undefined,
+): string | undefined {
+  if (!info) return undefined;
+  const name = [info.vendor, info.architecture].filter(Boolean).join(' ');
+  const text = info.description && info.description !== name ? `${name} (${info.description})` : name;
+  return text.trim() || undefined;
 }
 
 /** Lets the browser paint: fit's loop otherwise only awaits microtasks. */
@@ -171,7 +198,7 @@ async function train(): Promise<void> {
   ui.log.replaceChildren();
   ui.result.innerHTML = '<div class="caption">Training…</div>';
   ui.tiles.replaceChildren();
-  delete ui.result.dataset['accuracy'];
+  for (const key of ['accuracy', 'loss', 'firstBatchLoss', 'backend']) delete ui.result.dataset[key];
   delete ui.result.dataset['error'];
   trained?.dispose();
   trained = undefined;
@@ -212,6 +239,8 @@ async function train(): Promise<void> {
       epochs,
       batchSize,
       validationData: [test.x, test.y],
+      // Inference needs no small batches: fewer, larger dispatches (a GPU's per-dispatch cost).
+      validationBatchSize: 256,
       verbose: 0,
       seed: 1,
       callbacks: [
@@ -279,6 +308,9 @@ function showResult(
   stopped: boolean,
 ): void {
   ui.result.dataset['accuracy'] = String(accuracy);
+  ui.result.dataset['loss'] = String(loss);
+  // The loss before the model learnt much, for a test to see that training lowered it.
+  ui.result.dataset['firstBatchLoss'] = String(chart.loss[0]?.y ?? Number.NaN);
   ui.result.dataset['backend'] = backend;
   ui.result.innerHTML =
     '<div class="big" id="test-accuracy"></div><div class="caption"></div><div class="caption small"></div>';
@@ -388,6 +420,8 @@ async function init(): Promise<void> {
   for (const option of ui.backend.options) {
     if (option.value !== 'auto' && !loaded.includes(option.value))
       option.textContent += ' (not in this build)';
+    else if (option.value === 'webgpu' && !('gpu' in navigator))
+      option.textContent += ' (not in this browser)';
   }
   chart = { ...chart, epochs: Number(ui.epochs.value) || 1 };
   drawChart(ui.chart, chart);
