@@ -3,8 +3,9 @@
 // the cross-origin isolation headers, opens it in Debian's Chromium, headless, through
 // playwright-core (which never downloads a browser), trains briefly with ?auto=1 and checks the
 // backend, the accuracy, the absence of page errors and a screenshot. Once with the GPU off
-// (best available is wasm, webgpu skipped with its reason), once picking webgpu in a Chromium
-// started with --enable-unsafe-webgpu (SwiftShader's adapter, as in backend-webgpu's test).
+// (best available is wasm, webgpu skipped with its reason; webgpu picked by name fails saying
+// why), once picking webgpu in a Chromium started with --enable-unsafe-webgpu (SwiftShader's
+// adapter, as in backend-webgpu's test).
 // Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Outside CI a missing
 // Chromium skips the test with the reason in its name, so the README's test command works on a
 // machine with only Node.js; in CI (CI=true) it fails instead. NABLA_SKIP_BROWSER=1 also skips.
@@ -166,6 +167,17 @@ describe('browser demo (web/)', () => {
       `browser demo: wasm, test accuracy ${result.accuracy.toFixed(4)} after 1 epoch on 1000 digits; screenshot ${shot}`,
     );
     await page.close();
+
+    // Picked by name where it cannot run, webgpu fails with the reason and the way out.
+    const gpuless = await browser!.newPage();
+    await gpuless.goto(`${server!.url}?backend=webgpu&epochs=1&samples=100&auto=1`);
+    const refused = await readResult(gpuless, 20_000);
+    expect(refused.status).toBe('error');
+    expect(refused.error).toMatch(
+      /^demo: webgpu cannot run in this browser \(webgpu: .+\); pick "best available"/,
+    );
+    expect(refused.info).toMatch(/webgpu\s*skipped: /);
+    await gpuless.close();
     passed++;
   });
 
