@@ -5,7 +5,7 @@
 // the heap and the byte count as they were.
 
 import { BackendError, NablaError } from '@nabla/core';
-import type { OutInfo, TensorInfo } from '@nabla/core/internal';
+import { mergeAxes, type OutInfo, type TensorInfo } from '@nabla/core/internal';
 import type { WasmHeap } from './heap.js';
 import type { ThreadPool } from './thread-pool.js';
 import { byteSize, WasmData, wasmData } from './wasm-data.js';
@@ -45,35 +45,6 @@ export interface WasmContext {
     strides: readonly (readonly number[])[],
     offsets?: readonly number[],
   ): number;
-}
-
-/** Shape and strides with size-1 axes dropped and neighbouring axes merged where every operand allows. */
-export function mergeAxes(
-  shape: readonly number[],
-  strides: readonly (readonly number[])[],
-): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const n = shape[d]!;
-    if (n === 1) continue;
-    const last = outShape.length - 1;
-    // Axis d folds into the previous kept axis when each operand steps over it contiguously.
-    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * n);
-    if (mergeable) {
-      outShape[last] = outShape[last]! * n;
-      strides.forEach((s, k) => {
-        outStrides[k]![last] = s[d]!;
-      });
-    } else {
-      outShape.push(n);
-      strides.forEach((s, k) => {
-        outStrides[k]!.push(s[d]!);
-      });
-    }
-  }
-  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
-  return { shape: outShape, strides: outStrides };
 }
 
 /** What `makeContext` needs from its backend. */

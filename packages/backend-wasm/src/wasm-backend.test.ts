@@ -18,7 +18,6 @@ import {
 } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './index.js';
-import { mergeAxes } from './kernel-context.js';
 import { bindExports, compileSync, EXPORT_ARITIES } from './wasm-module.js';
 
 describe('wasm backend', () => {
@@ -115,30 +114,6 @@ describe('wasm backend', () => {
     expect(backend.memory().bytesReserved).toBe(reserved);
     expect(backend.memory().bytesInUse).toBe(inUse);
     w.dispose();
-  });
-});
-
-describe('mergeAxes', () => {
-  it('merges contiguous axes, drops size-1 axes and keeps broadcast axes apart', () => {
-    expect(mergeAxes([2, 3, 4], [[12, 4, 1]])).toEqual({ shape: [24], strides: [[1]] });
-    expect(
-      mergeAxes(
-        [2, 1, 3],
-        [
-          [3, 3, 1],
-          [0, 0, 1],
-        ],
-      ),
-    ).toEqual({
-      shape: [2, 3],
-      strides: [
-        [3, 1],
-        [0, 1],
-      ],
-    });
-    // A reversed axis merges with its reversed neighbour.
-    expect(mergeAxes([2, 3], [[-3, -1]])).toEqual({ shape: [6], strides: [[-1]] });
-    expect(mergeAxes([1, 1], [[1, 1]])).toEqual({ shape: [1], strides: [[0]] });
   });
 });
 

@@ -4,6 +4,7 @@
 // index of a folded 2-D dispatch, and the parameter block every elementwise shader reads.
 
 import { BackendError, type DType } from '@nabla/core';
+import { mergeAxes } from '@nabla/core/internal';
 
 /** Threads per workgroup of the 1-D kernels. */
 export const WORKGROUP = 64;
@@ -110,8 +111,7 @@ export const GRID_INDEX = `let i = gid.x + gid.y * nwg.x * ${WORKGROUP}u;`;
 export const ENTRY = `@compute @workgroup_size(${WORKGROUP})\nfn main(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>)`;
 
 /**
- * Merges adjacent axes that every operand walks contiguously, so deep tensors fit MAX_RANK and
- * index math is shorter. `strides` are per operand, aligned to `shape`.
+ * Core's `mergeAxes`, refused past MAX_RANK axes (a walk the shaders' parameter block cannot hold).
  * @example
  * collapseAxes([2, 3, 4], [[12, 4, 1]]); // { shape: [24], strides: [[1]] }
  */
@@ -119,31 +119,13 @@ export function collapseAxes(
   shape: readonly number[],
   strides: readonly (readonly number[])[],
 ): { shape: number[]; strides: number[][] } {
-  const outShape: number[] = [];
-  const outStrides: number[][] = strides.map(() => []);
-  for (let d = 0; d < shape.length; d++) {
-    const size = shape[d]!;
-    if (size === 1) continue;
-    const last = outShape.length - 1;
-    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * size);
-    if (mergeable) {
-      outShape[last] = outShape[last]! * size;
-      strides.forEach((s, k) => {
-        outStrides[k]![last] = s[d]!;
-      });
-    } else {
-      outShape.push(size);
-      strides.forEach((s, k) => {
-        outStrides[k]!.push(s[d]!);
-      });
-    }
-  }
-  if (outShape.length > MAX_RANK) {
+  const merged = mergeAxes(shape, strides);
+  if (merged.shape.length > MAX_RANK) {
     throw new BackendError(
-      `webgpu: an index walk over ${outShape.length} axes (most ${MAX_RANK} after merging)`,
+      `webgpu: an index walk over ${merged.shape.length} axes (most ${MAX_RANK} after merging)`,
     );
   }
-  return { shape: outShape, strides: outStrides };
+  return merged;
 }
 
 /** Workgroups for `n` threads. */

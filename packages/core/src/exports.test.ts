@@ -220,6 +220,7 @@ describe('@nabla/core exports', () => {
         "isFusedPrim",
         "lookupName",
         "matmulDims",
+        "mergeAxes",
         "normalizeAxes",
         "normalizeAxis",
         "pool2dGeometry",

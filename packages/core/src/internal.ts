@@ -50,6 +50,7 @@ export {
   conv2dGeometry,
   type MatmulDims,
   matmulDims,
+  mergeAxes,
   type Pool2DGeometry,
   pool2dGeometry,
   type ReductionRuns,

@@ -6,6 +6,7 @@ import {
   aroundAxis,
   conv2dGeometry,
   matmulDims,
+  mergeAxes,
   pool2dGeometry,
   reductionRuns,
   resizeAxis,
@@ -138,5 +139,29 @@ describe('kernel geometry', () => {
     ]);
     // An output of size 1 with alignCorners scales by in / out.
     expect(axis(5, 1, 'bilinear', 'align')).toEqual([[0], [0], [0]]);
+  });
+});
+
+describe('mergeAxes', () => {
+  it('merges contiguous axes, drops size-1 axes and keeps broadcast axes apart', () => {
+    expect(mergeAxes([2, 3, 4], [[12, 4, 1]])).toEqual({ shape: [24], strides: [[1]] });
+    expect(
+      mergeAxes(
+        [2, 1, 3],
+        [
+          [3, 3, 1],
+          [0, 0, 1],
+        ],
+      ),
+    ).toEqual({
+      shape: [2, 3],
+      strides: [
+        [3, 1],
+        [0, 1],
+      ],
+    });
+    // A reversed axis merges with its reversed neighbour.
+    expect(mergeAxes([2, 3], [[-3, -1]])).toEqual({ shape: [6], strides: [[-1]] });
+    expect(mergeAxes([1, 1], [[1, 1]])).toEqual({ shape: [1], strides: [[0]] });
   });
 });

@@ -295,3 +295,38 @@ export function resizeAxis(inSize: number, outSize: number, params: ResizeParams
   }
   return { lower, upper, lerp };
 }
+
+/**
+ * Shape and per-operand strides with size-1 axes dropped and neighbouring axes merged where
+ * every operand walks them contiguously (a scalar walk is `[1]` with stride 0), so strided
+ * kernels loop over as few axes as possible.
+ * @example
+ * mergeAxes([2, 3, 4], [[12, 4, 1]]); // { shape: [24], strides: [[1]] }
+ */
+export function mergeAxes(
+  shape: readonly number[],
+  strides: readonly (readonly number[])[],
+): { shape: number[]; strides: number[][] } {
+  const outShape: number[] = [];
+  const outStrides: number[][] = strides.map(() => []);
+  for (let d = 0; d < shape.length; d++) {
+    const n = shape[d]!;
+    if (n === 1) continue;
+    const last = outShape.length - 1;
+    // Axis d folds into the previous kept axis when each operand steps over it contiguously.
+    const mergeable = last >= 0 && strides.every((s, k) => outStrides[k]![last] === s[d]! * n);
+    if (mergeable) {
+      outShape[last] = outShape[last]! * n;
+      strides.forEach((s, k) => {
+        outStrides[k]![last] = s[d]!;
+      });
+    } else {
+      outShape.push(n);
+      strides.forEach((s, k) => {
+        outStrides[k]!.push(s[d]!);
+      });
+    }
+  }
+  if (outShape.length === 0) return { shape: [1], strides: strides.map(() => [0]) };
+  return { shape: outShape, strides: outStrides };
+}
