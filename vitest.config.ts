@@ -13,6 +13,8 @@ export default defineConfig({
       { find: /^@nabla\/core$/, replacement: src('./packages/core/src/index.ts') },
       { find: /^@nabla\/backend-cpu$/, replacement: src('./packages/backend-cpu/src/index.ts') },
       { find: /^@nabla\/backend-wasm$/, replacement: src('./packages/backend-wasm/src/index.ts') },
+      { find: /^@nabla\/backend-webgpu\/node$/, replacement: src('./packages/backend-webgpu/src/node.ts') },
+      { find: /^@nabla\/backend-webgpu$/, replacement: src('./packages/backend-webgpu/src/index.ts') },
       { find: /^@nabla\/nn\/node$/, replacement: src('./packages/nn/src/node.ts') },
       { find: /^@nabla\/nn$/, replacement: src('./packages/nn/src/index.ts') },
     ],

@@ -69,7 +69,7 @@ export function usage(spec: ExampleSpec): string {
 /** The `--backend` flag's line in `--help`. */
 export function backendFlag(defaultName = 'auto'): { help: string; default: string } {
   return {
-    help: `backend to run on: auto (the first of ${BACKEND_PREFERENCE.join(' → ')} that starts), or one of ${knownBackends().join(', ')}`,
+    help: `backend to run on: auto (the first of ${BACKEND_PREFERENCE.join(' → ')} that starts; webgpu only when named, as a software GPU is slower than wasm), or one of ${knownBackends().join(', ')}; webgpu without a GPU: set VK_ICD_FILENAMES to a software Vulkan driver`,
     default: defaultName,
   };
 }

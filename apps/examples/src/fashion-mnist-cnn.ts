@@ -34,6 +34,8 @@ export interface CnnOptions {
   testLimit?: number;
   dir?: string;
   batchSize?: number;
+  /** Filters of the two conv layers (default [32, 64]; tests train a smaller net). */
+  filters?: readonly [number, number];
   outDir?: string;
   seed?: number;
   verbose?: 0 | 1 | 2;
@@ -55,16 +57,17 @@ export interface CnnResult {
 }
 
 /**
- * The CNN of this example (NHWC input [28, 28, 1], 10 logits).
+ * The CNN of this example (NHWC input [28, 28, 1], 10 logits), with `filters` in its two conv
+ * layers.
  * @example
  * const net = fashionCnn(1); net.summary();
  */
-export function fashionCnn(seed: number): Sequential {
+export function fashionCnn(seed: number, filters: readonly [number, number] = [32, 64]): Sequential {
   const init = (offset: number) => glorotUniform({ seed: seed + offset });
   return sequential(
     [
       conv2d({
-        filters: 32,
+        filters: filters[0],
         kernelSize: 3,
         padding: 'same',
         activation: 'relu',
@@ -75,7 +78,13 @@ export function fashionCnn(seed: number): Sequential {
       // within the first hundred steps, which matters for the short runs a CPU can afford.
       batchNormalization({ momentum: 0.9 }),
       maxPooling2d({ poolSize: 2 }),
-      conv2d({ filters: 64, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(1) }),
+      conv2d({
+        filters: filters[1],
+        kernelSize: 3,
+        padding: 'same',
+        activation: 'relu',
+        kernelInitializer: init(1),
+      }),
       batchNormalization({ momentum: 0.9 }),
       maxPooling2d({ poolSize: 2 }),
       flatten(),
@@ -101,7 +110,7 @@ export async function runFashionMnistCnn(options: CnnOptions = {}): Promise<CnnR
   const testSplit = dataset.test;
   const train = imageSplitToTensors(dataset.train);
   const test = imageSplitToTensors(testSplit);
-  const net = fashionCnn(seed);
+  const net = fashionCnn(seed, options.filters);
   net.compile({
     optimizer: 'adam',
     loss: sparseCategoricalCrossentropy({ fromLogits: true }),
