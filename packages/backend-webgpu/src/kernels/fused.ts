@@ -1,0 +1,192 @@
+// The optional fused kernels (core's fused-prims.ts) the WebGPU backend has: matmul with its
+// bias + activation epilogue applied in registers before the single store, and the SGD and
+// Adam updates as one elementwise pass writing every new slot. Core runs the composite of
+// ordinary ops for softmaxCrossEntropy. Each pass binds at most 8 storage buffers, the
+// 8 that compatibility devices guarantee (Adam with AMSGrad takes two passes for that reason:
+// 8 bindings, then 4).
+
+import type { FusedActivation } from '@nabla/core';
+import type { FusedKernel, FusedKernelTable, TensorInfo } from '@nabla/core/internal';
+import { type GpuContext, gpuData } from '../gpu-context.js';
+import type { GpuData } from '../gpu-data.js';
+import { ENTRY, GRID_INDEX, groupsFor, PRELUDE } from '../wgsl.js';
+import { matmulDispatch } from './matmul.js';
+
+/** The activation epilogue of fusedMatmul, with NaN kept as the unfused ops keep it. */
+const EPILOGUE: Record<FusedActivation, string> = {
+  linear: 'return x;',
+  relu: 'if (is_nan(x)) { return x; } return select(x, 0.0, x <= 0.0);',
+  relu6: 'if (is_nan(x)) { return x; } return clamp(x, 0.0, 6.0);',
+  sigmoid: 'if (x >= 0.0) { return 1.0 / (1.0 + exp(-x)); } let e = exp(x); return e / (1.0 + e);',
+  tanh: 'if (is_nan(x)) { return x; } return tanh(clamp(x, -9.0, 9.0));',
+};
+
+/**
+ * fusedMatmul: act(a·b + bias) in one pass.
+ * @example
+ * const kernel = fusedMatmulKernel(ctx);
+ */
+export function fusedMatmulKernel(ctx: GpuContext): FusedKernel<'fusedMatmul'> {
+  return (inputs, { transposeA, transposeB, hasBias, activation }, outs) => {
+    const [a, b, bias] = inputs;
+    const epilogue = `${PRELUDE}\nfn activate(x: f32) -> f32 { ${EPILOGUE[activation]} }\n`;
+    return [
+      matmulDispatch(ctx, 'fusedMatmul', a!, b!, outs[0]!, transposeA, transposeB, {
+        key: `${activation}:${hasBias}`,
+        code: epilogue,
+        bias: hasBias ? bias! : null,
+      }),
+    ];
+  };
+}
+
+/** One elementwise pass over `inputs` writing `outs`, all of one size; `body` sets o0, o1, .... */
+function updatePass(
+  ctx: GpuContext,
+  op: string,
+  key: string,
+  inputs: readonly TensorInfo[],
+  outs: readonly GpuData[],
+  scalars: readonly number[],
+  body: string,
+): void {
+  const n = inputs[0]!.size;
+  const code = () => {
+    // Every binding must be used, or the automatic layout drops it.
+    const keep = inputs.map((_, k) => `  _ = arrayLength(&x${k});\n`).join('');
+    const ins = inputs.map((_, k) => `@group(0) @binding(${k + 1}) var<storage, read> x${k}: array<f32>;`);
+    const os = outs.map(
+      (_, k) => `@group(0) @binding(${inputs.length + k + 1}) var<storage, read_write> y${k}: array<f32>;`,
+    );
+    return `${PRELUDE}
+struct Params { n: u32, e0: u32, e1: u32, e2: u32, s: vec4<f32> }
+@group(0) @binding(0) var<uniform> p: Params;
+${ins.join('\n')}
+${os.join('\n')}
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.n) { return; }
+${keep}${body}
+}
+`;
+  };
+  const pipeline = ctx.queue.pipeline(`${op}:${key}`, code);
+  const params = new Uint32Array(8);
+  params[0] = n;
+  params.set(new Uint32Array(new Float32Array([...scalars, 0, 0, 0, 0].slice(0, 4)).buffer), 4);
+  ctx.queue.dispatch({
+    pipeline,
+    params,
+    buffers: [...inputs.map((t) => gpuData(t.handle, op).buffer), ...outs.map((o) => o.buffer)],
+    workgroups: groupsFor(n),
+  });
+}
+
+/**
+ * sgdUpdate: m ← μ·m − lr·g; w ← w + m (Nesterov: w + μ·m − lr·g); without momentum w − lr·g.
+ * @example
+ * const kernel = sgdUpdateKernel(ctx);
+ */
+export function sgdUpdateKernel(ctx: GpuContext): FusedKernel<'sgdUpdate'> {
+  return (inputs, { learningRate, momentum, nesterov }, outs) => {
+    const results = outs.map((out) => ctx.alloc(out));
+    if (momentum > 0) {
+      const step = nesterov ? 'x0[i] + p.s.y * m - p.s.x * x1[i]' : 'x0[i] + m';
+      updatePass(
+        ctx,
+        'sgdUpdate',
+        `momentum:${nesterov}`,
+        inputs,
+        results,
+        [learningRate, momentum],
+        `
+  let m = p.s.y * x2[i] - p.s.x * x1[i];
+  y1[i] = m;
+  y0[i] = ${step};`,
+      );
+    } else {
+      updatePass(
+        ctx,
+        'sgdUpdate',
+        'plain',
+        inputs,
+        results,
+        [learningRate],
+        '  y0[i] = x0[i] - p.s.x * x1[i];',
+      );
+    }
+    return results;
+  };
+}
+
+/**
+ * adamUpdate: m ← m + (1−β1)(g − m); v ← v + (1−β2)(g² − v); with AMSGrad v̂ ← max(v̂, v)
+ * replaces v in the step; w ← w − α·m/(√v + ε).
+ * @example
+ * const kernel = adamUpdateKernel(ctx);
+ */
+export function adamUpdateKernel(ctx: GpuContext): FusedKernel<'adamUpdate'> {
+  return (inputs, { alpha, beta1, beta2, epsilon, amsgrad }, outs) => {
+    const [w, g, m, v, vhat] = inputs;
+    const results = outs.map((out) => ctx.alloc(out));
+    const scalars = [alpha, 1 - beta1, 1 - beta2, epsilon];
+    const moments = `
+  let g = x1[i];
+  let m = x2[i] + p.s.y * (g - x2[i]);
+  let v = x3[i] + p.s.z * (g * g - x3[i]);`;
+    if (!amsgrad) {
+      updatePass(
+        ctx,
+        'adamUpdate',
+        'plain',
+        [w!, g!, m!, v!],
+        results,
+        scalars,
+        `${moments}
+  y1[i] = m;
+  y2[i] = v;
+  y0[i] = x0[i] - p.s.x * m / (sqrt(v) + p.s.w);`,
+      );
+      return results;
+    }
+    // Pass 1: the moments and v̂ (5 inputs would not fit beside 4 outputs); pass 2: the weights.
+    const [w1, m1, v1, vhat1] = results as [GpuData, GpuData, GpuData, GpuData];
+    updatePass(
+      ctx,
+      'adamUpdate',
+      'amsgrad-moments',
+      [w!, g!, m!, v!, vhat!],
+      [m1, v1, vhat1],
+      scalars,
+      `${moments}
+  y0[i] = m;
+  y1[i] = v;
+  y2[i] = max(x4[i], v);`,
+    );
+    const views = [m1, vhat1].map((d) => ({ ...w!, handle: d }));
+    updatePass(
+      ctx,
+      'adamUpdate',
+      'amsgrad-step',
+      [w!, ...views],
+      [w1],
+      scalars,
+      `
+  y0[i] = x0[i] - p.s.x * x1[i] / (sqrt(x2[i]) + p.s.w);`,
+    );
+    return results;
+  };
+}
+
+/**
+ * The fused kernels the WebGPU backend has.
+ * @example
+ * const fused = createFusedKernels(ctx);
+ */
+export function createFusedKernels(ctx: GpuContext): Partial<FusedKernelTable> {
+  return {
+    fusedMatmul: fusedMatmulKernel(ctx),
+    sgdUpdate: sgdUpdateKernel(ctx),
+    adamUpdate: adamUpdateKernel(ctx),
+  };
+}
