@@ -88,6 +88,22 @@ describe('webgpu backend', () => {
     for (const x of xs) x.dispose();
   });
 
+  it('reduces many elements per output in two passes (chunks, then their partials)', async () => {
+    const n = 300_001;
+    const x = ones([n]);
+    const total = x.sum();
+    const big = tensor([1, 2, 3]).max();
+    const rows = ones([3, 100_000]).sum({ axis: 1 });
+    const withNaN = tensor([...new Array(9000).fill(1), Number.NaN, 2]).max();
+    const flags = ones([50_000]).greater(0).all();
+    expect(Array.from(await total.data())).toEqual([n]);
+    expect(Array.from(await big.data())).toEqual([3]);
+    expect(Array.from(await rows.data())).toEqual([100_000, 100_000, 100_000]);
+    expect(Number.isNaN((await withNaN.data())[0])).toBe(true);
+    expect(Array.from(await flags.data())).toEqual([1]);
+    for (const t of [x, total, big, rows, withNaN, flags]) t.dispose();
+  });
+
   it('runs grids of more than 65,535 workgroups (folded into two dimensions)', async () => {
     const n = 64 * 65_536 + 3;
     const y = ones([n]).mul(3);

@@ -69,12 +69,17 @@ struct Params {
   keptStrides: array<vec4<u32>, 2>,
   red: array<vec4<u32>, 2>,
   redStrides: array<vec4<u32>, 2>,
+  // Each output's reduced elements are split into \`chunks\` runs of \`per\` (1 chunk: no split).
+  chunks: u32,
+  per: u32,
+  e0: u32,
+  e1: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
 fn at(a: array<vec4<u32>, 2>, d: u32) -> u32 { return a[d / 4u][d % 4u]; }
 `;
 
-function reduceShader(prim: ReducePrim, dtype: DType, out: DType): string {
+function reduceShader(prim: ReducePrim, dtype: DType, out: DType, partial: boolean): string {
   // any/all read bools (and anything else as x != 0) into 0/1 ints.
   const logical = prim === 'any' || prim === 'all';
   const t = logical || scalarOf(dtype) !== 'f32' ? 'i32' : 'f32';
@@ -90,11 +95,14 @@ function reduceShader(prim: ReducePrim, dtype: DType, out: DType): string {
     : { expr: 'acc', type: t };
   return `${PRELUDE}${HELPERS}${REDUCE_STRUCT}
 @group(0) @binding(1) var<storage, read> x: array<${storageType(dtype)}>;
-@group(0) @binding(2) var<storage, read_write> y: array<${storageType(out)}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${partial ? t : storageType(out)}>;
 var<workgroup> part: array<${t}, 64>;
 @compute @workgroup_size(64)
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
-  let o = wid.x + wid.y * nwg.x;
+  let w = wid.x + wid.y * nwg.x;
+  let o = w / p.chunks;
+  let lo = (w % p.chunks) * p.per;
+  let hi = min(lo + p.per, p.count);
   var base = 0u;
   if (o < p.n) {
     var rem = o;
@@ -105,7 +113,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
   var acc: ${t} = ${identity};
-  for (var r = lid; r < p.count && o < p.n; r += 64u) {
+  for (var r = lo + lid; r < hi && o < p.n; r += 64u) {
     var rem = r;
     var off = base;
     for (var d = i32(p.redRank) - 1; d >= 0; d--) {
@@ -123,14 +131,40 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
   }
   if (lid == 0u && o < p.n) {
     let acc = part[0];
-    y[o] = ${storeAs(result.expr, result.type, out)};
+    y[w] = ${partial ? 'acc' : storeAs(result.expr, result.type, out)};
   }
 }
 `;
 }
 
+/** Elements per chunk when a few outputs each reduce many elements (a second pass combines). */
+const CHUNK = 2048;
+const MAX_CHUNKS = 512;
+
+/** The parameter block of one reduce pass. */
+function reduceParams(
+  n: number,
+  kept: readonly number[],
+  keptStrides: readonly number[],
+  red: readonly number[],
+  redStrides: readonly number[],
+  count: number,
+  chunks: number,
+): Uint32Array {
+  const params = new Uint32Array(4 + 32 + 4);
+  params.set([n, kept.length, red.length, count]);
+  params.set(kept, 4);
+  params.set(keptStrides, 12);
+  params.set(red, 20);
+  params.set(redStrides, 28);
+  params.set([chunks, Math.ceil(count / chunks)], 36);
+  return params;
+}
+
 /**
- * The kernel of one reduction.
+ * The kernel of one reduction: one workgroup per output; when few outputs each reduce many
+ * elements (a sum of everything), a first pass reduces chunks of 2,048 in parallel workgroups
+ * into partials and a second pass combines them, so the GPU is not left with one workgroup.
  * @example
  * const sum = reduceKernel(ctx, 'sum');
  */
@@ -143,18 +177,43 @@ export function reduceKernel<P extends ReducePrim>(ctx: GpuContext, prim: P): Ke
     const keptStrides = strides.filter((_, i) => !reduced[i]);
     const red = sizes.filter((_, i) => reduced[i]);
     const redStrides = strides.filter((_, i) => reduced[i]);
-    const count = red.reduce((a, b) => a * b, 1);
-    const params = new Uint32Array(4 + 32);
-    params.set([out.size, kept.length, red.length, x.size === 0 ? 0 : count]);
-    params.set(kept, 4);
-    params.set(keptStrides, 12);
-    params.set(red, 20);
-    params.set(redStrides, 28);
-    const key = `reduce:${prim}:${x.dtype}:${out.dtype}`;
-    const pipeline = ctx.queue.pipeline(key, () => reduceShader(prim, x.dtype, out.dtype));
+    const count = x.size === 0 ? 0 : red.reduce((a, b) => a * b, 1);
+    const source = gpuData(x.handle, prim).buffer;
+    const chunks = out.size <= 64 ? Math.min(Math.ceil(count / CHUNK), MAX_CHUNKS) : 1;
     const y = ctx.alloc(out);
-    const buffers = [gpuData(x.handle, prim).buffer, y.buffer];
-    ctx.queue.dispatch({ pipeline, params, buffers, workgroups: out.size });
+    if (chunks <= 1) {
+      const pipeline = ctx.queue.pipeline(`reduce:${prim}:${x.dtype}:${out.dtype}`, () =>
+        reduceShader(prim, x.dtype, out.dtype, false),
+      );
+      const params = reduceParams(out.size, kept, keptStrides, red, redStrides, count, 1);
+      ctx.queue.dispatch({ pipeline, params, buffers: [source, y.buffer], workgroups: out.size });
+      return y;
+    }
+    // Pass 1: partials [out.size, chunks] in the accumulator's type; pass 2 reduces them.
+    const logical = prim === 'any' || prim === 'all';
+    const partialDType: DType = logical || scalarOf(x.dtype) !== 'f32' ? 'int32' : 'float32';
+    const scratch = ctx.pool.acquire(out.size * chunks * 4);
+    const first = ctx.queue.pipeline(`reduce-partial:${prim}:${x.dtype}`, () =>
+      reduceShader(prim, x.dtype, partialDType, true),
+    );
+    ctx.queue.dispatch({
+      pipeline: first,
+      params: reduceParams(out.size, kept, keptStrides, red, redStrides, count, chunks),
+      buffers: [source, scratch],
+      workgroups: out.size * chunks,
+    });
+    const second = ctx.queue.pipeline(`reduce:${prim}:${partialDType}:${out.dtype}`, () =>
+      reduceShader(prim, partialDType, out.dtype, false),
+    );
+    const keptOut = out.size > 1 ? [out.size] : [];
+    ctx.queue.dispatch({
+      pipeline: second,
+      params: reduceParams(out.size, keptOut, keptOut.length ? [chunks] : [], [chunks], [1], chunks, 1),
+      buffers: [scratch, y.buffer],
+      workgroups: out.size,
+    });
+    // Reused only after the submit that reads it (the pool parks it until then).
+    ctx.pool.release(scratch, true);
     return y;
   };
 }
