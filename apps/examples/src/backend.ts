@@ -34,7 +34,7 @@ export const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 /**
  * The backends `--backend` accepts: those whose packages the examples load, and webgpu.
  * @example
- * knownBackends(); // ['cpu', 'cpu-async', 'wasm', 'webgpu']
+ * knownBackends(); // ['cpu', 'wasm', 'webgpu']
  */
 export function knownBackends(): string[] {
   return [...new Set([...registeredBackends(), ...Object.keys(ON_DEMAND)])].sort();
@@ -75,7 +75,7 @@ function webGpuFailure(reason: string): BackendError {
  * console.log(line); // 'backend: wasm\n  skipped webgpu: ...'
  */
 export async function useBackend(choice = 'auto'): Promise<{ name: string; line: string }> {
-  const load = ON_DEMAND[choice];
+  const load = Object.hasOwn(ON_DEMAND, choice) ? ON_DEMAND[choice] : undefined;
   if (load && !registeredBackends().includes(choice)) await loadOnDemand(choice, load);
   let name: string;
   try {
@@ -85,7 +85,7 @@ export async function useBackend(choice = 'auto'): Promise<{ name: string; line:
     throw webGpuFailure(skippedBackends()[0]?.reason ?? firstLine(error));
   }
   const skipped = skippedBackends().map((s) => {
-    const notLoaded = s.name in ON_DEMAND && !registeredBackends().includes(s.name);
+    const notLoaded = Object.hasOwn(ON_DEMAND, s.name) && !registeredBackends().includes(s.name);
     const reason = notLoaded
       ? `not tried by auto in Node (a software adapter is slower than wasm); ask for it with --backend ${s.name}`
       : s.reason;

@@ -26,9 +26,10 @@ interface Run {
   stderr: string;
 }
 
-function run(file: string, args: string[]): Promise<Run> {
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [file, ...args], { cwd: ROOT, timeout: 30_000 }, (error, stdout, stderr) => {
+    const options = { cwd: ROOT, timeout: 30_000, env };
+    execFile(process.execPath, [file, ...args], options, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr });
     });
   });
@@ -151,6 +152,20 @@ describe
       expect(r.code).toBe(1);
       expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
       expect(r.stderr).toMatch(/^transfer-learning: DatasetError: loadFashionMnist: Fashion-MNIST not found/);
+    });
+
+    it('--backend webgpu with no adapter is one line saying how to get one, exit code 1', async () => {
+      // No Vulkan driver: Dawn finds no adapter on this GPU-less machine (and writes its own
+      // warnings to stderr first; the example's line is the last, with no stack trace).
+      const env = { ...process.env, VK_ICD_FILENAMES: '/no/such/icd.json' };
+      const r = await run('dist/fashion-mnist-mlp.js', ['--backend', 'webgpu', '--limit', '1'], env);
+      expect(r.code, r.stderr).toBe(1);
+      const lines = r.stderr.trimEnd().split('\n');
+      expect(lines.at(-1)).toMatch(
+        /^fashion-mnist-mlp: BackendError: --backend webgpu: no adapter .*set VK_ICD_FILENAMES to a Vulkan driver/,
+      );
+      expect(r.stderr).not.toMatch(/at .*\.js:\d+/);
+      expect(r.stdout).not.toContain('Epoch');
     });
   });
 
