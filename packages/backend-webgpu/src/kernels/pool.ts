@@ -49,27 +49,40 @@ const SPLIT = (rows: string, cols: string) => `
   let row = (i / (p.c * ${cols})) % ${rows};
   let img = i / (p.c * ${cols} * ${rows});`;
 
-const MAX_POOL = /* wgsl */ `${COMMON}
+/**
+ * The first maximum of a window of x as the CPU kernel picks it (strictly greater replaces; a
+ * NaN replaces a non-NaN once, and then nothing replaces it): its value and position, shared
+ * by the forward kernel and the backward one, which must agree on it.
+ */
+const WINDOW_MAX = /* wgsl */ `
+struct WindowMax { value: f32, y: u32, x: u32, found: bool }
+fn window_max(b: vec4<u32>, img: u32, ch: u32) -> WindowMax {
+  var m = WindowMax(-inf(), 0u, 0u, false);
+  for (var iy = b.x; iy < b.y; iy++) {
+    for (var ix = b.z; ix < b.w; ix++) {
+      let v = x[((img * p.h + iy) * p.w + ix) * p.c + ch];
+      if (!m.found || (!is_nan(m.value) && (is_nan(v) || v > m.value))) {
+        m = WindowMax(v, iy, ix, true);
+      }
+    }
+  }
+  return m;
+}
+`;
+
+const MAX_POOL = /* wgsl */ `${COMMON}${WINDOW_MAX}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read_write> y: array<f32>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.size) { return; }
   ${SPLIT('p.outH', 'p.outW')}
-  let b = window(row, col);
-  var best = -inf();
-  for (var iy = b.x; iy < b.y; iy++) {
-    for (var ix = b.z; ix < b.w; ix++) {
-      let v = x[((img * p.h + iy) * p.w + ix) * p.c + ch];
-      // NaN propagates: once best is NaN nothing replaces it.
-      if (!is_nan(best) && (is_nan(v) || v > best)) { best = v; }
-    }
-  }
-  y[i] = best;
+  // An empty window gives -Infinity, as the CPU kernel's does.
+  y[i] = window_max(window(row, col), img, ch).value;
 }
 `;
 
-const MAX_POOL_BACKWARD = /* wgsl */ `${COMMON}
+const MAX_POOL_BACKWARD = /* wgsl */ `${COMMON}${WINDOW_MAX}
 @group(0) @binding(1) var<storage, read> x: array<f32>;
 @group(0) @binding(2) var<storage, read> dy: array<f32>;
 @group(0) @binding(3) var<storage, read_write> dx: array<f32>;
@@ -82,25 +95,8 @@ ${ENTRY} {
   var acc = 0.0;
   for (var oy = rows.x; oy < rows.y; oy++) {
     for (var ox = cols.x; ox < cols.y; ox++) {
-      let b = window(oy, ox);
-      // The window's first maximum, as the CPU kernel picks it: strictly greater replaces, and
-      // a NaN replaces a non-NaN once.
-      var found = false;
-      var best = 0.0;
-      var wy = 0u;
-      var wx = 0u;
-      for (var iy = b.x; iy < b.y; iy++) {
-        for (var ix = b.z; ix < b.w; ix++) {
-          let v = x[((img * p.h + iy) * p.w + ix) * p.c + ch];
-          if (!found || (!is_nan(best) && (is_nan(v) || v > best))) {
-            found = true;
-            best = v;
-            wy = iy;
-            wx = ix;
-          }
-        }
-      }
-      if (found && wy == row && wx == col) { acc += dy[((img * p.outH + oy) * p.outW + ox) * p.c + ch]; }
+      let m = window_max(window(oy, ox), img, ch);
+      if (m.found && m.y == row && m.x == col) { acc += dy[((img * p.outH + oy) * p.outW + ox) * p.c + ch]; }
     }
   }
   dx[i] = acc;
