@@ -4,8 +4,10 @@
 // collected while a device lives.
 
 import { registerBackend } from '@nabla/core';
+import { checkArgCount } from '@nabla/core/internal';
 import { create } from 'webgpu';
-import { createWebGpuBackend, type WebGpuBackend, type WebGpuBackendOptions } from './webgpu-backend.js';
+import { BACKEND_OPTIONS, checkBackendOptions } from './options.js';
+import { createChecked, type WebGpuBackend, type WebGpuBackendOptions } from './webgpu-backend.js';
 
 export * from './index.js';
 
@@ -20,10 +22,31 @@ export interface NodeWebGpuOptions extends Omit<WebGpuBackendOptions, 'gpu' | 'k
  * @example
  * registerBackend('webgpu-gl', () => createNodeWebGpuBackend({ dawnFlags: ['backend=opengles'] }));
  */
-export function createNodeWebGpuBackend(options: NodeWebGpuOptions = {}): Promise<WebGpuBackend> {
-  const { dawnFlags = [], ...rest } = options;
-  const gpu = create([...dawnFlags]);
-  return createWebGpuBackend({ ...rest, gpu, keepAlive: gpu });
+export function createNodeWebGpuBackend(options?: NodeWebGpuOptions): Promise<WebGpuBackend> {
+  try {
+    checkArgCount(
+      'createNodeWebGpuBackend',
+      arguments.length,
+      1,
+      "createNodeWebGpuBackend({ dawnFlags: ['backend=vulkan'] })",
+    );
+    const { dawnFlags = [], ...rest } = checkBackendOptions<NodeWebGpuOptions>(
+      'createNodeWebGpuBackend',
+      options,
+      NODE_OPTIONS,
+    );
+    const gpu = create([...dawnFlags]);
+    return createChecked({ ...rest, gpu, keepAlive: gpu });
+  } catch (error) {
+    return Promise.reject(error);
+  }
 }
+
+/** `createWebGpuBackend`'s options without `gpu` and `keepAlive` (Dawn's), plus its flags. */
+const NODE_OPTIONS = {
+  ...Object.fromEntries(Object.entries(BACKEND_OPTIONS).filter(([k]) => k !== 'gpu' && k !== 'keepAlive')),
+  dawnFlags: (v: unknown) =>
+    Array.isArray(v) && v.every((f) => typeof f === 'string') ? null : 'an array of strings',
+};
 
 registerBackend('webgpu', () => createNodeWebGpuBackend(), 3);

@@ -5,6 +5,7 @@
 
 import '@nabla/backend-cpu';
 import {
+  ArgumentError,
   activeBackend,
   BackendError,
   getBackend,
@@ -16,7 +17,7 @@ import {
 } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerSoftwareWebGpu } from './device-setup.js';
-import { createNodeWebGpuBackend } from './node.js';
+import { createNodeWebGpuBackend, createWebGpuBackend } from './node.js';
 import type { WebGpuBackend } from './webgpu-backend.js';
 
 registerSoftwareWebGpu();
@@ -28,6 +29,24 @@ beforeAll(async () => {
 });
 
 describe('webgpu backend', () => {
+  it('checks its options and arguments before making a device', async () => {
+    await expect(createNodeWebGpuBackend({ flushEvry: 8 } as never)).rejects.toThrow(
+      new ArgumentError(
+        "createNodeWebGpuBackend: unknown option 'flushEvry'; did you mean 'flushEvery'? (valid: adapter, poolBytes, flushEvery, readTimeoutMs, fallback, fused, dawnFlags)",
+      ),
+    );
+    await expect(createNodeWebGpuBackend({ flushEvery: 0 })).rejects.toThrow(
+      'createNodeWebGpuBackend: expected flushEvery to be an integer in [1, 256], got number 0',
+    );
+    await expect(createNodeWebGpuBackend({ dawnFlags: 'backend=vulkan' } as never)).rejects.toThrow(
+      ArgumentError,
+    );
+    await expect(createNodeWebGpuBackend({ fallback: [] })).rejects.toThrow(/fallback/);
+    await expect(createWebGpuBackend({ gpu: {} as GPU })).rejects.toThrow(/expected gpu to be a GPU/);
+    await expect((createWebGpuBackend as (...a: unknown[]) => unknown)({}, 1)).rejects.toThrow(/at most 1/);
+    await expect(backend.warmUp('x' as never)).rejects.toThrow('warmUp: expected a function to run');
+  });
+
   it('is async only: dataSync says to await data()', async () => {
     expect(getBackend()).toBe('webgpu');
     const t = tensor([1, 2, 3]);

@@ -4,7 +4,15 @@
 // BackendError on the next call instead of a hang or a wrong answer, and reads wait at most
 // `readTimeoutMs`.
 
-import { activeBackend, BackendError, type DType, setBackend, type TypedArray, tidy } from '@nabla/core';
+import {
+  ArgumentError,
+  activeBackend,
+  BackendError,
+  type DType,
+  setBackend,
+  type TypedArray,
+  tidy,
+} from '@nabla/core';
 import type {
   Backend,
   BackendMemory,
@@ -13,12 +21,14 @@ import type {
   KernelTable,
   OutInfo,
 } from '@nabla/core/internal';
+import { checkArgCount, describeValue } from '@nabla/core/internal';
 import { BufferPool, sizeClass } from './buffer-pool.js';
 import { CommandQueue } from './command-queue.js';
 import { type GpuContext, gpuBytes, gpuData } from './gpu-context.js';
 import { GpuData } from './gpu-data.js';
 import { createKernels } from './kernel-table.js';
 import { createFusedKernels } from './kernels/fused.js';
+import { BACKEND_OPTIONS, checkBackendOptions } from './options.js';
 
 /** Options of `createWebGpuBackend`. */
 export interface WebGpuBackendOptions {
@@ -139,6 +149,10 @@ export class WebGpuBackend implements Backend {
    * await backend.warmUp(() => model.predict(zeros([1, 784])));
    */
   async warmUp(work: () => unknown): Promise<number> {
+    checkArgCount('warmUp', arguments.length, 1, 'warmUp(() => model.predict(x))');
+    if (typeof work !== 'function') {
+      throw new ArgumentError(`warmUp: expected a function to run, got ${describeValue(work)}`);
+    }
     const start = performance.now();
     tidy(() => {
       work();
@@ -289,7 +303,13 @@ function toDType(bytes: ArrayBuffer, dtype: DType): TypedArray {
  * @example
  * registerBackend('webgpu', () => createWebGpuBackend());
  */
-export async function createWebGpuBackend(options: WebGpuBackendOptions = {}): Promise<WebGpuBackend> {
+export async function createWebGpuBackend(options?: WebGpuBackendOptions): Promise<WebGpuBackend> {
+  checkArgCount('createWebGpuBackend', arguments.length, 1, 'createWebGpuBackend({ fallback })');
+  return createChecked(checkBackendOptions('createWebGpuBackend', options, BACKEND_OPTIONS));
+}
+
+/** `createWebGpuBackend` for options already checked. */
+export async function createChecked(options: WebGpuBackendOptions): Promise<WebGpuBackend> {
   const gpu = options.gpu ?? (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
   if (!gpu) {
     throw new BackendError(
