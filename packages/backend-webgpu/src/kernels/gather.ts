@@ -4,8 +4,8 @@
 // out in a fixed order, so results are deterministic.
 
 import { aroundAxis, type Kernel } from '@nabla/core/internal';
-import { type GpuContext, gpuData } from '../gpu-context.js';
-import { ENTRY, GRID_INDEX, groupsFor, storageType } from '../wgsl.js';
+import { dispatchInto, type GpuContext } from '../gpu-context.js';
+import { ENTRY, GRID_INDEX, storageType } from '../wgsl.js';
 
 const PARAMS = /* wgsl */ `
 struct Params { n: u32, axisLen: u32, indices: u32, inner: u32 }
@@ -36,15 +36,12 @@ ${ENTRY} {
 export function gatherKernel(ctx: GpuContext): Kernel<'gather'> {
   return ([x, indices], { axis }, out) => {
     const [, axisLen, inner] = aroundAxis(x!.shape, axis);
-    const pipeline = ctx.queue.pipeline('gather', () => GATHER);
-    const y = ctx.alloc(out);
-    ctx.queue.dispatch({
-      pipeline,
+    return dispatchInto(ctx, 'gather', out, {
+      key: 'gather',
+      code: () => GATHER,
       params: new Uint32Array([out.size, axisLen, indices!.size, inner]),
-      buffers: [gpuData(x!.handle, 'gather').buffer, gpuData(indices!.handle, 'gather').buffer, y.buffer],
-      workgroups: groupsFor(out.size),
+      inputs: [x!.handle, indices!.handle],
     });
-    return y;
   };
 }
 
@@ -77,18 +74,11 @@ export function scatterAddKernel(ctx: GpuContext): Kernel<'scatterAdd'> {
   return ([updates, indices], { axis }, out) => {
     const [, axisLen, inner] = aroundAxis(out.shape, axis);
     const type = storageType(out.dtype) === 'i32' ? 'i32' : 'f32';
-    const pipeline = ctx.queue.pipeline(`scatterAdd:${type}`, () => scatterShader(type));
-    const y = ctx.alloc(out);
-    ctx.queue.dispatch({
-      pipeline,
+    return dispatchInto(ctx, 'scatterAdd', out, {
+      key: `scatterAdd:${type}`,
+      code: () => scatterShader(type),
       params: new Uint32Array([out.size, axisLen, indices!.size, inner]),
-      buffers: [
-        gpuData(updates!.handle, 'scatterAdd').buffer,
-        gpuData(indices!.handle, 'scatterAdd').buffer,
-        y.buffer,
-      ],
-      workgroups: groupsFor(out.size),
+      inputs: [updates!.handle, indices!.handle],
     });
-    return y;
   };
 }

@@ -13,7 +13,7 @@ import {
   type TensorInfo,
   tileView,
 } from '@nabla/core/internal';
-import { type GpuContext, gpuData } from '../gpu-context.js';
+import { dispatchInto, type GpuContext, gpuData } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
 import { collapseAxes, ENTRY, GRID_INDEX, groupsFor, MAX_RANK } from '../wgsl.js';
 
@@ -64,15 +64,7 @@ function stridedCopy(
     merged.strides[0]!.map((s) => s >>> 0),
     12,
   );
-  const pipeline = ctx.queue.pipeline('strided-copy', () => STRIDED);
-  const y = ctx.alloc(out);
-  ctx.queue.dispatch({
-    pipeline,
-    params,
-    buffers: [gpuData(x.handle, op).buffer, y.buffer],
-    workgroups: groupsFor(out.size),
-  });
-  return y;
+  return dispatchInto(ctx, op, out, { key: 'strided-copy', code: () => STRIDED, params, inputs: [x.handle] });
 }
 
 /** broadcastTo: the input read with stride 0 on broadcast axes. */
@@ -190,15 +182,7 @@ function windowCopy(
   );
   params.set(x.shape, 28);
   params.set(stridesOf(x.shape), 36);
-  const pipeline = ctx.queue.pipeline('window-copy', () => WINDOW);
-  const y = ctx.alloc(out);
-  ctx.queue.dispatch({
-    pipeline,
-    params,
-    buffers: [gpuData(x.handle, op).buffer, y.buffer],
-    workgroups: groupsFor(out.size),
-  });
-  return y;
+  return dispatchInto(ctx, op, out, { key: 'window-copy', code: () => WINDOW, params, inputs: [x.handle] });
 }
 
 /** The 32-bit word of `value` stored as `dtype`. */

@@ -11,9 +11,9 @@ import {
   pool2dGeometry,
   type TensorInfo,
 } from '@nabla/core/internal';
-import { type GpuContext, gpuData } from '../gpu-context.js';
+import { dispatchInto, type GpuContext, handles } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
-import { ENTRY, GRID_INDEX, groupsFor, PRELUDE } from '../wgsl.js';
+import { ENTRY, GRID_INDEX, PRELUDE } from '../wgsl.js';
 
 /** The parameter block and the window helpers every pooling shader shares. */
 const COMMON = /* wgsl */ `${PRELUDE}
@@ -183,17 +183,12 @@ function runPool(
   g: Pool2DGeometry,
   out: OutInfo,
 ): GpuData {
-  const y = ctx.alloc(out);
-  const outSize = out.size;
-  if (outSize === 0) return y;
-  const pipeline = ctx.queue.pipeline(prim, () => SHADERS[prim]);
-  ctx.queue.dispatch({
-    pipeline,
-    params: packPool(outSize, g),
-    buffers: [...inputs.map((t) => gpuData(t.handle, prim).buffer), y.buffer],
-    workgroups: groupsFor(outSize),
+  return dispatchInto(ctx, prim, out, {
+    key: prim,
+    code: () => SHADERS[prim],
+    params: packPool(out.size, g),
+    inputs: handles(inputs),
   });
-  return y;
 }
 
 /**

@@ -2,8 +2,8 @@
 // computed in u32 exactly as core's random.ts does, so every backend gives the same values.
 
 import { fmix32, type Kernel } from '@nabla/core/internal';
-import type { GpuContext } from '../gpu-context.js';
-import { ENTRY, GRID_INDEX, groupsFor, packParams, paramsStruct } from '../wgsl.js';
+import { dispatchInto, type GpuContext } from '../gpu-context.js';
+import { ENTRY, GRID_INDEX, packParams, paramsStruct } from '../wgsl.js';
 
 const SHADER = /* wgsl */ `
 ${paramsStruct(0)}
@@ -34,10 +34,12 @@ ${ENTRY} {
  */
 export function randomUniformKernel(ctx: GpuContext): Kernel<'randomUniform'> {
   return (_inputs, { seed }, out) => {
-    const pipeline = ctx.queue.pipeline('randomUniform', () => SHADER);
-    const y = ctx.alloc(out);
     const params = packParams(out.size, [], [], [fmix32(seed >>> 0), 0]);
-    ctx.queue.dispatch({ pipeline, params, buffers: [y.buffer], workgroups: groupsFor(out.size) });
-    return y;
+    return dispatchInto(ctx, 'randomUniform', out, {
+      key: 'randomUniform',
+      code: () => SHADER,
+      params,
+      inputs: [],
+    });
   };
 }

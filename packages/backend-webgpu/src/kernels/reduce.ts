@@ -13,14 +13,13 @@ import {
   reductionRuns,
   stridesOf,
 } from '@nabla/core/internal';
-import { type GpuContext, gpuData } from '../gpu-context.js';
+import { dispatchInto, type GpuContext, gpuData } from '../gpu-context.js';
 import {
   ENTRY,
   GRID_INDEX,
   groupsFor,
   loadScalar,
   PRELUDE,
-  packParams,
   type Scalar,
   scalarOf,
   storageType,
@@ -257,17 +256,12 @@ export function argExtremeKernel<P extends 'argMax' | 'argMin'>(ctx: GpuContext,
   return (inputs, { axis }, out) => {
     const x = inputs[0]!;
     const [, n, inner] = aroundAxis(x.shape, axis);
-    const pipeline = ctx.queue.pipeline(`${prim}:${x.dtype}`, () => argShader(prim, x.dtype));
-    const y = ctx.alloc(out);
-    const params = packParams(out.size, [], [], [0, 0]);
-    params.set([out.size, n, inner, 0]);
-    ctx.queue.dispatch({
-      pipeline,
-      params: params.subarray(0, 4),
-      buffers: [gpuData(x.handle, prim).buffer, y.buffer],
-      workgroups: groupsFor(out.size),
+    return dispatchInto(ctx, prim, out, {
+      key: `${prim}:${x.dtype}`,
+      code: () => argShader(prim, x.dtype),
+      params: new Uint32Array([out.size, n, inner, 0]),
+      inputs: [x.handle],
     });
-    return y;
   };
 }
 
@@ -311,17 +305,14 @@ export function cumulativeKernel<P extends 'cumsum' | 'cumprod'>(ctx: GpuContext
   return (inputs, { axis, exclusive, reverse }: CumulativeParams, out) => {
     const x = inputs[0]!;
     const [outer, n, inner] = aroundAxis(x.shape, axis);
-    const pipeline = ctx.queue.pipeline(`${prim}:${x.dtype}`, () => scanShader(prim, x.dtype));
-    const y = ctx.alloc(out);
     const lanes = outer * inner;
-    const params = new Uint32Array([lanes, n, inner, (exclusive ? 1 : 0) | (reverse ? 2 : 0)]);
-    ctx.queue.dispatch({
-      pipeline,
-      params,
-      buffers: [gpuData(x.handle, prim).buffer, y.buffer],
+    return dispatchInto(ctx, prim, out, {
+      key: `${prim}:${x.dtype}`,
+      code: () => scanShader(prim, x.dtype),
+      params: new Uint32Array([lanes, n, inner, (exclusive ? 1 : 0) | (reverse ? 2 : 0)]),
+      inputs: [x.handle],
       workgroups: groupsFor(lanes),
     });
-    return y;
   };
 }
 
