@@ -4,12 +4,13 @@
 // `<input type="file" multiple>`. Both work on Blobs only, so they also run in Node 20.
 
 import { ArgumentError } from '@nabla/core';
-import { describeValue } from '@nabla/core/internal';
+import { checkArgCount, describeValue } from '@nabla/core/internal';
 import { IOError } from './errors.js';
 import {
   type DownloadDocument,
   type IOHandler,
   type IOOptions,
+  ioArgs,
   jsonBytes,
   ownBytes,
   registerSaveRouter,
@@ -26,7 +27,14 @@ const REVOKE_AFTER_MS = 60_000;
  * await model.save('downloads://mnist'); // mnist.json + mnist.safetensors
  * await model.save(downloadsHandler('mnist'));
  */
-export function downloadsHandler(name = 'model', options: Pick<IOOptions, 'document'> = {}): IOHandler {
+export function downloadsHandler(name = 'model', given?: Pick<IOOptions, 'document'>): IOHandler {
+  const options = ioArgs(
+    'downloadsHandler',
+    arguments.length,
+    2,
+    "downloadsHandler('my-model', options)",
+    given,
+  );
   if (typeof name !== 'string') {
     throw new ArgumentError(`downloads: expected a file name, got ${describeValue(name)}`);
   }
@@ -82,6 +90,7 @@ const nameOf = (blob: Blob): string | undefined =>
  * const n = await loadModel(browserFiles([jsonBlob, weightsBlob]));
  */
 export function browserFiles(files: readonly Blob[]): IOHandler {
+  checkArgCount('browserFiles', arguments.length, 1, 'browserFiles([jsonFile, weightsFile])');
   if (!Array.isArray(files) || files.length !== 2 || !files.every((f) => f instanceof Blob)) {
     throw new ArgumentError(
       `browserFiles: expected [model.json, model.safetensors] as two File or Blob objects, got ${describeValue(files)}`,

@@ -20,9 +20,12 @@ import { dense } from '../layers/core.js';
 import { adam } from '../optimizers/index.js';
 import { browserFiles, downloadsHandler } from './browser.js';
 import { FormatError, IOError } from './errors.js';
+import { httpHandler } from './http.js';
 import { indexedDBHandler, listIndexedDBModels, removeIndexedDBModel } from './indexeddb.js';
 import {
   type DownloadDocument,
+  getLoadHandler,
+  getSaveHandler,
   type IOHandler,
   knownSchemes,
   type ModelArtifacts,
@@ -61,6 +64,32 @@ async function expectSame(a: Model, b: Model): Promise<void> {
   const x = probe();
   expect(await predictions(b, x)).toEqual(await predictions(a, x));
 }
+
+describe('I/O entry points check their arguments', () => {
+  it('refuse extra arguments and unknown or misspelt option keys before any work', async () => {
+    const call =
+      (f: unknown, ...args: unknown[]) =>
+      () =>
+        (f as (...a: unknown[]) => unknown)(...args);
+    expect(call(indexedDBHandler, 'm', {}, 1)).toThrow(/indexedDBHandler: expected at most 2/);
+    expect(call(indexedDBHandler, 'm', { indexDB: {} })).toThrow(
+      /unknown option 'indexDB'; did you mean 'indexedDB'/,
+    );
+    expect(call(downloadsHandler, 'm', { documnt: {} })).toThrow(ArgumentError);
+    expect(call(httpHandler, 'http://x/m.json', { fetch: fetch, weightUrl: 'u', extra: 1 })).toThrow(
+      ArgumentError,
+    );
+    expect(call(browserFiles, [new Blob(['{}']), new Blob([''])], 2)).toThrow(
+      /browserFiles: expected at most 1/,
+    );
+    expect(call(getSaveHandler, 'indexeddb://m', {}, 3)).toThrow(ArgumentError);
+    expect(call(getLoadHandler, 'indexeddb://m', { weightUrll: 'u' })).toThrow(/did you mean 'weightUrl'/);
+    expect(call(knownSchemes, 'saves')).toThrow(/knownSchemes: expected 'save' or 'load'/);
+    expect(call(registerSaveRouter, 'x', () => ({}), 1)).toThrow(ArgumentError);
+    await expect(call(listIndexedDBModels, {}, 1)()).rejects.toThrow(ArgumentError);
+    await expect(call(removeIndexedDBModel, 'm', { bogus: 1 })()).rejects.toThrow(ArgumentError);
+  });
+});
 
 describe('indexeddb://', () => {
   it('saves and loads a model bit for bit, with its training state; lists and removes it', async () => {

@@ -9,6 +9,7 @@ import { IOError } from './errors.js';
 import {
   type IOHandler,
   type IOOptions,
+  ioArgs,
   jsonBytes,
   ownBytes,
   registerLoadRouter,
@@ -83,7 +84,14 @@ async function get(f: typeof fetch, url: string, init: RequestInit | undefined):
  * const m = await loadModel('https://example.com/models/mnist.json'); // + mnist.safetensors
  * await model.save(httpHandler('https://example.com/upload'));
  */
-export function httpHandler(url: string, options: IOOptions = {}): IOHandler {
+export function httpHandler(url: string, given?: IOOptions): IOHandler {
+  const options = ioArgs(
+    'httpHandler',
+    arguments.length,
+    2,
+    "httpHandler('https://host/model.json', options)",
+    given,
+  );
   if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) {
     throw new ArgumentError(`http: expected an http:// or https:// URL, got ${JSON.stringify(url)}`);
   }

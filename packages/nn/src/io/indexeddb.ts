@@ -10,6 +10,7 @@ import {
   type IDBFactoryLike,
   type IOHandler,
   type IOOptions,
+  ioArgs,
   jsonBytes,
   type ModelArtifacts,
   registerLoadRouter,
@@ -145,7 +146,14 @@ function checkName(name: string): string {
  * await model.save('indexeddb://my-model'); // or model.save(indexedDBHandler('my-model'))
  * const again = await loadModel('indexeddb://my-model');
  */
-export function indexedDBHandler(name: string, options: IOOptions = {}): IOHandler {
+export function indexedDBHandler(name: string, given?: IOOptions): IOHandler {
+  const options = ioArgs(
+    'indexedDBHandler',
+    arguments.length,
+    2,
+    "indexedDBHandler('my-model', options)",
+    given,
+  );
   checkName(name);
   return {
     async save(artifacts) {
@@ -208,8 +216,9 @@ export function indexedDBHandler(name: string, options: IOOptions = {}): IOHandl
  * (await listIndexedDBModels()).map((m) => m.name); // ['my-model']
  */
 export async function listIndexedDBModels(
-  options: IOOptions = {},
+  given?: IOOptions,
 ): Promise<{ name: string; dateSaved: Date; weightsBytes: number }[]> {
+  const options = ioArgs('listIndexedDBModels', arguments.length, 1, 'listIndexedDBModels(options)', given);
   let all: Req<unknown[]>;
   const records = await inTransaction(options, '*', 'readonly', 'list the models', (info) => {
     all = info.getAll();
@@ -227,7 +236,14 @@ export async function listIndexedDBModels(
  * @example
  * await removeIndexedDBModel('my-model'); // true
  */
-export async function removeIndexedDBModel(name: string, options: IOOptions = {}): Promise<boolean> {
+export async function removeIndexedDBModel(name: string, given?: IOOptions): Promise<boolean> {
+  const options = ioArgs(
+    'removeIndexedDBModel',
+    arguments.length,
+    2,
+    "removeIndexedDBModel('my-model', options)",
+    given,
+  );
   checkName(name);
   let found: Req<unknown>;
   return inTransaction(options, name, 'readwrite', 'remove the model', (info, weights) => {

@@ -6,7 +6,8 @@
 // browser bundles never see node: imports.
 
 import { ArgumentError } from '@nabla/core';
-import { describeValue } from '@nabla/core/internal';
+import { checkArgCount, describeValue } from '@nabla/core/internal';
+import { checkOptions } from '../engine/options.js';
 import type { ModelJson } from '../engine/save-load.js';
 
 /**
@@ -85,6 +86,17 @@ export const IO_OPTION_KEYS: readonly string[] = [
   'weightUrl',
 ];
 
+/**
+ * The checks every I/O entry point makes before any work: no extra arguments, and an options
+ * object with only the I/O keys (read once into the copy returned).
+ * @example
+ * const o = ioArgs('indexedDBHandler', arguments.length, 2, "indexedDBHandler('m', options)", options);
+ */
+export function ioArgs(op: string, count: number, max: number, call: string, options: unknown): IOOptions {
+  checkArgCount(op, count, max, call);
+  return checkOptions(op, options, IO_OPTION_KEYS) as IOOptions;
+}
+
 /** An IndexedDB factory (`globalThis.indexedDB`, or fake-indexeddb's in Node). */
 export interface IDBFactoryLike {
   open(name: string, version?: number): unknown;
@@ -134,6 +146,7 @@ function checkRouter(op: string, router: unknown): IORouter {
  * await model.save('memory://m');
  */
 export function registerSaveRouter(scheme: string, router: IORouter): void {
+  checkArgCount('registerSaveRouter', arguments.length, 2, "registerSaveRouter('my', (path) => handler)");
   saveRouters.set(checkScheme('registerSaveRouter', scheme), checkRouter('registerSaveRouter', router));
 }
 
@@ -144,6 +157,7 @@ export function registerSaveRouter(scheme: string, router: IORouter): void {
  * const m = await loadModel('memory://m');
  */
 export function registerLoadRouter(scheme: string, router: IORouter): void {
+  checkArgCount('registerLoadRouter', arguments.length, 2, "registerLoadRouter('my', (path) => handler)");
   loadRouters.set(checkScheme('registerLoadRouter', scheme), checkRouter('registerLoadRouter', router));
 }
 
@@ -153,6 +167,10 @@ export function registerLoadRouter(scheme: string, router: IORouter): void {
  * knownSchemes('save'); // ['downloads', 'file', 'http', 'https', 'indexeddb'] in Node
  */
 export function knownSchemes(direction: 'save' | 'load'): string[] {
+  checkArgCount('knownSchemes', arguments.length, 1, "knownSchemes('save')");
+  if (direction !== 'save' && direction !== 'load') {
+    throw new ArgumentError(`knownSchemes: expected 'save' or 'load', got ${describeValue(direction)}`);
+  }
   return [...(direction === 'save' ? saveRouters : loadRouters).keys()].sort();
 }
 
@@ -185,9 +203,16 @@ function route(direction: 'save' | 'load', target: string, options: IOOptions): 
  * const h = getSaveHandler('indexeddb://my-model');
  * await model.save(h);
  */
-export function getSaveHandler(target: string, options: IOOptions = {}): IOHandler {
+export function getSaveHandler(target: string, options?: IOOptions): IOHandler {
+  const o = ioArgs(
+    'getSaveHandler',
+    arguments.length,
+    2,
+    "getSaveHandler('indexeddb://m', options)",
+    options,
+  );
   checkTarget('save', target);
-  const handler = route('save', target, options);
+  const handler = route('save', target, o);
   if (typeof handler?.save !== 'function') {
     throw new ArgumentError(`save: the handler for ${JSON.stringify(target)} cannot save`);
   }
@@ -200,9 +225,16 @@ export function getSaveHandler(target: string, options: IOOptions = {}): IOHandl
  * const h = getLoadHandler('https://example.com/models/model.json');
  * const m = await loadModel(h);
  */
-export function getLoadHandler(source: string, options: IOOptions = {}): IOHandler {
+export function getLoadHandler(source: string, options?: IOOptions): IOHandler {
+  const o = ioArgs(
+    'getLoadHandler',
+    arguments.length,
+    2,
+    "getLoadHandler('indexeddb://m', options)",
+    options,
+  );
   checkTarget('loadModel', source);
-  const handler = route('load', source, options);
+  const handler = route('load', source, o);
   if (typeof handler?.load !== 'function') {
     throw new ArgumentError(`loadModel: the handler for ${JSON.stringify(source)} cannot load`);
   }
