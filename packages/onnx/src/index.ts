@@ -1,2 +1,4 @@
-// @nabla/onnx: ONNX export and import for nn models (work in progress; see README).
-export {};
+// @nabla/onnx: ONNX export (export/) and import (import/) for @nabla/nn models, over the
+// protobuf schema in proto.ts.
+export * from './export/index.js';
+export * from './import/index.js';

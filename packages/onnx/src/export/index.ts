@@ -1,0 +1,2 @@
+// ONNX export of nn models (in progress).
+export {};

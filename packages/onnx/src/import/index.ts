@@ -1,0 +1,2 @@
+// ONNX import as nn models (in progress).
+export {};
