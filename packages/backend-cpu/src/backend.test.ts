@@ -19,11 +19,12 @@ describe('CpuBackend', () => {
     expect(Array.from(backend.readSync!(handle, 'float32', 3))).toEqual([1, 2, 3]);
   });
 
-  it('supports every dtype', () => {
+  it('supports every dtype but float16', () => {
     const backend = new CpuBackend();
     for (const dtype of ['float32', 'int32', 'bool', 'float64'] as const) {
       expect(backend.supportsDType(dtype)).toBe(true);
     }
+    expect(backend.supportsDType('float16')).toBe(false);
   });
 
   it('counts bytes of uploads and kernel outputs, and frees them', () => {

@@ -46,8 +46,9 @@ export class CpuBackend implements Backend {
     }
   }
 
-  supportsDType(_dtype: DType): boolean {
-    return true;
+  /** Every dtype but float16 (JS has no half-precision arithmetic to round each result with). */
+  supportsDType(dtype: DType): boolean {
+    return dtype !== 'float16';
   }
 
   upload(values: TypedArray, _dtype: DType): DataHandle {

@@ -15,6 +15,7 @@ import {
   tensor,
   tidy,
   transpose,
+  zeros,
 } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './index.js';
@@ -31,14 +32,14 @@ describe('wasm backend', () => {
     expect(activeBackend()).toBeInstanceOf(WasmBackend);
   });
 
-  it('supports float32, int32 and bool but not float64', () => {
+  it('supports float32, int32 and bool but not float64 or float16', () => {
     const backend = activeBackend();
-    expect(['float32', 'int32', 'bool', 'float64'].map((d) => backend.supportsDType(d as never))).toEqual([
-      true,
-      true,
-      true,
-      false,
-    ]);
+    expect(
+      ['float32', 'int32', 'bool', 'float64', 'float16'].map((d) => backend.supportsDType(d as never)),
+    ).toEqual([true, true, true, false, false]);
+    expect(() => zeros([2], 'float16')).toThrow(
+      /^zeros: (.+: )?dtype float16 is not supported on the wasm backend/,
+    );
   });
 
   it('reads synchronously and asynchronously, and counts bytes in use', async () => {

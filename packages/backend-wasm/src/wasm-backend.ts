@@ -248,11 +248,12 @@ export class WasmBackend implements Backend {
   }
 
   supportsDType(dtype: DType): boolean {
-    return dtype !== 'float64';
+    return dtype !== 'float64' && dtype !== 'float16';
   }
 
   upload(values: TypedArray, dtype: DType): DataHandle {
-    if (dtype === 'float64') throw new BackendError('upload: float64 is not supported on the wasm backend');
+    if (dtype === 'float64' || dtype === 'float16')
+      throw new BackendError(`upload: ${dtype} is not supported on the wasm backend`);
     const bytes = values.byteLength;
     let ptr = 0;
     try {
@@ -279,7 +280,8 @@ export class WasmBackend implements Backend {
       case 'bool':
         return this.#heap.u8.slice(ptr, ptr + size);
       case 'float64':
-        throw new BackendError('readSync: float64 is not supported on the wasm backend');
+      case 'float16':
+        throw new BackendError(`readSync: ${dtype} is not supported on the wasm backend`);
       default:
         return dtype satisfies never;
     }

@@ -48,7 +48,8 @@ export function elementShift(dtype: DType): number {
     case 'bool':
       return 0;
     case 'float64':
-      throw new BackendError('wasm: float64 is not supported on the wasm backend');
+    case 'float16':
+      throw new BackendError(`wasm: ${dtype} is not supported on the wasm backend`);
     default:
       return dtype satisfies never;
   }

@@ -1,12 +1,16 @@
 // dtypes, their typed-array storage, and the type promotion rules, written down in one place.
-// Promotion follows a lattice bool < int32 < float32 < float64. JS numbers passed to ops are
+// Promotion follows a lattice bool < int32 < float16 < float32 < float64. JS numbers passed to ops are
 // "weak": they take the dtype of the tensor they meet (like JAX and NumPy 2), except that a
 // non-integer number meeting an int32/bool tensor promotes to float32.
 
 import { DTypeError } from './errors.js';
 
-/** Element types a tensor can hold. `float64` is available where a backend supports it (CPU). */
-export type DType = 'float32' | 'int32' | 'bool' | 'float64';
+/**
+ * Element types a tensor can hold. `float64` is available where a backend supports it (CPU);
+ * `float16` where one stores half floats (WebGPU with `shader-f16`): its values travel in JS as a
+ * Float32Array, rounded to half precision by the backend.
+ */
+export type DType = 'float32' | 'int32' | 'bool' | 'float64' | 'float16';
 
 /** The typed array that stores each dtype (bool is stored as one byte per element, 0 or 1). */
 export interface DTypeArrayMap {
@@ -14,14 +18,16 @@ export interface DTypeArrayMap {
   int32: Int32Array;
   bool: Uint8Array;
   float64: Float64Array;
+  /** JS has no Float16Array before Node 24: float16 values are float32 numbers on the JS side. */
+  float16: Float32Array;
 }
 
 export type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
 export type DataFor<D extends DType> = DTypeArrayMap[D];
 
-export const DTYPES: readonly DType[] = ['bool', 'int32', 'float32', 'float64'];
+export const DTYPES: readonly DType[] = ['bool', 'int32', 'float16', 'float32', 'float64'];
 
-const RANK: Record<DType, number> = { bool: 0, int32: 1, float32: 2, float64: 3 };
+const RANK: Record<DType, number> = { bool: 0, int32: 1, float16: 2, float32: 3, float64: 4 };
 
 /** Bytes per element of each dtype. */
 export function bytesPerElement(dtype: DType): number {
@@ -31,6 +37,8 @@ export function bytesPerElement(dtype: DType): number {
       return 4;
     case 'bool':
       return 1;
+    case 'float16':
+      return 2;
     case 'float64':
       return 8;
     default:
@@ -42,6 +50,7 @@ export function bytesPerElement(dtype: DType): number {
 export function allocArray(dtype: DType, size: number): TypedArray {
   switch (dtype) {
     case 'float32':
+    case 'float16':
       return new Float32Array(size);
     case 'int32':
       return new Int32Array(size);
@@ -66,10 +75,13 @@ export function toTypedArray(values: ArrayLike<number | boolean>, dtype: DType):
 }
 
 export function isFloat(dtype: DType): boolean {
-  return dtype === 'float32' || dtype === 'float64';
+  return dtype === 'float32' || dtype === 'float64' || dtype === 'float16';
 }
 
-/** The dtype two tensors promote to: the larger of the two on bool < int32 < float32 < float64. */
+/**
+ * The dtype two tensors promote to: the larger of the two on
+ * bool < int32 < float16 < float32 < float64.
+ */
 export function promoteTypes(a: DType, b: DType): DType {
   return RANK[a] >= RANK[b] ? a : b;
 }
@@ -99,5 +111,7 @@ export function assertDType(op: string, arg: string, dtype: DType, allowed: read
 }
 
 export function isDType(value: unknown): value is DType {
-  return value === 'float32' || value === 'int32' || value === 'bool' || value === 'float64';
+  return (
+    value === 'float32' || value === 'int32' || value === 'bool' || value === 'float64' || value === 'float16'
+  );
 }

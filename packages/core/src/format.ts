@@ -1,7 +1,7 @@
 // NumPy-style printing of tensors: aligned columns, `1.` for whole floats, `...` past 1000
 // elements (three items kept at each end of every axis), and the dtype at the end.
 
-import type { DType, TypedArray } from './dtype.js';
+import { type DType, isFloat, type TypedArray } from './dtype.js';
 
 const EDGE = 3;
 const SUMMARY_THRESHOLD = 1000;
@@ -21,7 +21,7 @@ function formatNumber(v: number, dtype: DType, decimals: number): string {
 export function formatTensor(values: TypedArray, shape: readonly number[], dtype: DType): string {
   const size = values.length;
   const summarize = size > SUMMARY_THRESHOLD;
-  const floats = dtype === 'float32' || dtype === 'float64';
+  const floats = isFloat(dtype);
   const allWhole = floats && Array.from(values).every((v) => Number.isInteger(v) || !Number.isFinite(v));
   const decimals = !floats || allWhole ? 0 : 4;
   const cells = Array.from(values, (v) => formatNumber(v, dtype, decimals));

@@ -210,18 +210,31 @@ describe('options objects', () => {
 
 describe('dtypes', () => {
   it.each([
-    ['zeros', () => zeros([2], 'float16' as never)],
+    ['zeros', () => zeros([2], 'float8' as never)],
     ['cast', () => cast([1, 2], 'uint8' as never)],
     ['tensor', () => tensor([1, 2], 'uint8' as never)],
-    ['randomUniform', () => randomUniform([2], { dtype: 'float16' as never })],
+    ['randomUniform', () => randomUniform([2], { dtype: 'float8' as never })],
   ])('an unknown dtype is a DTypeError naming %s and leaves memory() finite', (op, call) => {
     const made: Tensor[] = [];
     const thrown = expectRejects(() => made.push(call() as Tensor), DTypeError, `${op}: expected `);
     expect(thrown.message).toMatch(
-      /one of 'bool', 'int32', 'float32', 'float64'|one of 'float32', 'float64', 'int32'/,
+      /one of 'bool', 'int32', 'float16', 'float32', 'float64'|one of 'float32', 'float64', 'float16', 'int32'/,
     );
     for (const t of made) t.dispose();
     expect(Number.isFinite(memory().numBytes)).toBe(true);
+  });
+
+  it.each([
+    ['zeros', () => zeros([2], 'float16')],
+    ['tensor', () => tensor([1, 2], undefined, 'float16')],
+    ['cast', () => cast([1, 2], 'float16')],
+    ['randomUniform', () => randomUniform([2], { dtype: 'float16' })],
+  ])('float16 is a valid dtype that the cpu backend refuses: %s', (op, call) => {
+    expectRejects(
+      call,
+      DTypeError,
+      new RegExp(`^${op}: (.+: )?dtype float16 is not supported on the cpu backend`),
+    );
   });
 });
 
@@ -230,7 +243,7 @@ describe('random ops', () => {
     setRandomSeed(7);
     const thrown = expectRejects(() => randomNormal([2], { dtype: 'int32' }), DTypeError, 'randomNormal: ');
     expect(thrown.message).toContain(
-      "expected options.dtype to be one of 'float32', 'float64', got \"int32\"",
+      "expected options.dtype to be one of 'float32', 'float64', 'float16', got \"int32\"",
     );
     using a = randomUniform([3]);
     setRandomSeed(7);

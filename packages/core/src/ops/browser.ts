@@ -21,7 +21,7 @@ import {
 /** `HTMLMediaElement.HAVE_CURRENT_DATA`: a video below it has no frame to read. */
 const HAVE_CURRENT_DATA = 2;
 
-const PIXEL_DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
+const PIXEL_DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'int32'];
 
 /** The 2-D context of `canvas`, or an ArgumentError naming `op`. */
 function context2d(op: string, canvas: CanvasLike): Context2DLike {

@@ -324,8 +324,8 @@ export interface RandomOptions {
 
 function randomBits(op: string, shape: readonly number[], seed: number, dtype: DType): Tensor {
   assertShape(op, shape);
-  if (dtype !== 'float32' && dtype !== 'float64')
-    throw new DTypeError(`${op}: expected dtype float32 or float64, got ${dtype}`);
+  if (dtype !== 'float32' && dtype !== 'float64' && dtype !== 'float16')
+    throw new DTypeError(`${op}: expected dtype float32, float64 or float16, got ${dtype}`);
   return ENGINE.run('randomUniform', [], { seed: seed >>> 0 }, shape, dtype);
 }
 
@@ -344,7 +344,7 @@ export const randomUniform = defineOp(
         {
           minval: S.finite,
           maxval: S.finite,
-          dtype: S.dtypeOf('float32', 'float64', 'int32'),
+          dtype: S.dtypeOf('float32', 'float64', 'float16', 'int32'),
           seed: S.finite,
         },
         { positional: ['minval', 'maxval', 'dtype', 'seed'] },
@@ -372,7 +372,7 @@ const NORMAL_PARAMS = [
   opt(
     'options',
     S.object(
-      { mean: S.finite, stddev: S.finite, dtype: S.dtypeOf('float32', 'float64'), seed: S.finite },
+      { mean: S.finite, stddev: S.finite, dtype: S.dtypeOf('float32', 'float64', 'float16'), seed: S.finite },
       { positional: ['mean', 'stddev', 'dtype', 'seed'] },
     ),
   ),

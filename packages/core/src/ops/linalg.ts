@@ -18,7 +18,7 @@ import { resultType, type TensorLike, withArgs } from './convert.js';
 import { broadcastTo, reshape, transpose } from './movement.js';
 import { sum } from './reduce.js';
 
-const MATMUL_DTYPES: readonly DType[] = ['float32', 'float64', 'int32'];
+const MATMUL_DTYPES: readonly DType[] = ['float32', 'float64', 'float16', 'int32'];
 
 /** Options of `matmul`. */
 export interface MatmulOptions {

@@ -30,7 +30,7 @@ export interface TopkResult {
   indices: Tensor;
 }
 
-const NUMERIC: readonly DType[] = ['float32', 'float64', 'int32'];
+const NUMERIC: readonly DType[] = ['float32', 'float64', 'float16', 'int32'];
 
 /**
  * The `k` largest entries along the last axis and their indices, as TensorFlow.js's `topk`:

@@ -20,7 +20,7 @@ export type Padding =
 
 /** A size for both spatial axes, or [height, width]. */
 export type Size2 = number | readonly [number, number];
-export const FLOAT: readonly DType[] = ['float32', 'float64'];
+export const FLOAT: readonly DType[] = ['float32', 'float64', 'float16'];
 
 export const POSITIVE = S.number({ integer: true, min: 1 });
 export const NON_NEGATIVE = S.number({ integer: true, min: 0 });

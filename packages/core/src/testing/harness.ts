@@ -27,6 +27,8 @@ export interface Tolerance {
 const DEFAULT_TOL: Record<DType, Required<Tolerance>> = {
   float32: { rtol: 1e-5, atol: 1e-6 },
   float64: { rtol: 1e-10, atol: 1e-12 },
+  // Half precision keeps 11 significant bits: 2^-11 ≈ 4.9e-4 per rounding.
+  float16: { rtol: 2e-3, atol: 1e-4 },
   int32: { rtol: 0, atol: 0 },
   bool: { rtol: 0, atol: 0 },
 };

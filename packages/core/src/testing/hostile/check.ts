@@ -22,6 +22,7 @@ import { type ArgSpec, type CallSpec, fillValues, type SpecShape } from './specs
 export const HOSTILE_TOLERANCE: Readonly<Record<DType, Required<Tolerance>>> = {
   float32: { rtol: 1e-4, atol: 1e-5 },
   float64: { rtol: 1e-9, atol: 1e-12 },
+  float16: { rtol: 1e-2, atol: 1e-3 },
   int32: { rtol: 0, atol: 0 },
   bool: { rtol: 0, atol: 0 },
 };

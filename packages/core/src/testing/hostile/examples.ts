@@ -35,11 +35,11 @@ export const HOSTILE_EXAMPLES: Readonly<Record<string, readonly (readonly ArgSpe
   randomUniform: [
     [v([1e6, 1e6])],
     [v([3]), v(0), v(3), v('int32')],
-    [v([3]), { kind: 'flipFlop', key: 'dtype', good: 'int32', bad: 'float16' }],
+    [v([3]), { kind: 'flipFlop', key: 'dtype', good: 'int32', bad: 'float8' }],
   ],
   cumsum: [[X, { kind: 'flipFlop', key: 'axis', good: 1, bad: 0 }]],
   randomNormal: [[v([2 ** 31, 2])]],
-  zeros: [[v([2 ** 53, 2])], [v([2]), v('float16')], [v([2]), v('uint8')]],
+  zeros: [[v([2 ** 53, 2])], [v([2]), v('float8')], [v([2]), v('uint8')]],
   ones: [[v([1e308])]],
   full: [[v([65536, 65536]), v(1)]],
   // Positional forms TensorFlow.js users write: accepted correctly or refused, never dropped.
@@ -70,7 +70,7 @@ export const HOSTILE_EXAMPLES: Readonly<Record<string, readonly (readonly ArgSpe
     [v([[1, 2], [3]])],
     [v([1, '2'])],
     [v(deep(100_000))],
-    [v([1, 2]), v(undefined), v('float16')],
+    [v([1, 2]), v(undefined), v('float8')],
     [v(-2.5), v(deep(100_000))],
     [v(7), v([65536, 65536])],
   ],

@@ -141,7 +141,7 @@ export function breaking(spec: Spec): fc.Arbitrary<ArgSpec> {
       return fc.constantFrom(...bad.filter((v) => !spec.values.includes(v as string | number))).map(value);
     }
     case 'dtype':
-      return fc.constantFrom('float16', 'uint8', 'Float32', 'toString', '', 'int64').map(value);
+      return fc.constantFrom('float8', 'uint8', 'Float32', 'toString', '', 'int64').map(value);
     case 'axis':
     case 'axes':
       return fc
