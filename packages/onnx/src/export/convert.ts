@@ -1,0 +1,124 @@
+// What a layer converter gets and gives, the errors that mark a layer as not exportable, and the
+// helpers every converter shares: reading a layer's named weights and applying nn's activations
+// as ONNX operators (in whichever layout the value already has).
+
+import { type Tensor, UnsupportedError } from '@nabla/core';
+import type { Layer, SymbolicShape } from '@nabla/nn';
+import type { GraphBuilder, Value, ValueType } from './graph.js';
+
+/** The ONNX tensors a layer produced: one layout or both (see `Value`), and the element type. */
+export interface Produced {
+  natural?: string;
+  nchw?: string;
+  dtype?: ValueType;
+}
+
+/** One layer call to convert. */
+export interface LayerCall {
+  readonly g: GraphBuilder;
+  readonly layer: Layer;
+  readonly inputs: readonly Value[];
+  /** nn's output shape for this call (batch axis null). */
+  readonly outShape: SymbolicShape;
+}
+
+/** A converter: adds the nodes of one layer call. */
+export type Converter = (call: LayerCall) => Produced;
+
+/**
+ * Raised by a converter for a layer (or a setting of it) ONNX export does not cover; the
+ * exporter collects these for every layer and reports them together.
+ */
+export class NotExportable extends UnsupportedError {}
+
+/**
+ * The variable of a layer's weight `<layer>/<suffix>`, or null when the layer has none.
+ * @example
+ * weightOf(layer, 'kernel'); // the Dense kernel
+ */
+export function weightOf(layer: Layer, suffix: string): Tensor | null {
+  const found = layer.namedWeights.find((w) => w.name === `${layer.name}/${suffix}`);
+  return found ? found.variable : null;
+}
+
+/** Like `weightOf`, for a weight the layer must have. */
+export function needWeight(layer: Layer, suffix: string): Tensor {
+  const w = weightOf(layer, suffix);
+  if (!w) throw new NotExportable(`it has no weight '${suffix}' (is it built?)`);
+  return w;
+}
+
+/** The value's tensor in the layout it is in now: NCHW when it has that form only. */
+export function current(v: Value): { name: string; nchw: boolean } {
+  return v.natural ? { name: v.natural, nchw: false } : { name: v.nchw!, nchw: true };
+}
+
+/** `produced` in the same layout as `like`. */
+export function sameLayout(name: string, nchw: boolean): Produced {
+  return nchw ? { nchw: name } : { natural: name };
+}
+
+/** nn's activation names this exporter knows (core's definitions, as ONNX operators). */
+export const ACTIVATION_NAMES = [
+  'linear',
+  'relu',
+  'relu6',
+  'sigmoid',
+  'tanh',
+  'softmax',
+  'gelu',
+  'elu',
+  'selu',
+  'softplus',
+  'softsign',
+  'leakyRelu',
+  'silu',
+  'swish',
+] as const;
+
+/**
+ * Applies an nn activation to `x`; `nchw` says that x is a rank-4 value in NCHW, so softmax (over
+ * nn's last axis, the channels) runs over axis 1.
+ * @example
+ * const y = activate(g, x, 'relu', false); // Relu(x)
+ */
+export function activate(g: GraphBuilder, x: string, activation: string, nchw: boolean): string {
+  switch (activation) {
+    case 'linear':
+      return x;
+    case 'relu':
+    case 'sigmoid':
+    case 'tanh':
+    case 'selu':
+    case 'softplus':
+    case 'softsign':
+      return g.op(activation[0]!.toUpperCase() + activation.slice(1), [x]);
+    case 'elu':
+      return g.op('Elu', [x], { alpha: { float: 1 } });
+    case 'leakyRelu':
+      // core's leakyRelu default slope, as TensorFlow.js
+      return g.op('LeakyRelu', [x], { alpha: { float: 0.2 } });
+    case 'relu6':
+      return g.op('Clip', [x, g.floats([0]), g.floats([6])]);
+    case 'softmax':
+      return g.op('Softmax', [x], { axis: nchw ? 1 : -1 });
+    case 'silu':
+    case 'swish':
+      return g.op('Mul', [x, g.op('Sigmoid', [x])]);
+    case 'gelu': {
+      // gelu(x) = x · ½ · (1 + erf(x / √2)), in core's order of operations
+      const half = g.op('Mul', [x, g.floats([0.5])]);
+      const erf = g.op('Erf', [g.op('Mul', [x, g.floats([Math.SQRT1_2])])]);
+      return g.op('Mul', [half, g.op('Add', [erf, g.floats([1])])]);
+    }
+    default:
+      throw new NotExportable(`activation '${activation}' has no ONNX form here`);
+  }
+}
+
+/** Applies an activation to a produced value in the layout it is in. */
+export function activateProduced(g: GraphBuilder, p: Produced, activation: string | null): Produced {
+  if (activation === null || activation === 'linear') return p;
+  if (p.natural) return { natural: activate(g, p.natural, activation, false) };
+  return { nchw: activate(g, p.nchw!, activation, true) };
+}
