@@ -7,6 +7,7 @@
 // model.json against the safetensors header before it builds (allocates) anything, then sets
 // the weights bit for bit, compiles again when a training config was saved and restores the
 // optimizer's step count and slots, so training resumes. Bad files raise FormatError naming them.
+// A TensorFlow.js Layers model.json (and its shards) loads through the same calls (io/tfjs.ts).
 
 import { ArgumentError, isDType, type Tensor } from '@nabla/core';
 import { checkArgCount, closestName, describeValue, lookupName } from '@nabla/core/internal';
@@ -31,6 +32,7 @@ import {
   tensorsToSafetensors,
 } from '../io/safetensors-tensors.js';
 import { sha256HexAsync } from '../io/sha256.js';
+import { modelFromTfjsJson, tfjsModelJson } from '../io/tfjs.js';
 import {
   binaryCrossentropy,
   categoricalCrossentropy,
@@ -280,6 +282,9 @@ export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<Mod
   }
   const jsonName = artifacts.jsonName ?? `<source>/${JSON_FILE}`;
   const weightsName = artifacts.weightsName ?? `<source>/${WEIGHTS_FILE}`;
+  // A TensorFlow.js model.json: its handler gave the joined weight shards as `weights`.
+  const tfjs = tfjsModelJson(artifacts.modelJson);
+  if (tfjs !== undefined) return modelFromTfjsJson(tfjs, artifacts.weights, { jsonName, weightsName });
   const doc =
     artifacts.modelJson instanceof Uint8Array
       ? readModelJson(artifacts.modelJson, jsonName)

@@ -1,7 +1,8 @@
 // Browser files: `downloads://name` saves a model as two downloads, `name.json` and
 // `name.safetensors`, by clicking anchors on Blob URLs (as TensorFlow.js's downloads:// does);
 // `browserFiles([jsonFile, weightsFile])` loads the two files a user picks in an
-// `<input type="file" multiple>`. Both work on Blobs only, so they also run in Node 20.
+// `<input type="file" multiple>` (or a TensorFlow.js model.json and its shards). Both work on
+// Blobs only, so they also run in Node 20.
 
 import { ArgumentError } from '@nabla/core';
 import { checkArgCount, describeValue } from '@nabla/core/internal';
@@ -16,6 +17,7 @@ import {
   registerSaveRouter,
   saveResult,
 } from './router.js';
+import { readTfjsShards, tfjsModelJson } from './tfjs.js';
 
 /** How long a download's Blob URL stays valid after its click (the browser reads it meanwhile). */
 const REVOKE_AFTER_MS = 60_000;
@@ -84,33 +86,51 @@ const nameOf = (blob: Blob): string | undefined =>
 
 /**
  * A load handler over model.json and model.safetensors as `File`s (from an `<input type=file>`)
- * or Blobs, in either order when they are named `*.json` and `*.safetensors`, else json first.
+ * or Blobs, in either order when they are named `*.json` and `*.safetensors`, else json first;
+ * or a TensorFlow.js model.json and its weight shards (found by the file names its manifest lists).
  * @example
  * const m = await loadModel(browserFiles([...input.files]));
  * const n = await loadModel(browserFiles([jsonBlob, weightsBlob]));
  */
 export function browserFiles(files: readonly Blob[]): IOHandler {
   checkArgCount('browserFiles', arguments.length, 1, 'browserFiles([jsonFile, weightsFile])');
-  if (!Array.isArray(files) || files.length !== 2 || !files.every((f) => f instanceof Blob)) {
+  if (!Array.isArray(files) || files.length < 2 || !files.every((f) => f instanceof Blob)) {
     throw new ArgumentError(
-      `browserFiles: expected [model.json, model.safetensors] as two File or Blob objects, got ${describeValue(files)}`,
+      `browserFiles: expected [model.json, model.safetensors] as two File or Blob objects (or a TensorFlow.js model.json and its shards), got ${describeValue(files)}`,
     );
   }
-  let [json, weights] = files as [Blob, Blob];
-  if (nameOf(json)?.endsWith('.safetensors') && nameOf(weights)?.endsWith('.json'))
-    [json, weights] = [weights, json];
-  if (nameOf(weights)?.endsWith('.json')) {
+  const named = files.findIndex((f) => nameOf(f)?.endsWith('.json'));
+  const json = files[named < 0 ? 0 : named]!;
+  const rest = files.filter((f) => f !== json);
+  if (rest.some((f) => nameOf(f)?.endsWith('.json'))) {
     throw new ArgumentError(
-      `browserFiles: expected a model.json and a model.safetensors file, got ${nameOf(json)} and ${nameOf(weights)}`,
+      `browserFiles: expected a model.json and a model.safetensors file, got ${files.map((f) => nameOf(f)).join(' and ')}`,
     );
   }
+  const jsonName = nameOf(json) ?? '<json blob>';
   return {
     async load() {
-      const [j, w] = await Promise.all([json.arrayBuffer(), weights.arrayBuffer()]);
+      const modelJson = new Uint8Array(await json.arrayBuffer());
+      const tfjs = tfjsModelJson(modelJson);
+      if (tfjs !== undefined) {
+        const byName = new Map(rest.map((f) => [nameOf(f), f]));
+        const weights = await readTfjsShards(tfjs, jsonName, async (path) => {
+          const file = byName.get(path.split('/').pop());
+          if (file === undefined) throw new IOError(path, 'is not among the files given to browserFiles');
+          return new Uint8Array(await file.arrayBuffer());
+        });
+        return { modelJson, weights, jsonName, weightsName: '<weight shards>' };
+      }
+      if (rest.length !== 1) {
+        throw new ArgumentError(
+          `browserFiles: expected one model.safetensors beside ${jsonName}, got ${rest.length} files`,
+        );
+      }
+      const weights = rest[0]!;
       return {
-        modelJson: new Uint8Array(j),
-        weights: new Uint8Array(w),
-        jsonName: nameOf(json) ?? '<json blob>',
+        modelJson,
+        weights: new Uint8Array(await weights.arrayBuffer()),
+        jsonName,
         weightsName: nameOf(weights) ?? '<weights blob>',
       };
     },

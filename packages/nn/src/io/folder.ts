@@ -2,10 +2,13 @@
 // module loads (through @nabla/nn's `node` export condition or @nabla/nn/node). It writes and
 // reads the crash-safe folder layout of model-folder.ts: model.json, which records the sha256
 // of its weights, renamed into place last as the commit point; loads read the weights that
-// model.json was saved with, even while another process saves to the same folder.
+// model.json was saved with, even while another process saves to the same folder. A folder
+// TensorFlow.js saved (model.json + weight shards) loads too.
 
 import { join } from 'node:path';
 import { type ModelJson, readModelJsonRecord } from '../engine/save-load.js';
+import { nodeSaveFs } from './atomic.js';
+import { toIOError } from './errors.js';
 import {
   MODEL_JSON_FILE,
   MODEL_WEIGHTS_FILE,
@@ -21,6 +24,7 @@ import {
   registerSaveRouter,
   saveResult,
 } from './router.js';
+import { readTfjsShards, tfjsModelJson } from './tfjs.js';
 
 /**
  * The handler of a model folder (Node): `model.json` and `model.safetensors` in `path`, each
@@ -54,7 +58,22 @@ export function folderHandler(
       return saveResult({ modelJson: json, weights: artifacts.weights });
     },
     async load() {
-      const { dir, json, weights } = await readModelFolder(path, readModelJsonRecord, { fs: options.fs });
+      const {
+        dir,
+        json,
+        weights: own,
+      } = await readModelFolder(path, readModelJsonRecord, { fs: options.fs });
+      // A TensorFlow.js model.json lists its weight shards, beside it in the folder.
+      const tfjs = tfjsModelJson(json);
+      const fs = options.fs ?? nodeSaveFs;
+      const weights =
+        tfjs === undefined
+          ? own
+          : await readTfjsShards(tfjs, join(dir, MODEL_JSON_FILE), (p) =>
+              fs.readFile(join(dir, p)).catch((error: unknown) => {
+                throw toIOError(error, join(dir, p), 'read the file');
+              }),
+            );
       return {
         modelJson: json,
         weights,

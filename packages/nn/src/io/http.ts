@@ -2,7 +2,8 @@
 // (`.../name.json` → `.../name.safetensors`, a folder URL ending in '/' → model.json and
 // model.safetensors in it), or from `weightUrl` / `weightPathPrefix` as TensorFlow.js's
 // loadLayersModel takes them; save POSTs both files as one multipart form (fields `model.json`
-// and `model.safetensors`). `fetch` and `requestInit` can be passed in.
+// and `model.safetensors`). `fetch` and `requestInit` can be passed in. A TensorFlow.js
+// model.json loads with the weight shards its manifest lists.
 
 import { ArgumentError } from '@nabla/core';
 import { IOError } from './errors.js';
@@ -16,6 +17,7 @@ import {
   registerSaveRouter,
   saveResult,
 } from './router.js';
+import { readTfjsShards, tfjsModelJson } from './tfjs.js';
 
 function fetchOf(options: IOOptions): typeof fetch {
   const f = options.fetch ?? globalThis.fetch;
@@ -53,6 +55,14 @@ function urlsOf(url: string, options: IOOptions): { json: string; weights: strin
     return { json, weights: `${prefix.endsWith('/') ? prefix : `${prefix}/`}${weightsFile}` };
   }
   return { json, weights: `${jsonPath.slice(0, slash + 1)}${weightsFile}${query}` };
+}
+
+/** The URL prefix of a TensorFlow.js model's weight shards. */
+function shardBase(jsonUrl: string, options: IOOptions): string {
+  const prefix = options.weightPathPrefix;
+  if (typeof prefix === 'string' && prefix !== '') return prefix.endsWith('/') ? prefix : `${prefix}/`;
+  const [path] = splitQuery(jsonUrl);
+  return path.slice(0, path.lastIndexOf('/') + 1);
 }
 
 function splitQuery(url: string): [string, string] {
@@ -100,6 +110,15 @@ export function httpHandler(url: string, given?: IOOptions): IOHandler {
       const f = fetchOf(options);
       const urls = urlsOf(url, options);
       const json = await get(f, urls.json, options.requestInit);
+      const tfjs = tfjsModelJson(json);
+      if (tfjs !== undefined) {
+        // TensorFlow.js's shards: relative to model.json's folder, or under weightPathPrefix.
+        const base = shardBase(urls.json, options);
+        const weights = await readTfjsShards(tfjs, urls.json, (p) =>
+          get(f, `${base}${p}`, options.requestInit),
+        );
+        return { modelJson: json, weights, jsonName: urls.json, weightsName: `${base}*.bin` };
+      }
       const weights = await get(f, urls.weights, options.requestInit);
       return { modelJson: json, weights, jsonName: urls.json, weightsName: urls.weights };
     },
