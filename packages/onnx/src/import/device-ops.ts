@@ -1,0 +1,468 @@
+// ONNX operators on backend tensors, written with core ops so every backend runs them and
+// autodiff differentiates them (fine-tuning an imported model needs nothing else). ONNX is
+// NCHW; core's conv and pooling are NHWC, so those transpose in and out, and a 1-D window op
+// runs as 2-D with a height of 1.
+
+import {
+  abs,
+  add,
+  avgPool2d,
+  broadcastTo,
+  cast,
+  ceil,
+  clip,
+  concat,
+  conv2d,
+  div,
+  elu,
+  equal,
+  erf,
+  exp,
+  expandDims,
+  floor,
+  gather,
+  gelu,
+  greater,
+  leakyRelu,
+  less,
+  log,
+  logicalAnd,
+  logicalNot,
+  logicalOr,
+  logSoftmax,
+  matmul,
+  max,
+  maximum,
+  maxPool2d,
+  mean,
+  min,
+  minimum,
+  mul,
+  neg,
+  pad,
+  pow,
+  prod,
+  reciprocal,
+  relu,
+  reshape,
+  type SliceEntry,
+  sigmoid,
+  slice,
+  softmax,
+  softplus,
+  split,
+  sqrt,
+  squeeze,
+  sub,
+  sum,
+  type Tensor,
+  tanh,
+  tensor,
+  transpose,
+  UnsupportedError,
+  where,
+} from '@nabla/core';
+import { type Arg, asTensor, isHost } from './arg.js';
+import {
+  broadcastShapes,
+  type HostArray,
+  intsOf,
+  normAxis,
+  reshapeTarget,
+  sizeOf,
+  unsqueezeShape,
+} from './host.js';
+import { attr, type NodeInfo } from './read.js';
+import { gru, lstm } from './recurrent.js';
+
+/** A device operator: inputs to every output. */
+export type DeviceOp = (args: readonly Arg[], node: NodeInfo) => Tensor[];
+
+/** What the importer needs to know about a device operator. */
+export interface DeviceSpec {
+  readonly run: DeviceOp;
+  /** Inputs read as integers (shapes, axes, pads): given as host values, never as weights. */
+  readonly hostInputs?: readonly number[];
+  /** Inputs that are state, not parameters: initializers there become non-trainable weights. */
+  readonly frozenInputs?: readonly number[];
+}
+
+/** The integers of a host argument; a value computed on the device cannot be read synchronously. */
+function ints(a: Arg | undefined, node: NodeInfo, i: number): number[] {
+  if (a === null || a === undefined) throw new UnsupportedError(`${node.label}: input ${i} is required`);
+  if (!isHost(a)) {
+    throw new UnsupportedError(
+      `${node.label}: input ${i} must be a constant or computed from shapes, not from tensor values`,
+    );
+  }
+  return intsOf(a);
+}
+
+function optInts(a: Arg | undefined, node: NodeInfo, i: number): number[] | null {
+  return a === null || a === undefined ? null : ints(a, node, i);
+}
+
+const T = asTensor;
+
+/** A one-input operator that reads the node's attributes. */
+function unary(f: (x: Tensor, node: NodeInfo) => Tensor): DeviceSpec {
+  return { run: (args, node) => [f(T(args[0], node, 0), node)] };
+}
+
+/** A one-input core op (called with the tensor alone: core ops check their argument count). */
+function plain(f: (x: Tensor) => Tensor): DeviceSpec {
+  return { run: (args, node) => [f(T(args[0], node, 0))] };
+}
+
+function binary(f: (a: Tensor, b: Tensor) => Tensor): DeviceSpec {
+  return { run: (args, node) => [f(T(args[0], node, 0), T(args[1], node, 1))] };
+}
+
+/** Max, Min, Sum, Mean over any number of inputs. */
+function variadic(f: (a: Tensor, b: Tensor) => Tensor, average = false): DeviceSpec {
+  return {
+    run: (args, node) => {
+      const xs = args.map((a, i) => T(a, node, i));
+      const total = xs.reduce((a, b) => f(a, b));
+      return [average ? div(total, xs.length) : total];
+    },
+  };
+}
+
+/**
+ * ONNX `pads` ([x1_begin, x2_begin, x1_end, x2_end]; [begin, end] for 1-D, which runs with a
+ * height of 1) or auto_pad, as core's padding for the two spatial axes.
+ */
+function windowPadding(node: NodeInfo, rank: number) {
+  const auto = attr.string(node, 'auto_pad', 'NOTSET');
+  if (auto === 'VALID') return 'valid' as const;
+  // TF's 'same' puts the odd pixel at the end, as SAME_UPPER does.
+  if (auto === 'SAME_UPPER') return 'same' as const;
+  if (auto !== 'NOTSET') throw new UnsupportedError(`${node.label}: auto_pad ${auto} is not supported`);
+  const p = attr.ints(node, 'pads') ?? new Array<number>(2 * (rank - 2)).fill(0);
+  const q = rank === 3 ? [0, p[0]!, 0, p[1]!] : p;
+  return [
+    [q[0]!, q[2]!],
+    [q[1]!, q[3]!],
+  ] as const;
+}
+
+/** Runs a 2-D NHWC window op on an NCHW (or NCW, as height 1) input. */
+function nchw(x: Tensor, node: NodeInfo, f: (nhwc: Tensor) => Tensor): Tensor {
+  if (x.rank !== 3 && x.rank !== 4) {
+    throw new UnsupportedError(
+      `${node.label}: only 1-D and 2-D windows are supported, got input rank ${x.rank}`,
+    );
+  }
+  const x4 = x.rank === 3 ? expandDims(x, 2) : x;
+  const y = transpose(f(transpose(x4, [0, 2, 3, 1])), [0, 3, 1, 2]);
+  return x.rank === 3 ? squeeze(y, [2]) : y;
+}
+
+/** Window attributes as 2-D lists (a 1-D op's become height 1). */
+function window2d(node: NodeInfo, rank: number, name: string, fallback: number): [number, number] {
+  const v = attr.ints(node, name) ?? new Array<number>(rank - 2).fill(fallback);
+  return v.length === 1 ? [1, v[0]!] : [v[0]!, v[1]!];
+}
+
+function conv(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const x = T(args[0], node, 0);
+  const w = T(args[1], node, 1);
+  const groups = attr.int(node, 'group', 1);
+  const strides = window2d(node, x.rank, 'strides', 1);
+  const dilations = window2d(node, x.rank, 'dilations', 1);
+  const w4 = w.rank === 3 ? expandDims(w, 2) : w;
+  const padding = windowPadding(node, x.rank);
+  // OIHW → HWIO; a grouped conv runs each group on its channels and joins the outputs.
+  const filter = transpose(w4, [2, 3, 1, 0]);
+  const y = nchw(x, node, (xh) => {
+    const options = { strides, dilations, padding };
+    if (groups === 1) return conv2d(xh, filter, options);
+    const xs = split(xh, groups, 3);
+    const fs = split(filter, groups, 3);
+    return concat(
+      xs.map((xg, g) => conv2d(xg, fs[g]!, options)),
+      3,
+    );
+  });
+  const b = args[2];
+  if (!b) return [y];
+  const bias = T(b, node, 2);
+  return [add(y, reshape(bias, [bias.size, ...new Array<number>(y.rank - 2).fill(1)]))];
+}
+
+function pool(kind: 'max' | 'avg'): DeviceSpec {
+  return {
+    run: (args, node) => {
+      const x = T(args[0], node, 0);
+      if (attr.int(node, 'ceil_mode', 0) !== 0)
+        throw new UnsupportedError(`${node.label}: ceil_mode=1 is not supported`);
+      const dil = attr.ints(node, 'dilations');
+      if (dil?.some((d) => d !== 1)) throw new UnsupportedError(`${node.label}: dilations are not supported`);
+      const poolSize = window2d(node, x.rank, 'kernel_shape', 1);
+      const strides = window2d(node, x.rank, 'strides', 1);
+      let padding: ReturnType<typeof windowPadding> = windowPadding(node, x.rank);
+      const includePad = kind === 'avg' && attr.int(node, 'count_include_pad', 0) === 1;
+      return [
+        nchw(x, node, (xh) => {
+          let input = xh;
+          // Counting the padding in the average is average pooling of the zero-padded input.
+          if (includePad && typeof padding !== 'string') {
+            input = pad(xh, [[0, 0], padding[0], padding[1], [0, 0]]);
+            padding = 'valid';
+          }
+          const options = { poolSize, strides, padding };
+          return kind === 'max' ? maxPool2d(input, options) : avgPool2d(input, options);
+        }),
+      ];
+    },
+  };
+}
+
+/** Axes of a Reduce* node: the attribute (opset ≤ 17) or input 1 (opset 18). */
+function reduce(f: (x: Tensor, o: { axis?: number[]; keepDims: boolean }) => Tensor): DeviceSpec {
+  return {
+    hostInputs: [1],
+    run: (args, node) => {
+      const x = T(args[0], node, 0);
+      const axes = optInts(args[1], node, 1) ?? attr.ints(node, 'axes');
+      const keepDims = attr.int(node, 'keepdims', 1) === 1;
+      if (!axes && attr.int(node, 'noop_with_empty_axes', 0) === 1) return [x.clone()];
+      return [f(x, { axis: axes ?? undefined, keepDims })];
+    },
+  };
+}
+
+function gemm(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const alpha = attr.float(node, 'alpha', 1);
+  const beta = attr.float(node, 'beta', 1);
+  let y = matmul(T(args[0], node, 0), T(args[1], node, 1), {
+    transposeA: attr.int(node, 'transA', 0) === 1,
+    transposeB: attr.int(node, 'transB', 0) === 1,
+  });
+  if (alpha !== 1) y = mul(y, alpha);
+  const c = args[2];
+  if (!c) return [y];
+  const ct = T(c, node, 2);
+  return [add(y, beta === 1 ? ct : mul(ct, beta))];
+}
+
+function batchNorm(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  if (attr.int(node, 'training_mode', 0) !== 0) {
+    throw new UnsupportedError(
+      `${node.label}: training_mode=1 is not supported (export the model in eval mode)`,
+    );
+  }
+  const x = T(args[0], node, 0);
+  const [scale, bias, m, v] = [1, 2, 3, 4].map((i) => {
+    const p = T(args[i], node, i);
+    return reshape(p, [p.size, ...new Array<number>(x.rank - 2).fill(1)]);
+  }) as [Tensor, Tensor, Tensor, Tensor];
+  // y = (x − mean) · scale / √(var + ε) + bias, with the running statistics (inference).
+  const factor = div(scale, sqrt(add(v, attr.float(node, 'epsilon', 1e-5))));
+  return [add(mul(sub(x, m), factor), bias)];
+}
+
+function layerNorm(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const x = T(args[0], node, 0);
+  const axis = normAxis('LayerNormalization', attr.int(node, 'axis', -1), x.rank);
+  const axes = x.shape.map((_, i) => i).filter((i) => i >= axis);
+  const centred = sub(x, mean(x, { axis: axes, keepDims: true }));
+  const variance = mean(mul(centred, centred), { axis: axes, keepDims: true });
+  let y = div(centred, sqrt(add(variance, attr.float(node, 'epsilon', 1e-5))));
+  y = mul(y, T(args[1], node, 1));
+  return [args[2] ? add(y, T(args[2], node, 2)) : y];
+}
+
+function sliceOp(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const x = T(args[0], node, 0);
+  const starts = ints(args[1], node, 1);
+  const ends = ints(args[2], node, 2);
+  const axes = optInts(args[3], node, 3) ?? starts.map((_, i) => i);
+  const steps = optInts(args[4], node, 4) ?? axes.map(() => 1);
+  const spec: SliceEntry[] = x.shape.map(() => null);
+  axes.forEach((a, i) => {
+    // core's slice clamps out-of-range bounds as NumPy (and ONNX) do.
+    spec[normAxis('Slice', a, x.rank)] = { start: starts[i]!, stop: ends[i]!, step: steps[i]! };
+  });
+  return [slice(x, spec)];
+}
+
+function gatherOp(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const x = T(args[0], node, 0);
+  const axis = normAxis('Gather', attr.int(node, 'axis', 0), x.rank);
+  const idx = args[1];
+  if (idx && isHost(idx)) {
+    const n = x.shape[axis]!;
+    const values = intsOf(idx).map((i) => (i < 0 ? i + n : i));
+    return [gather(x, tensor(values, [...idx.shape], 'int32'), axis)];
+  }
+  return [gather(x, cast(T(idx, node, 1), 'int32'), axis)];
+}
+
+function splitOp(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const x = T(args[0], node, 0);
+  const axis = attr.int(node, 'axis', 0);
+  const sizes = optInts(args[1], node, 1) ?? attr.ints(node, 'split');
+  return split(x, sizes ?? attr.int(node, 'num_outputs', node.outputs.length), axis);
+}
+
+function castOp(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const to = attr.int(node, 'to', 1);
+  const dtype = to === 1 || to === 11 || to === 10 ? 'float32' : to === 9 ? 'bool' : 'int32';
+  return [cast(T(args[0], node, 0), dtype)];
+}
+
+function padOp(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const x = T(args[0], node, 0);
+  const mode = attr.string(node, 'mode', 'constant');
+  if (mode !== 'constant') throw new UnsupportedError(`${node.label}: mode '${mode}' is not supported`);
+  const p = ints(args[1], node, 1);
+  const value = args[2] ? (isHost(args[2]) ? (args[2].data[0] ?? 0) : null) : 0;
+  if (value === null) throw new UnsupportedError(`${node.label}: constant_value must be a constant`);
+  const axes = (optInts(args[3], node, 3) ?? x.shape.map((_, i) => i)).map((a) => normAxis('Pad', a, x.rank));
+  const pairs = x.shape.map((): [number, number] => [0, 0]);
+  axes.forEach((a, i) => {
+    pairs[a] = [p[i]!, p[i + axes.length]!];
+  });
+  if (pairs.some(([b, e]) => b < 0 || e < 0))
+    throw new UnsupportedError(`${node.label}: negative pads are not supported`);
+  return [pairs.every(([b, e]) => b === 0 && e === 0) ? x.clone() : pad(x, pairs, value)];
+}
+
+function hardSigmoid(x: Tensor, node: NodeInfo): Tensor {
+  return clip(add(mul(x, attr.float(node, 'alpha', 0.2)), attr.float(node, 'beta', 0.5)), 0, 1);
+}
+
+/** The device operators by ONNX op type. */
+export const DEVICE_OPS: Readonly<Record<string, DeviceSpec>> = {
+  Identity: unary((x) => x.clone()),
+  Dropout: { hostInputs: [1, 2], run: (args, node) => [T(args[0], node, 0).clone()] },
+  Relu: plain(relu),
+  Sigmoid: plain(sigmoid),
+  Tanh: plain(tanh),
+  Exp: plain(exp),
+  Log: plain(log),
+  Sqrt: plain(sqrt),
+  Neg: plain(neg),
+  Abs: plain(abs),
+  Erf: plain(erf),
+  Reciprocal: plain(reciprocal),
+  Floor: plain(floor),
+  Ceil: plain(ceil),
+  Not: plain(logicalNot),
+  Softplus: plain(softplus),
+  LeakyRelu: unary((x, node) => leakyRelu(x, attr.float(node, 'alpha', 0.01))),
+  Elu: unary((x, node) => elu(x, attr.float(node, 'alpha', 1))),
+  HardSigmoid: unary(hardSigmoid),
+  Gelu: unary((x, node) => gelu(x, { approximate: attr.string(node, 'approximate', 'none') === 'tanh' })),
+  Softmax: unary((x, node) => softmax(x, attr.int(node, 'axis', -1))),
+  LogSoftmax: unary((x, node) => logSoftmax(x, attr.int(node, 'axis', -1))),
+  Add: binary(add),
+  Sub: binary(sub),
+  Mul: binary(mul),
+  Div: binary(div),
+  Pow: binary(pow),
+  Equal: binary(equal),
+  Less: binary(less),
+  Greater: binary(greater),
+  And: binary(logicalAnd),
+  Or: binary(logicalOr),
+  Max: variadic(maximum),
+  Min: variadic(minimum),
+  Sum: variadic(add),
+  Mean: variadic(add, true),
+  Where: { run: (args, node) => [where(T(args[0], node, 0), T(args[1], node, 1), T(args[2], node, 2))] },
+  Clip: {
+    hostInputs: [1, 2],
+    run: (args, node) => {
+      const bound = (i: number, fallback: number): number => {
+        const a = args[i];
+        if (a === null || a === undefined) return fallback;
+        if (!isHost(a)) throw new UnsupportedError(`${node.label}: input ${i} must be a constant`);
+        return a.data[0] ?? fallback;
+      };
+      return [clip(T(args[0], node, 0), bound(1, -Infinity), bound(2, Infinity))];
+    },
+  },
+  Cast: { run: castOp },
+  MatMul: binary((a, b) => matmul(a, b)),
+  Gemm: { run: gemm },
+  Conv: { run: conv },
+  MaxPool: pool('max'),
+  AveragePool: pool('avg'),
+  GlobalAveragePool: unary((x) => mean(x, { axis: x.shape.map((_, i) => i).slice(2), keepDims: true })),
+  GlobalMaxPool: unary((x) => max(x, { axis: x.shape.map((_, i) => i).slice(2), keepDims: true })),
+  BatchNormalization: { run: batchNorm, frozenInputs: [3, 4] },
+  LayerNormalization: { run: layerNorm },
+  ReduceMean: reduce(mean),
+  ReduceSum: reduce(sum),
+  ReduceMax: reduce(max),
+  ReduceMin: reduce(min),
+  ReduceProd: reduce(prod),
+  Flatten: unary((x, node) => {
+    const axis = normAxis('Flatten', attr.int(node, 'axis', 1), x.rank + 1);
+    return reshape(x, [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))]);
+  }),
+  Reshape: {
+    hostInputs: [1],
+    run: (args, node) => {
+      const x = T(args[0], node, 0);
+      return [
+        reshape(x, reshapeTarget(x.shape, ints(args[1], node, 1), attr.int(node, 'allowzero', 0) === 1)),
+      ];
+    },
+  },
+  Transpose: unary((x, node) =>
+    transpose(x, attr.ints(node, 'perm') ?? x.shape.map((_, i) => x.rank - 1 - i)),
+  ),
+  Squeeze: {
+    hostInputs: [1],
+    run: (args, node) => {
+      const x = T(args[0], node, 0);
+      const axes = optInts(args[1], node, 1) ?? attr.ints(node, 'axes');
+      const drop = axes ?? x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+      return [
+        squeeze(
+          x,
+          drop.map((a) => normAxis('Squeeze', a, x.rank)),
+        ),
+      ];
+    },
+  },
+  Unsqueeze: {
+    hostInputs: [1],
+    run: (args, node) => {
+      const x = T(args[0], node, 0);
+      const axes = optInts(args[1], node, 1) ?? attr.ints(node, 'axes') ?? [];
+      return [reshape(x, unsqueezeShape(x.shape, axes))];
+    },
+  },
+  Concat: {
+    run: (args, node) => [
+      concat(
+        args.filter((a) => a !== null).map((a, i) => T(a, node, i)),
+        attr.int(node, 'axis', 0),
+      ),
+    ],
+  },
+  Slice: { hostInputs: [1, 2, 3, 4], run: sliceOp },
+  Gather: { hostInputs: [1], run: gatherOp },
+  Split: { hostInputs: [1], run: splitOp },
+  Expand: {
+    hostInputs: [1],
+    run: (args, node) => {
+      const x = T(args[0], node, 0);
+      const target = ints(args[1], node, 1);
+      const shape = broadcastShapes(x.shape, target);
+      if (!shape)
+        throw new UnsupportedError(
+          `${node.label}: cannot expand [${x.shape.join(',')}] to [${target.join(',')}]`,
+        );
+      return [broadcastTo(x, shape)];
+    },
+  },
+  Pad: { hostInputs: [1, 2, 3], run: padOp },
+  LSTM: { run: lstm },
+  GRU: { run: gru },
+};
