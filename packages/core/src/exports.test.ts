@@ -45,6 +45,7 @@ describe('@nabla/core exports', () => {
         "argMax",
         "argMin",
         "avgPool2d",
+        "batchNorm",
         "broadcastTo",
         "browser",
         "cast",
@@ -200,6 +201,8 @@ describe('@nabla/core exports', () => {
     expect(names(internal)).toMatchInlineSnapshot(`
       [
         "BINARY_PRIMS",
+        "CHAIN_BINARY",
+        "CHAIN_UNARY",
         "FUSED_PRIMS",
         "REDUCE_PRIMS",
         "UNARY_PRIMS",

@@ -4,6 +4,55 @@
 // composite of ordinary ops where a kernel is missing, and the conformance suite holds both
 // paths to the same values and gradients (testing/cases/fused.ts).
 
+/** Unary operations an elementwise chain can apply (the unary primitives of the same names). */
+export const CHAIN_UNARY = [
+  'neg',
+  'abs',
+  'sign',
+  'exp',
+  'expm1',
+  'log',
+  'log1p',
+  'sqrt',
+  'rsqrt',
+  'tanh',
+  'sigmoid',
+  'erf',
+  'relu',
+] as const;
+
+/**
+ * Binary operations an elementwise chain can apply. Comparisons give 1 or 0 in the chain's
+ * float dtype (every value of a chain has that dtype).
+ */
+export const CHAIN_BINARY = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'maximum',
+  'minimum',
+  'greater',
+  'greaterEqual',
+  'less',
+  'lessEqual',
+  'equal',
+] as const;
+
+export type ChainUnary = (typeof CHAIN_UNARY)[number];
+export type ChainBinary = (typeof CHAIN_BINARY)[number];
+
+/**
+ * One step of an elementwise chain. Operands index the chain's values: the inputs first
+ * (0 … inputs-1), then the steps in order. `select` takes `x` where `c` is nonzero, else `y`.
+ * Constants are part of the program (a backend may bake them into its code).
+ */
+export type ChainStep =
+  | { readonly op: 'const'; readonly value: number }
+  | { readonly op: ChainUnary; readonly x: number }
+  | { readonly op: ChainBinary; readonly x: number; readonly y: number }
+  | { readonly op: 'select'; readonly c: number; readonly x: number; readonly y: number };
+
 /** Activations `fusedMatmul` applies in its epilogue. */
 export const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh'] as const;
 
@@ -16,6 +65,12 @@ export type FusedActivation = (typeof FUSED_ACTIVATIONS)[number];
  * backend's float32, or float64 where it has it), except for sparse labels (int32).
  */
 export interface FusedParams {
+  /**
+   * Inputs: any number of float tensors of one dtype that broadcast together. One output of
+   * the broadcast shape: the value of the program's last step, computed per element in that
+   * dtype (the activations, batch normalization and their gradients, as one kernel each).
+   */
+  elementwise: { readonly program: readonly ChainStep[] };
   /**
    * Inputs: a `[M, K]` (`[K, M]` if transposeA), b `[K, N]` (`[N, K]` if transposeB), then
    * bias `[N]` when `hasBias`. One output `[M, N]`: act(a·b + bias).
@@ -57,6 +112,7 @@ export type FusedPrim = keyof FusedParams;
 
 /** Every fused primitive, as a list (checked against `FusedParams` by its type). */
 export const FUSED_PRIMS: readonly FusedPrim[] = Object.keys({
+  elementwise: true,
   fusedMatmul: true,
   softmaxCrossEntropy: true,
   sgdUpdate: true,

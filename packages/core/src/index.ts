@@ -107,6 +107,8 @@ export {
 export {
   abs,
   add,
+  type BatchNormOptions,
+  batchNorm,
   cast,
   ceil,
   clip,

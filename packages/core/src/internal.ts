@@ -23,7 +23,17 @@ export { unsupported } from './backend-interface.js';
 
 // Primitives, their params and the output a kernel writes
 
-export { FUSED_PRIMS, type FusedParams, type FusedPrim, isFusedPrim } from './fused-prims.js';
+export {
+  CHAIN_BINARY,
+  CHAIN_UNARY,
+  type ChainBinary,
+  type ChainStep,
+  type ChainUnary,
+  FUSED_PRIMS,
+  type FusedParams,
+  type FusedPrim,
+  isFusedPrim,
+} from './fused-prims.js';
 export {
   BINARY_PRIMS,
   type BinaryPrim,

@@ -1,11 +1,13 @@
 // The CPU backend's optional fused kernels (core's fused-prims.ts): matmul + bias + activation, the
 // GEMM writing on top of the broadcast bias with the activation applied in place after it, and
-// softmax cross-entropy one row at a time in doubles. The optimizer updates are left to core's
-// composites here (the wasm backend fuses them).
+// softmax cross-entropy one row at a time in doubles, elementwise chains block by block
+// (chain.ts). The optimizer updates are left to core's composites here (the wasm backend
+// fuses them).
 
 import type { FusedActivation, TypedArray } from '@nabla/core';
 import { type FusedKernel, type FusedKernelTable, matmulDims } from '@nabla/core/internal';
 import { type CpuContext, valuesOf } from '../cpu-data.js';
+import { elementwiseKernel } from './chain.js';
 import { sigmoid } from './unary.js';
 
 /** Applies an activation in place over a whole output. */
@@ -113,6 +115,7 @@ export function softmaxCrossEntropyKernel(ctx: CpuContext): FusedKernel<'softmax
  */
 export function createFusedKernels(ctx: CpuContext): Partial<FusedKernelTable> {
   return {
+    elementwise: elementwiseKernel(ctx),
     fusedMatmul: fusedMatmulKernel(ctx),
     softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
   };

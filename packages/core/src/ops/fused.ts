@@ -16,6 +16,7 @@ import { relu6 } from './activations.js';
 import { defineOp, opt, req, S } from './args.js';
 import { add, div, greater, less, logicalAnd, maximum, mul, sub } from './binary.js';
 import { cast } from './cast.js';
+import { ELEMENTWISE_RULE } from './chain.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
 import { oneHot } from './creation.js';
 import { matmul } from './linalg.js';
@@ -364,6 +365,7 @@ function activationGrad(activation: FusedActivation, y: Tensor, dy: Tensor): Ten
 
 /** VJP rules of the fused primitives; the optimizer updates are never differentiated. */
 export const FUSED_RULES: { readonly [F in FusedPrim]: VjpRule<FusedParams[F]> | 'nondiff' } = {
+  elementwise: ELEMENTWISE_RULE,
   // y = act(z), z = Â·B̂ + bias: dz = dy ⊙ act'(z); dÂ = dz·B̂ᵀ, dB̂ = Âᵀ·dz (transposed back
   // where stored transposed: da = B̂·dzᵀ, db = dzᵀ·Â); dbias = Σ_rows dz. Each is skipped where
   // not needed (a network's input batch needs none: its product is the layer's largest).

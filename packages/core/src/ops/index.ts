@@ -3,6 +3,7 @@
 // files share (argument conversion, primitive dispatch, gradient-rule tables) stay out.
 
 export { elu, gelu, leakyRelu, logSigmoid, relu6, selu, silu, softplus, square } from './activations.js';
+export { type BatchNormOptions, batchNorm } from './batch-norm.js';
 export {
   add,
   div,

@@ -2,7 +2,7 @@
 // in inference, Keras 3 semantics) and layerNormalization (per-sample statistics over the
 // feature axes). Both compute y = (x − μ) / √(σ² + ε) · γ + β.
 
-import { moments, ShapeError, type Tensor, tidy, type Variable } from '@nabla/core';
+import { batchNorm, moments, ShapeError, type Tensor, tidy, type Variable } from '@nabla/core';
 import { one, oneShape, type SymbolicShape, shapeText } from '../engine/input-spec.js';
 import { type CallContext, Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
@@ -122,14 +122,18 @@ abstract class Normalization extends Layer {
     return x.dtype === this.dtype ? x : x.cast(this.dtype);
   }
 
-  /** (x − mean) · rsqrt(variance + ε) · γ + β, with γ and β viewed as `paramShape`. */
+  /**
+   * (x − mean) · rsqrt(variance + ε) · γ + β, with γ and β viewed as `paramShape`: core's
+   * `batchNorm`, one kernel where the backend fuses elementwise chains.
+   */
   protected normalize(x: Tensor, mean: Tensor, variance: Tensor, paramShape: number[]): Tensor {
-    return tidy(() => {
-      let inv = variance.add(this.epsilon).rsqrt();
-      if (this.gamma) inv = inv.mul(this.gamma.reshape(paramShape));
-      const y = x.sub(mean).mul(inv);
-      return this.beta ? y.add(this.beta.reshape(paramShape)) : y;
-    });
+    return tidy(() =>
+      batchNorm(x, mean, variance, {
+        scale: this.gamma ? this.gamma.reshape(paramShape) : null,
+        offset: this.beta ? this.beta.reshape(paramShape) : null,
+        varianceEpsilon: this.epsilon,
+      }),
+    );
   }
 
   override getConfig(): Record<string, unknown> {

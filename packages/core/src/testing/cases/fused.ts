@@ -9,9 +9,17 @@ import type { FusedActivation } from '../../fused-prims.js';
 import { tidy } from '../../memory.js';
 import { relu6 } from '../../ops/activations.js';
 import { add, div, maximum, mul, sub } from '../../ops/binary.js';
+import {
+  type ChainBuilder,
+  type ChainValue,
+  chain,
+  chainProgram,
+  runChainComposite,
+} from '../../ops/chain.js';
 import { oneHot, tensor } from '../../ops/creation.js';
 import { adamStep, fusedMatmul, sgdStep, softmaxCrossEntropy } from '../../ops/fused.js';
 import { matmul } from '../../ops/linalg.js';
+import { reshape } from '../../ops/movement.js';
 import { sum } from '../../ops/reduce.js';
 import { logSoftmax } from '../../ops/softmax.js';
 import { neg, relu, sigmoid, sqrt, tanh } from '../../ops/unary.js';
@@ -136,6 +144,53 @@ function refCrossEntropy(x: readonly number[], y: readonly number[], classes: nu
 /** One-hot rows (zeros for labels outside [0, C)). */
 function oneHotRef(labels: readonly number[], classes: number): number[] {
   return labels.flatMap((l) => Array.from({ length: classes }, (_, c) => (c === l ? 1 : 0)));
+}
+
+/** A chain using every step kind over x [2, 3, 4], m [4] (broadcast) and s [] (scalar). */
+function everyStep(b: ChainBuilder, [x, m, s]: readonly ChainValue[]): ChainValue {
+  const a = b.sub(x!, m!);
+  const p = b.mul(a, s!);
+  const c = b.add(b.unary('tanh', p), b.unary('sigmoid', a));
+  const d = b.div(c, b.add(b.unary('exp', b.unary('neg', b.unary('abs', a))), 1));
+  const e = b.mul(b.unary('erf', p), b.unary('sqrt', b.add(b.mul(a, a), 1)));
+  const f = b.mul(b.unary('rsqrt', b.add(b.mul(p, p), 2)), b.unary('log', b.add(b.mul(x!, x!), 1)));
+  const g = b.add(b.unary('log1p', b.mul(a, a)), b.unary('expm1', b.mul(p, 0.3)));
+  const h = b.select(
+    b.binary('greater', a, 0),
+    b.unary('relu', p),
+    b.mul(b.unary('sign', a), b.binary('minimum', a, m!)),
+  );
+  const flags = b.add(
+    b.add(b.binary('greaterEqual', x!, m!), b.binary('less', x!, 0)),
+    b.add(b.binary('lessEqual', x!, -1), b.binary('equal', x!, m!)),
+  );
+  return b.add(b.add(b.binary('maximum', d, e), b.add(f, g)), b.add(h, b.mul(flags, 0.25)));
+}
+
+/** everyStep in float64 JS, for one element. */
+function everyStepRef(x: number, m: number, s: number): number {
+  const a = x - m;
+  const p = a * s;
+  const sig = (v: number) => 1 / (1 + Math.exp(-v));
+  const c = Math.tanh(p) + sig(a);
+  const d = c / (Math.exp(-Math.abs(a)) + 1);
+  const e = erfRef(p) * Math.sqrt(a * a + 1);
+  const f = (1 / Math.sqrt(p * p + 2)) * Math.log(x * x + 1);
+  const g = Math.log1p(a * a) + Math.expm1(p * 0.3);
+  const h = a > 0 ? Math.max(p, 0) : Math.sign(a) * Math.min(a, m);
+  const flags = Number(x >= m) + Number(x < 0) + Number(x <= -1) + Number(x === m);
+  return Math.max(d, e) + (f + g) + (h + flags * 0.25);
+}
+
+/** erf to 1e-7 (Abramowitz and Stegun 7.1.26). */
+function erfRef(x: number): number {
+  const t = 1 / (1 + 0.3275911 * Math.abs(x));
+  const y =
+    1 -
+    t *
+      (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429)))) *
+      Math.exp(-x * x);
+  return x < 0 ? -y : y;
 }
 
 export const FUSED_CASES: ConformanceCase[] = [
@@ -389,6 +444,27 @@ export const FUSED_CASES: ConformanceCase[] = [
         () => adamStep({ param: w, grad: g, m, v }, { learningRate: lr, step: 0 }),
         ArgumentError,
         'adamStep: expected options.step to be an integer >= 1, got number 0',
+      );
+    },
+  },
+  {
+    name: 'fused: an elementwise chain of every step kind matches the reference and the composite',
+    run: async (t) => {
+      const x = t.rand([2, 3, 4], { min: -2, max: 2, seed: 71 });
+      const m = t.input([0.5, -0.25, 1, -1.5], [4]);
+      const s = t.input(1.5, []);
+      const [xv, mv] = [await values(x), await values(m)];
+      const ref = xv.map((v, i) => everyStepRef(v, mv[i % 4]!, 1.5));
+      const flat = (y: Tensor) => reshape(t.own(y), [24]);
+      await t.expectValues(flat(chain([x, m, s], everyStep)), ref, { rtol: 1e-5, atol: 1e-5 });
+      const program = chainProgram(3, everyStep);
+      await t.expectValues(flat(runChainComposite([x, m, s], program)), ref, { rtol: 1e-5, atol: 1e-5 });
+      await t.checkGrad((a, c, d) => chain([a, c, d], everyStep), [x, m, s], { rtol: 2e-3, atol: 2e-3 });
+      await expectSameGrads(
+        (a, c, d) => chain([a, c, d], everyStep),
+        (a, c, d) => runChainComposite([a, c, d], program),
+        [x, m, s],
+        { rtol: 1e-4, atol: 1e-5 },
       );
     },
   },

@@ -1,0 +1,392 @@
+// Elementwise chains: a short program of elementwise steps over broadcasting inputs, run as
+// one kernel where the backend has the fused `elementwise` primitive and as ordinary ops
+// otherwise. The activations and batch normalization are written as chains, so on such a
+// backend their forward pass is one dispatch; their gradients are chains too, derived here
+// step by step with the same rules (and the same conventions at kinks and ties) as the
+// primitives' VJPs, so the fused and the composite paths agree.
+
+import { type DType, isFloat, promoteTypes } from '../dtype.js';
+import { ENGINE } from '../engine.js';
+import type { ChainBinary, ChainStep, ChainUnary } from '../fused-prims.js';
+import { tidy } from '../memory.js';
+import { broadcastShapes } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import type { VjpRule } from '../vjp-rule.js';
+import {
+  add,
+  div,
+  equal,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  maximum,
+  minimum,
+  mul,
+  notEqual,
+  sub,
+  sumTo,
+} from './binary.js';
+import { cast } from './cast.js';
+import { broadcastTo } from './movement.js';
+import { abs, erf, exp, expm1, log, log1p, neg, relu, rsqrt, sigmoid, sign, sqrt, tanh } from './unary.js';
+import { where } from './where.js';
+
+/** A value of a chain being built: an input or the result of a step. */
+export interface ChainValue {
+  readonly id: number;
+}
+
+/** An operand while building: a value, or a number that becomes a constant step. */
+export type ChainArg = ChainValue | number;
+
+/**
+ * Builds a chain program over `inputs` values.
+ * @example
+ * const b = new ChainBuilder(1);
+ * const [x] = b.inputs;
+ * b.mul(x!, b.sigmoid(x!)); // silu
+ */
+export class ChainBuilder {
+  readonly steps: ChainStep[] = [];
+  readonly inputs: readonly ChainValue[];
+  readonly #consts = new Map<number, ChainValue>();
+
+  constructor(readonly inputCount: number) {
+    this.inputs = Array.from({ length: inputCount }, (_, id) => ({ id }));
+  }
+
+  /** Appends a step and returns its value. */
+  push(step: ChainStep): ChainValue {
+    this.steps.push(step);
+    return { id: this.inputCount + this.steps.length - 1 };
+  }
+
+  /** A value for `a`: numbers become (shared) constant steps. */
+  val(a: ChainArg): ChainValue {
+    if (typeof a !== 'number') return a;
+    const key = Object.is(a, -0) ? Number.NaN : a;
+    let v = Object.is(a, -0) ? undefined : this.#consts.get(key);
+    if (!v) {
+      v = this.push({ op: 'const', value: a });
+      if (!Object.is(a, -0)) this.#consts.set(key, v);
+    }
+    return v;
+  }
+
+  unary(op: ChainUnary, x: ChainArg): ChainValue {
+    return this.push({ op, x: this.val(x).id });
+  }
+
+  binary(op: ChainBinary, x: ChainArg, y: ChainArg): ChainValue {
+    return this.push({ op, x: this.val(x).id, y: this.val(y).id });
+  }
+
+  select(c: ChainArg, x: ChainArg, y: ChainArg): ChainValue {
+    return this.push({ op: 'select', c: this.val(c).id, x: this.val(x).id, y: this.val(y).id });
+  }
+
+  add(x: ChainArg, y: ChainArg): ChainValue {
+    return this.binary('add', x, y);
+  }
+  sub(x: ChainArg, y: ChainArg): ChainValue {
+    return this.binary('sub', x, y);
+  }
+  mul(x: ChainArg, y: ChainArg): ChainValue {
+    return this.binary('mul', x, y);
+  }
+  div(x: ChainArg, y: ChainArg): ChainValue {
+    return this.binary('div', x, y);
+  }
+}
+
+/** Builds and runs a chain over `inputs`: `body` gets the builder and one value per input. */
+export function chain(
+  inputs: readonly Tensor[],
+  body: (b: ChainBuilder, xs: readonly ChainValue[]) => ChainValue,
+): Tensor {
+  return runChain(inputs, chainProgram(inputs.length, body));
+}
+
+/** The program `body` builds over `inputs` values (its result is the last step). */
+export function chainProgram(
+  inputs: number,
+  body: (b: ChainBuilder, xs: readonly ChainValue[]) => ChainValue,
+): ChainStep[] {
+  const b = new ChainBuilder(inputs);
+  const out = body(b, b.inputs);
+  // The output is the last step: a chain that returns an input or an earlier step adds a copy.
+  if (out.id !== inputs + b.steps.length - 1) b.add(out, 0);
+  return b.steps;
+}
+
+/**
+ * Runs a program over `inputs` (promoted to one float dtype, float32 for ints and bools): one
+ * fused kernel where the backend has it, ordinary ops otherwise.
+ */
+export function runChain(inputs: readonly Tensor[], program: readonly ChainStep[]): Tensor {
+  return tidy(() => {
+    let dtype: DType = inputs.map((t) => t.dtype).reduce(promoteTypes);
+    if (!isFloat(dtype)) dtype = 'float32';
+    const xs = inputs.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
+    const shape = xs.reduce<number[]>((s, t) => broadcastShapes('elementwise', s, t.shape), []);
+    const kernel = ENGINE.fusedKernel('elementwise', xs);
+    if (kernel && shape.reduce((a, d) => a * d, 1) > 0) {
+      return ENGINE.runFused('elementwise', kernel, xs, { program }, [{ shape, dtype }])[0]!;
+    }
+    return composite(xs, program, dtype);
+  });
+}
+
+/**
+ * The program as ordinary ops even where the backend has the fused kernel: the reference the
+ * conformance suite holds the fused kernel to.
+ */
+export function runChainComposite(inputs: readonly Tensor[], program: readonly ChainStep[]): Tensor {
+  return tidy(() => {
+    let dtype: DType = inputs.map((t) => t.dtype).reduce(promoteTypes);
+    if (!isFloat(dtype)) dtype = 'float32';
+    return composite(
+      inputs.map((t) => (t.dtype === dtype ? t : cast(t, dtype))),
+      program,
+      dtype,
+    );
+  });
+}
+
+const UNARY_OPS: Record<ChainUnary, (x: Tensor) => Tensor> = {
+  neg,
+  abs,
+  sign,
+  exp,
+  expm1,
+  log,
+  log1p,
+  sqrt,
+  rsqrt,
+  tanh,
+  sigmoid,
+  erf,
+  relu,
+};
+
+const BINARY_OPS: Record<ChainBinary, (a: Tensor | number, b: Tensor | number) => Tensor> = {
+  add,
+  sub,
+  mul,
+  div,
+  maximum,
+  minimum,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  equal,
+};
+
+/**
+ * The program as ordinary ops (each recorded with its own VJP rule). Comparison results stay
+ * bool until arithmetic needs them, so a `select` on a comparison is one `where`.
+ */
+function composite(xs: readonly Tensor[], program: readonly ChainStep[], dtype: DType): Tensor {
+  const values: (Tensor | number)[] = [...xs];
+  const num = (v: Tensor | number): Tensor | number =>
+    typeof v !== 'number' && v.dtype === 'bool' ? cast(v, dtype) : v;
+  const tensorOf = (v: Tensor | number): Tensor => {
+    const n = num(v);
+    return typeof n === 'number' ? cast(n, dtype) : n;
+  };
+  for (const step of program) {
+    if (step.op === 'const') values.push(step.value);
+    else if (step.op === 'select') {
+      const c = values[step.c]!;
+      const cond = typeof c !== 'number' && c.dtype === 'bool' ? c : notEqual(tensorOf(c), 0);
+      values.push(where(cond, tensorOf(values[step.x]!), tensorOf(values[step.y]!)));
+    } else if ('y' in step) values.push(BINARY_OPS[step.op](num(values[step.x]!), num(values[step.y]!)));
+    else values.push(UNARY_OPS[step.op](tensorOf(values[step.x]!)));
+  }
+  const out = tensorOf(values[values.length - 1]!);
+  const shape = xs.reduce<number[]>((s, t) => broadcastShapes('elementwise', s, t.shape), []);
+  return out.shape.length === shape.length && out.shape.every((d, i) => d === shape[i])
+    ? out
+    : broadcastTo(out, shape);
+}
+
+/**
+ * The gradient program of input `wrt`: the forward steps, then adjoints accumulated backwards
+ * with each primitive's own rule. Its inputs are the chain's inputs followed by dy; null when
+ * the output does not depend on that input.
+ */
+function gradientProgram(program: readonly ChainStep[], inputs: number, wrt: number): ChainStep[] | null {
+  const b = new ChainBuilder(inputs + 1);
+  const dy = b.inputs[inputs]!;
+  // Forward values, re-indexed past dy.
+  const fwd: ChainValue[] = [...b.inputs.slice(0, inputs)];
+  const at = (i: number): ChainValue => fwd[i]!;
+  for (const step of program) {
+    if (step.op === 'const') fwd.push(b.val(step.value));
+    else if (step.op === 'select') fwd.push(b.select(at(step.c), at(step.x), at(step.y)));
+    else if ('y' in step) fwd.push(b.binary(step.op, at(step.x), at(step.y)));
+    else fwd.push(b.unary(step.op, at(step.x)));
+  }
+  const adj = new Map<number, ChainValue>([[fwd.length - 1, dy]]);
+  const accumulate = (i: number, g: ChainValue) => {
+    const prev = adj.get(i);
+    adj.set(i, prev ? b.add(prev, g) : g);
+  };
+  for (let s = program.length - 1; s >= 0; s--) {
+    const g = adj.get(inputs + s);
+    const step = program[s]!;
+    if (!g || step.op === 'const') continue;
+    const out = at(inputs + s);
+    if (step.op === 'select') {
+      accumulate(step.x, b.select(at(step.c), g, 0));
+      accumulate(step.y, b.select(at(step.c), 0, g));
+      continue;
+    }
+    if ('y' in step) {
+      const [x, y] = [at(step.x), at(step.y)];
+      for (const [i, d] of binaryAdjoints(b, step.op, x, y, out, g)) accumulate(i === 0 ? step.x : step.y, d);
+      continue;
+    }
+    const d = unaryAdjoint(b, step.op, at(step.x), out, g);
+    if (d) accumulate(step.x, d);
+  }
+  const result = adj.get(wrt);
+  if (!result) return null;
+  if (result.id !== inputs + 1 + b.steps.length - 1) b.add(result, 0);
+  return prune(b.steps, inputs + 1);
+}
+
+/** dx for a unary step, mirroring ops/unary.ts's rules; null where the op is not differentiable. */
+function unaryAdjoint(
+  b: ChainBuilder,
+  op: ChainUnary,
+  x: ChainValue,
+  y: ChainValue,
+  g: ChainValue,
+): ChainValue | null {
+  switch (op) {
+    case 'neg':
+      return b.unary('neg', g);
+    case 'abs':
+      return b.mul(g, b.unary('sign', x));
+    case 'sign':
+      return null;
+    case 'exp':
+      return b.mul(g, y);
+    case 'expm1':
+      return b.mul(g, b.add(y, 1));
+    case 'log':
+      return b.div(g, x);
+    case 'log1p':
+      return b.div(g, b.add(x, 1));
+    case 'sqrt':
+      return b.div(g, b.mul(y, 2));
+    case 'rsqrt':
+      return b.mul(g, b.mul(b.div(y, x), -0.5));
+    case 'tanh':
+      return b.mul(g, b.sub(1, b.mul(y, y)));
+    case 'sigmoid':
+      return b.mul(g, b.mul(y, b.sub(1, y)));
+    case 'erf':
+      return b.mul(g, b.mul(b.unary('exp', b.unary('neg', b.mul(x, x))), 2 / Math.sqrt(Math.PI)));
+    case 'relu':
+      return b.mul(g, b.binary('greater', x, 0));
+    default:
+      return op satisfies never;
+  }
+}
+
+/** [operand, adjoint] pairs for a binary step, mirroring ops/binary.ts's rules. */
+function binaryAdjoints(
+  b: ChainBuilder,
+  op: ChainBinary,
+  x: ChainValue,
+  y: ChainValue,
+  out: ChainValue,
+  g: ChainValue,
+): [0 | 1, ChainValue][] {
+  switch (op) {
+    case 'add':
+      return [
+        [0, g],
+        [1, g],
+      ];
+    case 'sub':
+      return [
+        [0, g],
+        [1, b.mul(g, -1)],
+      ];
+    case 'mul':
+      return [
+        [0, b.mul(g, y)],
+        [1, b.mul(g, x)],
+      ];
+    case 'div':
+      return [
+        [0, b.div(g, y)],
+        [1, b.mul(g, b.div(b.mul(x, -1), b.mul(y, y)))],
+      ];
+    case 'maximum':
+    case 'minimum': {
+      // The winner takes dy, a tie splits it (ops/binary.ts's tieSplit).
+      const half = b.mul(b.binary('equal', x, y), 0.5);
+      const [xWins, yWins] =
+        op === 'maximum' ? (['greater', 'less'] as const) : (['less', 'greater'] as const);
+      return [
+        [0, b.mul(g, b.add(b.binary(xWins, x, y), half))],
+        [1, b.mul(g, b.add(b.binary(yWins, x, y), half))],
+      ];
+    }
+    default:
+      // Comparisons: no gradient. `out` is unused here.
+      void out;
+      return [];
+  }
+}
+
+/** Drops steps the last one does not depend on, re-indexing the rest. */
+function prune(steps: readonly ChainStep[], inputs: number): ChainStep[] {
+  const live = new Set<number>([inputs + steps.length - 1]);
+  for (let s = steps.length - 1; s >= 0; s--) {
+    if (!live.has(inputs + s)) continue;
+    for (const i of operandsOf(steps[s]!)) live.add(i);
+  }
+  const map = new Map<number, number>();
+  for (let i = 0; i < inputs; i++) map.set(i, i);
+  const out: ChainStep[] = [];
+  steps.forEach((step, s) => {
+    if (!live.has(inputs + s)) return;
+    map.set(inputs + s, inputs + out.length);
+    const m = (i: number) => map.get(i)!;
+    if (step.op === 'const') out.push(step);
+    else if (step.op === 'select') out.push({ op: 'select', c: m(step.c), x: m(step.x), y: m(step.y) });
+    else if ('y' in step) out.push({ op: step.op, x: m(step.x), y: m(step.y) });
+    else out.push({ op: step.op, x: m(step.x) });
+  });
+  return out;
+}
+
+/** The value indices a step reads. */
+export function operandsOf(step: ChainStep): number[] {
+  if (step.op === 'const') return [];
+  if (step.op === 'select') return [step.c, step.x, step.y];
+  return 'y' in step ? [step.x, step.y] : [step.x];
+}
+
+/**
+ * d chain: one gradient chain per input that needs it (the forward recomputed inside, so
+ * nothing but the inputs is kept), summed back over broadcast axes.
+ */
+export const ELEMENTWISE_RULE: VjpRule<{ readonly program: readonly ChainStep[] }> = ({
+  inputs,
+  params,
+  dy,
+  needs,
+}) =>
+  inputs.map((x, i) => {
+    if (!needs[i]) return null;
+    const program = gradientProgram(params.program, inputs.length, i);
+    return program ? sumTo(runChain([...inputs, dy], program), x.shape) : null;
+  });
