@@ -21,6 +21,20 @@ export function normal(n: number, shape: readonly number[], seed: number): Tenso
   return randomNormal([n, ...shape], { seed });
 }
 
+/**
+ * Gives every weight of `model` seeded random values (moving variances in [0.5, 1.5)), so that
+ * biases, batch-norm statistics and recurrent biases all take part in the comparison.
+ */
+export function randomizeWeights(model: Model, seed: number): void {
+  const values = model.namedWeights.map((w, i) =>
+    w.name.endsWith('moving_variance')
+      ? randomUniform(w.variable.shape, { seed: seed + i, minval: 0.5, maxval: 1.5 })
+      : randomNormal(w.variable.shape, { seed: seed + i, stddev: 0.5 }),
+  );
+  model.setWeights(values);
+  for (const v of values) v.dispose();
+}
+
 /** Seeded integer ids in [0, vocab) as int32. */
 export function ids(n: number, shape: readonly number[], vocab: number, seed: number): Tensor {
   const u = randomUniform([n, ...shape], { seed, minval: 0, maxval: vocab });

@@ -63,11 +63,18 @@ interface Checked {
   docString?: string;
 }
 
+/** A value as errors show it: numbers and strings as written, anything else described. */
+function show(value: unknown): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'string') return JSON.stringify(value);
+  return describeValue(value);
+}
+
 function checkExportOptions(options: unknown): Checked {
   const where = 'exportOnnx';
   if (options === undefined) return { opset: 17, batch: 'batch', producerName: 'nabla' };
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ArgumentError(`${where}: expected an options object, got ${describeValue(options)}`);
+    throw new ArgumentError(`${where}: expected an options object, got ${show(options)}`);
   }
   const o = { ...(options as Record<string, unknown>) };
   const valid = ['opset', 'batchDimension', 'producerName', 'docString'];
@@ -82,7 +89,7 @@ function checkExportOptions(options: unknown): Checked {
   const opset = o.opset ?? 17;
   if (typeof opset !== 'number' || !ONNX_EXPORT_OPSETS.includes(opset)) {
     throw new ArgumentError(
-      `${where}: expected opset to be one of ${ONNX_EXPORT_OPSETS.join(', ')}, got ${describeValue(opset)}`,
+      `${where}: expected opset to be one of ${ONNX_EXPORT_OPSETS.join(', ')}, got ${show(opset)}`,
     );
   }
   const batch = o.batchDimension ?? 'batch';
@@ -91,12 +98,12 @@ function checkExportOptions(options: unknown): Checked {
     (typeof batch === 'number' && Number.isSafeInteger(batch) && batch >= 1);
   if (!okBatch) {
     throw new ArgumentError(
-      `${where}: expected batchDimension to be a name (letters, digits, _) or a positive integer, got ${describeValue(batch)}`,
+      `${where}: expected batchDimension to be a name (letters, digits, _) or a positive integer, got ${show(batch)}`,
     );
   }
   for (const key of ['producerName', 'docString'] as const) {
     if (o[key] !== undefined && typeof o[key] !== 'string') {
-      throw new ArgumentError(`${where}: expected ${key} to be a string, got ${describeValue(o[key])}`);
+      throw new ArgumentError(`${where}: expected ${key} to be a string, got ${show(o[key])}`);
     }
   }
   return {
@@ -145,14 +152,16 @@ class Walker {
       this.#fail(layer, 'no ONNX converter for this layer class');
       return placeholder(outShape);
     }
-    if (inputs.some((v) => v.natural === PLACEHOLDER)) return placeholder(outShape);
+    // After a layer that failed, the graph is only converted to find further failures.
+    const afterFailure = inputs.some((v) => v.natural === PLACEHOLDER);
     this.g.scope = layer.name;
     try {
       const p: Produced = convert({ g: this.g, layer, inputs, outShape });
+      if (afterFailure) return placeholder(outShape);
       return { shape: outShape, dtype: p.dtype ?? 'float32', natural: p.natural, nchw: p.nchw };
     } catch (error) {
-      if (!(error instanceof NotExportable)) throw error;
-      this.#fail(layer, error.message);
+      if (error instanceof NotExportable) this.#fail(layer, error.message);
+      else if (!afterFailure) throw error;
       return placeholder(outShape);
     } finally {
       this.g.scope = '';
