@@ -290,5 +290,7 @@ export async function exportOnnx(model: Model, options?: ExportOnnxOptions): Pro
       output: outputInfo,
     },
   };
-  return encodeModelProto(proto);
+  const bytes = encodeModelProto(proto);
+  // protobufjs gives a Node Buffer in Node; callers get a plain Uint8Array everywhere.
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes);
 }
