@@ -60,3 +60,79 @@ describe('importOnnx: PyTorch-exported models predict as in PyTorch', () => {
     m.dispose();
   });
 });
+
+interface Step {
+  target: Stored;
+  lr: number;
+  loss: number;
+  params: Record<string, Stored>;
+}
+
+/** The weight made from ONNX initializer `name` (weights are named `<node>/<initializer>`). */
+function weightOf(m: Functional, name: string): Tensor {
+  const w = m.namedWeights.find((n) => n.name.endsWith(`/${name}`));
+  if (!w) throw new Error(`no weight from initializer ${name}`);
+  return w.variable;
+}
+
+describe('importOnnx: imported models train', () => {
+  it.each(['mlp', 'cnn'])('one SGD step on %s matches PyTorch', async (name) => {
+    const f = fixture(name);
+    const step = JSON.parse(readFileSync(join(FIXTURES, `${name}-step.json`), 'utf8')) as Step;
+    const m = await importOnnx(f.bytes, { source: `${name}.onnx` });
+    m.compile({ optimizer: sgd({ learningRate: step.lr }), loss: 'meanSquaredError' });
+    const x = stored(f.input);
+    const target = stored(step.target);
+    const logs = await m.trainOnBatch(x, target);
+    expect(Math.abs((logs.loss as number) - step.loss)).toBeLessThan(1e-4 * (1 + step.loss));
+    for (const [param, expected] of Object.entries(step.params))
+      await expectClose(weightOf(m, param), expected);
+    if (name === 'cnn') {
+      // Batch norm's running statistics are state, not parameters: the step leaves them alone.
+      const bn = m.getLayer('/bn/BatchNormalization');
+      expect(bn.trainableWeights).toHaveLength(2);
+      expect(bn.nonTrainableWeights).toHaveLength(2);
+    }
+    x.dispose();
+    target.dispose();
+    m.dispose();
+  });
+
+  it('fine-tuning with the body frozen changes only the head', async () => {
+    const f = fixture('cnn');
+    const m = await importOnnx(f.bytes, { source: 'cnn.onnx' });
+    const layers = m.layers.filter((l) => l instanceof OnnxNodeLayer);
+    expect(layers.map((l) => l.name)).toContain('/head/Gemm');
+    for (const layer of m.layers) layer.trainable = layer.name === '/head/Gemm';
+    expect(m.trainableWeights).toHaveLength(2);
+    const before = m.namedWeights.map((w) => ({ name: w.name, values: Array.from(w.variable.dataSync()) }));
+    m.compile({ optimizer: sgd({ learningRate: 0.1 }), loss: 'meanSquaredError' });
+    const x = stored(f.input);
+    const target = tensor(new Array(9).fill(1), [3, 3]);
+    await m.fit(x, target, { epochs: 3, batchSize: 3, verbose: 0 });
+    for (const { name, values } of before) {
+      const now = Array.from(m.namedWeights.find((w) => w.name === name)!.variable.dataSync());
+      if (name.startsWith('/head/Gemm/')) expect(now).not.toEqual(values);
+      else expect(now).toEqual(values);
+    }
+    x.dispose();
+    target.dispose();
+    m.dispose();
+  });
+
+  it('predicting and training leak no tensors; dispose frees the weights', async () => {
+    const f = fixture('transformer');
+    const start = memory().numTensors;
+    const m = await importOnnx(f.bytes);
+    const withModel = memory().numTensors;
+    const x = stored(f.input);
+    (m.predict(x) as Tensor).dispose();
+    expect(memory().numTensors).toBe(withModel + 1);
+    m.compile({ optimizer: 'sgd', loss: 'meanSquaredError' });
+    await m.trainOnBatch(x, x);
+    (m.predict(x) as Tensor).dispose();
+    x.dispose();
+    m.dispose();
+    expect(memory().numTensors).toBe(start);
+  });
+});

@@ -63,15 +63,7 @@ import {
   where,
 } from '@nabla/core';
 import { type Arg, asTensor, isHost } from './arg.js';
-import {
-  broadcastShapes,
-  type HostArray,
-  intsOf,
-  normAxis,
-  reshapeTarget,
-  sizeOf,
-  unsqueezeShape,
-} from './host.js';
+import { broadcastShapes, intsOf, normAxis, reshapeTarget, sizeOf, unsqueezeShape } from './host.js';
 import { attr, type NodeInfo } from './read.js';
 import { gru, lstm } from './recurrent.js';
 

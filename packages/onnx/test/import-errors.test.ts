@@ -1,0 +1,147 @@
+// ONNX import of malformed and unsupported files: each is a FormatError (or an ArgumentError
+// for bad arguments) that names the file and the node or tensor, raised before any tensor is
+// made. The bad bytes are the MLP fixture truncated or decoded, altered and re-encoded.
+
+import '@nabla/backend-cpu';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ArgumentError, memory, setBackend } from '@nabla/core';
+import { FormatError } from '@nabla/nn';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { importOnnx } from '../src/index.js';
+import { decodeModelProto, encodeModelProto, type ModelProto, OnnxDataType } from '../src/proto.js';
+
+const MLP = readFileSync(join(import.meta.dirname, 'fixtures', 'mlp.onnx'));
+
+/** The MLP fixture after `change`. */
+function altered(change: (m: ModelProto) => void): Uint8Array {
+  const m = decodeModelProto(MLP);
+  change(m);
+  return encodeModelProto(m);
+}
+
+/** Expects a FormatError naming `mlp.onnx` and matching `pattern`, with no tensor made. */
+async function expectFormatError(bytes: Uint8Array, pattern: RegExp): Promise<void> {
+  const before = memory().numTensors;
+  const error = await importOnnx(bytes, { source: 'mlp.onnx' }).catch((e: unknown) => e);
+  expect(error).toBeInstanceOf(FormatError);
+  expect((error as FormatError).source).toBe('mlp.onnx');
+  expect((error as Error).message).toMatch(/^mlp\.onnx: /);
+  expect((error as Error).message).toMatch(pattern);
+  expect(memory().numTensors).toBe(before);
+}
+
+beforeAll(async () => {
+  await setBackend('cpu');
+});
+
+describe('importOnnx: malformed files', () => {
+  it('a truncated file', async () => {
+    await expectFormatError(MLP.subarray(0, MLP.length - 100), /truncated or corrupt protobuf/);
+    await expectFormatError(new Uint8Array([0xff, 0xff, 0xff]), /truncated or corrupt protobuf/);
+  });
+
+  it('an unsupported or missing opset', async () => {
+    const old = altered((m) => {
+      m.opsetImport = [{ domain: '', version: 9 }];
+    });
+    await expectFormatError(old, /opset 9 is not supported/);
+    const none = altered((m) => {
+      m.opsetImport = [];
+    });
+    await expectFormatError(none, /no opset of the default ONNX domain/);
+  });
+
+  it('a dangling edge, naming the node and the input', async () => {
+    const bytes = altered((m) => {
+      m.graph!.node![1]!.input = ['/nowhere'];
+    });
+    await expectFormatError(bytes, /node '\/Relu' \(Relu\): input '\/nowhere' is not produced/);
+  });
+
+  it('a graph output that no node produces', async () => {
+    const bytes = altered((m) => {
+      m.graph!.output![0]!.name = 'missing';
+    });
+    await expectFormatError(bytes, /graph output 'missing' is not produced/);
+  });
+
+  it('an initializer that declares 2^40 elements', async () => {
+    const bytes = altered((m) => {
+      m.graph!.initializer![0]!.dims = [2 ** 20, 2 ** 20];
+    });
+    await expectFormatError(bytes, /tensor 'fc1\.weight' declares shape \[1048576,1048576\]/);
+  });
+
+  it('a dim beyond 2^53', async () => {
+    const bytes = altered((m) => {
+      m.graph!.initializer![0]!.dims = [{ low: 0, high: 0x7fffffff, toNumber: () => 2 ** 62 }];
+    });
+    await expectFormatError(bytes, /beyond 2\^53/);
+  });
+
+  it('raw_data whose length disagrees with the dims', async () => {
+    const bytes = altered((m) => {
+      m.graph!.initializer![0]!.dims = [16, 5];
+    });
+    await expectFormatError(
+      bytes,
+      /tensor 'fc1\.weight' declares shape \[16,5\] \(80 elements\) but holds 384 bytes/,
+    );
+  });
+
+  it('typed data whose count disagrees with the dims', async () => {
+    const bytes = altered((m) => {
+      m.graph!.initializer![1] = {
+        name: 'fc1.bias',
+        dims: [16],
+        dataType: OnnxDataType.FLOAT,
+        floatData: [1, 2],
+      };
+    });
+    await expectFormatError(
+      bytes,
+      /tensor 'fc1\.bias' declares shape \[16\] \(16 elements\) but holds 2 values/,
+    );
+  });
+
+  it('data kept in an external file', async () => {
+    const bytes = altered((m) => {
+      m.graph!.initializer![1]!.dataLocation = 1;
+    });
+    await expectFormatError(bytes, /external file/);
+  });
+
+  it('every unknown operator in one error', async () => {
+    const bytes = altered((m) => {
+      m.graph!.node![1]!.opType = 'Frobnicate';
+      m.graph!.node![3]!.opType = 'Frobnicate';
+      m.graph!.node![2]!.opType = 'Zap';
+      m.graph!.node![4]!.domain = 'com.example';
+    });
+    await expectFormatError(
+      bytes,
+      /unsupported ONNX operators: Frobnicate \(\/Relu, \/Sigmoid\); Zap \(\/fc2\/Gemm\); com\.example\.Gemm \(\/head\/Gemm\)/,
+    );
+  });
+});
+
+describe('importOnnx: arguments', () => {
+  it('checks the bytes and the options at run time', async () => {
+    await expect(importOnnx('mlp.onnx' as unknown as Uint8Array)).rejects.toThrow(ArgumentError);
+    await expect(importOnnx(MLP, { sorce: 'x' } as never)).rejects.toThrow(/unknown option 'sorce'/);
+    await expect(importOnnx(MLP, { source: 3 } as never)).rejects.toThrow(/option 'source' to be a string/);
+    await expect(importOnnx(MLP, null as never)).rejects.toThrow(ArgumentError);
+    await expect((importOnnx as (...a: unknown[]) => unknown)(MLP, {}, 1)).rejects.toThrow(
+      /at most 2 arguments/,
+    );
+  });
+
+  it('names errors <buffer> without a source, and takes an ArrayBuffer', async () => {
+    await expect(importOnnx(MLP.subarray(0, 50))).rejects.toThrow(/^<buffer>: /);
+    const copy = new Uint8Array(MLP).buffer;
+    const m = await importOnnx(copy, { name: 'mlp' });
+    expect(m.name).toBe('mlp');
+    m.dispose();
+  });
+});
