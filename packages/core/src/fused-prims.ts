@@ -53,6 +53,9 @@ export type ChainStep =
   | { readonly op: ChainBinary; readonly x: number; readonly y: number }
   | { readonly op: 'select'; readonly c: number; readonly x: number; readonly y: number };
 
+/** The most inputs core hands the `elementwise` kernel; longer chains run as ordinary ops. */
+export const MAX_CHAIN_INPUTS = 6;
+
 /** Activations `fusedMatmul` applies in its epilogue. */
 export const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh'] as const;
 
@@ -66,7 +69,8 @@ export type FusedActivation = (typeof FUSED_ACTIVATIONS)[number];
  */
 export interface FusedParams {
   /**
-   * Inputs: any number of float tensors of one dtype that broadcast together. One output of
+   * Inputs: 1 to `MAX_CHAIN_INPUTS` float tensors of one dtype that broadcast together (so a
+   * GPU kernel fits 8 storage buffers with its output). One output of
    * the broadcast shape: the value of the program's last step, computed per element in that
    * dtype (the activations, batch normalization and their gradients, as one kernel each).
    */

@@ -7,7 +7,7 @@
 
 import { type DType, isFloat, promoteTypes } from '../dtype.js';
 import { ENGINE } from '../engine.js';
-import type { ChainBinary, ChainStep, ChainUnary } from '../fused-prims.js';
+import { type ChainBinary, type ChainStep, type ChainUnary, MAX_CHAIN_INPUTS } from '../fused-prims.js';
 import { tidy } from '../memory.js';
 import { broadcastShapes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -130,7 +130,7 @@ export function runChain(inputs: readonly Tensor[], program: readonly ChainStep[
     if (!isFloat(dtype)) dtype = 'float32';
     const xs = inputs.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
     const shape = xs.reduce<number[]>((s, t) => broadcastShapes('elementwise', s, t.shape), []);
-    const kernel = ENGINE.fusedKernel('elementwise', xs);
+    const kernel = xs.length <= MAX_CHAIN_INPUTS ? ENGINE.fusedKernel('elementwise', xs) : undefined;
     if (kernel && shape.reduce((a, d) => a * d, 1) > 0) {
       return ENGINE.runFused('elementwise', kernel, xs, { program }, [{ shape, dtype }])[0]!;
     }
