@@ -58,24 +58,6 @@ export function sameLayout(name: string, nchw: boolean): Produced {
   return nchw ? { nchw: name } : { natural: name };
 }
 
-/** nn's activation names this exporter knows (core's definitions, as ONNX operators). */
-export const ACTIVATION_NAMES = [
-  'linear',
-  'relu',
-  'relu6',
-  'sigmoid',
-  'tanh',
-  'softmax',
-  'gelu',
-  'elu',
-  'selu',
-  'softplus',
-  'softsign',
-  'leakyRelu',
-  'silu',
-  'swish',
-] as const;
-
 /**
  * Applies an nn activation to `x`; `nchw` says that x is a rank-4 value in NCHW, so softmax (over
  * nn's last axis, the channels) runs over axis 1.
@@ -91,7 +73,6 @@ export function activate(g: GraphBuilder, x: string, activation: string, nchw: b
     case 'tanh':
     case 'selu':
     case 'softplus':
-    case 'softsign':
       return g.op(activation[0]!.toUpperCase() + activation.slice(1), [x]);
     case 'elu':
       return g.op('Elu', [x], { alpha: { float: 1 } });
