@@ -122,6 +122,21 @@ describe('exportOnnx against ONNX Runtime', () => {
     g.dispose();
   });
 
+  it('unknown spatial sizes (SAME_UPPER pads) and softmax over NCHW channels', async () => {
+    const x = input({ shape: [null, null, 2] });
+    const a = conv2d({ filters: 3, kernelSize: 3, strides: 2, padding: 'same', activation: 'softmax' }).apply(
+      x,
+    );
+    const b = maxPooling2d({ poolSize: 3, strides: 2, padding: 'same' }).apply(a);
+    const c = depthwiseConv2d({ kernelSize: 2, padding: 'same' }).apply(b);
+    const d = activation({ activation: 'softmax' }).apply(c);
+    const m = model({ inputs: x, outputs: globalMaxPooling2d().apply(d) });
+    randomizeWeights(m, 17);
+    // A different image size per run: the exported graph computes its pads at run time.
+    await expectOrtMatches(m, (n) => [normal(n, [5 + n, 9 - n, 2], 19)]);
+    m.dispose();
+  });
+
   it('functional residual network with add and concatenate and two outputs', async () => {
     const x = input({ shape: [6, 6, 3], name: 'image' });
     const a = conv2d({ filters: 4, kernelSize: 3, padding: 'same' }).apply(x);
