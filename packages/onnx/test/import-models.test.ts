@@ -16,6 +16,7 @@ const FIXTURES = join(import.meta.dirname, 'fixtures');
 interface Stored {
   shape: number[];
   data: number[];
+  dtype?: 'float32' | 'int32';
 }
 
 function fixture(name: string): { bytes: Uint8Array; input: Stored; output: Stored } {
@@ -27,7 +28,7 @@ function fixture(name: string): { bytes: Uint8Array; input: Stored; output: Stor
 }
 
 function stored(s: Stored): Tensor {
-  return tensor(s.data, s.shape);
+  return tensor(s.data, s.shape, s.dtype ?? 'float32');
 }
 
 /** |a − b| ≤ tol·(1 + |b|) everywhere (absolute near zero, relative elsewhere). */
@@ -46,7 +47,19 @@ beforeAll(async () => {
 });
 
 describe('importOnnx: PyTorch-exported models predict as in PyTorch', () => {
-  it.each(['mlp', 'cnn', 'residual', 'lstm', 'gru', 'transformer', 'fashion-cnn'])('%s', async (name) => {
+  it.each([
+    'mlp',
+    'cnn',
+    'residual',
+    'lstm',
+    'gru',
+    'bilstm',
+    'bigru',
+    'transformer',
+    'ops',
+    'embedding',
+    'fashion-cnn',
+  ])('%s', async (name) => {
     const f = fixture(name);
     const m = await importOnnx(f.bytes, { source: `${name}.onnx` });
     const x = stored(f.input);
