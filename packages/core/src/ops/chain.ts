@@ -154,34 +154,38 @@ export function runChainComposite(inputs: readonly Tensor[], program: readonly C
   });
 }
 
+// Arrow wrappers, not the functions themselves: reduce.ts imports this module, so at the time
+// this module is evaluated some of these bindings are not initialised yet.
 const UNARY_OPS: Record<ChainUnary, (x: Tensor) => Tensor> = {
-  neg,
-  abs,
-  sign,
-  exp,
-  expm1,
-  log,
-  log1p,
-  sqrt,
-  rsqrt,
-  tanh,
-  sigmoid,
-  erf,
-  relu,
+  neg: (x) => neg(x),
+  abs: (x) => abs(x),
+  sign: (x) => sign(x),
+  exp: (x) => exp(x),
+  expm1: (x) => expm1(x),
+  log: (x) => log(x),
+  log1p: (x) => log1p(x),
+  sqrt: (x) => sqrt(x),
+  rsqrt: (x) => rsqrt(x),
+  tanh: (x) => tanh(x),
+  sigmoid: (x) => sigmoid(x),
+  erf: (x) => erf(x),
+  relu: (x) => relu(x),
 };
 
-const BINARY_OPS: Record<ChainBinary, (a: Tensor | number, b: Tensor | number) => Tensor> = {
-  add,
-  sub,
-  mul,
-  div,
-  maximum,
-  minimum,
-  greater,
-  greaterEqual,
-  less,
-  lessEqual,
-  equal,
+type Operand = Tensor | number;
+
+const BINARY_OPS: Record<ChainBinary, (a: Operand, b: Operand) => Tensor> = {
+  add: (a, b) => add(a, b),
+  sub: (a, b) => sub(a, b),
+  mul: (a, b) => mul(a, b),
+  div: (a, b) => div(a, b),
+  maximum: (a, b) => maximum(a, b),
+  minimum: (a, b) => minimum(a, b),
+  greater: (a, b) => greater(a, b),
+  greaterEqual: (a, b) => greaterEqual(a, b),
+  less: (a, b) => less(a, b),
+  lessEqual: (a, b) => lessEqual(a, b),
+  equal: (a, b) => equal(a, b),
 };
 
 /**

@@ -10,8 +10,9 @@ import { normalizeAxes, normalizeAxis, sizeOf } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, opt, req, S, type Spec } from './args.js';
-import { div, equal, mul, sub } from './binary.js';
+import { div, equal, mul } from './binary.js';
 import { cast } from './cast.js';
+import { chain } from './chain.js';
 import { type TensorLike, withArgs } from './convert.js';
 import { broadcastTo, reshape } from './movement.js';
 
@@ -254,8 +255,12 @@ export const moments = reduction(
         const n = sizeOf(axes.map((a) => t.shape[a]!));
         const f = isFloat(t.dtype) ? t : cast(t, 'float32');
         const m = mean(f, { axis: axes, keepDims: true });
-        const d = sub(f, m);
-        const v = div(sum(mul(d, d), { axis: axes, keepDims: true }), Math.max(n - (options.ddof ?? 0), 0));
+        // (x − mean)² as one chain: one kernel where the backend fuses them.
+        const squares = chain([f, m], (b, [x, mu]) => {
+          const d = b.sub(x!, mu!);
+          return b.mul(d, d);
+        });
+        const v = div(sum(squares, { axis: axes, keepDims: true }), Math.max(n - (options.ddof ?? 0), 0));
         const drop = (y: Tensor) => (options.keepDims ? y : reshape(y, droppedShape(t.shape, axes)));
         return { mean: drop(m), variance: drop(v) };
       }),
