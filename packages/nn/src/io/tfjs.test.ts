@@ -20,10 +20,10 @@ import '../engine/sequential.js';
 import '../layers/index.js';
 import { browserFiles } from './browser.js';
 import { FormatError } from './errors.js';
-import { fromTfjsArtifacts, isTfjsModelJson, tfjsLayerClasses } from './tfjs.js';
+import { fromTfjsArtifacts, isTfjsModelJson, modelFromTfjsJson, tfjsLayerClasses } from './tfjs.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/tfjs/', import.meta.url));
-const NAMES = ['mlp', 'cnn', 'functional', 'text', 'pools', 'mlp-uint8', 'cnn-uint16'];
+const NAMES = ['mlp', 'cnn', 'functional', 'text', 'pools', 'separable', 'mlp-uint8', 'cnn-uint16'];
 
 interface Expected {
   inputs: { shape: number[]; dtype: 'float32' | 'int32'; data: number[] }[];
@@ -113,6 +113,11 @@ describe('TensorFlow.js Layers import: predictions match tfjs', () => {
     expect(() => fromTfjsArtifacts({ modelTopology: {}, weightSpecs: [], weightData: 'x' as never })).toThrow(
       /weightData to be an ArrayBuffer/,
     );
+    const artifacts = { modelTopology: doc.modelTopology, weightSpecs: group.weights, weightData: shards };
+    expect(() => fromTfjsArtifacts(artifacts, { jsonNam: 'x' } as never)).toThrow(/did you mean 'jsonName'/);
+    const loose = fromTfjsArtifacts as (...args: unknown[]) => unknown;
+    expect(() => loose(artifacts, {}, 3)).toThrow(/expected at most 2/);
+    expect(() => modelFromTfjsJson(doc, 'bytes' as never)).toThrow(/weightData to be a Uint8Array/);
     expect(isTfjsModelJson(doc)).toBe(true);
     expect(isTfjsModelJson({ format: 'nabla-model' })).toBe(false);
   });
@@ -357,6 +362,15 @@ describe('TensorFlow.js Layers import: malformed files are FormatErrors naming t
     });
     expect((await loadError(swapped)).message).toMatch(
       /weight 'dense_Dense1\/kernel' has shape \[8,6\], but its layer needs \[6,8\]/,
+    );
+    // In a functional graph too (where layers prefix the errors they raise with their name).
+    const multiplied = await variant('separable', (doc) => {
+      doc.modelTopology.config.layers[1]!.config.depth_multiplier = 2;
+    });
+    const error = await loadError(multiplied);
+    expect(error.source).toBe(join(multiplied, 'model.json'));
+    expect(error.message).toMatch(
+      /^\S+model\.json: weight 'separable_conv2d_SeparableConv2D1\/depthwise_kernel' has shape \[3,3,2,1\], but its layer needs \[3,3,2,2\]$/,
     );
     const renamed = await variant('mlp', (doc) => {
       doc.weightsManifest[0]!.weights[1]!.name = 'dense_Dense1/offset';

@@ -10,12 +10,13 @@ import { checkArgCount, describeValue } from '@nabla/core/internal';
 import { isRecord } from '../engine/config.js';
 import { withWeightGuard } from '../engine/layer.js';
 import type { Model } from '../engine/model.js';
+import { checkOptions } from '../engine/options.js';
 import { layerFromConfig } from '../engine/registry.js';
 import { FormatError } from './errors.js';
 import { parseJsonSafe } from './json.js';
 import { translateTfjsTopology } from './tfjs-topology.js';
 
-export { tfjsLayerClasses } from './tfjs-topology.js';
+export { tfjsLayerClasses } from './tfjs-layers.js';
 
 /** One weight of a tfjs weights manifest. */
 export interface TfjsWeightSpec {
@@ -90,6 +91,7 @@ function fail(file: string, problem: string): never {
 
 /** The groups of a tfjs weightsManifest, their form checked. */
 function readGroups(doc: Record<string, unknown>, file: string): TfjsWeightGroup[] {
+  if (doc.format === 'graph-model') fail(file, GRAPH_MODEL);
   const groups = doc.weightsManifest;
   if (!Array.isArray(groups)) fail(file, 'expected weightsManifest to be a list of { paths, weights }');
   return groups.map((g, i) => {
@@ -291,6 +293,19 @@ function findWeight(byName: Map<string, Located>, layer: string, weight: string)
   );
 }
 
+const GRAPH_MODEL =
+  "is a TensorFlow.js graph model (format 'graph-model'); only Layers models ('layers-model') import";
+
+function checkNames(op: string, names: unknown): TfjsSourceNames {
+  const o = checkOptions(op, names, ['jsonName', 'weightsName']) as TfjsSourceNames;
+  for (const key of ['jsonName', 'weightsName'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'string') {
+      throw new ArgumentError(`${op}: expected ${key} to be a string, got ${describeValue(o[key])}`);
+    }
+  }
+  return o;
+}
+
 /** Names for error messages. */
 export interface TfjsSourceNames {
   /** How errors name model.json (default `<buffer>/model.json`). */
@@ -309,11 +324,13 @@ export function modelFromTfjsJson(
   weightData: Uint8Array,
   names: TfjsSourceNames = {},
 ): Model {
-  const jsonName = names.jsonName ?? '<buffer>/model.json';
-  if (doc.format === 'graph-model') {
-    fail(
-      jsonName,
-      "is a TensorFlow.js graph model (format 'graph-model'); only Layers models ('layers-model') import",
+  checkArgCount('modelFromTfjsJson', arguments.length, 3, 'modelFromTfjsJson(doc, weightData, names)');
+  const jsonName = checkNames('modelFromTfjsJson', names).jsonName ?? '<buffer>/model.json';
+  if (!isRecord(doc))
+    throw new ArgumentError(`modelFromTfjsJson: expected a parsed model.json, got ${describeValue(doc)}`);
+  if (!(weightData instanceof Uint8Array)) {
+    throw new ArgumentError(
+      `modelFromTfjsJson: expected weightData to be a Uint8Array, got ${describeValue(weightData)}`,
     );
   }
   const groups = readGroups(doc, jsonName);
@@ -340,13 +357,8 @@ export function fromTfjsArtifacts(artifacts: TfjsArtifacts, names: TfjsSourceNam
       `fromTfjsArtifacts: expected { modelTopology, weightSpecs, weightData } as tfjs's IO handlers give, got ${describeValue(artifacts)}`,
     );
   }
-  const jsonName = names.jsonName ?? '<buffer>/model.json';
-  if (artifacts.format === 'graph-model') {
-    fail(
-      jsonName,
-      "is a TensorFlow.js graph model (format 'graph-model'); only Layers models ('layers-model') import",
-    );
-  }
+  const jsonName = checkNames('fromTfjsArtifacts', names).jsonName ?? '<buffer>/model.json';
+  if (artifacts.format === 'graph-model') fail(jsonName, GRAPH_MODEL);
   const given = artifacts.weightData;
   const parts = Array.isArray(given) ? given : [given];
   if (!parts.every((p) => p instanceof ArrayBuffer || p instanceof Uint8Array)) {
@@ -395,15 +407,13 @@ function build(
   // nn weight name (`layer/weight`) → the manifest entry that fills it.
   const sources = new Map<string, Located>();
   const missing: string[] = [];
-  for (const { layer, className, weights } of translation.layers) {
-    for (const weight of weights) {
-      const found = findWeight(byName, layer, weight);
-      if (found.length === 1) sources.set(`${layer}/${weight}`, found[0]!);
-      else if (found.length === 0) missing.push(`'${layer}/${weight}' (of layer '${layer}', ${className})`);
+  for (const { layer, className, source, weights } of translation.layers) {
+    for (const { name, from } of weights) {
+      const found = findWeight(byName, source, from);
+      if (found.length === 1) sources.set(`${layer}/${name}`, found[0]!);
+      else if (found.length === 0) missing.push(`'${source}/${from}' (of layer '${source}', ${className})`);
       else
-        missing.push(
-          `'${layer}/${weight}' is ambiguous (${found.map((w) => `'${w.spec.name}'`).join(', ')})`,
-        );
+        missing.push(`'${source}/${from}' is ambiguous (${found.map((w) => `'${w.spec.name}'`).join(', ')})`);
     }
   }
   if (missing.length > 0) fail(jsonName, `the weights manifest lacks weights ${missing.join(', ')}`);
@@ -416,17 +426,21 @@ function build(
     );
   }
   const allocated: Tensor[] = [];
+  // A layer called in a graph prefixes errors with its name; the guard's own error is rethrown.
+  let refused: FormatError | undefined;
+  const refuse = (problem: string): never => {
+    refused = new FormatError(jsonName, problem);
+    throw refused;
+  };
   let model: Model;
   try {
     model = withWeightGuard(
       {
         before({ name, shape }) {
           const source = sources.get(name);
-          if (source === undefined)
-            fail(jsonName, `nn's layer makes weight '${name}', which the manifest lacks`);
-          if (!sameShape(shape, source.spec.shape)) {
-            fail(
-              jsonName,
+          if (source === undefined) refuse(`nn's layer makes weight '${name}', which the manifest lacks`);
+          else if (!sameShape(shape, source.spec.shape)) {
+            refuse(
               `weight '${source.spec.name}' has shape [${source.spec.shape.join(',')}], but its layer needs [${shape.join(',')}]`,
             );
           }
@@ -439,6 +453,7 @@ function build(
     );
   } catch (error) {
     for (const t of allocated) t.dispose();
+    if (refused !== undefined) throw refused;
     if (error instanceof FormatError) throw error;
     fail(jsonName, `cannot build the model: ${error instanceof Error ? error.message : String(error)}`);
   }
