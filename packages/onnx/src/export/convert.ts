@@ -41,19 +41,32 @@ export function weightOf(layer: Layer, suffix: string): Tensor | null {
   return found ? found.variable : null;
 }
 
-/** Like `weightOf`, for a weight the layer must have. */
+/**
+ * Like `weightOf`, for a weight the layer must have.
+ * @example
+ * const kernel = needWeight(layer, 'kernel'); // throws NotExportable when the layer is not built
+ */
 export function needWeight(layer: Layer, suffix: string): Tensor {
   const w = weightOf(layer, suffix);
   if (!w) throw new NotExportable(`it has no weight '${suffix}' (is it built?)`);
   return w;
 }
 
-/** The value's tensor in the layout it is in now: NCHW when it has that form only. */
+/**
+ * The tensor an elementwise layer should work on: NCHW when the value has it (so a chain of
+ * NCHW ops is not broken by a layer between them), nn's layout otherwise.
+ * @example
+ * const { name, nchw } = current(x); // then: sameLayout(g.op('Relu', [name]), nchw)
+ */
 export function current(v: Value): { name: string; nchw: boolean } {
-  return v.natural ? { name: v.natural, nchw: false } : { name: v.nchw!, nchw: true };
+  return v.nchw ? { name: v.nchw, nchw: true } : { name: v.natural!, nchw: false };
 }
 
-/** `produced` in the same layout as `like`. */
+/**
+ * A produced tensor in the given layout.
+ * @example
+ * sameLayout('relu_1/Relu', true); // { nchw: 'relu_1/Relu' }
+ */
 export function sameLayout(name: string, nchw: boolean): Produced {
   return nchw ? { nchw: name } : { natural: name };
 }
@@ -97,7 +110,11 @@ export function activate(g: GraphBuilder, x: string, activation: string, nchw: b
   }
 }
 
-/** Applies an activation to a produced value in the layout it is in. */
+/**
+ * Applies an activation to a produced value in the layout it is in.
+ * @example
+ * activateProduced(g, { nchw: conv }, 'relu'); // { nchw: Relu(conv) }
+ */
 export function activateProduced(g: GraphBuilder, p: Produced, activation: string | null): Produced {
   if (activation === null || activation === 'linear') return p;
   if (p.natural) return { natural: activate(g, p.natural, activation, false) };

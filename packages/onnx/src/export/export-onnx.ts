@@ -41,7 +41,11 @@ export interface ExportOnnxOptions {
   docString?: string;
 }
 
-/** The opsets the exported operators are checked against (ONNX Runtime loads each). */
+/**
+ * The opsets exportOnnx writes; the exported models are checked in ONNX Runtime at each.
+ * @example
+ * ONNX_EXPORT_OPSETS.includes(17); // true
+ */
 export const ONNX_EXPORT_OPSETS: readonly number[] = [17, 18, 19, 20, 21];
 
 /** The IR version that goes with each opset (ONNX's versioning table). */
@@ -49,7 +53,11 @@ const IR_VERSION: Readonly<Record<number, number>> = { 17: 8, 18: 8, 19: 9, 20: 
 
 const CONVERTERS: Readonly<Record<string, Converter>> = { ...FEED_FORWARD, ...SEQUENCE };
 
-/** The class names exportOnnx converts. */
+/**
+ * The nn layer class names exportOnnx converts.
+ * @example
+ * ONNX_EXPORTABLE_LAYERS.includes('LSTM'); // true
+ */
 export const ONNX_EXPORTABLE_LAYERS: readonly string[] = [
   ...Object.keys(CONVERTERS),
   'Sequential',

@@ -35,11 +35,16 @@ export interface Value {
   nchw?: string;
 }
 
-/** NHWC → NCHW, and back. */
+/** The Transpose perm from NHWC to NCHW. @example g.op('Transpose', [x], { perm: TO_NCHW }); */
 export const TO_NCHW = [0, 3, 1, 2] as const;
+/** The Transpose perm from NCHW to NHWC. @example g.op('Transpose', [x], { perm: TO_NHWC }); */
 export const TO_NHWC = [0, 2, 3, 1] as const;
 
-/** Where a natural (NHWC) axis of a rank-4 value sits in its NCHW form. */
+/**
+ * Where a natural (NHWC) axis of a rank-4 value sits in its NCHW form.
+ * @example
+ * nchwAxis(3); // 1 (channels)
+ */
 export function nchwAxis(axis: number): number {
   return TO_NCHW.indexOf(axis as 0 | 1 | 2 | 3);
 }
