@@ -5,7 +5,7 @@
 import '@nabla/backend-cpu';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ArgumentError, memory, setBackend } from '@nabla/core';
+import { ArgumentError, memory, setBackend, UnsupportedError } from '@nabla/core';
 import { FormatError } from '@nabla/nn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { importOnnx } from '../src/index.js';
@@ -112,6 +112,23 @@ describe('importOnnx: malformed files', () => {
     await expectFormatError(bytes, /external file/);
   });
 
+  it('a graph input that declares 2^40 elements per sample', async () => {
+    const bytes = altered((m) => {
+      m.graph!.input![0]!.type!.tensorType!.shape!.dim = [{ dimParam: 'batch' }, { dimValue: 2 ** 40 }];
+    });
+    await expectFormatError(bytes, /graph input 'input' declares shape \[\?,1099511627776\]/);
+  });
+
+  it('an output produced twice', async () => {
+    const bytes = altered((m) => {
+      m.graph!.node![3]!.output = ['/Relu_output_0'];
+    });
+    await expectFormatError(
+      bytes,
+      /node '\/Sigmoid' \(Sigmoid\): output '\/Relu_output_0' is produced twice/,
+    );
+  });
+
   it('every unknown operator in one error', async () => {
     const bytes = altered((m) => {
       m.graph!.node![1]!.opType = 'Frobnicate';
@@ -123,6 +140,24 @@ describe('importOnnx: malformed files', () => {
       bytes,
       /unsupported ONNX operators: Frobnicate \(\/Relu, \/Sigmoid\); Zap \(\/fc2\/Gemm\); com\.example\.Gemm \(\/head\/Gemm\)/,
     );
+  });
+});
+
+describe('importOnnx: supported operators with settings import does not implement', () => {
+  it('is an UnsupportedError naming the file and the node, with nothing left allocated', async () => {
+    const cnn = decodeModelProto(readFileSync(join(import.meta.dirname, 'fixtures', 'cnn.onnx')));
+    const conv = cnn.graph!.node![0]!;
+    conv.attribute = [
+      ...(conv.attribute ?? []).filter((a) => a.name !== 'pads'),
+      { name: 'auto_pad', type: 3, s: new TextEncoder().encode('SAME_LOWER') },
+    ];
+    const before = memory().numTensors;
+    const error = await importOnnx(encodeModelProto(cnn), { source: 'cnn.onnx' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsupportedError);
+    expect((error as Error).message).toMatch(
+      /^cnn\.onnx: .*node '\/conv1\/Conv' \(Conv\): auto_pad SAME_LOWER is not supported/,
+    );
+    expect(memory().numTensors).toBe(before);
   });
 });
 

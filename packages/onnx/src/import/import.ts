@@ -337,16 +337,19 @@ function trace(
   names: readonly string[],
 ): Map<string, readonly number[]> {
   const shapes = new Map<string, readonly number[]>();
-  tidy(() => {
-    const env = new Map<string, Tensor>(names.map((n, i) => [n, feeds[i]!]));
-    for (const { layer, tensors, roots, output } of layers) {
-      const args = [...tensors, ...roots].map((n) => env.get(n)!);
-      const out = args.length === 1 ? layer.apply(args[0]!) : layer.apply(args);
-      if (Array.isArray(out)) throw new UnsupportedError(`${layer.name}: expected one output`);
-      env.set(output, out);
-      shapes.set(output, out.shape);
-    }
-  });
-  for (const f of feeds) f.dispose();
+  try {
+    tidy(() => {
+      const env = new Map<string, Tensor>(names.map((n, i) => [n, feeds[i]!]));
+      for (const { layer, tensors, roots, output } of layers) {
+        const args = [...tensors, ...roots].map((n) => env.get(n)!);
+        const out = args.length === 1 ? layer.apply(args[0]!) : layer.apply(args);
+        if (Array.isArray(out)) throw new UnsupportedError(`${layer.name}: expected one output`);
+        env.set(output, out);
+        shapes.set(output, out.shape);
+      }
+    });
+  } finally {
+    for (const f of feeds) f.dispose();
+  }
   return shapes;
 }

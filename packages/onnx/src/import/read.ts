@@ -264,7 +264,7 @@ export function inputShape(graph: GraphProto, name: string, source: string): (nu
   if (fixed.some((d) => d < 0) || sizeOf(fixed) > MAX_ELEMENTS) {
     throw new FormatError(
       source,
-      `graph input '${name}' declares shape [${shape.join(',')}], too large or negative`,
+      `graph input '${name}' declares shape [${shape.map((d) => d ?? '?').join(',')}], too large or negative`,
     );
   }
   return shape;
