@@ -35,7 +35,7 @@ useCpuBackend();
 
 const PYTHON = '/usr/bin/python3';
 // Debian's python3 with the OpenBLAS tuning variables of this machine set crashes on import.
-const env = { ...process.env, OMP_NUM_THREADS: '1' };
+const env: Record<string, string | undefined> = { ...process.env, OMP_NUM_THREADS: '1' };
 delete env.OPENBLAS_CORETYPE;
 delete env.OPENBLAS_L2_SIZE;
 const hasOnnx = spawnSync(PYTHON, ['-c', 'import onnx'], { env }).status === 0;
