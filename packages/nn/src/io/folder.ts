@@ -5,7 +5,7 @@
 // model.json was saved with, even while another process saves to the same folder. A folder
 // TensorFlow.js saved (model.json + weight shards) loads too.
 
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { type ModelJson, readModelJsonRecord } from '../engine/save-load.js';
 import { nodeSaveFs } from './atomic.js';
 import { toIOError } from './errors.js';
@@ -26,10 +26,14 @@ import {
 } from './router.js';
 import { readTfjsShards, tfjsModelJson } from './tfjs.js';
 
+/** The folder of a load: `dir/model.json` (as tfjs-node's file:// loads take it) reads `dir`. */
+const folderOf = (path: string) => (basename(path) === MODEL_JSON_FILE ? dirname(path) : path);
+
 /**
  * The handler of a model folder (Node): `model.json` and `model.safetensors` in `path`, each
  * replaced atomically under a per-folder lock; other files in the folder are left alone.
- * `file://` targets strip the prefix as TensorFlow.js does (`file://./out/m` is `./out/m`).
+ * `file://` targets strip the prefix as TensorFlow.js does (`file://./out/m` is `./out/m`); a
+ * load of `dir/model.json` reads the folder `dir`.
  * @example
  * await model.save(folderHandler('./out/mnist')); // same as model.save('./out/mnist') in Node
  * const m = await loadModel(folderHandler('./out/mnist'));
@@ -62,7 +66,7 @@ export function folderHandler(
         dir,
         json,
         weights: own,
-      } = await readModelFolder(path, readModelJsonRecord, { fs: options.fs });
+      } = await readModelFolder(folderOf(path), readModelJsonRecord, { fs: options.fs });
       // A TensorFlow.js model.json lists its weight shards, beside it in the folder.
       const tfjs = tfjsModelJson(json);
       const fs = options.fs ?? nodeSaveFs;

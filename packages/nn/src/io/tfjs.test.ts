@@ -266,6 +266,54 @@ describe('TensorFlow.js Layers import: other spellings of the same model', () =>
     n.dispose();
   });
 
+  it("loads file://dir/model.json as tfjs-node's loadLayersModel takes it", async () => {
+    const m = await loadModel(`file://${join(FIXTURES, 'pools', 'model.json')}`);
+    await checkPredictions('pools', m);
+    m.dispose();
+  });
+
+  it("maps Keras's GRU with reset_after true (bias [2, 3·units]) to nn's", async () => {
+    // units 1, one feature, one step from h = 0: z = σ(x·Wz + bz + cz), r = σ(x·Wr + br + cr),
+    // h̃ = tanh(x·Wh + bh + r·ch), h = (1 − z)·h̃, with input biases b and recurrent biases c.
+    const [wz, wr, wh] = [0.5, -0.3, 0.8];
+    const [bz, br, bh, cz, cr, ch] = [0.1, 0.2, -0.1, 0.05, -0.2, 0.3];
+    const values = new Float32Array([wz, wr, wh, 0.7, -0.4, 0.9, bz, br, bh, cz, cr, ch]);
+    const m = fromTfjsArtifacts({
+      modelTopology: {
+        class_name: 'Sequential',
+        config: {
+          layers: [
+            {
+              class_name: 'GRU',
+              config: {
+                name: 'gru',
+                units: 1,
+                reset_after: true,
+                recurrent_activation: 'sigmoid',
+                batch_input_shape: [null, 1, 1],
+              },
+            },
+          ],
+        },
+      },
+      weightSpecs: [
+        { name: 'gru/gru_cell/kernel', shape: [1, 3], dtype: 'float32' },
+        { name: 'gru/gru_cell/recurrent_kernel', shape: [1, 3], dtype: 'float32' },
+        { name: 'gru/gru_cell/bias', shape: [2, 3], dtype: 'float32' },
+      ],
+      weightData: new Uint8Array(values.buffer),
+    });
+    const x = 1.5;
+    const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
+    const z = sigmoid(x * wz + bz + cz);
+    const r = sigmoid(x * wr + br + cr);
+    const h = (1 - z) * Math.tanh(x * wh + bh + r * ch);
+    const y = m.predict(tensor([[[x]]]));
+    close(await y.data(), [h]);
+    y.dispose();
+    m.dispose();
+  });
+
   it('decodes int32 weights and float16 quantization (fromTfjsArtifacts)', async () => {
     const kernel = new Int32Array([1, 2, 3, 4]);
     // 0.5 and -1 as IEEE halves.
