@@ -3,7 +3,7 @@
 // as ONNX operators (in whichever layout the value already has).
 
 import { type Tensor, UnsupportedError } from '@nabla/core';
-import type { Layer, SymbolicShape } from '@nabla/nn';
+import type { Layer } from '@nabla/nn';
 import type { GraphBuilder, Value, ValueType } from './graph.js';
 
 /** The ONNX tensors a layer produced: one layout or both (see `Value`), and the element type. */
@@ -18,8 +18,6 @@ export interface LayerCall {
   readonly g: GraphBuilder;
   readonly layer: Layer;
   readonly inputs: readonly Value[];
-  /** nn's output shape for this call (batch axis null). */
-  readonly outShape: SymbolicShape;
 }
 
 /** A converter: adds the nodes of one layer call. */

@@ -164,7 +164,7 @@ class Walker {
     const afterFailure = inputs.some((v) => v.natural === PLACEHOLDER);
     this.g.scope = layer.name;
     try {
-      const p: Produced = convert({ g: this.g, layer, inputs, outShape });
+      const p: Produced = convert({ g: this.g, layer, inputs });
       if (afterFailure) return placeholder(outShape);
       return { shape: outShape, dtype: p.dtype ?? 'float32', natural: p.natural, nchw: p.nchw };
     } catch (error) {

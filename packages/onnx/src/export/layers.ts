@@ -50,7 +50,7 @@ const activationLayer: Converter = ({ g, layer, inputs }) => {
 };
 
 // Dropout is the identity at inference; so is an input layer.
-const identity: Converter = ({ inputs }) => ({ natural: inputs[0]!.natural, nchw: inputs[0]!.nchw });
+const identity: Converter = ({ inputs }) => ({ ...inputs[0]! });
 
 const flatten: Converter = ({ g, inputs }) => ({
   natural: g.op('Flatten', [g.natural(inputs[0]!)], { axis: 1 }),
