@@ -129,6 +129,22 @@ describe('importOnnx: malformed files', () => {
     );
   });
 
+  it('a Constant node whose tensor disagrees with its dims', async () => {
+    const bytes = altered((m) => {
+      const value = { name: 'c', dims: [3], dataType: OnnxDataType.FLOAT, floatData: [1] };
+      m.graph!.node!.unshift({
+        opType: 'Constant',
+        name: 'c',
+        output: ['c'],
+        attribute: [{ name: 'value', type: 4, t: value }],
+      });
+    });
+    await expectFormatError(
+      bytes,
+      /^mlp\.onnx: node 'c' \(Constant\): tensor 'c' declares shape \[3\] \(3 elements\) but holds 1 values$/,
+    );
+  });
+
   it('every unknown operator in one error', async () => {
     const bytes = altered((m) => {
       m.graph!.node![1]!.opType = 'Frobnicate';
@@ -158,6 +174,31 @@ describe('importOnnx: supported operators with settings import does not implemen
       /^cnn\.onnx: .*node '\/conv1\/Conv' \(Conv\): auto_pad SAME_LOWER is not supported/,
     );
     expect(memory().numTensors).toBe(before);
+  });
+});
+
+describe('importOnnx: constants too large to fold', () => {
+  it('refuses a ConstantOfShape of 2^40 elements before allocating it', async () => {
+    const bytes = altered((m) => {
+      const shape = {
+        name: 'big_shape',
+        dims: [2],
+        dataType: OnnxDataType.INT64,
+        int64Data: [2 ** 20, 2 ** 20],
+      };
+      m.graph!.node!.unshift(
+        {
+          opType: 'Constant',
+          name: 'big_shape',
+          output: ['big_shape'],
+          attribute: [{ name: 'value', type: 4, t: shape }],
+        },
+        { opType: 'ConstantOfShape', name: 'big', input: ['big_shape'], output: ['big'] },
+      );
+    });
+    await expect(importOnnx(bytes, { source: 'mlp.onnx' })).rejects.toThrow(
+      /^mlp\.onnx: node 'big' \(ConstantOfShape\): a constant or shape value of shape \[1048576,1048576\] is too large/,
+    );
   });
 });
 

@@ -11,6 +11,7 @@ import {
   type HostArray,
   type HostKind,
   hostArray,
+  hostSize,
   intsOf,
   normAxis,
   reshapeTarget,
@@ -147,7 +148,7 @@ export const HOST_OPS: Readonly<Record<string, HostOp>> = {
   ConstantOfShape: (args, node) => {
     const shape = intsOf(need(args, 0, node));
     const value = node.attrs.has('value') ? attr.tensor(node, 'value') : hostArray('float', [1], [0]);
-    return [hostArray(value.kind, shape, new Float64Array(sizeOf(shape)).fill(value.data[0] ?? 0))];
+    return [hostArray(value.kind, shape, new Float64Array(hostSize(shape)).fill(value.data[0] ?? 0))];
   },
   Expand: (args, node) => {
     const x = need(args, 0, node);
@@ -156,7 +157,7 @@ export const HOST_OPS: Readonly<Record<string, HostOp>> = {
   },
   Range: (args, node) => {
     const [start, limit, delta] = [0, 1, 2].map((i) => need(args, i, node).data[0]!);
-    const n = Math.max(Math.ceil((limit! - start!) / delta!), 0);
+    const n = hostSize([Math.max(Math.ceil((limit! - start!) / delta!), 0)]);
     const kind = arithKind([need(args, 0, node)]);
     return [
       hostArray(

@@ -24,10 +24,20 @@ export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 
+/** The size of a host value of `shape`, refused past `HOST_LIMIT` before anything is allocated. */
+export function hostSize(shape: readonly number[]): number {
+  const n = sizeOf(shape);
+  if (!(n <= HOST_LIMIT) || shape.some((d) => !Number.isInteger(d) || d < 0)) {
+    throw new UnsupportedError(
+      `a constant or shape value of shape [${shape.join(',')}] is too large or invalid`,
+    );
+  }
+  return n;
+}
+
 /** A host array of `kind` from numbers, checked against `HOST_LIMIT`. */
 export function hostArray(kind: HostKind, shape: readonly number[], values: ArrayLike<number>): HostArray {
-  const n = sizeOf(shape);
-  if (n > HOST_LIMIT) throw new UnsupportedError(`a host value of shape [${shape.join(',')}] is too large`);
+  const n = hostSize(shape);
   const data =
     kind === 'float' ? new Float32Array(n) : kind === 'int' ? new Float64Array(n) : new Uint8Array(n);
   for (let i = 0; i < n; i++) data[i] = kind === 'int' ? Math.trunc(values[i]!) : values[i]!;
@@ -93,7 +103,7 @@ export function elementwise(
     shape = next;
   }
   const index = inputs.map((x) => broadcastIndex(x.shape, shape));
-  const n = sizeOf(shape);
+  const n = hostSize(shape);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = f(...inputs.map((x, k) => x.data[index[k]!(i)]!));
   return hostArray(kind, shape, values);
@@ -112,7 +122,7 @@ export function transposeHost(x: HostArray, perm: readonly number[]): HostArray 
   const shape = perm.map((p) => x.shape[p]!);
   const inStrides = stridesOf(x.shape);
   const outStrides = stridesOf(shape);
-  const n = sizeOf(shape);
+  const n = hostSize(shape);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let j = 0;

@@ -13,7 +13,7 @@ import {
   UnsupportedError,
   zeros,
 } from '@nabla/core';
-import { type Functional, input, model, prefixError, type SymbolicTensor } from '@nabla/nn';
+import { FormatError, type Functional, input, model, prefixError, type SymbolicTensor } from '@nabla/nn';
 import { DEVICE_OPS } from './device-ops.js';
 import { type HostArray, hostArray, sizeOf } from './host.js';
 import { HOST_OPS, shapeOf } from './host-ops.js';
@@ -81,7 +81,7 @@ export async function importOnnx(
   try {
     return build(checked, source, o.name);
   } catch (error) {
-    throw prefixError(error, source);
+    throw error instanceof FormatError ? error : prefixError(error, source);
   }
 }
 
@@ -120,7 +120,13 @@ function plan(checked: CheckedModel, source: string) {
   const device: DeviceNode[] = [];
   for (const node of checked.nodes) {
     const args = node.inputs.map((name) => (name === '' ? null : values.get(name)!));
-    const outputs = planNode(node, args, device);
+    let outputs: Value[];
+    try {
+      outputs = planNode(node, args, device);
+    } catch (error) {
+      // FormatErrors already name the file and the node; prefixError would rebuild them wrongly.
+      throw error instanceof FormatError ? error : prefixError(error, node.label);
+    }
     node.outputs.forEach((name, k) => {
       if (name !== '') values.set(name, outputs[k] ?? { kind: 'tensor' });
     });
