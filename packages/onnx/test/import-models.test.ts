@@ -4,7 +4,10 @@
 // the imported MLP and CNN matches PyTorch's step; and a frozen body leaves only the head to train.
 
 import '@nabla/backend-cpu';
-import { readFileSync } from 'node:fs';
+import '@nabla/nn/node';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { memory, setBackend, type Tensor, tensor } from '@nabla/core';
 import { type Functional, sgd } from '@nabla/nn';
@@ -131,6 +134,20 @@ describe('importOnnx: imported models train', () => {
     x.dispose();
     target.dispose();
     m.dispose();
+  });
+
+  it("refuses nn's model.save, which could not load it back, and says what to do instead", async () => {
+    const m = await importOnnx(fixture('mlp').bytes);
+    const dir = await mkdtemp(join(tmpdir(), 'nabla-onnx-'));
+    try {
+      await expect(m.save(join(dir, 'mlp'))).rejects.toThrow(
+        /\/fc1\/Gemm: an imported ONNX node has no nn config/,
+      );
+      expect(existsSync(join(dir, 'mlp', 'model.json'))).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      m.dispose();
+    }
   });
 
   it('predicting and training leak no tensors; dispose frees the weights', async () => {

@@ -124,12 +124,14 @@ export class OnnxNodeLayer extends Layer {
     });
   }
 
+  /**
+   * Refused: an imported node is rebuilt from the ONNX file, not from a config, so nn's
+   * `model.save` (which would write a model.json that `loadModel` cannot revive) fails early.
+   */
   override getConfig(): Record<string, unknown> {
-    return {
-      ...super.getConfig(),
-      opType: this.opType,
-      output: this.#args.node.outputs[this.#args.outputIndex],
-    };
+    throw new UnsupportedError(
+      `${this.name}: an imported ONNX node has no nn config; keep the .onnx file and save the weights with getWeights()`,
+    );
   }
 
   override dispose(): void {
