@@ -118,7 +118,21 @@ describe('importOnnx: imported models train', () => {
     const f = fixture('cnn');
     const m = await importOnnx(f.bytes, { source: 'cnn.onnx' });
     const layers = m.layers.filter((l) => l instanceof OnnxNodeLayer);
-    expect(layers.map((l) => l.name)).toContain('/head/Gemm');
+    expect(layers.map((l) => [l.name, l.opType])).toEqual([
+      ['/conv1/Conv', 'Conv'],
+      ['/Relu', 'Relu'],
+      ['/bn/BatchNormalization', 'BatchNormalization'],
+      ['/MaxPool', 'MaxPool'],
+      ['/conv2/Conv', 'Conv'],
+      ['/Relu_1', 'Relu'],
+      ['/Pad', 'Pad'],
+      ['/AveragePool', 'AveragePool'],
+      ['/Flatten', 'Flatten'],
+      ['/head/Gemm', 'Gemm'],
+    ]);
+    // Symbolic output shapes: the batch axis is free, the rest fixed.
+    expect(m.getLayer('/MaxPool').computeOutputShape([null, 2, 10, 10])).toEqual([null, 4, 5, 5]);
+    expect(m.summary(() => {})).toMatch(/\/head\/Gemm \(OnnxNode\)/);
     for (const layer of m.layers) layer.trainable = layer.name === '/head/Gemm';
     expect(m.trainableWeights).toHaveLength(2);
     const before = m.namedWeights.map((w) => ({ name: w.name, values: Array.from(w.variable.dataSync()) }));
