@@ -167,7 +167,7 @@ describe('browser.toPixels', () => {
     expect(() => toPixels(two)).toThrow(ShapeError);
     expect(() => toPixels(two)).toThrow(/1, 3 or 4 channels, got img.shape=\[1,1,2\]/);
     expect(() => toPixels(bool)).toThrow(DTypeError);
-    expect(() => toPixels(bool)).toThrow(/dtype float32 or float64 or int32, got bool/);
+    expect(() => toPixels(bool)).toThrow(/dtype float32 or float64 or float16 or int32, got bool/);
     expect(() => toPixels([1, 2])).toThrow(/rank 2 or 3/);
     expect(() => (toPixels as (...a: unknown[]) => unknown)(two, {})).toThrow(
       /^toPixels: expected canvas to be a canvas/,

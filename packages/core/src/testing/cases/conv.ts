@@ -350,7 +350,7 @@ export const CONV_CASES: ConformanceCase[] = [
       t.expectError(
         () => conv2d(ints, one),
         DTypeError,
-        'conv2d: expected x to have dtype float32 or float64, got int32',
+        'conv2d: expected x to have dtype float32 or float64 or float16, got int32',
       );
       t.expectError(
         () => depthwiseConv2d(x, f),

@@ -227,7 +227,7 @@ export const IMAGE_CASES: readonly ConformanceCase[] = [
       t.expectError(
         () => resizeBilinear(ints, [3, 3]),
         DTypeError,
-        'resizeBilinear: expected images to have dtype float32 or float64, got int32',
+        'resizeBilinear: expected images to have dtype float32 or float64 or float16, got int32',
       );
     },
   },

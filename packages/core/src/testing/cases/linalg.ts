@@ -363,7 +363,7 @@ export const LINALG_CASES: ConformanceCase[] = [
       t.expectError(
         () => outer(flags, v3),
         DTypeError,
-        'outer: expected a to have dtype float32 or float64 or int32, got bool',
+        'outer: expected a to have dtype float32 or float64 or float16 or int32, got bool',
       );
     },
   },

@@ -112,7 +112,7 @@ export const SORT_CASES: readonly ConformanceCase[] = [
       t.expectError(
         () => topk(b),
         DTypeError,
-        'topk: expected x to have dtype float32 or float64 or int32, got bool',
+        'topk: expected x to have dtype float32 or float64 or float16 or int32, got bool',
       );
     },
   },
