@@ -6,6 +6,7 @@
 
 import { BackendError } from '@nabla/core';
 import type { BufferPool } from './buffer-pool.js';
+import { withExtensions } from './wgsl.js';
 
 /** Bytes of one dispatch's parameter block (the 256-byte uniform offset alignment). */
 export const PARAM_SLOT = 256;
@@ -60,7 +61,7 @@ export class CommandQueue {
   pipeline(key: string, code: () => string): GPUComputePipeline {
     let p = this.#pipelines.get(key);
     if (!p) {
-      const module = this.#device.createShaderModule({ code: code() });
+      const module = this.#device.createShaderModule({ code: withExtensions(code()) });
       p = this.#device.createComputePipeline({ layout: 'auto', compute: { module, entryPoint: 'main' } });
       this.#pipelines.set(key, p);
     }

@@ -1,11 +1,11 @@
 // What kernels share: the device, the command queue (dispatch, pipeline cache), and storage
 // for outputs. Kernels record work and return the output's storage at once; nothing here waits.
 
-import { BackendError } from '@nabla/core';
+import { BackendError, type DType } from '@nabla/core';
 import type { DataHandle, OutInfo, TensorInfo } from '@nabla/core/internal';
 import type { BufferPool } from './buffer-pool.js';
 import type { CommandQueue } from './command-queue.js';
-import { GPU_ELEMENT_BYTES, GpuData } from './gpu-data.js';
+import { GpuData, gpuElementBytes } from './gpu-data.js';
 import { groupsFor } from './wgsl.js';
 
 /** A kernel's view of the backend. */
@@ -25,9 +25,9 @@ export function gpuData(handle: DataHandle, op: string): GpuData {
   return handle;
 }
 
-/** Bytes a tensor of `size` elements takes on the GPU. */
-export function gpuBytes(size: number): number {
-  return size * GPU_ELEMENT_BYTES;
+/** Bytes a tensor of `size` elements of `dtype` takes on the GPU, a multiple of 4. */
+export function gpuBytes(size: number, dtype: DType): number {
+  return Math.ceil((size * gpuElementBytes(dtype)) / 4) * 4;
 }
 
 /** One dispatch of a kernel writing one new output: its shader, parameters and inputs. */

@@ -47,6 +47,17 @@ describe('webgpu backend', () => {
     await expect(backend.warmUp('x' as never)).rejects.toThrow('warmUp: expected a function to run');
   });
 
+  it('offers float16 exactly when the device has shader-f16 (SwiftShader has not)', () => {
+    const has = backend.device.features.has('shader-f16');
+    expect(backend.supportsDType('float16')).toBe(has);
+    expect(backend.supportsDType('float64')).toBe(false);
+    if (!has) {
+      expect(() => ones([2], 'float16')).toThrow(
+        /^ones: (.+: )?dtype float16 is not supported on the webgpu backend/,
+      );
+    }
+  });
+
   it('is async only: dataSync says to await data()', async () => {
     expect(getBackend()).toBe('webgpu');
     const t = tensor([1, 2, 3]);

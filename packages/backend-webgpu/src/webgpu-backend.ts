@@ -26,6 +26,7 @@ import { BufferPool, sizeClass } from './buffer-pool.js';
 import { CommandQueue } from './command-queue.js';
 import { type GpuContext, gpuBytes, gpuData } from './gpu-context.js';
 import { GpuData } from './gpu-data.js';
+import { packHalf, unpackHalf } from './half.js';
 import { createKernels } from './kernel-table.js';
 import { createFusedKernels } from './kernels/fused.js';
 import { BACKEND_OPTIONS, checkBackendOptions } from './options.js';
@@ -135,7 +136,7 @@ export class WebGpuBackend implements Backend {
 
   #alloc(out: OutInfo): GpuData {
     this.#check();
-    const bytes = gpuBytes(out.size);
+    const bytes = gpuBytes(out.size, out.dtype);
     const data = new GpuData(this.#pool.acquire(bytes), bytes);
     this.#bytesInUse += bytes;
     return data;
@@ -161,30 +162,38 @@ export class WebGpuBackend implements Backend {
     return performance.now() - start;
   }
 
+  /** float32, int32 and bool; float16 when the device has `shader-f16`; never float64. */
   supportsDType(dtype: DType): boolean {
+    if (dtype === 'float16') return this.device.features.has('shader-f16');
     return dtype !== 'float64';
   }
 
   upload(values: TypedArray, dtype: DType): DataHandle {
     const data = this.#alloc({ shape: [values.length], dtype, size: values.length });
     if (values.length === 0) return data;
-    const words = dtype === 'bool' ? Uint32Array.from(values as Uint8Array) : values;
-    this.device.queue.writeBuffer(data.buffer, 0, words.buffer, words.byteOffset, words.length * 4);
+    // Halves are rounded here (to nearest even) and padded to whole words.
+    const words =
+      dtype === 'bool'
+        ? Uint32Array.from(values as Uint8Array)
+        : dtype === 'float16'
+          ? packHalf(values)
+          : values;
+    this.device.queue.writeBuffer(data.buffer, 0, words.buffer, words.byteOffset, data.bytes);
     return data;
   }
 
   async read(handle: DataHandle, dtype: DType, size: number): Promise<TypedArray> {
     this.#check();
     const data = gpuData(handle, 'read');
-    const bytes = gpuBytes(size);
-    if (size === 0) return toDType(new ArrayBuffer(0), dtype);
+    const bytes = gpuBytes(size, dtype);
+    if (size === 0) return toDType(new ArrayBuffer(0), dtype, 0);
     const staging = this.#takeStaging(bytes);
     let reusable = false;
     try {
       await this.#copyOut(data.buffer, staging, bytes);
       await this.#bounded(staging.mapAsync(MAP_READ, 0, bytes), 'read');
       this.#check();
-      const values = toDType(staging.getMappedRange(0, bytes).slice(0), dtype);
+      const values = toDType(staging.getMappedRange(0, bytes).slice(0), dtype, size);
       staging.unmap();
       reusable = true;
       return values;
@@ -291,8 +300,9 @@ export class WebGpuBackend implements Backend {
   }
 }
 
-function toDType(bytes: ArrayBuffer, dtype: DType): TypedArray {
+function toDType(bytes: ArrayBuffer, dtype: DType, size: number): TypedArray {
   if (dtype === 'float32') return new Float32Array(bytes);
+  if (dtype === 'float16') return unpackHalf(bytes, size);
   if (dtype === 'int32') return new Int32Array(bytes);
   return Uint8Array.from(new Uint32Array(bytes));
 }

@@ -6,7 +6,7 @@
 import type { BinaryPrim, Kernel } from '@nabla/core/internal';
 import { type ElementwiseBody, type Operand, runElementwise } from '../elementwise.js';
 import type { GpuContext } from '../gpu-context.js';
-import { convert, type Scalar } from '../wgsl.js';
+import { convert, type Scalar, scalarOf } from '../wgsl.js';
 
 const HELPERS = /* wgsl */ `
 fn max_f(a: f32, b: f32) -> f32 {
@@ -158,7 +158,7 @@ export function binaryKernel<P extends BinaryPrim>(ctx: GpuContext, prim: P): Ke
 const WHERE: ElementwiseBody = {
   key: 'where',
   compute: ([c, a, b], out) => {
-    const t: Scalar = out === 'float32' ? 'f32' : out === 'int32' ? 'i32' : 'bool';
+    const t = scalarOf(out);
     return {
       expr: `select(${convert(b!.expr, b!.type, t)}, ${convert(a!.expr, a!.type, t)}, ${convert(c!.expr, c!.type, 'bool')})`,
       type: t,

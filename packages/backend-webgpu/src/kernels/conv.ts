@@ -19,8 +19,8 @@ import {
 } from '@nabla/core/internal';
 import { MAX_GROUPS_PER_AXIS } from '../command-queue.js';
 import { type GpuContext, gpuData } from '../gpu-context.js';
-import { GPU_ELEMENT_BYTES, type GpuData } from '../gpu-data.js';
-import { ENTRY, GRID_INDEX, groupsFor } from '../wgsl.js';
+import type { GpuData } from '../gpu-data.js';
+import { ENTRY, floatStorage, GRID_INDEX, groupsFor } from '../wgsl.js';
 
 const TILE = 32;
 const SLICE = 16;
@@ -31,7 +31,8 @@ type Mode = 'y' | 'dx' | 'dw';
 /** How threads split the output: 32×32 tiles, or one thread per element (narrow GEMMs). */
 type Schedule = 'tiled' | 'direct';
 
-const PARAMS = /* wgsl */ `
+/** The parameter block and bindings: inputs of storage type F, y of `out` (F, or f32 partials). */
+const PARAMS = (out: string) => /* wgsl */ `
 struct Params {
   n: u32, h: u32, w: u32, c: u32,
   fh: u32, fw: u32, outH: u32, outW: u32,
@@ -42,9 +43,9 @@ struct Params {
   splits: u32, chunk: u32, e0: u32, e1: u32,
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<f32>;
-@group(0) @binding(2) var<storage, read> b: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> a: array<F>;
+@group(0) @binding(2) var<storage, read> b: array<F>;
+@group(0) @binding(3) var<storage, read_write> y: array<${out}>;
 `;
 
 /** Where col[pos, k] of group g is in x (binding 1): -1 in the padding. */
@@ -84,23 +85,27 @@ fn dcol(pos: u32, k: u32, g: u32) -> i32 {
 const OPERANDS: Record<Mode, string> = {
   y: `${IM2COL}
 fn aAt(row: u32, k: u32, g: u32) -> i32 { return im2col(row, k, g); }
-fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[k * p.outC + g * p.og + col]; }
+fn loadB(k: u32, col: u32, g: u32) -> f32 { return f32(b[k * p.outC + g * p.og + col]); }
 `,
   dx: `${DCOL}
 fn aAt(row: u32, k: u32, g: u32) -> i32 { return dcol(row, k, g); }
-fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[((k / p.og) * p.cg + col) * p.outC + g * p.og + k % p.og]; }
+fn loadB(k: u32, col: u32, g: u32) -> f32 { return f32(b[((k / p.og) * p.cg + col) * p.outC + g * p.og + k % p.og]); }
 `,
   dw: `${IM2COL}
 fn aAt(row: u32, k: u32, g: u32) -> i32 { return im2col(k, row, g); }
-fn loadB(k: u32, col: u32, g: u32) -> f32 { return b[k * p.outC + g * p.og + col]; }
+fn loadB(k: u32, col: u32, g: u32) -> f32 { return f32(b[k * p.outC + g * p.og + col]); }
 `,
 };
 
-/** Output element (row, col) of group g in split s's partial sums; a row holds every group. */
-const STORE = 'y[s * p.total + row * p.groups * p.cols + g * p.cols + col]';
+/**
+ * Stores `v`, output element (row, col) of group g, in split s's partial sums (f32) or, with
+ * one split, in y itself; a row holds every group.
+ */
+const STORE = (v: string, partial: boolean) =>
+  `y[s * p.total + row * p.groups * p.cols + g * p.cols + col] = ${partial ? v : `st(${v})`};`;
 
 /** One thread per output element and split, summing over the split's depth. */
-const DIRECT = /* wgsl */ `
+const DIRECT = (partial: boolean) => /* wgsl */ `
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.total * p.splits) { return; }
@@ -112,9 +117,9 @@ ${ENTRY} {
   var acc = 0.0;
   for (var k = s * p.chunk; k < min(p.depth, (s + 1u) * p.chunk); k++) {
     let at = aAt(row, k, g);
-    if (at >= 0) { acc += a[u32(at)] * loadB(k, col, g); }
+    if (at >= 0) { acc += f32(a[u32(at)]) * loadB(k, col, g); }
   }
-  ${STORE} = acc;
+  ${STORE('acc', partial)}
 }
 `;
 
@@ -123,7 +128,7 @@ ${ENTRY} {
  * `masked` GEMM leaves A's missing entries out of the sums instead of adding 0 · B (which is
  * NaN where B is infinite).
  */
-function tiled(masked: boolean): string {
+function tiled(masked: boolean, partial: boolean): string {
   const mask = masked ? `var<workgroup> Am: array<array<u32, ${TILE}>, ${SLICE}>;\n` : '';
   const fma = masked
     ? 'acc[i][j] += select(0.0, av[i] * bv[j], Am[kk][lid.y * 4u + i] != 0u);'
@@ -151,7 +156,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
         var at = -1;
         if (row0 + r < p.rows && ka < kEnd) { at = aAt(row0 + r, ka, g); }
         var va = 0.0;
-        if (at >= 0) { va = a[u32(at)]; }
+        if (at >= 0) { va = f32(a[u32(at)]); }
         As[idx % ${SLICE}u][r] = va;
         ${masked ? `Am[idx % ${SLICE}u][r] = select(0u, 1u, at >= 0);` : ''}
         let kb = idx / ${TILE}u;
@@ -173,7 +178,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let row = row0 + lid.y * 4u + i;
       for (var j = 0u; j < 4u; j++) {
         let col = col0 + lid.x * 4u + j;
-        if (row < p.rows && col < p.cols) { ${STORE} = acc[i][j]; }
+        if (row < p.rows && col < p.cols) { ${STORE('acc[i][j]', partial)} }
       }
     }
   }
@@ -200,13 +205,13 @@ const SUM_SPLITS = /* wgsl */ `
 struct Params { total: u32, splits: u32, e0: u32, e1: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 @group(0) @binding(1) var<storage, read> part: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read_write> y: array<F>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.total) { return; }
   var acc = 0.0;
   for (var s = 0u; s < p.splits; s++) { acc += part[s * p.total + i]; }
-  y[i] = acc;
+  y[i] = st(acc);
 }
 `;
 
@@ -248,12 +253,19 @@ function runConv(
       : splitsFor(groupsFor(out.size), depth, 1);
   // Whole slices per split, so a split's slices never reach into the next one's depth.
   const chunk = Math.ceil(Math.ceil(depth / splits) / SLICE) * SLICE;
-  const pipeline = ctx.queue.pipeline(`conv:${mode}:${schedule}`, () =>
-    [PARAMS, OPERANDS[mode], schedule === 'tiled' ? tiled(mode === 'dx') : DIRECT].join(''),
+  const partial = splits > 1;
+  const pipeline = ctx.queue.pipeline(`conv:${mode}:${schedule}:${out.dtype}:${partial}`, () =>
+    [
+      floatStorage(out.dtype),
+      PARAMS(partial ? 'f32' : 'F'),
+      OPERANDS[mode],
+      schedule === 'tiled' ? tiled(mode === 'dx', partial) : DIRECT(partial),
+    ].join(''),
   );
   const [a, b] = inputs.map((t) => gpuData(t.handle, op).buffer);
   const y = ctx.alloc(out);
-  const part = splits > 1 ? ctx.pool.acquire(splits * out.size * GPU_ELEMENT_BYTES) : y.buffer;
+  // Partial sums stay f32 (4 bytes each) whatever the output's dtype.
+  const part = partial ? ctx.pool.acquire(splits * out.size * 4) : y.buffer;
   // biome-ignore format: the parameter block's rows of four
   const params = new Uint32Array([
     g.n, g.h, g.w, g.c,
@@ -273,9 +285,9 @@ function runConv(
         ? [colTiles, Math.min(rowTiles, MAX_GROUPS_PER_AXIS), g.groups * splits]
         : groupsFor(out.size * splits),
   });
-  if (splits > 1) {
+  if (partial) {
     ctx.queue.dispatch({
-      pipeline: ctx.queue.pipeline('conv:sumSplits', () => SUM_SPLITS),
+      pipeline: ctx.queue.pipeline(`conv:sumSplits:${out.dtype}`, () => floatStorage(out.dtype) + SUM_SPLITS),
       params: new Uint32Array([out.size, splits, 0, 0]),
       buffers: [part, y.buffer],
       workgroups: groupsFor(out.size),

@@ -9,7 +9,7 @@ import type { FusedActivation } from '@nabla/core';
 import type { FusedKernel, FusedKernelTable, TensorInfo } from '@nabla/core/internal';
 import { type GpuContext, gpuData } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
-import { ENTRY, GRID_INDEX, groupsFor, PRELUDE } from '../wgsl.js';
+import { ENTRY, floatStorage, GRID_INDEX, groupsFor, PRELUDE } from '../wgsl.js';
 import { matmulDispatch } from './matmul.js';
 
 /** The activation epilogue of fusedMatmul, with NaN kept as the unfused ops keep it. */
@@ -51,14 +51,16 @@ function updatePass(
   body: string,
 ): void {
   const n = inputs[0]!.size;
+  // Weights, gradients and slots share one float dtype; the update is computed in f32.
+  const dtype = inputs[0]!.dtype;
   const code = () => {
     // Every binding must be used, or the automatic layout drops it.
     const keep = inputs.map((_, k) => `  _ = arrayLength(&x${k});\n`).join('');
-    const ins = inputs.map((_, k) => `@group(0) @binding(${k + 1}) var<storage, read> x${k}: array<f32>;`);
+    const ins = inputs.map((_, k) => `@group(0) @binding(${k + 1}) var<storage, read> x${k}: array<F>;`);
     const os = outs.map(
-      (_, k) => `@group(0) @binding(${inputs.length + k + 1}) var<storage, read_write> y${k}: array<f32>;`,
+      (_, k) => `@group(0) @binding(${inputs.length + k + 1}) var<storage, read_write> y${k}: array<F>;`,
     );
-    return `${PRELUDE}
+    return `${PRELUDE}${floatStorage(dtype)}
 struct Params { n: u32, e0: u32, e1: u32, e2: u32, s: vec4<f32> }
 @group(0) @binding(0) var<uniform> p: Params;
 ${ins.join('\n')}
@@ -70,7 +72,7 @@ ${keep}${body}
 }
 `;
   };
-  const pipeline = ctx.queue.pipeline(`${op}:${key}`, code);
+  const pipeline = ctx.queue.pipeline(`${op}:${key}:${dtype}`, code);
   const params = new Uint32Array(8);
   params[0] = n;
   params.set(new Uint32Array(new Float32Array([...scalars, 0, 0, 0, 0].slice(0, 4)).buffer), 4);
@@ -91,7 +93,7 @@ export function sgdUpdateKernel(ctx: GpuContext): FusedKernel<'sgdUpdate'> {
   return (inputs, { learningRate, momentum, nesterov }, outs) => {
     const results = outs.map((out) => ctx.alloc(out));
     if (momentum > 0) {
-      const step = nesterov ? 'x0[i] + p.s.y * m - p.s.x * x1[i]' : 'x0[i] + m';
+      const step = nesterov ? 'f32(x0[i]) + p.s.y * m - p.s.x * f32(x1[i])' : 'f32(x0[i]) + m';
       updatePass(
         ctx,
         'sgdUpdate',
@@ -100,9 +102,9 @@ export function sgdUpdateKernel(ctx: GpuContext): FusedKernel<'sgdUpdate'> {
         results,
         [learningRate, momentum],
         `
-  let m = p.s.y * x2[i] - p.s.x * x1[i];
-  y1[i] = m;
-  y0[i] = ${step};`,
+  let m = p.s.y * f32(x2[i]) - p.s.x * f32(x1[i]);
+  y1[i] = st(m);
+  y0[i] = st(${step});`,
       );
     } else {
       updatePass(
@@ -112,7 +114,7 @@ export function sgdUpdateKernel(ctx: GpuContext): FusedKernel<'sgdUpdate'> {
         inputs,
         results,
         [learningRate],
-        '  y0[i] = x0[i] - p.s.x * x1[i];',
+        '  y0[i] = st(f32(x0[i]) - p.s.x * f32(x1[i]));',
       );
     }
     return results;
@@ -131,9 +133,9 @@ export function adamUpdateKernel(ctx: GpuContext): FusedKernel<'adamUpdate'> {
     const results = outs.map((out) => ctx.alloc(out));
     const scalars = [alpha, 1 - beta1, 1 - beta2, epsilon];
     const moments = `
-  let g = x1[i];
-  let m = x2[i] + p.s.y * (g - x2[i]);
-  let v = x3[i] + p.s.z * (g * g - x3[i]);`;
+  let g = f32(x1[i]);
+  let m = f32(x2[i]) + p.s.y * (g - f32(x2[i]));
+  let v = f32(x3[i]) + p.s.z * (g * g - f32(x3[i]));`;
     if (!amsgrad) {
       updatePass(
         ctx,
@@ -143,9 +145,9 @@ export function adamUpdateKernel(ctx: GpuContext): FusedKernel<'adamUpdate'> {
         results,
         scalars,
         `${moments}
-  y1[i] = m;
-  y2[i] = v;
-  y0[i] = x0[i] - p.s.x * m / (sqrt(v) + p.s.w);`,
+  y1[i] = st(m);
+  y2[i] = st(v);
+  y0[i] = st(f32(x0[i]) - p.s.x * m / (sqrt(v) + p.s.w));`,
       );
       return results;
     }
@@ -159,9 +161,9 @@ export function adamUpdateKernel(ctx: GpuContext): FusedKernel<'adamUpdate'> {
       [m1, v1, vhat1],
       scalars,
       `${moments}
-  y0[i] = m;
-  y1[i] = v;
-  y2[i] = max(x4[i], v);`,
+  y0[i] = st(m);
+  y1[i] = st(v);
+  y2[i] = st(max(f32(x4[i]), v));`,
     );
     const views = [m1, vhat1].map((d) => ({ ...w!, handle: d }));
     updatePass(
@@ -172,7 +174,7 @@ export function adamUpdateKernel(ctx: GpuContext): FusedKernel<'adamUpdate'> {
       [w1],
       scalars,
       `
-  y0[i] = x0[i] - p.s.x * x1[i] / (sqrt(x2[i]) + p.s.w);`,
+  y0[i] = st(f32(x0[i]) - p.s.x * f32(x1[i]) / (sqrt(f32(x2[i])) + p.s.w));`,
     );
     return results;
   };

@@ -3,19 +3,20 @@
 // summing every update whose index hits it: no float atomics (WGSL has none), and the sums come
 // out in a fixed order, so results are deterministic.
 
+import type { DType } from '@nabla/core';
 import { aroundAxis, type Kernel } from '@nabla/core/internal';
 import { dispatchInto, type GpuContext } from '../gpu-context.js';
-import { ENTRY, GRID_INDEX, storageType } from '../wgsl.js';
+import { ENTRY, GRID_INDEX, loadScalar, scalarOf, storageType, storeAs, wordType } from '../wgsl.js';
 
 const PARAMS = /* wgsl */ `
 struct Params { n: u32, axisLen: u32, indices: u32, inner: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
 `;
 
-const GATHER = /* wgsl */ `${PARAMS}
-@group(0) @binding(1) var<storage, read> x: array<u32>;
+const GATHER = (word: string) => /* wgsl */ `${PARAMS}
+@group(0) @binding(1) var<storage, read> x: array<${word}>;
 @group(0) @binding(2) var<storage, read> idx: array<i32>;
-@group(0) @binding(3) var<storage, read_write> y: array<u32>;
+@group(0) @binding(3) var<storage, read_write> y: array<${word}>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.n) { return; }
@@ -23,33 +24,38 @@ ${ENTRY} {
   let j = (i / p.inner) % p.indices;
   let o = i / (p.inner * p.indices);
   let at = idx[j];
-  if (at < 0 || u32(at) >= p.axisLen) { y[i] = 0u; return; }
+  if (at < 0 || u32(at) >= p.axisLen) { y[i] = ${word}(0); return; }
   y[i] = x[(o * p.axisLen + u32(at)) * p.inner + r];
 }
 `;
 
 /**
- * The gather kernel (raw 32-bit words: one pipeline for every dtype).
+ * The gather kernel (raw 32-bit words, or f16: one pipeline for every dtype of a width).
  * @example
  * const gather = gatherKernel(ctx);
  */
 export function gatherKernel(ctx: GpuContext): Kernel<'gather'> {
   return ([x, indices], { axis }, out) => {
     const [, axisLen, inner] = aroundAxis(x!.shape, axis);
+    const word = wordType(out.dtype);
     return dispatchInto(ctx, 'gather', out, {
-      key: 'gather',
-      code: () => GATHER,
+      key: `gather:${word}`,
+      code: () => GATHER(word),
       params: new Uint32Array([out.size, axisLen, indices!.size, inner]),
       inputs: [x!.handle, indices!.handle],
     });
   };
 }
 
-function scatterShader(type: 'f32' | 'i32'): string {
+function scatterShader(of: DType): string {
+  // bool (never a gradient) is summed as its 0/1 words.
+  const dtype = of === 'bool' ? 'int32' : of;
+  const type = scalarOf(dtype);
+  const stored = storageType(dtype);
   return /* wgsl */ `${PARAMS}
-@group(0) @binding(1) var<storage, read> upd: array<${type}>;
+@group(0) @binding(1) var<storage, read> upd: array<${stored}>;
 @group(0) @binding(2) var<storage, read> idx: array<i32>;
-@group(0) @binding(3) var<storage, read_write> y: array<${type}>;
+@group(0) @binding(3) var<storage, read_write> y: array<${stored}>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.n) { return; }
@@ -58,9 +64,9 @@ ${ENTRY} {
   let o = i / (p.inner * p.axisLen);
   var acc: ${type} = ${type}(0);
   for (var j = 0u; j < p.indices; j++) {
-    if (idx[j] == i32(k)) { acc += upd[(o * p.indices + j) * p.inner + r]; }
+    if (idx[j] == i32(k)) { acc += ${loadScalar('upd[(o * p.indices + j) * p.inner + r]', dtype)}; }
   }
-  y[i] = acc;
+  y[i] = ${storeAs('acc', type, dtype)};
 }
 `;
 }
@@ -73,10 +79,9 @@ ${ENTRY} {
 export function scatterAddKernel(ctx: GpuContext): Kernel<'scatterAdd'> {
   return ([updates, indices], { axis }, out) => {
     const [, axisLen, inner] = aroundAxis(out.shape, axis);
-    const type = storageType(out.dtype) === 'i32' ? 'i32' : 'f32';
     return dispatchInto(ctx, 'scatterAdd', out, {
-      key: `scatterAdd:${type}`,
-      code: () => scatterShader(type),
+      key: `scatterAdd:${out.dtype}`,
+      code: () => scatterShader(out.dtype),
       params: new Uint32Array([out.size, axisLen, indices!.size, inner]),
       inputs: [updates!.handle, indices!.handle],
     });

@@ -1,4 +1,4 @@
-// Image resizing (NHWC, float32): `resize` reads each output pixel from one (nearest) or four
+// Image resizing (NHWC, float32 or float16): `resize` reads each output pixel from one (nearest) or four
 // (bilinear) source pixels, and `resizeGrad`, its adjoint, is a gather (WGSL has no float
 // atomics): each input pixel sums the dy of the output pixels that read it, times the weights
 // they read it with. Source rows, columns and weights come from core's `resizeAxis`, uploaded
@@ -8,7 +8,7 @@ import type { Kernel, OutInfo, ResizeAxis, ResizeParams } from '@nabla/core/inte
 import { resizeAxis } from '@nabla/core/internal';
 import { type GpuContext, gpuData } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
-import { ENTRY, GRID_INDEX, groupsFor } from '../wgsl.js';
+import { ENTRY, floatStorage, GRID_INDEX, groupsFor } from '../wgsl.js';
 
 /**
  * The parameter block: sizes, then where each part of the table starts. The table holds, per
@@ -36,16 +36,16 @@ function resizeShader(nearest: boolean): string {
   let bottom = (img * p.h + upperOf(p.rowAt, p.outH, oy)) * p.w;
   let yl = lerpOf(p.rowAt, p.outH, oy);
   // TensorFlow's order: blend along x on the top and bottom rows, then along y.
-  let tl = x[(top + left) * p.c + ch];
-  let tr = x[(top + right) * p.c + ch];
-  let bl = x[(bottom + left) * p.c + ch];
-  let br = x[(bottom + right) * p.c + ch];
+  let tl = f32(x[(top + left) * p.c + ch]);
+  let tr = f32(x[(top + right) * p.c + ch]);
+  let bl = f32(x[(bottom + left) * p.c + ch]);
+  let br = f32(x[(bottom + right) * p.c + ch]);
   let t = tl + (tr - tl) * xl;
   let b = bl + (br - bl) * xl;
-  y[i] = t + (b - t) * yl;`;
+  y[i] = st(t + (b - t) * yl);`;
   return `${COMMON}
-@group(0) @binding(2) var<storage, read> x: array<f32>;
-@group(0) @binding(3) var<storage, read_write> y: array<f32>;
+@group(0) @binding(2) var<storage, read> x: array<F>;
+@group(0) @binding(3) var<storage, read_write> y: array<F>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.size) { return; }
@@ -74,8 +74,8 @@ function gradShader(nearest: boolean): string {
       if (bottom == iy && left == ix) { acc += g * yl * (1.0 - xl); }
       if (bottom == iy && right == ix) { acc += g * yl * xl; }`;
   return `${COMMON}
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(2) var<storage, read> dy: array<F>;
+@group(0) @binding(3) var<storage, read_write> dx: array<F>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.size) { return; }
@@ -92,11 +92,11 @@ ${ENTRY} {
     let top = lowerOf(p.rowAt, p.outH, oy);
     for (var ox = colFirst; ox < colEnd; ox++) {
       let left = lowerOf(p.colAt, p.outW, ox);
-      let g = dy[((img * p.outH + oy) * p.outW + ox) * p.c + ch];
+      let g = f32(dy[((img * p.outH + oy) * p.outW + ox) * p.c + ch]);
       ${body}
     }
   }
-  dx[i] = acc;
+  dx[i] = st(acc);
 }
 `;
 }
@@ -185,8 +185,9 @@ function run(
   const table = ctx.pool.acquire(words.byteLength);
   ctx.device.queue.writeBuffer(table, 0, words.buffer, words.byteOffset, words.byteLength);
   const nearest = params.method === 'nearest';
-  const pipeline = ctx.queue.pipeline(`${prim}:${params.method}`, () =>
-    grad ? gradShader(nearest) : resizeShader(nearest),
+  const pipeline = ctx.queue.pipeline(
+    `${prim}:${params.method}:${out.dtype}`,
+    () => floatStorage(out.dtype) + (grad ? gradShader(nearest) : resizeShader(nearest)),
   );
   ctx.queue.dispatch({
     pipeline,

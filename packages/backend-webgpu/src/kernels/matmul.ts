@@ -2,12 +2,12 @@
 // registers, stepping through K in slices of 16 staged in workgroup memory. Transposed operands
 // are read in place (the flags pick the pipeline); a batch of 1 broadcasts against the other.
 
-import { BackendError } from '@nabla/core';
+import { BackendError, type DType } from '@nabla/core';
 import { type Kernel, matmulDims, type OutInfo, type TensorInfo } from '@nabla/core/internal';
 import { MAX_GROUPS_PER_AXIS } from '../command-queue.js';
 import { type GpuContext, gpuData } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
-import { storageType } from '../wgsl.js';
+import { loadScalar, scalarOf, storageType, storeAs } from '../wgsl.js';
 
 const TILE = 32;
 const SLICE = 16;
@@ -20,23 +20,26 @@ export interface MatmulEpilogue {
 }
 
 function shader(
-  type: 'f32' | 'i32',
+  dtype: DType,
   transposeA: boolean,
   transposeB: boolean,
   epilogue: MatmulEpilogue | null,
 ): string {
+  // Products accumulate in f32 for float16 too (halves are loaded into f32 tiles).
+  const type = scalarOf(dtype) === 'i32' ? 'i32' : 'f32';
+  const stored = storageType(dtype);
   const zero = type === 'f32' ? '0.0' : '0';
-  const value = epilogue?.bias ? 'acc[i][j] + bias[col]' : 'acc[i][j]';
-  const store = epilogue ? `activate(${value}) ` : `${value} `;
+  const value = epilogue?.bias ? `acc[i][j] + ${loadScalar('bias[col]', dtype)}` : 'acc[i][j]';
+  const store = storeAs(epilogue ? `activate(${value})` : value, type, dtype);
   // Element (row, kk) of A and (kk, col) of B in their stored layouts.
   const aAt = transposeA ? 'aOff + kk * p.m + row' : 'aOff + row * p.k + kk';
   const bAt = transposeB ? 'bOff + col * p.k + kk' : 'bOff + kk * p.n + col';
   return /* wgsl */ `
 struct Params { m: u32, n: u32, k: u32, batchA: u32, batchB: u32, e0: u32, e1: u32, e2: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> a: array<${type}>;
-@group(0) @binding(2) var<storage, read> b: array<${type}>;
-${epilogue?.bias ? `@group(0) @binding(3) var<storage, read> bias: array<${type}>;\n` : ''}@group(0) @binding(${epilogue?.bias ? 4 : 3}) var<storage, read_write> y: array<${type}>;
+@group(0) @binding(1) var<storage, read> a: array<${stored}>;
+@group(0) @binding(2) var<storage, read> b: array<${stored}>;
+${epilogue?.bias ? `@group(0) @binding(3) var<storage, read> bias: array<${stored}>;\n` : ''}@group(0) @binding(${epilogue?.bias ? 4 : 3}) var<storage, read_write> y: array<${stored}>;
 ${epilogue?.code ?? ''}
 var<workgroup> As: array<array<${type}, ${TILE}>, ${SLICE}>;
 var<workgroup> Bs: array<array<${type}, ${TILE}>, ${SLICE}>;
@@ -58,7 +61,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       let row = row0 + r;
       let kk = t + kk0;
       var va = ${zero};
-      if (row < p.m && kk < p.k) { va = a[${aAt}]; }
+      if (row < p.m && kk < p.k) { va = ${loadScalar(`a[${aAt}]`, dtype)}; }
       As[kk0][r] = va;
       let kb = idx / ${TILE}u;
       let c = idx % ${TILE}u;
@@ -67,7 +70,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
       var vb = ${zero};
       if (col < p.n && kk2 < p.k) {
         let kk = kk2;
-        vb = b[${bAt}];
+        vb = ${loadScalar(`b[${bAt}]`, dtype)};
       }
       Bs[kb][c] = vb;
     }
@@ -85,7 +88,7 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
     let row = row0 + lid.y * 4u + i;
     for (var j = 0u; j < 4u; j++) {
       let col = col0 + lid.x * 4u + j;
-      if (row < p.m && col < p.n) { y[yOff + row * p.n + col] = ${store};}
+      if (row < p.m && col < p.n) { y[yOff + row * p.n + col] = ${store}; }
     }
   }
 }
@@ -114,9 +117,8 @@ export function matmulDispatch(
       `${op}: webgpu runs at most ${MAX_GROUPS_PER_AXIS} products in one batch, got ${batch}`,
     );
   }
-  const type = storageType(out.dtype) === 'i32' ? 'i32' : 'f32';
-  const key = `matmul:${type}:${transposeA}:${transposeB}:${epilogue?.key ?? ''}`;
-  const pipeline = ctx.queue.pipeline(key, () => shader(type, transposeA, transposeB, epilogue));
+  const key = `matmul:${out.dtype}:${transposeA}:${transposeB}:${epilogue?.key ?? ''}`;
+  const pipeline = ctx.queue.pipeline(key, () => shader(out.dtype, transposeA, transposeB, epilogue));
   const buffers = [gpuData(a.handle, op).buffer, gpuData(b.handle, op).buffer];
   if (epilogue?.bias) buffers.push(gpuData(epilogue.bias.handle, op).buffer);
   const y = ctx.alloc(out);

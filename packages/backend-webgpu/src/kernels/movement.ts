@@ -1,7 +1,8 @@
 // Data movement: broadcastTo, transpose, reverse, slice and tile are one strided copy (each
 // output element reads the input at base + Σ coordinate·stride, strides possibly negative);
 // pad and sliceGrad write a fill where the output has no source; concat copies each input into
-// its block of the output. Values move as raw 32-bit words, so one pipeline serves every dtype.
+// its block of the output. Values move as raw 32-bit words (f16 for float16's 2-byte elements),
+// so one pipeline serves every dtype of a width.
 
 import { BackendError, type DType } from '@nabla/core';
 import {
@@ -15,16 +16,17 @@ import {
 } from '@nabla/core/internal';
 import { dispatchInto, type GpuContext, gpuData } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
-import { collapseAxes, ENTRY, GRID_INDEX, groupsFor, MAX_RANK } from '../wgsl.js';
+import { halfBits } from '../half.js';
+import { collapseAxes, ENTRY, GRID_INDEX, groupsFor, MAX_RANK, wordType } from '../wgsl.js';
 
 const VEC8 = 'array<vec4<u32>, 2>';
 const at = 'fn at(a: array<vec4<u32>, 2>, d: u32) -> u32 { return a[d / 4u][d % 4u]; }';
 
-const STRIDED = /* wgsl */ `
+const STRIDED = (word: string) => /* wgsl */ `
 struct Params { n: u32, rank: u32, base: u32, e: u32, shape: ${VEC8}, strides: ${VEC8} }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read_write> y: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<${word}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${word}>;
 ${at}
 ${ENTRY} {
   ${GRID_INDEX}
@@ -64,7 +66,13 @@ function stridedCopy(
     merged.strides[0]!.map((s) => s >>> 0),
     12,
   );
-  return dispatchInto(ctx, op, out, { key: 'strided-copy', code: () => STRIDED, params, inputs: [x.handle] });
+  const word = wordType(out.dtype);
+  return dispatchInto(ctx, op, out, {
+    key: `strided-copy:${word}`,
+    code: () => STRIDED(word),
+    params,
+    inputs: [x.handle],
+  });
 }
 
 /** broadcastTo: the input read with stride 0 on broadcast axes. */
@@ -128,7 +136,7 @@ export function tileKernel(ctx: GpuContext): Kernel<'tile'> {
   };
 }
 
-const WINDOW = /* wgsl */ `
+const WINDOW = (word: string) => /* wgsl */ `
 // Output coordinate c on axis d reads source coordinate (c - lo[d]) / step[d] when that is a
 // whole number inside src[d]; otherwise the element is the fill value.
 struct Params {
@@ -136,8 +144,8 @@ struct Params {
   shape: ${VEC8}, lo: ${VEC8}, step: ${VEC8}, src: ${VEC8}, srcStrides: ${VEC8},
 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read_write> y: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<${word}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${word}>;
 ${at}
 ${ENTRY} {
   ${GRID_INDEX}
@@ -155,7 +163,7 @@ ${ENTRY} {
     if (delta % step != 0 || k < 0 || k >= i32(at(p.src, q))) { inside = false; }
     off += u32(max(k, 0)) * at(p.srcStrides, q);
   }
-  y[i] = select(p.fill, x[min(off, arrayLength(&x) - 1u)], inside);
+  y[i] = select(${word === 'f16' ? 'bitcast<vec2<f16>>(p.fill).x' : 'p.fill'}, x[min(off, arrayLength(&x) - 1u)], inside);
 }
 `;
 
@@ -182,12 +190,19 @@ function windowCopy(
   );
   params.set(x.shape, 28);
   params.set(stridesOf(x.shape), 36);
-  return dispatchInto(ctx, op, out, { key: 'window-copy', code: () => WINDOW, params, inputs: [x.handle] });
+  const word = wordType(out.dtype);
+  return dispatchInto(ctx, op, out, {
+    key: `window-copy:${word}`,
+    code: () => WINDOW(word),
+    params,
+    inputs: [x.handle],
+  });
 }
 
-/** The 32-bit word of `value` stored as `dtype`. */
+/** The 32-bit word of `value` stored as `dtype` (a half's bits for float16). */
 function wordOf(value: number, dtype: DType): number {
   if (dtype === 'float32') return new Uint32Array(new Float32Array([value]).buffer)[0]!;
+  if (dtype === 'float16') return halfBits(value);
   if (dtype === 'bool') return value !== 0 ? 1 : 0;
   return value | 0;
 }
@@ -212,12 +227,12 @@ export function sliceGradKernel(ctx: GpuContext): Kernel<'sliceGrad'> {
     windowCopy(ctx, 'sliceGrad', dy!, begin, strides, 0, out);
 }
 
-const CONCAT = /* wgsl */ `
+const CONCAT = (word: string) => /* wgsl */ `
 // One input's block [outer, len, inner] written at offset start along the output's axis (total).
 struct Params { n: u32, len: u32, inner: u32, start: u32, total: u32, a: u32, b: u32, c: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<u32>;
-@group(0) @binding(2) var<storage, read_write> y: array<u32>;
+@group(0) @binding(1) var<storage, read> x: array<${word}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${word}>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.n) { return; }
@@ -233,7 +248,8 @@ export function concatKernel(ctx: GpuContext): Kernel<'concat'> {
   return (inputs, { axis }, out) => {
     const y = ctx.alloc(out);
     const total = out.shape[axis]!;
-    const pipeline = ctx.queue.pipeline('concat', () => CONCAT);
+    const word = wordType(out.dtype);
+    const pipeline = ctx.queue.pipeline(`concat:${word}`, () => CONCAT(word));
     let start = 0;
     for (const x of inputs) {
       const [, len, inner] = aroundAxis(x.shape, axis);

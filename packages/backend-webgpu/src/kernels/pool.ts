@@ -1,4 +1,4 @@
-// 2-D max and average pooling (NHWC, float32) and their backward kernels, one thread per
+// 2-D max and average pooling (NHWC, float32 or float16) and their backward kernels, one thread per
 // element written. The backward kernels gather instead of scatter (WGSL has no float atomics):
 // each input element loops over the windows that contain it, adding dy in the order the CPU
 // kernel does. maxPool2dBackward finds each window's first maximum (the first NaN, if any) again
@@ -13,7 +13,7 @@ import {
 } from '@nabla/core/internal';
 import { dispatchInto, type GpuContext, handles } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
-import { ENTRY, GRID_INDEX, PRELUDE } from '../wgsl.js';
+import { ENTRY, floatStorage, GRID_INDEX, PRELUDE } from '../wgsl.js';
 
 /** The parameter block and the window helpers every pooling shader shares. */
 const COMMON = /* wgsl */ `${PRELUDE}
@@ -60,7 +60,7 @@ fn window_max(b: vec4<u32>, img: u32, ch: u32) -> WindowMax {
   var m = WindowMax(-inf(), 0u, 0u, false);
   for (var iy = b.x; iy < b.y; iy++) {
     for (var ix = b.z; ix < b.w; ix++) {
-      let v = x[((img * p.h + iy) * p.w + ix) * p.c + ch];
+      let v = f32(x[((img * p.h + iy) * p.w + ix) * p.c + ch]);
       if (!m.found || (!is_nan(m.value) && (is_nan(v) || v > m.value))) {
         m = WindowMax(v, iy, ix, true);
       }
@@ -71,21 +71,21 @@ fn window_max(b: vec4<u32>, img: u32, ch: u32) -> WindowMax {
 `;
 
 const MAX_POOL = /* wgsl */ `${COMMON}${WINDOW_MAX}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read_write> y: array<F>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.size) { return; }
   ${SPLIT('p.outH', 'p.outW')}
   // An empty window gives -Infinity, as the CPU kernel's does.
-  y[i] = window_max(window(row, col), img, ch).value;
+  y[i] = st(window_max(window(row, col), img, ch).value);
 }
 `;
 
 const MAX_POOL_BACKWARD = /* wgsl */ `${COMMON}${WINDOW_MAX}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read> dy: array<f32>;
-@group(0) @binding(3) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read> dy: array<F>;
+@group(0) @binding(3) var<storage, read_write> dx: array<F>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.size) { return; }
@@ -96,16 +96,16 @@ ${ENTRY} {
   for (var oy = rows.x; oy < rows.y; oy++) {
     for (var ox = cols.x; ox < cols.y; ox++) {
       let m = window_max(window(oy, ox), img, ch);
-      if (m.found && m.y == row && m.x == col) { acc += dy[((img * p.outH + oy) * p.outW + ox) * p.c + ch]; }
+      if (m.found && m.y == row && m.x == col) { acc += f32(dy[((img * p.outH + oy) * p.outW + ox) * p.c + ch]); }
     }
   }
-  dx[i] = acc;
+  dx[i] = st(acc);
 }
 `;
 
 const AVG_POOL = /* wgsl */ `${COMMON}
-@group(0) @binding(1) var<storage, read> x: array<f32>;
-@group(0) @binding(2) var<storage, read_write> y: array<f32>;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read_write> y: array<F>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.size) { return; }
@@ -114,18 +114,18 @@ ${ENTRY} {
   var sum = 0.0;
   for (var iy = b.x; iy < b.y; iy++) {
     for (var ix = b.z; ix < b.w; ix++) {
-      sum += x[((img * p.h + iy) * p.w + ix) * p.c + ch];
+      sum += f32(x[((img * p.h + iy) * p.w + ix) * p.c + ch]);
     }
   }
   // Padding is not counted (Keras' same-padding average); an empty window gives 0.
   let count = taps(b);
-  y[i] = select(0.0, sum * (1.0 / f32(count)), count > 0u);
+  y[i] = st(select(0.0, sum * (1.0 / f32(count)), count > 0u));
 }
 `;
 
 const AVG_POOL_BACKWARD = /* wgsl */ `${COMMON}
-@group(0) @binding(1) var<storage, read> dy: array<f32>;
-@group(0) @binding(2) var<storage, read_write> dx: array<f32>;
+@group(0) @binding(1) var<storage, read> dy: array<F>;
+@group(0) @binding(2) var<storage, read_write> dx: array<F>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.size) { return; }
@@ -137,10 +137,10 @@ ${ENTRY} {
     for (var ox = cols.x; ox < cols.y; ox++) {
       // dx = Σ over windows holding this element of dy / (in-bounds taps of the window).
       let count = taps(window(oy, ox));
-      acc += dy[((img * p.outH + oy) * p.outW + ox) * p.c + ch] * (1.0 / f32(count));
+      acc += f32(dy[((img * p.outH + oy) * p.outW + ox) * p.c + ch]) * (1.0 / f32(count));
     }
   }
-  dx[i] = acc;
+  dx[i] = st(acc);
 }
 `;
 
@@ -184,8 +184,8 @@ function runPool(
   out: OutInfo,
 ): GpuData {
   return dispatchInto(ctx, prim, out, {
-    key: prim,
-    code: () => SHADERS[prim],
+    key: `${prim}:${out.dtype}`,
+    code: () => floatStorage(out.dtype) + SHADERS[prim],
     params: packPool(out.size, g),
     inputs: handles(inputs),
   });

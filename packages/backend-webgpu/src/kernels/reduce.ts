@@ -86,7 +86,7 @@ function reduceShader(prim: ReducePrim, dtype: DType, out: DType, partial: boole
   const load = (idx: string) => {
     const v = loadScalar(`x[${idx}]`, dtype);
     if (logical)
-      return `select(0, 1, ${dtype === 'bool' ? v : dtype === 'float32' ? `(${v} != 0.0 || is_nan(${v}))` : `${v} != 0`})`;
+      return `select(0, 1, ${dtype === 'bool' ? v : scalarOf(dtype) === 'f32' ? `(${v} != 0.0 || is_nan(${v}))` : `${v} != 0`})`;
     return dtype === 'bool' ? `select(0, 1, ${v})` : v;
   };
   const result: { expr: string; type: Scalar } = logical
@@ -265,14 +265,15 @@ export function argExtremeKernel<P extends 'argMax' | 'argMin'>(ctx: GpuContext,
   };
 }
 
-function scanShader(prim: 'cumsum' | 'cumprod', dtype: DType): string {
+function scanShader(prim: 'cumsum' | 'cumprod', dtype: DType, out: DType): string {
   const t = scalarOf(dtype) === 'f32' ? 'f32' : 'i32';
   const identity = prim === 'cumsum' ? (t === 'f32' ? '0.0' : '0') : t === 'f32' ? '1.0' : '1';
   const op = prim === 'cumsum' ? '+' : '*';
-  const load = dtype === 'bool' ? 'select(0, 1, x[at] != 0u)' : 'x[at]';
+  const load = dtype === 'bool' ? 'select(0, 1, x[at] != 0u)' : loadScalar('x[at]', dtype);
+  const store = storeAs('acc', t, out);
   return `${PRELUDE}${AXIS_STRUCT}
 @group(0) @binding(1) var<storage, read> x: array<${storageType(dtype)}>;
-@group(0) @binding(2) var<storage, read_write> y: array<${t}>;
+@group(0) @binding(2) var<storage, read_write> y: array<${storageType(out)}>;
 ${ENTRY} {
   ${GRID_INDEX}
   if (i >= p.n) { return; }
@@ -285,11 +286,11 @@ ${ENTRY} {
     let at = base + r * p.inner;
     let v: ${t} = ${load};
     if (exclusive) {
-      y[at] = acc;
+      y[at] = ${store};
       acc = acc ${op} v;
     } else {
       acc = acc ${op} v;
-      y[at] = acc;
+      y[at] = ${store};
     }
   }
 }
@@ -307,8 +308,8 @@ export function cumulativeKernel<P extends 'cumsum' | 'cumprod'>(ctx: GpuContext
     const [outer, n, inner] = aroundAxis(x.shape, axis);
     const lanes = outer * inner;
     return dispatchInto(ctx, prim, out, {
-      key: `${prim}:${x.dtype}`,
-      code: () => scanShader(prim, x.dtype),
+      key: `${prim}:${x.dtype}:${out.dtype}`,
+      code: () => scanShader(prim, x.dtype, out.dtype),
       params: new Uint32Array([lanes, n, inner, (exclusive ? 1 : 0) | (reverse ? 2 : 0)]),
       inputs: [x.handle],
       workgroups: groupsFor(lanes),
@@ -330,8 +331,9 @@ function topkShader(dtype: DType): string {
   return `${PRELUDE}
 struct Params { rows: u32, n: u32, k: u32, sorted: u32 }
 @group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<${t}>;
+@group(0) @binding(1) var<storage, read> x: array<${storageType(dtype)}>;
 @group(0) @binding(2) var<storage, read_write> y: array<i32>;
+fn ld(at: u32) -> ${t} { return ${loadScalar('x[at]', dtype)}; }
 fn before(a: ${t}, ia: u32, b: ${t}, ib: u32) -> bool {
   ${before}
 }
@@ -340,13 +342,13 @@ ${ENTRY} {
   if (i >= p.rows) { return; }
   let base = i * p.n;
   // k selection passes: pass j picks the best entry ranked after pass j-1's pick.
-  var pickValue = x[base];
+  var pickValue = ld(base);
   var pick = p.n;
   for (var j = 0u; j < p.k; j++) {
-    var bestValue = x[base];
+    var bestValue = ld(base);
     var best = p.n;
     for (var r = 0u; r < p.n; r++) {
-      let v = x[base + r];
+      let v = ld(base + r);
       if (pick < p.n && !before(pickValue, pick, v, r)) { continue; }
       if (best == p.n || before(v, r, bestValue, best)) {
         best = r;
@@ -361,7 +363,7 @@ ${ENTRY} {
     // The k entries ranked at or before the k-th pick, in index order.
     var o = 0u;
     for (var r = 0u; r < p.n; r++) {
-      if (r == pick || before(x[base + r], r, pickValue, pick)) {
+      if (r == pick || before(ld(base + r), r, pickValue, pick)) {
         y[i * p.k + o] = i32(r);
         o++;
       }
