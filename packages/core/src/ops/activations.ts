@@ -114,3 +114,24 @@ export const silu = defineOp(
   X,
   (x: TensorLike): Tensor => act('silu', x, (b, v) => b.mul(v, b.unary('sigmoid', v))),
 );
+
+/**
+ * min(max(0.2·x + 0.5, 0), 1), Keras 2's and TensorFlow.js's hard sigmoid (the gradient is
+ * 0.2 inside (−2.5, 2.5) and at its ends, 0 outside). @example hardSigmoid(tensor([-3, 0, 1])); // [0, 0.5, 0.7]
+ */
+export const hardSigmoid = defineOp(
+  'hardSigmoid',
+  X,
+  (x: TensorLike): Tensor =>
+    act('hardSigmoid', x, (b, v) => {
+      const z = b.add(b.mul(v, 0.2), 0.5);
+      return b.select(b.binary('greater', z, 1), 1, b.select(b.binary('less', z, 0), 0, z));
+    }),
+);
+
+/** x / (1 + |x|). @example softsign(tensor([-1, 3])); // [-0.5, 0.75] */
+export const softsign = defineOp(
+  'softsign',
+  X,
+  (x: TensorLike): Tensor => act('softsign', x, (b, v) => b.div(v, b.add(b.unary('abs', v), 1))),
+);

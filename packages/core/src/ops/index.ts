@@ -2,7 +2,19 @@
 // are built from (tensor-methods.ts) and what the hostile suite calls. The helpers the op
 // files share (argument conversion, primitive dispatch, gradient-rule tables) stay out.
 
-export { elu, gelu, leakyRelu, logSigmoid, relu6, selu, silu, softplus, square } from './activations.js';
+export {
+  elu,
+  gelu,
+  hardSigmoid,
+  leakyRelu,
+  logSigmoid,
+  relu6,
+  selu,
+  silu,
+  softplus,
+  softsign,
+  square,
+} from './activations.js';
 export { type BatchNormOptions, batchNorm } from './batch-norm.js';
 export {
   add,

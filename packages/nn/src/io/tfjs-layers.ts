@@ -113,6 +113,9 @@ const ACTIVATIONS = new Map([
   ['elu', 'elu'],
   ['selu', 'selu'],
   ['softplus', 'softplus'],
+  ['softsign', 'softsign'],
+  // Keras 2's and tfjs's hard sigmoid (slope 0.2), the default recurrent activation of tfjs's LSTM and GRU.
+  ['hard_sigmoid', 'hardSigmoid'],
   ['swish', 'silu'],
   ['silu', 'silu'],
 ]);

@@ -23,7 +23,17 @@ import { FormatError } from './errors.js';
 import { fromTfjsArtifacts, isTfjsModelJson, modelFromTfjsJson, tfjsLayerClasses } from './tfjs.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/tfjs/', import.meta.url));
-const NAMES = ['mlp', 'cnn', 'functional', 'text', 'pools', 'separable', 'mlp-uint8', 'cnn-uint16'];
+const NAMES = [
+  'mlp',
+  'cnn',
+  'functional',
+  'text',
+  'text-defaults',
+  'pools',
+  'separable',
+  'mlp-uint8',
+  'cnn-uint16',
+];
 
 interface Expected {
   inputs: { shape: number[]; dtype: 'float32' | 'int32'; data: number[] }[];
@@ -348,7 +358,7 @@ describe('TensorFlow.js Layers import: what nn cannot express is one FormatError
       layers[0]!.config.data_format = 'channels_first';
       layers[2]!.class_name = 'ZeroPadding2D';
       layers[9]!.config.kernel_constraint = { class_name: 'MaxNorm', config: { max_value: 2 } };
-      layers[9]!.config.activation = 'hard_sigmoid';
+      layers[9]!.config.activation = 'mish';
     });
     const error = await loadError(dir);
     expect(error.source).toBe(join(dir, 'model.json'));
@@ -358,19 +368,19 @@ describe('TensorFlow.js Layers import: what nn cannot express is one FormatError
     );
     expect(error.message).toMatch(/layer '\w+' \(ZeroPadding2D\): class ZeroPadding2D has no nn equivalent/);
     expect(error.message).toMatch(/kernel_constraint .* is not supported/);
-    expect(error.message).toMatch(/activation "hard_sigmoid" is not supported/);
+    expect(error.message).toMatch(/activation "mish" is not supported/);
   });
 
-  it('refuses recurrent options nn lacks (hard_sigmoid gates, dropout, state) and graph models', async () => {
+  it('refuses recurrent options nn lacks (exotic gates, dropout, state) and graph models', async () => {
     const dir = await variant('text', (doc) => {
       const layers = doc.modelTopology.config.layers;
-      layers[1]!.config.recurrent_activation = 'hard_sigmoid';
+      layers[1]!.config.recurrent_activation = 'mish';
       layers[2]!.config.recurrent_dropout = 0.2;
       layers[3]!.config.return_state = true;
       layers[0]!.config.mask_zero = true;
     });
     const error = await loadError(dir);
-    expect(error.message).toMatch(/recurrent_activation "hard_sigmoid"/);
+    expect(error.message).toMatch(/recurrent_activation "mish"/);
     expect(error.message).toMatch(/recurrent_dropout 0\.2 is not supported/);
     expect(error.message).toMatch(/return_state true is not supported/);
     expect(error.message).toMatch(/mask_zero true is not supported/);

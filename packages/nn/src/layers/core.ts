@@ -8,6 +8,7 @@ import {
   type FusedActivation,
   fusedMatmul,
   gelu,
+  hardSigmoid,
   leakyRelu,
   randomUniform,
   relu,
@@ -19,6 +20,7 @@ import {
   silu,
   softmax,
   softplus,
+  softsign,
   type Tensor,
   tanh,
   tidy,
@@ -56,6 +58,8 @@ const ACTIVATION_LIST: readonly (readonly [string, ActivationFn])[] = [
   ['leakyRelu', (x) => leakyRelu(x)],
   ['silu', (x) => silu(x)],
   ['swish', (x) => silu(x)],
+  ['hardSigmoid', (x) => hardSigmoid(x)],
+  ['softsign', (x) => softsign(x)],
 ];
 
 // Each entry carries its canonical name, which is what configs record.
@@ -63,7 +67,7 @@ const ACTIVATIONS = new NameTable(ACTIVATION_LIST.map(([name, fn]) => [name, { n
 
 /**
  * An activation function by name: relu, relu6, sigmoid, tanh, softmax, gelu, elu, selu,
- * softplus, leakyRelu (or leaky_relu), silu/swish, linear. `where` names the caller in errors.
+ * softplus, leakyRelu (or leaky_relu), silu/swish, hardSigmoid (or hard_sigmoid), softsign, linear. `where` names the caller in errors.
  * @example
  * const f = getActivation('relu');
  * f(tensor([-1, 2])); // [0, 2]

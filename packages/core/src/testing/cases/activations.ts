@@ -7,12 +7,14 @@ import { ArgumentError } from '../../errors.js';
 import {
   elu,
   gelu,
+  hardSigmoid,
   leakyRelu,
   logSigmoid,
   relu6,
   selu,
   silu,
   softplus,
+  softsign,
   square,
 } from '../../ops/activations.js';
 import { floorDiv, logicalXor, squaredDifference } from '../../ops/binary.js';
@@ -78,6 +80,13 @@ const SPECS: readonly Spec[] = [
   { name: 'softplus', op: (x) => softplus(x), ref: softplusRef },
   { name: 'logSigmoid', op: (x) => logSigmoid(x), ref: (x) => -softplusRef(-x) },
   { name: 'silu', op: (x) => silu(x), ref: (x) => x * sigmoid(x) },
+  {
+    name: 'hardSigmoid',
+    op: (x) => hardSigmoid(x),
+    ref: (x) => Math.min(Math.max(0.2 * x + 0.5, 0), 1),
+    gradXs: [-3, -1.2, -0.2, 0.3, 2.1, 4],
+  },
+  { name: 'softsign', op: (x) => softsign(x), ref: (x) => x / (1 + Math.abs(x)) },
   {
     name: 'clip',
     op: (x) => clip(x, -1, 1.5),
