@@ -210,6 +210,25 @@ describe('exportOnnx against ONNX Runtime', () => {
     m.dispose();
   });
 
+  it('recurrent cells with elu, leakyRelu, softplus and linear activations', async () => {
+    const m = sequential([
+      lstm({
+        units: 3,
+        activation: 'elu',
+        recurrentActivation: 'leakyRelu',
+        returnSequences: true,
+        inputShape: [4, 2],
+      }),
+      gru({ units: 3, activation: 'softplus', recurrentActivation: 'sigmoid', returnSequences: true }),
+      gru({ units: 2, activation: 'linear', recurrentActivation: 'elu', returnSequences: true }),
+      simpleRNN({ units: 2, activation: 'leakyRelu', returnSequences: true }),
+      simpleRNN({ units: 2, activation: 'linear' }),
+    ]);
+    randomizeWeights(m, 18);
+    await expectOrtMatches(m, (n) => [normal(n, [4, 2], 20)]);
+    m.dispose();
+  });
+
   it('simpleRNN with tanh and relu', async () => {
     const m = sequential([
       simpleRNN({ units: 3, returnSequences: true, inputShape: [5, 2] }),

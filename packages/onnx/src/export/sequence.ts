@@ -9,17 +9,41 @@ import type { GRU, LSTM, MultiHeadAttention, SimpleRNN } from '@nabla/nn';
 import { type Converter, NotExportable, needWeight, weightOf } from './convert.js';
 import type { AttrValue, GraphBuilder, Value } from './graph.js';
 
-/** nn activation → ONNX recurrent activation name (the ones ONNX Runtime runs without parameters). */
-const RNN_ACTIVATIONS: Readonly<Record<string, string>> = { relu: 'Relu', sigmoid: 'Sigmoid', tanh: 'Tanh' };
+/**
+ * nn activation → ONNX recurrent activation, with its alpha and beta (core's definitions:
+ * elu α 1, leakyRelu α 0.2, linear = Affine(1, 0)).
+ */
+const RNN_ACTIVATIONS: Readonly<Record<string, { op: string; alpha?: number; beta?: number }>> = {
+  relu: { op: 'Relu' },
+  sigmoid: { op: 'Sigmoid' },
+  tanh: { op: 'Tanh' },
+  softplus: { op: 'Softplus' },
+  elu: { op: 'Elu', alpha: 1 },
+  leakyRelu: { op: 'LeakyRelu', alpha: 0.2 },
+  linear: { op: 'Affine', alpha: 1, beta: 0 },
+};
 
-function rnnActivation(name: string): string {
-  const found = RNN_ACTIVATIONS[name];
-  if (!found) {
+/**
+ * The activations attributes of a recurrent op. ONNX reads activation_alpha/beta "in the order
+ * of the activation functions"; whether a function without the parameter takes a slot is read
+ * both ways, so each slot holds the value of the next function that uses it. Both readings
+ * then agree, because nn's candidate and output activations (g, h) are the same function.
+ */
+function rnnActivations(names: readonly string[]): Record<string, AttrValue> {
+  const specs = names.map((name) => {
+    const found = RNN_ACTIVATIONS[name];
+    if (found) return found;
     throw new NotExportable(
-      `activation '${name}' inside a recurrent cell has no ONNX form (ONNX's ${Object.keys(RNN_ACTIVATIONS).join(', ')} are exported)`,
+      `activation '${name}' inside a recurrent cell has no ONNX form (${Object.keys(RNN_ACTIVATIONS).join(', ')} are exported)`,
     );
+  });
+  const attrs: Record<string, AttrValue> = { activations: specs.map((a) => a.op) };
+  for (const key of ['alpha', 'beta'] as const) {
+    if (!specs.some((a) => a[key] !== undefined)) continue;
+    const values = specs.map((_, i) => specs.slice(i).find((a) => a[key] !== undefined)?.[key] ?? 0);
+    attrs[`activation_${key}`] = { floats: values };
   }
-  return found;
+  return attrs;
 }
 
 /** Keras's gate blocks along the last axis put in ONNX's order. */
@@ -65,7 +89,6 @@ function recurrent(kind: 'RNN' | 'LSTM' | 'GRU'): Converter {
         : kind === 'LSTM'
           ? [gate, r.activation, r.activation]
           : [gate, r.activation];
-    const activations = names.map(rnnActivation);
     const kernel = needWeight(r, 'kernel');
     const recurrentKernel = needWeight(r, 'recurrent_kernel');
     const bias = weightOf(r, 'bias');
@@ -78,7 +101,7 @@ function recurrent(kind: 'RNN' | 'LSTM' | 'GRU'): Converter {
     // go_backwards: the steps in reverse order, and the outputs in the order they were made.
     if (r.goBackwards)
       x = g.op('Slice', [x, g.int64s([-1]), g.int64s([-(2n ** 63n)]), g.int64s([0]), g.int64s([-1])]);
-    const attrs: Record<string, AttrValue> = { hidden_size: r.units, activations };
+    const attrs: Record<string, AttrValue> = { hidden_size: r.units, ...rnnActivations(names) };
     if (kind === 'GRU') attrs.linear_before_reset = (layer as GRU).resetAfter ? 1 : 0;
     const [y, last] = g.node(kind, [x, w, rw, ...b], attrs, 2) as [string, string];
     if (!r.returnSequences) return { natural: g.op('Squeeze', [last, g.int64s([0])]) };
