@@ -60,6 +60,7 @@ describe('importOnnx: PyTorch-exported models predict as in PyTorch', () => {
     'bigru',
     'transformer',
     'ops',
+    'ops2',
     'embedding',
     'fashion-cnn',
   ])('%s', async (name) => {

@@ -6,6 +6,8 @@
 import {
   abs,
   add,
+  argMax,
+  argMin,
   avgPool2d,
   broadcastTo,
   cast,
@@ -13,6 +15,7 @@ import {
   clip,
   concat,
   conv2d,
+  cos,
   div,
   elu,
   equal,
@@ -23,8 +26,10 @@ import {
   gather,
   gelu,
   greater,
+  greaterEqual,
   leakyRelu,
   less,
+  lessEqual,
   log,
   logicalAnd,
   logicalNot,
@@ -47,6 +52,8 @@ import {
   reshape,
   type SliceEntry,
   sigmoid,
+  sign,
+  sin,
   slice,
   softmax,
   softplus,
@@ -58,6 +65,7 @@ import {
   type Tensor,
   tanh,
   tensor,
+  tile,
   transpose,
   UnsupportedError,
   where,
@@ -322,6 +330,31 @@ function padOp(args: readonly Arg[], node: NodeInfo): Tensor[] {
   return [pairs.every(([b, e]) => b === 0 && e === 0) ? x.clone() : pad(x, pairs, value)];
 }
 
+function instanceNorm(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const x = T(args[0], node, 0);
+  const axes = x.shape.map((_, i) => i).slice(2);
+  const perChannel = (i: number) => {
+    const p = T(args[i], node, i);
+    return reshape(p, [p.size, ...axes.map(() => 1)]);
+  };
+  // y = scale · (x − mean) / √(var + ε) + B, statistics per sample and channel.
+  const centred = sub(x, mean(x, { axis: axes, keepDims: true }));
+  const variance = mean(mul(centred, centred), { axis: axes, keepDims: true });
+  const y = div(centred, sqrt(add(variance, attr.float(node, 'epsilon', 1e-5))));
+  return [add(mul(y, perChannel(1)), perChannel(2))];
+}
+
+function argReduce(f: typeof argMax): DeviceSpec {
+  return unary((x, node) => {
+    if (attr.int(node, 'select_last_index', 0) !== 0) {
+      throw new UnsupportedError(`${node.label}: select_last_index=1 is not supported`);
+    }
+    const axis = normAxis(node.opType, attr.int(node, 'axis', 0), x.rank);
+    const y = f(x, { axis });
+    return attr.int(node, 'keepdims', 1) === 1 ? expandDims(y, axis) : y;
+  });
+}
+
 function hardSigmoid(x: Tensor, node: NodeInfo): Tensor {
   return clip(add(mul(x, attr.float(node, 'alpha', 0.2)), attr.float(node, 'beta', 0.5)), 0, 1);
 }
@@ -347,6 +380,29 @@ export const DEVICE_OPS: Readonly<Record<string, DeviceSpec>> = {
   LeakyRelu: unary((x, node) => leakyRelu(x, attr.float(node, 'alpha', 0.01))),
   Elu: unary((x, node) => elu(x, attr.float(node, 'alpha', 1))),
   HardSigmoid: unary(hardSigmoid),
+  // HardSwish(x) = x · HardSigmoid(x) with α = 1/6, β = 1/2.
+  HardSwish: plain((x) => mul(x, clip(add(div(x, 6), 0.5), 0, 1))),
+  // PRelu(x) = max(x, 0) + slope · min(x, 0), slope broadcast as NumPy.
+  PRelu: {
+    run: (args, node) => [
+      add(relu(T(args[0], node, 0)), mul(T(args[1], node, 1), minimum(T(args[0], node, 0), 0))),
+    ],
+  },
+  // Selu(x) = γ · elu(x, α).
+  Selu: unary((x, node) =>
+    mul(elu(x, attr.float(node, 'alpha', 1.6732632)), attr.float(node, 'gamma', 1.050701)),
+  ),
+  Softsign: plain((x) => div(x, add(abs(x), 1))),
+  Sin: plain(sin),
+  Cos: plain(cos),
+  Sign: plain(sign),
+  ArgMax: argReduce(argMax),
+  ArgMin: argReduce(argMin),
+  InstanceNormalization: { run: instanceNorm },
+  Tile: {
+    hostInputs: [1],
+    run: (args, node) => [tile(T(args[0], node, 0), ints(args[1], node, 1))],
+  },
   Gelu: unary((x, node) => gelu(x, { approximate: attr.string(node, 'approximate', 'none') === 'tanh' })),
   Softmax: unary((x, node) => softmax(x, attr.int(node, 'axis', -1))),
   LogSoftmax: unary((x, node) => logSoftmax(x, attr.int(node, 'axis', -1))),
@@ -358,6 +414,8 @@ export const DEVICE_OPS: Readonly<Record<string, DeviceSpec>> = {
   Equal: binary(equal),
   Less: binary(less),
   Greater: binary(greater),
+  LessOrEqual: binary(lessEqual),
+  GreaterOrEqual: binary(greaterEqual),
   And: binary(logicalAnd),
   Or: binary(logicalOr),
   Max: variadic(maximum),
