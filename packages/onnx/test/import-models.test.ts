@@ -61,6 +61,7 @@ describe('importOnnx: PyTorch-exported models predict as in PyTorch', () => {
     'transformer',
     'ops',
     'ops2',
+    'decoder',
     'embedding',
     'fashion-cnn',
   ])('%s', async (name) => {

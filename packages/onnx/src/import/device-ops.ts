@@ -15,6 +15,7 @@ import {
   clip,
   concat,
   conv2d,
+  conv2dTranspose,
   cos,
   div,
   elu,
@@ -159,10 +160,16 @@ function nchw(x: Tensor, node: NodeInfo, f: (nhwc: Tensor) => Tensor): Tensor {
   return x.rank === 3 ? squeeze(y, [2]) : y;
 }
 
-/** Window attributes as 2-D lists (a 1-D op's become height 1). */
-function window2d(node: NodeInfo, rank: number, name: string, fallback: number): [number, number] {
+/** Window attributes as 2-D lists; a 1-D op's become [height, value] (height 1 for sizes, 0 for output_padding). */
+function window2d(
+  node: NodeInfo,
+  rank: number,
+  name: string,
+  fallback: number,
+  height = 1,
+): [number, number] {
   const v = attr.ints(node, name) ?? new Array<number>(rank - 2).fill(fallback);
-  return v.length === 1 ? [1, v[0]!] : [v[0]!, v[1]!];
+  return v.length === 1 ? [height, v[0]!] : [v[0]!, v[1]!];
 }
 
 function conv(args: readonly Arg[], node: NodeInfo): Tensor[] {
@@ -182,6 +189,55 @@ function conv(args: readonly Arg[], node: NodeInfo): Tensor[] {
     const fs = split(filter, groups, 3);
     return concat(
       xs.map((xg, g) => conv2d(xg, fs[g]!, options)),
+      3,
+    );
+  });
+  const b = args[2];
+  if (!b) return [y];
+  const bias = T(b, node, 2);
+  return [add(y, reshape(bias, [bias.size, ...new Array<number>(y.rank - 2).fill(1)]))];
+}
+
+/**
+ * ONNX ConvTranspose: W is [C_in, C_out / group, kH, kW]; the output size is
+ * s·(in − 1) + output_padding + (k − 1)·d + 1 − pad_begin − pad_end, which core's
+ * conv2dTranspose gives with the same pads and an explicit output shape.
+ */
+function convTranspose(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const x = T(args[0], node, 0);
+  const w = T(args[1], node, 1);
+  if (node.attrs.has('output_shape'))
+    throw new UnsupportedError(`${node.label}: output_shape is not supported (give pads)`);
+  if (attr.string(node, 'auto_pad', 'NOTSET') !== 'NOTSET') {
+    throw new UnsupportedError(`${node.label}: auto_pad is not supported (give pads)`);
+  }
+  const groups = attr.int(node, 'group', 1);
+  const strides = window2d(node, x.rank, 'strides', 1);
+  const dilations = window2d(node, x.rank, 'dilations', 1);
+  const extra = window2d(node, x.rank, 'output_padding', 0, 0);
+  const padding = windowPadding(node, x.rank) as readonly (readonly [number, number])[];
+  const w4 = w.rank === 3 ? expandDims(w, 2) : w;
+  const [kh, kw] = [w4.shape[2]!, w4.shape[3]!];
+  // [C_in, C_out/g, kH, kW] → [kH, kW, C_out/g, C_in], core's (TF's) transposed-conv layout.
+  const filter = transpose(w4, [2, 3, 1, 0]);
+  const y = nchw(x, node, (xh) => {
+    const [n, h, wd] = [xh.shape[0]!, xh.shape[1]!, xh.shape[2]!];
+    const outH =
+      strides[0] * (h - 1) + extra[0] + (kh - 1) * dilations[0] + 1 - padding[0]![0] - padding[0]![1];
+    const outW =
+      strides[1] * (wd - 1) + extra[1] + (kw - 1) * dilations[1] + 1 - padding[1]![0] - padding[1]![1];
+    const run = (xg: Tensor, fg: Tensor) =>
+      conv2dTranspose(xg, fg, {
+        strides,
+        dilations,
+        padding: [padding[0]!, padding[1]!],
+        outputShape: [n, outH, outW, fg.shape[2]!],
+      });
+    if (groups === 1) return run(xh, filter);
+    const xs = split(xh, groups, 3);
+    const fs = split(filter, groups, 3);
+    return concat(
+      xs.map((xg, g) => run(xg, fs[g]!)),
       3,
     );
   });
@@ -439,6 +495,7 @@ export const DEVICE_OPS: Readonly<Record<string, DeviceSpec>> = {
   MatMul: binary((a, b) => matmul(a, b)),
   Gemm: { run: gemm },
   Conv: { run: conv },
+  ConvTranspose: { run: convTranspose },
   MaxPool: pool('max'),
   AveragePool: pool('avg'),
   GlobalAveragePool: unary((x) => mean(x, { axis: x.shape.map((_, i) => i).slice(2), keepDims: true })),
