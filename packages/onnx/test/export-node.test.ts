@@ -45,3 +45,26 @@ describe('saveOnnx', () => {
     m.dispose();
   });
 });
+
+describe("model.save('onnx://...')", () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exports the saved model through the onnx scheme, with the same predictions', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'nabla-onnx-scheme-'));
+    dirs.push(dir);
+    const path = join(dir, 'net.onnx');
+    const m = sequential([dense({ units: 3, activation: 'tanh', inputShape: [4] }), dense({ units: 2 })], {
+      name: 'net',
+    });
+    const result = await m.save(`onnx://${path}`);
+    const written = await readFile(path);
+    expect(result.weightsBytes).toBe(written.length);
+    expect(new Uint8Array(written)).toEqual(await exportOnnx(m));
+    const session = await ort.InferenceSession.create(path);
+    expect(session.outputNames).toEqual([m.layers[1]!.name]);
+    m.dispose();
+  });
+});

@@ -1,12 +1,19 @@
 // Node only (the `@nabla/onnx/node` subpath): saveOnnx writes an exported model to a `.onnx`
 // file atomically with nn's folder writer (a synced temporary renamed over the target), so a
-// crash mid-save leaves the old file whole. nn's IOHandlers receive the saved artifacts
-// (model.json and safetensors), not the model, so ONNX export is a call of its own.
+// crash mid-save leaves the old file whole. Importing this module also registers the `onnx`
+// save scheme, `model.save('onnx://out/m.onnx')`: nn's handlers receive the saved artifacts
+// (model.json and safetensors), not the model, so that handler rebuilds the model from them.
 
 import { basename, dirname } from 'node:path';
 import { ArgumentError } from '@nabla/core';
 import { checkArgCount } from '@nabla/core/internal';
-import type { Model } from '@nabla/nn';
+import {
+  type IOHandler,
+  type Model,
+  modelFromArtifacts,
+  registerSaveRouter,
+  type SaveResult,
+} from '@nabla/nn';
 import { type SaveFs, writeFileAtomic } from '@nabla/nn/node';
 import { type ExportOnnxOptions, exportOnnx } from './export-onnx.js';
 
@@ -39,3 +46,29 @@ export async function saveOnnx(
   await writeFileAtomic(dirname(path), basename(path), bytes, { fs });
   return { path, bytes: bytes.length };
 }
+
+/**
+ * The save handler of `onnx://<path>`: `model.save` hands it the model's artifacts, from which
+ * it rebuilds the model (so its weights are held twice for the length of the save), exports it
+ * and writes `<path>` atomically. The result's `weightsBytes` is the size of the .onnx file
+ * (and `modelJsonBytes` 0: no model.json is written).
+ * @example
+ * await model.save(onnxSaveHandler('out/mlp.onnx', { opset: 17 }));
+ * await model.save('onnx://out/mlp.onnx'); // the same, through the registered scheme
+ */
+export function onnxSaveHandler(path: string, options: SaveOnnxOptions = {}): IOHandler {
+  checkArgCount('onnxSaveHandler', arguments.length, 2, "onnxSaveHandler('model.onnx', { opset })");
+  return {
+    async save(artifacts): Promise<SaveResult> {
+      const model = await modelFromArtifacts(artifacts);
+      try {
+        const { bytes } = await saveOnnx(model, path, options);
+        return { dateSaved: new Date(), modelJsonBytes: 0, weightsBytes: bytes };
+      } finally {
+        model.dispose();
+      }
+    },
+  };
+}
+
+registerSaveRouter('onnx', (path, options) => onnxSaveHandler(path, { fs: options.fs }));
