@@ -94,27 +94,30 @@ function weightOf(m: Functional, name: string): Tensor {
 }
 
 describe('importOnnx: imported models train', () => {
-  it.each(['mlp', 'cnn'])('one SGD step on %s matches PyTorch', async (name) => {
-    const f = fixture(name);
-    const step = JSON.parse(readFileSync(join(FIXTURES, `${name}-step.json`), 'utf8')) as Step;
-    const m = await importOnnx(f.bytes, { source: `${name}.onnx` });
-    m.compile({ optimizer: sgd({ learningRate: step.lr }), loss: 'meanSquaredError' });
-    const x = stored(f.input);
-    const target = stored(step.target);
-    const logs = await m.trainOnBatch(x, target);
-    expect(Math.abs((logs.loss as number) - step.loss)).toBeLessThan(1e-4 * (1 + step.loss));
-    for (const [param, expected] of Object.entries(step.params))
-      await expectClose(weightOf(m, param), expected);
-    if (name === 'cnn') {
-      // Batch norm's running statistics are state, not parameters: the step leaves them alone.
-      const bn = m.getLayer('/bn/BatchNormalization');
-      expect(bn.trainableWeights).toHaveLength(2);
-      expect(bn.nonTrainableWeights).toHaveLength(2);
-    }
-    x.dispose();
-    target.dispose();
-    m.dispose();
-  });
+  it.each(['mlp', 'cnn', 'lstm', 'gru', 'transformer'])(
+    'one SGD step on %s matches PyTorch',
+    async (name) => {
+      const f = fixture(name);
+      const step = JSON.parse(readFileSync(join(FIXTURES, `${name}-step.json`), 'utf8')) as Step;
+      const m = await importOnnx(f.bytes, { source: `${name}.onnx` });
+      m.compile({ optimizer: sgd({ learningRate: step.lr }), loss: 'meanSquaredError' });
+      const x = stored(f.input);
+      const target = stored(step.target);
+      const logs = await m.trainOnBatch(x, target);
+      expect(Math.abs((logs.loss as number) - step.loss)).toBeLessThan(1e-4 * (1 + step.loss));
+      for (const [param, expected] of Object.entries(step.params))
+        await expectClose(weightOf(m, param), expected);
+      if (name === 'cnn') {
+        // Batch norm's running statistics are state, not parameters: the step leaves them alone.
+        const bn = m.getLayer('/bn/BatchNormalization');
+        expect(bn.trainableWeights).toHaveLength(2);
+        expect(bn.nonTrainableWeights).toHaveLength(2);
+      }
+      x.dispose();
+      target.dispose();
+      m.dispose();
+    },
+  );
 
   it('fine-tuning with the body frozen changes only the head', async () => {
     const f = fixture('cnn');
