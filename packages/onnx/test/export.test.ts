@@ -229,6 +229,19 @@ describe('exportOnnx against ONNX Runtime', () => {
     m.dispose();
   });
 
+  it('softsign and hardSigmoid, as layers and as an LSTM/GRU gate (TensorFlow.js defaults)', async () => {
+    const m = sequential([
+      dense({ units: 4, activation: 'softsign', inputShape: [4, 2] }),
+      lstm({ units: 3, recurrentActivation: 'hardSigmoid', returnSequences: true }),
+      gru({ units: 2, recurrentActivation: 'hardSigmoid', activation: 'softsign', returnSequences: true }),
+      dense({ units: 2, activation: 'hardSigmoid' }),
+    ]);
+    randomizeWeights(m, 19);
+    const { bytes } = await expectOrtMatches(m, (n) => [normal(n, [4, 2], 21)]);
+    expect(opTypes(bytes)).toEqual(expect.arrayContaining(['Softsign', 'HardSigmoid', 'LSTM', 'GRU']));
+    m.dispose();
+  });
+
   it('simpleRNN with tanh and relu', async () => {
     const m = sequential([
       simpleRNN({ units: 3, returnSequences: true, inputShape: [5, 2] }),

@@ -87,6 +87,11 @@ export function activate(g: GraphBuilder, x: string, activation: string, nchw: b
       return g.op(activation[0]!.toUpperCase() + activation.slice(1), [x]);
     case 'elu':
       return g.op('Elu', [x], { alpha: { float: 1 } });
+    case 'softsign':
+      return g.op('Softsign', [x]);
+    case 'hardSigmoid':
+      // Keras 2's and TensorFlow.js's slope, as core's hardSigmoid
+      return g.op('HardSigmoid', [x], { alpha: { float: 0.2 }, beta: { float: 0.5 } });
     case 'leakyRelu':
       // core's leakyRelu default slope, as TensorFlow.js
       return g.op('LeakyRelu', [x], { alpha: { float: 0.2 } });

@@ -18,6 +18,8 @@ const RNN_ACTIVATIONS: Readonly<Record<string, { op: string; alpha?: number; bet
   sigmoid: { op: 'Sigmoid' },
   tanh: { op: 'Tanh' },
   softplus: { op: 'Softplus' },
+  softsign: { op: 'Softsign' },
+  hardSigmoid: { op: 'HardSigmoid', alpha: 0.2, beta: 0.5 },
   elu: { op: 'Elu', alpha: 1 },
   leakyRelu: { op: 'LeakyRelu', alpha: 0.2 },
   linear: { op: 'Affine', alpha: 1, beta: 0 },
