@@ -10,6 +10,7 @@ import type { FusedKernel, FusedKernelTable, TensorInfo } from '@nabla/core/inte
 import { type GpuContext, gpuData } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
 import { ENTRY, floatStorage, GRID_INDEX, groupsFor, PRELUDE } from '../wgsl.js';
+import { elementwiseKernel } from './chain.js';
 import { matmulDispatch } from './matmul.js';
 
 /** The activation epilogue of fusedMatmul, with NaN kept as the unfused ops keep it. */
@@ -187,6 +188,7 @@ export function adamUpdateKernel(ctx: GpuContext): FusedKernel<'adamUpdate'> {
  */
 export function createFusedKernels(ctx: GpuContext): Partial<FusedKernelTable> {
   return {
+    elementwise: elementwiseKernel(ctx),
     fusedMatmul: fusedMatmulKernel(ctx),
     sgdUpdate: sgdUpdateKernel(ctx),
     adamUpdate: adamUpdateKernel(ctx),
