@@ -332,7 +332,7 @@ function build(checked: CheckedModel, source: string, name: string | undefined):
     });
   } catch (error) {
     for (const layer of made) layer.dispose();
-    throw error instanceof NablaError ? error : new UnsupportedError(String(error));
+    throw error;
   }
 }
 
