@@ -4,15 +4,7 @@
 // Two traced runs (batch 2 and 3) give each layer's symbolic output shape, then the layers are
 // wired with `input()` and `model()` like any functional model.
 
-import {
-  ArgumentError,
-  type DType,
-  NablaError,
-  type Tensor,
-  tidy,
-  UnsupportedError,
-  zeros,
-} from '@nabla/core';
+import { ArgumentError, type DType, type Tensor, tidy, UnsupportedError, zeros } from '@nabla/core';
 import { FormatError, type Functional, input, model, prefixError, type SymbolicTensor } from '@nabla/nn';
 import { DEVICE_OPS } from './device-ops.js';
 import { type HostArray, hostArray, sizeOf } from './host.js';
