@@ -62,6 +62,7 @@ describe('importOnnx: PyTorch-exported models predict as in PyTorch', () => {
     'ops',
     'ops2',
     'decoder',
+    'upsample',
     'embedding',
     'fashion-cnn',
   ])('%s', async (name) => {

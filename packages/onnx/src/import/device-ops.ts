@@ -51,6 +51,8 @@ import {
   reciprocal,
   relu,
   reshape,
+  resizeBilinear,
+  resizeNearestNeighbor,
   type SliceEntry,
   sigmoid,
   sign,
@@ -245,6 +247,55 @@ function convTranspose(args: readonly Arg[], node: NodeInfo): Tensor[] {
   if (!b) return [y];
   const bias = T(b, node, 2);
   return [add(y, reshape(bias, [bias.size, ...new Array<number>(y.rank - 2).fill(1)]))];
+}
+
+/**
+ * ONNX Resize over the two spatial axes of NCHW: output size from `sizes` or ⌊in · scale⌋;
+ * linear with half_pixel / pytorch_half_pixel / align_corners / asymmetric coordinates, and
+ * nearest with asymmetric coordinates and floor (what PyTorch's mode='nearest' exports).
+ */
+function resize(args: readonly Arg[], node: NodeInfo): Tensor[] {
+  const x = T(args[0], node, 0);
+  if (x.rank !== 4) throw new UnsupportedError(`${node.label}: only 4-D (NCHW) inputs are supported`);
+  const mode = attr.string(node, 'mode', 'nearest');
+  const coords = attr.string(node, 'coordinate_transformation_mode', 'half_pixel');
+  if (
+    attr.int(node, 'antialias', 0) !== 0 ||
+    attr.int(node, 'exclude_outside', 0) !== 0 ||
+    node.attrs.has('axes')
+  ) {
+    throw new UnsupportedError(`${node.label}: antialias, exclude_outside and axes are not supported`);
+  }
+  const sizes = optInts(args[3], node, 3);
+  const scales = args[2] && isHost(args[2]) && args[2].data.length > 0 ? Array.from(args[2].data) : null;
+  if (!sizes && !scales) throw new UnsupportedError(`${node.label}: needs constant scales or sizes`);
+  const out = sizes ?? x.shape.map((d, i) => Math.floor(d * scales![i]!));
+  if (out[0] !== x.shape[0] || out[1] !== x.shape[1]) {
+    throw new UnsupportedError(`${node.label}: only the spatial axes may be resized`);
+  }
+  const size: [number, number] = [out[2]!, out[3]!];
+  let f: (xh: Tensor) => Tensor;
+  if (
+    mode === 'linear' &&
+    ['half_pixel', 'pytorch_half_pixel', 'align_corners', 'asymmetric'].includes(coords)
+  ) {
+    const options = {
+      alignCorners: coords === 'align_corners',
+      halfPixelCenters: coords.endsWith('half_pixel'),
+    };
+    f = (xh) => resizeBilinear(xh, size, options);
+  } else if (
+    mode === 'nearest' &&
+    coords === 'asymmetric' &&
+    attr.string(node, 'nearest_mode', 'round_prefer_floor') === 'floor'
+  ) {
+    f = (xh) => resizeNearestNeighbor(xh, size);
+  } else {
+    throw new UnsupportedError(
+      `${node.label}: mode '${mode}' with coordinate_transformation_mode '${coords}' is not supported`,
+    );
+  }
+  return [nchw(x, node, f)];
 }
 
 function pool(kind: 'max' | 'avg'): DeviceSpec {
@@ -495,6 +546,7 @@ export const DEVICE_OPS: Readonly<Record<string, DeviceSpec>> = {
   MatMul: binary((a, b) => matmul(a, b)),
   Gemm: { run: gemm },
   Conv: { run: conv },
+  Resize: { hostInputs: [1, 2, 3], run: resize },
   ConvTranspose: { run: convTranspose },
   MaxPool: pool('max'),
   AveragePool: pool('avg'),
