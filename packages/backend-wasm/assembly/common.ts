@@ -85,3 +85,16 @@ export function walkNext(p: usize, nOps: i32): void {
 export function at(base: usize, i: i32, shift: i32): usize {
   return base + <usize>(i << shift);
 }
+
+/**
+ * a·b + c on four f32 lanes: one fused multiply-add (`f32x4.relaxed_madd`) in the relaxed-SIMD
+ * builds, a multiply then an add elsewhere. The branch folds at compile time, so each build
+ * holds one instruction sequence; relaxed_madd may round once or twice, both within f32
+ * tolerances, and every thread of one backend runs the same build on the same CPU.
+ */
+// @ts-ignore: decorator
+@inline
+export function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(c, f32x4.mul(a, b));
+}

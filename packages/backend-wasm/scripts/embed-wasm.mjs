@@ -1,7 +1,8 @@
 // Embeds the compiled kernels in the package, one module per build so that a bundler can split
-// them and a page loads only the one it runs: writes src/generated/wasm-simd.ts and
-// wasm-simd-threads.ts, each holding its binary of build/ as a base64 string (typed `string`,
-// so the .d.ts stays small), beside the raw .wasm files, which Node reads synchronously.
+// them and a page loads only the one it runs: writes src/generated/wasm-simd.ts,
+// wasm-simd-threads.ts and their relaxed-SIMD twins, each holding its binary of build/ as a
+// base64 string (typed `string`, so the .d.ts stays small), beside the raw .wasm files, which
+// Node reads synchronously.
 // Run after `asc`; `--dist` (after tsc) copies the raw .wasm files into dist/generated/.
 
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +12,12 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const BINARIES = [
   ['WASM_SIMD', 'wasm-simd', 'Kernels built with SIMD, for an unshared memory.'],
   ['WASM_SIMD_THREADS', 'wasm-simd-threads', 'The same kernels for a shared memory (threads).'],
+  ['WASM_SIMD_RELAXED', 'wasm-simd-relaxed', 'Kernels built with relaxed SIMD (fused multiply-add).'],
+  [
+    'WASM_SIMD_THREADS_RELAXED',
+    'wasm-simd-threads-relaxed',
+    'Kernels built with relaxed SIMD for a shared memory (threads).',
+  ],
 ];
 
 if (process.argv.includes('--dist')) {

@@ -4,11 +4,13 @@
 
 import { registerBackend } from '@nabla/core';
 import { workersLoadSync } from './platform.js';
-import { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+import { chooseSimd } from './relaxed-simd.js';
+import { buildsFor, WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 import { compileSync } from './wasm-module.js';
 
 export { setWasmThreads, WasmBackend, type WasmBackendOptions, type WasmThreadInfo } from './wasm-backend.js';
 export { WasmData } from './wasm-data.js';
+export type { WasmBuild } from './wasm-module.js';
 
 /**
  * Makes a wasm backend: synchronously where the platform compiles large modules synchronously
@@ -18,7 +20,9 @@ export { WasmData } from './wasm-data.js';
  * registerBackend('wasm-2', () => createWasmBackend({ threads: 2, maximumBytes: 2 ** 28 }));
  */
 export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend | Promise<WasmBackend> {
-  const sync = compileSync() && (options.threads === 1 || workersLoadSync());
+  const sync =
+    compileSync(buildsFor(chooseSimd(options.relaxedSimd).relaxed).single) &&
+    (options.threads === 1 || workersLoadSync());
   return sync ? new WasmBackend(options) : WasmBackend.create(options);
 }
 

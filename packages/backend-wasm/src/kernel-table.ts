@@ -132,20 +132,23 @@ export function createKernels(ctx: WasmContext): KernelTable {
   return table;
 }
 
+/** The fused primitives with a wasm kernel; core runs `elementwise` chains as ordinary ops here. */
+type WasmFusedPrim = 'fusedMatmul' | 'softmaxCrossEntropy' | 'sgdUpdate' | 'adamUpdate';
+
 /**
- * Builds the fused kernel table (every fused primitive) over one backend's context.
+ * Builds the fused kernel table over one backend's context.
  * @example
  * const fused = createFusedKernels(ctx);
  * fused.fusedMatmul;
  */
-export function createFusedKernels(ctx: WasmContext): FusedKernelTable {
-  const table: WasmFusedKernels = {
+export function createFusedKernels(ctx: WasmContext): Partial<FusedKernelTable> {
+  const table: WasmFusedKernels<WasmFusedPrim> = {
     fusedMatmul: fusedMatmulKernel(ctx),
     softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
     sgdUpdate: sgdUpdateKernel(ctx),
     adamUpdate: adamUpdateKernel(ctx),
   };
-  for (const prim of Object.keys(table) as FusedPrim[]) guardFusedEntry(ctx, table, prim);
+  for (const prim of Object.keys(table) as WasmFusedPrim[]) guardFusedEntry(ctx, table, prim);
   return table;
 }
 

@@ -11,6 +11,7 @@ import { WasmHeap } from './heap.js';
 import { makeContext } from './kernel-context.js';
 import { createFusedKernels, createKernels } from './kernel-table.js';
 import { defaultThreadCount, preloadWorkerSupport, threadSupportProblem } from './platform.js';
+import { chooseSimd } from './relaxed-simd.js';
 import { ThreadPool, type WorkerFault } from './thread-pool.js';
 import { WasmData, wasmData } from './wasm-data.js';
 import {
@@ -19,6 +20,7 @@ import {
   EXPORT_ARITIES,
   instantiate,
   type KernelExports,
+  type WasmBuild,
   type WasmInstance,
 } from './wasm-module.js';
 
@@ -56,7 +58,10 @@ export function setWasmThreads(threads: number | undefined): void {
   defaultThreads = threads;
 }
 
-/** How many threads a wasm backend runs kernels on, and why only one when it falls back. */
+/**
+ * How many threads a wasm backend runs kernels on, and why only one when it falls back; which
+ * kernel build runs, and why.
+ */
 export interface WasmThreadInfo {
   /** Threads in all, the calling thread included. */
   readonly threads: number;
@@ -64,6 +69,10 @@ export interface WasmThreadInfo {
   readonly reason?: string;
   /** Kernels that have run split over the threads so far. */
   readonly parallelJobs: number;
+  /** The kernel build that runs: plain or relaxed SIMD (fused multiply-add), with or without threads. */
+  readonly build: WasmBuild;
+  /** Why that build: relaxed SIMD found (and how), missing, or turned off. */
+  readonly buildReason: string;
 }
 
 /** Options for `new WasmBackend(...)`. */
@@ -79,6 +88,12 @@ export interface WasmBackendOptions {
   readonly threads?: number;
   /** `false` behaves as if SharedArrayBuffer were unavailable: one thread (default true). */
   readonly sharedMemory?: boolean;
+  /**
+   * `false` runs the plain SIMD build even where the engine has relaxed SIMD (default: the
+   * NABLA_WASM_RELAXED_SIMD environment variable in Node, 0 or 1, else true). The relaxed build
+   * fuses the GEMM's multiply-adds, so results differ from the plain build's in the last bits.
+   */
+  readonly relaxedSimd?: boolean;
   /** Multiply-adds below which a kernel stays on one thread (default 2^20); 0 splits everything. */
   readonly minParallelWork?: number;
   /**
@@ -104,10 +119,11 @@ export class WasmBackend implements Backend {
    */
   readonly maxBytes: number;
   readonly kernels: KernelTable;
-  readonly fused: FusedKernelTable;
+  readonly fused: Partial<FusedKernelTable>;
   readonly #heap: WasmHeap;
   readonly #pool: ThreadPool | undefined;
   #threadInfo: { readonly threads: number; readonly reason?: string };
+  #build: { readonly build: WasmBuild; readonly buildReason: string };
   #bytesInUse = 0;
   #disposed = false;
 
@@ -127,6 +143,8 @@ export class WasmBackend implements Backend {
     const initialPages = Math.ceil((options.initialBytes ?? 4 * 2 ** 20) / PAGE);
     const maximumPages = Math.max(Math.floor(maximumBytes / PAGE), initialPages);
     this.maxBytes = Math.min(maximumPages * PAGE, MAX_TENSOR_BYTES);
+    const simd = chooseSimd(options.relaxedSimd);
+    const builds = buildsFor(simd.relaxed);
     const timeoutMs = options.workerTimeoutMs ?? WORKER_TIMEOUT_MS;
     if (!(typeof timeoutMs === 'number' && timeoutMs > 0)) {
       throw new BackendError(
@@ -135,7 +153,7 @@ export class WasmBackend implements Backend {
     }
     const threaded =
       reason === undefined
-        ? this.#startThreads(requested, initialPages, maximumPages, {
+        ? this.#startThreads(builds.threads, requested, initialPages, maximumPages, {
             ...options,
             workerTimeoutMs: timeoutMs,
           })
@@ -147,7 +165,7 @@ export class WasmBackend implements Backend {
       this.#pool = threaded.pool;
       this.#heap = threaded.heap;
     } else {
-      const module = compileSync();
+      const module = compileSync(builds.single);
       if (!module) {
         throw new BackendError(
           'wasm: this platform compiles WebAssembly asynchronously here; use await WasmBackend.create()',
@@ -159,6 +177,7 @@ export class WasmBackend implements Backend {
     this.#threadInfo = this.#pool
       ? { threads: this.#pool.size }
       : { threads: 1, reason: reason ?? 'one thread' };
+    this.#build = { build: this.#pool ? builds.threads : builds.single, buildReason: simd.reason };
     if (reason && requested > 1 && !loggedReasons.has(reason)) {
       loggedReasons.add(reason);
       console.debug(`nabla wasm: running on one thread: ${reason}`);
@@ -178,12 +197,13 @@ export class WasmBackend implements Backend {
 
   /** The threads build over a shared memory with its worker pool, or why that failed. */
   #startThreads(
+    build: WasmBuild,
     threads: number,
     initialPages: number,
     maximumPages: number,
     options: WasmBackendOptions,
   ): { instance: WasmInstance; heap: WasmHeap; pool: ThreadPool } | { reason: string } | undefined {
-    const module = compileSync('threads');
+    const module = compileSync(build);
     if (!module) return undefined;
     let instance: WasmInstance;
     try {
@@ -223,13 +243,14 @@ export class WasmBackend implements Backend {
     const requested = options.threads ?? defaultThreads ?? defaultThreadCount();
     const threaded =
       requested > 1 && threadSupportProblem({ sharedMemory: options.sharedMemory ?? true }) === undefined;
-    await compileAsync(threaded ? 'threads' : 'simd');
+    const builds = buildsFor(chooseSimd(options.relaxedSimd).relaxed);
+    await compileAsync(threaded ? builds.threads : builds.single);
     let backend: WasmBackend;
     try {
       backend = new WasmBackend(options);
     } catch (err) {
       if (!threaded) throw err;
-      await compileAsync('simd');
+      await compileAsync(builds.single);
       backend = new WasmBackend(options);
     }
     await backend.#pool?.ready(WORKER_START_MS);
@@ -237,14 +258,16 @@ export class WasmBackend implements Backend {
   }
 
   /**
-   * The threads kernels run on (the calling thread included) and, when only one, why.
+   * The threads kernels run on (the calling thread included) and, when only one, why; the
+   * kernel build that runs and why.
    * @example
-   * new WasmBackend({ threads: 1 }).threadInfo(); // { threads: 1, reason: 'threads: 1 was requested', parallelJobs: 0 }
+   * new WasmBackend({ threads: 1, relaxedSimd: false }).threadInfo();
+   * // { threads: 1, reason: 'threads: 1 was requested', parallelJobs: 0, build: 'simd', buildReason: 'relaxedSimd: false was requested' }
    */
   threadInfo(): WasmThreadInfo {
     const failure = this.#disposed ? undefined : this.#pool?.failure;
     const info = failure === undefined ? this.#threadInfo : { threads: 1, reason: failure };
-    return { ...info, parallelJobs: this.#pool?.jobs ?? 0 };
+    return { ...info, parallelJobs: this.#pool?.jobs ?? 0, ...this.#build };
   }
 
   supportsDType(dtype: DType): boolean {
@@ -334,6 +357,11 @@ export class WasmBackend implements Backend {
   threadsStopped(): Promise<void> {
     return this.#pool?.exited ?? Promise.resolve();
   }
+}
+
+/** The single-thread and threads builds of plain or relaxed SIMD. */
+export function buildsFor(relaxed: boolean): { readonly single: WasmBuild; readonly threads: WasmBuild } {
+  return relaxed ? { single: 'relaxed', threads: 'relaxed-threads' } : { single: 'simd', threads: 'threads' };
 }
 
 /**

@@ -1,9 +1,9 @@
 // Loads the embedded kernels and compiles them (synchronously where the platform allows, as
 // Node does; browsers refuse synchronous compiles of large modules on the main thread, so there
-// it is asynchronous), then instantiates them over a memory we own. Each build (single-thread,
-// threads) is a module of its own, loaded only when used: Node reads its .wasm file beside this
-// module synchronously; elsewhere its base64 module is imported dynamically, so a bundler
-// splits the two builds into chunks and a page fetches only the one it runs.
+// it is asynchronous), then instantiates them over a memory we own. Each build (SIMD or relaxed
+// SIMD, single-thread or threads) is a module of its own, loaded only when used: Node reads its
+// .wasm file beside this module synchronously; elsewhere its base64 module is imported
+// dynamically, so a bundler splits the four builds into chunks and a page fetches the one it runs.
 
 import { BackendError } from '@nabla/core';
 import { CONV_EXPORTS, type ConvExports } from './kernels/conv.js';
@@ -187,8 +187,11 @@ function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
-/** Which build: `simd` for an unshared memory, `threads` for a shared one. */
-export type WasmBuild = 'simd' | 'threads';
+/**
+ * Which build: `simd` for an unshared memory, `threads` for a shared one, and the same two with
+ * relaxed SIMD (the GEMM's multiply-adds fused): `relaxed`, `relaxed-threads`.
+ */
+export type WasmBuild = 'simd' | 'threads' | 'relaxed' | 'relaxed-threads';
 
 /**
  * Where each build comes from: its .wasm file (written beside the generated modules by
@@ -203,6 +206,14 @@ const SOURCES: Record<WasmBuild, { readonly file: string; readonly load: () => P
   threads: {
     file: './generated/wasm-simd-threads.wasm',
     load: async () => (await import('./generated/wasm-simd-threads.js')).WASM_SIMD_THREADS,
+  },
+  relaxed: {
+    file: './generated/wasm-simd-relaxed.wasm',
+    load: async () => (await import('./generated/wasm-simd-relaxed.js')).WASM_SIMD_RELAXED,
+  },
+  'relaxed-threads': {
+    file: './generated/wasm-simd-threads-relaxed.wasm',
+    load: async () => (await import('./generated/wasm-simd-threads-relaxed.js')).WASM_SIMD_THREADS_RELAXED,
   },
 };
 
