@@ -2,7 +2,7 @@
 // arithmetic), or null for an omitted optional input; and turning a host value into a tensor.
 
 import { type Tensor, tensor, UnsupportedError } from '@nabla/core';
-import type { HostArray } from './host.js';
+import { type HostArray, intsOf } from './host.js';
 import type { NodeInfo } from './read.js';
 
 /** An input as a device op sees it: a tensor, a host value, or null when omitted. */
@@ -19,4 +19,20 @@ export function asTensor(a: Arg | undefined, node: NodeInfo, i: number): Tensor 
   if (!isHost(a)) return a;
   const dtype = a.kind === 'float' ? 'float32' : a.kind === 'int' ? 'int32' : 'bool';
   return tensor(a.data, [...a.shape], dtype);
+}
+
+/** The integers of a host argument; a value computed on the device cannot be read synchronously. */
+export function ints(a: Arg | undefined, node: NodeInfo, i: number): number[] {
+  if (a === null || a === undefined) throw new UnsupportedError(`${node.label}: input ${i} is required`);
+  if (!isHost(a)) {
+    throw new UnsupportedError(
+      `${node.label}: input ${i} must be a constant or computed from shapes, not from tensor values`,
+    );
+  }
+  return intsOf(a);
+}
+
+/** The integers of an optional host argument, or null when it is omitted. */
+export function optInts(a: Arg | undefined, node: NodeInfo, i: number): number[] | null {
+  return a === null || a === undefined ? null : ints(a, node, i);
 }
