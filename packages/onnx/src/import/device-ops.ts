@@ -1,7 +1,7 @@
 // ONNX operators on backend tensors, written with core ops so every backend runs them and
-// autodiff differentiates them (fine-tuning an imported model needs nothing else). ONNX is
-// NCHW; core's conv and pooling are NHWC, so those transpose in and out, and a 1-D window op
-// runs as 2-D with a height of 1.
+// autodiff differentiates them (fine-tuning an imported model needs nothing else): the table
+// of every operator that runs on the backend. The NCHW image operators are in spatial.ts, the
+// recurrent ones in recurrent.ts.
 
 import {
   abs,
