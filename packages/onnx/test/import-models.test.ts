@@ -59,6 +59,8 @@ describe('importOnnx: PyTorch-exported models predict as in PyTorch', () => {
     'bilstm',
     'bigru',
     'transformer',
+    'transformer-opset11',
+    'cnn-opset11',
     'ops',
     'ops2',
     'decoder',

@@ -218,6 +218,17 @@ function argReduce(f: typeof argMax): DeviceSpec {
   });
 }
 
+/**
+ * Softmax and LogSoftmax: over one axis (default -1) from opset 13; before, over every axis
+ * from `axis` (default 1) on, as if x were flattened to 2-D there.
+ */
+function softmaxOver(x: Tensor, node: NodeInfo, f: (x: Tensor, axis: number) => Tensor): Tensor {
+  if (node.opset >= 13) return f(x, attr.int(node, 'axis', -1));
+  const axis = normAxis(node.opType, attr.int(node, 'axis', 1), x.rank);
+  const flat = reshape(x, [sizeOf(x.shape.slice(0, axis)), sizeOf(x.shape.slice(axis))]);
+  return reshape(f(flat, -1), x.shape);
+}
+
 function hardSigmoid(x: Tensor, node: NodeInfo): Tensor {
   return clip(add(mul(x, attr.float(node, 'alpha', 0.2)), attr.float(node, 'beta', 0.5)), 0, 1);
 }
@@ -267,8 +278,8 @@ export const DEVICE_OPS: Readonly<Record<string, DeviceSpec>> = {
     run: (args, node) => [tile(T(args[0], node, 0), ints(args[1], node, 1))],
   },
   Gelu: unary((x, node) => gelu(x, { approximate: attr.string(node, 'approximate', 'none') === 'tanh' })),
-  Softmax: unary((x, node) => softmax(x, attr.int(node, 'axis', -1))),
-  LogSoftmax: unary((x, node) => logSoftmax(x, attr.int(node, 'axis', -1))),
+  Softmax: unary((x, node) => softmaxOver(x, node, softmax)),
+  LogSoftmax: unary((x, node) => softmaxOver(x, node, logSoftmax)),
   Add: binary(add),
   Sub: binary(sub),
   Mul: binary(mul),

@@ -44,7 +44,7 @@ const KNOWN = new Set([...Object.keys(HOST_OPS), ...Object.keys(DEVICE_OPS)]);
 const OPTION_KEYS = ['source', 'name'];
 
 /**
- * Imports an ONNX model (opsets 13–18, as `torch.onnx.export` writes) as a functional nn model
+ * Imports an ONNX model (opsets 11–18, as `torch.onnx.export` writes) as a functional nn model
  * that predicts and, its initializers being weights, fine-tunes with `compile` and `fit`. Each
  * ONNX node that computes on tensors is one layer named after the node. Malformed files and
  * unknown operators are FormatErrors naming `options.source` and the node or tensor.

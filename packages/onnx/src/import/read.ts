@@ -18,7 +18,7 @@ import {
 import { type HostArray, type HostKind, sizeOf } from './host.js';
 
 /** The opsets of the default domain that import reads. */
-export const MIN_OPSET = 13;
+export const MIN_OPSET = 11;
 export const MAX_OPSET = 18;
 /** Most elements one initializer or constant may declare. */
 const MAX_ELEMENTS = 2 ** 31 - 1;
@@ -34,6 +34,8 @@ export interface NodeInfo {
   readonly label: string;
   /** The file, for messages. */
   readonly source: string;
+  /** The model's default-domain opset (Softmax's meaning changed at 13). */
+  readonly opset: number;
 }
 
 /** A checked model: its graph, nodes, initializers by name and the default-domain opset. */
@@ -90,7 +92,7 @@ export function checkModel(model: ModelProto, source: string, known: ReadonlySet
   const nodes: NodeInfo[] = [];
   const unknown = new Map<string, string[]>();
   (graph.node ?? []).forEach((node, index) => {
-    const info = nodeInfo(node, index, source);
+    const info = nodeInfo(node, index, source, opset);
     const domain = node.domain ?? '';
     const type = domain === '' || domain === 'ai.onnx' ? info.opType : `${domain}.${info.opType}`;
     if (!known.has(type)) unknown.set(type, [...(unknown.get(type) ?? []), info.name]);
@@ -126,7 +128,7 @@ export function checkModel(model: ModelProto, source: string, known: ReadonlySet
   return { graph, nodes, initializers, opset };
 }
 
-function nodeInfo(node: NodeProto, index: number, source: string): NodeInfo {
+function nodeInfo(node: NodeProto, index: number, source: string, opset: number): NodeInfo {
   const opType = node.opType ?? '';
   const name = node.name || `${opType}_${index}`;
   const attrs = new Map((node.attribute ?? []).map((a) => [a.name ?? '', a]));
@@ -138,6 +140,7 @@ function nodeInfo(node: NodeProto, index: number, source: string): NodeInfo {
     attrs,
     label: `node '${name}' (${opType})`,
     source,
+    opset,
   };
 }
 
