@@ -28,6 +28,8 @@ export type Slot =
   | { readonly kind: 'shared'; readonly owner: OnnxNodeLayer; readonly name: string }
   /** A constant, given as a host value (`host`) or as a tensor made once when built. */
   | { readonly kind: 'const'; readonly value: HostArray; readonly host: boolean }
+  /** A constant tensor made when the layer was built (its host copy dropped). */
+  | { readonly kind: 'cached' }
   | { readonly kind: 'host'; readonly plan: HostPlan };
 
 /** What the importer gives each layer. */
@@ -54,13 +56,17 @@ export class OnnxNodeLayer extends Layer {
   readonly opType: string;
   /** The output shape recorded when the importer traced the graph (null where it varies). */
   outputShape: SymbolicShape = [];
-  readonly #args: OnnxNodeLayerArgs;
+  /** Everything but the slots, which build() rewrites (so the host copies can be collected). */
+  readonly #args: Omit<OnnxNodeLayerArgs, 'slots'>;
+  #slots: readonly Slot[];
   readonly #variables = new Map<string, Variable>();
   readonly #constants = new Map<number, Tensor>();
 
   constructor(args: OnnxNodeLayerArgs) {
     super({ name: args.name });
-    this.#args = args;
+    const { slots, ...rest } = args;
+    this.#args = rest;
+    this.#slots = slots;
     this.opType = args.node.opType;
   }
 
@@ -71,8 +77,12 @@ export class OnnxNodeLayer extends Layer {
     return v;
   }
 
+  /**
+   * Makes the weights and constant tensors, then drops the host copies of their values (which
+   * would otherwise double the model's memory) by pointing the slots at what was made.
+   */
   override build(): void {
-    this.#args.slots.forEach((slot, i) => {
+    this.#slots.forEach((slot, i) => {
       if (slot.kind === 'weight' && !this.#variables.has(slot.name)) {
         const value = slot.value;
         const init = {
@@ -88,6 +98,11 @@ export class OnnxNodeLayer extends Layer {
       if (slot.kind === 'const' && !slot.host)
         this.#constants.set(i, keep(asTensor(slot.value, this.#args.node, i)));
     });
+    this.#slots = this.#slots.map((slot): Slot => {
+      if (slot.kind === 'weight') return { kind: 'shared', owner: this, name: slot.name };
+      if (slot.kind === 'const' && !slot.host) return { kind: 'cached' };
+      return slot;
+    });
   }
 
   protected override shapeRule(): SymbolicShape {
@@ -97,10 +112,10 @@ export class OnnxNodeLayer extends Layer {
   call(inputs: Tensor | Tensor[], ctx: CallContext): Tensor {
     void ctx;
     const list = Array.isArray(inputs) ? inputs : [inputs];
-    const { node, slots, tensorCount, roots, outputIndex, spec } = this.#args;
+    const { node, tensorCount, roots, outputIndex, spec } = this.#args;
     return tidy(() => {
       const shapes = new Map(roots.map((r, i) => [r, list[tensorCount + i]!.shape]));
-      const args = slots.map((slot, i): Arg => {
+      const args = this.#slots.map((slot, i): Arg => {
         switch (slot.kind) {
           case 'none':
             return null;
@@ -111,7 +126,9 @@ export class OnnxNodeLayer extends Layer {
           case 'shared':
             return slot.owner.variableOf(slot.name);
           case 'const':
-            return slot.host ? slot.value : this.#constants.get(i)!;
+            return slot.host ? slot.value : asTensor(slot.value, node, i);
+          case 'cached':
+            return this.#constants.get(i)!;
           case 'host':
             return slot.plan.evaluate(shapes);
           default:
