@@ -425,8 +425,15 @@ export abstract class Layer {
 export function prefixError(error: unknown, prefix: string, also: readonly string[] = []): unknown {
   if (!(error instanceof NablaError)) return error;
   if ([prefix, ...also].some((p) => error.message.startsWith(`${p}:`))) return error;
-  const Cls = error.constructor as new (message: string, options?: { cause?: unknown }) => NablaError;
-  return new Cls(`${prefix}: ${error.message}`, { cause: error });
+  // A copy of the same class and fields (FormatError's source, IOError's path and code), not a
+  // new instance: subclasses' constructors take other arguments than a message.
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(error) as object) as NablaError, error);
+  const message = `${prefix}: ${error.message}`;
+  const hidden = { writable: true, configurable: true, enumerable: false };
+  Object.defineProperty(copy, 'message', { ...hidden, value: message });
+  Object.defineProperty(copy, 'cause', { ...hidden, value: error });
+  Object.defineProperty(copy, 'stack', { ...hidden, value: error.stack?.replace(error.message, message) });
+  return copy;
 }
 
 /** Runs `fn`; a NablaError it throws is rethrown naming the layer `prefix` (see `prefixError`). */
