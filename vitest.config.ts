@@ -16,7 +16,7 @@ export default defineConfig({
       { find: /^@nabla\/backend-webgpu\/node$/, replacement: src('./packages/backend-webgpu/src/node.ts') },
       { find: /^@nabla\/backend-webgpu$/, replacement: src('./packages/backend-webgpu/src/index.ts') },
       { find: /^@nabla\/onnx$/, replacement: src('./packages/onnx/src/index.ts') },
-      { find: /^@nabla\/onnx\/node$/, replacement: src('./packages/onnx/src/export/node.ts') },
+      { find: /^@nabla\/onnx\/node$/, replacement: src('./packages/onnx/src/node.ts') },
       { find: /^@nabla\/nn\/node$/, replacement: src('./packages/nn/src/node.ts') },
       { find: /^@nabla\/nn$/, replacement: src('./packages/nn/src/index.ts') },
     ],
