@@ -56,6 +56,11 @@ export interface BenchRow {
   peerMissing?: PeerMissing;
   /** Largest `verify` result that is not a warning (default 1e-3). */
   tolerance?: number;
+  /**
+   * GFLOP per unit of work, for rows not counted in GFLOP (training samples), so the report can
+   * give Nabla's wasm figure as a share of the SIMD peak.
+   */
+  gflopPerWork?: number;
   /** Allocates inputs on both sides and returns the timed calls. */
   setup(): Promise<BenchCase>;
 }

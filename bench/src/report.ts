@@ -1,5 +1,6 @@
 // The report: the machine, a Markdown table for humans and the same results as JSON.
 
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import type { Spread } from './measure.js';
 import type { PeerMissing } from './registry.js';
@@ -12,6 +13,28 @@ export interface MachineInfo {
   node: string;
   platform: string;
   arch: string;
+  /** Clock in GHz, from /proc/cpuinfo's `cpu MHz` (else Node's figure), where known. */
+  ghz?: number;
+  /** 128-bit SIMD peak of one core in GFLOP/s: ghz × SIMD_FLOP_PER_CYCLE. */
+  simdPeakPerCore?: number;
+}
+
+/**
+ * float32 FLOP per cycle of one core with 128-bit vectors: two FMA pipes × 4 lanes × 2 (x64 since
+ * Haswell and Zen; Zen also reaches it with separate multiply and add pipes).
+ */
+export const SIMD_FLOP_PER_CYCLE = 16;
+
+/** The clock in GHz: the first `cpu MHz` of /proc/cpuinfo on Linux, else what Node reports. */
+function clockGhz(): number | undefined {
+  try {
+    const match = /^cpu MHz\s*:\s*([\d.]+)/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (match) return Number(match[1]) / 1000;
+  } catch {
+    // Not Linux: fall back to Node's figure.
+  }
+  const mhz = os.cpus()[0]?.speed;
+  return mhz ? mhz / 1000 : undefined;
 }
 
 /** One measured row, as it goes into the JSON file. */
@@ -40,6 +63,10 @@ export interface RowResult {
   leakedTensors?: { ours: number; theirs: number };
   /** What the row found while setting up, e.g. that a backend ran on fewer threads than asked. */
   notes?: string[];
+  /** Nabla's wasm median as a percentage of the 128-bit SIMD peak of the threads it ran on. */
+  simdPeakPercent?: number;
+  /** Which kernel build Nabla's wasm backend ran, and why (wasm rows). */
+  wasmBuild?: string;
   error?: string;
 }
 
@@ -54,7 +81,10 @@ export interface LatencyResult {
 /** The machine this process runs on. */
 export function machineInfo(): MachineInfo {
   const cpus = os.cpus();
+  const ghz = clockGhz();
   return {
+    ghz,
+    simdPeakPerCore: ghz && ghz * SIMD_FLOP_PER_CYCLE,
     cpu: cpus[0]?.model.trim() ?? 'unknown',
     cores: cpus.length,
     memoryGiB: Math.round(os.totalmem() / 2 ** 30),
@@ -90,10 +120,11 @@ function range(spread: Spread | undefined): string {
 }
 
 function tableRow(row: RowResult): string {
-  if (row.error !== undefined) return `| ${row.name} | error | error | – | – | ${row.error} |`;
+  if (row.error !== undefined) return `| ${row.name} | error | error | – | – | ${row.error} | – |`;
   const ratio = row.ratio === undefined ? '–' : `${row.ratio.toFixed(2)}×`;
   const spread = `${range(row.ours)} / ${range(row.theirs)} (n = ${row.ours?.samples.length ?? 0} / ${row.theirs?.samples.length ?? 0})`;
-  return `| ${row.name} | ${cell(row, row.ours)} | ${cell(row, row.theirs)} | ${ratio} | ${latencyCell(row.latency)} | ${spread} |`;
+  const peak = row.simdPeakPercent === undefined ? '–' : `${row.simdPeakPercent.toFixed(0)} %`;
+  return `| ${row.name} | ${cell(row, row.ours)} | ${cell(row, row.theirs)} | ${ratio} | ${latencyCell(row.latency)} | ${spread} | ${peak} |`;
 }
 
 /** Footnotes of a row: missing peers, threads, disagreeing outputs, leaks. */
@@ -136,20 +167,27 @@ export function markdownReport(
       .join(', ')}`,
     ...runNotes,
   ];
+  lines.push(...new Set(rows.flatMap((row) => (row.wasmBuild ? [row.wasmBuild] : []))));
+  if (machine.simdPeakPerCore) {
+    lines.push(
+      `128-bit SIMD peak: ${machine.ghz!.toFixed(2)} GHz × ${SIMD_FLOP_PER_CYCLE} FLOP/cycle = ${formatNumber(machine.simdPeakPerCore)} GFLOP/s per thread (the % column: Nabla wasm's median against it, times the threads it ran on)`,
+    );
+  }
   const pairings = [...new Set(rows.map((row) => `${row.backend} vs ${row.peer}`))];
   for (const pairing of pairings) {
+    const peer = /^(pytorch|onnxruntime)/.test(pairing.split(' vs ')[1]!) ? 'peer' : 'TF.js';
     lines.push(
       '',
       `### Nabla ${pairing}`,
       '',
-      '| benchmark | Nabla median | TF.js median | ratio | time (Nabla / TF.js) | spread (min–max, Nabla / TF.js) |',
-      '| --- | --: | --: | --: | --: | --- |',
+      `| benchmark | Nabla median | ${peer} median | ratio | time (Nabla / ${peer}) | spread (min–max, Nabla / ${peer}) | % SIMD peak |`,
+      '| --- | --: | --: | --: | --: | --- | --: |',
     );
     for (const row of rows) if (`${row.backend} vs ${row.peer}` === pairing) lines.push(tableRow(row));
   }
   lines.push(
     '',
-    'ratio = Nabla median ÷ TF.js median throughput; above 1× means Nabla is faster.',
+    'ratio = Nabla median ÷ peer (TF.js, PyTorch or ONNX Runtime) median throughput; above 1× means Nabla is faster.',
     'time = the same medians as time per op, forward pass or epoch; lower is better.',
   );
   const notes = rows.flatMap(rowNotes);

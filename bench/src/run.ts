@@ -5,7 +5,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { memory } from '@nabla/core';
+import { WasmBackend } from '@nabla/backend-wasm';
+import { activeBackend, memory } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { GROUPS } from './groups/index.js';
 import { webgpuGroup } from './groups/webgpu.js';
@@ -13,6 +14,22 @@ import { FULL_PLAN, type MeasurePlan, measurePair, QUICK_PLAN, throughput } from
 import { activate, CPU_PAIRING, pairingOf, TFJS_VERSION, threadNotes } from './pairings.js';
 import { type BenchRow, type Latency, secondsSince } from './registry.js';
 import { type MachineInfo, machineInfo, markdownReport, type RowResult } from './report.js';
+
+/**
+ * Nabla's median as a percentage of the 128-bit SIMD peak of the threads its wasm backend ran
+ * on, with the build that ran; nothing on other backends or rows without a FLOP count.
+ */
+function simdPeak(row: BenchRow, median: number): { percent?: number; note?: string } {
+  const backend = activeBackend();
+  const perCore = machineInfo().simdPeakPerCore;
+  if (!(backend instanceof WasmBackend)) return {};
+  const info = backend.threadInfo();
+  const note = `Nabla wasm build ${info.build} (${info.buildReason})`;
+  const gflops = row.unit === 'GFLOP/s' ? median : row.gflopPerWork && median * row.gflopPerWork;
+  if (!perCore || gflops === undefined) return { note };
+  return { percent: (100 * gflops) / (perCore * info.threads), note };
+}
+
 import { startWebGpu } from './webgpu.js';
 
 /** Options of one run; the CLI flags map onto these one to one. */
@@ -121,9 +138,19 @@ async function measureRow(
     };
     const ratio = theirs && ours.median / theirs.median;
     // setup activated the row's backends, so they are the ones to ask about threads.
+    const peak = simdPeak(row, ours.median);
     const found = [...threadNotes(pairingOf(row)), ...(benchCase.notes ?? [])];
     const notes = found.length ? found : undefined;
-    return { ours, theirs, ratio, latency, relativeError, notes };
+    return {
+      ours,
+      theirs,
+      ratio,
+      latency,
+      relativeError,
+      notes,
+      simdPeakPercent: peak.percent,
+      wasmBuild: peak.note,
+    };
   } finally {
     benchCase.dispose();
   }

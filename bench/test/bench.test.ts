@@ -23,7 +23,7 @@ describe('bench', () => {
     const jsonPath = join(dir, 'results.json');
     const report = await runBench({
       quick: true,
-      filter: 'matmul .*\\((cpu|wasm ×1) vs',
+      filter: 'matmul .*\\((cpu|wasm ×1) vs tfjs',
       sizes: [8, 16],
       json: jsonPath,
       plan: TINY_PLAN,

@@ -7,6 +7,7 @@ import { elementwiseGroup } from './elementwise.js';
 import { matmulGroup } from './matmul.js';
 import { mlpInferGroup } from './mlp.js';
 import { mlpTrainGroup } from './mlp-train.js';
+import { nativeGroup } from './native.js';
 import { nnGroup } from './nn.js';
 import { reduceGroup } from './reduce.js';
 
@@ -20,4 +21,5 @@ export const GROUPS: readonly BenchGroup[] = [
   mlpInferGroup,
   mlpTrainGroup,
   nnGroup,
+  nativeGroup,
 ];

@@ -33,6 +33,15 @@ const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-7;
 
+/**
+ * Training FLOP per sample, in GFLOP: three times the forward pass's 2·multiply-adds (the
+ * forward product and the two gradient products), counting matmuls and convolutions only.
+ */
+export const TRAIN_GFLOP_PER_SAMPLE: Record<NnModelKind, number> = {
+  mlp: (3 * 2 * (784 * 256 + 256 * 128 + 128 * 10)) / 1e9,
+  cnn: (3 * 2 * (28 * 28 * 32 * 9 + 14 * 14 * 64 * 9 * 32 + 3136 * 128 + 128 * 10)) / 1e9,
+};
+
 /** Input shape of one sample: flat pixels for the MLP, an NHWC image for the CNN. */
 export function sampleShape(kind: NnModelKind): number[] {
   return kind === 'mlp' ? [784] : [28, 28, 1];
@@ -95,6 +104,24 @@ function tfjsModel(kind: NnModelKind): tfl.Sequential {
   return tfl.sequential({ layers });
 }
 
+/**
+ * Nabla's model alone, built and compiled (Adam, categorical cross-entropy, accuracy), with a
+ * `dispose` that frees it and its optimizer (optimizers passed to compile stay the caller's).
+ */
+export function compiledNablaModel(kind: NnModelKind, seed = 71): { model: Sequential; dispose(): void } {
+  const model = nablaModel(kind, seed);
+  if (!model.built) model.build([null, ...sampleShape(kind)]);
+  const optimizer = adam({ learningRate: LEARNING_RATE, beta1: BETA1, beta2: BETA2, epsilon: EPSILON });
+  model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  return {
+    model,
+    dispose() {
+      model.dispose();
+      optimizer.dispose();
+    },
+  };
+}
+
 /** Both sides' model, compiled, with equal weights, and what must be freed with them. */
 export interface ModelPair {
   ours: Sequential;
@@ -107,11 +134,7 @@ export interface ModelPair {
  * weights copied into TF.js's model (same layer order, same weight order and shapes).
  */
 export async function modelPair(kind: NnModelKind, seed = 71): Promise<ModelPair> {
-  const ours = nablaModel(kind, seed);
-  if (!ours.built) ours.build([null, ...sampleShape(kind)]);
-  // Optimizer objects passed to compile stay the caller's to dispose, on both sides.
-  const ourOptimizer = adam({ learningRate: LEARNING_RATE, beta1: BETA1, beta2: BETA2, epsilon: EPSILON });
-  ours.compile({ optimizer: ourOptimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+  const { model: ours, dispose: disposeOurs } = compiledNablaModel(kind, seed);
   const theirs = tfjsModel(kind);
   const theirOptimizer = tf.train.adam(LEARNING_RATE, BETA1, BETA2, EPSILON);
   theirs.compile({ optimizer: theirOptimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
@@ -119,8 +142,7 @@ export async function modelPair(kind: NnModelKind, seed = 71): Promise<ModelPair
     ours,
     theirs,
     dispose() {
-      ours.dispose();
-      ourOptimizer.dispose();
+      disposeOurs();
       theirs.dispose();
       theirOptimizer.dispose();
     },

@@ -19,7 +19,7 @@ import {
   timeCall,
 } from '../registry.js';
 import { NO_FILTER_GRADIENT } from './conv2d.js';
-import { dataPair, MODEL_LABELS, modelPair, type NnModelKind } from './nn-models.js';
+import { dataPair, MODEL_LABELS, modelPair, type NnModelKind, TRAIN_GFLOP_PER_SAMPLE } from './nn-models.js';
 
 /** Options of one `fit` row; the group picks them from `--quick`, tests pick tiny ones. */
 export interface FitRowOptions {
@@ -63,6 +63,7 @@ export function fitRow(options: FitRowOptions, pairing: Pairing): BenchRow {
     peer: pairing.peer,
     unit: 'samples/s',
     work: samples,
+    gflopPerWork: TRAIN_GFLOP_PER_SAMPLE[kind],
     peerWork: slowPeer ? peerSamples : undefined,
     peerMissing,
     latency: { unit: 's', per: 'epoch', count: 1 },
