@@ -16,10 +16,13 @@ import {
   cumsum,
   DTypeError,
   div,
+  elu,
   exp,
   gather,
+  gelu,
   grad,
   grads,
+  leakyRelu,
   matmul,
   max,
   maximum,
@@ -34,6 +37,7 @@ import {
   reverse,
   setBackend,
   sgdStep,
+  silu,
   slice,
   sqrt,
   square,
@@ -46,9 +50,9 @@ import {
   tile,
   transpose,
 } from '@nabla/core';
+import { halfBits, halfValue } from '@nabla/core/internal';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { registerLavapipeWebGpu } from './device-setup.js';
-import { halfBits, halfValue } from './half.js';
 import type { WebGpuBackend } from './webgpu-backend.js';
 
 registerLavapipeWebGpu('webgpu-f16');
@@ -215,6 +219,20 @@ describe('float16 on webgpu (lavapipe)', () => {
       const got = await on('webgpu-f16', () => f(tensor(x, undefined, 'float16')));
       const want = await on('cpu', () => f(tensor(x)));
       expectClose(got, Array.from(want, h), 1e-3, 1e-4);
+    }
+  });
+
+  it('runs the activations (elementwise chains) and their gradients in float16', async () => {
+    const x = values(30, 17).map((v) => v * 3);
+    for (const f of [gelu, silu, elu, (t: Tensor) => leakyRelu(t, 0.2)]) {
+      const got = await on('webgpu-f16', () => f(tensor(x, undefined, 'float16')));
+      const want = await on('cpu', () => f(tensor(x)));
+      expectClose(got, Array.from(want, h), 2e-3, 1e-3);
+      const dGot = await on('webgpu-f16', () =>
+        grad((t: Tensor) => sum(f(t)))(tensor(x, undefined, 'float16')),
+      );
+      const dWant = await on('cpu', () => grad((t: Tensor) => sum(f(t)))(tensor(x)));
+      expectClose(dGot, Array.from(dWant, h), 4e-3, 2e-3);
     }
   });
 
