@@ -2,8 +2,9 @@
 // ties, overflow, infinities and NaN, and every one of the 65,536 patterns surviving a round
 // trip through its value.
 
+import { halfBits, halfValue } from '@nabla/core/internal';
 import { describe, expect, it } from 'vitest';
-import { halfBits, halfValue, packHalf, unpackHalf } from './half.js';
+import { packHalf, unpackHalf } from './half.js';
 
 describe('half bits', () => {
   it('rounds to nearest even, with subnormals, overflow, infinities and NaN', () => {

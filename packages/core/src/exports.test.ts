@@ -221,6 +221,8 @@ describe('@nabla/core exports', () => {
         "describeValue",
         "fmix32",
         "fmtShape",
+        "halfBits",
+        "halfValue",
         "hashAt",
         "isFusedPrim",
         "lookupName",

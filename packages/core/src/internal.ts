@@ -88,6 +88,10 @@ export {
 
 export { allocArray, bytesPerElement, toTypedArray } from './dtype.js';
 
+// Half-precision bits (float16 storage, F16 files)
+
+export { halfBits, halfValue } from './half.js';
+
 // The counter-based random generator (random kernels must match it value for value)
 
 export { deriveSeed, fmix32, hashAt, uniformAt } from './random.js';

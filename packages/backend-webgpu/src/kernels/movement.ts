@@ -8,6 +8,7 @@ import { BackendError, type DType } from '@nabla/core';
 import {
   aroundAxis,
   broadcastStrides,
+  halfBits,
   type Kernel,
   type SliceParams,
   stridesOf,
@@ -16,7 +17,6 @@ import {
 } from '@nabla/core/internal';
 import { dispatchInto, type GpuContext, gpuData } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
-import { halfBits } from '../half.js';
 import { collapseAxes, ENTRY, GRID_INDEX, groupsFor, MAX_RANK, wordType } from '../wgsl.js';
 
 const VEC8 = 'array<vec4<u32>, 2>';

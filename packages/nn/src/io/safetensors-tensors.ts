@@ -3,6 +3,7 @@
 // dtypes Nabla has no storage for (F16/BF16 to float32, small integers to int32) on load.
 
 import { type DType, DTypeError, type Tensor, tensor } from '@nabla/core';
+import { halfBits, halfValue } from '@nabla/core/internal';
 import {
   decodeSafetensors,
   encodeSafetensors,
@@ -11,7 +12,7 @@ import {
 } from './safetensors.js';
 
 /** The safetensors dtypes Nabla writes: one per Nabla dtype. */
-export type NablaSafetensorsDType = 'F32' | 'F64' | 'I32' | 'BOOL';
+export type NablaSafetensorsDType = 'F32' | 'F64' | 'F16' | 'I32' | 'BOOL';
 
 /**
  * The safetensors dtype a Nabla dtype is stored as.
@@ -25,6 +26,8 @@ export function toSafetensorsDType(dtype: DType): NablaSafetensorsDType {
       return 'F32';
     case 'float64':
       return 'F64';
+    case 'float16':
+      return 'F16';
     case 'int32':
       return 'I32';
     case 'bool':
@@ -88,6 +91,10 @@ export async function tensorsToSafetensors(
       case 'float64':
         entry = { dtype: 'F64', shape, data: data instanceof Float64Array ? data : Float64Array.from(data) };
         break;
+      case 'float16':
+        // The values are halves already (read back from float16 storage): their bits are exact.
+        entry = { dtype: 'F16', shape, data: Uint16Array.from(data, (v) => halfBits(Number(v))) };
+        break;
       case 'int32':
         entry = { dtype: 'I32', shape, data: data instanceof Int32Array ? data : Int32Array.from(data) };
         break;
@@ -143,7 +150,7 @@ function widen(
     case 'BOOL':
       return entry.data;
     case 'F16':
-      return Float32Array.from(entry.data, halfToFloat);
+      return Float32Array.from(entry.data, halfValue);
     case 'BF16': {
       // bfloat16 is the top half of a float32's bits.
       const bits = Uint32Array.from(entry.data, (h) => h << 16);
@@ -172,14 +179,4 @@ function widen(
     default:
       return entry satisfies never;
   }
-}
-
-/** IEEE 754 binary16 bits to a number: sign, 5-bit exponent (bias 15), 10-bit fraction. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction ? Number.NaN : sign * Number.POSITIVE_INFINITY;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
 }

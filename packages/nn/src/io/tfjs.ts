@@ -6,7 +6,7 @@
 // uint8/uint16/float16 quantization (value = q·scale + min) into float32.
 
 import { ArgumentError, type Tensor, tensor } from '@nabla/core';
-import { checkArgCount, describeValue } from '@nabla/core/internal';
+import { checkArgCount, describeValue, halfValue } from '@nabla/core/internal';
 import { isRecord } from '../engine/config.js';
 import { withWeightGuard } from '../engine/layer.js';
 import type { Model } from '../engine/model.js';
@@ -237,16 +237,6 @@ function locate(
   return out;
 }
 
-/** IEEE half → float. */
-function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exponent = (h >> 10) & 0x1f;
-  const fraction = h & 0x3ff;
-  if (exponent === 0) return sign * 2 ** -14 * (fraction / 1024);
-  if (exponent === 0x1f) return fraction === 0 ? sign * Number.POSITIVE_INFINITY : Number.NaN;
-  return sign * 2 ** (exponent - 15) * (1 + fraction / 1024);
-}
-
 /** A weight's values as float32, dequantized. */
 function decode(data: Uint8Array, w: Located): Float32Array {
   const view = new DataView(data.buffer, data.byteOffset + w.offset, w.bytes);
@@ -271,7 +261,7 @@ function decode(data: Uint8Array, w: Located): Float32Array {
         out[i] = view.getUint16(i * 2, true) * scale + min;
         break;
       default:
-        out[i] = halfToFloat(view.getUint16(i * 2, true));
+        out[i] = halfValue(view.getUint16(i * 2, true));
     }
   }
   // An int32 weight dequantized from integers keeps integer values, as tfjs rounds them.
