@@ -1,8 +1,10 @@
 // conv2d and its two backward kernels (NHWC, filter [fh, fw, C/g, outC]) over the SIMD GEMM.
 // Per group g, with col = im2col(x) of shape [rows, KK] (rows = images·outH·outW, KK = fh·fw·C/g):
 //   y_g = col · W_g,   dcol = dy_g · W_gᵀ then dx = col2im(dcol),   dW_g = colᵀ · dy_g.
-// Images go in chunks of `chunk` so the col buffer in scratch stays bounded; each call covers
-// images [n0, n1) so threads can split a batch. Depthwise convolutions (one input channel per
+// The forward pass never writes col: the GEMM packs its A panels straight from x (implicit
+// GEMM, `packAIm2col`). The backward kernels materialise col (or dcol) for images in chunks of
+// `chunk` so the buffer in scratch stays bounded; each call covers images [n0, n1) so threads
+// can split a batch. Depthwise convolutions (one input channel per
 // group) skip the GEMM for a direct loop with channels innermost, four lanes at a time.
 // Geometry comes as a block of int32s at `geo`, laid out by the CONV_* indices of src/abi.ts.
 
@@ -25,7 +27,7 @@ import {
   CONV_W,
 } from '../src/abi';
 import { param } from './common';
-import { sgemm, sgemmScratchBytes } from './matmul';
+import { gemmBlocked, sgemm, sgemmScratchBytes } from './matmul';
 
 // The geometry of the current call, as module globals: the runtime is the stub (no allocation),
 // and globals are per instance, so each worker thread keeps its own.
@@ -80,14 +82,21 @@ function readGeo(geo: usize): void {
   gDepthwise = gCg == 1 && gGroups > 1;
 }
 
+/** Bytes before the forward pass's GEMM scratch: the cg zeros padded taps read (none if pointwise). */
+function zerosBytes(): usize {
+  return gPointwise ? 0 : (<usize>gCg * 4 + 15) & ~15;
+}
+
 /**
- * Scratch bytes the three conv kernels need for chunks of `chunk` images: the col buffer
- * plus the GEMM's packing space.
+ * Scratch bytes a conv kernel needs for chunks of `chunk` images: for the forward pass
+ * (`forward` ≠ 0) the GEMM's packing space and a row of zeros; for the backward kernels the col
+ * buffer too.
  */
-export function convScratchBytes(geo: usize, chunk: i32): usize {
+export function convScratchBytes(geo: usize, chunk: i32, forward: i32): usize {
   readGeo(geo);
   if (gDepthwise) return 0;
   const rows = chunk * gP;
+  if (forward) return zerosBytes() + sgemmScratchBytes(rows, gOg, gKk);
   const colBytes: usize = gPointwise ? <usize>0 : <usize>rows * <usize>gKk * 4;
   let gemm: usize = sgemmScratchBytes(rows, gOg, gKk);
   gemm = max(gemm, sgemmScratchBytes(rows, gKk, gOg));
@@ -164,9 +173,106 @@ function addInto(dst: usize, src: usize, bytes: usize): void {
   for (; i < bytes; i += 4) store<f32>(dst + i, load<f32>(dst + i) + load<f32>(src + i));
 }
 
+/** cg zeroed floats in scratch, read by padded taps while packing (set by conv2dForward). */
+let gZeros: usize = 0;
+
+/** Where tap (iy, ix) of an image starting at `image` reads its channels: zeros when padded. */
+// @ts-ignore: decorator
+@inline
+function tap(image: usize, valid: bool, iy: i32, ix: i32): usize {
+  if (!valid || iy < 0 || iy >= gH || ix < 0 || ix >= gW) return gZeros;
+  return image + <usize>(iy * gW + ix) * <usize>gC * 4;
+}
+
+/**
+ * The GEMM's A packer for the forward pass (`PackA` in matmul.ts): im2col rows [i0, i0+mc) ×
+ * depth [p0, p0+kc) as 4-row depth-major panels (GEMM_MR = 4), read in place from the NHWC
+ * batch at `a` (offset to the group's first channel). Row i is output pixel (img, oy, ox) with
+ * i = (img·outH + oy)·outW + ox; depth p is tap (ky, kx) and channel ci with p = (ky·fw + kx)·cg + ci.
+ * Each tap's channels are contiguous in x, so runs of four go through a 4×4 transpose.
+ */
+function packAIm2col(a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0: i32, kc: i32, out: usize): void {
+  const imageBytes = <usize>gH * <usize>gW * <usize>gC * 4;
+  for (let i = 0; i < mc; i += 4) {
+    // Each row's image and the input position of its (0, 0) tap; rows past mc read zeros.
+    let row = i0 + i;
+    let img = row / gP;
+    let pix = row - img * gP;
+    const ok0 = i < mc;
+    const im0 = a + <usize>img * imageBytes;
+    const y0 = (pix / gOutW) * gSh - gTop;
+    const x0 = (pix % gOutW) * gSw - gLeft;
+    row++;
+    img = row / gP;
+    pix = row - img * gP;
+    const ok1 = i + 1 < mc;
+    const im1 = a + <usize>img * imageBytes;
+    const y1 = (pix / gOutW) * gSh - gTop;
+    const x1 = (pix % gOutW) * gSw - gLeft;
+    row++;
+    img = row / gP;
+    pix = row - img * gP;
+    const ok2 = i + 2 < mc;
+    const im2 = a + <usize>img * imageBytes;
+    const y2 = (pix / gOutW) * gSh - gTop;
+    const x2 = (pix % gOutW) * gSw - gLeft;
+    row++;
+    img = row / gP;
+    pix = row - img * gP;
+    const ok3 = i + 3 < mc;
+    const im3 = a + <usize>img * imageBytes;
+    const y3 = (pix / gOutW) * gSh - gTop;
+    const x3 = (pix % gOutW) * gSw - gLeft;
+    const end = p0 + kc;
+    let p = p0;
+    let kyx = p / gCg;
+    let ci = p - kyx * gCg;
+    while (p < end) {
+      const ky = kyx / gFw;
+      const dy = ky * gDh;
+      const dx = (kyx - ky * gFw) * gDw;
+      const len = min(gCg - ci, end - p);
+      const skip = <usize>ci * 4;
+      const s0 = tap(im0, ok0, y0 + dy, x0 + dx) + skip;
+      const s1 = tap(im1, ok1, y1 + dy, x1 + dx) + skip;
+      const s2 = tap(im2, ok2, y2 + dy, x2 + dx) + skip;
+      const s3 = tap(im3, ok3, y3 + dy, x3 + dx) + skip;
+      let j = 0;
+      for (; j + 4 <= len; j += 4) {
+        const off = <usize>j * 4;
+        const r0 = v128.load(s0 + off);
+        const r1 = v128.load(s1 + off);
+        const r2 = v128.load(s2 + off);
+        const r3 = v128.load(s3 + off);
+        const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+        const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+        const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+        const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+        v128.store(out, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+        v128.store(out, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 16);
+        v128.store(out, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 32);
+        v128.store(out, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 48);
+        out += 64;
+      }
+      for (; j < len; j++) {
+        const off = <usize>j * 4;
+        store<f32>(out, load<f32>(s0 + off));
+        store<f32>(out, load<f32>(s1 + off), 4);
+        store<f32>(out, load<f32>(s2 + off), 8);
+        store<f32>(out, load<f32>(s3 + off), 12);
+        out += 16;
+      }
+      p += len;
+      ci = 0;
+      kyx++;
+    }
+  }
+}
+
 /**
  * y[n, oy, ox, o] = Σ x[n, oy·sh − top + ky·dh, ox·sw − left + kx·dw, ci] · f[ky, kx, ci, o]
- * for images [n0, n1). `scratch` holds `convScratchBytes(geo, chunk)` bytes.
+ * for images [n0, n1), as implicit GEMM: no col buffer. `scratch` holds
+ * `convScratchBytes(geo, chunk, 1)` bytes (its first cg floats are zeroed for padded taps).
  */
 export function conv2dForward(
   x: usize,
@@ -185,8 +291,7 @@ export function conv2dForward(
     depthwise(0, x, f, y, n0, n1);
     return;
   }
-  const colBytes: usize = gPointwise ? <usize>0 : (<usize>chunk * <usize>gP * <usize>gKk * 4 + 15) & ~15;
-  const gemmScratch = scratch + colBytes;
+  const gemmScratch = scratch + zerosBytes();
   for (let group = 0; group < gGroups; group++) {
     // W_g: row kk, column o is filter[kk·outC + group·og + o].
     const wg = f + <usize>(group * gOg) * 4;
@@ -199,8 +304,13 @@ export function conv2dForward(
         sgemm(0, rows, gOg, gKk, xg, gC, 1, wg, gOutC, 1, yg, gOutC, 0, gemmScratch);
         continue;
       }
-      im2col(x, group, i0, count, scratch);
-      sgemm(0, rows, gOg, gKk, scratch, gKk, 1, wg, gOutC, 1, yg, gOutC, 0, gemmScratch);
+      // Rows are absolute pixel indices from image 0, so C and A start at the group's channel;
+      // a chunk's rows stay within the packing space scratch was sized for.
+      memory.fill(scratch, 0, <usize>gCg * 4);
+      gZeros = scratch;
+      const xg = x + <usize>(group * gCg) * 4;
+      const y0 = y + <usize>(group * gOg) * 4;
+      gemmBlocked(i0 * gP, i0 * gP + rows, gOg, gKk, xg, 0, 0, wg, gOutC, 1, y0, gOutC, 0, gemmScratch, packAIm2col);
     }
   }
 }

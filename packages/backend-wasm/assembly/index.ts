@@ -9,7 +9,8 @@ export * from './conv';
 export * from './fused';
 export * from './gather';
 export * from './image';
-export * from './matmul';
+// Not gemmBlocked, which takes a function (conv.ts calls it).
+export { igemm, sgemm, sgemmScratchBytes } from './matmul';
 export * from './movement';
 export * from './pool';
 export * from './random';

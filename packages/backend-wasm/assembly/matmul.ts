@@ -68,6 +68,39 @@ export function sgemm(
     smallM(m0, m1, n, k, a, aRow, b, bRow, bCol, c, ldc, accumulate);
     return;
   }
+  gemmBlocked(m0, m1, n, k, a, aRow, aCol, b, bRow, bCol, c, ldc, accumulate, scratch, packA_);
+}
+
+/**
+ * Packs rows [i0, i0+mc) × depth [p0, p0+kc) of A into MR×kc depth-major panels at `out`
+ * (rows past mc zero): `packA_` for a strided A; the convolution passes one that reads im2col
+ * rows straight from an NHWC image (`aRow`, `aCol` are then unused).
+ */
+export type PackA = (a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0: i32, kc: i32, out: usize) => void;
+
+/**
+ * The blocked product behind `sgemm` (rows [m0, m1), k ≥ 1), with A packed by `pack`. Not a
+ * binary export (assembly/index.ts lists matmul's); the packer is a constant at each call, which
+ * the optimizer turns into a direct call.
+ */
+export function gemmBlocked(
+  m0: i32,
+  m1: i32,
+  n: i32,
+  k: i32,
+  a: usize,
+  aRow: i32,
+  aCol: i32,
+  b: usize,
+  bRow: i32,
+  bCol: i32,
+  c: usize,
+  ldc: i32,
+  accumulate: i32,
+  scratch: usize,
+  pack: PackA,
+): void {
+  const rows = m1 - m0;
   const kcMax = min(k, KC);
   const ncMax = ((min(n, NC) + NR - 1) / NR) * NR;
   const mcMax = ((min(rows, MC) + MR - 1) / MR) * MR;
@@ -86,7 +119,7 @@ export function sgemm(
       packB_(b, bRow, bCol, p0, kc, j0, nc, packB);
       for (let i0 = m0; i0 < m1; i0 += MC) {
         const mc = min(MC, m1 - i0);
-        packA_(a, aRow, aCol, i0, mc, p0, kc, packA);
+        pack(a, aRow, aCol, i0, mc, p0, kc, packA);
         for (let j = 0; j < nc; j += NR) {
           const nr = min(NR, nc - j);
           const pb = packB + <usize>(j * kc) * 4;

@@ -221,6 +221,9 @@ describe('conv2d kernels', () => {
     [2, 6, 5, 6, 3, 3, 6, 6, 1, 1, 1, 1, 1],
     [1, 6, 6, 4, 3, 3, 8, 4, 2, 2, 2, 1, 1],
     [3, 8, 8, 16, 3, 3, 32, 1, 1, 1, 1, 1, 1],
+    // Six channels (a run of four and a tail of two), stride and dilation 2, 5×3 output pixels
+    // per image (rows not a multiple of the 4-row panels), padding on every side.
+    [2, 9, 7, 6, 3, 3, 5, 1, 2, 2, 2, 1, 2],
   ];
   for (const [n, h, w, c, fh, fw, outC, groups, s, d, top, left, padEnd] of cases as number[][]) {
     it(`[${n},${h},${w},${c}] * [${fh},${fw},${c! / groups!},${outC}] groups=${groups} stride=${s} dilation=${d}`, () => {
@@ -241,7 +244,8 @@ describe('conv2d kernels', () => {
         const yp = put(new Float32Array(ySize).fill(Number.NaN));
         const dxp = put(new Float32Array(x.length).fill(Number.NaN));
         const dwp = put(new Float32Array(f.length).fill(Number.NaN));
-        const scratch = alloc(wasm.convScratchBytes(geo, chunk));
+        // The backward kernels' scratch (forward 0) also covers the forward pass's.
+        const scratch = alloc(wasm.convScratchBytes(geo, chunk, 0));
         wasm.conv2dForward(xp, fp, yp, geo, 0, n!, chunk, scratch);
         wasm.conv2dBackpropInput(dyp, fp, dxp, geo, 0, n!, chunk, scratch);
         wasm.conv2dBackpropFilter(xp, dyp, dwp, geo, 0, n!, chunk, scratch, 0);

@@ -1,7 +1,8 @@
 // conv2d and its two backward kernels (NHWC, filter [fh, fw, C/g, outC]) over assembly/conv.ts:
-// im2col (col2im for the input gradient) and the SIMD GEMM per group, with images taken in
-// chunks so the col buffer stays under SCRATCH_LIMIT; depthwise convolutions use a direct SIMD
-// loop. The geometry (core's `conv2dGeometry`) travels as int32s in a small heap block (layout in
+// the forward pass as implicit GEMM (the GEMM packs its panels straight from x, no col buffer);
+// the backward kernels over im2col (col2im for the input gradient) and the SIMD GEMM per group,
+// with images taken in chunks so the col buffer stays under SCRATCH_LIMIT; depthwise
+// convolutions use a direct SIMD loop. The geometry (core's `conv2dGeometry`) travels as int32s in a small heap block (layout in
 // src/abi.ts); scratch is a temporary block.
 // With a worker pool, big convolutions split over threads: by images, or for one image by output
 // rows (each thread gets the geometry of its band of rows); the filter gradient sums per-thread
@@ -16,8 +17,11 @@ import { splitRange } from '../work-split.js';
 
 /** The convolution exports of the binary (assembly/conv.ts); pointers are heap byte offsets. */
 export interface ConvExports {
-  /** Scratch bytes for chunks of `chunk` images (col buffer plus GEMM packing). */
-  convScratchBytes(geo: number, chunk: number): number;
+  /**
+   * Scratch bytes for chunks of `chunk` images: GEMM packing plus, for the backward kernels
+   * (`forward` 0), the col buffer; the forward pass (`forward` 1) needs no col buffer.
+   */
+  convScratchBytes(geo: number, chunk: number, forward: number): number;
   /** y for images [n0, n1). */
   conv2dForward(
     x: number,
@@ -56,7 +60,7 @@ export interface ConvExports {
 
 /** Parameter counts of the convolution exports, checked against the binary in wasm-module.ts. */
 export const CONV_EXPORTS: Arities<ConvExports> = {
-  convScratchBytes: 2,
+  convScratchBytes: 3,
   conv2dForward: 8,
   conv2dBackpropInput: 8,
   conv2dBackpropFilter: 9,
@@ -65,8 +69,12 @@ export const CONV_EXPORTS: Arities<ConvExports> = {
 /** Upper bound on the im2col buffer of one chunk of images (16 MiB of float32). */
 const SCRATCH_LIMIT = 16 << 20;
 
-/** Images per chunk so that one chunk's col buffer stays under `limit` bytes. */
-function chunkFor(g: Conv2DGeometry, images: number, limit: number): number {
+/**
+ * Images per chunk so that one chunk's col buffer stays under `limit` bytes; all of them for
+ * the forward pass, which has none.
+ */
+function chunkFor(g: Conv2DGeometry, images: number, limit: number, forward: boolean): number {
+  if (forward) return Math.max(1, images);
   const colBytes = Math.max(1, g.outH * g.outW * g.fh * g.fw * (g.c / g.groups) * 4);
   return Math.max(1, Math.min(images, Math.floor(limit / colBytes)));
 }
@@ -100,15 +108,16 @@ function withScratch(
   fShape: readonly number[],
   yShape: readonly number[],
   params: Conv2DParams,
+  forward: boolean,
   body: (geo: number, n: number, chunk: number, scratch: number) => void,
 ): void {
   const g = conv2dGeometry(xShape, fShape, yShape, params);
   const n = g.n;
-  const chunk = chunkFor(g, n, SCRATCH_LIMIT);
+  const chunk = chunkFor(g, n, SCRATCH_LIMIT, forward);
   const geo = writeBlock(ctx, g);
   let scratch = -1;
   try {
-    scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk));
+    scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, forward ? 1 : 0));
     body(geo, n, chunk, scratch);
   } finally {
     if (scratch >= 0) ctx.heap.free(scratch);
@@ -143,6 +152,7 @@ function withParts(
   pool: ThreadPool | undefined,
   g: Conv2DGeometry,
   rows: boolean,
+  forward: boolean,
   body: (parts: ConvPart[]) => void,
 ): boolean {
   if (!pool || convWork(g) < pool.minWork) return false;
@@ -156,8 +166,8 @@ function withParts(
       const bounds = splitRange(g.n, pool.size, 1, 1);
       for (let t = 0; t + 1 < bounds.length; t++) {
         const [n0, n1] = [bounds[t]!, bounds[t + 1]!];
-        const chunk = chunkFor(g, n1 - n0, limit);
-        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk));
+        const chunk = chunkFor(g, n1 - n0, limit, forward);
+        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, forward ? 1 : 0));
         blocks.push(scratch);
         parts.push({ geo, n0, n1, chunk, scratch, xOffset: 0, yOffset: 0 });
       }
@@ -172,7 +182,7 @@ function withParts(
         const geo = writeBlock(ctx, band);
         blocks.push(geo);
         const chunk = 1;
-        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk));
+        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, forward ? 1 : 0));
         blocks.push(scratch);
         parts.push({
           geo,
@@ -205,7 +215,7 @@ export function conv2dKernel(ctx: WasmContext): Kernel<'conv2d'> {
     const fPtr = ctx.ptr(filter, 'conv2d');
     const y = ctx.alloc(out);
     const g = conv2dGeometry(x.shape, filter.shape, out.shape, params);
-    const threaded = withParts(ctx, ctx.pool, g, true, (parts) => {
+    const threaded = withParts(ctx, ctx.pool, g, true, true, (parts) => {
       ctx.pool?.run(
         'conv2dForward',
         parts.map((p) => ({
@@ -214,7 +224,7 @@ export function conv2dKernel(ctx: WasmContext): Kernel<'conv2d'> {
       );
     });
     if (threaded) return y;
-    withScratch(ctx, x.shape, filter.shape, out.shape, params, (geo, n, chunk, scratch) => {
+    withScratch(ctx, x.shape, filter.shape, out.shape, params, true, (geo, n, chunk, scratch) => {
       ctx.wasm.conv2dForward(xPtr, fPtr, y.ptr, geo, 0, n, chunk, scratch);
     });
     return y;
@@ -233,14 +243,14 @@ export function conv2dBackpropInputKernel(ctx: WasmContext): Kernel<'conv2dBackp
     const fPtr = ctx.ptr(filter, 'conv2dBackpropInput');
     const dx = ctx.alloc(out);
     const g = conv2dGeometry(out.shape, filter.shape, dy.shape, params);
-    const threaded = withParts(ctx, ctx.pool, g, false, (parts) => {
+    const threaded = withParts(ctx, ctx.pool, g, false, false, (parts) => {
       ctx.pool?.run(
         'conv2dBackpropInput',
         parts.map((p) => ({ args: [dyPtr, fPtr, dx.ptr, p.geo, p.n0, p.n1, p.chunk, p.scratch] })),
       );
     });
     if (threaded) return dx;
-    withScratch(ctx, out.shape, filter.shape, dy.shape, params, (geo, n, chunk, scratch) => {
+    withScratch(ctx, out.shape, filter.shape, dy.shape, params, false, (geo, n, chunk, scratch) => {
       ctx.wasm.conv2dBackpropInput(dyPtr, fPtr, dx.ptr, geo, 0, n, chunk, scratch);
     });
     return dx;
@@ -259,7 +269,7 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
     const dyPtr = ctx.ptr(dy, 'conv2dBackpropFilter');
     const dw = ctx.alloc(out);
     const g = conv2dGeometry(x.shape, out.shape, dy.shape, params);
-    const threaded = withParts(ctx, ctx.pool, g, true, (parts) => {
+    const threaded = withParts(ctx, ctx.pool, g, true, false, (parts) => {
       // Thread 0 writes dW itself, the others partial sums that are added in after.
       const bytes = out.size * 4;
       const partials = parts.slice(1).map(() => ctx.heap.alloc(bytes));
@@ -287,7 +297,7 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
       }
     });
     if (threaded) return dw;
-    withScratch(ctx, x.shape, out.shape, dy.shape, params, (geo, n, chunk, scratch) => {
+    withScratch(ctx, x.shape, out.shape, dy.shape, params, false, (geo, n, chunk, scratch) => {
       ctx.wasm.conv2dBackpropFilter(xPtr, dyPtr, dw.ptr, geo, 0, n, chunk, scratch, 0);
     });
     return dw;
