@@ -36,6 +36,12 @@ export interface ElementwiseBody {
   readonly compute: (args: readonly Operand[], out: DType) => Operand;
   /** Extra WGSL functions the expression calls. */
   readonly helpers?: string;
+  /**
+   * Numbers the expression reads as `c[k]`, bound in a storage buffer rather than written into
+   * the code: compilers fold literals (x · 0 to 0, losing NaN), and the pipeline stays the same
+   * for other values.
+   */
+  readonly constants?: readonly number[];
 }
 
 type Access = 'same' | 'scalar' | 'strided';
@@ -55,7 +61,11 @@ function shader(
   const bindings = dtypes
     .map((d, k) => `@group(0) @binding(${k + 1}) var<storage, read> x${k}: array<${storageType(d)}>;`)
     .join('\n');
-  const outBinding = `@group(0) @binding(${dtypes.length + 1}) var<storage, read_write> y: array<${storageType(out)}>;`;
+  const consts = (body.constants?.length ?? 0) > 0;
+  const constBinding = consts
+    ? `@group(0) @binding(${dtypes.length + 1}) var<storage, read> c: array<f32>;\n`
+    : '';
+  const outBinding = `${constBinding}@group(0) @binding(${dtypes.length + (consts ? 2 : 1)}) var<storage, read_write> y: array<${storageType(out)}>;`;
   const strided = access.some((a) => a === 'strided');
   const walk = strided
     ? `  var rem = i;\n${access
@@ -73,7 +83,9 @@ function shader(
   }));
   const result = body.compute(args, out);
   // Every binding must be used, or the automatic layout drops it (a predicate on ints reads none).
-  const keep = dtypes.map((_, k) => `  _ = arrayLength(&x${k});\n`).join('');
+  const keep = [...dtypes.map((_, k) => `x${k}`), ...(consts ? ['c'] : [])]
+    .map((name) => `  _ = arrayLength(&${name});\n`)
+    .join('');
   return `${PRELUDE}${body.helpers ?? ''}\n${paramsStruct(dtypes.length)}${bindings}\n${outBinding}\n${ENTRY} {\n  ${GRID_INDEX}\n  if (i >= p.n) { return; }\n${keep}${walk}  y[i] = ${storeAs(result.expr, result.type, out)};\n}\n`;
 }
 
@@ -109,6 +121,12 @@ export function runElementwise(
     );
   }
   const y = ctx.alloc(out);
-  ctx.queue.dispatch({ pipeline, params, buffers: [...buffers, y.buffer], workgroups: groupsFor(out.size) });
+  const values = body.constants ?? [];
+  // The constants' buffer comes from the pool and goes back once the dispatch is submitted.
+  const constants = values.length > 0 ? ctx.pool.acquire(values.length * 4) : undefined;
+  if (constants) ctx.device.queue.writeBuffer(constants, 0, Float32Array.from(values));
+  const all = constants ? [...buffers, constants, y.buffer] : [...buffers, y.buffer];
+  ctx.queue.dispatch({ pipeline, params, buffers: all, workgroups: groupsFor(out.size) });
+  if (constants) ctx.pool.release(constants, ctx.queue.pending);
   return y;
 }

@@ -1,8 +1,10 @@
 // The fused `elementwise` kernel (core's chain programs) as one shader: the program becomes a
 // WGSL function of the inputs, one `let` per step, each step's expression taken from the same
 // unary and binary bodies the single-primitive kernels use (so NaN handling and accuracy are
-// theirs). Constants are baked in as exact bit patterns; the pipeline is keyed by the program
-// and reused across shapes, which come in the parameter block as for every elementwise kernel.
+// theirs). Constants are read from a small storage buffer, never written into the code (a
+// compiler would fold x · 0 to 0 and lose NaN); the pipeline is keyed by the program without
+// their values and reused across shapes, which come in the parameter block as for every
+// elementwise kernel.
 
 import type { DType } from '@nabla/core';
 import type { ChainStep, FusedKernel } from '@nabla/core/internal';
@@ -12,17 +14,11 @@ import { convert, type Scalar, scalarOf } from '../wgsl.js';
 import { binaryBody } from './binary.js';
 import { unaryBody } from './unary.js';
 
-/** A constant as an exact f32 (bit pattern, so infinities and NaN survive). */
-function literal(value: number): string {
-  const bits = new Uint32Array(new Float32Array([value]).buffer)[0]!;
-  return `bitcast<f32>(${bits}u)`;
-}
-
 /** A short text per step, unique per program: the pipeline key. */
 function keyOf(program: readonly ChainStep[]): string {
   return program
     .map((s) => {
-      if (s.op === 'const') return `c${literal(s.value).slice(12, -2)}`;
+      if (s.op === 'const') return 'c';
       if (s.op === 'select') return `?${s.c},${s.x},${s.y}`;
       return 'y' in s ? `${s.op}${s.x},${s.y}` : `${s.op}${s.x}`;
     })
@@ -34,11 +30,12 @@ function chainBody(program: readonly ChainStep[], inputs: number): ElementwiseBo
   const helpers = new Set<string>();
   const compute = (args: readonly Operand[], out: DType): Operand => {
     const t: Scalar = scalarOf(out);
+    let k = 0;
     const value = (i: number): Operand => ({ expr: `v${i}`, type: t });
     const lines = program.map((step, s) => {
       const id = inputs + s;
       let r: Operand;
-      if (step.op === 'const') r = { expr: literal(step.value), type: 'f32' };
+      if (step.op === 'const') r = { expr: `c[${k++}]`, type: 'f32' };
       else if (step.op === 'select') {
         const c = convert(value(step.c).expr, t, 'bool');
         r = { expr: `select(${value(step.y).expr}, ${value(step.x).expr}, ${c})`, type: t };
@@ -58,6 +55,7 @@ function chainBody(program: readonly ChainStep[], inputs: number): ElementwiseBo
   const body: ElementwiseBody = {
     key: `chain:${keyOf(program)}`,
     compute,
+    constants: program.flatMap((step) => (step.op === 'const' ? [step.value] : [])),
     get helpers() {
       return [...helpers].join('\n');
     },
