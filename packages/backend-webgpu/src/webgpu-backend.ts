@@ -4,6 +4,8 @@
 // BackendError on the next call instead of a hang or a wrong answer, and reads wait at most
 // `readTimeoutMs`.
 
+/// <reference types="@webgpu/types" preserve="true" />
+
 import {
   ArgumentError,
   activeBackend,

@@ -2,6 +2,8 @@
 // (IndexedDB model I/O, pixels through a canvas), and leaves the result (or the error) on the
 // page for the test to read.
 
+// Bundled with the others; it registers 'webgpu' on navigator.gpu (the program picks cpu and wasm).
+import '@nabla/backend-webgpu';
 import { runBrowserParts } from './browser-only.js';
 import { runProgram } from './program.js';
 
