@@ -4,5 +4,6 @@
  * ONNX export of nn models (`exportOnnx`) and import of ONNX models as trainable nn models (`importOnnx`); `@nabla/onnx/node` adds `saveOnnx`, `loadOnnx` and the `onnx://` save scheme.
  * @module @nabla/onnx
  */
-export * from '../../packages/onnx/dist/node.js';
+
 export * from '../../packages/onnx/dist/index.js';
+export * from '../../packages/onnx/dist/node.js';
