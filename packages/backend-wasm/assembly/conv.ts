@@ -227,10 +227,24 @@ function packAIm2col(a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0: i32, 
     let p = p0;
     let kyx = p / gCg;
     let ci = p - kyx * gCg;
+    // One input channel, stride 1, four pixels of one output row: each tap's four values are
+    // adjacent in x, one load where no padding is involved (the first layer of an image model).
+    const adjacent = gC == 1 && gSw == 1 && ok3 && im0 == im3 && y0 == y3 && x3 == x0 + 3;
     while (p < end) {
       const ky = kyx / gFw;
       const dy = ky * gDh;
       const dx = (kyx - ky * gFw) * gDw;
+      if (adjacent) {
+        const iy = y0 + dy;
+        const ix = x0 + dx;
+        if (iy >= 0 && iy < gH && ix >= 0 && ix + 3 < gW) {
+          v128.store(out, v128.load(im0 + <usize>(iy * gW + ix) * 4));
+          out += 16;
+          p++;
+          kyx++;
+          continue;
+        }
+      }
       const len = min(gCg - ci, end - p);
       const skip = <usize>ci * 4;
       const s0 = tap(im0, ok0, y0 + dy, x0 + dx) + skip;

@@ -224,6 +224,9 @@ describe('conv2d kernels', () => {
     // Six channels (a run of four and a tail of two), stride and dilation 2, 5×3 output pixels
     // per image (rows not a multiple of the 4-row panels), padding on every side.
     [2, 9, 7, 6, 3, 3, 5, 1, 2, 2, 2, 1, 2],
+    // One input channel, 'same' padding: four adjacent pixels per load inside the image, single
+    // taps at its edges and where four pixels straddle two output rows (width 9).
+    [2, 7, 9, 1, 3, 3, 8, 1, 1, 1, 1, 1, 1],
   ];
   for (const [n, h, w, c, fh, fw, outC, groups, s, d, top, left, padEnd] of cases as number[][]) {
     it(`[${n},${h},${w},${c}] * [${fh},${fw},${c! / groups!},${outC}] groups=${groups} stride=${s} dilation=${d}`, () => {
