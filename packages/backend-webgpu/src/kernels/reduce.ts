@@ -112,15 +112,23 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     }
   }
   var acc: ${t} = ${identity};
-  for (var r = lo + lid; r < hi && o < p.n; r += 64u) {
-    var rem = r;
-    var off = base;
-    for (var d = i32(p.redRank) - 1; d >= 0; d--) {
-      let q = u32(d);
-      off += (rem % at(p.red, q)) * at(p.redStrides, q);
-      rem = rem / at(p.red, q);
+  if (p.redRank == 1u) {
+    // One run of reduced elements (the usual case once axes are merged): a stride, no division.
+    let stride = at(p.redStrides, 0u);
+    for (var r = lo + lid; r < hi && o < p.n; r += 64u) {
+      acc = ${combine('acc', load('base + r * stride'))};
     }
-    acc = ${combine('acc', load('off'))};
+  } else {
+    for (var r = lo + lid; r < hi && o < p.n; r += 64u) {
+      var rem = r;
+      var off = base;
+      for (var d = i32(p.redRank) - 1; d >= 0; d--) {
+        let q = u32(d);
+        off += (rem % at(p.red, q)) * at(p.redStrides, q);
+        rem = rem / at(p.red, q);
+      }
+      acc = ${combine('acc', load('off'))};
+    }
   }
   part[lid] = acc;
   workgroupBarrier();
