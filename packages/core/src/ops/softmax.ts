@@ -8,11 +8,17 @@ import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { defineOp, opt, req, S } from './args.js';
 import { add, div, sub } from './binary.js';
+import { chain } from './chain.js';
 import { type TensorLike, withArgs } from './convert.js';
 import { reshape } from './movement.js';
 import { max, type ReduceOptions, sum } from './reduce.js';
-import { exp, isFinite, log } from './unary.js';
+import { isFinite, log } from './unary.js';
 import { where } from './where.js';
+
+/** e^(x − shift), one elementwise chain (one kernel where the backend fuses chains). */
+function expShifted(x: Tensor, shift: Tensor): Tensor {
+  return chain([x, shift], (b, [v, m]) => b.unary('exp', b.sub(v!, m!)));
+}
 
 const REDUCE_OPTIONS = S.object({ axis: S.axes, keepDims: S.boolean }, { positional: ['axis', 'keepDims'] });
 
@@ -31,7 +37,7 @@ export const logSumExp = defineOp(
         const m = max(t, { axis: axes, keepDims: true });
         // A constant shift does not change the result; ±Infinity maxima use 0 to avoid NaN.
         const shift = where(isFinite(m), ENGINE.share(m, m.shape, false), 0);
-        const s = log(sum(exp(sub(t, shift)), { axis: axes, keepDims: true }));
+        const s = log(sum(expShifted(t, shift), { axis: axes, keepDims: true }));
         const out = add(s, shift);
         return options.keepDims
           ? out
@@ -56,7 +62,7 @@ export const softmax = defineOp(
       tidy(() => {
         const a = normalizeAxis('softmax', axis, t.rank);
         const m = max(t, { axis: a, keepDims: true });
-        const e = exp(sub(t, ENGINE.share(m, m.shape, false)));
+        const e = expShifted(t, ENGINE.share(m, m.shape, false));
         return div(e, sum(e, { axis: a, keepDims: true }));
       }),
     ),
