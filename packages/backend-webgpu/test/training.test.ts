@@ -10,9 +10,16 @@ import {
   conv2d,
   dense,
   dropout,
+  embedding,
   flatten,
+  gru,
+  input,
+  layerNormalization,
+  lstm,
   type Model,
   maxPooling2d,
+  model,
+  multiHeadAttention,
   sequential,
 } from '@nabla/nn';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +87,30 @@ describe('nn on webgpu', () => {
         dense({ units: 3, kernelInitializer: init(2) }),
       ]);
     const x = () => randomNormal([32, 8, 8, 1], { seed: 6 });
+    const cpu = await losses('cpu', make, x, labels);
+    const gpu = await losses('webgpu', make, x, labels);
+    for (const [i, l] of gpu.entries()) expect(l).toBeCloseTo(cpu[i]!, 3);
+    expect(gpu[2]!).toBeLessThan(gpu[0]!);
+  });
+
+  it('fits a sequence model (embedding, LSTM, self-attention, layer norm, GRU) with the CPU backend losses', async () => {
+    const init = (seed: number) => ({ name: 'glorotUniform', config: { seed } });
+    const make = () => {
+      const tokens = input({ shape: [5], dtype: 'int32' });
+      const e = embedding({ inputDim: 10, outputDim: 4, embeddingsInitializer: init(1) }).apply(tokens);
+      const s = lstm({
+        units: 4,
+        returnSequences: true,
+        kernelInitializer: init(2),
+        recurrentInitializer: init(3),
+      }).apply(e);
+      const a = multiHeadAttention({ numHeads: 2, keyDim: 2, kernelInitializer: init(4) }).apply([s, s]);
+      const n = layerNormalization().apply(a);
+      const h = gru({ units: 3, kernelInitializer: init(5), recurrentInitializer: init(6) }).apply(n);
+      return model({ inputs: tokens, outputs: dense({ units: 3, kernelInitializer: init(7) }).apply(h) });
+    };
+    const x = () =>
+      tidy(() => randomUniform([32, 5], { minval: 0, maxval: 10, seed: 8 }).floor().cast('int32'));
     const cpu = await losses('cpu', make, x, labels);
     const gpu = await losses('webgpu', make, x, labels);
     for (const [i, l] of gpu.entries()) expect(l).toBeCloseTo(cpu[i]!, 3);
