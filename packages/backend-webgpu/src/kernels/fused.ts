@@ -7,7 +7,7 @@
 
 import type { FusedActivation } from '@nabla/core';
 import type { FusedKernel, FusedKernelTable, TensorInfo } from '@nabla/core/internal';
-import { type GpuContext, gpuData } from '../gpu-context.js';
+import { dispatchInto, type GpuContext, gpuData } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
 import { ENTRY, floatStorage, GRID_INDEX, groupsFor, PRELUDE } from '../wgsl.js';
 import { elementwiseKernel } from './chain.js';
@@ -182,6 +182,62 @@ export function adamUpdateKernel(ctx: GpuContext): FusedKernel<'adamUpdate'> {
 }
 
 /**
+ * softmaxCrossEntropy: per row of logits `[N, C]`, loss = Σ_c y_c·(lse − x_c) with lse the
+ * max-shifted log-sum-exp, in f32; sparse labels (int32 `[N]`) pick one class, and a label
+ * outside [0, C) gives 0. One thread per row, with the CPU kernel's arithmetic.
+ * @example
+ * const kernel = softmaxCrossEntropyKernel(ctx);
+ */
+export function softmaxCrossEntropyKernel(ctx: GpuContext): FusedKernel<'softmaxCrossEntropy'> {
+  return (inputs, { sparse }, [out]) => {
+    const [x, labels] = inputs as [TensorInfo, TensorInfo];
+    const [rows, classes] = [x.shape[0]!, x.shape[1]!];
+    const code = () => `${PRELUDE}${floatStorage(x.dtype)}
+struct Params { n: u32, c: u32, e0: u32, e1: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read> t: array<${sparse ? 'i32' : 'F'}>;
+@group(0) @binding(3) var<storage, read_write> y: array<F>;
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.n) { return; }
+  let row = i * p.c;
+  // The CPU kernel's arithmetic step by step: NaN anywhere in the row makes lse NaN, an infinite
+  // maximum shifts by 0, and zero weights still multiply (0 · ∞ is NaN there too).
+  var m = -inf();
+  var bad = false;
+  for (var c = 0u; c < p.c; c++) {
+    let v = f32(x[row + c]);
+    if (is_nan(v)) { bad = true; } else { m = max(m, v); }
+  }
+  let shift = select(0.0, m, !is_inf(m));
+  var s = 0.0;
+  for (var c = 0u; c < p.c; c++) { s += exp(f32(x[row + c]) - shift); }
+  var lse = log(s) + shift;
+  if (bad) { lse = nan(); }
+  var loss = 0.0;
+  ${
+    sparse
+      ? `let k = t[i];
+  if (k >= 0 && u32(k) < p.c) { loss = lse - f32(x[row + u32(k)]); }`
+      : `for (var c = 0u; c < p.c; c++) { loss += f32(t[row + c]) * (lse - f32(x[row + c])); }`
+  }
+  y[i] = st(loss);
+}
+`;
+    return [
+      dispatchInto(ctx, 'softmaxCrossEntropy', out!, {
+        key: `softmaxCrossEntropy:${sparse}:${x.dtype}`,
+        code,
+        params: new Uint32Array([rows, classes, 0, 0]),
+        inputs: [x.handle, labels.handle],
+        workgroups: groupsFor(rows),
+      }),
+    ];
+  };
+}
+
+/**
  * The fused kernels the WebGPU backend has.
  * @example
  * const fused = createFusedKernels(ctx);
@@ -190,6 +246,7 @@ export function createFusedKernels(ctx: GpuContext): Partial<FusedKernelTable> {
   return {
     elementwise: elementwiseKernel(ctx),
     fusedMatmul: fusedMatmulKernel(ctx),
+    softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
     sgdUpdate: sgdUpdateKernel(ctx),
     adamUpdate: adamUpdateKernel(ctx),
   };
