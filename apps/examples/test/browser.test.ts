@@ -4,7 +4,8 @@
 // playwright-core (which never downloads a browser), trains briefly with ?auto=1 and checks the
 // backend, the accuracy, the absence of page errors and a screenshot. Once with the GPU off
 // (best available is wasm, webgpu skipped with its reason; webgpu picked by name fails saying
-// why), once picking webgpu in a Chromium started with --enable-unsafe-webgpu (SwiftShader's
+// why); then bad form values, a long run stopped with the stop button while the page keeps
+// drawing frames (training runs in a Web Worker), and the small CNN; once picking webgpu in a Chromium started with --enable-unsafe-webgpu (SwiftShader's
 // adapter, as in backend-webgpu's test).
 // Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Outside CI a missing
 // Chromium skips the test with the reason in its name, so the README's test command works on a
@@ -24,6 +25,8 @@ const FORCED_SKIP = process.env['NABLA_SKIP_BROWSER'] === '1';
 const NO_CHROMIUM = !existsSync(CHROMIUM) && process.env['CI'] !== 'true';
 const SKIP = FORCED_SKIP || NO_CHROMIUM;
 const TITLE = 'trains the MLP in headless Chromium on the wasm backend, cross-origin isolated';
+const WORKER_TITLE =
+  'checks the form, trains in a worker while the page draws, stops on request, trains the CNN (wasm)';
 const WEBGPU_TITLE =
   'trains the MLP in headless Chromium on the webgpu backend it was asked for (SwiftShader)';
 /** The test's title, with the reason when it is skipped. */
@@ -81,12 +84,46 @@ async function readResult(page: Page, timeout: number) {
       info: document.getElementById('backend-info')!.textContent ?? '',
       log: document.getElementById('log')!.textContent ?? '',
       tiles: document.querySelectorAll('#tiles figure').length,
+      stopped: box.dataset['stopped'],
+      batches: Number(document.getElementById('chart')!.dataset['batches']),
+      valPoints: Number(document.getElementById('chart')!.dataset['epochs']),
+      summary: document.getElementById('summary')!.textContent ?? '',
+      formErrors: [...document.querySelectorAll('#form-errors li')].map((li) => li.textContent ?? ''),
     };
   });
 }
 
+/** The chart's count of per-batch points, once it reaches `atLeast`. */
+async function waitForBatches(page: Page, atLeast: number, timeout: number): Promise<number> {
+  await page.waitForFunction(
+    (n) => Number(document.getElementById('chart')?.dataset['batches']) >= n,
+    atLeast,
+    { timeout },
+  );
+  return page.evaluate(() => Number(document.getElementById('chart')!.dataset['batches']));
+}
+
+/** Animation frames the page drew in `ms`: a page whose main thread trains draws none. */
+function framesIn(page: Page, ms: number): Promise<number> {
+  return page.evaluate(
+    (span) =>
+      new Promise<number>((resolve) => {
+        let frames = 0;
+        const end = performance.now() + span;
+        const tick = () => {
+          frames++;
+          if (performance.now() < end) requestAnimationFrame(tick);
+          else resolve(frames);
+        };
+        requestAnimationFrame(tick);
+      }),
+    ms,
+  );
+}
+
 /** A stroke on the drawing pad makes a prediction: one bar is marked best. */
 async function drawStroke(page: Page): Promise<void> {
+  await page.locator('#pad').scrollIntoViewIfNeeded();
   const pad = (await page.locator('#pad').boundingBox())!;
   await page.mouse.move(pad.x + pad.width * 0.5, pad.y + pad.height * 0.15);
   await page.mouse.down();
@@ -136,7 +173,7 @@ describe('browser demo (web/)', () => {
     await browser?.close();
     await server?.close();
     // The temp folder keeps the screenshot (and, after a failure, the built page) for a look.
-    if (passed === 2) await rm(join(dir, 'dist'), { recursive: true, force: true });
+    if (passed === 3) await rm(join(dir, 'dist'), { recursive: true, force: true });
   });
 
   it.skipIf(SKIP)(named(TITLE), async () => {
@@ -152,8 +189,14 @@ describe('browser demo (web/)', () => {
     expect(result.backend).toBe('wasm');
     expect(result.info).toMatch(/webgpu\s*skipped: /);
     expect(result.log).toContain('epoch 1/1');
+    expect(result.log).toContain('wasm: 784-128-10 MLP, 1000 training digits');
     expect(result.accuracy).toBeGreaterThan(0.5);
     expect(result.tiles).toBe(24);
+    // One point per batch (1000 digits in batches of 32), one validation point per epoch.
+    expect(result.batches).toBe(32);
+    expect(result.valPoints).toBe(1);
+    expect(result.stopped).toBe('false');
+    expect(result.summary).toContain('dense');
 
     await drawStroke(page);
 
@@ -180,6 +223,68 @@ describe('browser demo (web/)', () => {
     await gpuless.close();
     passed++;
   });
+
+  it.skipIf(SKIP)(
+    named(WORKER_TITLE),
+    async () => {
+      requireChromium();
+      const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors = watchErrors(page);
+
+      // Bad numbers in the form are errors naming the field; nothing starts.
+      await page.goto(`${server!.url}?epochs=0&lr=abc&batch=32&auto=1`);
+      const refused = await readResult(page, 20_000);
+      expect(refused.status).toBe('error');
+      expect(refused.formErrors).toEqual([
+        "learning rate: expected a number above 0 and at most 1, got 'abc'",
+        "epochs: expected a whole number from 1 to 50, got '0'",
+      ]);
+      expect(refused.batches).toBe(0);
+
+      // A long run in the worker: the chart moves while the page keeps drawing frames, and the
+      // stop button ends it at a batch boundary long before its 20 epochs.
+      await page.goto(`${server!.url}?backend=wasm&epochs=20&samples=5000&batch=32&auto=1`);
+      const early = await waitForBatches(page, 3, 30_000);
+      const frames = await framesIn(page, 1000);
+      const later = await waitForBatches(page, early + 3, 30_000);
+      expect(later).toBeGreaterThan(early);
+      expect(frames).toBeGreaterThanOrEqual(5);
+      const atStop = await page.evaluate(() => Number(document.getElementById('chart')!.dataset['batches']));
+      await page.click('#stop');
+      const stopped = await readResult(page, 30_000);
+      expect(stopped.error).toBeUndefined();
+      expect(stopped.status).toBe('done');
+      expect(stopped.stopped).toBe('true');
+      // 157 batches an epoch: the run ends within a few batches of the click, mid-epoch.
+      expect(stopped.batches - atStop).toBeLessThan(40);
+      expect(stopped.valPoints).toBeLessThan(20);
+      expect(stopped.log).toContain('stopped; test accuracy');
+      expect(await page.locator('#test-accuracy').textContent()).toMatch(/^\d+\.\d%$/);
+
+      // The small CNN with SGD: conv-pool-conv-pool-dense trains and learns in one short epoch.
+      await page.goto(
+        `${server!.url}?backend=wasm&model=cnn&layers=4,8&optimizer=sgd&lr=0.05&epochs=1&samples=600&batch=30&auto=1`,
+      );
+      const cnn = await readResult(page, 40_000);
+      expect(cnn.error).toBeUndefined();
+      expect(cnn.status).toBe('done');
+      expect(cnn.log).toContain('wasm: CNN (conv 4 → pool → conv 8 → pool → dense 10), 600 training digits');
+      expect(cnn.log).toContain('SGD (momentum 0.9) at learning rate 0.05');
+      expect(cnn.summary).toContain('conv2d');
+      expect(cnn.batches).toBe(20);
+      expect(cnn.loss).toBeLessThan(cnn.firstBatchLoss);
+      expect(cnn.accuracy).toBeGreaterThan(0.2);
+      await drawStroke(page);
+      expect(errors).toEqual([]);
+      console.log(
+        `browser demo: worker run stopped after ${stopped.batches} batches (${frames} frames drawn in 1 s while training); ` +
+          `CNN test accuracy ${cnn.accuracy.toFixed(4)} after 1 epoch on 600 digits`,
+      );
+      await page.close();
+      passed++;
+    },
+    120_000,
+  );
 
   // SwiftShader on the CPU is slow: 1000 digits in batches of 50 (20 steps) take ~25 s here, up
   // to twice that on a loaded machine.

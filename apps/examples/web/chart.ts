@@ -1,6 +1,7 @@
-// A small two-panel line chart on a canvas: training loss and accuracy against epochs (the
-// running epoch averages fit reports after each batch), with the validation value of each
-// epoch as dots. Redrawn whole on every update; a few hundred points cost nothing.
+// A small two-panel line chart on a canvas: training loss and accuracy of every batch against
+// epochs, as a faint line and as an exponential moving average that runs on across epoch starts
+// (so nothing resets or spikes there), with the validation value of each epoch as dots. Redrawn
+// whole on every update; a few thousand points cost nothing.
 
 /** One point of a curve: x in epochs (fractional within an epoch), y the logged value. */
 export interface Point {
@@ -8,7 +9,7 @@ export interface Point {
   y: number;
 }
 
-/** What the chart shows: per-batch training curves and per-epoch validation points. */
+/** What the chart shows: each batch's own training values and per-epoch validation points. */
 export interface ChartData {
   epochs: number;
   loss: Point[];
@@ -18,6 +19,9 @@ export interface ChartData {
 }
 
 const TRAIN_COLOUR = '#3b6fe0';
+const RAW_COLOUR = 'rgba(59, 111, 224, 0.25)';
+/** Weight of the newest batch in the smoothed curve: about the last 20 batches count. */
+const SMOOTHING = 0.1;
 const VAL_COLOUR = '#e0702b';
 const GRID_COLOUR = '#e3e6ec';
 const TEXT_COLOUR = '#5b6270';
@@ -80,19 +84,13 @@ function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, epochs: number):
   ctx.fillStyle = '#1d2230';
   ctx.fillText(panel.title, left, top - 8);
   if (panel.train.length > 0) {
+    ctx.lineJoin = 'round';
+    ctx.strokeStyle = RAW_COLOUR;
+    ctx.lineWidth = 1;
+    strokeLine(ctx, panel.train, px, py);
     ctx.strokeStyle = TRAIN_COLOUR;
     ctx.lineWidth = 2;
-    ctx.lineJoin = 'round';
-    ctx.beginPath();
-    // One line per epoch: the running average restarts with each epoch's first batch.
-    let epoch = -1;
-    for (const p of panel.train) {
-      const pointEpoch = Math.ceil(p.x) - 1;
-      if (pointEpoch !== epoch) ctx.moveTo(px(p.x), py(p.y));
-      else ctx.lineTo(px(p.x), py(p.y));
-      epoch = pointEpoch;
-    }
-    ctx.stroke();
+    strokeLine(ctx, smooth(panel.train), px, py);
   }
   ctx.fillStyle = VAL_COLOUR;
   for (const p of panel.val) {
@@ -100,6 +98,34 @@ function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, epochs: number):
     ctx.arc(px(p.x), py(p.y), 4, 0, 2 * Math.PI);
     ctx.fill();
   }
+}
+
+function strokeLine(
+  ctx: CanvasRenderingContext2D,
+  points: readonly Point[],
+  px: (x: number) => number,
+  py: (y: number) => number,
+): void {
+  ctx.beginPath();
+  points.forEach((p, i) => {
+    if (i === 0) ctx.moveTo(px(p.x), py(p.y));
+    else ctx.lineTo(px(p.x), py(p.y));
+  });
+  ctx.stroke();
+}
+
+/**
+ * The exponential moving average of a curve, debiased as Adam's moments are (the first points
+ * are not pulled towards 0): s_t = (1 - a) s_{t-1} + a y_t, shown as s_t / (1 - (1 - a)^t).
+ */
+function smooth(points: readonly Point[]): Point[] {
+  let average = 0;
+  let weight = 0;
+  return points.map((p) => {
+    average = (1 - SMOOTHING) * average + SMOOTHING * p.y;
+    weight = (1 - SMOOTHING) * weight + SMOOTHING;
+    return { x: p.x, y: average / weight };
+  });
 }
 
 /** A round axis top above `max` and its number of grid steps (at most 5). */
@@ -164,10 +190,10 @@ export function drawChart(canvas: HTMLCanvasElement, data: ChartData): void {
   ctx.textAlign = 'left';
   const legendY = height - 8;
   const legend: [string, string][] = [
-    ['training (running epoch average)', TRAIN_COLOUR],
+    ['training, per batch (faint) and smoothed', TRAIN_COLOUR],
     ['test set, end of epoch', VAL_COLOUR],
   ];
-  let x = width / 2 - 150;
+  let x = width / 2 - 180;
   for (const [label, colour] of legend) {
     ctx.fillStyle = colour;
     ctx.fillRect(x, legendY - 4, 14, 8);

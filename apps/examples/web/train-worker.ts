@@ -1,0 +1,306 @@
+// The demo's training worker: the page stays responsive because everything that computes runs
+// here. It picks the backend (saying why others were skipped), builds the model the form asked
+// for, fits it with callbacks that post each batch's and each epoch's metrics, then evaluates
+// and predicts the test set, and keeps the model to classify drawn digits. A 'stop' message
+// sets `model.stopTraining`, which fit reads after each batch: fit yields to the event loop
+// every 16 ms ('auto'), so the message is seen within a batch or two.
+
+import '@nabla/backend-cpu';
+import '@nabla/backend-wasm';
+import { WebGpuBackend } from '@nabla/backend-webgpu';
+import { activeBackend, memory, setBackend, skippedBackends, type Tensor, tensor } from '@nabla/core';
+import {
+  adam,
+  conv2d,
+  dense,
+  flatten,
+  glorotUniform,
+  type Layer,
+  type Logs,
+  type Model,
+  maxPooling2d,
+  rmsprop,
+  sequential,
+  sgd,
+} from '@nabla/nn';
+import type { DigitSet } from './digits.js';
+import type { FromWorker, ToWorker, TrainConfig } from './protocol.js';
+
+/** The preference list of "best available", as in the CLI examples. */
+const BACKEND_PREFERENCE = ['webgpu', 'wasm', 'cpu'] as const;
+const CLASSES = 10;
+
+/** The last trained model and whether it takes flat [n, 784] images (the MLP) or [n, 28, 28, 1]. */
+let trained: { model: Model; flat: boolean } | undefined;
+let running: Model | undefined;
+
+function post(message: FromWorker, transfer: Transferable[] = []): void {
+  postMessage(message, { transfer });
+}
+
+/** Activates the picked backend; posts which one runs, why the others were skipped, and how. */
+async function chooseBackend(picked: TrainConfig['backend']): Promise<string> {
+  const list = picked === 'auto' ? BACKEND_PREFERENCE : [picked];
+  let name: string;
+  try {
+    name = await setBackend(list);
+  } catch (error) {
+    post({ type: 'backend', name: undefined, skipped: skippedBackends(), detail: '' });
+    const why = skippedBackends().find((s) => s.name === picked)?.reason;
+    if (picked === 'auto' || !why) throw error;
+    throw new Error(
+      `demo: ${picked} cannot run in this browser (${why}); pick "best available" to use another`,
+    );
+  }
+  const how = picked === 'auto' ? 'chosen (best available)' : 'chosen';
+  const active = activeBackend();
+  let detail: string;
+  if (active instanceof WebGpuBackend) {
+    // Shared memory only matters to wasm threads; on a GPU the adapter is what tells the speed.
+    const adapter = adapterLine(active.adapterInfo);
+    detail = `${how}${adapter ? `, adapter: ${adapter}` : ''}`;
+  } else {
+    const threads = threadLine(active);
+    const isolation = crossOriginIsolated
+      ? 'the page is cross-origin isolated (shared memory available)'
+      : 'the page is not cross-origin isolated, so no shared memory for threads';
+    // The wasm backend's one-thread reason already says why when the page is not isolated.
+    const parts = threads ? `${how}, ${threads}` : how;
+    detail = threads && !crossOriginIsolated ? parts : `${parts}; ${isolation}`;
+  }
+  post({ type: 'backend', name, skipped: skippedBackends(), detail });
+  return name;
+}
+
+/** "2 threads", or "1 thread (why)", where the backend tells (the wasm backend's threadInfo()). */
+function threadLine(backend: object): string | undefined {
+  if (!('threadInfo' in backend) || typeof backend.threadInfo !== 'function') return undefined;
+  const info: unknown = backend.threadInfo();
+  if (typeof info !== 'object' || info === null || !('threads' in info) || typeof info.threads !== 'number') {
+    return undefined;
+  }
+  const why = 'reason' in info && typeof info.reason === 'string' ? ` (${info.reason})` : '';
+  return info.threads === 1 ? `1 thread${why}` : `${info.threads} threads`;
+}
+
+/** "google swiftshader (…)": the adapter's vendor, architecture and description, where given. */
+function adapterLine(
+  info: { vendor?: string; architecture?: string; description?: string } | undefined,
+): string | undefined {
+  if (!info) return undefined;
+  const name = [info.vendor, info.architecture].filter(Boolean).join(' ');
+  const text = info.description && info.description !== name ? `${name} (${info.description})` : name;
+  return text.trim() || undefined;
+}
+
+/** The layers of the model the form describes; seeded initializers, so runs repeat. */
+function buildModel(config: TrainConfig): { model: Model; description: string } {
+  const init = (seed: number) => glorotUniform({ seed });
+  const layers: Layer[] = [];
+  let description: string;
+  if (config.model === 'mlp') {
+    config.layers.forEach((units, i) => {
+      layers.push(
+        dense({
+          units,
+          activation: 'relu',
+          kernelInitializer: init(i + 1),
+          ...(i === 0 ? { inputShape: [784] } : {}),
+        }),
+      );
+    });
+    description = `${[784, ...config.layers, CLASSES].join('-')} MLP`;
+  } else {
+    const [first = 8, second = 16] = config.layers;
+    layers.push(
+      conv2d({
+        filters: first,
+        kernelSize: 3,
+        activation: 'relu',
+        inputShape: [28, 28, 1],
+        kernelInitializer: init(1),
+      }),
+      maxPooling2d({ poolSize: 2 }),
+      conv2d({ filters: second, kernelSize: 3, activation: 'relu', kernelInitializer: init(2) }),
+      maxPooling2d({ poolSize: 2 }),
+      flatten(),
+    );
+    description = `CNN (conv ${first} → pool → conv ${second} → pool → dense ${CLASSES})`;
+  }
+  layers.push(
+    dense({
+      units: CLASSES,
+      activation: 'softmax',
+      kernelInitializer: init(layers.length + 1),
+      ...(layers.length === 0 ? { inputShape: [784] } : {}),
+    }),
+  );
+  const model = sequential(layers, { name: config.model === 'mlp' ? 'digits_mlp' : 'digits_cnn' });
+  const { learningRate } = config;
+  const optimizer =
+    config.optimizer === 'adam'
+      ? adam({ learningRate })
+      : config.optimizer === 'rmsprop'
+        ? rmsprop({ learningRate })
+        : sgd({ learningRate, momentum: 0.9 });
+  model.compile({ optimizer, loss: 'sparseCategoricalCrossentropy', metrics: ['accuracy'] });
+  return { model, description };
+}
+
+/** Images `start` to `end` of the set as tensors: x [n, 784] or [n, 28, 28, 1], y int32 [n]. */
+function split(data: DigitSet, start: number, end: number, flat: boolean): { x: Tensor; y: Tensor } {
+  const size = data.height * data.width;
+  const count = end - start;
+  const shape = flat ? [count, size] : [count, data.height, data.width, 1];
+  return {
+    x: tensor(data.images.subarray(start * size, end * size), shape, 'float32'),
+    y: tensor(data.labels.subarray(start, end), [count], 'int32'),
+  };
+}
+
+/** Predicted class of each row of a [n, classes] probability matrix. */
+function argMaxRows(probs: ArrayLike<number>, classes: number): Int32Array {
+  const picks = new Int32Array(probs.length / classes);
+  for (let row = 0; row < picks.length; row++) {
+    let best = 0;
+    for (let c = 1; c < classes; c++) if (probs[row * classes + c]! > probs[row * classes + best]!) best = c;
+    picks[row] = best;
+  }
+  return picks;
+}
+
+async function train(config: TrainConfig, data: DigitSet): Promise<void> {
+  trained?.model.dispose();
+  trained = undefined;
+  await chooseBackend(config.backend);
+  const flat = config.model === 'mlp';
+  const { model, description } = buildModel(config);
+  const testStart = data.count - config.testCount;
+  const trainSet = split(data, 0, config.samples, flat);
+  const testSet = split(data, testStart, data.count, flat);
+  const tensors = [trainSet.x, trainSet.y, testSet.x, testSet.y];
+  running = model;
+  try {
+    model.build(flat ? [null, 784] : [null, 28, 28, 1]);
+    const summary = model.summary(() => undefined);
+    post({ type: 'model', description, summary, params: model.countParams() });
+    const { batchSize, samples } = config;
+    const steps = Math.ceil(samples / batchSize);
+    let epochStart = performance.now();
+    // fit logs each epoch's running averages; a batch's own values are the differences of the
+    // running sums (sample-weighted, as fit and the accuracy metric weigh them).
+    let lossSum = 0;
+    let correct = 0;
+    let currentEpoch = 0;
+    const started = performance.now();
+    await model.fit(trainSet.x, trainSet.y, {
+      epochs: config.epochs,
+      batchSize,
+      validationData: [testSet.x, testSet.y],
+      // Inference needs no small batches: fewer, larger dispatches (a GPU's per-dispatch cost).
+      validationBatchSize: 256,
+      verbose: 0,
+      seed: 1,
+      callbacks: [
+        {
+          onEpochBegin: (epoch: number) => {
+            currentEpoch = epoch;
+            epochStart = performance.now();
+            lossSum = 0;
+            correct = 0;
+          },
+          onBatchEnd: (batch: number, logs?: Logs) => {
+            const seen = Math.min(samples, (batch + 1) * batchSize);
+            const size = seen - batch * batchSize;
+            const newLossSum = (logs?.['loss'] ?? Number.NaN) * seen;
+            const newCorrect = Math.round((logs?.['accuracy'] ?? Number.NaN) * seen);
+            post({
+              type: 'batch',
+              epoch: currentEpoch,
+              batch,
+              steps,
+              loss: (newLossSum - lossSum) / size,
+              accuracy: (newCorrect - correct) / size,
+              samplesPerSecond: seen / ((performance.now() - epochStart) / 1000),
+            });
+            lossSum = newLossSum;
+            correct = newCorrect;
+          },
+          onEpochEnd: (epoch: number, logs?: Logs) => {
+            post({
+              type: 'epoch',
+              epoch,
+              loss: logs?.['loss'] ?? Number.NaN,
+              accuracy: logs?.['accuracy'] ?? Number.NaN,
+              valLoss: logs?.['val_loss'] ?? Number.NaN,
+              valAccuracy: logs?.['val_accuracy'] ?? Number.NaN,
+              seconds: (performance.now() - epochStart) / 1000,
+            });
+          },
+        },
+      ],
+    });
+    const stopped = model.stopTraining;
+    const { accuracy = Number.NaN, loss = Number.NaN } = await model.evaluate(testSet.x, testSet.y, {
+      batchSize: 256,
+    });
+    const [probs] = await model.predictAsync(testSet.x, { batchSize: 256 });
+    const values = await probs!.data();
+    probs!.dispose();
+    const predictions = argMaxRows(values, CLASSES);
+    for (const t of tensors) t.dispose();
+    const { numTensors, numBytes } = memory();
+    trained = { model, flat };
+    post(
+      {
+        type: 'done',
+        accuracy,
+        loss,
+        seconds: (performance.now() - started) / 1000,
+        stopped,
+        predictions,
+        tensors: numTensors,
+        bytes: numBytes,
+      },
+      [predictions.buffer],
+    );
+  } catch (error) {
+    model.dispose();
+    throw error;
+  } finally {
+    running = undefined;
+    for (const t of tensors) if (!t.isDisposed) t.dispose();
+  }
+}
+
+async function predict(id: number, image: Float32Array): Promise<void> {
+  if (!trained) return;
+  const x = tensor(image, trained.flat ? [1, 784] : [1, 28, 28, 1], 'float32');
+  const probs = trained.model.predict(x);
+  x.dispose();
+  const values = await probs.data();
+  probs.dispose();
+  post({ type: 'prediction', id, probs: Array.from(values, Number) });
+}
+
+function fail(error: unknown): void {
+  console.error(error);
+  post({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+}
+
+addEventListener('message', (event: MessageEvent<ToWorker>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'train':
+      void train(message.config, message.data).catch(fail);
+      break;
+    case 'stop':
+      if (running) running.stopTraining = true;
+      break;
+    case 'predict':
+      void predict(message.id, message.image).catch(fail);
+      break;
+    default:
+      message satisfies never;
+  }
+});
