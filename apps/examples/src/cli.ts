@@ -74,6 +74,14 @@ export function backendFlag(defaultName = 'auto'): { help: string; default: stri
   };
 }
 
+/** The `--dir` flag's line in `--help`: the folder of the Fashion-MNIST IDX files. */
+export function dirFlag(note = ''): { help: string; default: string } {
+  return {
+    help: `folder with the four Fashion-MNIST IDX files${note}`,
+    default: '/usr/share/datasets/fashion-mnist',
+  };
+}
+
 function positiveInteger(flag: string, text: string): number {
   const value = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(value) || value < 1) {

@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { dense, glorotUniform, type History, imageSplitToTensors, sequential } from '@nabla/nn';
 import { useBackend } from './backend.js';
-import { backendFlag, type ExampleFlags, type ExampleSpec, OUT_DIR, runExample } from './cli.js';
+import { backendFlag, dirFlag, type ExampleFlags, type ExampleSpec, OUT_DIR, runExample } from './cli.js';
 import { loadImagesOrDigits } from './image-data.js';
 import { average, epochTimer, writeCurvesSvg } from './training-report.js';
 
@@ -117,10 +117,7 @@ export function imageFlags(defaults: { epochs: string; batchSize: string }): Exa
     limit: { help: 'train on the first N training images', default: 'all' },
     'test-limit': { help: 'test on the first N test images', default: '--limit, or all' },
     'batch-size': { help: 'images per training step', default: defaults.batchSize },
-    dir: {
-      help: 'folder with the four Fashion-MNIST IDX files (without them: the MNIST digits of the `mnist` package)',
-      default: '/usr/share/datasets/fashion-mnist',
-    },
+    dir: dirFlag(' (without them: the MNIST digits of the `mnist` package)'),
   };
 }
 

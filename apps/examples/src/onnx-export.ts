@@ -11,26 +11,14 @@ import { saveOnnx } from '@nabla/onnx/node';
 import ort from 'onnxruntime-node';
 import { useBackend } from './backend.js';
 import { type ExampleFlags, type ExampleSpec, OUT_DIR, runExample } from './cli.js';
-import { imageFlags } from './fashion-mnist-mlp.js';
+import { imageFlags, type MlpOptions } from './fashion-mnist-mlp.js';
 import { loadImagesOrDigits } from './image-data.js';
 
-/** Options of {@link runOnnxExport}. */
-export interface OnnxExportOptions {
-  epochs?: number;
-  /** Keep only the first `limit` training images (default 10,000). */
-  limit?: number;
-  /** Keep only the first `testLimit` test images (default 2,000). */
-  testLimit?: number;
-  /** Folder with the Fashion-MNIST IDX files (default /usr/share/datasets/fashion-mnist). */
-  dir?: string;
-  batchSize?: number;
-  /** Where the .onnx file goes (default apps/examples/out). */
-  outDir?: string;
-  seed?: number;
-  verbose?: 0 | 1 | 2;
-  /** Where the lines about data and results go (default console.log). */
-  log?: (line: string) => void;
-}
+/**
+ * Options of {@link runOnnxExport}: the MLP example's (a shorter default run: `limit` 10,000
+ * training images, `testLimit` 2,000 test images, 2 epochs; `outDir` gets the .onnx file).
+ */
+export type OnnxExportOptions = MlpOptions;
 
 /** What {@link runOnnxExport} measured. */
 export interface OnnxExportResult {

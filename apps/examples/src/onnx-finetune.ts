@@ -10,7 +10,7 @@ import { adam, type ImageSplit, type Model, sparseCategoricalCrossentropy } from
 import { FASHION_MNIST_DIR, loadFashionMnist } from '@nabla/nn/node';
 import { importOnnx } from '@nabla/onnx';
 import { useBackend } from './backend.js';
-import { backendFlag, type ExampleFlags, type ExampleSpec, runExample } from './cli.js';
+import { backendFlag, dirFlag, type ExampleFlags, type ExampleSpec, runExample } from './cli.js';
 
 /** The PyTorch-exported CNN, from src/ (vitest) and from dist/ (node) alike. */
 export const PYTORCH_CNN = new URL('../../../packages/onnx/test/fixtures/fashion-cnn.onnx', import.meta.url)
@@ -161,10 +161,7 @@ const SPEC: ExampleSpec = {
     epochs: { help: 'fine-tuning epochs', default: '5' },
     limit: { help: 'labelled images of the new task to fine-tune on', default: '1000' },
     'test-limit': { help: 'test images of each task to score on', default: '2000' },
-    dir: {
-      help: 'folder with the four Fashion-MNIST IDX files',
-      default: '/usr/share/datasets/fashion-mnist',
-    },
+    dir: dirFlag(),
   },
 };
 

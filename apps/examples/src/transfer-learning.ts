@@ -21,7 +21,7 @@ import {
 } from '@nabla/nn';
 import { FASHION_MNIST_DIR, loadFashionMnist, loadMnistDigits } from '@nabla/nn/node';
 import { useBackend } from './backend.js';
-import { backendFlag, type ExampleFlags, type ExampleSpec, OUT_DIR, runExample } from './cli.js';
+import { backendFlag, dirFlag, type ExampleFlags, type ExampleSpec, OUT_DIR, runExample } from './cli.js';
 
 /** Options of {@link runTransferLearning}. */
 export interface TransferOptions {
@@ -235,10 +235,7 @@ const SPEC: ExampleSpec = {
     epochs: { help: 'fine-tuning epochs (the from-scratch baseline trains as many)', default: '10' },
     limit: { help: 'labelled Fashion-MNIST images to fine-tune on', default: '1000' },
     'test-limit': { help: 'Fashion-MNIST test images to score both models on', default: '10000' },
-    dir: {
-      help: 'folder with the four Fashion-MNIST IDX files',
-      default: '/usr/share/datasets/fashion-mnist',
-    },
+    dir: dirFlag(),
   },
 };
 
