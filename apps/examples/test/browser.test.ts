@@ -83,13 +83,55 @@ async function readResult(page: Page, timeout: number) {
       backend: document.getElementById('backend-name')?.dataset['backend'],
       info: document.getElementById('backend-info')!.textContent ?? '',
       log: document.getElementById('log')!.textContent ?? '',
-      tiles: document.querySelectorAll('#tiles figure').length,
       stopped: box.dataset['stopped'],
       batches: Number(document.getElementById('chart')!.dataset['batches']),
       valPoints: Number(document.getElementById('chart')!.dataset['epochs']),
       summary: document.getElementById('summary')!.textContent ?? '',
       formErrors: [...document.querySelectorAll('#form-errors li')].map((li) => li.textContent ?? ''),
     };
+  });
+}
+
+/** The confusion matrix, per-class accuracies and misclassified tiles the page shows. */
+async function readMistakes(page: Page) {
+  return page.evaluate(() => {
+    const rows = [...document.querySelectorAll('#confusion tr')].slice(1);
+    return {
+      counts: rows.map((row) =>
+        [...row.querySelectorAll('td:not(.acc)')].map((td) => Number(td.textContent || 0)),
+      ),
+      perClass: rows.map((row) => Number(row.querySelector<HTMLElement>('td.acc')?.dataset['accuracy'])),
+      wrong: Number(document.getElementById('mistakes-caption')!.dataset['wrong']),
+      tiles: [...document.querySelectorAll<HTMLElement>('#tiles figure')].map((tile) => ({
+        predicted: tile.dataset['predicted'],
+        truth: tile.dataset['truth'],
+        caption: tile.querySelector('figcaption')?.textContent ?? '',
+      })),
+    };
+  });
+}
+
+/**
+ * The results agree with each other and with the test accuracy: the matrix counts every test
+ * digit once, its diagonal is the accuracy, the tiles are mistakes captioned "predicted (true)".
+ */
+async function checkMistakes(page: Page, accuracy: number, testCount: number): Promise<void> {
+  const { counts, perClass, wrong, tiles } = await readMistakes(page);
+  expect(counts.length).toBe(10);
+  for (const row of counts) expect(row.length).toBe(10);
+  expect(counts.flat().reduce((a, b) => a + b, 0)).toBe(testCount);
+  const right = counts.reduce((sum, row, i) => sum + row[i]!, 0);
+  // evaluate's accuracy metric and the page's arg-max of predict agree but for exact ties.
+  expect(Math.abs(right / testCount - accuracy)).toBeLessThan(0.003);
+  expect(wrong).toBe(testCount - right);
+  expect(tiles.length).toBe(Math.min(32, wrong));
+  for (const tile of tiles) {
+    expect(tile.predicted).not.toBe(tile.truth);
+    expect(tile.caption).toBe(`${tile.predicted} (${tile.truth})`);
+  }
+  perClass.forEach((value, t) => {
+    const total = counts[t]!.reduce((a, b) => a + b, 0);
+    expect(value).toBeCloseTo(counts[t]![t]! / total, 10);
   });
 }
 
@@ -191,7 +233,7 @@ describe('browser demo (web/)', () => {
     expect(result.log).toContain('epoch 1/1');
     expect(result.log).toContain('wasm: 784-128-10 MLP, 1000 training digits');
     expect(result.accuracy).toBeGreaterThan(0.5);
-    expect(result.tiles).toBe(24);
+    await checkMistakes(page, result.accuracy, 1000);
     // One point per batch (1000 digits in batches of 32), one validation point per epoch.
     expect(result.batches).toBe(32);
     expect(result.valPoints).toBe(1);
@@ -274,6 +316,7 @@ describe('browser demo (web/)', () => {
       expect(cnn.batches).toBe(20);
       expect(cnn.loss).toBeLessThan(cnn.firstBatchLoss);
       expect(cnn.accuracy).toBeGreaterThan(0.2);
+      await checkMistakes(page, cnn.accuracy, 1000);
       await drawStroke(page);
       expect(errors).toEqual([]);
       console.log(
@@ -312,7 +355,7 @@ describe('browser demo (web/)', () => {
         expect(result.firstBatchLoss).toBeGreaterThan(1.8);
         expect(result.loss).toBeLessThan(result.firstBatchLoss - 0.5);
         expect(result.accuracy).toBeGreaterThan(0.5);
-        expect(result.tiles).toBe(24);
+        await checkMistakes(page, result.accuracy, 1000);
         await drawStroke(page);
         expect(errors).toEqual([]);
         console.log(

@@ -1,8 +1,8 @@
 // The browser demo's page: reads and checks the form, hands the training to a Web Worker
 // (train-worker.ts, which picks the backend, builds the model and fits it) and renders what the
 // worker reports: the backend and why others were skipped, the model summary, a progress bar,
-// a per-batch loss/accuracy chart, the test accuracy, sample predictions and a pad to draw a
-// digit on. The page computes nothing heavy, so it stays responsive while a model trains.
+// a per-batch loss/accuracy chart, the test accuracy, the misclassified test digits, the
+// confusion matrix with per-class accuracy (results.ts) and a pad to draw a digit on. The page computes nothing heavy, so it stays responsive while a model trains.
 // URL parameters preset the form: ?backend=wasm&model=cnn&layers=8,16&optimizer=sgd&lr=0.01&
 // epochs=1&samples=1000&batch=32&auto=1 (auto starts at once; tests use it).
 // <html data-status> says loading/ready/training/done/error.
@@ -12,9 +12,12 @@ import { type DigitSet, fetchDigits } from './digits.js';
 import { createDrawPad } from './draw-pad.js';
 import { DEFAULT_LAYERS, DEFAULT_LEARNING_RATE, type FormFields, parseForm, URL_NAMES } from './form.js';
 import type { FromWorker, ToWorker, TrainConfig } from './protocol.js';
+import { confusionMatrix, renderConfusion, renderMistakes } from './results.js';
 
 const TEST_COUNT = 1000;
-const SAMPLE_TILES = 24;
+/** At most this many misclassified digits are drawn. */
+const MISTAKE_TILES = 32;
+const CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const OPTIMIZER_NAMES = { adam: 'Adam', sgd: 'SGD (momentum 0.9)', rmsprop: 'RMSProp' } as const;
 
 type Status = 'loading' | 'ready' | 'training' | 'done' | 'error';
@@ -48,6 +51,8 @@ const ui = {
   summary: element('summary', HTMLPreElement),
   result: element('result', HTMLDivElement),
   tiles: element('tiles', HTMLDivElement),
+  mistakesCaption: element('mistakes-caption', HTMLParagraphElement),
+  confusion: element('confusion', HTMLTableElement),
   pad: element('pad', HTMLCanvasElement),
   clearPad: element('clear-pad', HTMLButtonElement),
   bars: element('bars', HTMLDivElement),
@@ -208,6 +213,10 @@ function start(): void {
   ui.modelLine.textContent = 'Model summary';
   ui.result.innerHTML = '<div class="caption">Training…</div>';
   ui.tiles.replaceChildren();
+  ui.confusion.replaceChildren();
+  ui.mistakesCaption.textContent =
+    'After training: the test digits the model got wrong, as "predicted (true)".';
+  delete ui.mistakesCaption.dataset['wrong'];
   for (const key of ['accuracy', 'loss', 'firstBatchLoss', 'backend', 'error', 'stopped']) {
     delete ui.result.dataset[key];
   }
@@ -335,7 +344,7 @@ function showResult(message: Extract<FromWorker, { type: 'done' }>): void {
     `${stopped ? 'stopped; ' : ''}test accuracy ${accuracy.toFixed(4)}, loss ${loss.toFixed(4)}, ${seconds.toFixed(1)} s in all`,
     'done',
   );
-  showTiles(message.predictions, digits.count - config.testCount);
+  showMistakes(message.predictions, digits.count - config.testCount);
   trainedModel = true;
   ui.padHint.textContent = 'Draw a digit 0–9 with the mouse; the model predicts after each stroke.';
   endTraining();
@@ -344,30 +353,18 @@ function showResult(message: Extract<FromWorker, { type: 'done' }>): void {
   void predictDrawing();
 }
 
-/** The first test digits as small images, captioned with the prediction (and the truth when wrong). */
-function showTiles(predictions: Int32Array, testStart: number): void {
+/** The misclassified test digits, the confusion matrix and the per-class accuracy. */
+function showMistakes(predictions: Int32Array, testStart: number): void {
   if (!digits) return;
-  const { images, labels } = digits;
-  for (let i = 0; i < Math.min(SAMPLE_TILES, predictions.length); i++) {
-    const pick = predictions[i]!;
-    const truth = labels[testStart + i]!;
-    const tile = document.createElement('figure');
-    tile.className = pick === truth ? 'tile right' : 'tile wrong';
-    const canvas = document.createElement('canvas');
-    canvas.width = 28;
-    canvas.height = 28;
-    const image = new ImageData(28, 28);
-    const offset = (testStart + i) * 784;
-    for (let p = 0; p < 784; p++) {
-      const v = 255 - Math.round(images[offset + p]! * 255);
-      image.data.set([v, v, v, 255], p * 4);
-    }
-    canvas.getContext('2d')!.putImageData(image, 0, 0);
-    const caption = document.createElement('figcaption');
-    caption.textContent = pick === truth ? String(pick) : `${pick} (${truth})`;
-    tile.append(canvas, caption);
-    ui.tiles.append(tile);
-  }
+  const test = { images: digits.images, labels: digits.labels, start: testStart, side: digits.width };
+  const wrong = renderMistakes(ui.tiles, test, predictions, CLASS_NAMES, MISTAKE_TILES);
+  ui.mistakesCaption.textContent =
+    wrong === 0
+      ? `No test digit was misclassified.`
+      : `${wrong} of ${predictions.length} test digits misclassified${wrong > MISTAKE_TILES ? `; the first ${MISTAKE_TILES} shown` : ''}, as "predicted (true)".`;
+  ui.mistakesCaption.dataset['wrong'] = String(wrong);
+  const labels = digits.labels.subarray(testStart, testStart + predictions.length);
+  renderConfusion(ui.confusion, confusionMatrix(labels, predictions, CLASS_NAMES.length), CLASS_NAMES);
 }
 
 function drawBars(probs: readonly number[] | null): void {
