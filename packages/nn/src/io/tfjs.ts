@@ -198,13 +198,7 @@ export async function readTfjsShards(
       );
     }
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return joinBytes(parts);
 }
 
 /** Every manifest weight, checked, with its place in the joined bytes (which must fit exactly). */
