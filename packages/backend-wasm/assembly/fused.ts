@@ -1,11 +1,11 @@
 // Fused kernels (core's optional fused primitives; JS glue in src/kernels/fused.ts): the
 // bias + activation epilogue run over a GEMM's output while it is still in cache, softmax
-// cross-entropy one row at a time, and the SGD and Adam updates in one SIMD pass over the flat
+// cross-entropy and softmax one row at a time, and the SGD and Adam updates in one SIMD pass over the flat
 // parameter and state arrays. Each does in one call what the composites do in several kernels
 // with a temporary each, and computes the same float32 operations in the same order.
 
 import { at } from './common';
-import { unaryF32 } from './unary';
+import { expSimd, unaryF32 } from './unary';
 import {
   ACTIVATION_LINEAR as LINEAR,
   ACTIVATION_RELU as RELU,
@@ -104,6 +104,52 @@ export function softmaxCrossEntropyF32(
       }
     }
     store<f32>(at(loss, r, 2), <f32>out);
+  }
+}
+
+/**
+ * Softmax over each row of `[rows, cols]` float32: e^(x − m) / Σ with m the row's maximum, the
+ * exponentials four lanes at a time (expSimd) and written once, then scaled by 1/Σ. As the
+ * composite: NaN anywhere in a row, or an infinite maximum, makes the row NaN.
+ */
+export function softmaxF32(x: usize, y: usize, rows: i32, cols: i32): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = at(x, r * cols, 2);
+    const yr = at(y, r * cols, 2);
+    let m: f32 = -Infinity;
+    let bad = false;
+    for (let c = 0; c < cols; c++) {
+      const v = load<f32>(at(xr, c, 2));
+      if (isNaN<f32>(v)) bad = true;
+      else if (v > m) m = v;
+    }
+    if (bad || !isFinite<f32>(m)) {
+      for (let c = 0; c < cols; c++) store<f32>(at(yr, c, 2), NaN);
+      continue;
+    }
+    const m4 = f32x4.splat(m);
+    let sum4 = f32x4.splat(0);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const e = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
+      v128.store(at(yr, c, 2), e);
+      sum4 = f32x4.add(sum4, e);
+    }
+    let sum: f32 =
+      f32x4.extract_lane(sum4, 0) +
+      f32x4.extract_lane(sum4, 1) +
+      f32x4.extract_lane(sum4, 2) +
+      f32x4.extract_lane(sum4, 3);
+    for (; c < cols; c++) {
+      const e = Mathf.exp(load<f32>(at(xr, c, 2)) - m);
+      store<f32>(at(yr, c, 2), e);
+      sum += e;
+    }
+    const inv4 = f32x4.splat(<f32>1 / sum);
+    c = 0;
+    for (; c + 4 <= cols; c += 4) v128.store(at(yr, c, 2), f32x4.mul(v128.load(at(yr, c, 2)), inv4));
+    const inv = <f32>1 / sum;
+    for (; c < cols; c++) store<f32>(at(yr, c, 2), load<f32>(at(yr, c, 2)) * inv);
   }
 }
 

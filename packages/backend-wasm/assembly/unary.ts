@@ -73,7 +73,7 @@ function sigmoid(x: f32): f32 {
  */
 // @ts-ignore: decorator
 @inline
-function expSimd(v: v128): v128 {
+export function expSimd(v: v128): v128 {
   const x = f32x4.min(f32x4.max(v, f32x4.splat(-104.0)), f32x4.splat(89.0));
   const n = f32x4.nearest(f32x4.mul(x, f32x4.splat(1.4426950408889634)));
   let r = f32x4.sub(x, f32x4.mul(n, f32x4.splat(0.693145751953125)));

@@ -21,6 +21,7 @@ import {
   fusedMatmulKernel,
   sgdUpdateKernel,
   softmaxCrossEntropyKernel,
+  softmaxKernel,
 } from './kernels/fused.js';
 import { gatherKernel, scatterAddKernel } from './kernels/gather.js';
 import { resizeGradKernel, resizeKernel } from './kernels/image.js';
@@ -133,7 +134,7 @@ export function createKernels(ctx: WasmContext): KernelTable {
 }
 
 /** The fused primitives with a wasm kernel; core runs `elementwise` chains as ordinary ops here. */
-type WasmFusedPrim = 'fusedMatmul' | 'softmaxCrossEntropy' | 'sgdUpdate' | 'adamUpdate';
+type WasmFusedPrim = 'fusedMatmul' | 'softmaxCrossEntropy' | 'softmax' | 'sgdUpdate' | 'adamUpdate';
 
 /**
  * Builds the fused kernel table over one backend's context.
@@ -145,6 +146,7 @@ export function createFusedKernels(ctx: WasmContext): Partial<FusedKernelTable> 
   const table: WasmFusedKernels<WasmFusedPrim> = {
     fusedMatmul: fusedMatmulKernel(ctx),
     softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
+    softmax: softmaxKernel(ctx),
     sgdUpdate: sgdUpdateKernel(ctx),
     adamUpdate: adamUpdateKernel(ctx),
   };

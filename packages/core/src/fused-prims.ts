@@ -92,6 +92,12 @@ export interface FusedParams {
    */
   softmaxCrossEntropy: { readonly sparse: boolean };
   /**
+   * Input: x `[rows, cols]`. One output of the same shape: softmax over each row, e^(x − m) / Σ
+   * with m the row's maximum (NaN anywhere in a row, or an infinite maximum, gives NaN as the
+   * composite does).
+   */
+  softmax: Readonly<Record<string, never>>;
+  /**
    * Inputs: param, grad, then the momentum slot when `momentum > 0`. Outputs: the new param,
    * then the new momentum. m ← μ·m - lr·g; w ← w + m (Nesterov: w ← w + μ·m - lr·g); without
    * momentum w ← w - lr·g.
@@ -119,6 +125,7 @@ export const FUSED_PRIMS: readonly FusedPrim[] = Object.keys({
   elementwise: true,
   fusedMatmul: true,
   softmaxCrossEntropy: true,
+  softmax: true,
   sgdUpdate: true,
   adamUpdate: true,
 } satisfies Record<FusedPrim, true>) as FusedPrim[];

@@ -108,6 +108,34 @@ export function softmaxCrossEntropyKernel(ctx: CpuContext): FusedKernel<'softmax
 }
 
 /**
+ * Softmax over each row of `[rows, cols]`, in doubles: e^(x − m) / Σ with m the row's maximum
+ * (as the composite: NaN or an infinite maximum makes the row NaN).
+ * @example
+ * const kernel = softmaxKernel(ctx);
+ */
+export function softmaxKernel(ctx: CpuContext): FusedKernel<'softmax'> {
+  return ([input], _params, [out]) => {
+    const x = valuesOf(input!, 'softmax');
+    const [rows, cols] = input!.shape as [number, number];
+    const result = ctx.alloc(out!);
+    const y = result.values;
+    const e = ctx.scratch(cols);
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      let max = Number.NEGATIVE_INFINITY;
+      for (let c = 0; c < cols; c++) max = Math.max(max, x[base + c]!);
+      let total = 0;
+      for (let c = 0; c < cols; c++) {
+        e[c] = Math.exp(x[base + c]! - max);
+        total += e[c]!;
+      }
+      for (let c = 0; c < cols; c++) y[base + c] = e[c]! / total;
+    }
+    return [result];
+  };
+}
+
+/**
  * The fused kernels the CPU backend has.
  * @example
  * const fused = createFusedKernels(ctx);
@@ -118,5 +146,6 @@ export function createFusedKernels(ctx: CpuContext): Partial<FusedKernelTable> {
     elementwise: elementwiseKernel(ctx),
     fusedMatmul: fusedMatmulKernel(ctx),
     softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
+    softmax: softmaxKernel(ctx),
   };
 }

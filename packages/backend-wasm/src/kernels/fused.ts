@@ -24,6 +24,8 @@ export interface FusedExports {
     classes: number,
     sparse: number,
   ): void;
+  /** Softmax over each row of float32 `[rows, cols]`. */
+  softmaxF32(x: number, y: number, rows: number, cols: number): void;
   /** One SGD step; `vel` and `velOut` are 0 without momentum. */
   sgdUpdateF32(
     w: number,
@@ -59,6 +61,7 @@ export interface FusedExports {
 export const FUSED_EXPORTS: Arities<FusedExports> = {
   biasActivationF32: 5,
   softmaxCrossEntropyF32: 6,
+  softmaxF32: 4,
   sgdUpdateF32: 9,
   adamUpdateF32: 14,
 };
@@ -108,6 +111,21 @@ export function softmaxCrossEntropyKernel(ctx: WasmContext): FusedKernel<'softma
     const y = ctx.ptr(labels, 'softmaxCrossEntropy');
     ctx.wasm.softmaxCrossEntropyF32(x, y, loss.ptr, rows, classes, sparse ? 1 : 0);
     return [loss];
+  };
+}
+
+/**
+ * Softmax over each row.
+ * @example
+ * const kernel = softmaxKernel(ctx);
+ * kernel([logits], {}, [out]);
+ */
+export function softmaxKernel(ctx: WasmContext): FusedKernel<'softmax'> {
+  return ([logits], _params, [out]) => {
+    const y = ctx.alloc(out!);
+    const [rows, cols] = logits!.shape;
+    ctx.wasm.softmaxF32(ctx.ptr(logits!, 'softmax'), y.ptr, rows!, cols!);
+    return [y];
   };
 }
 

@@ -238,6 +238,56 @@ ${ENTRY} {
 }
 
 /**
+ * Softmax over each row of `[rows, cols]`: e^(x − m) / Σ in f32, one thread per row, the
+ * exponentials written once and scaled in place. As the composite: NaN anywhere in a row, or an
+ * infinite maximum, makes the row NaN.
+ * @example
+ * const kernel = softmaxKernel(ctx);
+ */
+export function softmaxKernel(ctx: GpuContext): FusedKernel<'softmax'> {
+  return ([x], _params, [out]) => {
+    const [rows, cols] = x!.shape as [number, number];
+    const code = () => `${PRELUDE}${floatStorage(x!.dtype)}
+struct Params { n: u32, c: u32, e0: u32, e1: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+@group(0) @binding(2) var<storage, read_write> y: array<F>;
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.n) { return; }
+  let row = i * p.c;
+  var m = -inf();
+  var bad = false;
+  for (var c = 0u; c < p.c; c++) {
+    let v = f32(x[row + c]);
+    if (is_nan(v)) { bad = true; } else { m = max(m, v); }
+  }
+  if (bad || is_inf(m)) {
+    for (var c = 0u; c < p.c; c++) { y[row + c] = st(nan()); }
+    return;
+  }
+  var s = 0.0;
+  for (var c = 0u; c < p.c; c++) {
+    let e = exp(f32(x[row + c]) - m);
+    s += e;
+    y[row + c] = st(e);
+  }
+  for (var c = 0u; c < p.c; c++) { y[row + c] = st(f32(y[row + c]) / s); }
+}
+`;
+    return [
+      dispatchInto(ctx, 'softmax', out!, {
+        key: `softmax:${x!.dtype}`,
+        code,
+        params: new Uint32Array([rows, cols, 0, 0]),
+        inputs: [x!.handle],
+        workgroups: groupsFor(rows),
+      }),
+    ];
+  };
+}
+
+/**
  * The fused kernels the WebGPU backend has.
  * @example
  * const fused = createFusedKernels(ctx);
@@ -247,6 +297,7 @@ export function createFusedKernels(ctx: GpuContext): Partial<FusedKernelTable> {
     elementwise: elementwiseKernel(ctx),
     fusedMatmul: fusedMatmulKernel(ctx),
     softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
+    softmax: softmaxKernel(ctx),
     sgdUpdate: sgdUpdateKernel(ctx),
     adamUpdate: adamUpdateKernel(ctx),
   };

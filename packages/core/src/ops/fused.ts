@@ -392,6 +392,8 @@ export const FUSED_RULES: { readonly [F in FusedPrim]: VjpRule<FusedParams[F]> |
     const dx = mul(sub(mul(softmax(x!, -1), total), y), col);
     return [dx, sparse || !needs[1] ? null : mul(neg(logSoftmax(x!, -1)), col)];
   },
+  // y = softmax(x) per row: dx = y ⊙ (dy − Σ_c dy ⊙ y)
+  softmax: ({ output: y, dy }) => [mul(y, sub(dy, sum(mul(dy, y), { axis: -1, keepDims: true })))],
   sgdUpdate: 'nondiff',
   adamUpdate: 'nondiff',
 };

@@ -2,12 +2,14 @@
 // the maximum first, so large inputs do not overflow; gradients come from the primitives they
 // are made of.
 
+import { isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { tidy } from '../memory.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { defineOp, opt, req, S } from './args.js';
 import { add, div, sub } from './binary.js';
+import { cast } from './cast.js';
 import { chain } from './chain.js';
 import { type TensorLike, withArgs } from './convert.js';
 import { reshape } from './movement.js';
@@ -61,8 +63,17 @@ export const softmax = defineOp(
     withArgs('softmax', ['x'], [x], ([t]) =>
       tidy(() => {
         const a = normalizeAxis('softmax', axis, t.rank);
-        const m = max(t, { axis: a, keepDims: true });
-        const e = expShifted(t, ENGINE.share(m, m.shape, false));
+        const x = isFloat(t.dtype) ? t : cast(t, 'float32');
+        // Over the last axis, one kernel where the backend has the fused softmax.
+        const kernel = a === t.rank - 1 && x.size > 0 ? ENGINE.fusedKernel('softmax', [x]) : undefined;
+        if (kernel) {
+          const cols = t.shape[a]!;
+          const rows = reshape(x, [x.size / cols, cols]);
+          const [y] = ENGINE.runFused('softmax', kernel, [rows], {}, [{ shape: rows.shape, dtype: x.dtype }]);
+          return reshape(y!, t.shape);
+        }
+        const m = max(x, { axis: a, keepDims: true });
+        const e = expShifted(x, ENGINE.share(m, m.shape, false));
         return div(e, sum(e, { axis: a, keepDims: true }));
       }),
     ),
