@@ -116,20 +116,22 @@ export function softmaxF32(x: usize, y: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     const xr = at(x, r * cols, 2);
     const yr = at(y, r * cols, 2);
-    let m: f32 = -Infinity;
-    let bad = false;
-    for (let c = 0; c < cols; c++) {
-      const v = load<f32>(at(xr, c, 2));
-      if (isNaN<f32>(v)) bad = true;
-      else if (v > m) m = v;
-    }
-    if (bad || !isFinite<f32>(m)) {
+    // f32x4.max propagates NaN, so a NaN anywhere leaves m NaN.
+    let mv = f32x4.splat(-Infinity);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) mv = f32x4.max(mv, v128.load(at(xr, c, 2)));
+    let m: f32 = max<f32>(
+      max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
+      max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
+    );
+    for (; c < cols; c++) m = max<f32>(m, load<f32>(at(xr, c, 2)));
+    if (!isFinite<f32>(m)) {
       for (let c = 0; c < cols; c++) store<f32>(at(yr, c, 2), NaN);
       continue;
     }
     const m4 = f32x4.splat(m);
     let sum4 = f32x4.splat(0);
-    let c = 0;
+    c = 0;
     for (; c + 4 <= cols; c += 4) {
       const e = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
       v128.store(at(yr, c, 2), e);
