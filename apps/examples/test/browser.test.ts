@@ -5,7 +5,9 @@
 // backend, the accuracy, the absence of page errors and a screenshot. Once with the GPU off
 // (best available is wasm, webgpu skipped with its reason; webgpu picked by name fails saying
 // why); then bad form values, a long run stopped with the stop button while the page keeps
-// drawing frames (training runs in a Web Worker), and the small CNN; once picking webgpu in a Chromium started with --enable-unsafe-webgpu (SwiftShader's
+// drawing frames (training runs in a Web Worker), the small CNN and the Fashion-MNIST subset;
+// a build without Fashion-MNIST that says why; every finished run's confusion matrix and
+// misclassified images are checked against its test accuracy; once picking webgpu in a Chromium started with --enable-unsafe-webgpu (SwiftShader's
 // adapter, as in backend-webgpu's test).
 // Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Outside CI a missing
 // Chromium skips the test with the reason in its name, so the README's test command works on a
@@ -27,6 +29,8 @@ const SKIP = FORCED_SKIP || NO_CHROMIUM;
 const TITLE = 'trains the MLP in headless Chromium on the wasm backend, cross-origin isolated';
 const WORKER_TITLE =
   'checks the form, trains in a worker while the page draws, stops on request, trains the CNN (wasm)';
+const NO_FASHION_TITLE =
+  'builds without Fashion-MNIST when it is missing, and the page says why it cannot train on it';
 const WEBGPU_TITLE =
   'trains the MLP in headless Chromium on the webgpu backend it was asked for (SwiftShader)';
 /** The test's title, with the reason when it is skipped. */
@@ -92,6 +96,20 @@ async function readResult(page: Page, timeout: number) {
   });
 }
 
+const DIGIT_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+const FASHION_NAMES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
+
 /** The confusion matrix, per-class accuracies and misclassified tiles the page shows. */
 async function readMistakes(page: Page) {
   return page.evaluate(() => {
@@ -115,7 +133,12 @@ async function readMistakes(page: Page) {
  * The results agree with each other and with the test accuracy: the matrix counts every test
  * digit once, its diagonal is the accuracy, the tiles are mistakes captioned "predicted (true)".
  */
-async function checkMistakes(page: Page, accuracy: number, testCount: number): Promise<void> {
+async function checkMistakes(
+  page: Page,
+  accuracy: number,
+  testCount: number,
+  names: readonly string[] = DIGIT_NAMES,
+): Promise<void> {
   const { counts, perClass, wrong, tiles } = await readMistakes(page);
   expect(counts.length).toBe(10);
   for (const row of counts) expect(row.length).toBe(10);
@@ -127,7 +150,7 @@ async function checkMistakes(page: Page, accuracy: number, testCount: number): P
   expect(tiles.length).toBe(Math.min(32, wrong));
   for (const tile of tiles) {
     expect(tile.predicted).not.toBe(tile.truth);
-    expect(tile.caption).toBe(`${tile.predicted} (${tile.truth})`);
+    expect(tile.caption).toBe(`${names[Number(tile.predicted)]} (${names[Number(tile.truth)]})`);
   }
   perClass.forEach((value, t) => {
     const total = counts[t]!.reduce((a, b) => a + b, 0);
@@ -215,7 +238,7 @@ describe('browser demo (web/)', () => {
     await browser?.close();
     await server?.close();
     // The temp folder keeps the screenshot (and, after a failure, the built page) for a look.
-    if (passed === 3) await rm(join(dir, 'dist'), { recursive: true, force: true });
+    if (passed === 4) await rm(join(dir, 'dist'), { recursive: true, force: true });
   });
 
   it.skipIf(SKIP)(named(TITLE), async () => {
@@ -291,14 +314,16 @@ describe('browser demo (web/)', () => {
       const later = await waitForBatches(page, early + 3, 30_000);
       expect(later).toBeGreaterThan(early);
       expect(frames).toBeGreaterThanOrEqual(5);
-      const atStop = await page.evaluate(() => Number(document.getElementById('chart')!.dataset['batches']));
       await page.click('#stop');
       const stopped = await readResult(page, 30_000);
       expect(stopped.error).toBeUndefined();
       expect(stopped.status).toBe('done');
       expect(stopped.stopped).toBe('true');
-      // 157 batches an epoch: the run ends within a few batches of the click, mid-epoch.
-      expect(stopped.batches - atStop).toBeLessThan(40);
+      // 157 batches an epoch: the run ends a few batches after the click, mid-epoch (the
+      // worker reads the message when fit yields, every 16 ms).
+      const atStop = Number(await page.locator('#stop').getAttribute('data-at-batch'));
+      expect(atStop).toBeGreaterThanOrEqual(later);
+      expect(stopped.batches - atStop).toBeLessThan(20);
       expect(stopped.valPoints).toBeLessThan(20);
       expect(stopped.log).toContain('stopped; test accuracy');
       expect(await page.locator('#test-accuracy').textContent()).toMatch(/^\d+\.\d%$/);
@@ -317,17 +342,57 @@ describe('browser demo (web/)', () => {
       expect(cnn.loss).toBeLessThan(cnn.firstBatchLoss);
       expect(cnn.accuracy).toBeGreaterThan(0.2);
       await checkMistakes(page, cnn.accuracy, 1000);
+
+      // The Fashion-MNIST subset the build bundled: 2,000 training images, 1,000 test images.
+      await page.goto(`${server!.url}?backend=wasm&data=fashion&epochs=1&batch=32&auto=1`);
+      const fashion = await readResult(page, 40_000);
+      expect(fashion.error).toBeUndefined();
+      expect(fashion.status).toBe('done');
+      expect(fashion.log).toContain('wasm: 784-128-10 MLP, 2000 training Fashion-MNIST images, 1000 test');
+      expect(fashion.batches).toBe(63);
+      expect(fashion.accuracy).toBeGreaterThan(0.5);
+      await checkMistakes(page, fashion.accuracy, 1000, FASHION_NAMES);
       await drawStroke(page);
       expect(errors).toEqual([]);
       console.log(
-        `browser demo: worker run stopped after ${stopped.batches} batches (${frames} frames drawn in 1 s while training); ` +
-          `CNN test accuracy ${cnn.accuracy.toFixed(4)} after 1 epoch on 600 digits`,
+        `browser demo: worker run stopped ${stopped.batches - atStop} batches after the click (batch ${stopped.batches}; ` +
+          `${frames} frames drawn in 1 s while training); ` +
+          `CNN test accuracy ${cnn.accuracy.toFixed(4)} after 1 epoch on 600 digits; ` +
+          `Fashion-MNIST MLP ${fashion.accuracy.toFixed(4)} after 1 epoch on 2000 images`,
       );
       await page.close();
       passed++;
     },
     120_000,
   );
+
+  it.skipIf(SKIP)(named(NO_FASHION_TITLE), async () => {
+    requireChromium();
+    const built = await buildWeb({
+      outDir: join(dir, 'dist-no-fashion'),
+      fashionDir: join(dir, 'no-such-dir'),
+    });
+    expect(built.missing).toEqual([
+      `Fashion-MNIST left out: ${join(dir, 'no-such-dir', 'train-images-idx3-ubyte.gz')} is missing (apt-get install dataset-fashion-mnist)`,
+    ]);
+    expect(built.files['fashion.bin.gz']).toBeUndefined();
+    const bare = await serveWeb({ dir: built.outDir, port: 0 });
+    const page = await browser!.newPage();
+    try {
+      await page.goto(`${bare.url}?data=fashion&auto=1`);
+      const result = await readResult(page, 20_000);
+      expect(result.status).toBe('error');
+      expect(result.error).toMatch(
+        /^demo: Fashion-MNIST is not bundled: .*train-images-idx3-ubyte\.gz is missing \(apt-get install dataset-fashion-mnist\) when the page was built$/,
+      );
+      expect(await page.locator('#dataset option[value="fashion"]').textContent()).toContain('(not bundled)');
+    } finally {
+      await page.close();
+      await bare.close();
+      await rm(built.outDir, { recursive: true, force: true });
+    }
+    passed++;
+  });
 
   // SwiftShader on the CPU is slow: 1000 digits in batches of 50 (20 steps) take ~25 s here, up
   // to twice that on a loaded machine.

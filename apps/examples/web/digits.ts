@@ -27,7 +27,7 @@ export interface DigitSet {
 export function decodeDigits(bytes: Uint8Array): DigitSet {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.byteLength < HEADER_BYTES || view.getUint32(0, true) !== MAGIC) {
-    throw new Error('digits: digits.bin.gz is not a Nabla digits asset; rebuild the page (web:build)');
+    throw new Error('digits: the asset is not a Nabla image asset (NDG1); rebuild the page (web:build)');
   }
   const count = view.getUint32(4, true);
   const height = view.getUint32(8, true);

@@ -6,6 +6,7 @@
 import {
   BACKEND_CHOICES,
   type BackendChoice,
+  DATASET_NAMES,
   MODEL_KINDS,
   type ModelKind,
   OPTIMIZERS,
@@ -16,6 +17,7 @@ import {
 /** The form's fields by name, as the inputs hold them. */
 export interface FormFields {
   backend: string;
+  dataset: string;
   model: string;
   layers: string;
   optimizer: string;
@@ -28,6 +30,7 @@ export interface FormFields {
 /** The names the URL uses for the fields (`?backend=wasm&epochs=1&batch=32&lr=0.01`). */
 export const URL_NAMES: Record<keyof FormFields, string> = {
   backend: 'backend',
+  dataset: 'data',
   model: 'model',
   layers: 'layers',
   optimizer: 'optimizer',
@@ -97,6 +100,7 @@ export function parseForm(
 ): { config: TrainConfig } | { errors: string[] } {
   const errors: string[] = [];
   const backend: BackendChoice = choice(fields.backend, 'backend', BACKEND_CHOICES, errors);
+  const dataset = choice(fields.dataset, 'data set', DATASET_NAMES, errors);
   const model = choice(fields.model, 'model', MODEL_KINDS, errors);
   const layers = layerSizes(fields.layers, model, errors);
   const optimizer = choice(fields.optimizer, 'optimizer', OPTIMIZERS, errors);
@@ -106,11 +110,12 @@ export function parseForm(
   }
   const batchSize = integer(fields.batchSize, 'batch size', 1, 1024, errors);
   const epochs = integer(fields.epochs, 'epochs', 1, 50, errors);
-  const samples = integer(fields.samples, 'training digits', 10, limits.trainMax, errors);
+  const samples = integer(fields.samples, 'training images', 10, limits.trainMax, errors);
   if (errors.length > 0) return { errors };
   return {
     config: {
       backend,
+      dataset,
       model,
       layers,
       optimizer,

@@ -1,23 +1,30 @@
 // The browser demo's page: reads and checks the form, hands the training to a Web Worker
 // (train-worker.ts, which picks the backend, builds the model and fits it) and renders what the
 // worker reports: the backend and why others were skipped, the model summary, a progress bar,
-// a per-batch loss/accuracy chart, the test accuracy, the misclassified test digits, the
+// a per-batch loss/accuracy chart, the test accuracy, the misclassified test images, the
 // confusion matrix with per-class accuracy (results.ts) and a pad to draw a digit on. The page computes nothing heavy, so it stays responsive while a model trains.
 // URL parameters preset the form: ?backend=wasm&model=cnn&layers=8,16&optimizer=sgd&lr=0.01&
 // epochs=1&samples=1000&batch=32&auto=1 (auto starts at once; tests use it).
 // <html data-status> says loading/ready/training/done/error.
 
 import { type ChartData, drawChart } from './chart.js';
-import { type DigitSet, fetchDigits } from './digits.js';
+import { DATASETS, loadDataset, readManifest } from './datasets.js';
+import type { DigitSet } from './digits.js';
 import { createDrawPad } from './draw-pad.js';
 import { DEFAULT_LAYERS, DEFAULT_LEARNING_RATE, type FormFields, parseForm, URL_NAMES } from './form.js';
-import type { FromWorker, ToWorker, TrainConfig } from './protocol.js';
+import {
+  DATASET_NAMES,
+  type DatasetName,
+  type FromWorker,
+  type ToWorker,
+  type TrainConfig,
+} from './protocol.js';
 import { confusionMatrix, renderConfusion, renderMistakes } from './results.js';
 
 const TEST_COUNT = 1000;
-/** At most this many misclassified digits are drawn. */
+/** At most this many misclassified images are drawn. */
 const MISTAKE_TILES = 32;
-const CLASS_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
+const BASE = new URL(location.href);
 const OPTIMIZER_NAMES = { adam: 'Adam', sgd: 'SGD (momentum 0.9)', rmsprop: 'RMSProp' } as const;
 
 type Status = 'loading' | 'ready' | 'training' | 'done' | 'error';
@@ -30,6 +37,7 @@ function element<T extends HTMLElement>(id: string, type: new () => T): T {
 
 const ui = {
   backend: element('backend', HTMLSelectElement),
+  dataset: element('dataset', HTMLSelectElement),
   model: element('model', HTMLSelectElement),
   layers: element('layers', HTMLInputElement),
   layersLabel: element('layers-label', HTMLSpanElement),
@@ -62,6 +70,7 @@ const ui = {
 /** The form's inputs by field name. */
 const fields: Record<keyof FormFields, HTMLInputElement | HTMLSelectElement> = {
   backend: ui.backend,
+  dataset: ui.dataset,
   model: ui.model,
   layers: ui.layers,
   optimizer: ui.optimizer,
@@ -73,9 +82,9 @@ const fields: Record<keyof FormFields, HTMLInputElement | HTMLSelectElement> = {
 
 const FIELD_NAMES = Object.keys(fields) as (keyof FormFields)[];
 
-let digits: DigitSet | undefined;
-/** The run in progress or the last one; undefined before the first Start. */
-let run: { config: TrainConfig; backend: string; description: string } | undefined;
+/** The run in progress or the last one, with its data; undefined before the first Start. */
+let run: { config: TrainConfig; data: DigitSet; backend: string; description: string } | undefined;
+let ready = false;
 let trainedModel = false;
 let training = false;
 let chart: ChartData = { epochs: 1, loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
@@ -168,9 +177,10 @@ function queueChart(): void {
   });
 }
 
-function readForm(): TrainConfig | undefined {
+function readForm(data: DigitSet | undefined): TrainConfig | undefined {
   const texts: FormFields = {
     backend: ui.backend.value,
+    dataset: ui.dataset.value,
     model: ui.model.value,
     layers: ui.layers.value,
     optimizer: ui.optimizer.value,
@@ -180,7 +190,8 @@ function readForm(): TrainConfig | undefined {
     samples: ui.samples.value,
   };
   const checked = parseForm(texts, {
-    trainMax: (digits?.count ?? TEST_COUNT) - TEST_COUNT,
+    // Without a data set (an unknown name, already an error) any count passes this check.
+    trainMax: data ? data.count - TEST_COUNT : Number.MAX_SAFE_INTEGER,
     testCount: TEST_COUNT,
   });
   ui.formErrors.replaceChildren(
@@ -193,17 +204,37 @@ function readForm(): TrainConfig | undefined {
   return 'config' in checked ? checked.config : undefined;
 }
 
-function start(): void {
-  if (!digits || training) return;
-  const config = readForm();
-  if (!config) {
+/** The data set the form names, loaded (undefined for a name it does not know). */
+async function formDataset(): Promise<DigitSet | undefined> {
+  const name = DATASET_NAMES.find((n) => n === ui.dataset.value);
+  if (!name) return undefined;
+  ui.progressText.textContent = `loading ${DATASETS[name].title}…`;
+  const data = await loadDataset(name, BASE);
+  ui.progressText.textContent = `${data.count.toLocaleString('en')} ${DATASETS[name].noun} loaded`;
+  return data;
+}
+
+async function start(): Promise<void> {
+  if (!ready || training) return;
+  training = true;
+  ui.start.disabled = true;
+  let data: DigitSet | undefined;
+  let config: TrainConfig | undefined;
+  try {
+    data = await formDataset();
+    config = readForm(data);
+  } finally {
+    training = false;
+    ui.start.disabled = false;
+  }
+  if (!config || !data) {
     ui.result.dataset['error'] = `demo: the form has errors: ${ui.formErrors.textContent}`;
     setStatus('error');
     return;
   }
   training = true;
   trainedModel = false;
-  run = { config, backend: '', description: '' };
+  run = { config, data, backend: '', description: '' };
   setStatus('training');
   ui.start.disabled = true;
   ui.stop.disabled = false;
@@ -214,8 +245,7 @@ function start(): void {
   ui.result.innerHTML = '<div class="caption">Training…</div>';
   ui.tiles.replaceChildren();
   ui.confusion.replaceChildren();
-  ui.mistakesCaption.textContent =
-    'After training: the test digits the model got wrong, as "predicted (true)".';
+  ui.mistakesCaption.textContent = `After training: the test ${DATASETS[config.dataset].noun} the model got wrong, as "predicted (true)".`;
   delete ui.mistakesCaption.dataset['wrong'];
   for (const key of ['accuracy', 'loss', 'firstBatchLoss', 'backend', 'error', 'stopped']) {
     delete ui.result.dataset[key];
@@ -225,13 +255,13 @@ function start(): void {
   chart = { epochs: config.epochs, loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
   queueChart();
   drawBars(null);
-  // A copy: the page keeps its digits to draw the test images.
-  send({ type: 'train', config, data: digits });
+  // A copy: the page keeps the images to draw the test set's mistakes.
+  send({ type: 'train', config, data });
 }
 
 function endTraining(): void {
   training = false;
-  ui.start.disabled = !digits;
+  ui.start.disabled = !ready;
   ui.start.textContent = 'Train again';
   ui.stop.disabled = true;
   ui.stop.textContent = 'Stop';
@@ -271,7 +301,7 @@ function onMessage(message: FromWorker): void {
       ui.summary.textContent = message.summary;
       ui.modelLine.textContent = `Model summary: ${message.description}, ${message.params.toLocaleString('en')} parameters`;
       logLine(
-        `${run.backend}: ${message.description}, ${config.samples} training digits, ${config.testCount} test digits, ` +
+        `${run.backend}: ${message.description}, ${config.samples} training ${DATASETS[config.dataset].noun}, ${config.testCount} test ${DATASETS[config.dataset].noun}, ` +
           `batch ${config.batchSize}, ${OPTIMIZER_NAMES[config.optimizer]} at learning rate ${config.learningRate}`,
       );
       return;
@@ -324,7 +354,7 @@ worker.addEventListener('message', (event: MessageEvent<FromWorker>) => {
 });
 
 function showResult(message: Extract<FromWorker, { type: 'done' }>): void {
-  if (!run || !digits) return;
+  if (!run) return;
   const { accuracy, loss, seconds, stopped } = message;
   const { backend, config } = run;
   ui.result.dataset['accuracy'] = String(accuracy);
@@ -337,37 +367,43 @@ function showResult(message: Extract<FromWorker, { type: 'done' }>): void {
     '<div class="big" id="test-accuracy"></div><div class="caption"></div><div class="caption small"></div>';
   ui.result.querySelector('.big')!.textContent = `${(accuracy * 100).toFixed(1)}%`;
   ui.result.querySelector('.caption')!.textContent =
-    `test accuracy on ${config.testCount} held-out digits${stopped ? ' (stopped early)' : ''}`;
+    `test accuracy on ${config.testCount} held-out ${DATASETS[config.dataset].noun}${stopped ? ' (stopped early)' : ''}`;
   ui.result.querySelector('.small')!.textContent =
     `loss ${loss.toFixed(4)} · ${seconds.toFixed(1)} s on ${backend} · ${message.tensors} tensors live in the worker after training (${(message.bytes / 1024).toFixed(0)} KiB: weights and optimizer state)`;
   logLine(
     `${stopped ? 'stopped; ' : ''}test accuracy ${accuracy.toFixed(4)}, loss ${loss.toFixed(4)}, ${seconds.toFixed(1)} s in all`,
     'done',
   );
-  showMistakes(message.predictions, digits.count - config.testCount);
+  showMistakes(message.predictions, run.data, config.dataset);
   trainedModel = true;
-  ui.padHint.textContent = 'Draw a digit 0–9 with the mouse; the model predicts after each stroke.';
+  ui.padHint.textContent = DATASETS[config.dataset].drawHint;
   endTraining();
   ui.progress.value = ui.progress.max;
   setStatus('done');
   void predictDrawing();
 }
 
-/** The misclassified test digits, the confusion matrix and the per-class accuracy. */
-function showMistakes(predictions: Int32Array, testStart: number): void {
-  if (!digits) return;
-  const test = { images: digits.images, labels: digits.labels, start: testStart, side: digits.width };
-  const wrong = renderMistakes(ui.tiles, test, predictions, CLASS_NAMES, MISTAKE_TILES);
+/** The misclassified test images, the confusion matrix and the per-class accuracy. */
+function showMistakes(predictions: Int32Array, data: DigitSet, dataset: DatasetName): void {
+  const { classes, noun } = DATASETS[dataset];
+  const testStart = data.count - predictions.length;
+  const test = { images: data.images, labels: data.labels, start: testStart, side: data.width };
+  const wrong = renderMistakes(ui.tiles, test, predictions, classes, MISTAKE_TILES);
   ui.mistakesCaption.textContent =
     wrong === 0
-      ? `No test digit was misclassified.`
-      : `${wrong} of ${predictions.length} test digits misclassified${wrong > MISTAKE_TILES ? `; the first ${MISTAKE_TILES} shown` : ''}, as "predicted (true)".`;
+      ? `No test image was misclassified.`
+      : `${wrong} of ${predictions.length} test ${noun} misclassified${wrong > MISTAKE_TILES ? `; the first ${MISTAKE_TILES} shown` : ''}, as "predicted (true)".`;
   ui.mistakesCaption.dataset['wrong'] = String(wrong);
-  const labels = digits.labels.subarray(testStart, testStart + predictions.length);
-  renderConfusion(ui.confusion, confusionMatrix(labels, predictions, CLASS_NAMES.length), CLASS_NAMES);
+  const labels = data.labels.subarray(testStart, testStart + predictions.length);
+  renderConfusion(ui.confusion, confusionMatrix(labels, predictions, classes.length), classes);
 }
 
 function drawBars(probs: readonly number[] | null): void {
+  const names = DATASETS[run?.config.dataset ?? 'digits'].classes;
+  ui.bars.classList.toggle(
+    'wide',
+    names.some((name) => name.length > 1),
+  );
   let best = -1;
   if (probs) for (let d = 0; d < probs.length; d++) if (best < 0 || probs[d]! > probs[best]!) best = d;
   ui.bars.replaceChildren(
@@ -377,7 +413,7 @@ function drawBars(probs: readonly number[] | null): void {
       row.className = digit === best ? 'bar best' : 'bar';
       row.innerHTML =
         '<span class="digit"></span><span class="track"><span class="fill"></span></span><span class="p"></span>';
-      row.querySelector('.digit')!.textContent = String(digit);
+      row.querySelector('.digit')!.textContent = names[digit] ?? String(digit);
       row.querySelector<HTMLElement>('.fill')!.style.width = `${(p * 100).toFixed(1)}%`;
       row.querySelector('.p')!.textContent = probs ? `${(p * 100).toFixed(0)}%` : '';
       return row;
@@ -403,11 +439,22 @@ ui.clearPad.addEventListener('click', () => {
   drawBars(null);
 });
 
-ui.start.addEventListener('click', start);
+ui.start.addEventListener('click', () => void start().catch(fail));
+
+ui.dataset.addEventListener('change', () => {
+  // The most training images the data set has, once it is loaded.
+  void formDataset()
+    .then((data) => {
+      if (data) ui.samples.value = String(data.count - TEST_COUNT);
+    })
+    .catch(fail);
+});
 
 ui.stop.addEventListener('click', () => {
   if (!training) return;
   send({ type: 'stop' });
+  // The batches drawn when Stop was pressed: the worker stops a batch or two later.
+  ui.stop.dataset['atBatch'] = String(chart.loss.length);
   ui.stop.disabled = true;
   ui.stop.textContent = 'Stopping…';
 });
@@ -425,12 +472,29 @@ async function init(): Promise<void> {
   chart = { ...chart, epochs: Number(ui.epochs.value) || 1 };
   queueChart();
   drawBars(null);
-  ui.progressText.textContent = 'loading digits…';
-  digits = await fetchDigits(new URL('digits.bin.gz', location.href));
-  ui.progressText.textContent = `${digits.count.toLocaleString('en')} MNIST digits loaded; press Start`;
+  const manifest = await readManifest(BASE);
+  for (const option of ui.dataset.options) {
+    const entry = manifest[DATASET_NAMES.find((n) => n === option.value) ?? 'digits'];
+    if (entry && 'missing' in entry) {
+      option.textContent += ' (not bundled)';
+      option.title = entry.missing;
+    }
+  }
+  const data = await formDataset().catch((error: unknown) => {
+    ui.progressText.textContent = error instanceof Error ? error.message : String(error);
+    return undefined;
+  });
+  // A data set picked in the URL without a count trains on all its training images.
+  if (data) {
+    if (!new URLSearchParams(location.search).has(URL_NAMES.samples)) {
+      ui.samples.value = String(data.count - TEST_COUNT);
+    }
+    ui.progressText.textContent += '; press Start';
+  }
+  ready = true;
   ui.start.disabled = false;
   setStatus('ready');
-  if (auto) start();
+  if (auto) await start();
 }
 
 void init().catch(fail);

@@ -12,12 +12,16 @@ export type BackendChoice = (typeof BACKEND_CHOICES)[number];
 export const MODEL_KINDS = ['mlp', 'cnn'] as const;
 export type ModelKind = (typeof MODEL_KINDS)[number];
 
+export const DATASET_NAMES = ['digits', 'fashion'] as const;
+export type DatasetName = (typeof DATASET_NAMES)[number];
+
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 /** Everything one training run needs, checked by the page's form before it is sent. */
 export interface TrainConfig {
   backend: BackendChoice;
+  dataset: DatasetName;
   model: ModelKind;
   /** MLP: the hidden layers' units; CNN: the two convolutions' filters. */
   layers: number[];
