@@ -6,7 +6,8 @@
 // (best available is wasm, webgpu skipped with its reason; webgpu picked by name fails saying
 // why); then bad form values, a long run stopped with the stop button while the page keeps
 // drawing frames (training runs in a Web Worker), the small CNN and the Fashion-MNIST subset;
-// a build without Fashion-MNIST that says why; every finished run's confusion matrix and
+// a build without Fashion-MNIST that says why; save to IndexedDB and download, then load each
+// back in a reloaded page (same accuracy, same prediction of the same drawing); every finished run's confusion matrix and
 // misclassified images are checked against its test accuracy; once picking webgpu in a Chromium started with --enable-unsafe-webgpu (SwiftShader's
 // adapter, as in backend-webgpu's test).
 // Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Outside CI a missing
@@ -17,7 +18,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../web/build.mjs';
 import { serveWeb } from '../web/serve.mjs';
@@ -241,53 +242,97 @@ describe('browser demo (web/)', () => {
     if (passed === 4) await rm(join(dir, 'dist'), { recursive: true, force: true });
   });
 
-  it.skipIf(SKIP)(named(TITLE), async () => {
-    requireChromium();
-    const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
-    const errors = watchErrors(page);
+  it.skipIf(SKIP)(
+    named(TITLE),
+    async () => {
+      requireChromium();
+      const page = await browser!.newPage({ viewport: { width: 1200, height: 900 } });
+      const errors = watchErrors(page);
 
-    await page.goto(`${server!.url}?epochs=1&samples=1000&batch=32&auto=1`);
-    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
-    const result = await readResult(page, 45_000);
-    expect(result.error).toBeUndefined();
-    expect(result.status).toBe('done');
-    expect(result.backend).toBe('wasm');
-    expect(result.info).toMatch(/webgpu\s*skipped: /);
-    expect(result.log).toContain('epoch 1/1');
-    expect(result.log).toContain('wasm: 784-128-10 MLP, 1000 training digits');
-    expect(result.accuracy).toBeGreaterThan(0.5);
-    await checkMistakes(page, result.accuracy, 1000);
-    // One point per batch (1000 digits in batches of 32), one validation point per epoch.
-    expect(result.batches).toBe(32);
-    expect(result.valPoints).toBe(1);
-    expect(result.stopped).toBe('false');
-    expect(result.summary).toContain('dense');
+      await page.goto(`${server!.url}?epochs=1&samples=1000&batch=32&auto=1`);
+      expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+      const result = await readResult(page, 45_000);
+      expect(result.error).toBeUndefined();
+      expect(result.status).toBe('done');
+      expect(result.backend).toBe('wasm');
+      expect(result.info).toMatch(/webgpu\s*skipped: /);
+      expect(result.log).toContain('epoch 1/1');
+      expect(result.log).toContain('wasm: 784-128-10 MLP, 1000 training digits');
+      expect(result.accuracy).toBeGreaterThan(0.5);
+      await checkMistakes(page, result.accuracy, 1000);
+      // One point per batch (1000 digits in batches of 32), one validation point per epoch.
+      expect(result.batches).toBe(32);
+      expect(result.valPoints).toBe(1);
+      expect(result.stopped).toBe('false');
+      expect(result.summary).toContain('dense');
 
-    await drawStroke(page);
+      await drawStroke(page);
 
-    const shot = join(dir, 'browser-demo.png');
-    await page.screenshot({ path: shot, fullPage: true });
-    const png = await readFile(shot);
-    expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-    expect(png.length).toBeGreaterThan(30_000);
-    expect(errors).toEqual([]);
-    console.log(
-      `browser demo: wasm, test accuracy ${result.accuracy.toFixed(4)} after 1 epoch on 1000 digits; screenshot ${shot}`,
-    );
-    await page.close();
+      const shot = join(dir, 'browser-demo.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      const png = await readFile(shot);
+      expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+      expect(png.length).toBeGreaterThan(30_000);
+      const drawn = await page.locator('#bars').getAttribute('data-probs');
+      const matrix = (await readMistakes(page)).counts;
 
-    // Picked by name where it cannot run, webgpu fails with the reason and the way out.
-    const gpuless = await browser!.newPage();
-    await gpuless.goto(`${server!.url}?backend=webgpu&epochs=1&samples=100&auto=1`);
-    const refused = await readResult(gpuless, 20_000);
-    expect(refused.status).toBe('error');
-    expect(refused.error).toMatch(
-      /^demo: webgpu cannot run in this browser \(webgpu: .+\); pick "best available"/,
-    );
-    expect(refused.info).toMatch(/webgpu\s*skipped: /);
-    await gpuless.close();
-    passed++;
-  });
+      // Keep: save to IndexedDB and download the two files; a reloaded page loads either back
+      // and predicts the test set and the same drawing exactly as the trained model did.
+      await page.click('#save-model');
+      await page.waitForSelector('#saved-models li[data-name^="digits-mlp "]', { timeout: 10_000 });
+      const downloads: Download[] = [];
+      page.on('download', (download) => downloads.push(download));
+      await page.click('#download-model');
+      await expect.poll(() => downloads.length, { timeout: 10_000 }).toBe(2);
+      const files = await Promise.all(
+        downloads.map(async (download) => {
+          const path = join(dir, download.suggestedFilename());
+          await download.saveAs(path);
+          return path;
+        }),
+      );
+      expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['model.json', 'model.safetensors']);
+      await page.goto(`${server!.url}?backend=wasm`);
+      await page.waitForSelector('html[data-status="ready"]', { timeout: 10_000 });
+      await page.waitForSelector('#saved-models li', { timeout: 10_000 });
+      for (const load of [
+        () => page.click('#saved-models li button.load'),
+        () => page.setInputFiles('#load-files', files),
+      ]) {
+        await load();
+        const loaded = await readResult(page, 20_000);
+        expect(loaded.error).toBeUndefined();
+        // evaluate's float32 metric after training vs the count of right predictions after a load.
+        expect(loaded.accuracy).toBeCloseTo(result.accuracy, 6);
+        expect((await readMistakes(page)).counts).toEqual(matrix);
+        await drawStroke(page);
+        expect(await page.locator('#bars').getAttribute('data-probs')).toBe(drawn);
+        await page.click('#clear-pad');
+      }
+      expect(await page.locator('#result').getAttribute('data-loaded-from')).toBe(
+        'model.json + model.safetensors',
+      );
+      expect(errors).toEqual([]);
+      console.log(
+        `browser demo: wasm, test accuracy ${result.accuracy.toFixed(4)} after 1 epoch on 1000 digits, the same after ` +
+          `saving to IndexedDB and to two files and loading back; screenshot ${shot}`,
+      );
+      await page.close();
+
+      // Picked by name where it cannot run, webgpu fails with the reason and the way out.
+      const gpuless = await browser!.newPage();
+      await gpuless.goto(`${server!.url}?backend=webgpu&epochs=1&samples=100&auto=1`);
+      const refused = await readResult(gpuless, 20_000);
+      expect(refused.status).toBe('error');
+      expect(refused.error).toMatch(
+        /^demo: webgpu cannot run in this browser \(webgpu: .+\); pick "best available"/,
+      );
+      expect(refused.info).toMatch(/webgpu\s*skipped: /);
+      await gpuless.close();
+      passed++;
+    },
+    90_000,
+  );
 
   it.skipIf(SKIP)(
     named(WORKER_TITLE),

@@ -16,6 +16,8 @@ import {
   DATASET_NAMES,
   type DatasetName,
   type FromWorker,
+  type ModelSource,
+  type SavedModel,
   type ToWorker,
   type TrainConfig,
 } from './protocol.js';
@@ -36,6 +38,11 @@ function element<T extends HTMLElement>(id: string, type: new () => T): T {
 }
 
 const ui = {
+  saveModel: element('save-model', HTMLButtonElement),
+  downloadModel: element('download-model', HTMLButtonElement),
+  loadFiles: element('load-files', HTMLInputElement),
+  savedModels: element('saved-models', HTMLUListElement),
+  keepStatus: element('keep-status', HTMLParagraphElement),
   backend: element('backend', HTMLSelectElement),
   dataset: element('dataset', HTMLSelectElement),
   model: element('model', HTMLSelectElement),
@@ -214,8 +221,29 @@ async function formDataset(): Promise<DigitSet | undefined> {
   return data;
 }
 
+/** Starts a training run with the form's choices. */
 async function start(): Promise<void> {
-  if (!ready || training) return;
+  const checked = await checkedForm();
+  if (!checked) return;
+  const { config, data } = checked;
+  beginRun(config, data, 'starting the backend…');
+  // A copy: the page keeps the images to draw the test set's mistakes.
+  send({ type: 'train', config, data });
+}
+
+/** Loads a saved model on the form's backend and tests it on `dataset` (the form's by default). */
+async function startLoad(source: ModelSource, dataset?: DatasetName): Promise<void> {
+  if (dataset) ui.dataset.value = dataset;
+  const checked = await checkedForm();
+  if (!checked) return;
+  const { config, data } = checked;
+  beginRun(config, data, 'loading the model…');
+  send({ type: 'load', source, config, data });
+}
+
+/** The form's configuration and data set, or undefined after showing the form's errors. */
+async function checkedForm(): Promise<{ config: TrainConfig; data: DigitSet } | undefined> {
+  if (!ready || training) return undefined;
   training = true;
   ui.start.disabled = true;
   let data: DigitSet | undefined;
@@ -230,8 +258,13 @@ async function start(): Promise<void> {
   if (!config || !data) {
     ui.result.dataset['error'] = `demo: the form has errors: ${ui.formErrors.textContent}`;
     setStatus('error');
-    return;
+    return undefined;
   }
+  return { config, data };
+}
+
+/** Clears the last run's results and marks the page busy. */
+function beginRun(config: TrainConfig, data: DigitSet, what: string): void {
   training = true;
   trainedModel = false;
   run = { config, data, backend: '', description: '' };
@@ -247,20 +280,20 @@ async function start(): Promise<void> {
   ui.confusion.replaceChildren();
   ui.mistakesCaption.textContent = `After training: the test ${DATASETS[config.dataset].noun} the model got wrong, as "predicted (true)".`;
   delete ui.mistakesCaption.dataset['wrong'];
-  for (const key of ['accuracy', 'loss', 'firstBatchLoss', 'backend', 'error', 'stopped']) {
+  for (const key of ['accuracy', 'loss', 'firstBatchLoss', 'backend', 'error', 'stopped', 'loadedFrom']) {
     delete ui.result.dataset[key];
   }
   ui.progress.value = 0;
-  ui.progressText.textContent = 'starting the backend…';
+  ui.progressText.textContent = what;
   chart = { epochs: config.epochs, loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
   queueChart();
   drawBars(null);
-  // A copy: the page keeps the images to draw the test set's mistakes.
-  send({ type: 'train', config, data });
+  updateKeepButtons();
 }
 
 function endTraining(): void {
   training = false;
+  updateKeepButtons();
   ui.start.disabled = !ready;
   ui.start.textContent = 'Train again';
   ui.stop.disabled = true;
@@ -337,6 +370,12 @@ function onMessage(message: FromWorker): void {
     case 'prediction':
       if (message.id === predictId) drawBars(message.probs);
       return;
+    case 'models':
+      showSavedModels(message.models, message.saved);
+      return;
+    case 'exported':
+      offerDownloads(message.json, message.weights);
+      return;
     case 'error':
       fail(new Error(message.message));
       return;
@@ -366,16 +405,28 @@ function showResult(message: Extract<FromWorker, { type: 'done' }>): void {
   ui.result.innerHTML =
     '<div class="big" id="test-accuracy"></div><div class="caption"></div><div class="caption small"></div>';
   ui.result.querySelector('.big')!.textContent = `${(accuracy * 100).toFixed(1)}%`;
-  ui.result.querySelector('.caption')!.textContent =
-    `test accuracy on ${config.testCount} held-out ${DATASETS[config.dataset].noun}${stopped ? ' (stopped early)' : ''}`;
-  ui.result.querySelector('.small')!.textContent =
-    `loss ${loss.toFixed(4)} · ${seconds.toFixed(1)} s on ${backend} · ${message.tensors} tensors live in the worker after training (${(message.bytes / 1024).toFixed(0)} KiB: weights and optimizer state)`;
-  logLine(
-    `${stopped ? 'stopped; ' : ''}test accuracy ${accuracy.toFixed(4)}, loss ${loss.toFixed(4)}, ${seconds.toFixed(1)} s in all`,
-    'done',
-  );
+  const held = `${config.testCount} held-out ${DATASETS[config.dataset].noun}`;
+  const memoryLine = `${message.tensors} tensors live in the worker (${(message.bytes / 1024).toFixed(0)} KiB: weights and optimizer state)`;
+  if (message.loadedFrom === undefined) {
+    ui.result.querySelector('.caption')!.textContent =
+      `test accuracy on ${held}${stopped ? ' (stopped early)' : ''}`;
+    ui.result.querySelector('.small')!.textContent =
+      `loss ${loss.toFixed(4)} · ${seconds.toFixed(1)} s on ${backend} · ${memoryLine}`;
+    logLine(
+      `${stopped ? 'stopped; ' : ''}test accuracy ${accuracy.toFixed(4)}, loss ${loss.toFixed(4)}, ${seconds.toFixed(1)} s in all`,
+      'done',
+    );
+  } else {
+    ui.result.dataset['loadedFrom'] = message.loadedFrom;
+    ui.result.querySelector('.caption')!.textContent =
+      `test accuracy on ${held} of the model loaded from ${message.loadedFrom}`;
+    ui.result.querySelector('.small')!.textContent =
+      `${seconds.toFixed(1)} s to load and test on ${backend} · ${memoryLine}`;
+    logLine(`loaded ${message.loadedFrom}: test accuracy ${accuracy.toFixed(4)}`, 'done');
+  }
   showMistakes(message.predictions, run.data, config.dataset);
   trainedModel = true;
+  updateKeepButtons();
   ui.padHint.textContent = DATASETS[config.dataset].drawHint;
   endTraining();
   ui.progress.value = ui.progress.max;
@@ -404,6 +455,9 @@ function drawBars(probs: readonly number[] | null): void {
     'wide',
     names.some((name) => name.length > 1),
   );
+  // The exact probabilities, for a test to compare a model with its saved and loaded copy.
+  if (probs) ui.bars.dataset['probs'] = probs.join(',');
+  else delete ui.bars.dataset['probs'];
   let best = -1;
   if (probs) for (let d = 0; d < probs.length; d++) if (best < 0 || probs[d]! > probs[best]!) best = d;
   ui.bars.replaceChildren(
@@ -437,6 +491,64 @@ ui.clearPad.addEventListener('click', () => {
   pad.clear();
   predictId++;
   drawBars(null);
+});
+
+function updateKeepButtons(): void {
+  ui.saveModel.disabled = !trainedModel || training;
+  ui.downloadModel.disabled = !trainedModel || training;
+}
+
+/** The IndexedDB name of the current model: its data set first, so a load knows what to test on. */
+function savedName(): string {
+  const stamp = new Date()
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace('T', ' ');
+  return `${run?.config.dataset ?? 'digits'}-${run?.config.model ?? 'mlp'} ${stamp}`;
+}
+
+function showSavedModels(models: readonly SavedModel[], saved?: string): void {
+  if (saved !== undefined) ui.keepStatus.textContent = `Saved in this browser's IndexedDB as "${saved}".`;
+  ui.savedModels.replaceChildren(
+    ...models.map((model) => {
+      const item = document.createElement('li');
+      item.dataset['name'] = model.name;
+      item.innerHTML =
+        '<span class="name"></span> <span class="meta"></span> <button type="button" class="secondary load">Load</button>';
+      item.querySelector('.name')!.textContent = model.name;
+      item.querySelector('.meta')!.textContent =
+        `${(model.weightsBytes / 1024).toFixed(0)} KiB, ${new Date(model.dateSaved).toLocaleString('en')}`;
+      item.querySelector('button')!.addEventListener('click', () => {
+        const dataset = DATASET_NAMES.find((n) => model.name.startsWith(`${n}-`));
+        void startLoad({ indexedDB: model.name }, dataset).catch(fail);
+      });
+      return item;
+    }),
+  );
+}
+
+/** Clicks a download link for each file (the browser saves them to its downloads folder). */
+function offerDownloads(json: Uint8Array, weights: Uint8Array): void {
+  for (const [name, bytes, type] of [
+    ['model.json', json, 'application/json'],
+    ['model.safetensors', weights, 'application/octet-stream'],
+  ] as const) {
+    const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type }));
+    const anchor = document.createElement('a');
+    anchor.href = url;
+    anchor.download = name;
+    anchor.click();
+    setTimeout(() => URL.revokeObjectURL(url), 60_000);
+  }
+  ui.keepStatus.textContent = `Downloaded model.json (${(json.length / 1024).toFixed(1)} KiB) and model.safetensors (${(weights.length / 1024).toFixed(0)} KiB).`;
+}
+
+ui.saveModel.addEventListener('click', () => send({ type: 'save', name: savedName() }));
+ui.downloadModel.addEventListener('click', () => send({ type: 'export' }));
+ui.loadFiles.addEventListener('change', () => {
+  const files = [...(ui.loadFiles.files ?? [])];
+  ui.loadFiles.value = '';
+  if (files.length > 0) void startLoad({ files }).catch(fail);
 });
 
 ui.start.addEventListener('click', () => void start().catch(fail));
@@ -493,6 +605,7 @@ async function init(): Promise<void> {
   }
   ready = true;
   ui.start.disabled = false;
+  send({ type: 'list' });
   setStatus('ready');
   if (auto) await start();
 }

@@ -34,10 +34,27 @@ export interface TrainConfig {
   testCount: number;
 }
 
+/** Where a model is loaded from: a name in IndexedDB, or model.json and its weights as files. */
+export type ModelSource = { indexedDB: string } | { files: File[] };
+
 export type ToWorker =
   | { type: 'train'; config: TrainConfig; data: DigitSet }
   | { type: 'stop' }
-  | { type: 'predict'; id: number; image: Float32Array };
+  | { type: 'predict'; id: number; image: Float32Array }
+  /** Saves the last trained or loaded model in IndexedDB under `name`. */
+  | { type: 'save'; name: string }
+  /** Asks for the last model's model.json and model.safetensors bytes, to download. */
+  | { type: 'export' }
+  | { type: 'list' }
+  /** Loads a model on `config.backend` and predicts `config.dataset`'s test set with it. */
+  | { type: 'load'; source: ModelSource; config: TrainConfig; data: DigitSet };
+
+/** A model kept in IndexedDB, as listIndexedDBModels() tells. */
+export interface SavedModel {
+  name: string;
+  dateSaved: string;
+  weightsBytes: number;
+}
 
 /** A backend passed over, with the reason `skippedBackends()` gave. */
 export interface Skipped {
@@ -74,10 +91,14 @@ export type FromWorker =
       loss: number;
       seconds: number;
       stopped: boolean;
+      /** Where the model came from when it was loaded rather than trained. */
+      loadedFrom?: string;
       /** The predicted class of each test image, in the test set's order. */
       predictions: Int32Array;
       tensors: number;
       bytes: number;
     }
   | { type: 'prediction'; id: number; probs: number[] }
+  | { type: 'models'; models: SavedModel[]; saved?: string }
+  | { type: 'exported'; json: Uint8Array; weights: Uint8Array }
   | { type: 'error'; message: string };

@@ -1,7 +1,9 @@
 // The demo's training worker: the page stays responsive because everything that computes runs
 // here. It picks the backend (saying why others were skipped), builds the model the form asked
 // for, fits it with callbacks that post each batch's and each epoch's metrics, then evaluates
-// and predicts the test set, and keeps the model to classify drawn digits. A 'stop' message
+// and predicts the test set, and keeps the model to classify drawn digits. It also saves the
+// model to IndexedDB, hands its two files to the page to download, and loads a model back
+// (from IndexedDB or from the two files) to predict the test set and drawings with it. A 'stop' message
 // sets `model.stopTraining`, which fit reads after each batch: fit yields to the event loop
 // every 16 ms ('auto'), so the message is seen within a batch or two.
 
@@ -11,20 +13,27 @@ import { WebGpuBackend } from '@nabla/backend-webgpu';
 import { activeBackend, memory, setBackend, skippedBackends, type Tensor, tensor } from '@nabla/core';
 import {
   adam,
+  browserFiles,
   conv2d,
   dense,
   flatten,
   glorotUniform,
+  type IOHandler,
+  jsonBytes,
   type Layer,
   type Logs,
+  listIndexedDBModels,
+  loadModel,
   type Model,
+  type ModelArtifacts,
   maxPooling2d,
   rmsprop,
+  saveResult,
   sequential,
   sgd,
 } from '@nabla/nn';
 import type { DigitSet } from './digits.js';
-import type { FromWorker, ToWorker, TrainConfig } from './protocol.js';
+import type { FromWorker, ModelSource, ToWorker, TrainConfig } from './protocol.js';
 
 /** The preference list of "best available", as in the CLI examples. */
 const BACKEND_PREFERENCE = ['webgpu', 'wasm', 'cpu'] as const;
@@ -244,10 +253,7 @@ async function train(config: TrainConfig, data: DigitSet): Promise<void> {
     const { accuracy = Number.NaN, loss = Number.NaN } = await model.evaluate(testSet.x, testSet.y, {
       batchSize: 256,
     });
-    const [probs] = await model.predictAsync(testSet.x, { batchSize: 256 });
-    const values = await probs!.data();
-    probs!.dispose();
-    const predictions = argMaxRows(values, CLASSES);
+    const predictions = await predictClasses(model, testSet.x);
     for (const t of tensors) t.dispose();
     const { numTensors, numBytes } = memory();
     trained = { model, flat };
@@ -271,6 +277,105 @@ async function train(config: TrainConfig, data: DigitSet): Promise<void> {
     running = undefined;
     for (const t of tensors) if (!t.isDisposed) t.dispose();
   }
+}
+
+/** The arg-max class of each row of x. */
+async function predictClasses(model: Model, x: Tensor): Promise<Int32Array> {
+  const [probs] = await model.predictAsync(x, { batchSize: 256 });
+  try {
+    return argMaxRows(await probs!.data(), CLASSES);
+  } finally {
+    probs!.dispose();
+  }
+}
+
+/** A model's description from its layers: "784-128-10 MLP" or "CNN (conv 8 → … → dense 10)". */
+function describe(model: Model): { description: string; flat: boolean } {
+  const convs = model.layers.filter((l) => l.className === 'Conv2D');
+  const dense = model.layers.filter((l) => l.className === 'Dense');
+  const units = dense.map((l) => Number(l.getConfig()['units']));
+  if (convs.length === 0) return { description: `${[784, ...units].join('-')} MLP`, flat: true };
+  const filters = convs.map((l) => `conv ${Number(l.getConfig()['filters'])}`);
+  return { description: `CNN (${[...filters, ...units.map((u) => `dense ${u}`)].join(' → ')})`, flat: false };
+}
+
+/** Loads a saved model and predicts the test set with it, as a training run ends. */
+async function load(source: ModelSource, config: TrainConfig, data: DigitSet): Promise<void> {
+  await chooseBackend(config.backend);
+  const started = performance.now();
+  const from =
+    'indexedDB' in source ? `indexeddb://${source.indexedDB}` : source.files.map((f) => f.name).join(' + ');
+  const model = await loadModel('indexedDB' in source ? from : browserFiles(source.files));
+  try {
+    const { description, flat } = describe(model);
+    post({
+      type: 'model',
+      description: `${description}, loaded from ${from}`,
+      summary: model.summary(() => undefined),
+      params: model.countParams(),
+    });
+    const testSet = split(data, data.count - config.testCount, data.count, flat);
+    let predictions: Int32Array;
+    try {
+      predictions = await predictClasses(model, testSet.x);
+    } finally {
+      testSet.x.dispose();
+      testSet.y.dispose();
+    }
+    const labels = data.labels.subarray(data.count - config.testCount);
+    const right = predictions.reduce((n, p, i) => n + (p === labels[i] ? 1 : 0), 0);
+    trained?.model.dispose();
+    trained = { model, flat };
+    const { numTensors, numBytes } = memory();
+    post(
+      {
+        type: 'done',
+        accuracy: right / predictions.length,
+        loss: Number.NaN,
+        seconds: (performance.now() - started) / 1000,
+        stopped: false,
+        loadedFrom: from,
+        predictions,
+        tensors: numTensors,
+        bytes: numBytes,
+      },
+      [predictions.buffer],
+    );
+  } catch (error) {
+    if (trained?.model !== model) model.dispose();
+    throw error;
+  }
+}
+
+/** The saved models, newest first. */
+async function listModels(saved?: string): Promise<void> {
+  const models = (await listIndexedDBModels())
+    .sort((a, b) => b.dateSaved.getTime() - a.dateSaved.getTime())
+    .map((m) => ({ name: m.name, dateSaved: m.dateSaved.toISOString(), weightsBytes: m.weightsBytes }));
+  post(saved === undefined ? { type: 'models', models } : { type: 'models', models, saved });
+}
+
+async function save(name: string): Promise<void> {
+  if (!trained) throw new Error('demo: train or load a model before saving it');
+  await trained.model.save(`indexeddb://${name}`);
+  await listModels(name);
+}
+
+/** model.json and model.safetensors as bytes, for the page to offer as downloads. */
+async function exportModel(): Promise<void> {
+  if (!trained) throw new Error('demo: train or load a model before downloading it');
+  let kept: ModelArtifacts | undefined;
+  const memoryHandler: IOHandler = {
+    save: async (artifacts) => {
+      kept = artifacts;
+      return saveResult(artifacts);
+    },
+  };
+  await trained.model.save(memoryHandler);
+  if (!kept) throw new Error('demo: the model gave nothing to download');
+  const json = jsonBytes(kept);
+  const weights = kept.weights.slice();
+  post({ type: 'exported', json, weights }, [json.buffer, weights.buffer]);
 }
 
 async function predict(id: number, image: Float32Array): Promise<void> {
@@ -299,6 +404,18 @@ addEventListener('message', (event: MessageEvent<ToWorker>) => {
       break;
     case 'predict':
       void predict(message.id, message.image).catch(fail);
+      break;
+    case 'save':
+      void save(message.name).catch(fail);
+      break;
+    case 'export':
+      void exportModel().catch(fail);
+      break;
+    case 'list':
+      void listModels().catch(fail);
+      break;
+    case 'load':
+      void load(message.source, message.config, message.data).catch(fail);
       break;
     default:
       message satisfies never;
