@@ -7,7 +7,8 @@
 // why); then bad form values, a long run stopped with the stop button while the page keeps
 // drawing frames (training runs in a Web Worker), the small CNN and the Fashion-MNIST subset;
 // a build without Fashion-MNIST that says why; save to IndexedDB and download, then load each
-// back in a reloaded page (same accuracy, same prediction of the same drawing); every finished run's confusion matrix and
+// back in a reloaded page (same accuracy, same prediction of the same drawing); uploaded
+// pictures (the drawing as a PNG, and dark ink on white paper, which is inverted); every finished run's confusion matrix and
 // misclassified images are checked against its test accuracy; once picking webgpu in a Chromium started with --enable-unsafe-webgpu (SwiftShader's
 // adapter, as in backend-webgpu's test).
 // Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Outside CI a missing
@@ -312,6 +313,43 @@ describe('browser demo (web/)', () => {
       expect(await page.locator('#result').getAttribute('data-loaded-from')).toBe(
         'model.json + model.safetensors',
       );
+
+      // Uploaded pictures: the pad's own drawing as a PNG gets the drawing's prediction; a dark
+      // bar on white paper is put on the pad inverted, as light ink on black.
+      await drawStroke(page);
+      const drawnBest = await page.locator('#bars .bar.best .digit').textContent();
+      const padPng = await page.evaluate(
+        () => (document.getElementById('pad') as HTMLCanvasElement).toDataURL('image/png').split(',')[1]!,
+      );
+      const paperPng = await page.evaluate(() => {
+        const paper = document.createElement('canvas');
+        paper.width = 60;
+        paper.height = 60;
+        const ctx = paper.getContext('2d')!;
+        ctx.fillStyle = '#fff';
+        ctx.fillRect(0, 0, 60, 60);
+        ctx.fillStyle = '#000';
+        ctx.fillRect(27, 8, 6, 44);
+        return paper.toDataURL('image/png').split(',')[1]!;
+      });
+      const upload = async (name: string, png: string) => {
+        await page.click('#clear-pad');
+        await page.setInputFiles('#upload-image', {
+          name,
+          mimeType: 'image/png',
+          buffer: Buffer.from(png, 'base64'),
+        });
+        await page.waitForSelector('#bars .bar.best', { timeout: 10_000 });
+      };
+      await upload('paper.png', paperPng);
+      const [centre, corner] = await page.evaluate(() => {
+        const ctx = (document.getElementById('pad') as HTMLCanvasElement).getContext('2d')!;
+        return [ctx.getImageData(140, 140, 1, 1).data[0], ctx.getImageData(5, 5, 1, 1).data[0]];
+      });
+      expect(centre).toBeGreaterThan(200);
+      expect(corner).toBeLessThan(30);
+      await upload('drawing.png', padPng);
+      expect(await page.locator('#bars .bar.best .digit').textContent()).toBe(drawnBest);
       expect(errors).toEqual([]);
       console.log(
         `browser demo: wasm, test accuracy ${result.accuracy.toFixed(4)} after 1 epoch on 1000 digits, the same after ` +

@@ -20,7 +20,8 @@ export const DATASETS: Record<DatasetName, DatasetInfo> = {
     title: 'MNIST digits',
     noun: 'digits',
     classes: ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'],
-    drawHint: 'Draw a digit 0–9 with the mouse; the model predicts after each stroke.',
+    drawHint:
+      'Draw a digit 0–9 with the mouse, or upload a picture of one; the model predicts after each stroke.',
   },
   fashion: {
     title: 'Fashion-MNIST',

@@ -1,6 +1,7 @@
 // The "draw a digit" pad: a canvas the user draws on with a mouse, pen or finger, and its
 // drawing turned into an MNIST-like 28×28 image the way the data set was made: the ink's
-// bounding box scaled to fit 20×20, then centred by its centre of mass in the 28×28 frame.
+// bounding box scaled to fit 20×20, then centred by its centre of mass in the 28×28 frame. An
+// uploaded picture is put on the pad the same way, as light ink on black.
 
 const SIDE = 28;
 const BOX = 20;
@@ -9,6 +10,8 @@ const BOX = 20;
 export interface DrawPad {
   clear(): void;
   image(): Float32Array | null;
+  /** Puts a picture on the pad as white ink on black (see `inkImage`). */
+  show(picture: ImageBitmap): void;
 }
 
 /**
@@ -56,7 +59,49 @@ export function createDrawPad(canvas: HTMLCanvasElement, onStroke: () => void): 
   };
   canvas.addEventListener('pointerup', end);
   canvas.addEventListener('pointercancel', end);
-  return { clear, image: () => toMnist(canvas) };
+  const show = (picture: ImageBitmap) => {
+    clear();
+    const ink = inkImage(picture);
+    const scale = Math.min(canvas.width / ink.width, canvas.height / ink.height);
+    const w = ink.width * scale;
+    const h = ink.height * scale;
+    ctx.drawImage(ink, (canvas.width - w) / 2, (canvas.height - h) / 2, w, h);
+  };
+  return { clear, image: () => toMnist(canvas), show };
+}
+
+/**
+ * A picture as grey ink on black, as the pad and MNIST hold digits: transparent parts count as
+ * white paper, and a picture whose border is mostly light (dark ink on paper) is inverted.
+ */
+function inkImage(picture: ImageBitmap): HTMLCanvasElement {
+  const out = document.createElement('canvas');
+  out.width = picture.width;
+  out.height = picture.height;
+  const ctx = out.getContext('2d', { willReadFrequently: true })!;
+  ctx.fillStyle = '#fff';
+  ctx.fillRect(0, 0, out.width, out.height);
+  ctx.drawImage(picture, 0, 0);
+  const pixels = ctx.getImageData(0, 0, out.width, out.height);
+  const { data, width, height } = pixels;
+  const grey = (i: number) => 0.299 * data[i * 4]! + 0.587 * data[i * 4 + 1]! + 0.114 * data[i * 4 + 2]!;
+  let border = 0;
+  let count = 0;
+  for (let x = 0; x < width; x++) {
+    border += grey(x) + grey((height - 1) * width + x);
+    count += 2;
+  }
+  for (let y = 0; y < height; y++) {
+    border += grey(y * width) + grey(y * width + width - 1);
+    count += 2;
+  }
+  const invert = border / count > 127;
+  for (let i = 0; i < width * height; i++) {
+    const v = invert ? 255 - grey(i) : grey(i);
+    data.set([v, v, v, 255], i * 4);
+  }
+  ctx.putImageData(pixels, 0, 0);
+  return out;
 }
 
 /** The drawing as an MNIST-style image, or null when nothing is drawn. */

@@ -70,6 +70,7 @@ const ui = {
   confusion: element('confusion', HTMLTableElement),
   pad: element('pad', HTMLCanvasElement),
   clearPad: element('clear-pad', HTMLButtonElement),
+  uploadImage: element('upload-image', HTMLInputElement),
   bars: element('bars', HTMLDivElement),
   padHint: element('pad-hint', HTMLParagraphElement),
 };
@@ -486,6 +487,21 @@ function predictDrawing(): void {
   }
   send({ type: 'predict', id: predictId, image });
 }
+
+ui.uploadImage.addEventListener('change', () => {
+  const file = ui.uploadImage.files?.[0];
+  ui.uploadImage.value = '';
+  if (!file) return;
+  createImageBitmap(file)
+    .then((picture) => {
+      pad.show(picture);
+      picture.close();
+      predictDrawing();
+    })
+    .catch((error: unknown) => {
+      ui.padHint.textContent = `demo: could not read ${file.name} as a picture (${error instanceof Error ? error.message : String(error)})`;
+    });
+});
 
 ui.clearPad.addEventListener('click', () => {
   pad.clear();
