@@ -2,7 +2,6 @@
 // (x − mean) · rsqrt(variance + ε) · scale + offset, the parameters broadcasting against x.
 
 import { fmtShape, ShapeError } from '../errors.js';
-import { broadcastShapes, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { defineOp, opt, req, S } from './args.js';
 import { chain } from './chain.js';
@@ -33,11 +32,15 @@ export const batchNorm = defineOp(
     req('variance', S.tensor),
     opt(
       'options',
-      S.object({
-        offset: S.oneOf(S.tensor, S.null),
-        scale: S.oneOf(S.tensor, S.null),
-        varianceEpsilon: S.number({ finite: true, min: 0 }),
-      }),
+      S.object(
+        {
+          offset: S.oneOf(S.tensor, S.null),
+          scale: S.oneOf(S.tensor, S.null),
+          varianceEpsilon: S.number({ finite: true, min: 0 }),
+        },
+        // tf.batchNorm(x, mean, variance, offset, scale, varianceEpsilon)
+        { positional: ['offset', 'scale', 'varianceEpsilon'] },
+      ),
     ),
   ],
   (x: TensorLike, mean: TensorLike, variance: TensorLike, options: BatchNormOptions = {}): Tensor => {
@@ -58,9 +61,13 @@ export const batchNorm = defineOp(
     ];
     return withArgs('batchNorm', names, args, (ts) => {
       const [tx] = ts;
+      const xs = tx!.shape;
       for (const [i, t] of ts.entries()) {
         if (i === 0) continue;
-        if (!shapesEqual(broadcastShapes('batchNorm', tx!.shape, t.shape), tx!.shape)) {
+        // Each parameter must broadcast to x's shape without enlarging it (aligned from the right).
+        const fits =
+          t.rank <= xs.length && t.shape.every((d, k) => d === 1 || d === xs[xs.length - t.rank + k]);
+        if (!fits) {
           throw new ShapeError(
             `batchNorm: expected ${names[i]} to broadcast to x.shape=${fmtShape(tx!.shape)}, got ${names[i]}.shape=${fmtShape(t.shape)}`,
           );

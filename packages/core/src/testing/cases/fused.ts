@@ -8,6 +8,7 @@ import { ArgumentError, ShapeError } from '../../errors.js';
 import type { FusedActivation } from '../../fused-prims.js';
 import { tidy } from '../../memory.js';
 import { relu6 } from '../../ops/activations.js';
+import { batchNorm } from '../../ops/batch-norm.js';
 import { add, div, maximum, mul, sub } from '../../ops/binary.js';
 import {
   type ChainBuilder,
@@ -465,6 +466,46 @@ export const FUSED_CASES: ConformanceCase[] = [
         (a, c, d) => runChainComposite([a, c, d], program),
         [x, m, s],
         { rtol: 1e-4, atol: 1e-5 },
+      );
+    },
+  },
+  {
+    name: 'fused: batchNorm matches its formula, has gradients for every argument, and rejects misfit shapes',
+    run: async (t) => {
+      const x = t.rand([2, 3, 4], { min: -2, max: 2, seed: 81 });
+      const mean = t.input([0.5, -0.25, 1, 0], [4]);
+      const variance = t.input([0.5, 2, 1, 0.25], [4]);
+      const scale = t.input([1.5, -1, 0.5, 2], [4]);
+      const offset = t.input([0, 1, -1, 0.5], [4]);
+      const [xv, mv, vv, sv, ov] = [
+        await values(x),
+        await values(mean),
+        await values(variance),
+        await values(scale),
+        await values(offset),
+      ];
+      const ref = xv.map((v, i) => {
+        const c = i % 4;
+        return ((v - mv[c]!) / Math.sqrt(vv[c]! + 1e-3)) * sv[c]! + ov[c]!;
+      });
+      const y = t.own(batchNorm(x, mean, variance, { scale, offset, varianceEpsilon: 1e-3 }));
+      await t.expectValues(reshape(y, [24]), ref, { rtol: 1e-5, atol: 1e-5 });
+      await t.checkGrad(
+        (a, m, v, s, o) => batchNorm(a, m, v, { scale: s, offset: o, varianceEpsilon: 1e-3 }),
+        [x, mean, variance, scale, offset],
+        { rtol: 2e-3, atol: 2e-3 },
+      );
+      const wrongMean = t.input([0, 0, 0], [3]);
+      const tallOffset = t.input([0, 0], [2, 1, 1, 1]);
+      t.expectError(
+        () => batchNorm(x, wrongMean, variance),
+        ShapeError,
+        /expected mean to broadcast to x.shape=\[2,3,4\], got mean.shape=\[3\]/,
+      );
+      t.expectError(
+        () => batchNorm(x, mean, variance, { offset: tallOffset }),
+        ShapeError,
+        /expected offset to broadcast/,
       );
     },
   },
