@@ -277,8 +277,9 @@ describe('browser demo (web/)', () => {
       const drawn = await page.locator('#bars').getAttribute('data-probs');
       const matrix = (await readMistakes(page)).counts;
 
-      // Keep: save to IndexedDB and download the two files; a reloaded page loads either back
-      // and predicts the test set and the same drawing exactly as the trained model did.
+      // Keep: save to IndexedDB, download the two files and the ONNX export; a reloaded page
+      // loads either saved copy back and predicts the test set and the same drawing exactly as
+      // the trained model did.
       await page.click('#save-model');
       await page.waitForSelector('#saved-models li[data-name^="digits-mlp "]', { timeout: 10_000 });
       const downloads: Download[] = [];
@@ -293,6 +294,16 @@ describe('browser demo (web/)', () => {
         }),
       );
       expect(files.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['model.json', 'model.safetensors']);
+      // ONNX export (@nabla/onnx, loaded by the worker on first use): a protobuf ModelProto,
+      // whose first field is ir_version (tag 0x08), holding the 101,770 float32 weights.
+      await page.click('#download-onnx');
+      await expect.poll(() => downloads.length, { timeout: 10_000 }).toBe(3);
+      expect(downloads[2]!.suggestedFilename()).toBe('model.onnx');
+      const onnxPath = join(dir, 'model.onnx');
+      await downloads[2]!.saveAs(onnxPath);
+      const onnx = await readFile(onnxPath);
+      expect(onnx[0]).toBe(0x08);
+      expect(onnx.length).toBeGreaterThan(101_770 * 4);
       await page.goto(`${server!.url}?backend=wasm`);
       await page.waitForSelector('html[data-status="ready"]', { timeout: 10_000 });
       await page.waitForSelector('#saved-models li', { timeout: 10_000 });

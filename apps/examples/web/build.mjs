@@ -40,6 +40,7 @@ const SOURCE_ALIASES = {
   '@nabla/backend-wasm': join(REPO, 'packages/backend-wasm/src/index.ts'),
   '@nabla/backend-webgpu': join(REPO, 'packages/backend-webgpu/src/index.ts'),
   '@nabla/nn': join(REPO, 'packages/nn/src/index.ts'),
+  '@nabla/onnx': join(REPO, 'packages/onnx/src/index.ts'),
 };
 
 /** A small seeded generator (mulberry32), so every build ships the same digits in the same order. */

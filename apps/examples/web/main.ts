@@ -40,6 +40,7 @@ function element<T extends HTMLElement>(id: string, type: new () => T): T {
 const ui = {
   saveModel: element('save-model', HTMLButtonElement),
   downloadModel: element('download-model', HTMLButtonElement),
+  downloadOnnx: element('download-onnx', HTMLButtonElement),
   loadFiles: element('load-files', HTMLInputElement),
   savedModels: element('saved-models', HTMLUListElement),
   keepStatus: element('keep-status', HTMLParagraphElement),
@@ -375,7 +376,13 @@ function onMessage(message: FromWorker): void {
       showSavedModels(message.models, message.saved);
       return;
     case 'exported':
-      offerDownloads(message.json, message.weights);
+      offerDownloads([
+        ['model.json', message.json, 'application/json'],
+        ['model.safetensors', message.weights, 'application/octet-stream'],
+      ]);
+      return;
+    case 'exported-onnx':
+      offerDownloads([['model.onnx', message.onnx, 'application/octet-stream']]);
       return;
     case 'error':
       fail(new Error(message.message));
@@ -512,6 +519,7 @@ ui.clearPad.addEventListener('click', () => {
 function updateKeepButtons(): void {
   ui.saveModel.disabled = !trainedModel || training;
   ui.downloadModel.disabled = !trainedModel || training;
+  ui.downloadOnnx.disabled = !trainedModel || training;
 }
 
 /** The IndexedDB name of the current model: its data set first, so a load knows what to test on. */
@@ -544,11 +552,8 @@ function showSavedModels(models: readonly SavedModel[], saved?: string): void {
 }
 
 /** Clicks a download link for each file (the browser saves them to its downloads folder). */
-function offerDownloads(json: Uint8Array, weights: Uint8Array): void {
-  for (const [name, bytes, type] of [
-    ['model.json', json, 'application/json'],
-    ['model.safetensors', weights, 'application/octet-stream'],
-  ] as const) {
+function offerDownloads(files: readonly (readonly [name: string, bytes: Uint8Array, type: string])[]): void {
+  for (const [name, bytes, type] of files) {
     const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type }));
     const anchor = document.createElement('a');
     anchor.href = url;
@@ -556,11 +561,13 @@ function offerDownloads(json: Uint8Array, weights: Uint8Array): void {
     anchor.click();
     setTimeout(() => URL.revokeObjectURL(url), 60_000);
   }
-  ui.keepStatus.textContent = `Downloaded model.json (${(json.length / 1024).toFixed(1)} KiB) and model.safetensors (${(weights.length / 1024).toFixed(0)} KiB).`;
+  const list = files.map(([name, bytes]) => `${name} (${(bytes.length / 1024).toFixed(1)} KiB)`);
+  ui.keepStatus.textContent = `Downloaded ${list.join(' and ')}.`;
 }
 
 ui.saveModel.addEventListener('click', () => send({ type: 'save', name: savedName() }));
-ui.downloadModel.addEventListener('click', () => send({ type: 'export' }));
+ui.downloadModel.addEventListener('click', () => send({ type: 'export', format: 'nabla' }));
+ui.downloadOnnx.addEventListener('click', () => send({ type: 'export', format: 'onnx' }));
 ui.loadFiles.addEventListener('change', () => {
   const files = [...(ui.loadFiles.files ?? [])];
   ui.loadFiles.value = '';

@@ -43,8 +43,8 @@ export type ToWorker =
   | { type: 'predict'; id: number; image: Float32Array }
   /** Saves the last trained or loaded model in IndexedDB under `name`. */
   | { type: 'save'; name: string }
-  /** Asks for the last model's model.json and model.safetensors bytes, to download. */
-  | { type: 'export' }
+  /** Asks for the last model's model.json and model.safetensors bytes, or its ONNX file, to download. */
+  | { type: 'export'; format: 'nabla' | 'onnx' }
   | { type: 'list' }
   /** Loads a model on `config.backend` and predicts `config.dataset`'s test set with it. */
   | { type: 'load'; source: ModelSource; config: TrainConfig; data: DigitSet };
@@ -101,4 +101,5 @@ export type FromWorker =
   | { type: 'prediction'; id: number; probs: number[] }
   | { type: 'models'; models: SavedModel[]; saved?: string }
   | { type: 'exported'; json: Uint8Array; weights: Uint8Array }
+  | { type: 'exported-onnx'; onnx: Uint8Array }
   | { type: 'error'; message: string };

@@ -361,9 +361,16 @@ async function save(name: string): Promise<void> {
   await listModels(name);
 }
 
-/** model.json and model.safetensors as bytes, for the page to offer as downloads. */
-async function exportModel(): Promise<void> {
+/** model.json and model.safetensors as bytes, or the ONNX file, for the page to offer as downloads. */
+async function exportModel(format: 'nabla' | 'onnx'): Promise<void> {
   if (!trained) throw new Error('demo: train or load a model before downloading it');
+  if (format === 'onnx') {
+    // Loaded on first use: the protobuf code stays out of the worker's first download.
+    const { exportOnnx } = await import('@nabla/onnx');
+    const onnx = await exportOnnx(trained.model);
+    post({ type: 'exported-onnx', onnx }, [onnx.buffer]);
+    return;
+  }
   let kept: ModelArtifacts | undefined;
   const memoryHandler: IOHandler = {
     save: async (artifacts) => {
@@ -409,7 +416,7 @@ addEventListener('message', (event: MessageEvent<ToWorker>) => {
       void save(message.name).catch(fail);
       break;
     case 'export':
-      void exportModel().catch(fail);
+      void exportModel(message.format).catch(fail);
       break;
     case 'list':
       void listModels().catch(fail);
