@@ -4,7 +4,7 @@
 // playwright-core (which never downloads a browser), trains briefly with ?auto=1 and checks the
 // backend, the accuracy, the absence of page errors and a screenshot. Once with the GPU off
 // (best available is wasm, webgpu skipped with its reason; webgpu picked by name fails saying
-// why); then bad form values, a long run stopped with the stop button while the page keeps
+// why); then bad form values, a side-by-side timing of two backends, a long run stopped with the stop button while the page keeps
 // drawing frames (training runs in a Web Worker), the small CNN and the Fashion-MNIST subset;
 // a build without Fashion-MNIST that says why; save to IndexedDB and download, then load each
 // back in a reloaded page (same accuracy, same prediction of the same drawing); uploaded
@@ -158,6 +158,22 @@ async function checkMistakes(
     const total = counts[t]!.reduce((a, b) => a + b, 0);
     expect(value).toBeCloseTo(counts[t]![t]! / total, 10);
   });
+}
+
+/** Runs the page's side-by-side comparison of backends `a` and `b`; the rows it shows. */
+async function compareBackends(page: Page, a: string, b: string) {
+  await page.selectOption('#compare-a', a);
+  await page.selectOption('#compare-b', b);
+  await page.click('#compare');
+  await page.waitForSelector('#compare-results[data-done="true"]', { timeout: 60_000 });
+  return page.evaluate(() =>
+    [...document.querySelectorAll<HTMLElement>('#compare-results tr[data-backend]')].map((row) => ({
+      backend: row.dataset['backend'],
+      samplesPerSecond: Number(row.dataset['samplesPerSecond']),
+      loss: Number(row.dataset['loss']),
+      text: row.textContent ?? '',
+    })),
+  );
 }
 
 /** The chart's count of per-batch points, once it reaches `atLeast`. */
@@ -400,6 +416,24 @@ describe('browser demo (web/)', () => {
       ]);
       expect(refused.batches).toBe(0);
 
+      // Side by side: one epoch from the same seed on wasm and on cpu (the same losses, two
+      // speeds), then webgpu, which this Chromium lacks, skipped with the reason.
+      await page.goto(`${server!.url}?epochs=1&samples=500&batch=50`);
+      await page.waitForSelector('html[data-status="ready"]', { timeout: 10_000 });
+      const [wasm, cpu] = await compareBackends(page, 'wasm', 'cpu');
+      expect([wasm?.backend, cpu?.backend]).toEqual(['wasm', 'cpu']);
+      expect(wasm!.samplesPerSecond).toBeGreaterThan(0);
+      expect(cpu!.samplesPerSecond).toBeGreaterThan(0);
+      expect(wasm!.loss).toBeGreaterThan(0.3);
+      expect(Math.abs(wasm!.loss - cpu!.loss)).toBeLessThan(1e-3);
+      const [gpu, again] = await compareBackends(page, 'webgpu', 'wasm');
+      expect(gpu!.text).toMatch(/^webgpuskipped: webgpu: /);
+      expect(again!.loss).toBeCloseTo(wasm!.loss, 6);
+      console.log(
+        `browser demo: compare, 1 epoch of the MLP on 500 digits: wasm ${Math.round(wasm!.samplesPerSecond)} samples/s, ` +
+          `cpu ${Math.round(cpu!.samplesPerSecond)} samples/s, losses ${wasm!.loss.toFixed(5)} and ${cpu!.loss.toFixed(5)}`,
+      );
+
       // A long run in the worker: the chart moves while the page keeps drawing frames, and the
       // stop button ends it at a batch boundary long before its 20 epochs.
       await page.goto(`${server!.url}?backend=wasm&epochs=20&samples=5000&batch=32&auto=1`);
@@ -516,7 +550,20 @@ describe('browser demo (web/)', () => {
         expect(result.accuracy).toBeGreaterThan(0.5);
         await checkMistakes(page, result.accuracy, 1000);
         await drawStroke(page);
+        // Side by side on the same seed: SwiftShader's webgpu and wasm, 4 steps each.
+        await page.fill('#samples', '200');
+        const [gpu, wasm] = await compareBackends(page, 'webgpu', 'wasm');
+        expect([gpu?.backend, wasm?.backend]).toEqual(['webgpu', 'wasm']);
+        expect(gpu!.samplesPerSecond).toBeGreaterThan(0);
+        expect(Math.abs(gpu!.loss - wasm!.loss)).toBeLessThan(1e-3);
+        // The kept model is back on webgpu: a drawing is still predicted.
+        await page.click('#clear-pad');
+        await drawStroke(page);
         expect(errors).toEqual([]);
+        console.log(
+          `browser demo: compare on 200 digits: webgpu (SwiftShader) ${Math.round(gpu!.samplesPerSecond)} samples/s, ` +
+            `wasm ${Math.round(wasm!.samplesPerSecond)} samples/s, losses ${gpu!.loss.toFixed(5)} and ${wasm!.loss.toFixed(5)}`,
+        );
         console.log(
           `browser demo: webgpu, test accuracy ${result.accuracy.toFixed(4)} and loss ${result.loss.toFixed(4)} ` +
             `(first batch ${result.firstBatchLoss.toFixed(4)}) after 1 epoch on 1000 digits`,

@@ -57,6 +57,10 @@ const ui = {
   batchSize: element('batch', HTMLInputElement),
   start: element('start', HTMLButtonElement),
   stop: element('stop', HTMLButtonElement),
+  compareA: element('compare-a', HTMLSelectElement),
+  compareB: element('compare-b', HTMLSelectElement),
+  compare: element('compare', HTMLButtonElement),
+  compareResults: element('compare-results', HTMLTableElement),
   formErrors: element('form-errors', HTMLUListElement),
   backendInfo: element('backend-info', HTMLDivElement),
   progress: element('progress', HTMLProgressElement),
@@ -381,6 +385,15 @@ function onMessage(message: FromWorker): void {
         ['model.safetensors', message.weights, 'application/octet-stream'],
       ]);
       return;
+    case 'compare-row':
+      showCompareRow(message);
+      return;
+    case 'compare-done':
+      ui.compareResults.dataset['done'] = 'true';
+      endTraining();
+      ui.progressText.textContent = 'comparison done';
+      setStatus('done');
+      return;
     case 'exported-onnx':
       offerDownloads([['model.onnx', message.onnx, 'application/octet-stream']]);
       return;
@@ -516,7 +529,59 @@ ui.clearPad.addEventListener('click', () => {
   drawBars(null);
 });
 
+/** One epoch of the form's model on each of the two picked backends, timed. */
+async function startCompare(): Promise<void> {
+  const checked = await checkedForm();
+  if (!checked) return;
+  const { config, data } = checked;
+  const backends = [ui.compareA.value, ui.compareB.value];
+  training = true;
+  updateKeepButtons();
+  setStatus('training');
+  ui.start.disabled = true;
+  ui.stop.disabled = true;
+  ui.progressText.textContent = `comparing ${backends.join(' and ')}: one epoch on ${config.samples} ${DATASETS[config.dataset].noun} each…`;
+  delete ui.compareResults.dataset['done'];
+  const head = document.createElement('tr');
+  for (const title of ['backend', 'samples/s', 'seconds', 'loss', 'test accuracy']) {
+    const th = document.createElement('th');
+    th.textContent = title;
+    head.append(th);
+  }
+  ui.compareResults.replaceChildren(head);
+  send({ type: 'compare', config, data, backends });
+}
+
+function showCompareRow(row: Extract<FromWorker, { type: 'compare-row' }>): void {
+  const tr = document.createElement('tr');
+  tr.dataset['backend'] = row.backend;
+  const cells = row.skipped
+    ? [row.backend, `skipped: ${row.skipped}`]
+    : [
+        row.backend,
+        Math.round(row.samplesPerSecond).toLocaleString('en'),
+        row.seconds.toFixed(2),
+        row.loss.toFixed(4),
+        row.accuracy.toFixed(4),
+      ];
+  cells.forEach((text, i) => {
+    const td = document.createElement('td');
+    td.textContent = text;
+    if (row.skipped && i === 1) {
+      td.colSpan = 4;
+      td.className = 'skipped';
+    }
+    tr.append(td);
+  });
+  if (!row.skipped) {
+    tr.dataset['samplesPerSecond'] = String(row.samplesPerSecond);
+    tr.dataset['loss'] = String(row.loss);
+  }
+  ui.compareResults.append(tr);
+}
+
 function updateKeepButtons(): void {
+  ui.compare.disabled = !ready || training;
   ui.saveModel.disabled = !trainedModel || training;
   ui.downloadModel.disabled = !trainedModel || training;
   ui.downloadOnnx.disabled = !trainedModel || training;
@@ -565,6 +630,7 @@ function offerDownloads(files: readonly (readonly [name: string, bytes: Uint8Arr
   ui.keepStatus.textContent = `Downloaded ${list.join(' and ')}.`;
 }
 
+ui.compare.addEventListener('click', () => void startCompare().catch(fail));
 ui.saveModel.addEventListener('click', () => send({ type: 'save', name: savedName() }));
 ui.downloadModel.addEventListener('click', () => send({ type: 'export', format: 'nabla' }));
 ui.downloadOnnx.addEventListener('click', () => send({ type: 'export', format: 'onnx' }));
@@ -628,6 +694,7 @@ async function init(): Promise<void> {
   }
   ready = true;
   ui.start.disabled = false;
+  updateKeepButtons();
   send({ type: 'list' });
   setStatus('ready');
   if (auto) await start();

@@ -46,6 +46,8 @@ export type ToWorker =
   /** Asks for the last model's model.json and model.safetensors bytes, or its ONNX file, to download. */
   | { type: 'export'; format: 'nabla' | 'onnx' }
   | { type: 'list' }
+  /** Trains the same model from the same seed for one epoch on each backend, timing each. */
+  | { type: 'compare'; config: TrainConfig; data: DigitSet; backends: string[] }
   /** Loads a model on `config.backend` and predicts `config.dataset`'s test set with it. */
   | { type: 'load'; source: ModelSource; config: TrainConfig; data: DigitSet };
 
@@ -102,4 +104,15 @@ export type FromWorker =
   | { type: 'models'; models: SavedModel[]; saved?: string }
   | { type: 'exported'; json: Uint8Array; weights: Uint8Array }
   | { type: 'exported-onnx'; onnx: Uint8Array }
+  /** One backend of a comparison: its speed and results, or why it could not run. */
+  | {
+      type: 'compare-row';
+      backend: string;
+      skipped?: string;
+      samplesPerSecond: number;
+      seconds: number;
+      loss: number;
+      accuracy: number;
+    }
+  | { type: 'compare-done' }
   | { type: 'error'; message: string };

@@ -39,8 +39,11 @@ import type { FromWorker, ModelSource, ToWorker, TrainConfig } from './protocol.
 const BACKEND_PREFERENCE = ['webgpu', 'wasm', 'cpu'] as const;
 const CLASSES = 10;
 
-/** The last trained model and whether it takes flat [n, 784] images (the MLP) or [n, 28, 28, 1]. */
-let trained: { model: Model; flat: boolean } | undefined;
+/**
+ * The last trained model, whether it takes flat [n, 784] images (the MLP) or [n, 28, 28, 1],
+ * and the backend its weights live on (a comparison switches backends, then back).
+ */
+let trained: { model: Model; flat: boolean; backend: string } | undefined;
 let running: Model | undefined;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
@@ -181,7 +184,7 @@ function argMaxRows(probs: ArrayLike<number>, classes: number): Int32Array {
 async function train(config: TrainConfig, data: DigitSet): Promise<void> {
   trained?.model.dispose();
   trained = undefined;
-  await chooseBackend(config.backend);
+  const backend = await chooseBackend(config.backend);
   const flat = config.model === 'mlp';
   const { model, description } = buildModel(config);
   const testStart = data.count - config.testCount;
@@ -256,7 +259,7 @@ async function train(config: TrainConfig, data: DigitSet): Promise<void> {
     const predictions = await predictClasses(model, testSet.x);
     for (const t of tensors) t.dispose();
     const { numTensors, numBytes } = memory();
-    trained = { model, flat };
+    trained = { model, flat, backend };
     post(
       {
         type: 'done',
@@ -301,7 +304,7 @@ function describe(model: Model): { description: string; flat: boolean } {
 
 /** Loads a saved model and predicts the test set with it, as a training run ends. */
 async function load(source: ModelSource, config: TrainConfig, data: DigitSet): Promise<void> {
-  await chooseBackend(config.backend);
+  const backend = await chooseBackend(config.backend);
   const started = performance.now();
   const from =
     'indexedDB' in source ? `indexeddb://${source.indexedDB}` : source.files.map((f) => f.name).join(' + ');
@@ -325,7 +328,7 @@ async function load(source: ModelSource, config: TrainConfig, data: DigitSet): P
     const labels = data.labels.subarray(data.count - config.testCount);
     const right = predictions.reduce((n, p, i) => n + (p === labels[i] ? 1 : 0), 0);
     trained?.model.dispose();
-    trained = { model, flat };
+    trained = { model, flat, backend };
     const { numTensors, numBytes } = memory();
     post(
       {
@@ -344,6 +347,64 @@ async function load(source: ModelSource, config: TrainConfig, data: DigitSet): P
   } catch (error) {
     if (trained?.model !== model) model.dispose();
     throw error;
+  }
+}
+
+/**
+ * One epoch of the configured model on each backend in turn, from the same seeds (weights and
+ * shuffle), so the losses agree and only the speed differs.
+ */
+async function compare(config: TrainConfig, data: DigitSet, backends: readonly string[]): Promise<void> {
+  const flat = config.model === 'mlp';
+  try {
+    for (const name of backends) {
+      const row = {
+        type: 'compare-row',
+        backend: name,
+        samplesPerSecond: 0,
+        seconds: 0,
+        loss: Number.NaN,
+        accuracy: Number.NaN,
+      } as const;
+      try {
+        await setBackend(name);
+      } catch (error) {
+        const why = skippedBackends().find((s) => s.name === name)?.reason;
+        post({ ...row, skipped: why ?? (error instanceof Error ? error.message : String(error)) });
+        continue;
+      }
+      const { model } = buildModel(config);
+      const trainSet = split(data, 0, config.samples, flat);
+      const testSet = split(data, data.count - config.testCount, data.count, flat);
+      running = model;
+      try {
+        const started = performance.now();
+        const history = await model.fit(trainSet.x, trainSet.y, {
+          epochs: 1,
+          batchSize: config.batchSize,
+          verbose: 0,
+          seed: 1,
+        });
+        const seconds = (performance.now() - started) / 1000;
+        const losses = history.history['loss'] ?? [];
+        const { accuracy = Number.NaN } = await model.evaluate(testSet.x, testSet.y, { batchSize: 256 });
+        post({
+          ...row,
+          samplesPerSecond: config.samples / seconds,
+          seconds,
+          loss: Number(losses[losses.length - 1]),
+          accuracy,
+        });
+      } finally {
+        running = undefined;
+        model.dispose();
+        for (const t of [trainSet.x, trainSet.y, testSet.x, testSet.y]) t.dispose();
+      }
+    }
+  } finally {
+    // The kept model's weights live on its own backend: drawings are predicted there.
+    if (trained) await setBackend(trained.backend);
+    post({ type: 'compare-done' });
   }
 }
 
@@ -420,6 +481,9 @@ addEventListener('message', (event: MessageEvent<ToWorker>) => {
       break;
     case 'list':
       void listModels().catch(fail);
+      break;
+    case 'compare':
+      void compare(message.config, message.data, message.backends).catch(fail);
       break;
     case 'load':
       void load(message.source, message.config, message.data).catch(fail);
