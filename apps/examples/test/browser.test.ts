@@ -2,29 +2,33 @@
 // built dist/, as a user's bundler sees them; `pnpm test` builds them first), serves it with
 // the cross-origin isolation headers, opens it in Debian's Chromium, headless, through
 // playwright-core (which never downloads a browser), trains briefly with ?auto=1 and checks the
-// backend, the accuracy, the absence of page errors and a screenshot. Once with the GPU off
-// (best available is wasm, webgpu skipped with its reason; webgpu picked by name fails saying
-// why); then bad form values, a side-by-side timing of two backends, a long run stopped with the stop button while the page keeps
-// drawing frames (training runs in a Web Worker), the small CNN and the Fashion-MNIST subset;
-// a build without Fashion-MNIST that says why; save to IndexedDB and download, then load each
-// back in a reloaded page (same accuracy, same prediction of the same drawing); uploaded
-// pictures (the drawing as a PNG, and dark ink on white paper, which is inverted); every finished run's confusion matrix and
-// misclassified images are checked against its test accuracy; once picking webgpu in a Chromium started with --enable-unsafe-webgpu (SwiftShader's
-// adapter, as in backend-webgpu's test).
+// backend, the accuracy, the absence of page errors, and saves screenshots to
+// apps/examples/out/browser-test/. With the GPU off: best available is wasm, webgpu skipped
+// with its reason (picked by name it fails saying why); save to IndexedDB, download and ONNX
+// export, then each saved copy loaded back in a reloaded page (same results, same prediction
+// of the same drawing); uploaded pictures. Then bad form values, two backends side by side, a
+// long run in the Web Worker stopped with the stop button while the page keeps drawing, the
+// small CNN and the Fashion-MNIST subset; a build without Fashion-MNIST that says why. Every
+// finished run's confusion matrix and mistakes are checked against its test accuracy. Last,
+// webgpu picked in a Chromium started with --enable-unsafe-webgpu (SwiftShader's adapter, as
+// in backend-webgpu's test), compared with wasm.
 // Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Outside CI a missing
 // Chromium skips the test with the reason in its name, so the README's test command works on a
 // machine with only Node.js; in CI (CI=true) it fails instead. NABLA_SKIP_BROWSER=1 also skips.
 
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb } from '../web/build.mjs';
 import { serveWeb } from '../web/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
+/** Where the screenshots are kept (apps/examples/out/ is not tracked); web/screenshot.png is one. */
+const ARTIFACTS = fileURLToPath(new URL('../out/browser-test/', import.meta.url));
 const FORCED_SKIP = process.env['NABLA_SKIP_BROWSER'] === '1';
 const NO_CHROMIUM = !existsSync(CHROMIUM) && process.env['CI'] !== 'true';
 const SKIP = FORCED_SKIP || NO_CHROMIUM;
@@ -243,6 +247,7 @@ describe('browser demo (web/)', () => {
       );
     }
     dir = await mkdtemp(join(tmpdir(), 'nabla-web-'));
+    await mkdir(ARTIFACTS, { recursive: true });
     await buildWeb({ outDir: join(dir, 'dist') });
     server = await serveWeb({ dir: join(dir, 'dist'), port: 0 });
     browser = await chromium.launch({
@@ -255,7 +260,7 @@ describe('browser demo (web/)', () => {
   afterAll(async () => {
     await browser?.close();
     await server?.close();
-    // The temp folder keeps the screenshot (and, after a failure, the built page) for a look.
+    // The temp folder keeps the downloaded model files (and, after a failure, the built page).
     if (passed === 4) await rm(join(dir, 'dist'), { recursive: true, force: true });
   });
 
@@ -285,7 +290,7 @@ describe('browser demo (web/)', () => {
 
       await drawStroke(page);
 
-      const shot = join(dir, 'browser-demo.png');
+      const shot = join(ARTIFACTS, 'wasm.png');
       await page.screenshot({ path: shot, fullPage: true });
       const png = await readFile(shot);
       expect([...png.subarray(0, 8)]).toEqual([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -550,6 +555,7 @@ describe('browser demo (web/)', () => {
         expect(result.accuracy).toBeGreaterThan(0.5);
         await checkMistakes(page, result.accuracy, 1000);
         await drawStroke(page);
+        await page.screenshot({ path: join(ARTIFACTS, 'webgpu.png'), fullPage: true });
         // Side by side on the same seed: SwiftShader's webgpu and wasm, 4 steps each.
         await page.fill('#samples', '200');
         const [gpu, wasm] = await compareBackends(page, 'webgpu', 'wasm');
