@@ -509,6 +509,18 @@ describe('browser demo (web/)', () => {
       `Fashion-MNIST left out: ${join(dir, 'no-such-dir', 'train-images-idx3-ubyte.gz')} is missing (apt-get install dataset-fashion-mnist)`,
     ]);
     expect(built.files['fashion.bin.gz']).toBeUndefined();
+    // The README's bundle figures by package: every backend and the page's own code are in.
+    for (const name of [
+      '@nabla/core',
+      '@nabla/nn',
+      '@nabla/backend-cpu',
+      '@nabla/backend-wasm',
+      '@nabla/backend-webgpu',
+    ]) {
+      expect(built.packages[name], name).toBeGreaterThan(10_000);
+    }
+    expect(built.packages['@nabla/backend-wasm (one wasm build)']).toBeGreaterThan(50_000);
+    expect(built.packages['page (web/)']).toBeGreaterThan(10_000);
     const bare = await serveWeb({ dir: built.outDir, port: 0 });
     const page = await browser!.newPage();
     try {

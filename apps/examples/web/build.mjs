@@ -165,6 +165,41 @@ export async function makeDigitsAsset() {
   return packAsset(samples);
 }
 
+/** The package a bundled file comes from: `@nabla/<name>`, an npm package, or the page itself. */
+function packageOf(/** @type {string} */ path) {
+  const workspace = /packages\/([^/]+)\//.exec(path);
+  if (workspace) return `@nabla/${workspace[1]}`;
+  const npm = /node_modules\/(?:\.pnpm\/[^/]+\/node_modules\/)?((?:@[^/]+\/)?[^/]+)/.exec(path);
+  return npm ? (npm[1] ?? path) : 'page (web/)';
+}
+
+/**
+ * Minified bytes per package over the JS bundles. The wasm backend's four builds (SIMD or
+ * relaxed SIMD, with threads or not) sit in four chunks of which a page loads one: they count
+ * once, as '@nabla/backend-wasm (one wasm build)', the largest.
+ * @param {import('esbuild').Metafile} metafile
+ * @returns {Record<string, number>}
+ */
+function bytesByPackage(metafile) {
+  /** @type {Record<string, number>} */
+  const sizes = {};
+  let wasmBuild = 0;
+  for (const [file, output] of Object.entries(metafile.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    const bytes = Object.values(output.inputs).reduce((sum, input) => sum + input.bytesInOutput, 0);
+    if (/wasm-simd/.test(file)) {
+      wasmBuild = Math.max(wasmBuild, bytes);
+      continue;
+    }
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const name = packageOf(input);
+      sizes[name] = (sizes[name] ?? 0) + bytesInOutput;
+    }
+  }
+  if (wasmBuild > 0) sizes['@nabla/backend-wasm (one wasm build)'] = wasmBuild;
+  return sizes;
+}
+
 /**
  * Builds the page into `outDir`. With `fromSource`, the workspace packages are bundled from
  * their TypeScript sources (as the tests run them); otherwise from their built `dist/`, as a
@@ -172,13 +207,14 @@ export async function makeDigitsAsset() {
  * `fashionDir` is where to look for Fashion-MNIST; without it there, the page has digits only
  * and `missing` says why.
  * @param {{ outDir?: string, fromSource?: boolean, minify?: boolean, fashionDir?: string }} [options]
- * @returns {Promise<{ outDir: string, files: Record<string, number>, missing: string[] }>} sizes in bytes (source maps aside)
+ * `packages` gives the minified bytes each package puts in the bundles (see bytesByPackage).
+ * @returns {Promise<{ outDir: string, files: Record<string, number>, missing: string[], packages: Record<string, number> }>} sizes in bytes (source maps aside)
  */
 export async function buildWeb(options = {}) {
   const { outDir = DIST_DIR, fromSource = false, minify = true, fashionDir = FASHION_DIR } = options;
   await rm(outDir, { recursive: true, force: true });
   await mkdir(outDir, { recursive: true });
-  const [digits, fashion] = await Promise.all([
+  const [digits, fashion, bundle] = await Promise.all([
     makeDigitsAsset(),
     makeFashionAsset(fashionDir),
     build({
@@ -197,6 +233,7 @@ export async function buildWeb(options = {}) {
       logLevel: 'warning',
       alias: fromSource ? SOURCE_ALIASES : {},
       tsconfig: join(WEB_DIR, 'tsconfig.json'),
+      metafile: true,
     }),
     copyFile(join(WEB_DIR, 'index.html'), join(outDir, 'index.html')),
     copyFile(join(WEB_DIR, 'style.css'), join(outDir, 'style.css')),
@@ -219,12 +256,14 @@ export async function buildWeb(options = {}) {
   for (const name of (await readdir(outDir)).sort()) {
     if (!name.endsWith('.map')) files[name] = (await stat(join(outDir, name))).size;
   }
-  return { outDir, files, missing };
+  return { outDir, files, missing, packages: bytesByPackage(bundle.metafile) };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const started = performance.now();
-  const { outDir, files, missing } = await buildWeb({ fromSource: process.argv.includes('--from-source') });
+  const { outDir, files, missing, packages } = await buildWeb({
+    fromSource: process.argv.includes('--from-source'),
+  });
   for (const line of missing) console.log(`web: ${line}; the page offers the digits only`);
   const kib = (/** @type {number} */ n) => `${(n / 1024).toFixed(0)} KiB`;
   const total = Object.values(files).reduce((a, b) => a + b, 0);
@@ -234,4 +273,9 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   console.log(
     `web: built ${outDir} in ${((performance.now() - started) / 1000).toFixed(1)} s (${list}; ${kib(total)} in all)`,
   );
+  const byPackage = Object.entries(packages)
+    .sort((a, b) => b[1] - a[1])
+    .map(([name, size]) => `${name} ${kib(size)}`)
+    .join(', ');
+  console.log(`web: minified JS by package: ${byPackage}`);
 }
