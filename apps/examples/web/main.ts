@@ -13,11 +13,18 @@ import type { DigitSet } from './digits.js';
 import { createDrawPad } from './draw-pad.js';
 import { DEFAULT_LAYERS, DEFAULT_LEARNING_RATE, type FormFields, parseForm, URL_NAMES } from './form.js';
 import {
+  drawBars,
+  offerDownloads,
+  showBackend,
+  showCompareRow,
+  showSavedModels,
+  startCompareTable,
+} from './panels.js';
+import {
   DATASET_NAMES,
   type DatasetName,
   type FromWorker,
   type ModelSource,
-  type SavedModel,
   type ToWorker,
   type TrainConfig,
 } from './protocol.js';
@@ -293,7 +300,7 @@ function beginRun(config: TrainConfig, data: DigitSet, what: string): void {
   ui.progressText.textContent = what;
   chart = { epochs: config.epochs, loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
   queueChart();
-  drawBars(null);
+  showBars(null);
   updateKeepButtons();
 }
 
@@ -306,32 +313,11 @@ function endTraining(): void {
   ui.stop.textContent = 'Stop';
 }
 
-function showBackend(message: Extract<FromWorker, { type: 'backend' }>): void {
-  const list = document.createElement('ul');
-  if (message.name !== undefined) {
-    const chosen = document.createElement('li');
-    chosen.innerHTML = '<span class="tag chosen" id="backend-name"></span> <span class="why"></span>';
-    const tag = chosen.querySelector<HTMLElement>('.tag')!;
-    tag.textContent = message.name;
-    tag.dataset['backend'] = message.name;
-    chosen.querySelector('.why')!.textContent = message.detail;
-    list.append(chosen);
-  }
-  for (const skipped of message.skipped) {
-    const row = document.createElement('li');
-    row.innerHTML = '<span class="tag skipped"></span> <span class="why"></span>';
-    row.querySelector('.tag')!.textContent = skipped.name;
-    row.querySelector('.why')!.textContent = `skipped: ${skipped.reason}`;
-    list.append(row);
-  }
-  ui.backendInfo.replaceChildren(list);
-  if (run && message.name !== undefined) run.backend = message.name;
-}
-
 function onMessage(message: FromWorker): void {
   switch (message.type) {
     case 'backend':
-      showBackend(message);
+      showBackend(ui.backendInfo, message);
+      if (run && message.name !== undefined) run.backend = message.name;
       return;
     case 'model': {
       if (!run) return;
@@ -374,19 +360,25 @@ function onMessage(message: FromWorker): void {
       showResult(message);
       return;
     case 'prediction':
-      if (message.id === predictId) drawBars(message.probs);
+      if (message.id === predictId) showBars(message.probs);
       return;
     case 'models':
-      showSavedModels(message.models, message.saved);
+      if (message.saved !== undefined) {
+        ui.keepStatus.textContent = `Saved in this browser's IndexedDB as "${message.saved}".`;
+      }
+      showSavedModels(ui.savedModels, message.models, (name) => {
+        const dataset = DATASET_NAMES.find((n) => name.startsWith(`${n}-`));
+        void startLoad({ indexedDB: name }, dataset).catch(fail);
+      });
       return;
     case 'exported':
-      offerDownloads([
+      ui.keepStatus.textContent = offerDownloads([
         ['model.json', message.json, 'application/json'],
         ['model.safetensors', message.weights, 'application/octet-stream'],
       ]);
       return;
     case 'compare-row':
-      showCompareRow(message);
+      showCompareRow(ui.compareResults, message);
       return;
     case 'compare-done':
       ui.compareResults.dataset['done'] = 'true';
@@ -395,7 +387,7 @@ function onMessage(message: FromWorker): void {
       setStatus('done');
       return;
     case 'exported-onnx':
-      offerDownloads([['model.onnx', message.onnx, 'application/octet-stream']]);
+      ui.keepStatus.textContent = offerDownloads([['model.onnx', message.onnx, 'application/octet-stream']]);
       return;
     case 'error':
       fail(new Error(message.message));
@@ -470,30 +462,9 @@ function showMistakes(predictions: Int32Array, data: DigitSet, dataset: DatasetN
   renderConfusion(ui.confusion, confusionMatrix(labels, predictions, classes.length), classes);
 }
 
-function drawBars(probs: readonly number[] | null): void {
-  const names = DATASETS[run?.config.dataset ?? 'digits'].classes;
-  ui.bars.classList.toggle(
-    'wide',
-    names.some((name) => name.length > 1),
-  );
-  // The exact probabilities, for a test to compare a model with its saved and loaded copy.
-  if (probs) ui.bars.dataset['probs'] = probs.join(',');
-  else delete ui.bars.dataset['probs'];
-  let best = -1;
-  if (probs) for (let d = 0; d < probs.length; d++) if (best < 0 || probs[d]! > probs[best]!) best = d;
-  ui.bars.replaceChildren(
-    ...Array.from({ length: 10 }, (_, digit) => {
-      const p = probs ? Number(probs[digit]) : 0;
-      const row = document.createElement('div');
-      row.className = digit === best ? 'bar best' : 'bar';
-      row.innerHTML =
-        '<span class="digit"></span><span class="track"><span class="fill"></span></span><span class="p"></span>';
-      row.querySelector('.digit')!.textContent = names[digit] ?? String(digit);
-      row.querySelector<HTMLElement>('.fill')!.style.width = `${(p * 100).toFixed(1)}%`;
-      row.querySelector('.p')!.textContent = probs ? `${(p * 100).toFixed(0)}%` : '';
-      return row;
-    }),
-  );
+/** The bars of the current data set's classes. */
+function showBars(probs: readonly number[] | null): void {
+  drawBars(ui.bars, probs, DATASETS[run?.config.dataset ?? 'digits'].classes);
 }
 
 const pad = createDrawPad(ui.pad, () => void predictDrawing());
@@ -502,7 +473,7 @@ function predictDrawing(): void {
   const image = pad.image();
   predictId++;
   if (!trainedModel || training || !image) {
-    drawBars(null);
+    showBars(null);
     return;
   }
   send({ type: 'predict', id: predictId, image });
@@ -526,7 +497,7 @@ ui.uploadImage.addEventListener('change', () => {
 ui.clearPad.addEventListener('click', () => {
   pad.clear();
   predictId++;
-  drawBars(null);
+  showBars(null);
 });
 
 /** One epoch of the form's model on each of the two picked backends, timed. */
@@ -542,42 +513,8 @@ async function startCompare(): Promise<void> {
   ui.stop.disabled = true;
   ui.progressText.textContent = `comparing ${backends.join(' and ')}: one epoch on ${config.samples} ${DATASETS[config.dataset].noun} each…`;
   delete ui.compareResults.dataset['done'];
-  const head = document.createElement('tr');
-  for (const title of ['backend', 'samples/s', 'seconds', 'loss', 'test accuracy']) {
-    const th = document.createElement('th');
-    th.textContent = title;
-    head.append(th);
-  }
-  ui.compareResults.replaceChildren(head);
+  startCompareTable(ui.compareResults);
   send({ type: 'compare', config, data, backends });
-}
-
-function showCompareRow(row: Extract<FromWorker, { type: 'compare-row' }>): void {
-  const tr = document.createElement('tr');
-  tr.dataset['backend'] = row.backend;
-  const cells = row.skipped
-    ? [row.backend, `skipped: ${row.skipped}`]
-    : [
-        row.backend,
-        Math.round(row.samplesPerSecond).toLocaleString('en'),
-        row.seconds.toFixed(2),
-        row.loss.toFixed(4),
-        row.accuracy.toFixed(4),
-      ];
-  cells.forEach((text, i) => {
-    const td = document.createElement('td');
-    td.textContent = text;
-    if (row.skipped && i === 1) {
-      td.colSpan = 4;
-      td.className = 'skipped';
-    }
-    tr.append(td);
-  });
-  if (!row.skipped) {
-    tr.dataset['samplesPerSecond'] = String(row.samplesPerSecond);
-    tr.dataset['loss'] = String(row.loss);
-  }
-  ui.compareResults.append(tr);
 }
 
 function updateKeepButtons(): void {
@@ -594,40 +531,6 @@ function savedName(): string {
     .replace(/\.\d+Z$/, '')
     .replace('T', ' ');
   return `${run?.config.dataset ?? 'digits'}-${run?.config.model ?? 'mlp'} ${stamp}`;
-}
-
-function showSavedModels(models: readonly SavedModel[], saved?: string): void {
-  if (saved !== undefined) ui.keepStatus.textContent = `Saved in this browser's IndexedDB as "${saved}".`;
-  ui.savedModels.replaceChildren(
-    ...models.map((model) => {
-      const item = document.createElement('li');
-      item.dataset['name'] = model.name;
-      item.innerHTML =
-        '<span class="name"></span> <span class="meta"></span> <button type="button" class="secondary load">Load</button>';
-      item.querySelector('.name')!.textContent = model.name;
-      item.querySelector('.meta')!.textContent =
-        `${(model.weightsBytes / 1024).toFixed(0)} KiB, ${new Date(model.dateSaved).toLocaleString('en')}`;
-      item.querySelector('button')!.addEventListener('click', () => {
-        const dataset = DATASET_NAMES.find((n) => model.name.startsWith(`${n}-`));
-        void startLoad({ indexedDB: model.name }, dataset).catch(fail);
-      });
-      return item;
-    }),
-  );
-}
-
-/** Clicks a download link for each file (the browser saves them to its downloads folder). */
-function offerDownloads(files: readonly (readonly [name: string, bytes: Uint8Array, type: string])[]): void {
-  for (const [name, bytes, type] of files) {
-    const url = URL.createObjectURL(new Blob([new Uint8Array(bytes)], { type }));
-    const anchor = document.createElement('a');
-    anchor.href = url;
-    anchor.download = name;
-    anchor.click();
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  }
-  const list = files.map(([name, bytes]) => `${name} (${(bytes.length / 1024).toFixed(1)} KiB)`);
-  ui.keepStatus.textContent = `Downloaded ${list.join(' and ')}.`;
 }
 
 ui.compare.addEventListener('click', () => void startCompare().catch(fail));
@@ -672,7 +575,7 @@ async function init(): Promise<void> {
   }
   chart = { ...chart, epochs: Number(ui.epochs.value) || 1 };
   queueChart();
-  drawBars(null);
+  showBars(null);
   const manifest = await readManifest(BASE);
   for (const option of ui.dataset.options) {
     const entry = manifest[DATASET_NAMES.find((n) => n === option.value) ?? 'digits'];
