@@ -485,6 +485,15 @@ describe('browser demo (web/)', () => {
       expect(fashion.batches).toBe(63);
       expect(fashion.accuracy).toBeGreaterThan(0.5);
       await checkMistakes(page, fashion.accuracy, 1000, FASHION_NAMES);
+
+      // The cpu backend picked by name trains through the same worker too.
+      await page.goto(`${server!.url}?backend=cpu&epochs=1&samples=200&batch=50&auto=1`);
+      const cpuRun = await readResult(page, 40_000);
+      expect(cpuRun.error).toBeUndefined();
+      expect(cpuRun.backend).toBe('cpu');
+      expect(cpuRun.batches).toBe(4);
+      expect(cpuRun.loss).toBeLessThan(cpuRun.firstBatchLoss);
+      await checkMistakes(page, cpuRun.accuracy, 1000);
       await drawStroke(page);
       expect(errors).toEqual([]);
       console.log(

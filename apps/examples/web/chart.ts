@@ -1,6 +1,7 @@
 // A small two-panel line chart on a canvas: training loss and accuracy of every batch against
 // epochs, as a faint line and as an exponential moving average that runs on across epoch starts
-// (so nothing resets or spikes there), with the validation value of each epoch as dots. Redrawn
+// (so nothing resets or spikes there), the training mean of each epoch as rings and the
+// validation value of each epoch as dots. Redrawn
 // whole on every update; a few thousand points cost nothing.
 
 /** One point of a curve: x in epochs (fractional within an epoch), y the logged value. */
@@ -16,6 +17,9 @@ export interface ChartData {
   accuracy: Point[];
   valLoss: Point[];
   valAccuracy: Point[];
+  /** The training set's mean of each epoch, at the epoch's end (optional). */
+  epochLoss?: Point[];
+  epochAccuracy?: Point[];
 }
 
 const TRAIN_COLOUR = '#3b6fe0';
@@ -51,6 +55,7 @@ interface Panel {
   ticks: number;
   train: Point[];
   val: Point[];
+  epoch: Point[];
   format: (v: number) => string;
 }
 
@@ -91,6 +96,14 @@ function drawPanel(ctx: CanvasRenderingContext2D, panel: Panel, epochs: number):
     ctx.strokeStyle = TRAIN_COLOUR;
     ctx.lineWidth = 2;
     strokeLine(ctx, smooth(panel.train), px, py);
+  }
+  // Epoch means as rings, so a test point at the same place stays visible.
+  ctx.strokeStyle = TRAIN_COLOUR;
+  ctx.lineWidth = 2;
+  for (const p of panel.epoch) {
+    ctx.beginPath();
+    ctx.arc(px(p.x), py(p.y), 5, 0, 2 * Math.PI);
+    ctx.stroke();
   }
   ctx.fillStyle = VAL_COLOUR;
   for (const p of panel.val) {
@@ -165,6 +178,7 @@ export function drawChart(canvas: HTMLCanvasElement, data: ChartData): void {
       ...lossAxis,
       train: data.loss,
       val: data.valLoss,
+      epoch: data.epochLoss ?? [],
       format: (v) => (lossAxis.yMax < 1 ? v.toFixed(2) : v.toFixed(1)),
     },
     epochs,
@@ -181,6 +195,7 @@ export function drawChart(canvas: HTMLCanvasElement, data: ChartData): void {
       ticks: 4,
       train: data.accuracy,
       val: data.valAccuracy,
+      epoch: data.epochAccuracy ?? [],
       format: (v) => v.toFixed(2),
     },
     epochs,
@@ -190,10 +205,10 @@ export function drawChart(canvas: HTMLCanvasElement, data: ChartData): void {
   ctx.textAlign = 'left';
   const legendY = height - 8;
   const legend: [string, string][] = [
-    ['training, per batch (faint) and smoothed', TRAIN_COLOUR],
+    ['training: per batch (faint), smoothed, epoch mean (ring)', TRAIN_COLOUR],
     ['test set, end of epoch', VAL_COLOUR],
   ];
-  let x = width / 2 - 180;
+  let x = width / 2 - 230;
   for (const [label, colour] of legend) {
     ctx.fillStyle = colour;
     ctx.fillRect(x, legendY - 4, 14, 8);

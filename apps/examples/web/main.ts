@@ -298,7 +298,15 @@ function beginRun(config: TrainConfig, data: DigitSet, what: string): void {
   }
   ui.progress.value = 0;
   ui.progressText.textContent = what;
-  chart = { epochs: config.epochs, loss: [], accuracy: [], valLoss: [], valAccuracy: [] };
+  chart = {
+    epochs: config.epochs,
+    loss: [],
+    accuracy: [],
+    valLoss: [],
+    valAccuracy: [],
+    epochLoss: [],
+    epochAccuracy: [],
+  };
   queueChart();
   showBars(null);
   updateKeepButtons();
@@ -348,6 +356,8 @@ function onMessage(message: FromWorker): void {
     case 'epoch': {
       if (!run) return;
       chart.valLoss.push({ x: message.epoch + 1, y: message.valLoss });
+      chart.epochLoss?.push({ x: message.epoch + 1, y: message.loss });
+      chart.epochAccuracy?.push({ x: message.epoch + 1, y: message.accuracy });
       chart.valAccuracy.push({ x: message.epoch + 1, y: message.valAccuracy });
       queueChart();
       logLine(
