@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildWeb } from '../web/build.mjs';
+import { buildWeb, FASHION_DIR } from '../web/build.mjs';
 import { serveWeb } from '../web/serve.mjs';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -477,14 +477,20 @@ describe('browser demo (web/)', () => {
       await checkMistakes(page, cnn.accuracy, 1000);
 
       // The Fashion-MNIST subset the build bundled: 2,000 training images, 1,000 test images.
-      await page.goto(`${server!.url}?backend=wasm&data=fashion&epochs=1&batch=32&auto=1`);
-      const fashion = await readResult(page, 40_000);
-      expect(fashion.error).toBeUndefined();
-      expect(fashion.status).toBe('done');
-      expect(fashion.log).toContain('wasm: 784-128-10 MLP, 2000 training Fashion-MNIST images, 1000 test');
-      expect(fashion.batches).toBe(63);
-      expect(fashion.accuracy).toBeGreaterThan(0.5);
-      await checkMistakes(page, fashion.accuracy, 1000, FASHION_NAMES);
+      // Without Debian's dataset-fashion-mnist (.ci/run tries to install it) the build leaves
+      // it out, and the test after this one checks what the page says then.
+      let fashionLine = `Fashion-MNIST run skipped: ${join(FASHION_DIR, 'train-images-idx3-ubyte.gz')} is missing`;
+      if (existsSync(join(FASHION_DIR, 'train-images-idx3-ubyte.gz'))) {
+        await page.goto(`${server!.url}?backend=wasm&data=fashion&epochs=1&batch=32&auto=1`);
+        const fashion = await readResult(page, 40_000);
+        expect(fashion.error).toBeUndefined();
+        expect(fashion.status).toBe('done');
+        expect(fashion.log).toContain('wasm: 784-128-10 MLP, 2000 training Fashion-MNIST images, 1000 test');
+        expect(fashion.batches).toBe(63);
+        expect(fashion.accuracy).toBeGreaterThan(0.5);
+        await checkMistakes(page, fashion.accuracy, 1000, FASHION_NAMES);
+        fashionLine = `Fashion-MNIST MLP ${fashion.accuracy.toFixed(4)} after 1 epoch on 2000 images`;
+      }
 
       // The cpu backend picked by name trains through the same worker too.
       await page.goto(`${server!.url}?backend=cpu&epochs=1&samples=200&batch=50&auto=1`);
@@ -500,7 +506,7 @@ describe('browser demo (web/)', () => {
         `browser demo: worker run stopped ${stopped.batches - atStop} batches after the click (batch ${stopped.batches}; ` +
           `${frames} frames drawn in 1 s while training); ` +
           `CNN test accuracy ${cnn.accuracy.toFixed(4)} after 1 epoch on 600 digits; ` +
-          `Fashion-MNIST MLP ${fashion.accuracy.toFixed(4)} after 1 epoch on 2000 images`,
+          fashionLine,
       );
       await page.close();
       passed++;
