@@ -8,10 +8,11 @@
 // export, then each saved copy loaded back in a reloaded page (same results, same prediction
 // of the same drawing); uploaded pictures. Then bad form values, two backends side by side, a
 // long run in the Web Worker stopped with the stop button while the page keeps drawing, the
-// small CNN and the Fashion-MNIST subset; a build without Fashion-MNIST that says why. Every
-// finished run's confusion matrix and mistakes are checked against its test accuracy. Last,
-// webgpu picked in a Chromium started with --enable-unsafe-webgpu (SwiftShader's adapter, as
-// in backend-webgpu's test), compared with wasm.
+// small CNN and the Fashion-MNIST subset, and cpu picked by name; a build without Fashion-MNIST
+// that says why. Every finished run's confusion matrix and mistakes are checked against its test
+// accuracy. Last, webgpu picked in a Chromium started with --enable-unsafe-webgpu (SwiftShader's
+// adapter, as in backend-webgpu's test), compared with wasm. On each backend (wasm, cpu, webgpu)
+// the trained model is saved and loaded back after a reload with the same results.
 // Needs /usr/bin/chromium (`apt-get install chromium`; .ci/run installs it). Outside CI a missing
 // Chromium skips the test with the reason in its name, so the README's test command works on a
 // machine with only Node.js; in CI (CI=true) it fails instead. NABLA_SKIP_BROWSER=1 also skips.
@@ -209,6 +210,35 @@ function framesIn(page: Page, ms: number): Promise<number> {
 }
 
 /** A stroke on the drawing pad makes a prediction: one bar is marked best. */
+/**
+ * Save → reload → identical prediction on `backend`: the trained model is saved to IndexedDB,
+ * the page reloaded on the same backend, the saved copy loaded, and its confusion matrix and its
+ * probabilities for the same drawing must equal the trained model's.
+ */
+async function expectSaveReloadSame(
+  page: Page,
+  url: string,
+  backend: string,
+  timeout: number,
+): Promise<void> {
+  await page.click('#clear-pad');
+  await drawStroke(page);
+  const drawn = await page.locator('#bars').getAttribute('data-probs');
+  const matrix = (await readMistakes(page)).counts;
+  await page.click('#save-model');
+  await page.waitForSelector('#saved-models li[data-name]', { timeout: 10_000 });
+  await page.goto(`${url}?backend=${backend}`);
+  await page.waitForSelector('html[data-status="ready"]', { timeout: 10_000 });
+  await page.waitForSelector('#saved-models li', { timeout: 10_000 });
+  await page.click('#saved-models li button.load');
+  const loaded = await readResult(page, timeout);
+  expect(loaded.error, backend).toBeUndefined();
+  expect(loaded.backend, backend).toBe(backend);
+  expect((await readMistakes(page)).counts, backend).toEqual(matrix);
+  await drawStroke(page);
+  expect(await page.locator('#bars').getAttribute('data-probs'), backend).toBe(drawn);
+}
+
 async function drawStroke(page: Page): Promise<void> {
   await page.locator('#pad').scrollIntoViewIfNeeded();
   const pad = (await page.locator('#pad').boundingBox())!;
@@ -500,7 +530,7 @@ describe('browser demo (web/)', () => {
       expect(cpuRun.batches).toBe(4);
       expect(cpuRun.loss).toBeLessThan(cpuRun.firstBatchLoss);
       await checkMistakes(page, cpuRun.accuracy, 1000);
-      await drawStroke(page);
+      await expectSaveReloadSame(page, server!.url, 'cpu', 40_000);
       expect(errors).toEqual([]);
       console.log(
         `browser demo: worker run stopped ${stopped.batches - atStop} batches after the click (batch ${stopped.batches}; ` +
@@ -583,6 +613,7 @@ describe('browser demo (web/)', () => {
         await checkMistakes(page, result.accuracy, 1000);
         await drawStroke(page);
         await page.screenshot({ path: join(ARTIFACTS, 'webgpu.png'), fullPage: true });
+        await expectSaveReloadSame(page, server!.url, 'webgpu', 60_000);
         // Side by side on the same seed: SwiftShader's webgpu and wasm, 4 steps each.
         await page.fill('#samples', '200');
         const [gpu, wasm] = await compareBackends(page, 'webgpu', 'wasm');
