@@ -62,14 +62,15 @@ export class ChainBuilder {
     return { id: this.inputCount + this.steps.length - 1 };
   }
 
-  /** A value for `a`: numbers become (shared) constant steps. */
+  /** A value for `a`: numbers become constant steps, one per distinct value (−0 apart from 0). */
   val(a: ChainArg): ChainValue {
     if (typeof a !== 'number') return a;
-    const key = Object.is(a, -0) ? Number.NaN : a;
-    let v = Object.is(a, -0) ? undefined : this.#consts.get(key);
+    // A Map keys 0 and −0 alike (and NaN with NaN), so −0 always gets a step of its own.
+    if (Object.is(a, -0)) return this.push({ op: 'const', value: a });
+    let v = this.#consts.get(a);
     if (!v) {
       v = this.push({ op: 'const', value: a });
-      if (!Object.is(a, -0)) this.#consts.set(key, v);
+      this.#consts.set(a, v);
     }
     return v;
   }
@@ -250,7 +251,7 @@ function gradientProgram(program: readonly ChainStep[], inputs: number, wrt: num
     }
     if ('y' in step) {
       const [x, y] = [at(step.x), at(step.y)];
-      for (const [i, d] of binaryAdjoints(b, step.op, x, y, out, g)) accumulate(i === 0 ? step.x : step.y, d);
+      for (const [i, d] of binaryAdjoints(b, step.op, x, y, g)) accumulate(i === 0 ? step.x : step.y, d);
       continue;
     }
     const d = unaryAdjoint(b, step.op, at(step.x), out, g);
@@ -308,7 +309,6 @@ function binaryAdjoints(
   op: ChainBinary,
   x: ChainValue,
   y: ChainValue,
-  out: ChainValue,
   g: ChainValue,
 ): [0 | 1, ChainValue][] {
   switch (op) {
@@ -344,8 +344,7 @@ function binaryAdjoints(
       ];
     }
     default:
-      // Comparisons: no gradient. `out` is unused here.
-      void out;
+      // Comparisons: no gradient.
       return [];
   }
 }
