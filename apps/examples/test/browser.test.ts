@@ -22,6 +22,7 @@ import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FASHION_MNIST_CLASSES } from '@nabla/nn';
 import { type Browser, chromium, type Download, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildWeb, FASHION_DIR } from '../web/build.mjs';
@@ -104,18 +105,7 @@ async function readResult(page: Page, timeout: number) {
 }
 
 const DIGIT_NAMES = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
-const FASHION_NAMES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+const FASHION_NAMES = FASHION_MNIST_CLASSES;
 
 /** The confusion matrix, per-class accuracies and misclassified tiles the page shows. */
 async function readMistakes(page: Page) {

@@ -26,6 +26,9 @@ export const DATASETS: Record<DatasetName, DatasetInfo> = {
   fashion: {
     title: 'Fashion-MNIST',
     noun: 'Fashion-MNIST images',
+    // Written out rather than imported from @nabla/nn (FASHION_MNIST_CLASSES): the page's own
+    // script stays free of nn, which only the worker loads; the browser test checks the page's
+    // captions against nn's list.
     classes: [
       'T-shirt/top',
       'Trouser',

@@ -5,8 +5,8 @@
 // 8 that compatibility devices guarantee (Adam with AMSGrad takes two passes for that reason:
 // 8 bindings, then 4).
 
-import type { FusedActivation } from '@nabla/core';
-import type { FusedKernel, FusedKernelTable, TensorInfo } from '@nabla/core/internal';
+import type { DType, FusedActivation } from '@nabla/core';
+import type { FusedKernel, FusedKernelTable, OutInfo, TensorInfo } from '@nabla/core/internal';
 import { dispatchInto, type GpuContext, gpuData } from '../gpu-context.js';
 import type { GpuData } from '../gpu-data.js';
 import { ENTRY, floatStorage, GRID_INDEX, groupsFor, PRELUDE } from '../wgsl.js';
@@ -182,6 +182,55 @@ export function adamUpdateKernel(ctx: GpuContext): FusedKernel<'adamUpdate'> {
 }
 
 /**
+ * A shader running one thread per row of `x` `[p.n, p.c]` (the softmax kernels): the params,
+ * `x`, an optional second input `t`, the output `y`, and `row_max(row)`, the row's maximum or
+ * NaN when any element is NaN.
+ */
+function rowShader(dtype: DType, second: string | null, body: string): string {
+  const t = second ? `@group(0) @binding(2) var<storage, read> t: array<${second}>;\n` : '';
+  return `${PRELUDE}${floatStorage(dtype)}
+struct Params { n: u32, c: u32, e0: u32, e1: u32 }
+@group(0) @binding(0) var<uniform> p: Params;
+@group(0) @binding(1) var<storage, read> x: array<F>;
+${t}@group(0) @binding(${second ? 3 : 2}) var<storage, read_write> y: array<F>;
+fn row_max(row: u32) -> f32 {
+  var m = -inf();
+  for (var c = 0u; c < p.c; c++) {
+    let v = f32(x[row + c]);
+    if (is_nan(v)) { return nan(); }
+    m = max(m, v);
+  }
+  return m;
+}
+${ENTRY} {
+  ${GRID_INDEX}
+  if (i >= p.n) { return; }
+  let row = i * p.c;
+${body}
+}
+`;
+}
+
+/** Records a row shader over `inputs` (`[rows, cols]` first) into new storage for `out`. */
+function rowDispatch(
+  ctx: GpuContext,
+  op: string,
+  key: string,
+  code: () => string,
+  inputs: readonly TensorInfo[],
+  out: OutInfo,
+): GpuData {
+  const [rows, cols] = inputs[0]!.shape as [number, number];
+  return dispatchInto(ctx, op, out, {
+    key,
+    code,
+    params: new Uint32Array([rows, cols, 0, 0]),
+    inputs: inputs.map((t) => t.handle),
+    workgroups: groupsFor(rows),
+  });
+}
+
+/**
  * softmaxCrossEntropy: per row of logits `[N, C]`, loss = Σ_c y_c·(lse − x_c) with lse the
  * max-shifted log-sum-exp, in f32; sparse labels (int32 `[N]`) pick one class, and a label
  * outside [0, C) gives 0. One thread per row, with the CPU kernel's arithmetic.
@@ -190,31 +239,15 @@ export function adamUpdateKernel(ctx: GpuContext): FusedKernel<'adamUpdate'> {
  */
 export function softmaxCrossEntropyKernel(ctx: GpuContext): FusedKernel<'softmaxCrossEntropy'> {
   return (inputs, { sparse }, [out]) => {
-    const [x, labels] = inputs as [TensorInfo, TensorInfo];
-    const [rows, classes] = [x.shape[0]!, x.shape[1]!];
-    const code = () => `${PRELUDE}${floatStorage(x.dtype)}
-struct Params { n: u32, c: u32, e0: u32, e1: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<F>;
-@group(0) @binding(2) var<storage, read> t: array<${sparse ? 'i32' : 'F'}>;
-@group(0) @binding(3) var<storage, read_write> y: array<F>;
-${ENTRY} {
-  ${GRID_INDEX}
-  if (i >= p.n) { return; }
-  let row = i * p.c;
-  // The CPU kernel's arithmetic step by step: NaN anywhere in the row makes lse NaN, an infinite
-  // maximum shifts by 0, and zero weights still multiply (0 · ∞ is NaN there too).
-  var m = -inf();
-  var bad = false;
-  for (var c = 0u; c < p.c; c++) {
-    let v = f32(x[row + c]);
-    if (is_nan(v)) { bad = true; } else { m = max(m, v); }
-  }
+    const x = inputs[0]!;
+    // The CPU kernel's arithmetic step by step: NaN anywhere in the row makes lse NaN, an
+    // infinite maximum shifts by 0, and zero weights still multiply (0 · ∞ is NaN there too).
+    const body = `  let m = row_max(row);
   let shift = select(0.0, m, !is_inf(m));
   var s = 0.0;
   for (var c = 0u; c < p.c; c++) { s += exp(f32(x[row + c]) - shift); }
   var lse = log(s) + shift;
-  if (bad) { lse = nan(); }
+  if (is_nan(m)) { lse = nan(); }
   var loss = 0.0;
   ${
     sparse
@@ -222,17 +255,10 @@ ${ENTRY} {
   if (k >= 0 && u32(k) < p.c) { loss = lse - f32(x[row + u32(k)]); }`
       : `for (var c = 0u; c < p.c; c++) { loss += f32(t[row + c]) * (lse - f32(x[row + c])); }`
   }
-  y[i] = st(loss);
-}
-`;
+  y[i] = st(loss);`;
+    const code = () => rowShader(x.dtype, sparse ? 'i32' : 'F', body);
     return [
-      dispatchInto(ctx, 'softmaxCrossEntropy', out!, {
-        key: `softmaxCrossEntropy:${sparse}:${x.dtype}`,
-        code,
-        params: new Uint32Array([rows, classes, 0, 0]),
-        inputs: [x.handle, labels.handle],
-        workgroups: groupsFor(rows),
-      }),
+      rowDispatch(ctx, 'softmaxCrossEntropy', `softmaxCrossEntropy:${sparse}:${x.dtype}`, code, inputs, out!),
     ];
   };
 }
@@ -245,24 +271,10 @@ ${ENTRY} {
  * const kernel = softmaxKernel(ctx);
  */
 export function softmaxKernel(ctx: GpuContext): FusedKernel<'softmax'> {
-  return ([x], _params, [out]) => {
-    const [rows, cols] = x!.shape as [number, number];
-    const code = () => `${PRELUDE}${floatStorage(x!.dtype)}
-struct Params { n: u32, c: u32, e0: u32, e1: u32 }
-@group(0) @binding(0) var<uniform> p: Params;
-@group(0) @binding(1) var<storage, read> x: array<F>;
-@group(0) @binding(2) var<storage, read_write> y: array<F>;
-${ENTRY} {
-  ${GRID_INDEX}
-  if (i >= p.n) { return; }
-  let row = i * p.c;
-  var m = -inf();
-  var bad = false;
-  for (var c = 0u; c < p.c; c++) {
-    let v = f32(x[row + c]);
-    if (is_nan(v)) { bad = true; } else { m = max(m, v); }
-  }
-  if (bad || is_inf(m)) {
+  return (inputs, _params, [out]) => {
+    const dtype = inputs[0]!.dtype;
+    const body = `  let m = row_max(row);
+  if (is_nan(m) || is_inf(m)) {
     for (var c = 0u; c < p.c; c++) { y[row + c] = st(nan()); }
     return;
   }
@@ -272,18 +284,9 @@ ${ENTRY} {
     s += e;
     y[row + c] = st(e);
   }
-  for (var c = 0u; c < p.c; c++) { y[row + c] = st(f32(y[row + c]) / s); }
-}
-`;
-    return [
-      dispatchInto(ctx, 'softmax', out!, {
-        key: `softmax:${x!.dtype}`,
-        code,
-        params: new Uint32Array([rows, cols, 0, 0]),
-        inputs: [x!.handle],
-        workgroups: groupsFor(rows),
-      }),
-    ];
+  for (var c = 0u; c < p.c; c++) { y[row + c] = st(f32(y[row + c]) / s); }`;
+    const code = () => rowShader(dtype, null, body);
+    return [rowDispatch(ctx, 'softmax', `softmax:${dtype}`, code, inputs, out!)];
   };
 }
 

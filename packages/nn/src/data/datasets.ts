@@ -26,19 +26,7 @@ export interface LoadFashionMnistOptions {
   limit?: number;
 }
 
-/** The class names of Fashion-MNIST, by label. */
-export const FASHION_MNIST_CLASSES: readonly string[] = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+export { FASHION_MNIST_CLASSES } from './classes.js';
 
 async function exists(path: string): Promise<boolean> {
   try {

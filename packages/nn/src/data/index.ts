@@ -3,6 +3,7 @@
 // loaders need Node and live in data/node.ts.
 
 export * from './batches.js';
+export * from './classes.js';
 export * from './csv.js';
 export * from './errors.js';
 export * from './idx-format.js';
