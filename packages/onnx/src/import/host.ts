@@ -5,6 +5,7 @@
 // reading any tensor back from a device.
 
 import { UnsupportedError } from '@nabla/core';
+import { broadcastStrides, broadcastShapes as coreBroadcast, stridesOf } from '@nabla/core/internal';
 
 /** What a host array holds: floats (float32), integers (exact to 2^53) or booleans. */
 export type HostKind = 'float' | 'int' | 'bool';
@@ -49,38 +50,23 @@ export function intsOf(a: HostArray): number[] {
   return Array.from(a.data, (v) => Math.trunc(v));
 }
 
-/** Row-major strides of a shape. */
-function stridesOf(shape: readonly number[]): number[] {
-  const strides = new Array<number>(shape.length).fill(1);
-  for (let d = shape.length - 2; d >= 0; d--) strides[d] = strides[d + 1]! * shape[d + 1]!;
-  return strides;
-}
-
-/** NumPy's broadcast of two shapes, or null when they do not broadcast. */
+/** NumPy's broadcast of two shapes (core's rule), or null when they do not broadcast. */
 export function broadcastShapes(a: readonly number[], b: readonly number[]): number[] | null {
-  const rank = Math.max(a.length, b.length);
-  const out: number[] = [];
-  for (let i = 0; i < rank; i++) {
-    const da = a[a.length - rank + i] ?? 1;
-    const db = b[b.length - rank + i] ?? 1;
-    if (da !== db && da !== 1 && db !== 1) return null;
-    out.push(da === 1 ? db : da);
+  try {
+    return coreBroadcast('onnx', a, b);
+  } catch {
+    return null;
   }
-  return out;
 }
 
 /** For each flat index of `out`, the flat index into an array of `shape` broadcast to it. */
 function broadcastIndex(shape: readonly number[], out: readonly number[]): (i: number) => number {
-  const pad = out.length - shape.length;
-  const strides = stridesOf(shape);
+  // Core's broadcast strides: 0 on the axes `shape` repeats along.
+  const strides = broadcastStrides(shape, out);
   const outStrides = stridesOf(out);
   return (i) => {
     let j = 0;
-    for (let d = 0; d < out.length; d++) {
-      const coord = Math.floor(i / outStrides[d]!) % out[d]!;
-      const k = d - pad;
-      if (k >= 0 && shape[k] !== 1) j += coord * strides[k]!;
-    }
+    for (let d = 0; d < out.length; d++) j += (Math.floor(i / outStrides[d]!) % out[d]!) * strides[d]!;
     return j;
   };
 }
