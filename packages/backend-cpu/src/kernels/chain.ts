@@ -149,7 +149,11 @@ export function elementwiseKernel(ctx: CpuContext): FusedKernel<'elementwise'> {
       strides: broadcastStrides(t.shape, out!.shape),
       kind: t.size === 1 ? 'scalar' : t.size === size ? 'same' : 'strided',
     }));
-    const buffers = Array.from({ length: inputs.length + program.length }, () => new Float64Array(BLOCK));
+    // One block per value, carved from the context's reused scratch (no allocation per call).
+    const block = Math.min(BLOCK, size);
+    const values = inputs.length + program.length;
+    const scratch = ctx.scratch(values * block);
+    const buffers = Array.from({ length: values }, (_, k) => scratch.subarray(k * block, (k + 1) * block));
     // Inputs of one element and constants are filled once.
     sources.forEach((s, k) => {
       if (s.kind === 'scalar') buffers[k]!.fill(s.values[0]!);
@@ -158,8 +162,8 @@ export function elementwiseKernel(ctx: CpuContext): FusedKernel<'elementwise'> {
       if (step.op === 'const') buffers[inputs.length + s]!.fill(step.value);
     });
     const last = buffers[buffers.length - 1]!;
-    for (let start = 0; start < size; start += BLOCK) {
-      const n = Math.min(BLOCK, size - start);
+    for (let start = 0; start < size; start += block) {
+      const n = Math.min(block, size - start);
       sources.forEach((s, k) => {
         const buf = buffers[k]!;
         if (s.kind === 'same') for (let i = 0; i < n; i++) buf[i] = s.values[start + i]!;
