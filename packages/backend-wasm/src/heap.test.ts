@@ -54,7 +54,7 @@ describe('WasmHeap', () => {
     const a = heap.alloc(256);
     const b = heap.alloc(256);
     const c = heap.alloc(256);
-    const guard = heap.alloc(16);
+    const guard = heap.alloc(128);
     heap.free(a);
     heap.free(c);
     heap.free(b);
@@ -82,9 +82,37 @@ describe('WasmHeap', () => {
     }
     for (const ptr of live) heap.free(ptr);
     expect(heap.bytesInUse).toBe(0);
+    heap.trim();
     expect(heap.bytesFree).toBe(0);
     // Fragmentation may cost some headroom, but the heap stays within a small multiple of the peak.
     expect(heap.bytesReserved).toBeLessThanOrEqual(3 * maxLive + 2 * PAGE);
+  });
+
+  it('hands a freed small block back to the next request of its size, and trims before growing', () => {
+    const heap = makeHeap();
+    const a = heap.alloc(4);
+    const b = heap.alloc(60);
+    heap.free(a);
+    heap.free(b);
+    expect(heap.bytesInUse).toBe(0);
+    expect(heap.bytesFree).toBe(80);
+    expect(heap.alloc(16)).toBe(a);
+    expect(heap.alloc(49)).toBe(b);
+    expect(() => heap.free(a + 8)).toThrow(BackendError);
+    heap.free(a);
+    expect(() => heap.free(a)).toThrow(/unknown block/);
+    // Fill the memory's first size with small blocks, free them, then ask for one large block:
+    // the quick stacks go back to the heap and coalesce, so the memory does not grow.
+    const reserved = heap.bytesReserved;
+    const small: number[] = [];
+    while (heap.top + 64 <= reserved) small.push(heap.alloc(64));
+    for (const p of small) heap.free(p);
+    heap.free(b);
+    const big = heap.alloc(small.length * 64);
+    expect(heap.bytesReserved).toBe(reserved);
+    heap.free(big);
+    heap.trim();
+    expect(heap.bytesFree).toBe(0);
   });
 
   it('reaches a steady heap when every step allocates the same sizes', () => {

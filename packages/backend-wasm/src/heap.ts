@@ -3,7 +3,10 @@
 // and a free block that reaches the top of the heap lowers the top instead. The memory grows
 // (by at least a quarter of its size) only when no free block fits, so a training loop that
 // allocates the same sizes every step reaches a steady heap. Typed-array views are re-created
-// after a grow, which detaches the old buffer. Sizes are checked as exact byte counts (JS
+// after a grow, which detaches the old buffer. Blocks of at most 64 bytes (scalars, small shapes:
+// most of the tensors of a step's bookkeeping) skip the coalescing on free: they wait in a
+// stack per size, which the next request of that size pops, and go back to the coalescing heap
+// (`trim`) before the memory would grow. Sizes are checked as exact byte counts (JS
 // numbers, never 32-bit arithmetic), so a request the heap cannot hold fails before any write.
 
 import { BackendError } from '@nabla/core';
@@ -11,6 +14,10 @@ import { BackendError } from '@nabla/core';
 /** Block alignment and size granularity in bytes: one v128. */
 export const ALIGN = 16;
 const PAGE = 65536;
+/** Largest block (bytes) kept in the quick stacks. */
+const QUICK_MAX = 64;
+/** Most blocks one quick stack keeps. */
+const QUICK_CAP = 4096;
 
 function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
@@ -37,6 +44,9 @@ export class WasmHeap {
   readonly #freeByEnd = new Map<number, number>();
   readonly #bins: Set<number>[] = [];
   #bytesInUse = 0;
+  /** Freed blocks of 16, 32, 48 and 64 bytes, by size / 16 (see the header). */
+  readonly #quick: number[][] = [[], [], [], [], []];
+  #quickBytes = 0;
   /** Holds in force (see `holdFrees`) and the blocks freed under them. */
   #holds = 0;
   readonly #held = new Map<number, number>();
@@ -57,6 +67,17 @@ export class WasmHeap {
 
   /** A 16-byte-aligned block of at least `bytes` bytes (contents unspecified). */
   alloc(bytes: number): number {
+    if (bytes > 0 && bytes <= QUICK_MAX && (bytes | 0) === bytes) {
+      // The quick path first: most requests of a step's bookkeeping are this small.
+      const size = (bytes + ALIGN - 1) & -ALIGN;
+      const ptr = this.#quick[size >>> 4]!.pop();
+      if (ptr !== undefined) {
+        this.#quickBytes -= size;
+        this.#live.set(ptr, size);
+        this.#bytesInUse += size;
+        return ptr;
+      }
+    }
     if (!(Number.isSafeInteger(bytes) && bytes >= 0)) {
       throw new BackendError(`wasm heap: expected a byte count, got ${bytes}`);
     }
@@ -67,6 +88,11 @@ export class WasmHeap {
       );
     }
     let ptr = this.#takeFree(size);
+    if (ptr < 0 && this.#quickBytes > 0 && this.#top + size > this.memory.buffer.byteLength) {
+      // About to grow: the quick stacks' blocks may coalesce into room first.
+      this.trim();
+      ptr = this.#takeFree(size);
+    }
     if (ptr < 0) {
       ptr = this.#top;
       this.#ensure(ptr + size);
@@ -87,7 +113,31 @@ export class WasmHeap {
       this.#held.set(ptr, size);
       return;
     }
+    if (size <= QUICK_MAX) {
+      const stack = this.#quick[size >>> 4]!;
+      if (stack.length < QUICK_CAP) {
+        stack.push(ptr);
+        this.#quickBytes += size;
+        this.#bytesInUse -= size;
+        return;
+      }
+    }
     this.#release(ptr, size);
+  }
+
+  /** Returns the blocks waiting in the quick stacks to the coalescing heap. */
+  trim(): void {
+    for (let k = 1; k < this.#quick.length; k++) {
+      const stack = this.#quick[k]!;
+      const size = k << 4;
+      for (const ptr of stack) {
+        // #release books the block out of bytesInUse, where a quick block no longer is.
+        this.#bytesInUse += size;
+        this.#release(ptr, size);
+      }
+      stack.length = 0;
+    }
+    this.#quickBytes = 0;
   }
 
   /**
@@ -139,9 +189,9 @@ export class WasmHeap {
     return this.#top;
   }
 
-  /** Bytes in free blocks below the top. */
+  /** Bytes in free blocks below the top (those in the quick stacks included). */
   get bytesFree(): number {
-    let total = 0;
+    let total = this.#quickBytes;
     for (const size of this.#freeByStart.values()) total += size;
     return total;
   }
@@ -162,7 +212,18 @@ export class WasmHeap {
     return this.#f32;
   }
 
+  /**
+   * Re-creates the views when the buffer changed. Only this heap grows the memory (the kernels
+   * never run `memory.grow`), and it refreshes right after, so the views are stale only if
+   * someone else grew it; a non-shared buffer then reads as detached (length 0), which this
+   * catches without the costly `memory.buffer` lookup on every access.
+   */
   #refresh(): void {
+    if (this.#u8.byteLength !== 0) return;
+    this.#renew();
+  }
+
+  #renew(): void {
     const buffer = this.memory.buffer;
     if (this.#u8.buffer === buffer) return;
     this.#u8 = new Uint8Array(buffer);
@@ -184,6 +245,7 @@ export class WasmHeap {
     const pages = Math.min(Math.max(needed, Math.ceil(have / PAGE / 4)), room);
     try {
       this.memory.grow(pages);
+      this.#renew();
     } catch (err) {
       // The host may refuse (no address space, or a memory whose own maximum is lower): nothing
       // has changed yet, so the heap stays as it was.

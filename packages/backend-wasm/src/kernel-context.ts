@@ -139,9 +139,24 @@ export function makeContext(options: ContextOptions): WasmContext {
       return wasmData(info.handle, op).ptr;
     },
     walk(shape, strides, offsets) {
+      const k = strides.length;
+      if (shape.length === 1 && offsets === undefined && k <= 4 && (shape[0]! | 0) === shape[0]) {
+        // One flat run (the elementwise fast paths): nothing to merge, nothing to allocate.
+        const view = heap.i32;
+        let at = scratch >>> 2;
+        view[at++] = 1;
+        view[at++] = shape[0]!;
+        for (let i = 0; i < k; i++) {
+          const s = strides[i]![0]!;
+          if ((s | 0) !== s) checkInt32s([s], 'a row walk');
+          view[at++] = s;
+        }
+        view[at++] = 0;
+        for (let i = 0; i < k; i++) view[at++] = 0;
+        return scratch;
+      }
       const merged = mergeAxes(shape, strides);
       const rank = merged.shape.length;
-      const k = strides.length;
       const length = 1 + rank * (2 + k) + k;
       if (length > scratchInts) {
         // The new block first: if it cannot be had, the old one is still ours.

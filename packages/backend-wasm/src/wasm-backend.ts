@@ -106,6 +106,23 @@ export interface WasmBackendOptions {
 }
 
 /**
+ * Copies a few values into the heap element by element, without the byte view over `values`
+ * that a bulk copy makes (per-op dispatch cost: most uploads are scalars).
+ */
+function copySmall(heap: WasmHeap, values: TypedArray, ptr: number): void {
+  const n = values.length;
+  if (values instanceof Float32Array) {
+    const view = heap.f32;
+    for (let i = 0, at = ptr >>> 2; i < n; i++) view[at + i] = values[i]!;
+  } else if (values instanceof Int32Array) {
+    const view = heap.i32;
+    for (let i = 0, at = ptr >>> 2; i < n; i++) view[at + i] = values[i]!;
+  } else if (n > 0) {
+    heap.u8.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), ptr);
+  }
+}
+
+/**
  * The WebAssembly SIMD backend; supports float32, int32 and bool.
  * @example
  * const backend = new WasmBackend();
@@ -288,7 +305,8 @@ export class WasmBackend implements Backend {
       throw err;
     }
     const data = new WasmData(ptr, bytes);
-    if (bytes > 0) this.#heap.u8.set(new Uint8Array(values.buffer, values.byteOffset, bytes), data.ptr);
+    if (values.length <= 16) copySmall(this.#heap, values, ptr);
+    else this.#heap.u8.set(new Uint8Array(values.buffer, values.byteOffset, bytes), ptr);
     this.#bytesInUse += bytes;
     return data;
   }

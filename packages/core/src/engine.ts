@@ -316,12 +316,8 @@ class Engine {
           `${prim}: not supported on the ${backend.name} backend (${kernel.unsupported})`,
         );
       }
-      const infos: TensorInfo[] = inputs.map((t) => ({
-        handle: t.storage.handle,
-        shape: t.shape,
-        dtype: t.dtype,
-        size: t.size,
-      }));
+      const infos: TensorInfo[] = [];
+      for (const t of inputs) infos.push({ handle: t.storage.handle, shape: t.shape, dtype: t.dtype, size: t.size });
       handle = allocating(backend, prim, shape, dtype, () => kernel(infos, params, out));
     }
     const result = this.#wrap(new Storage(backend, handle, dtype, size), shape);

@@ -52,7 +52,8 @@ export class Tensor {
   /** Not for user code: use `tensor()` and the other creation functions. */
   constructor(storage: Storage, shape: readonly number[], id: number) {
     this.storage = storage;
-    this.shape = Object.freeze([...shape]);
+    // A frozen array (another tensor's shape, a shape core froze) cannot change: share it.
+    this.shape = Array.isArray(shape) && Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = storage.dtype;
     this.size = storage.size;
     this.id = id;

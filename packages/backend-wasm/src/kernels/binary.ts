@@ -29,27 +29,32 @@ const BINARY_OPS: Record<BinaryPrim, number> = {
 
 /** Whether a shape is all ones (a scalar, however many axes it has). */
 function isScalar(shape: readonly number[]): boolean {
-  return shape.every((d) => d === 1);
+  for (let i = 0; i < shape.length; i++) if (shape[i] !== 1) return false;
+  return true;
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  return a.length === b.length && a.every((d, i) => d === b[i]);
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
+
+const FLAT: readonly number[] = [1];
+const SPLAT: readonly number[] = [0];
 
 /** Element strides of each input read over `outShape`, with the flat fast paths spelled out. */
 function walkFor(ctx: WasmContext, outShape: readonly number[], shapes: readonly (readonly number[])[]) {
-  const n = outShape.reduce((p, d) => p * d, 1);
-  if (shapes.every((s) => sameShape(s, outShape)))
-    return ctx.walk(
-      [n],
-      shapes.map(() => [1]),
-    );
-  if (shapes.every((s) => isScalar(s) || sameShape(s, outShape))) {
-    return ctx.walk(
-      [n],
-      shapes.map((s) => [isScalar(s) ? 0 : 1]),
-    );
+  let n = 1;
+  for (let i = 0; i < outShape.length; i++) n *= outShape[i]!;
+  // Each input either covers the output or is one value: one flat run.
+  const flat: (readonly number[])[] = [];
+  for (const s of shapes) {
+    if (sameShape(s, outShape)) flat.push(FLAT);
+    else if (isScalar(s)) flat.push(SPLAT);
+    else break;
   }
+  if (flat.length === shapes.length) return ctx.walk([n], flat);
   return ctx.walk(
     outShape,
     shapes.map((s) => broadcastStrides(s, outShape)),
@@ -65,7 +70,8 @@ function walkFor(ctx: WasmContext, outShape: readonly number[], shapes: readonly
 export function binaryKernel<P extends BinaryPrim>(ctx: WasmContext, prim: P): Kernel<P> {
   const op = BINARY_OPS[prim];
   return (inputs, _params, out) => {
-    const [a, b] = [inputs[0]!, inputs[1]!];
+    const a = inputs[0]!;
+    const b = inputs[1]!;
     const pa = ctx.ptr(a, prim);
     const pb = ctx.ptr(b, prim);
     const y = ctx.alloc(out);

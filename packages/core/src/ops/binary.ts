@@ -41,7 +41,13 @@ const KINDS: Record<BinaryPrim, Kind> = {
 /** Applies a binary primitive after promotion: arithmetic on bools runs in int32, `div` in float. */
 function binaryImpl(prim: BinaryPrim, a: TensorLike, b: TensorLike): Tensor {
   return withArgs(prim, ['a', 'b'], [a, b], ([x, y]) => {
-    const shape = broadcastShapes(prim, x.shape, y.shape);
+    // Equal shapes and a scalar operand (most calls) keep the other's frozen shape as it is.
+    const shape =
+      y.shape.length === 0 || shapesEqual(x.shape, y.shape)
+        ? x.shape
+        : x.shape.length === 0
+          ? y.shape
+          : broadcastShapes(prim, x.shape, y.shape);
     const kind = KINDS[prim];
     let common: DType = resultType([x, y]);
     if (kind === 'logic') common = 'bool';

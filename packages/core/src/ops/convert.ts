@@ -121,6 +121,9 @@ export function inferShape(op: string, value: unknown, arg = 'values'): number[]
   return readNested(op, arg, value).shape;
 }
 
+/** The shape of every scalar made from a JS number (frozen, so tensors share it). */
+const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
+
 /** Creates a tensor from raw values, checking the shape matches. */
 export function fromValues(
   op: string,
@@ -136,6 +139,10 @@ export function fromValues(
     throw new ArgumentError(
       `${op}: expected ${arg} to be a number, a boolean, nested arrays of them or a typed array, got ${describeArg(values)}`,
     );
+  }
+  if (typeof values === 'number' && shape === undefined) {
+    // A JS number (the `1` of x.add(1)): the common case, without the nested-array walk.
+    return ENGINE.makeTensor(toTypedArray([values], dtype ?? 'float32'), SCALAR_SHAPE, dtype ?? 'float32');
   }
   const nested = readNested(op, arg, values);
   const inferred = nested.shape;
