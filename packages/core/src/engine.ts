@@ -317,7 +317,8 @@ class Engine {
         );
       }
       const infos: TensorInfo[] = [];
-      for (const t of inputs) infos.push({ handle: t.storage.handle, shape: t.shape, dtype: t.dtype, size: t.size });
+      for (const t of inputs)
+        infos.push({ handle: t.storage.handle, shape: t.shape, dtype: t.dtype, size: t.size });
       handle = allocating(backend, prim, shape, dtype, () => kernel(infos, params, out));
     }
     const result = this.#wrap(new Storage(backend, handle, dtype, size), shape);
