@@ -9,6 +9,7 @@ import { mlpInferGroup } from './mlp.js';
 import { mlpTrainGroup } from './mlp-train.js';
 import { nativeGroup } from './native.js';
 import { nnGroup } from './nn.js';
+import { ortWebGroup } from './ort-web.js';
 import { reduceGroup } from './reduce.js';
 
 /** Groups the bench runs, in order. */
@@ -21,5 +22,6 @@ export const GROUPS: readonly BenchGroup[] = [
   mlpInferGroup,
   mlpTrainGroup,
   nnGroup,
+  ortWebGroup,
   nativeGroup,
 ];
