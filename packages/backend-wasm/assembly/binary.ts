@@ -36,7 +36,7 @@ function floorMod<T>(a: T, b: T): T {
 
 // @ts-ignore: decorator
 @inline
-function arith<T>(op: i32, a: T, b: T): T {
+export function arith<T>(op: i32, a: T, b: T): T {
   switch (op) {
     case ADD:
       return a + b;
@@ -62,14 +62,14 @@ function arith<T>(op: i32, a: T, b: T): T {
 
 // @ts-ignore: decorator
 @inline
-function arithHasSimd<T>(op: i32): bool {
+export function arithHasSimd<T>(op: i32): bool {
   if (isFloat<T>()) return op == ADD || op == SUB || op == MUL || op == DIV || op == MAXIMUM || op == MINIMUM;
   return op == ADD || op == SUB || op == MUL || op == MAXIMUM || op == MINIMUM;
 }
 
 // @ts-ignore: decorator
 @inline
-function arithSimd<T>(op: i32, a: v128, b: v128): v128 {
+export function arithSimd<T>(op: i32, a: v128, b: v128): v128 {
   if (isFloat<T>()) {
     switch (op) {
       case ADD:

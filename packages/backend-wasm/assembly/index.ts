@@ -5,6 +5,7 @@
 
 export * from './binary';
 export * from './cast';
+export * from './chain';
 export * from './conv';
 export * from './fused';
 export * from './gather';

@@ -97,7 +97,7 @@ export function expSimd(v: v128): v128 {
 /** σ(x) on four lanes from e = e^(−|x|): 1 / (1 + e) for x >= 0, e / (1 + e) below. */
 // @ts-ignore: decorator
 @inline
-function sigmoidSimd(v: v128): v128 {
+export function sigmoidSimd(v: v128): v128 {
   const e = expSimd(f32x4.neg(f32x4.abs(v)));
   const r = f32x4.div(f32x4.splat(1), f32x4.add(f32x4.splat(1), e));
   return v128.bitselect(r, f32x4.mul(e, r), f32x4.ge(v, f32x4.splat(0)));
@@ -105,7 +105,7 @@ function sigmoidSimd(v: v128): v128 {
 
 // @ts-ignore: decorator
 @inline
-function unaryScalar(op: i32, x: f32): f32 {
+export function unaryScalar(op: i32, x: f32): f32 {
   switch (op) {
     case NEG:
       return -x;
@@ -154,7 +154,7 @@ function unaryScalar(op: i32, x: f32): f32 {
 
 // @ts-ignore: decorator
 @inline
-function hasSimd(op: i32): bool {
+export function hasSimd(op: i32): bool {
   return (
     op == NEG ||
     op == ABS ||
@@ -172,7 +172,7 @@ function hasSimd(op: i32): bool {
 
 // @ts-ignore: decorator
 @inline
-function unarySimd(op: i32, v: v128): v128 {
+export function unarySimd(op: i32, v: v128): v128 {
   switch (op) {
     case NEG:
       return f32x4.neg(v);

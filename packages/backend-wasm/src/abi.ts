@@ -61,6 +61,29 @@ export const DTYPE_FLOAT32 = 0;
 export const DTYPE_INT32 = 1;
 export const DTYPE_BOOL = 2;
 
+// Elementwise chains (chainF32): a step is CHAIN_STEP_INTS int32s, [kind, op, x, y, c]. A
+// constant keeps its float32 bits in `op`; a unary step its UNARY_* code in `op` and its operand
+// in `x`; a binary step a BINARY_* code (add … minimum, equal, less, less-equal, greater,
+// greater-equal; comparisons give 1 or 0) and operands `x`, `y`; select takes `x` where `c` is
+// nonzero, else `y`. Operands index the chain's values: inputs first, then the steps.
+export const CHAIN_CONST = 0;
+export const CHAIN_UNARY = 1;
+export const CHAIN_BINARY = 2;
+export const CHAIN_SELECT = 3;
+export const CHAIN_STEP_INTS = 5;
+// How chainF32 reads an input, element i of the output: [ptr, kind, period] per input.
+/** src[i] (the output's shape). */
+export const CHAIN_SAME = 0;
+/** src[0] (one element). */
+export const CHAIN_SCALAR = 1;
+/** src[i mod period] (trailing axes: a bias or a batch-norm statistic over channels). */
+export const CHAIN_PERIODIC = 2;
+/** src[⌊i / period⌋] (leading axes: a per-row value). */
+export const CHAIN_REPEAT = 3;
+export const CHAIN_INPUT_INTS = 3;
+/** Elements of a chain block: each value holds one block (1 KiB) in the scratch. */
+export const CHAIN_BLOCK = 256;
+
 // Activations of the fused matmul epilogue (biasActivationF32).
 export const ACTIVATION_LINEAR = 0;
 export const ACTIVATION_RELU = 1;

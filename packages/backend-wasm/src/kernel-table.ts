@@ -15,6 +15,7 @@ import type {
 import type { WasmContext } from './kernel-context.js';
 import { binaryKernel, whereKernel } from './kernels/binary.js';
 import { castKernel } from './kernels/cast.js';
+import { elementwiseKernel } from './kernels/chain.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import {
   adamUpdateKernel,
@@ -133,8 +134,14 @@ export function createKernels(ctx: WasmContext): KernelTable {
   return table;
 }
 
-/** The fused primitives with a wasm kernel; core runs `elementwise` chains as ordinary ops here. */
-type WasmFusedPrim = 'fusedMatmul' | 'softmaxCrossEntropy' | 'softmax' | 'sgdUpdate' | 'adamUpdate';
+/** The fused primitives with a wasm kernel (all of core's). */
+type WasmFusedPrim =
+  | 'elementwise'
+  | 'fusedMatmul'
+  | 'softmaxCrossEntropy'
+  | 'softmax'
+  | 'sgdUpdate'
+  | 'adamUpdate';
 
 /**
  * Builds the fused kernel table over one backend's context.
@@ -144,6 +151,7 @@ type WasmFusedPrim = 'fusedMatmul' | 'softmaxCrossEntropy' | 'softmax' | 'sgdUpd
  */
 export function createFusedKernels(ctx: WasmContext): Partial<FusedKernelTable> {
   const table: WasmFusedKernels<WasmFusedPrim> = {
+    elementwise: elementwiseKernel(ctx),
     fusedMatmul: fusedMatmulKernel(ctx),
     softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
     softmax: softmaxKernel(ctx),

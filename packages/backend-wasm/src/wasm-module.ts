@@ -6,6 +6,7 @@
 // dynamically, so a bundler splits the four builds into chunks and a page fetches the one it runs.
 
 import { BackendError } from '@nabla/core';
+import { CHAIN_EXPORTS, type ChainExports } from './kernels/chain.js';
 import { CONV_EXPORTS, type ConvExports } from './kernels/conv.js';
 import { FUSED_EXPORTS, type FusedExports } from './kernels/fused.js';
 import { IMAGE_EXPORTS, type ImageExports } from './kernels/image.js';
@@ -103,6 +104,7 @@ export type KernelExports = CoreExports &
   ConvExports &
   PoolExports &
   FusedExports &
+  ChainExports &
   ImageExports;
 
 /**
@@ -155,6 +157,7 @@ export const EXPORT_ARITIES: Arities<KernelExports> = {
   ...CONV_EXPORTS,
   ...POOL_EXPORTS,
   ...FUSED_EXPORTS,
+  ...CHAIN_EXPORTS,
   ...IMAGE_EXPORTS,
 };
 

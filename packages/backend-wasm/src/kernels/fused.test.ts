@@ -1,10 +1,10 @@
-// The wasm backend offers every fused primitive but elementwise chains (which core runs as
-// ordinary ops here), and core dispatches to them: each op below must reach its kernel exactly
-// once (the conformance suite checks the values they give).
+// The wasm backend offers every fused primitive, and core dispatches to them: each op below must
+// reach its kernel exactly once (the conformance suite checks the values they give).
 
 import {
   activeBackend,
   adamStep,
+  elu,
   fusedMatmul,
   grad,
   ones,
@@ -18,8 +18,8 @@ import { FUSED_PRIMS } from '@nabla/core/internal';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import '../index.js';
 
-/** The fused primitives with a wasm kernel. */
-const WASM_FUSED = FUSED_PRIMS.filter((p) => p !== 'elementwise');
+/** The fused primitives with a wasm kernel: all of them. */
+const WASM_FUSED = FUSED_PRIMS;
 
 describe('wasm fused kernels', () => {
   beforeAll(async () => {
@@ -30,7 +30,7 @@ describe('wasm fused kernels', () => {
     vi.restoreAllMocks();
   });
 
-  it('offers every fused primitive but elementwise', () => {
+  it('offers every fused primitive', () => {
     expect(Object.keys(activeBackend().fused ?? {}).sort()).toEqual([...WASM_FUSED].sort());
   });
 
@@ -63,6 +63,7 @@ describe('wasm fused kernels', () => {
     const g = ones([5]);
     tidy(() => {
       sgdStep({ param: p, grad: g }, { learningRate: 0.1 });
+      elu(p);
       adamStep({ param: p, grad: g, m: g, v: g }, { learningRate: 0.1, step: 1 });
     });
     p.dispose();

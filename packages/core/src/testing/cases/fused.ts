@@ -470,6 +470,37 @@ export const FUSED_CASES: ConformanceCase[] = [
     },
   },
   {
+    name: 'fused: a chain over several blocks reads inputs of every broadcast layout as the composite does',
+    run: async (t) => {
+      // 1,365 elements (blocks of a few hundred, an odd tail) and inputs of the output's shape, over
+      // its trailing axes ([7, 13]), its leading axes ([3, 1, 1, 1]), a middle axis ([5, 1, 13])
+      // and one element: each layout a kernel may read differently.
+      const x = t.rand([3, 5, 7, 13], { min: -2, max: 2, seed: 91 });
+      const trailing = t.rand([7, 13], { min: -1, max: 1, seed: 92 });
+      const leading = t.rand([3, 1, 1, 1], { min: 0.5, max: 2, seed: 93 });
+      const middle = t.rand([5, 1, 13], { min: -1, max: 1, seed: 94 });
+      const one = t.input(0.75, []);
+      const body = (b: ChainBuilder, [a, p, r, q, c]: readonly ChainValue[]): ChainValue => {
+        const u = b.mul(b.sub(a!, p!), r!);
+        const v = b.add(b.unary('tanh', u), b.mul(q!, c!));
+        return b.select(b.binary('greater', v, 0), b.mul(v, 2), b.unary('exp', v));
+      };
+      const inputs = [x, trailing, leading, middle, one];
+      const program = chainProgram(5, body);
+      const flat = (y: Tensor) => reshape(t.own(y), [1365]);
+      const composite = flat(runChainComposite(inputs, program));
+      const want = await values(composite);
+      composite.dispose();
+      await t.expectValues(flat(chain(inputs, body)), want, { rtol: 1e-5, atol: 1e-6 });
+      await expectSameGrads(
+        (a, p, r, q, c) => chain([a, p, r, q, c], body),
+        (a, p, r, q, c) => runChainComposite([a, p, r, q, c], program),
+        inputs,
+        { rtol: 1e-4, atol: 1e-5 },
+      );
+    },
+  },
+  {
     name: 'fused: batchNorm matches its formula, has gradients for every argument, and rejects misfit shapes',
     run: async (t) => {
       const x = t.rand([2, 3, 4], { min: -2, max: 2, seed: 81 });

@@ -1,0 +1,175 @@
+// Glue of the fused `elementwise` kernel (assembly/chain.ts): the program is written into the
+// heap as int32 steps, each input as [ptr, kind, period]. An input of the output's size is read
+// in place, a one-element input splatted, one over the output's trailing axes (a [C] statistic
+// beside [N, H, W, C]) read modulo its size, one over the leading axes ([N, 1] beside [N, C])
+// read once per run; any other broadcast is copied out to the output's shape first.
+
+import {
+  broadcastStrides,
+  type ChainBinary,
+  type ChainStep,
+  type ChainUnary,
+  type FusedKernel,
+  shapesEqual,
+  stridesOf,
+  type TensorInfo,
+} from '@nabla/core/internal';
+import * as abi from '../abi.js';
+import { checkInt32s, type WasmContext } from '../kernel-context.js';
+import type { Arities } from '../wasm-module.js';
+import { stridedCopy } from './movement.js';
+
+export interface ChainExports {
+  /** Runs a chain program over `size` float32 elements (see assembly/chain.ts). */
+  chainF32(
+    prog: number,
+    steps: number,
+    ins: number,
+    nIn: number,
+    y: number,
+    size: number,
+    scratch: number,
+  ): void;
+  /** Scratch bytes of `chainF32` for `values` values. */
+  chainScratchBytes(values: number): number;
+}
+
+export const CHAIN_EXPORTS: Arities<ChainExports> = { chainF32: 7, chainScratchBytes: 1 };
+
+const UNARY_CODES: Record<ChainUnary, number> = {
+  neg: abi.UNARY_NEG,
+  abs: abi.UNARY_ABS,
+  sign: abi.UNARY_SIGN,
+  exp: abi.UNARY_EXP,
+  expm1: abi.UNARY_EXPM1,
+  log: abi.UNARY_LOG,
+  log1p: abi.UNARY_LOG1P,
+  sqrt: abi.UNARY_SQRT,
+  rsqrt: abi.UNARY_RSQRT,
+  tanh: abi.UNARY_TANH,
+  sigmoid: abi.UNARY_SIGMOID,
+  erf: abi.UNARY_ERF,
+  relu: abi.UNARY_RELU,
+};
+
+const BINARY_CODES: Record<ChainBinary, number> = {
+  add: abi.BINARY_ADD,
+  sub: abi.BINARY_SUB,
+  mul: abi.BINARY_MUL,
+  div: abi.BINARY_DIV,
+  maximum: abi.BINARY_MAXIMUM,
+  minimum: abi.BINARY_MINIMUM,
+  greater: abi.BINARY_GREATER,
+  greaterEqual: abi.BINARY_GREATER_EQUAL,
+  less: abi.BINARY_LESS,
+  lessEqual: abi.BINARY_LESS_EQUAL,
+  equal: abi.BINARY_EQUAL,
+};
+
+const BITS = new DataView(new ArrayBuffer(4));
+
+/** The float32 bits of `v` as an int32. */
+function floatBits(v: number): number {
+  BITS.setFloat32(0, v, true);
+  return BITS.getInt32(0, true);
+}
+
+/** One step as CHAIN_STEP_INTS int32s. */
+function encodeStep(step: ChainStep): number[] {
+  switch (step.op) {
+    case 'const':
+      return [abi.CHAIN_CONST, floatBits(step.value), 0, 0, 0];
+    case 'select':
+      return [abi.CHAIN_SELECT, 0, step.x, step.y, step.c];
+    default:
+      if ('y' in step) return [abi.CHAIN_BINARY, BINARY_CODES[step.op], step.x, step.y, 0];
+      return [abi.CHAIN_UNARY, UNARY_CODES[step.op], step.x, 0, 0];
+  }
+}
+
+/**
+ * How the kernel reads `input` over `outShape`: [kind, period], or undefined when only a copy
+ * to the output's shape will do.
+ */
+function inputKind(
+  input: TensorInfo,
+  outShape: readonly number[],
+  size: number,
+): [number, number] | undefined {
+  if (input.size === 1) return [abi.CHAIN_SCALAR, 1];
+  if (input.size === size) return [abi.CHAIN_SAME, 1];
+  // Right-align the input's axes against the output's.
+  const lead = outShape.length - input.shape.length;
+  const dims = [...new Array<number>(lead).fill(1), ...input.shape];
+  let firstReal = 0;
+  while (dims[firstReal] === 1) firstReal++;
+  let lastReal = dims.length - 1;
+  while (dims[lastReal] === 1) lastReal--;
+  // Real axes matching a trailing run of the output: src[i mod size].
+  if (shapesEqual(dims.slice(firstReal), outShape.slice(firstReal))) return [abi.CHAIN_PERIODIC, input.size];
+  // Real axes matching a leading run: src[⌊i / (elements of the trailing axes)⌋].
+  if (shapesEqual(dims.slice(0, lastReal + 1), outShape.slice(0, lastReal + 1))) {
+    return [abi.CHAIN_REPEAT, size / input.size];
+  }
+  return undefined;
+}
+
+/**
+ * The `elementwise` fused kernel.
+ * @example
+ * const kernel = elementwiseKernel(ctx);
+ * kernel([x], { program: [{ op: 'exp', x: 0 }] }, [out]);
+ */
+export function elementwiseKernel(ctx: WasmContext): FusedKernel<'elementwise'> {
+  return (inputs, { program }, [out]) => {
+    const o = out!;
+    const size = o.size;
+    checkInt32s([size], 'an elementwise chain');
+    const result = ctx.alloc(o);
+    const heap = ctx.heap;
+    const taken: number[] = [];
+    try {
+      const descriptors: number[] = [];
+      for (const input of inputs) {
+        let ptr = ctx.ptr(input, 'elementwise');
+        let kind = inputKind(input, o.shape, size);
+        if (!kind) {
+          // An uncommon broadcast: copied out once, then read in place.
+          const copy = heap.alloc(size * 4);
+          taken.push(copy);
+          stridedCopy(
+            ctx,
+            'float32',
+            o.shape,
+            ptr,
+            0,
+            broadcastStrides(input.shape, o.shape),
+            copy,
+            0,
+            stridesOf(o.shape),
+          );
+          ptr = copy;
+          kind = [abi.CHAIN_SAME, 1];
+        }
+        descriptors.push(ptr, kind[0], kind[1]);
+      }
+      const words = program.flatMap(encodeStep);
+      const prog = heap.alloc(words.length * 4);
+      taken.push(prog);
+      heap.i32.set(words, prog >>> 2);
+      const ins = heap.alloc(descriptors.length * 4);
+      taken.push(ins);
+      // Pointers past 2^31 are stored as their int32 bit patterns (the kernel reads them as u32).
+      heap.i32.set(
+        descriptors.map((v) => v | 0),
+        ins >>> 2,
+      );
+      const scratch = heap.alloc(ctx.wasm.chainScratchBytes(inputs.length + program.length));
+      taken.push(scratch);
+      ctx.wasm.chainF32(prog, program.length, ins, inputs.length, result.ptr, size, scratch);
+      return [result];
+    } finally {
+      for (const ptr of taken) heap.free(ptr);
+    }
+  };
+}
