@@ -6,6 +6,7 @@
 import type { FusedParams, FusedPrim } from './fused-prims.js';
 import { BINARY_RULES } from './ops/binary.js';
 import { CAST_RULES } from './ops/cast.js';
+import { UNARY_CHAIN_RULES } from './ops/chain.js';
 import { CONV_RULES } from './ops/conv.js';
 import { FUSED_RULES } from './ops/fused.js';
 import { IMAGE_RULES } from './ops/image.js';
@@ -25,6 +26,8 @@ type FullTable = { readonly [P in Prim]: VjpRule<PrimParams[P]> | 'nondiff' } & 
 
 export const VJP_RULES: FullTable = {
   ...UNARY_RULES,
+  // relu, tanh and sigmoid: the same rules, written as one chain each.
+  ...UNARY_CHAIN_RULES,
   ...BINARY_RULES,
   ...CAST_RULES,
   ...WHERE_RULES,

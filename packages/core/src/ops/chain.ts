@@ -393,3 +393,16 @@ export const ELEMENTWISE_RULE: VjpRule<{ readonly program: readonly ChainStep[] 
     const program = gradientProgram(params.program, inputs.length, i);
     return program ? sumTo(runChain([...inputs, dy], program), x.shape) : null;
   });
+
+/**
+ * The rules of relu, tanh and sigmoid as chains: the same steps as their rules in unary.ts
+ * (dy·[x > 0], dy·(1 − y²), dy·(y·(1 − y))), one kernel where the backend fuses chains instead
+ * of two or three passes over the tensor. gradients.ts puts them over unary.ts's.
+ */
+export const UNARY_CHAIN_RULES: {
+  readonly [P in 'relu' | 'tanh' | 'sigmoid']: VjpRule<Record<string, never>>;
+} = {
+  relu: ({ inputs: [x], dy }) => [chain([dy, x!], (b, [d, v]) => b.mul(d!, b.binary('greater', v!, 0)))],
+  tanh: ({ output, dy }) => [chain([dy, output], (b, [d, y]) => b.mul(d!, b.sub(1, b.mul(y!, y!))))],
+  sigmoid: ({ output, dy }) => [chain([dy, output], (b, [d, y]) => b.mul(d!, b.mul(y!, b.sub(1, y!))))],
+};

@@ -14,9 +14,9 @@ import type { Tensor } from '../tensor.js';
 import type { VjpRule } from '../vjp-rule.js';
 import { relu6 } from './activations.js';
 import { defineOp, opt, req, S } from './args.js';
-import { add, div, greater, less, logicalAnd, maximum, mul, sub } from './binary.js';
+import { add, div, maximum, mul, sub } from './binary.js';
 import { cast } from './cast.js';
-import { ELEMENTWISE_RULE } from './chain.js';
+import { chain, ELEMENTWISE_RULE } from './chain.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
 import { oneHot } from './creation.js';
 import { matmul } from './linalg.js';
@@ -341,23 +341,28 @@ export const adamStep = defineOp(
   },
 );
 
-/** dz = dy ⊙ act'(z), written with the output y = act(z) so that z need not be kept. */
+/**
+ * dz = dy ⊙ act'(z), written with the output y = act(z) so that z need not be kept; one chain
+ * (one kernel where the backend fuses chains) per activation.
+ */
 function activationGrad(activation: FusedActivation, y: Tensor, dy: Tensor): Tensor {
   switch (activation) {
     case 'linear':
       return dy;
     // d relu = [y > 0]·dy
     case 'relu':
-      return mul(dy, cast(greater(y, 0), dy.dtype));
+      return chain([dy, y], (b, [d, v]) => b.mul(d!, b.binary('greater', v!, 0)));
     // d relu6 = [0 < y < 6]·dy
     case 'relu6':
-      return mul(dy, cast(logicalAnd(greater(y, 0), less(y, 6)), dy.dtype));
+      return chain([dy, y], (b, [d, v]) =>
+        b.mul(d!, b.mul(b.binary('greater', v!, 0), b.binary('less', v!, 6))),
+      );
     // dσ = σ(1 - σ)·dy
     case 'sigmoid':
-      return mul(dy, mul(y, sub(1, y)));
+      return chain([dy, y], (b, [d, v]) => b.mul(d!, b.mul(v!, b.sub(1, v!))));
     // d tanh = (1 - tanh²)·dy
     case 'tanh':
-      return mul(dy, sub(1, mul(y, y)));
+      return chain([dy, y], (b, [d, v]) => b.mul(d!, b.sub(1, b.mul(v!, v!))));
     default:
       return activation satisfies never;
   }
