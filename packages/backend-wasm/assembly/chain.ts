@@ -181,17 +181,26 @@ function fillBlock(y: usize, v: f32, n: i32): void {
 }
 
 /**
- * Runs a chain program over `size` output elements. `prog` holds `steps` steps of
+ * Runs a chain program over output elements [begin, end) (threads take a range each). `prog` holds `steps` steps of
  * CHAIN_STEP_INTS int32s, `ins` `nIn` inputs of CHAIN_INPUT_INTS int32s ([ptr, kind, period]);
  * `scratch` has room for (nIn + steps) pointers (rounded up to 16 bytes) and as many blocks of
  * CHAIN_BLOCK floats (`chainScratchBytes`).
  */
-export function chainF32(prog: usize, steps: i32, ins: usize, nIn: i32, y: usize, size: i32, scratch: usize): void {
+export function chainF32(
+  prog: usize,
+  steps: i32,
+  ins: usize,
+  nIn: i32,
+  y: usize,
+  begin: i32,
+  end: i32,
+  scratch: usize,
+): void {
   const values = nIn + steps;
   const table = scratch;
   const blocks = scratch + ((<usize>values * 4 + 15) & ~(<usize>15));
   const blockBytes = <usize>BLOCK * 4;
-  const first = min(size, BLOCK);
+  const first = min(end - begin, BLOCK);
   // One-element inputs and constants fill their blocks once.
   for (let k = 0; k < nIn; k++) {
     const d = ins + <usize>(k * CHAIN_INPUT_INTS * 4);
@@ -201,8 +210,8 @@ export function chainF32(prog: usize, steps: i32, ins: usize, nIn: i32, y: usize
     const step = prog + <usize>(s * CHAIN_STEP_INTS * 4);
     if (load<i32>(step) == CHAIN_CONST) fillBlock(blocks + <usize>(nIn + s) * blockBytes, load<f32>(step, 4), first);
   }
-  for (let start = 0; start < size; start += BLOCK) {
-    const n = min(BLOCK, size - start);
+  for (let start = begin; start < end; start += BLOCK) {
+    const n = min(BLOCK, end - start);
     for (let k = 0; k < nIn; k++) {
       const d = ins + <usize>(k * CHAIN_INPUT_INTS * 4);
       const src = <usize>load<u32>(d);

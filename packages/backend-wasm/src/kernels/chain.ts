@@ -17,24 +17,26 @@ import {
 import * as abi from '../abi.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
 import type { Arities } from '../wasm-module.js';
+import { splitRange } from '../work-split.js';
 import { stridedCopy } from './movement.js';
 
 export interface ChainExports {
-  /** Runs a chain program over `size` float32 elements (see assembly/chain.ts). */
+  /** Runs a chain program over float32 output elements [begin, end) (see assembly/chain.ts). */
   chainF32(
     prog: number,
     steps: number,
     ins: number,
     nIn: number,
     y: number,
-    size: number,
+    begin: number,
+    end: number,
     scratch: number,
   ): void;
   /** Scratch bytes of `chainF32` for `values` values. */
   chainScratchBytes(values: number): number;
 }
 
-export const CHAIN_EXPORTS: Arities<ChainExports> = { chainF32: 7, chainScratchBytes: 1 };
+export const CHAIN_EXPORTS: Arities<ChainExports> = { chainF32: 8, chainScratchBytes: 1 };
 
 const UNARY_CODES: Record<ChainUnary, number> = {
   neg: abi.UNARY_NEG,
@@ -164,9 +166,30 @@ export function elementwiseKernel(ctx: WasmContext): FusedKernel<'elementwise'> 
         descriptors.map((v) => v | 0),
         ins >>> 2,
       );
-      const scratch = heap.alloc(ctx.wasm.chainScratchBytes(inputs.length + program.length));
-      taken.push(scratch);
-      ctx.wasm.chainF32(prog, program.length, ins, inputs.length, result.ptr, size, scratch);
+      const scratchBytes = ctx.wasm.chainScratchBytes(inputs.length + program.length);
+      const pool = ctx.pool;
+      // A big chain splits over the threads by element ranges (block-aligned), a scratch each.
+      const bounds =
+        pool && size * program.length >= pool.minWork
+          ? splitRange(size, pool.size, abi.CHAIN_BLOCK, abi.CHAIN_BLOCK)
+          : [0, size];
+      const parts = bounds.slice(1).map((end, t) => {
+        const scratch = heap.alloc(scratchBytes);
+        taken.push(scratch);
+        const args: [number, number, number, number, number, number, number, number] = [
+          prog,
+          program.length,
+          ins,
+          inputs.length,
+          result.ptr,
+          bounds[t]!,
+          end,
+          scratch,
+        ];
+        return { args };
+      });
+      if (pool && parts.length > 1) pool.run('chainF32', parts);
+      else ctx.wasm.chainF32(...parts[0]!.args);
       return [result];
     } finally {
       for (const ptr of taken) heap.free(ptr);
