@@ -521,3 +521,61 @@ describe('classWeight', () => {
     y.dispose();
   });
 });
+
+describe('host round trips', () => {
+  it('fit reads the device once per batch, validation included, and metrics stay on the device', async () => {
+    const { activeBackend } = await import('@nabla/core');
+    const backend = activeBackend();
+    const m = classifier();
+    m.compile({
+      optimizer: sgd({ learningRate: 0.1 }),
+      loss: 'sparseCategoricalCrossentropy',
+      metrics: ['accuracy'],
+    });
+    const x = randomNormal([40, 2], { seed: 5 });
+    const y = tensor(
+      Array.from({ length: 40 }, (_, i) => i % 3),
+      [40],
+      'int32',
+    );
+    const vx = randomNormal([12, 2], { seed: 6 });
+    const vy = tensor(
+      Array.from({ length: 12 }, (_, i) => i % 3),
+      [12],
+      'int32',
+    );
+    // A first fit builds the model and checks the labels (reads of their own); then count.
+    await m.fit(x, y, { epochs: 1, batchSize: 8, verbose: 0 });
+    let reads = 0;
+    const read = backend.read.bind(backend);
+    const readSync = backend.readSync?.bind(backend);
+    backend.read = (...args) => {
+      reads++;
+      return read(...args);
+    };
+    if (readSync) {
+      backend.readSync = (...args) => {
+        reads++;
+        return readSync(...args);
+      };
+    }
+    try {
+      const history = await m.fit(x, y, {
+        epochs: 2,
+        batchSize: 8,
+        validationData: [vx, vy],
+        validationBatchSize: 4,
+        verbose: 0,
+      });
+      expect(history.history.accuracy).toHaveLength(2);
+      // 2 epochs × (5 training batches of 8 + 3 validation batches of 4), plus one read each of
+      // the training and validation labels' range, checked once before any step.
+      expect(reads).toBe(2 * (5 + 3) + 2);
+    } finally {
+      backend.read = read;
+      if (readSync) backend.readSync = readSync;
+      for (const t of [x, y, vx, vy]) t.dispose();
+      m.dispose();
+    }
+  });
+});
