@@ -183,8 +183,8 @@ function fillBlock(y: usize, v: f32, n: i32): void {
 /**
  * Runs a chain program over output elements [begin, end) (threads take a range each). `prog` holds `steps` steps of
  * CHAIN_STEP_INTS int32s, `ins` `nIn` inputs of CHAIN_INPUT_INTS int32s ([ptr, kind, period]);
- * `scratch` has room for (nIn + steps) pointers (rounded up to 16 bytes) and as many blocks of
- * CHAIN_BLOCK floats (`chainScratchBytes`).
+ * `scratch` has room for (nIn + steps) pointers (rounded up to 16 bytes), two blocks of
+ * CHAIN_BLOCK floats per input and one per step (`chainScratchBytes`).
  */
 export function chainF32(
   prog: usize,
@@ -198,13 +198,26 @@ export function chainF32(
 ): void {
   const values = nIn + steps;
   const table = scratch;
-  const blocks = scratch + ((<usize>values * 4 + 15) & ~(<usize>15));
   const blockBytes = <usize>BLOCK * 4;
+  // Each input has two blocks' room, each step one.
+  const inputBlocks = scratch + ((<usize>values * 4 + 15) & ~(<usize>15));
+  // Step v (v ≥ nIn) is at blocks + v·blockBytes, past the inputs' double blocks.
+  const blocks = inputBlocks + <usize>nIn * blockBytes;
   const first = min(end - begin, BLOCK);
-  // One-element inputs and constants fill their blocks once.
+  // One-element inputs and constants fill their blocks once; a period of at most a block is
+  // tiled once over two blocks, so that any block of it is a window at start mod period.
   for (let k = 0; k < nIn; k++) {
     const d = ins + <usize>(k * CHAIN_INPUT_INTS * 4);
-    if (load<i32>(d, 4) == CHAIN_SCALAR) fillBlock(blocks + <usize>k * blockBytes, load<f32>(<usize>load<u32>(d)), first);
+    const kind = load<i32>(d, 4);
+    const blk = inputBlocks + <usize>k * 2 * blockBytes;
+    if (kind == CHAIN_SCALAR) fillBlock(blk, load<f32>(<usize>load<u32>(d)), first);
+    const period = load<i32>(d, 8);
+    if (kind == CHAIN_PERIODIC && period <= BLOCK) {
+      const src = <usize>load<u32>(d);
+      for (let i = 0; i < 2 * BLOCK; i += period) {
+        memory.copy(blk + <usize>(i << 2), src, <usize>min(period, 2 * BLOCK - i) * 4);
+      }
+    }
   }
   for (let s = 0; s < steps - 1; s++) {
     const step = prog + <usize>(s * CHAIN_STEP_INTS * 4);
@@ -217,9 +230,11 @@ export function chainF32(
       const src = <usize>load<u32>(d);
       const kind = load<i32>(d, 4);
       const period = load<i32>(d, 8);
-      const blk = blocks + <usize>k * blockBytes;
+      const blk = inputBlocks + <usize>k * 2 * blockBytes;
       let ptr = blk;
-      if (kind == CHAIN_PERIODIC) {
+      if (kind == CHAIN_PERIODIC && period <= BLOCK) {
+        ptr = blk + <usize>(start % period) * 4;
+      } else if (kind == CHAIN_PERIODIC) {
         // Runs of the period, wrapping to its start.
         let j = start % period;
         let i = 0;
@@ -270,7 +285,8 @@ export function chainF32(
   }
 }
 
-/** Scratch bytes `chainF32` needs for `values` values (inputs + steps). */
-export function chainScratchBytes(values: i32): usize {
-  return ((<usize>values * 4 + 15) & ~(<usize>15)) + <usize>values * <usize>BLOCK * 4;
+/** Scratch bytes `chainF32` needs: the pointer table, two blocks per input, one per step. */
+export function chainScratchBytes(inputs: i32, steps: i32): usize {
+  const values = inputs + steps;
+  return ((<usize>values * 4 + 15) & ~(<usize>15)) + <usize>(2 * inputs + steps) * <usize>BLOCK * 4;
 }

@@ -6,7 +6,7 @@
 // `sgemmScratchBytes`. Each call covers rows [m0, m1) of C, so threads can split one product.
 
 // Rows and columns of the register tile, which the JS side's thread split aligns to.
-import { GEMM_MR as MR, GEMM_NR as NR } from '../src/abi';
+import { GEMM_MR as MR, GEMM_NR as NR, GEMM_SMALL_M as SMALL_M } from '../src/abi';
 import { madd } from './common';
 
 /** Depth of a packed block: a KC×NR panel of B (8 KiB) stays in L1 across the A panels. */
@@ -15,8 +15,6 @@ const KC = 256;
 const MC = 256;
 /** Columns of B packed at once: a KC×NC block (1 MiB) stays in L2 (or L3). */
 const NC = 1024;
-/** Row counts up to this take the unpacked small-M path (batch-1 inference, GEMV). */
-const SMALL_M = 4;
 
 /** Bytes of a packed A block, a packed B block and the edge tile. */
 const PACK_A_BYTES: usize = MC * KC * 4;
@@ -427,6 +425,12 @@ function smallM(
  * independent accumulators hide the latency of the adds.
  */
 function gemv(n: i32, k: i32, a: usize, b: usize, bRow: i32, c: usize, accumulate: i32): void {
+  // Sums in the same order as below, so a column split (threads) gives the same bits; with
+  // `accumulate` the loop below adds C once at the end, which the streaming form would not.
+  if (n >= 64 && !accumulate) {
+    gemvRows(n, k, a, b, bRow, c);
+    return;
+  }
   const bStep = <usize>bRow * 4;
   let j = 0;
   for (; j + 32 <= n; j += 32) {
@@ -477,6 +481,67 @@ function gemv(n: i32, k: i32, a: usize, b: usize, bRow: i32, c: usize, accumulat
     }
     const at = c + <usize>j * 4;
     store<f32>(at, accumulate ? load<f32>(at) + s : s);
+  }
+}
+
+/**
+ * The GEMV of a wide B: four rows of B at a time streamed front to back into the C row, which
+ * stays in L1, so B is read as four sequential streams (what the prefetchers follow) instead of
+ * a short run per row (about 10% faster at 784×256 here). Each column still sums its depth in
+ * order from zero, as `gemv` does.
+ */
+function gemvRows(n: i32, k: i32, a: usize, b: usize, bRow: i32, c: usize): void {
+  const bStep = <usize>bRow * 4;
+  memory.fill(c, 0, <usize>n * 4);
+  let p = 0;
+  for (; p + 4 <= k; p += 4) {
+    const ap = a + <usize>p * 4;
+    const x0 = v128.load32_splat(ap);
+    const x1 = v128.load32_splat(ap, 4);
+    const x2 = v128.load32_splat(ap, 8);
+    const x3 = v128.load32_splat(ap, 12);
+    const r0 = b + <usize>p * bStep;
+    const r1 = r0 + bStep;
+    const r2 = r1 + bStep;
+    const r3 = r2 + bStep;
+    let j = 0;
+    for (; j + 8 <= n; j += 8) {
+      const off = <usize>j * 4;
+      let s = v128.load(c + off);
+      let t = v128.load(c + off, 16);
+      s = madd(x0, v128.load(r0 + off), s);
+      t = madd(x0, v128.load(r0 + off, 16), t);
+      s = madd(x1, v128.load(r1 + off), s);
+      t = madd(x1, v128.load(r1 + off, 16), t);
+      s = madd(x2, v128.load(r2 + off), s);
+      t = madd(x2, v128.load(r2 + off, 16), t);
+      s = madd(x3, v128.load(r3 + off), s);
+      t = madd(x3, v128.load(r3 + off, 16), t);
+      v128.store(c + off, s);
+      v128.store(c + off, t, 16);
+    }
+    for (; j < n; j++) {
+      const off = <usize>j * 4;
+      let s = load<f32>(c + off);
+      s += load<f32>(ap) * load<f32>(r0 + off);
+      s += load<f32>(ap, 4) * load<f32>(r1 + off);
+      s += load<f32>(ap, 8) * load<f32>(r2 + off);
+      s += load<f32>(ap, 12) * load<f32>(r3 + off);
+      store<f32>(c + off, s);
+    }
+  }
+  for (; p < k; p++) {
+    const x = v128.load32_splat(a + <usize>p * 4);
+    const r = b + <usize>p * bStep;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const off = <usize>j * 4;
+      v128.store(c + off, madd(x, v128.load(r + off), v128.load(c + off)));
+    }
+    for (; j < n; j++) {
+      const off = <usize>j * 4;
+      store<f32>(c + off, load<f32>(c + off) + load<f32>(a + <usize>p * 4) * load<f32>(r + off));
+    }
   }
 }
 

@@ -95,6 +95,9 @@ export const ACTIVATION_TANH = 4;
 // which keeps split results bit-exact.
 export const GEMM_MR = 4;
 export const GEMM_NR = 8;
+// Products of at most this many rows with row-major A and B rows or columns contiguous take the
+// GEMM's unpacked small-M path (batch-1 inference), which needs no scratch.
+export const GEMM_SMALL_M = 4;
 
 // The conv2d geometry block: int32 number k of the block holds the field named CONV_k.
 export const CONV_N = 0;

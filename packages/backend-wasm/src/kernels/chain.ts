@@ -32,11 +32,11 @@ export interface ChainExports {
     end: number,
     scratch: number,
   ): void;
-  /** Scratch bytes of `chainF32` for `values` values. */
-  chainScratchBytes(values: number): number;
+  /** Scratch bytes of `chainF32` for a program over `inputs` inputs with `steps` steps. */
+  chainScratchBytes(inputs: number, steps: number): number;
 }
 
-export const CHAIN_EXPORTS: Arities<ChainExports> = { chainF32: 8, chainScratchBytes: 1 };
+export const CHAIN_EXPORTS: Arities<ChainExports> = { chainF32: 8, chainScratchBytes: 2 };
 
 const UNARY_CODES: Record<ChainUnary, number> = {
   neg: abi.UNARY_NEG,
@@ -166,7 +166,7 @@ export function elementwiseKernel(ctx: WasmContext): FusedKernel<'elementwise'> 
         descriptors.map((v) => v | 0),
         ins >>> 2,
       );
-      const scratchBytes = ctx.wasm.chainScratchBytes(inputs.length + program.length);
+      const scratchBytes = ctx.wasm.chainScratchBytes(inputs.length, program.length);
       const pool = ctx.pool;
       // A big chain splits over the threads by element ranges (block-aligned), a scratch each.
       const bounds =

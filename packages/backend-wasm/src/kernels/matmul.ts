@@ -5,7 +5,7 @@
 // split points fall on register-tile boundaries, so every thread count gives the same bits.
 
 import { type Kernel, matmulDims } from '@nabla/core/internal';
-import { GEMM_MR, GEMM_NR } from '../abi.js';
+import { GEMM_MR, GEMM_NR, GEMM_SMALL_M } from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import type { JobPart, ThreadPool } from '../thread-pool.js';
 import type { Arities } from '../wasm-module.js';
@@ -97,7 +97,9 @@ export function matmulKernel(ctx: WasmContext): Kernel<'matmul'> {
       const view: GemmView = { rows, n, k, a: aPtr, aRow, aCol, b: bPtr, bRow, bCol, c };
       if (parallelSgemm(pool, view, items, stride)) return result;
     }
-    const scratch = ctx.heap.alloc(wasm.sgemmScratchBytes(rows, n, k));
+    // The small-M path (batch-1 inference) packs nothing: no scratch to find in the heap.
+    const small = rows <= GEMM_SMALL_M && aCol === 1 && (bCol === 1 || bRow === 1);
+    const scratch = small ? 0 : ctx.heap.alloc(wasm.sgemmScratchBytes(rows, n, k));
     try {
       if (folded) {
         wasm.sgemm(0, rows, n, k, aPtr, aRow, aCol, bPtr, bRow, bCol, c, n, 0, scratch);
@@ -110,7 +112,7 @@ export function matmulKernel(ctx: WasmContext): Kernel<'matmul'> {
       }
       return result;
     } finally {
-      ctx.heap.free(scratch);
+      if (scratch !== 0) ctx.heap.free(scratch);
     }
   };
 }

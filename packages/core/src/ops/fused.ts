@@ -70,16 +70,17 @@ export const fusedMatmul = defineOp(
   (a: TensorLike, b: TensorLike, options: FusedMatmulOptions = {}): Tensor => {
     const { bias = null, activation = 'linear', transposeA = false, transposeB = false } = options;
     const run = ([ta, tb, tbias]: readonly [Tensor, Tensor, Tensor?]): Tensor => {
-      const shapes = `a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`;
+      // Only formatted for an error: this runs once per dense layer call.
+      const shapes = () => `a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`;
       if (ta.rank !== 2 || tb.rank !== 2) {
-        throw new ShapeError(`fusedMatmul: expected 2-D operands, got ${shapes}`);
+        throw new ShapeError(`fusedMatmul: expected 2-D operands, got ${shapes()}`);
       }
       const [m, k] = transposeA ? [ta.shape[1]!, ta.shape[0]!] : [ta.shape[0]!, ta.shape[1]!];
       const [kb, n] = transposeB ? [tb.shape[1]!, tb.shape[0]!] : [tb.shape[0]!, tb.shape[1]!];
-      if (k !== kb) throw new ShapeError(`fusedMatmul: inner dimensions must match, got ${shapes}`);
-      if (tbias && !shapesEqual(tbias.shape, [n])) {
+      if (k !== kb) throw new ShapeError(`fusedMatmul: inner dimensions must match, got ${shapes()}`);
+      if (tbias && (tbias.rank !== 1 || tbias.shape[0] !== n)) {
         throw new ShapeError(
-          `fusedMatmul: expected bias of shape ${fmtShape([n])} for ${shapes}, got bias.shape=${fmtShape(tbias.shape)}`,
+          `fusedMatmul: expected bias of shape ${fmtShape([n])} for ${shapes()}, got bias.shape=${fmtShape(tbias.shape)}`,
         );
       }
       const operands = tbias ? [ta, tb, tbias] : [ta, tb];
@@ -88,6 +89,14 @@ export const fusedMatmul = defineOp(
       }
       const promoted = resultType(operands);
       const dtype: DType = isFloat(promoted) ? promoted : 'float32';
+      if (operands.every((t) => t.dtype === dtype)) {
+        // Nothing to cast (the usual case): no scope needed around the kernel.
+        const kernel = ENGINE.fusedKernel('fusedMatmul', operands);
+        if (kernel && m * n > 0 && k > 0) {
+          const params = { transposeA, transposeB, hasBias: tbias !== undefined, activation };
+          return ENGINE.runFused('fusedMatmul', kernel, operands, params, [{ shape: [m, n], dtype }])[0]!;
+        }
+      }
       return tidy(() => {
         const xs = operands.map((t) => cast(t, dtype));
         const kernel = ENGINE.fusedKernel('fusedMatmul', xs);

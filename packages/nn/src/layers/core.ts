@@ -168,7 +168,7 @@ export class Dense extends Layer {
       // One fused matmul + bias (+ activation where it has it) over the rows of x.
       const fused = fusedActivation(this.activation);
       const leading = x.shape.slice(0, -1);
-      const rows = reshapeOp(x, [sizeOf(leading), kernel.shape[0]!]);
+      const rows = x.rank === 2 ? x : reshapeOp(x, [sizeOf(leading), kernel.shape[0]!]);
       const z = fusedMatmul(rows, kernel, { bias: this.bias, activation: fused ?? 'linear' });
       const y = x.rank === 2 ? z : reshapeOp(z, [...leading, this.units]);
       return fused ? y : getActivation(this.activation)(y);
