@@ -31,6 +31,17 @@ const SLOW_FACTOR = 10;
  */
 export type WorkerFault = Exclude<keyof typeof FAULT, 'none'> | 'kill';
 
+/**
+ * How a chunked job is cut: `count` chunks, chunk c being a part's arguments plus c times its
+ * deltas, with argument `clampIndex` at most `clampTo`. Every thread claims chunks from one
+ * shared counter until none are left.
+ */
+export interface Chunks {
+  readonly count: number;
+  readonly clampIndex: number;
+  readonly clampTo: number;
+}
+
 /** One thread's share of a job: the export's arguments, run `count` times, adding `deltas` each time. */
 export interface JobPart<K extends keyof KernelExports> {
   readonly args: Parameters<KernelExports[K]>;
@@ -192,7 +203,11 @@ export class ThreadPool {
    * when a part failed, or a worker died or stalled during the job (the pool is then stopped:
    * see `usable`).
    */
-  run<K extends keyof KernelExports>(name: K, parts: readonly (JobPart<K> | undefined)[]): void {
+  run<K extends keyof KernelExports>(
+    name: K,
+    parts: readonly (JobPart<K> | undefined)[],
+    chunks?: Chunks,
+  ): void {
     if (this.#disposed) throw new BackendError(`the wasm backend was disposed (in ${name})`);
     if (parts.length > this.size)
       throw new BackendError(`${name} has ${parts.length} parts for ${this.size} threads`);
@@ -215,7 +230,10 @@ export class ThreadPool {
         continue;
       }
       ctl[base + SLOT.fn] = id;
-      ctl[base + SLOT.count] = part.count ?? 1;
+      ctl[base + SLOT.count] = chunks ? chunks.count : (part.count ?? 1);
+      ctl[base + SLOT.chunked] = chunks ? 1 : 0;
+      ctl[base + SLOT.clampIndex] = chunks?.clampIndex ?? 0;
+      ctl[base + SLOT.clampTo] = chunks?.clampTo ?? 0;
       for (let i = 0; i < MAX_ARGS; i++) {
         ctl[base + SLOT.args + i] = part.args[i] ?? 0;
         ctl[base + SLOT.deltas + i] = part.deltas?.[i] ?? 0;
@@ -227,6 +245,9 @@ export class ThreadPool {
     Atomics.store(ctl, CONTROL.error, 0);
     // The count must be in place before any worker can finish and decrement it.
     Atomics.store(ctl, CONTROL.pending, woken.length);
+    Atomics.store(ctl, CONTROL.next, 0);
+    const runOne = (part: JobPart<K>): void =>
+      chunks ? runChunks(fn, part, chunks, ctl) : runPart(fn, part);
     this.#seq = (this.#seq % 0x3fffffff) + 1;
     for (const base of woken) {
       Atomics.store(ctl, base + SLOT.claim, CLAIM.waiting);
@@ -242,7 +263,7 @@ export class ThreadPool {
         if (Atomics.compareExchange(ctl, base + SLOT.claim, CLAIM.waiting, CLAIM.stolen) !== CLAIM.waiting)
           continue;
         try {
-          runPart(fn, stolen[i]!);
+          runOne(stolen[i]!);
         } finally {
           Atomics.sub(ctl, CONTROL.pending, 1);
         }
@@ -250,7 +271,7 @@ export class ThreadPool {
     };
     const started = performance.now();
     try {
-      for (const part of local) runPart(fn, part);
+      for (const part of local) runOne(part);
       takeOver();
     } finally {
       this.#waitDone(name, woken, performance.now() - started, takeOver);
@@ -359,6 +380,23 @@ function runPart<K extends keyof KernelExports>(fn: ExportFn, part: JobPart<K>):
   for (let r = 0; r < count; r++) {
     fn(...args);
     if (part.deltas) for (let j = 0; j < part.deltas.length; j++) args[j]! += part.deltas[j];
+  }
+}
+
+/** Claims and runs chunks of a chunked job until none are left (the workers' loop, on this thread). */
+function runChunks<K extends keyof KernelExports>(
+  fn: ExportFn,
+  part: JobPart<K>,
+  chunks: Chunks,
+  ctl: Int32Array<SharedArrayBuffer>,
+): void {
+  const args: number[] = [...part.args];
+  for (;;) {
+    const c = Atomics.add(ctl, CONTROL.next, 1);
+    if (c >= chunks.count) return;
+    for (let j = 0; j < part.args.length; j++) args[j] = part.args[j]! + c * (part.deltas?.[j] ?? 0);
+    if (args[chunks.clampIndex]! > chunks.clampTo) args[chunks.clampIndex] = chunks.clampTo;
+    fn(...args);
   }
 }
 

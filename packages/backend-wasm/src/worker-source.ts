@@ -15,6 +15,8 @@ export const CONTROL = {
   pending: 0,
   /** Set to 1 by a worker whose job threw (a wasm trap). */
   error: 1,
+  /** The next chunk of a chunked job: each thread claims chunks by incrementing it. */
+  next: 2,
   /** Where the slots start; slot w (worker w) is SLOT_INTS int32s. */
   slots: 4,
 } as const;
@@ -39,8 +41,13 @@ export const SLOT = {
   count: 4,
   state: 5,
   fault: 6,
+  /** 1 for a chunked job: `count` chunks shared by every thread (see `ThreadPool.run`). */
+  chunked: 7,
   args: 8,
   deltas: 24,
+  /** A chunked job's clamp: argument `clampIndex` is at most `clampTo` (the last chunk's end). */
+  clampIndex: 40,
+  clampTo: 41,
 } as const;
 /** Values of a slot's `claim`. */
 export const CLAIM = { waiting: 0, running: 1, stolen: 2, done: 3 } as const;
@@ -114,9 +121,24 @@ function start(init, platform) {
         var fn = fns[ctl[base + ${SLOT.fn}]];
         var count = ctl[base + ${SLOT.count}];
         for (var i = 0; i < ${MAX_ARGS}; i++) args[i] = ctl[base + ${SLOT.args} + i];
-        for (var r = 0; r < count; r++) {
-          fn.apply(null, args);
-          for (var j = 0; j < ${MAX_ARGS}; j++) args[j] += ctl[base + ${SLOT.deltas} + j];
+        if (ctl[base + ${SLOT.chunked}] === 1) {
+          // Chunk c is the arguments plus c times the deltas, clamped; chunks go to whichever
+          // thread asks first, so a thread the OS runs late leaves its share to the others.
+          var first = args.slice();
+          var ci = ctl[base + ${SLOT.clampIndex}];
+          var cv = ctl[base + ${SLOT.clampTo}];
+          for (;;) {
+            var c = Atomics.add(ctl, ${CONTROL.next}, 1);
+            if (c >= count) break;
+            for (var k = 0; k < ${MAX_ARGS}; k++) args[k] = first[k] + c * ctl[base + ${SLOT.deltas} + k];
+            if (args[ci] > cv) args[ci] = cv;
+            fn.apply(null, args);
+          }
+        } else {
+          for (var r = 0; r < count; r++) {
+            fn.apply(null, args);
+            for (var j = 0; j < ${MAX_ARGS}; j++) args[j] += ctl[base + ${SLOT.deltas} + j];
+          }
         }
       } catch (err) {
         Atomics.store(ctl, ${CONTROL.error}, 1);

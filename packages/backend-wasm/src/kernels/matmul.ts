@@ -131,6 +131,9 @@ interface GemmView {
   readonly c: number;
 }
 
+/** Row chunks per thread of a chunked product (each chunk packs B again, so not many). */
+const CHUNKS_PER_THREAD = 2;
+
 /** The GEMM's register tile (src/abi.ts): split points on its multiples keep results bit-exact. */
 const MR = GEMM_MR;
 const NR = GEMM_NR;
@@ -175,6 +178,34 @@ function parallelSgemm(
         deltas,
       });
     }
+  } else if (items === 1 && v.rows >= 2 * CHUNKS_PER_THREAD * 4 * MR) {
+    // One product, rows to spare: chunks of rows (MR multiples, so the bits do not change) that
+    // the threads claim as they come, so one the OS wakes late leaves its share to the others.
+    const perChunk = Math.ceil(v.rows / (threads * CHUNKS_PER_THREAD) / MR) * MR;
+    const step = [perChunk, perChunk];
+    for (let t = 0; t < threads; t++) {
+      parts.push({
+        args: [
+          0,
+          perChunk,
+          v.n,
+          v.k,
+          v.a,
+          v.aRow,
+          v.aCol,
+          v.b,
+          v.bRow,
+          v.bCol,
+          v.c,
+          v.n,
+          0,
+          pool.gemmScratch.block(t),
+        ],
+        deltas: step,
+      });
+    }
+    pool.run('sgemm', parts, { count: Math.ceil(v.rows / perChunk), clampIndex: 1, clampTo: v.rows });
+    return true;
   } else if (v.rows >= 2 * 4 * MR) {
     const bounds = splitRange(v.rows, threads, MR, 4 * MR);
     for (let t = 0; t + 1 < bounds.length; t++) {
