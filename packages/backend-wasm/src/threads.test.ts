@@ -74,9 +74,9 @@ describe('wasm threads', () => {
     expect(backend instanceof WasmBackend && backend.threadInfo().threads).toBe(2);
   });
 
-  it('splits matmuls by rows, columns and batch items, bit-exact against one thread', async () => {
+  it('splits matmuls by row chunks, rows, columns and batch items, bit-exact against one thread', async () => {
     const cases: { a: number[]; b: number[]; transposeA?: boolean; transposeB?: boolean }[] = [
-      { a: [300, 600], b: [600, 200] }, // rows, two depth blocks
+      { a: [300, 600], b: [600, 200] }, // row chunks claimed by the threads (the last clamped), two depth blocks
       { a: [3, 512], b: [512, 1024] }, // columns (too few rows)
       { a: [4, 64, 128], b: [4, 128, 96] }, // whole batch items per thread
       { a: [2, 128, 100], b: [160, 128], transposeA: true, transposeB: true }, // rows of each item
