@@ -105,7 +105,7 @@ export function fashionCnn(seed: number, filters: readonly [number, number] = [3
  * const { testAccuracy, secondsPerEpoch } = await runFashionMnistCnn({ epochs: 2, limit: 6000 });
  */
 export async function runFashionMnistCnn(options: CnnOptions = {}): Promise<CnnResult> {
-  const { epochs = 8, limit, dir, batchSize = 64, outDir = OUT_DIR, seed = 1, verbose = 1 } = options;
+  const { epochs = 10, limit, dir, batchSize = 64, outDir = OUT_DIR, seed = 1, verbose = 1 } = options;
   const log = options.log ?? console.log;
   const backend = getBackend();
   const { dataset, source, note } = await loadImagesOrDigits({ dir, limit, testLimit: options.testLimit });
@@ -161,7 +161,7 @@ const SPEC: ExampleSpec = {
   name: 'fashion-mnist-cnn',
   summary:
     'Trains a CNN (two conv + batch norm + max-pool blocks, dense 128, dropout, 10 logits) on\nFashion-MNIST with Adam and reports test accuracy and time per epoch. On the CPU backend,\nrun it on a subset: --limit 6000 --test-limit 2000 --epochs 2.',
-  flags: imageFlags({ epochs: '8', batchSize: '64' }),
+  flags: imageFlags({ epochs: '10', batchSize: '64' }),
 };
 
 async function main(flags: ExampleFlags): Promise<void> {
