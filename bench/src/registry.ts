@@ -126,6 +126,18 @@ function asList(out: Readable | readonly Readable[]): readonly Readable[] {
 }
 
 /**
+ * Seconds one call of an asynchronous peer takes (ONNX Runtime's `session.run`), to the settled
+ * promise.
+ * @example
+ * const seconds = await timeAsync(() => session.run(feeds));
+ */
+export async function timeAsync(run: () => Promise<unknown>): Promise<number> {
+  const start = performance.now();
+  await run();
+  return secondsSince(start);
+}
+
+/**
  * Times one call of `run`, from the first op to the end of reading every output back, then frees
  * the outputs; this is what a row's `ours` and `theirs` usually are.
  */

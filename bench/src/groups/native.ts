@@ -18,6 +18,7 @@ import {
   randomValues,
   relativeError,
   secondsSince,
+  timeAsync,
   timeCall,
 } from '../registry.js';
 import {
@@ -175,13 +176,7 @@ export function ortMatmulRow(n: number, pairing: NativePairing): BenchRow {
       const runOrt = async (): Promise<Float32Array> => (await session!.run(feeds)).c!.data as Float32Array;
       return {
         ours: () => timeCall(() => matmul(a, b)),
-        theirs: session
-          ? async () => {
-              const start = performance.now();
-              await runOrt();
-              return secondsSince(start);
-            }
-          : undefined,
+        theirs: session ? () => timeAsync(runOrt) : undefined,
         notes: ort.ok ? [`${ort.version}, intraOpNumThreads ${pairing.threads}`] : [],
         async verify() {
           if (!session) return undefined;

@@ -14,7 +14,7 @@ import {
   type GroupOptions,
   randomValues,
   relativeError,
-  secondsSince,
+  timeAsync,
   timeCall,
 } from '../registry.js';
 import { compiledNablaModel, MODEL_LABELS } from './nn-models.js';
@@ -87,13 +87,7 @@ export function ortWebPredictRow(batch: number): BenchRow {
       };
       return {
         ours: () => timeCall(ours),
-        theirs: session
-          ? async () => {
-              const start = performance.now();
-              await runOrt();
-              return secondsSince(start);
-            }
-          : undefined,
+        theirs: session ? () => timeAsync(runOrt) : undefined,
         notes: ort.ok ? [`${ort.version}, wasm execution provider, numThreads 1, no proxy worker`] : [],
         async verify() {
           if (!session) return undefined;

@@ -174,7 +174,7 @@ export function binaryI32(op: i32, a: usize, b: usize, y: usize, p: usize): void
 
 // @ts-ignore: decorator
 @inline
-function compare<T>(op: i32, a: T, b: T): bool {
+export function compare<T>(op: i32, a: T, b: T): bool {
   switch (op) {
     case EQUAL:
       return a == b;

@@ -44,7 +44,7 @@ import {
   UNARY_ERF as ERF,
   UNARY_RELU as RELU,
 } from '../src/abi';
-import { arith, arithSimd } from './binary';
+import { arith, arithSimd, compare } from './binary';
 import { hasSimd, unaryScalar, unarySimd } from './unary';
 
 // @ts-ignore: decorator
@@ -107,22 +107,6 @@ function compareLanes(op: i32, a: v128, b: v128): v128 {
   return f32x4.ge(a, b);
 }
 
-// @ts-ignore: decorator
-@inline
-function compareOne(op: i32, a: f32, b: f32): bool {
-  switch (op) {
-    case EQUAL:
-      return a == b;
-    case LESS:
-      return a < b;
-    case LESS_EQUAL:
-      return a <= b;
-    case GREATER:
-      return a > b;
-  }
-  return a >= b;
-}
-
 /** A comparison step: 1 where it holds, else 0 (NaN compares false, as in the ordinary ops). */
 // @ts-ignore: decorator
 @inline
@@ -135,7 +119,7 @@ function compareBlock(op: i32, a: usize, b: usize, y: usize, n: i32): void {
   }
   for (; i < n; i++) {
     const off = <usize>(i << 2);
-    store<f32>(y + off, compareOne(op, load<f32>(a + off), load<f32>(b + off)) ? 1 : 0);
+    store<f32>(y + off, compare<f32>(op, load<f32>(a + off), load<f32>(b + off)) ? 1 : 0);
   }
 }
 

@@ -131,6 +131,20 @@ interface GemmView {
   readonly c: number;
 }
 
+/** sgemm's arguments for rows [m0, m1) and columns from `b`/`c` (n of them) of a view. */
+function sgemmArgs(
+  v: GemmView,
+  m0: number,
+  m1: number,
+  n: number,
+  a: number,
+  b: number,
+  c: number,
+  scratch: number,
+): JobPart<'sgemm'>['args'] {
+  return [m0, m1, n, v.k, a, v.aRow, v.aCol, b, v.bRow, v.bCol, c, v.n, 0, scratch];
+}
+
 /** Row chunks per thread of a chunked product (each chunk packs B again, so not many). */
 const CHUNKS_PER_THREAD = 2;
 
@@ -158,22 +172,16 @@ function parallelSgemm(
     for (let t = 0; t + 1 < bounds.length; t++) {
       const i0 = bounds[t]!;
       parts.push({
-        args: [
+        args: sgemmArgs(
+          v,
           0,
           v.rows,
           v.n,
-          v.k,
           v.a + i0 * stride.a,
-          v.aRow,
-          v.aCol,
           v.b + i0 * stride.b,
-          v.bRow,
-          v.bCol,
           v.c + i0 * stride.c,
-          v.n,
-          0,
           pool.gemmScratch.block(t),
-        ],
+        ),
         count: bounds[t + 1]! - i0,
         deltas,
       });
@@ -185,22 +193,7 @@ function parallelSgemm(
     const step = [perChunk, perChunk];
     for (let t = 0; t < threads; t++) {
       parts.push({
-        args: [
-          0,
-          perChunk,
-          v.n,
-          v.k,
-          v.a,
-          v.aRow,
-          v.aCol,
-          v.b,
-          v.bRow,
-          v.bCol,
-          v.c,
-          v.n,
-          0,
-          pool.gemmScratch.block(t),
-        ],
+        args: sgemmArgs(v, 0, perChunk, v.n, v.a, v.b, v.c, pool.gemmScratch.block(t)),
         deltas: step,
       });
     }
@@ -210,22 +203,7 @@ function parallelSgemm(
     const bounds = splitRange(v.rows, threads, MR, 4 * MR);
     for (let t = 0; t + 1 < bounds.length; t++) {
       parts.push({
-        args: [
-          bounds[t]!,
-          bounds[t + 1]!,
-          v.n,
-          v.k,
-          v.a,
-          v.aRow,
-          v.aCol,
-          v.b,
-          v.bRow,
-          v.bCol,
-          v.c,
-          v.n,
-          0,
-          pool.gemmScratch.block(t),
-        ],
+        args: sgemmArgs(v, bounds[t]!, bounds[t + 1]!, v.n, v.a, v.b, v.c, pool.gemmScratch.block(t)),
         count: items,
         deltas,
       });
@@ -236,22 +214,7 @@ function parallelSgemm(
       const j0 = bounds[t]!;
       const b = v.b + j0 * v.bCol * 4;
       parts.push({
-        args: [
-          0,
-          v.rows,
-          bounds[t + 1]! - j0,
-          v.k,
-          v.a,
-          v.aRow,
-          v.aCol,
-          b,
-          v.bRow,
-          v.bCol,
-          v.c + j0 * 4,
-          v.n,
-          0,
-          pool.gemmScratch.block(t),
-        ],
+        args: sgemmArgs(v, 0, v.rows, bounds[t + 1]! - j0, v.a, b, v.c + j0 * 4, pool.gemmScratch.block(t)),
         count: items,
         deltas,
       });

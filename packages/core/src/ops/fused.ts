@@ -89,24 +89,21 @@ export const fusedMatmul = defineOp(
       }
       const promoted = resultType(operands);
       const dtype: DType = isFloat(promoted) ? promoted : 'float32';
-      if (operands.every((t) => t.dtype === dtype)) {
-        // Nothing to cast (the usual case): no scope needed around the kernel.
-        const kernel = ENGINE.fusedKernel('fusedMatmul', operands);
+      // The kernel where the backend has one, else the composite (whose intermediates need a scope).
+      const apply = (xs: readonly Tensor[]): Tensor => {
+        const kernel = ENGINE.fusedKernel('fusedMatmul', xs);
         if (kernel && m * n > 0 && k > 0) {
           const params = { transposeA, transposeB, hasBias: tbias !== undefined, activation };
-          return ENGINE.runFused('fusedMatmul', kernel, operands, params, [{ shape: [m, n], dtype }])[0]!;
-        }
-      }
-      return tidy(() => {
-        const xs = operands.map((t) => cast(t, dtype));
-        const kernel = ENGINE.fusedKernel('fusedMatmul', xs);
-        const params = { transposeA, transposeB, hasBias: tbias !== undefined, activation };
-        if (kernel && m * n > 0 && k > 0) {
           return ENGINE.runFused('fusedMatmul', kernel, xs, params, [{ shape: [m, n], dtype }])[0]!;
         }
-        const z = matmul(xs[0]!, xs[1]!, { transposeA, transposeB });
-        return ACTIVATION_FNS[activation](xs[2] ? add(z, xs[2]) : z);
-      });
+        return tidy(() => {
+          const z = matmul(xs[0]!, xs[1]!, { transposeA, transposeB });
+          return ACTIVATION_FNS[activation](xs[2] ? add(z, xs[2]) : z);
+        });
+      };
+      // Nothing to cast (the usual case): no scope around the kernel.
+      if (operands.every((t) => t.dtype === dtype)) return apply(operands);
+      return tidy(() => apply(operands.map((t) => cast(t, dtype))));
     };
     return bias === null
       ? withArgs('fusedMatmul', ['a', 'b'], [a, b], run)

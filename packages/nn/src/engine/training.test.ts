@@ -5,6 +5,7 @@
 import '@nabla/backend-cpu';
 import {
   ArgumentError,
+  activeBackend,
   BackendError,
   memory,
   ones,
@@ -524,7 +525,6 @@ describe('classWeight', () => {
 
 describe('host round trips', () => {
   it('fit reads the device once per batch, validation included, and metrics stay on the device', async () => {
-    const { activeBackend } = await import('@nabla/core');
     const backend = activeBackend();
     const m = classifier();
     m.compile({
