@@ -51,16 +51,17 @@ describe('WasmHeap', () => {
 
   it('coalesces neighbouring free blocks and lowers the top when the last block is freed', () => {
     const heap = makeHeap();
-    const a = heap.alloc(256);
-    const b = heap.alloc(256);
-    const c = heap.alloc(256);
-    const guard = heap.alloc(128);
+    // Blocks above the quick stacks' 1 KiB, which coalesce on free.
+    const a = heap.alloc(2048);
+    const b = heap.alloc(2048);
+    const c = heap.alloc(2048);
+    const guard = heap.alloc(2048);
     heap.free(a);
     heap.free(c);
     heap.free(b);
-    expect(heap.bytesFree).toBe(768);
-    // One 768-byte block now: a 700-byte request fits at a.
-    expect(heap.alloc(700)).toBe(a);
+    expect(heap.bytesFree).toBe(6144);
+    // One 6144-byte block now: a 5000-byte request fits at a.
+    expect(heap.alloc(5000)).toBe(a);
     const top = heap.top;
     heap.free(guard);
     expect(heap.top).toBeLessThan(top);

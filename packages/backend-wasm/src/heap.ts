@@ -3,9 +3,9 @@
 // and a free block that reaches the top of the heap lowers the top instead. The memory grows
 // (by at least a quarter of its size) only when no free block fits, so a training loop that
 // allocates the same sizes every step reaches a steady heap. Typed-array views are re-created
-// after a grow, which detaches the old buffer. Blocks of at most 64 bytes (scalars, small shapes:
-// most of the tensors of a step's bookkeeping) skip the coalescing on free: they wait in a
-// stack per size, which the next request of that size pops, and go back to the coalescing heap
+// after a grow, which detaches the old buffer. Blocks of at most 1 KiB (scalars, biases, per-channel
+// statistics, a batch-1 layer's activations: most of the tensors of a step's bookkeeping) skip the
+// coalescing on free: they wait in a stack per size, which the next request of that size pops, and go back to the coalescing heap
 // (`trim`) before the memory would grow. Sizes are checked as exact byte counts (JS
 // numbers, never 32-bit arithmetic), so a request the heap cannot hold fails before any write.
 
@@ -15,9 +15,9 @@ import { BackendError } from '@nabla/core';
 export const ALIGN = 16;
 const PAGE = 65536;
 /** Largest block (bytes) kept in the quick stacks. */
-const QUICK_MAX = 64;
-/** Most blocks one quick stack keeps. */
-const QUICK_CAP = 4096;
+const QUICK_MAX = 1024;
+/** Most bytes one quick stack keeps (4096 blocks of 64 bytes, 256 of 1 KiB). */
+const QUICK_STACK_BYTES = 262144;
 
 function roundUp(n: number, to: number): number {
   return Math.ceil(n / to) * to;
@@ -44,8 +44,8 @@ export class WasmHeap {
   readonly #freeByEnd = new Map<number, number>();
   readonly #bins: Set<number>[] = [];
   #bytesInUse = 0;
-  /** Freed blocks of 16, 32, 48 and 64 bytes, by size / 16 (see the header). */
-  readonly #quick: number[][] = [[], [], [], [], []];
+  /** Freed blocks of 16, 32, ..., 1024 bytes, by size / 16 (see the header). */
+  readonly #quick: number[][] = Array.from({ length: QUICK_MAX / ALIGN + 1 }, () => []);
   #quickBytes = 0;
   /** Holds in force (see `holdFrees`) and the blocks freed under them. */
   #holds = 0;
@@ -115,7 +115,7 @@ export class WasmHeap {
     }
     if (size <= QUICK_MAX) {
       const stack = this.#quick[size >>> 4]!;
-      if (stack.length < QUICK_CAP) {
+      if (stack.length * size < QUICK_STACK_BYTES) {
         stack.push(ptr);
         this.#quickBytes += size;
         this.#bytesInUse -= size;

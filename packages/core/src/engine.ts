@@ -492,13 +492,19 @@ class Engine {
   endScope(result: unknown): void {
     const scope = this.#scopes.pop();
     if (!scope) throw new BackendError('endScope: no scope is open');
-    const keep = new Set<Tensor>();
-    collectTensors(result, keep);
+    if (scope.size === 0) return;
+    // A single tensor (the usual result) is compared directly; anything else is searched once.
+    let keep: Set<Tensor> | undefined;
+    if (!(result instanceof Tensor)) {
+      keep = new Set<Tensor>();
+      collectTensors(result, keep);
+    }
     const parent = this.#scopes[this.#scopes.length - 1];
     for (const t of scope) {
       if (t.disposedFlag) continue;
-      if (keep.has(t) && !t.kept && parent) parent.add(t);
-      else if (keep.has(t) || t.kept) this.#register(t);
+      const returned = keep ? keep.has(t) : t === result;
+      if (returned && !t.kept && parent) parent.add(t);
+      else if (returned || t.kept) this.#register(t);
       else this.disposeTensor(t);
     }
   }

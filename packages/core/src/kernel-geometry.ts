@@ -246,8 +246,10 @@ export function matmulDims(
   const m = aShape[transposeA ? ra - 1 : ra - 2] ?? 1;
   const k = aShape[transposeA ? ra - 2 : ra - 1] ?? 1;
   const n = bShape[transposeB ? rb - 2 : rb - 1] ?? 1;
-  const batchA = sizeOf(aShape.slice(0, -2));
-  const batchB = sizeOf(bShape.slice(0, -2));
+  let batchA = 1;
+  for (let i = 0; i < ra - 2; i++) batchA *= aShape[i]!;
+  let batchB = 1;
+  for (let i = 0; i < rb - 2; i++) batchB *= bShape[i]!;
   return { m, n, k, batch: batchA === 1 ? batchB : batchA, batchA, batchB };
 }
 

@@ -134,7 +134,8 @@ export interface PrimParams
   cumsum: CumulativeParams;
   cumprod: CumulativeParams;
   /**
-   * Core always passes rank 3; kernels may accept any rank >= 2 with leading batch dims.
+   * Core passes rank 3, or rank 2 for two plain matrices (a batch of one, output `[M, N]`);
+   * kernels may accept any rank >= 2 with leading batch dims.
    * Inputs: a `[batchA, M, K]` (`[batchA, K, M]` if transposeA), b `[batchB, K, N]`
    * (`[batchB, N, K]` if transposeB); batchA and batchB are equal or one of them is 1.
    */

@@ -322,6 +322,8 @@ function matches(spec: Spec, v: unknown): boolean {
       return spec.values.includes(v as string | number);
     case 'number':
       return numberFits(spec, v);
+    case 'oneOf':
+      return spec.options.some((o) => matches(o, v));
     default:
       break;
   }
@@ -502,6 +504,20 @@ function numberFits(spec: Extract<Spec, { kind: 'number' }>, v: unknown): boolea
 
 const CONTAINERS: ReadonlySet<Spec['kind']> = new Set(['list', 'shape', 'tensorList']);
 
+/** Kinds that `matches` answers without a throwing check: an options key of one passes quietly. */
+const QUICK_KINDS: ReadonlySet<Spec['kind']> = new Set([
+  'tensor',
+  'tensorInstance',
+  'null',
+  'boolean',
+  'string',
+  'axis',
+  'dtype',
+  'enum',
+  'number',
+  'oneOf',
+]);
+
 function checkObject(op: string, label: string, spec: Extract<Spec, { kind: 'object' }>, v: unknown): void {
   const valid = Object.keys(spec.keys);
   if (!isPlainObject(v)) {
@@ -523,7 +539,11 @@ function checkObject(op: string, label: string, spec: Extract<Spec, { kind: 'obj
   }
   for (const key of valid) {
     const value = v[key];
-    if (value !== undefined) checkValue(op, `${label}.${key}`, spec.keys[key]!, value);
+    if (value === undefined) continue;
+    const keySpec = spec.keys[key]!;
+    // The label is only built for a value that fails (or a container that checks its entries).
+    if (QUICK_KINDS.has(keySpec.kind) && matches(keySpec, value)) continue;
+    checkValue(op, `${label}.${key}`, keySpec, value);
   }
 }
 

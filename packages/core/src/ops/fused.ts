@@ -87,7 +87,8 @@ export const fusedMatmul = defineOp(
       if (operands.some((t) => t.dtype === 'bool')) {
         throw new DTypeError(`fusedMatmul: expected numeric operands, got bool`);
       }
-      const promoted = resultType(operands);
+      const same = ta.dtype === tb.dtype && (!tbias || tbias.dtype === ta.dtype);
+      const promoted = same ? ta.dtype : resultType(operands);
       const dtype: DType = isFloat(promoted) ? promoted : 'float32';
       // The kernel where the backend has one, else the composite (whose intermediates need a scope).
       const apply = (xs: readonly Tensor[]): Tensor => {
@@ -102,7 +103,7 @@ export const fusedMatmul = defineOp(
         });
       };
       // Nothing to cast (the usual case): no scope around the kernel.
-      if (operands.every((t) => t.dtype === dtype)) return apply(operands);
+      if (same && promoted === dtype) return apply(operands);
       return tidy(() => apply(operands.map((t) => cast(t, dtype))));
     };
     return bias === null

@@ -28,10 +28,15 @@ export interface MatmulOptions {
   transposeB?: boolean;
 }
 
-/** The rank-3 primitive: a `[ba, M, K]` (`[ba, K, M]` if tA), b `[bb, K, N]` (`[bb, N, K]` if tB). */
+/**
+ * The primitive: a `[ba, M, K]` (`[ba, K, M]` if tA), b `[bb, K, N]` (`[bb, N, K]` if tB), or two
+ * plain matrices, whose product is then `[M, N]` (so a dense layer's product and its gradients
+ * need no reshapes).
+ */
 function matmul3(a: Tensor, b: Tensor, transposeA: boolean, transposeB: boolean): Tensor {
   const { batch, m, n } = matmulDims(a.shape, b.shape, transposeA, transposeB);
-  return ENGINE.run('matmul', [a, b], { transposeA, transposeB }, [batch, m, n], a.dtype);
+  const shape = a.rank === 2 && b.rank === 2 ? [m, n] : [batch, m, n];
+  return ENGINE.run('matmul', [a, b], { transposeA, transposeB }, shape, a.dtype);
 }
 
 /** The broadcast of two batch shapes, or null when they do not broadcast. */
@@ -89,9 +94,10 @@ export const matmul = defineOp(
       const tb = y!;
       assertDType('matmul', 'a', ta.dtype, MATMUL_DTYPES);
       assertDType('matmul', 'b', tb.dtype, MATMUL_DTYPES);
-      const shapes = `a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`;
+      // Only formatted for an error.
+      const shapes = () => `a.shape=${fmtShape(ta.shape)} and b.shape=${fmtShape(tb.shape)}`;
       if (ta.rank === 0 || tb.rank === 0) {
-        throw new ShapeError(`matmul: expected operands of rank >= 1, got ${shapes}`);
+        throw new ShapeError(`matmul: expected operands of rank >= 1, got ${shapes()}`);
       }
       const aVec = ta.rank === 1;
       const bVec = tb.rank === 1;
@@ -108,11 +114,13 @@ export const matmul = defineOp(
       if (k !== kb) {
         const flags = [tA ? 'transposeA' : '', tB ? 'transposeB' : ''].filter(Boolean).join(', ');
         throw new ShapeError(
-          `matmul: inner dimensions must match, got ${shapes}${flags ? ` (${flags})` : ''}`,
+          `matmul: inner dimensions must match, got ${shapes()}${flags ? ` (${flags})` : ''}`,
         );
       }
+      // Two matrices of one dtype (a dense layer): the primitive takes them as they are.
+      if (ta.rank === 2 && tb.rank === 2 && ta.dtype === tb.dtype) return matmul3(ta, tb, tA, tB);
       const batch = broadcastBatch(aShape.slice(0, -2), bShape.slice(0, -2));
-      if (!batch) throw new ShapeError(`matmul: batch dimensions must broadcast, got ${shapes}`);
+      if (!batch) throw new ShapeError(`matmul: batch dimensions must broadcast, got ${shapes()}`);
       const outShape = [...batch, ...(aVec ? [] : [m]), ...(bVec ? [] : [n])];
       const dtype = resultType([ta, tb]);
       return tidy(() => {

@@ -60,8 +60,13 @@ export const softmax = defineOp(
   'softmax',
   [req('x', S.tensor), opt('axis', S.axis)],
   (x: TensorLike, axis: number = -1): Tensor =>
-    withArgs('softmax', ['x'], [x], ([t]) =>
-      tidy(() => {
+    withArgs('softmax', ['x'], [x], ([t]) => {
+      // Float rows over the last axis (a classifier's output): the fused kernel as it is.
+      if (t.rank === 2 && isFloat(t.dtype) && t.size > 0 && normalizeAxis('softmax', axis, 2) === 1) {
+        const kernel = ENGINE.fusedKernel('softmax', [t]);
+        if (kernel) return ENGINE.runFused('softmax', kernel, [t], {}, [{ shape: t.shape, dtype: t.dtype }])[0]!;
+      }
+      return tidy(() => {
         const a = normalizeAxis('softmax', axis, t.rank);
         const x = isFloat(t.dtype) ? t : cast(t, 'float32');
         // Over the last axis, one kernel where the backend has the fused softmax.
@@ -75,8 +80,8 @@ export const softmax = defineOp(
         const m = max(x, { axis: a, keepDims: true });
         const e = expShifted(x, ENGINE.share(m, m.shape, false));
         return div(e, sum(e, { axis: a, keepDims: true }));
-      }),
-    ),
+      });
+    }),
 );
 
 /**

@@ -129,33 +129,42 @@ export function checkInputShapes(
 }
 
 function checkOne(layer: string, spec: InputSpec, shape: SymbolicShape): void {
-  const who = spec.name ?? 'input';
-  const layout = spec.layout ? ` ${spec.layout}` : '';
+  // The phrases are only built for an error: this runs on every layer call.
+  const who = () => spec.name ?? 'input';
+  const layout = () => (spec.layout ? ` ${spec.layout}` : '');
   if (spec.ndim !== undefined && shape.length !== spec.ndim) {
     throw new ShapeError(
-      `${layer}: expected ${who} of rank ${spec.ndim}${layout}, got shape ${shapeText(shape)}`,
+      `${layer}: expected ${who()} of rank ${spec.ndim}${layout()}, got shape ${shapeText(shape)}`,
     );
   }
   if (spec.minNdim !== undefined && shape.length < spec.minNdim) {
     const rule = spec.layout ? `${spec.layout} (rank >= ${spec.minNdim})` : `of rank >= ${spec.minNdim}`;
-    throw new ShapeError(`${layer}: expected an ${who} ${rule}, got shape ${shapeText(shape)}`);
+    throw new ShapeError(`${layer}: expected an ${who()} ${rule}, got shape ${shapeText(shape)}`);
   }
-  for (const [key, name] of Object.entries(spec.known ?? {})) {
-    const axis = Number(key);
-    const size = shape[axis < 0 ? shape.length + axis : axis];
-    if (size === null || size === undefined) {
-      throw new ShapeError(
-        `${layer}: expected ${who} axis ${axis}${name ? ` (${name})` : ''} to be known, got shape ${shapeText(shape)}`,
-      );
+  const known = spec.known;
+  if (known) {
+    for (const key of Object.keys(known)) {
+      const axis = Number(key);
+      const size = shape[axis < 0 ? shape.length + axis : axis];
+      if (size === null || size === undefined) {
+        const name = known[axis];
+        throw new ShapeError(
+          `${layer}: expected ${who()} axis ${axis}${name ? ` (${name})` : ''} to be known, got shape ${shapeText(shape)}`,
+        );
+      }
     }
   }
-  for (const [key, expected] of Object.entries(spec.axes ?? {})) {
-    const axis = Number(key);
-    const size = shape[axis < 0 ? shape.length + axis : axis];
-    if (size !== null && size !== undefined && size !== expected) {
-      throw new ShapeError(
-        `${layer}: expected input axis ${axis} to be ${expected}, got shape ${shapeText(shape)}`,
-      );
+  const axes = spec.axes;
+  if (axes) {
+    for (const key of Object.keys(axes)) {
+      const axis = Number(key);
+      const size = shape[axis < 0 ? shape.length + axis : axis];
+      const expected = axes[axis];
+      if (size !== null && size !== undefined && size !== expected) {
+        throw new ShapeError(
+          `${layer}: expected input axis ${axis} to be ${expected}, got shape ${shapeText(shape)}`,
+        );
+      }
     }
   }
 }

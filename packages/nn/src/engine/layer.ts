@@ -16,7 +16,7 @@ import { checkArgCount } from '@nabla/core/internal';
 import { getInitializer, type Initializer } from '../initializers/initializers.js';
 import { getRegularizer, type Regularizer } from '../regularizers/regularizers.js';
 import { checkInputShapes, checkInputSpec, type LayerInputSpec, type SymbolicShape } from './input-spec.js';
-import { checkOptionsObject, K, type OptionKind } from './option-kinds.js';
+import { checkOptionsObject, isPlainObject, K, type OptionKind } from './option-kinds.js';
 import { showValue } from './options.js';
 import { revivingClass } from './registry.js';
 
@@ -163,6 +163,8 @@ export abstract class Layer {
   built = false;
   readonly #weights: LayerWeight[] = [];
   #lastInputShape: SymbolicShape | SymbolicShape[] | null = null;
+  /** Whether `#lastInputShape` holds a real call's tensor shapes (the batch size known). */
+  #lastInputReal = false;
   readonly #options: Readonly<Record<string, unknown>>;
 
   constructor(args?: LayerOptions, defaultBase?: string) {
@@ -327,7 +329,13 @@ export abstract class Layer {
 
   /** Shape of the last input the layer was applied to (for summaries). */
   get lastInputShape(): SymbolicShape | SymbolicShape[] | null {
-    return this.#lastInputShape;
+    const last = this.#lastInputShape;
+    if (last === null || !this.#lastInputReal) return last;
+    const symbolic = (shape: SymbolicShape): SymbolicShape => [null, ...shape.slice(1)];
+    // A list of shapes (several inputs), or one shape.
+    return last.length > 0 && Array.isArray(last[0])
+      ? (last as SymbolicShape[]).map(symbolic)
+      : symbolic(last as SymbolicShape);
   }
 
   /**
@@ -341,16 +349,21 @@ export abstract class Layer {
     inputs: Tensor | Tensor[] | SymbolicTensor | SymbolicTensor[],
     ctx?: Partial<CallContext>,
   ): Tensor | Tensor[] | SymbolicTensor {
-    checkArgCount(`${this.name}: apply`, arguments.length, 2, 'apply(inputs, { training })');
-    const list = Array.isArray(inputs) ? inputs : [inputs];
+    if (arguments.length > 2) {
+      checkArgCount(`${this.name}: apply`, arguments.length, 2, 'apply(inputs, { training })');
+    }
+    const isList = Array.isArray(inputs);
+    const list = isList ? inputs : [inputs];
     this.#checkInputs(inputs, list);
     const training = checkCallContext(this.name, ctx);
-    checkInputSpec(
-      this.name,
-      this.inputSpec,
-      list.map((x) => x.shape),
-      Array.isArray(inputs),
-    );
+    if (this.inputSpec !== null) {
+      checkInputSpec(
+        this.name,
+        this.inputSpec,
+        isList ? list.map((x) => x.shape) : [inputs.shape],
+        isList,
+      );
+    }
     if (list.every((x) => x instanceof SymbolicTensor)) {
       const symbolic = list as SymbolicTensor[];
       const shapes = symbolic.map((s) => s.shape);
@@ -373,11 +386,17 @@ export abstract class Layer {
     const real = list as Tensor[];
     // Before building: a disposed input must not leave the layer built with fresh weights.
     for (const t of real) t.assertAlive(`${this.name}: apply`);
-    const shapes = real.map((t): SymbolicShape => [null, ...t.shape.slice(1)]);
     // Errors from inside (core ops, nested layers) name this layer too.
     return named(this.name, () => {
-      this.#ensureBuilt(Array.isArray(inputs) ? shapes : shapes[0]!);
-      return this.call(Array.isArray(inputs) ? real : real[0]!, { training });
+      if (this.built) {
+        // The symbolic shape (batch axis unknown) is only made when a summary asks for it.
+        this.#lastInputShape = isList ? real.map((t) => t.shape) : real[0]!.shape;
+        this.#lastInputReal = true;
+      } else {
+        const shapes = real.map((t): SymbolicShape => [null, ...t.shape.slice(1)]);
+        this.#ensureBuilt(isList ? shapes : shapes[0]!);
+      }
+      return this.call(isList ? real : real[0]!, { training });
     });
   }
 
@@ -398,6 +417,7 @@ export abstract class Layer {
 
   #ensureBuilt(inputShape: SymbolicShape | SymbolicShape[]): void {
     this.#lastInputShape = inputShape;
+    this.#lastInputReal = false;
     if (this.built) return;
     this.build(inputShape);
     this.built = true;
@@ -447,6 +467,17 @@ function named<T>(prefix: string, fn: () => T): T {
 
 /** The `training` flag of an apply context, after checking the context object. */
 function checkCallContext(layer: string, ctx: unknown): boolean {
+  // The usual contexts (none, or `{ training }` alone as fit and predict pass it), read once.
+  if (ctx === undefined) return false;
+  if (isPlainObject(ctx)) {
+    const keys = Object.keys(ctx);
+    if (keys.length === 0) return false;
+    if (keys.length === 1 && keys[0] === 'training') {
+      const training: unknown = (ctx as { training: unknown }).training;
+      if (typeof training === 'boolean') return training;
+      if (training === undefined) return false;
+    }
+  }
   const o = checkOptionsObject(ctx, { training: K.boolean }, { where: `${layer}: apply` });
   return (o.training as boolean | undefined) ?? false;
 }

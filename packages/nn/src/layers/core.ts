@@ -164,9 +164,11 @@ export class Dense extends Layer {
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs);
     const kernel = this.kernel!;
+    const fused = fusedActivation(this.activation);
+    // Rows in, activation fused: one op and nothing in between to free, so no scope.
+    if (x.rank === 2 && fused) return fusedMatmul(x, kernel, { bias: this.bias, activation: fused });
     return tidy(() => {
       // One fused matmul + bias (+ activation where it has it) over the rows of x.
-      const fused = fusedActivation(this.activation);
       const leading = x.shape.slice(0, -1);
       const rows = x.rank === 2 ? x : reshapeOp(x, [sizeOf(leading), kernel.shape[0]!]);
       const z = fusedMatmul(rows, kernel, { bias: this.bias, activation: fused ?? 'linear' });
