@@ -10,6 +10,7 @@
 // numbers, never 32-bit arithmetic), so a request the heap cannot hold fails before any write.
 
 import { BackendError } from '@nabla/core';
+import { BlockTable } from './block-table.js';
 
 /** Block alignment and size granularity in bytes: one v128. */
 export const ALIGN = 16;
@@ -39,7 +40,7 @@ export class WasmHeap {
   readonly #base: number;
   readonly #maximumBytes: number;
   #top: number;
-  readonly #live = new Map<number, number>();
+  readonly #live = new BlockTable();
   readonly #freeByStart = new Map<number, number>();
   readonly #freeByEnd = new Map<number, number>();
   readonly #bins: Set<number>[] = [];
@@ -57,7 +58,8 @@ export class WasmHeap {
   /** `maximumBytes` is the memory's maximum (growth past it fails with a BackendError). */
   constructor(memory: WebAssembly.Memory, base: number, maximumBytes = 2 ** 32) {
     this.memory = memory;
-    this.#base = roundUp(base, ALIGN);
+    // Never 0: the kernels take pointer 0 as "none", and the block table cannot store it.
+    this.#base = Math.max(ALIGN, roundUp(base, ALIGN));
     this.#top = this.#base;
     this.#maximumBytes = maximumBytes;
     this.#u8 = new Uint8Array(memory.buffer);

@@ -91,7 +91,8 @@ class Engine {
   readonly #instances = new Map<string, Backend>();
   #current: Backend | null = null;
   #skipped: SkippedBackend[] = [];
-  readonly #scopes: Set<Tensor>[] = [];
+  // Arrays, not sets: a tensor enters a scope once, when it is made (a Set's add costs more).
+  readonly #scopes: Tensor[][] = [];
   readonly tapes: TapeHook[] = [];
   #numTensors = 0;
   #numBuffers = 0;
@@ -229,7 +230,7 @@ class Engine {
     const scope = this.#scopes[this.#scopes.length - 1];
     // Inside a tidy scope the scope frees the tensor; only tensors that escape every scope
     // need the (costly, ~1 µs) FinalizationRegistry safety net.
-    if (scope && !(t instanceof Variable)) scope.add(t);
+    if (scope && !(t instanceof Variable)) scope.push(t);
     else this.#register(t);
     return t;
   }
@@ -446,9 +447,10 @@ class Engine {
       return;
     }
     t.disposedFlag = true;
-    this.#finalizer.unregister(t);
+    // Only tensors that escaped every scope were registered with the safety net.
+    if (t.finalizerToken !== undefined) this.#finalizer.unregister(t);
     this.#numTensors--;
-    this.#live.delete(t.id);
+    if (this.#live.size !== 0) this.#live.delete(t.id);
     if (t instanceof Variable) this.#variables.delete(t.name);
     this.#release(t.storage);
   }
@@ -485,14 +487,14 @@ class Engine {
   // ---- scopes ----
 
   startScope(): void {
-    this.#scopes.push(new Set());
+    this.#scopes.push([]);
   }
 
   /** Closes the innermost scope, disposing what it made except `result`'s tensors and kept ones. */
   endScope(result: unknown): void {
     const scope = this.#scopes.pop();
     if (!scope) throw new BackendError('endScope: no scope is open');
-    if (scope.size === 0) return;
+    if (scope.length === 0) return;
     // A single tensor (the usual result) is compared directly; anything else is searched once.
     let keep: Set<Tensor> | undefined;
     if (!(result instanceof Tensor)) {
@@ -503,7 +505,7 @@ class Engine {
     for (const t of scope) {
       if (t.disposedFlag) continue;
       const returned = keep ? keep.has(t) : t === result;
-      if (returned && !t.kept && parent) parent.add(t);
+      if (returned && !t.kept && parent) parent.push(t);
       else if (returned || t.kept) this.#register(t);
       else this.disposeTensor(t);
     }

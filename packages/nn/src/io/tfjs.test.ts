@@ -318,9 +318,12 @@ describe('TensorFlow.js Layers import: other spellings of the same model', () =>
     const z = sigmoid(x * wz + bz + cz);
     const r = sigmoid(x * wr + br + cr);
     const h = (1 - z) * Math.tanh(x * wh + bh + r * ch);
-    const y = m.predict(tensor([[[x]]]));
+    const input = tensor([[[x]]]);
+    const y = m.predict(input);
     close(await y.data(), [h]);
-    y.dispose();
+    // Every tensor disposed: one left to the garbage collector would change the tensor count
+    // that a later test's load checks.
+    for (const t of [input, y]) t.dispose();
     m.dispose();
   });
 
@@ -344,9 +347,10 @@ describe('TensorFlow.js Layers import: other spellings of the same model', () =>
       ],
       weightData: data,
     });
-    const y = m.predict(tensor([[1, 1]]));
+    const input = tensor([[1, 1]]);
+    const y = m.predict(input);
     expect(Array.from(await y.data())).toEqual([4.5, 5]);
-    y.dispose();
+    for (const t of [input, y]) t.dispose();
     m.dispose();
   });
 });
