@@ -4,7 +4,11 @@ import { BlockTable } from './block-table.js';
 
 describe('BlockTable', () => {
   it('answers like a Map over random sets, deletes and lookups (growth and wrapped probe runs included)', () => {
-    const op = fc.tuple(fc.constantFrom('set', 'delete', 'get'), fc.integer({ min: 1, max: 300 }), fc.nat(1e6));
+    const op = fc.tuple(
+      fc.constantFrom('set', 'delete', 'get'),
+      fc.integer({ min: 1, max: 300 }),
+      fc.nat(1e6),
+    );
     fc.assert(
       fc.property(fc.array(op, { maxLength: 600 }), (ops) => {
         // A small table, so probe runs wrap around its end and it grows several times.

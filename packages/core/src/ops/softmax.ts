@@ -64,7 +64,8 @@ export const softmax = defineOp(
       // Float rows over the last axis (a classifier's output): the fused kernel as it is.
       if (t.rank === 2 && isFloat(t.dtype) && t.size > 0 && normalizeAxis('softmax', axis, 2) === 1) {
         const kernel = ENGINE.fusedKernel('softmax', [t]);
-        if (kernel) return ENGINE.runFused('softmax', kernel, [t], {}, [{ shape: t.shape, dtype: t.dtype }])[0]!;
+        if (kernel)
+          return ENGINE.runFused('softmax', kernel, [t], {}, [{ shape: t.shape, dtype: t.dtype }])[0]!;
       }
       return tidy(() => {
         const a = normalizeAxis('softmax', axis, t.rank);

@@ -357,12 +357,7 @@ export abstract class Layer {
     this.#checkInputs(inputs, list);
     const training = checkCallContext(this.name, ctx);
     if (this.inputSpec !== null) {
-      checkInputSpec(
-        this.name,
-        this.inputSpec,
-        isList ? list.map((x) => x.shape) : [inputs.shape],
-        isList,
-      );
+      checkInputSpec(this.name, this.inputSpec, isList ? list.map((x) => x.shape) : [inputs.shape], isList);
     }
     if (list.every((x) => x instanceof SymbolicTensor)) {
       const symbolic = list as SymbolicTensor[];
