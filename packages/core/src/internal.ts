@@ -100,3 +100,4 @@ export { deriveSeed, fmix32, hashAt, uniformAt } from './random.js';
 
 export { checkArgCount, describeValue, fmtShape } from './errors.js';
 export { closestName, lookupName } from './names.js';
+export { type BiasActivation, biasActivation } from './ops/fused.js';

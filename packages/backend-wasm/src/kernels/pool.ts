@@ -6,6 +6,7 @@ import { type Kernel, type Pool2DParams, pool2dGeometry } from '@nabla/core/inte
 import * as abi from '../abi.js';
 import { type WasmContext, writeInt32s } from '../kernel-context.js';
 import type { Arities } from '../wasm-module.js';
+import { splitRange } from '../work-split.js';
 
 /** The pooling exports of the binary (assembly/pool.ts); each covers images [n0, n1). */
 export interface PoolExports {
@@ -22,6 +23,30 @@ export const POOL_EXPORTS: Arities<PoolExports> = {
   avgPool2d: 5,
   avgPool2dBackward: 5,
 };
+
+/** The pooling exports, all taking (…pointers, geo, n0, n1). */
+type PoolName = keyof PoolExports;
+
+/**
+ * Runs a pooling export over images [0, n): split by images over the threads when the work
+ * (elements touched) is big enough, each thread writing only its own images' outputs (the
+ * backward kernels zero their own images of dx first), else on this thread.
+ */
+function overImages<K extends PoolName>(
+  ctx: WasmContext,
+  name: K,
+  lead: readonly number[],
+  n: number,
+  work: number,
+): void {
+  const pool = ctx.pool;
+  const bounds = pool && n > 1 && work >= pool.minWork ? splitRange(n, pool.size, 1, 1) : [0, n];
+  const parts = bounds.slice(1).map((end, t) => ({
+    args: [...lead, bounds[t]!, end] as unknown as Parameters<PoolExports[K]>,
+  }));
+  if (pool && parts.length > 1) pool.run(name, parts);
+  else (ctx.wasm[name] as (...args: number[]) => void)(...lead, 0, n);
+}
 
 /** Runs `body` with the geometry block of a pooling from `xShape` to `yShape`, then frees it. */
 function withGeometry(
@@ -63,7 +88,9 @@ export function maxPool2dKernel(ctx: WasmContext): Kernel<'maxPool2d'> {
     const [x] = inputs;
     const xPtr = ctx.ptr(x, 'maxPool2d');
     const y = ctx.alloc(out);
-    withGeometry(ctx, x.shape, out.shape, params, (geo, n) => ctx.wasm.maxPool2d(xPtr, y.ptr, geo, 0, n));
+    withGeometry(ctx, x.shape, out.shape, params, (geo, n) =>
+      overImages(ctx, 'maxPool2d', [xPtr, y.ptr, geo], n, x.size),
+    );
     return y;
   };
 }
@@ -81,7 +108,7 @@ export function maxPool2dBackwardKernel(ctx: WasmContext): Kernel<'maxPool2dBack
     const dyPtr = ctx.ptr(dy, 'maxPool2dBackward');
     const dx = ctx.alloc(out);
     withGeometry(ctx, x.shape, dy.shape, params, (geo, n) =>
-      ctx.wasm.maxPool2dBackward(xPtr, dyPtr, dx.ptr, geo, 0, n),
+      overImages(ctx, 'maxPool2dBackward', [xPtr, dyPtr, dx.ptr, geo], n, x.size),
     );
     return dx;
   };
@@ -97,7 +124,9 @@ export function avgPool2dKernel(ctx: WasmContext): Kernel<'avgPool2d'> {
     const [x] = inputs;
     const xPtr = ctx.ptr(x, 'avgPool2d');
     const y = ctx.alloc(out);
-    withGeometry(ctx, x.shape, out.shape, params, (geo, n) => ctx.wasm.avgPool2d(xPtr, y.ptr, geo, 0, n));
+    withGeometry(ctx, x.shape, out.shape, params, (geo, n) =>
+      overImages(ctx, 'avgPool2d', [xPtr, y.ptr, geo], n, x.size),
+    );
     return y;
   };
 }
@@ -113,7 +142,7 @@ export function avgPool2dBackwardKernel(ctx: WasmContext): Kernel<'avgPool2dBack
     const dyPtr = ctx.ptr(dy, 'avgPool2dBackward');
     const dx = ctx.alloc(out);
     withGeometry(ctx, out.shape, dy.shape, params, (geo, n) =>
-      ctx.wasm.avgPool2dBackward(dyPtr, dx.ptr, geo, 0, n),
+      overImages(ctx, 'avgPool2dBackward', [dyPtr, dx.ptr, geo], n, out.size),
     );
     return dx;
   };

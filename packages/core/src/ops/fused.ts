@@ -4,6 +4,7 @@
 // is also the definition the VJP rules below differentiate. Optimizer steps never record on
 // a tape: they are updates, not functions to differentiate.
 
+import { customGrad } from '../autodiff.js';
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
@@ -14,9 +15,9 @@ import type { Tensor } from '../tensor.js';
 import type { VjpRule } from '../vjp-rule.js';
 import { relu6 } from './activations.js';
 import { defineOp, opt, req, S } from './args.js';
-import { add, div, maximum, mul, sub } from './binary.js';
+import { add, div, maximum, mul, sub, sumTo } from './binary.js';
 import { cast } from './cast.js';
-import { chain, ELEMENTWISE_RULE } from './chain.js';
+import { type ChainBuilder, type ChainValue, chain, ELEMENTWISE_RULE } from './chain.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
 import { oneHot } from './creation.js';
 import { matmul } from './linalg.js';
@@ -409,3 +410,45 @@ export const FUSED_RULES: { readonly [F in FusedPrim]: VjpRule<FusedParams[F]> |
   sgdUpdate: 'nondiff',
   adamUpdate: 'nondiff',
 };
+
+/** act'(·) · d written with the activation's output z, for `biasActivation`'s gradient. */
+const BIAS_ACTIVATION_GRADS: Record<
+  'linear' | 'relu' | 'sigmoid' | 'tanh',
+  ((b: ChainBuilder, d: ChainValue, z: ChainValue) => ChainValue) | null
+> = {
+  linear: null,
+  relu: (b, d, z) => b.mul(d, b.binary('greater', z, 0)),
+  sigmoid: (b, d, z) => b.mul(d, b.mul(z, b.sub(1, z))),
+  tanh: (b, d, z) => b.mul(d, b.sub(1, b.mul(z, z))),
+};
+
+/** The activations `biasActivation` fuses (their derivatives follow from the output alone). */
+export type BiasActivation = keyof typeof BIAS_ACTIVATION_GRADS;
+
+/**
+ * act(y + bias), bias `[C]` along y's last axis (a convolution's epilogue), as one chain whose
+ * gradient comes from the output: g = dz·act'(z), dbias = Σ g over the other axes. The
+ * composite (an add, then the activation op) makes two passes forward and keeps y + bias for
+ * the backward pass.
+ * @example
+ * const z = biasActivation(conv2d(x, w), b, 'relu');
+ */
+export function biasActivation(y: Tensor, bias: Tensor | null, activation: BiasActivation): Tensor {
+  const grad = BIAS_ACTIVATION_GRADS[activation];
+  const f = customGrad((x, ...rest) => {
+    const b = rest[0];
+    const value = chain(b ? [x!, b] : [x!], (c, [v, o]) => {
+      const s = o ? c.add(v!, o) : v!;
+      return activation === 'linear' ? s : c.unary(activation, s);
+    });
+    return {
+      value,
+      save: [value],
+      gradFunc: (dz: Tensor) => {
+        const g = grad ? chain([dz, value], (c, [d, z]) => grad(c, d!, z!)) : dz;
+        return b ? [g, sumTo(g, b.shape)] : [g];
+      },
+    };
+  });
+  return bias ? f(y, bias) : f(y);
+}

@@ -15,7 +15,13 @@ export {
   softsign,
   square,
 } from './activations.js';
-export { type BatchNormOptions, batchNorm } from './batch-norm.js';
+export {
+  type BatchNormOptions,
+  batchNorm,
+  type FusedBatchNormOptions,
+  type FusedBatchNormResult,
+  fusedBatchNorm,
+} from './batch-norm.js';
 export {
   add,
   div,

@@ -10,6 +10,7 @@ import {
   tidy,
   type Variable,
 } from '@nabla/core';
+import { type BiasActivation, biasActivation } from '@nabla/core/internal';
 import { type InputSpec, one, oneShape, type SymbolicShape } from '../engine/input-spec.js';
 import { Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
@@ -26,7 +27,7 @@ import {
   regularizerConfig,
   regularizerOrNull,
 } from '../regularizers/regularizers.js';
-import { getActivation } from './core.js';
+import { canonicalActivation, getActivation } from './core.js';
 import { checkFactoryArgs } from './factory.js';
 
 export type { InitializerSpec, RegularizerSpec };
@@ -125,6 +126,14 @@ export interface DepthwiseConv2DOptions extends BaseConvOptions {
   depthwiseRegularizer?: RegularizerSpec | null;
 }
 
+/** Activations (canonical names) that `biasActivation` runs fused with the bias. */
+const FUSED_EPILOGUES: Readonly<Record<string, BiasActivation>> = {
+  linear: 'linear',
+  relu: 'relu',
+  sigmoid: 'sigmoid',
+  tanh: 'tanh',
+};
+
 /** The shared options, state and bias/activation tail of the three convolution layers. */
 abstract class BaseConv extends Layer {
   readonly kernelSize: [number, number];
@@ -135,6 +144,8 @@ abstract class BaseConv extends Layer {
   readonly useBias: boolean;
   readonly #args: BaseConvOptions;
   readonly #activate: (x: Tensor) => Tensor;
+  /** The activation when bias + activation run as one chain (see `finish`), else null. */
+  readonly #fused: BiasActivation | null;
   protected kernel: Variable | null = null;
   protected bias: Variable | null = null;
 
@@ -148,6 +159,8 @@ abstract class BaseConv extends Layer {
     this.padding = args.padding ?? 'valid';
     this.activation = args.activation ?? null;
     this.#activate = getActivation(this.activation ?? 'linear', this.name);
+    const canonical = canonicalActivation(this.activation ?? 'linear', this.name);
+    this.#fused = Object.hasOwn(FUSED_EPILOGUES, canonical) ? FUSED_EPILOGUES[canonical]! : null;
     this.useBias = args.useBias ?? true;
     this.inputSpec = NHWC;
   }
@@ -175,8 +188,14 @@ abstract class BaseConv extends Layer {
     return [shape[0] ?? null, along(0), along(1), channels(shape[3] ?? null)];
   }
 
-  /** Adds the bias (if any) and applies the activation. */
+  /**
+   * Adds the bias (if any) and applies the activation: as one chain for linear, relu, sigmoid
+   * and tanh (core's `biasActivation`, whose gradient needs only the output), else as ops.
+   */
   protected finish(y: Tensor): Tensor {
+    if (this.#fused && (this.bias || this.#fused !== 'linear') && y.dtype.startsWith('float')) {
+      return biasActivation(y, this.bias, this.#fused);
+    }
     return tidy(() => this.#activate(this.bias ? y.add(this.bias) : y));
   }
 

@@ -76,6 +76,11 @@ export function getActivation(name: string, where = 'getActivation'): Activation
   return ACTIVATIONS.lookup(name, where, 'activation').fn;
 }
 
+/** The canonical name of an activation given by name ('leaky_relu' → 'leakyRelu'). */
+export function canonicalActivation(name: string, where = 'getActivation'): string {
+  return ACTIVATIONS.lookup(name, where, 'activation').name;
+}
+
 /** The activation as one `fusedMatmul` applies itself, or undefined. */
 function fusedActivation(name: string): FusedActivation | undefined {
   return FUSED_ACTIVATIONS.find((a) => a === name);

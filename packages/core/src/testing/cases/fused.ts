@@ -8,7 +8,7 @@ import { ArgumentError, ShapeError } from '../../errors.js';
 import type { FusedActivation } from '../../fused-prims.js';
 import { tidy } from '../../memory.js';
 import { relu6 } from '../../ops/activations.js';
-import { batchNorm } from '../../ops/batch-norm.js';
+import { batchNorm, fusedBatchNorm } from '../../ops/batch-norm.js';
 import { add, div, maximum, mul, sub } from '../../ops/binary.js';
 import {
   type ChainBuilder,
@@ -21,13 +21,23 @@ import { oneHot, tensor } from '../../ops/creation.js';
 import { adamStep, fusedMatmul, sgdStep, softmaxCrossEntropy } from '../../ops/fused.js';
 import { matmul } from '../../ops/linalg.js';
 import { reshape } from '../../ops/movement.js';
-import { sum } from '../../ops/reduce.js';
+import { moments, sum } from '../../ops/reduce.js';
 import { logSoftmax } from '../../ops/softmax.js';
 import { neg, relu, sigmoid, sqrt, tanh } from '../../ops/unary.js';
-import type { Tensor } from '../../tensor.js';
+import type { NestedArray, Tensor } from '../../tensor.js';
 import { type CaseTools, type ConformanceCase, ConformanceError, compareValues } from '../harness.js';
 
 const values = async (t: Tensor): Promise<number[]> => Array.from(await t.data(), Number);
+
+/** `flat` as a nested array of `like`'s shape (what `expectValues` compares against). */
+function tensorValues(flat: readonly number[], like: Tensor): NestedArray {
+  const build = (axis: number, offset: number): NestedArray => {
+    if (axis === like.rank) return flat[offset]!;
+    const stride = like.shape.slice(axis + 1).reduce((n, d) => n * d, 1);
+    return Array.from({ length: like.shape[axis]! }, (_, i) => build(axis + 1, offset + i * stride));
+  };
+  return build(0, 0);
+}
 
 const ACTS: Record<FusedActivation, { op: (z: Tensor) => Tensor; ref: (z: number) => number }> = {
   linear: { op: (z) => z, ref: (z) => z },
@@ -538,6 +548,61 @@ export const FUSED_CASES: ConformanceCase[] = [
         ShapeError,
         /expected offset to broadcast/,
       );
+    },
+  },
+  {
+    name: 'fused: fusedBatchNorm matches moments + batchNorm, its closed-form gradient matches the chain rule and finite differences',
+    run: async (t) => {
+      // NHWC-like [N, H, C] with statistics over [0, 1] (the default), and over [0, 2] with γ, β
+      // of the statistics' own rank.
+      const x = t.rand([3, 5, 4], { min: -2, max: 2, seed: 83 });
+      const scale = t.input([1.5, -1, 0.5, 2], [4]);
+      const offset = t.input([0, 1, -1, 0.5], [4]);
+      const dy = t.rand([3, 5, 4], { min: -1, max: 1, seed: 84 });
+      const composite = (a: Tensor, s: Tensor, o: Tensor, axes: number[]) =>
+        tidy(() => {
+          const { mean, variance } = moments(a, { axis: axes, keepDims: true });
+          return batchNorm(a, mean, variance, { scale: s, offset: o, varianceEpsilon: 1e-3 });
+        });
+      for (const [axes, s, o] of [
+        [[0, 1], scale, offset],
+        [[0, 2], t.input([2, -0.5, 1, 0.75, -1.25], [1, 5, 1]), t.input([0.5, 0, -1, 2, 1], [1, 5, 1])],
+      ] as const) {
+        const fused = (a: Tensor, ss: Tensor, oo: Tensor) =>
+          fusedBatchNorm(a, { axes: [...axes], scale: ss, offset: oo, varianceEpsilon: 1e-3 });
+        const out = fused(x, s, o);
+        t.own(out.y, out.mean, out.variance);
+        const stats = moments(x, { axis: [...axes], keepDims: true });
+        t.own(stats.mean, stats.variance);
+        const close = { rtol: 1e-5, atol: 1e-6 };
+        await t.expectValues(out.mean.clone(), tensorValues(await values(stats.mean), stats.mean), close);
+        await t.expectValues(
+          out.variance.clone(),
+          tensorValues(await values(stats.variance), stats.variance),
+          close,
+        );
+        const ref = t.own(composite(x, s, o, [...axes]));
+        await t.expectValues(out.y.clone(), tensorValues(await values(ref), ref), { rtol: 1e-4, atol: 1e-5 });
+        // The same cotangent through both: the closed form against the chain rule.
+        const [gx, gs, go] = grads((a, ss, oo) => sum(mul(fused(a, ss, oo).y, dy)))([x, s, o]);
+        const [rx, rs, ro] = grads((a, ss, oo) => sum(mul(composite(a, ss, oo, [...axes]), dy)))([x, s, o]);
+        for (const [got, want] of [
+          [gx!, rx!],
+          [gs!, rs!],
+          [go!, ro!],
+        ] as const) {
+          t.own(want);
+          await t.expectValues(got, tensorValues(await values(want), want), { rtol: 2e-3, atol: 2e-4 });
+        }
+        await t.checkGrad((a, ss, oo) => fused(a, ss, oo).y, [x, s, o], { rtol: 3e-3, atol: 3e-3 });
+      }
+      const bad = t.input([1, 2, 3], [3]);
+      t.expectError(
+        () => fusedBatchNorm(x, { scale: bad }),
+        ShapeError,
+        /expected scale to broadcast to the statistics' shape \[1,1,4\] of x.shape=\[3,5,4\], got scale.shape=\[3\]/,
+      );
+      t.expectError(() => fusedBatchNorm(x, { axes: [3] }), ArgumentError, /axis/);
     },
   },
   {
