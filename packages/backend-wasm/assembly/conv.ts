@@ -87,15 +87,22 @@ function zerosBytes(): usize {
   return gPointwise ? 0 : (<usize>gCg * 4 + 15) & ~15;
 }
 
+/** `forward` of `convScratchBytes` for the filter gradient without a col buffer. */
+const CONV_SCRATCH_FILTER = 2;
+/** Zeros at the start of the filter gradient's scratch: one v128 a padded tap reads. */
+const ZEROS_BYTES: usize = 16;
+
 /**
  * Scratch bytes a conv kernel needs for chunks of `chunk` images: for the forward pass
- * (`forward` ≠ 0) the GEMM's packing space and a row of zeros; for the backward kernels the col
- * buffer too.
+ * (`forward` 1) the GEMM's packing space and a row of zeros; for the filter gradient packed
+ * straight from x (`forward` 2) the same for its product; for the backward kernels over im2col
+ * (`forward` 0) the col buffer too.
  */
 export function convScratchBytes(geo: usize, chunk: i32, forward: i32): usize {
   readGeo(geo);
   if (gDepthwise) return 0;
   const rows = chunk * gP;
+  if (forward == CONV_SCRATCH_FILTER) return ZEROS_BYTES + sgemmScratchBytes(gKk, gOg, rows);
   if (forward) return zerosBytes() + sgemmScratchBytes(rows, gOg, gKk);
   const colBytes: usize = gPointwise ? <usize>0 : <usize>rows * <usize>gKk * 4;
   let gemm: usize = sgemmScratchBytes(rows, gOg, gKk);
@@ -364,6 +371,126 @@ export function conv2dBackpropInput(
       sgemm(0, rows, gKk, gOg, dyg, gOutC, 1, wg, 1, gOutC, scratch, gKk, 0, gemmScratch);
       col2im(scratch, group, i0, count, dx);
     }
+  }
+}
+
+/** The first image of the chunk `packAIm2colT` packs from (set by conv2dBackpropFilterDirect). */
+let gBase: i32 = 0;
+
+/**
+ * The GEMM's A packer for the filter gradient (`PackA` in matmul.ts): colᵀ rows [i0, i0+mc) ×
+ * depth [p0, p0+kc) as 4-row depth-major panels (GEMM_MR = 4), read in place from the NHWC batch
+ * at `a` (offset to the group's first channel). Row r is im2col column r: tap (ky, kx) and
+ * channel ci with r = (ky·fw + kx)·cg + ci; depth p is output pixel p of the chunk starting at
+ * image gBase. Four rows of one tap are four adjacent channels of x: one load per pixel.
+ */
+function packAIm2colT(a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0: i32, kc: i32, out: usize): void {
+  const imageBytes = <usize>gH * <usize>gW * <usize>gC * 4;
+  for (let i = 0; i < mc; i += 4) {
+    const r = i0 + i;
+    const kyx = r / gCg;
+    const ci = r - kyx * gCg;
+    // Where pixel p0 of the chunk is: image, output row and column, walked along the depth.
+    const first = gBase + p0 / gP;
+    const firstPix = p0 % gP;
+    if (i + 4 <= mc && ci + 4 <= gCg) {
+      const ky = kyx / gFw;
+      const offY = ky * gDh - gTop;
+      const offX = (kyx - ky * gFw) * gDw - gLeft;
+      let img = first;
+      let oy = firstPix / gOutW;
+      let ox = firstPix - oy * gOutW;
+      const skip = <usize>ci * 4;
+      for (let q = 0; q < kc; q++) {
+        const iy = oy * gSh + offY;
+        const ix = ox * gSw + offX;
+        let src = gZeros;
+        if (iy >= 0 && iy < gH && ix >= 0 && ix < gW) {
+          src = a + <usize>img * imageBytes + <usize>(iy * gW + ix) * <usize>gC * 4 + skip;
+        }
+        v128.store(out, v128.load(src));
+        out += 16;
+        if (++ox == gOutW) {
+          ox = 0;
+          if (++oy == gOutH) {
+            oy = 0;
+            img++;
+          }
+        }
+      }
+      continue;
+    }
+    // Rows that cross a tap (fewer than four channels per group) or pass mc: one value at a time.
+    for (let k = 0; k < 4; k++) {
+      const rr = r + k;
+      let o = out + <usize>k * 4;
+      if (i + k >= mc) {
+        for (let q = 0; q < kc; q++) {
+          store<f32>(o, 0);
+          o += 16;
+        }
+        continue;
+      }
+      const t = rr / gCg;
+      const c = rr - t * gCg;
+      const ky = t / gFw;
+      const offY = ky * gDh - gTop;
+      const offX = (t - ky * gFw) * gDw - gLeft;
+      let img = first;
+      let oy = firstPix / gOutW;
+      let ox = firstPix - oy * gOutW;
+      for (let q = 0; q < kc; q++) {
+        const iy = oy * gSh + offY;
+        const ix = ox * gSw + offX;
+        let v: f32 = 0;
+        if (iy >= 0 && iy < gH && ix >= 0 && ix < gW) {
+          v = load<f32>(a + <usize>img * imageBytes + (<usize>(iy * gW + ix) * <usize>gC + <usize>c) * 4);
+        }
+        store<f32>(o, v);
+        o += 16;
+        if (++ox == gOutW) {
+          ox = 0;
+          if (++oy == gOutH) {
+            oy = 0;
+            img++;
+          }
+        }
+      }
+    }
+    out += <usize>kc * 16;
+  }
+}
+
+/**
+ * dW_g (+)= colᵀ · dy_g over images [n0, n1) as implicit GEMM: the GEMM packs colᵀ straight
+ * from x (`packAIm2colT`), so there is no col buffer and the images need no chunks. The same
+ * values reach the same product as in `conv2dBackpropFilter`, so the result is the same bits
+ * (for one chunk). `scratch` holds `convScratchBytes(geo, n1 − n0, 2)` bytes.
+ */
+export function conv2dBackpropFilterDirect(
+  x: usize,
+  dy: usize,
+  dw: usize,
+  geo: usize,
+  n0: i32,
+  n1: i32,
+  scratch: usize,
+  accumulate: i32,
+): void {
+  readGeo(geo);
+  if (n1 <= n0) {
+    if (!accumulate) memory.fill(dw, 0, <usize>gKk * <usize>gOutC * 4);
+    return;
+  }
+  memory.fill(scratch, 0, ZEROS_BYTES);
+  gZeros = scratch;
+  gBase = n0;
+  const rows = (n1 - n0) * gP;
+  for (let group = 0; group < gGroups; group++) {
+    const xg = x + <usize>(group * gCg) * 4;
+    const dyg = dy + (<usize>n0 * <usize>gP * <usize>gOutC + <usize>(group * gOg)) * 4;
+    const dwg = dw + <usize>(group * gOg) * 4;
+    gemmBlocked(0, gKk, gOg, rows, xg, 0, 0, dyg, gOutC, 1, dwg, gOutC, accumulate, scratch + ZEROS_BYTES, packAIm2colT);
   }
 }
 

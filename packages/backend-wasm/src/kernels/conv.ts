@@ -8,7 +8,7 @@
 // rows (each thread gets the geometry of its band of rows); the filter gradient sums per-thread
 // partials. The input gradient of one image stays on one thread (its rows overlap).
 
-import { type Conv2DGeometry, type Conv2DParams, conv2dGeometry, type Kernel } from '@nabla/core/internal';
+import { type Conv2DGeometry, conv2dGeometry, type Kernel } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import { type WasmContext, writeInt32s } from '../kernel-context.js';
 import type { ThreadPool } from '../thread-pool.js';
@@ -56,6 +56,17 @@ export interface ConvExports {
     scratch: number,
     accumulate: number,
   ): void;
+  /** dW (+)= the contribution of images [n0, n1), packed straight from x (no col buffer). */
+  conv2dBackpropFilterDirect(
+    x: number,
+    dy: number,
+    dw: number,
+    geo: number,
+    n0: number,
+    n1: number,
+    scratch: number,
+    accumulate: number,
+  ): void;
 }
 
 /** Parameter counts of the convolution exports, checked against the binary in wasm-module.ts. */
@@ -64,7 +75,16 @@ export const CONV_EXPORTS: Arities<ConvExports> = {
   conv2dForward: 8,
   conv2dBackpropInput: 8,
   conv2dBackpropFilter: 9,
+  conv2dBackpropFilterDirect: 8,
 };
+
+/**
+ * What a kernel's scratch holds (`convScratchBytes`' third argument): the backward kernels'
+ * col buffer (im2col), or packing space only, for the forward pass and the filter gradient
+ * packed straight from x.
+ */
+const MODE = { im2col: 0, forward: 1, filter: 2 } as const;
+type Mode = (typeof MODE)[keyof typeof MODE];
 
 /** Upper bound on the im2col buffer of one chunk of images (16 MiB of float32). */
 const SCRATCH_LIMIT = 16 << 20;
@@ -73,8 +93,8 @@ const SCRATCH_LIMIT = 16 << 20;
  * Images per chunk so that one chunk's col buffer stays under `limit` bytes; all of them for
  * the forward pass, which has none.
  */
-function chunkFor(g: Conv2DGeometry, images: number, limit: number, forward: boolean): number {
-  if (forward) return Math.max(1, images);
+function chunkFor(g: Conv2DGeometry, images: number, limit: number, mode: Mode): number {
+  if (mode !== MODE.im2col) return Math.max(1, images);
   const colBytes = Math.max(1, g.outH * g.outW * g.fh * g.fw * (g.c / g.groups) * 4);
   return Math.max(1, Math.min(images, Math.floor(limit / colBytes)));
 }
@@ -104,20 +124,16 @@ function writeBlock(ctx: WasmContext, g: Conv2DGeometry): number {
 /** Runs `body` with the geometry block and a scratch block, freeing both afterwards. */
 function withScratch(
   ctx: WasmContext,
-  xShape: readonly number[],
-  fShape: readonly number[],
-  yShape: readonly number[],
-  params: Conv2DParams,
-  forward: boolean,
+  g: Conv2DGeometry,
+  mode: Mode,
   body: (geo: number, n: number, chunk: number, scratch: number) => void,
 ): void {
-  const g = conv2dGeometry(xShape, fShape, yShape, params);
   const n = g.n;
-  const chunk = chunkFor(g, n, SCRATCH_LIMIT, forward);
+  const chunk = chunkFor(g, n, SCRATCH_LIMIT, mode);
   const geo = writeBlock(ctx, g);
   let scratch = -1;
   try {
-    scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, forward ? 1 : 0));
+    scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, mode));
     body(geo, n, chunk, scratch);
   } finally {
     if (scratch >= 0) ctx.heap.free(scratch);
@@ -152,7 +168,7 @@ function withParts(
   pool: ThreadPool | undefined,
   g: Conv2DGeometry,
   rows: boolean,
-  forward: boolean,
+  mode: Mode,
   body: (parts: ConvPart[]) => void,
 ): boolean {
   if (!pool || convWork(g) < pool.minWork) return false;
@@ -166,8 +182,8 @@ function withParts(
       const bounds = splitRange(g.n, pool.size, 1, 1);
       for (let t = 0; t + 1 < bounds.length; t++) {
         const [n0, n1] = [bounds[t]!, bounds[t + 1]!];
-        const chunk = chunkFor(g, n1 - n0, limit, forward);
-        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, forward ? 1 : 0));
+        const chunk = chunkFor(g, n1 - n0, limit, mode);
+        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, mode));
         blocks.push(scratch);
         parts.push({ geo, n0, n1, chunk, scratch, xOffset: 0, yOffset: 0 });
       }
@@ -182,7 +198,7 @@ function withParts(
         const geo = writeBlock(ctx, band);
         blocks.push(geo);
         const chunk = 1;
-        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, forward ? 1 : 0));
+        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, mode));
         blocks.push(scratch);
         parts.push({
           geo,
@@ -214,21 +230,79 @@ export function conv2dKernel(ctx: WasmContext): Kernel<'conv2d'> {
     const xPtr = ctx.ptr(x, 'conv2d');
     const fPtr = ctx.ptr(filter, 'conv2d');
     const y = ctx.alloc(out);
-    const g = conv2dGeometry(x.shape, filter.shape, out.shape, params);
-    const threaded = withParts(ctx, ctx.pool, g, true, true, (parts) => {
-      ctx.pool?.run(
-        'conv2dForward',
-        parts.map((p) => ({
-          args: [xPtr + p.xOffset, fPtr, y.ptr + p.yOffset, p.geo, p.n0, p.n1, p.chunk, p.scratch],
-        })),
-      );
-    });
-    if (threaded) return y;
-    withScratch(ctx, x.shape, filter.shape, out.shape, params, true, (geo, n, chunk, scratch) => {
-      ctx.wasm.conv2dForward(xPtr, fPtr, y.ptr, geo, 0, n, chunk, scratch);
-    });
+    forwardWith(ctx, xPtr, fPtr, y.ptr, conv2dGeometry(x.shape, filter.shape, out.shape, params));
     return y;
   };
+}
+
+/** The forward pass of geometry `g` (implicit GEMM): over the threads where it pays, else here. */
+function forwardWith(ctx: WasmContext, xPtr: number, fPtr: number, yPtr: number, g: Conv2DGeometry): void {
+  const threaded = withParts(ctx, ctx.pool, g, true, MODE.forward, (parts) => {
+    ctx.pool?.run(
+      'conv2dForward',
+      parts.map((p) => ({
+        args: [xPtr + p.xOffset, fPtr, yPtr + p.yOffset, p.geo, p.n0, p.n1, p.chunk, p.scratch],
+      })),
+    );
+  });
+  if (threaded) return;
+  withScratch(ctx, g, MODE.forward, (geo, n, chunk, scratch) => {
+    ctx.wasm.conv2dForward(xPtr, fPtr, yPtr, geo, 0, n, chunk, scratch);
+  });
+}
+
+/**
+ * The input gradient of a stride-1, ungrouped convolution as a forward convolution of dy: with
+ * the filter flipped in space and its channel axes swapped (W'[ky, kx, o, c] =
+ * W[fh−1−ky, fw−1−kx, c, o]) and padding (f−1)·d − pad, dx[n, iy, ix, c] = Σ dy[n, iy − top' +
+ * ky·dh, …, o] · W'[ky, kx, o, c], so it runs as implicit GEMM (and splits over the threads by
+ * images or rows) with no col buffer and no col2im.
+ */
+function backpropInputAsForward(
+  ctx: WasmContext,
+  dyPtr: number,
+  fPtr: number,
+  dxPtr: number,
+  g: Conv2DGeometry,
+): void {
+  const { fh, fw, c, outC } = g;
+  const size = fh * fw * c * outC;
+  const flipped = ctx.heap.alloc(size * 4);
+  try {
+    const f32 = ctx.heap.f32;
+    const src = fPtr >>> 2;
+    const dst = flipped >>> 2;
+    for (let ky = 0; ky < fh; ky++) {
+      for (let kx = 0; kx < fw; kx++) {
+        const from = src + ((fh - 1 - ky) * fw + (fw - 1 - kx)) * c * outC;
+        const to = dst + (ky * fw + kx) * outC * c;
+        for (let ci = 0; ci < c; ci++) {
+          for (let o = 0; o < outC; o++) f32[to + o * c + ci] = f32[from + ci * outC + o]!;
+        }
+      }
+    }
+    const top = (fh - 1) * g.dh - g.top;
+    const left = (fw - 1) * g.dw - g.left;
+    const transposed: Conv2DGeometry = {
+      ...g,
+      h: g.outH,
+      w: g.outW,
+      c: outC,
+      outH: g.h,
+      outW: g.w,
+      outC: c,
+      top,
+      left,
+      cg: outC,
+      og: c,
+      p: g.h * g.w,
+      kk: fh * fw * outC,
+      pointwise: false,
+    };
+    forwardWith(ctx, dyPtr, flipped, dxPtr, transposed);
+  } finally {
+    ctx.heap.free(flipped);
+  }
 }
 
 /**
@@ -243,14 +317,18 @@ export function conv2dBackpropInputKernel(ctx: WasmContext): Kernel<'conv2dBackp
     const fPtr = ctx.ptr(filter, 'conv2dBackpropInput');
     const dx = ctx.alloc(out);
     const g = conv2dGeometry(out.shape, filter.shape, dy.shape, params);
-    const threaded = withParts(ctx, ctx.pool, g, false, false, (parts) => {
+    if (g.sh === 1 && g.sw === 1 && g.groups === 1 && !g.pointwise) {
+      backpropInputAsForward(ctx, dyPtr, fPtr, dx.ptr, g);
+      return dx;
+    }
+    const threaded = withParts(ctx, ctx.pool, g, false, MODE.im2col, (parts) => {
       ctx.pool?.run(
         'conv2dBackpropInput',
         parts.map((p) => ({ args: [dyPtr, fPtr, dx.ptr, p.geo, p.n0, p.n1, p.chunk, p.scratch] })),
       );
     });
     if (threaded) return dx;
-    withScratch(ctx, out.shape, filter.shape, dy.shape, params, false, (geo, n, chunk, scratch) => {
+    withScratch(ctx, g, MODE.im2col, (geo, n, chunk, scratch) => {
       ctx.wasm.conv2dBackpropInput(dyPtr, fPtr, dx.ptr, geo, 0, n, chunk, scratch);
     });
     return dx;
@@ -269,27 +347,36 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
     const dyPtr = ctx.ptr(dy, 'conv2dBackpropFilter');
     const dw = ctx.alloc(out);
     const g = conv2dGeometry(x.shape, out.shape, dy.shape, params);
-    const threaded = withParts(ctx, ctx.pool, g, true, false, (parts) => {
+    // Packed straight from x (no col buffer), except where x is col already (pointwise) or the
+    // depthwise loop runs.
+    const direct = !g.pointwise && !g.depthwise;
+    const mode = direct ? MODE.filter : MODE.im2col;
+    const run = (p: ConvPart, target: number, accumulate: number): void => {
+      const [xp, dyp] = [xPtr + p.xOffset, dyPtr + p.yOffset];
+      if (direct) ctx.wasm.conv2dBackpropFilterDirect(xp, dyp, target, p.geo, p.n0, p.n1, p.scratch, accumulate);
+      else ctx.wasm.conv2dBackpropFilter(xp, dyp, target, p.geo, p.n0, p.n1, p.chunk, p.scratch, accumulate);
+    };
+    const threaded = withParts(ctx, ctx.pool, g, true, mode, (parts) => {
       // Thread 0 writes dW itself, the others partial sums that are added in after.
       const bytes = out.size * 4;
       const partials = parts.slice(1).map(() => ctx.heap.alloc(bytes));
       try {
-        ctx.pool?.run(
-          'conv2dBackpropFilter',
-          parts.map((p, t) => ({
-            args: [
-              xPtr + p.xOffset,
-              dyPtr + p.yOffset,
-              t === 0 ? dw.ptr : partials[t - 1]!,
-              p.geo,
-              p.n0,
-              p.n1,
-              p.chunk,
-              p.scratch,
-              0,
-            ],
-          })),
-        );
+        const target = (t: number): number => (t === 0 ? dw.ptr : partials[t - 1]!);
+        if (direct) {
+          ctx.pool?.run(
+            'conv2dBackpropFilterDirect',
+            parts.map((p, t) => ({
+              args: [xPtr + p.xOffset, dyPtr + p.yOffset, target(t), p.geo, p.n0, p.n1, p.scratch, 0],
+            })),
+          );
+        } else {
+          ctx.pool?.run(
+            'conv2dBackpropFilter',
+            parts.map((p, t) => ({
+              args: [xPtr + p.xOffset, dyPtr + p.yOffset, target(t), p.geo, p.n0, p.n1, p.chunk, p.scratch, 0],
+            })),
+          );
+        }
         const walk = ctx.walk([out.size], [[1], [1]]);
         for (const partial of partials) ctx.wasm.binaryF32(abi.BINARY_ADD, dw.ptr, partial, dw.ptr, walk);
       } finally {
@@ -297,8 +384,8 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
       }
     });
     if (threaded) return dw;
-    withScratch(ctx, x.shape, out.shape, dy.shape, params, false, (geo, n, chunk, scratch) => {
-      ctx.wasm.conv2dBackpropFilter(xPtr, dyPtr, dw.ptr, geo, 0, n, chunk, scratch, 0);
+    withScratch(ctx, g, mode, (geo, n, chunk, scratch) => {
+      run({ geo, n0: 0, n1: n, chunk, scratch, xOffset: 0, yOffset: 0 }, dw.ptr, 0);
     });
     return dw;
   };

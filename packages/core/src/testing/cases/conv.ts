@@ -6,6 +6,7 @@
 import { grads } from '../../autodiff.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { mul } from '../../ops/binary.js';
+import { sum } from '../../ops/reduce.js';
 import { conv2d, conv2dTranspose, depthwiseConv2d } from '../../ops/conv.js';
 import { randomUniform } from '../../ops/creation.js';
 import { avgPool2d, maxPool2d } from '../../ops/pool.js';
@@ -418,6 +419,63 @@ export const CONV_CASES: ConformanceCase[] = [
           }),
         [t.rand([2, 4, 4, 1], { seed: 103 }), t.rand([2, 2, 1, 2], { seed: 104 })],
       );
+    },
+  },
+  {
+    name: 'conv: gradients of conv2d against naive loops, with the channels and pixels of real layers',
+    run: async (t) => {
+      // Several channels (whole and partial groups of four), a few hundred output pixels
+      // across images (past a GEMM depth block), stride 1 and 2, dilation and 'same'/'valid'.
+      const setups: ConvSetup[] = [
+        { x: [4, 12, 11, 8], f: [3, 3, 8, 5], padding: 'same' },
+        { x: [2, 10, 9, 6], f: [3, 2, 6, 7], padding: 'valid', dilations: [2, 2] },
+        { x: [3, 9, 8, 8], f: [3, 3, 8, 4], padding: 'same', strides: [2, 1] },
+        { x: [2, 9, 9, 1], f: [3, 3, 1, 8], padding: 'same' },
+      ];
+      for (const s of setups) {
+        const strides = s.strides ?? [1, 1];
+        const dil = s.dilations ?? [1, 1];
+        const eff: Two = [(s.f[0] - 1) * dil[0] + 1, (s.f[1] - 1) * dil[1] + 1];
+        const pad = padOf(s, eff, strides);
+        const x = t.rand(s.x, { seed: 71 });
+        const f = t.rand(s.f, { seed: 72 });
+        const xv = await values(x);
+        const fv = await values(f);
+        const outShape = refConv(xv, s.x, fv, s.f, strides, dil, pad).shape as Quad;
+        const dy = t.rand(outShape, { seed: 73 });
+        const dyv = await values(dy);
+        const [n, h, w, c] = s.x;
+        const [fh, fw, , oc] = s.f;
+        const [, oh, ow] = outShape;
+        const dx = new Array<number>(n * h * w * c).fill(0);
+        const df = new Array<number>(fh * fw * c * oc).fill(0);
+        for (let b = 0; b < n; b++) {
+          for (let i = 0; i < oh; i++) {
+            for (let j = 0; j < ow; j++) {
+              for (let ky = 0; ky < fh; ky++) {
+                for (let kx = 0; kx < fw; kx++) {
+                  const iy = i * strides[0] - pad[0] + ky * dil[0];
+                  const ix = j * strides[1] - pad[2] + kx * dil[1];
+                  if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                  for (let ci = 0; ci < c; ci++) {
+                    const at = ((b * h + iy) * w + ix) * c + ci;
+                    for (let o = 0; o < oc; o++) {
+                      const g = dyv[((b * oh + i) * ow + j) * oc + o]!;
+                      const fi = ((ky * fw + kx) * c + ci) * oc + o;
+                      dx[at]! += g * fv[fi]!;
+                      df[fi]! += g * xv[at]!;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        const opts = { strides, dilations: dil, padding: s.padding };
+        const [gx, gf] = grads((a, b) => sum(mul(conv2d(a, b, opts), dy)))([x, f]);
+        await t.expectValues(gx!, dx, { shape: s.x, rtol: 1e-4, atol: 1e-4 });
+        await t.expectValues(gf!, df, { shape: s.f, rtol: 1e-4, atol: 1e-4 });
+      }
     },
   },
   {
