@@ -26,7 +26,7 @@ import {
   CONV_TOP,
   CONV_W,
 } from '../src/abi';
-import { param } from './common';
+import { madd, param } from './common';
 import { gemmBlocked, sgemm, sgemmScratchBytes } from './matmul';
 
 // The geometry of the current call, as module globals: the runtime is the stub (no allocation),
@@ -102,7 +102,11 @@ export function convScratchBytes(geo: usize, chunk: i32, forward: i32): usize {
   readGeo(geo);
   if (gDepthwise) return 0;
   const rows = chunk * gP;
-  if (forward == CONV_SCRATCH_FILTER) return ZEROS_BYTES + sgemmScratchBytes(gKk, gOg, rows);
+  if (forward == CONV_SCRATCH_FILTER) {
+    // A one-channel input needs none (singleChannelFilter).
+    if (gC == 1) return 0;
+    return ZEROS_BYTES + sgemmScratchBytes(gKk, gOg, rows);
+  }
   if (forward) return zerosBytes() + sgemmScratchBytes(rows, gOg, gKk);
   const colBytes: usize = gPointwise ? <usize>0 : <usize>rows * <usize>gKk * 4;
   let gemm: usize = sgemmScratchBytes(rows, gOg, gKk);
@@ -312,6 +316,10 @@ export function conv2dForward(
     depthwise(0, x, f, y, n0, n1);
     return;
   }
+  if (gC == 1 && !gPointwise) {
+    singleChannelForward(x, f, y, n0, n1);
+    return;
+  }
   const gemmScratch = scratch + zerosBytes();
   for (let group = 0; group < gGroups; group++) {
     // W_g: row kk, column o is filter[kk·outC + group·og + o].
@@ -482,6 +490,10 @@ export function conv2dBackpropFilterDirect(
     if (!accumulate) memory.fill(dw, 0, <usize>gKk * <usize>gOutC * 4);
     return;
   }
+  if (gC == 1) {
+    singleChannelFilter(x, dy, dw, n0, n1, accumulate);
+    return;
+  }
   memory.fill(scratch, 0, ZEROS_BYTES);
   gZeros = scratch;
   gBase = n0;
@@ -589,6 +601,189 @@ function depthwise(mode: i32, x: usize, f: usize, y: usize, n0: i32, n1: i32): v
               else if (mode == 1) store<f32>(xi, load<f32>(xi) + load<f32>(yi) * load<f32>(fi));
               else store<f32>(fi, load<f32>(fi) + load<f32>(yi) * load<f32>(xi));
             }
+          }
+        }
+      }
+    }
+  }
+}
+
+/** The input value a tap reads for a one-channel image (0 where it falls in the padding). */
+// @ts-ignore: decorator
+@inline
+function pixel(image: usize, iy: i32, ix: i32, inside: bool): f32 {
+  if (!inside && (iy < 0 || iy >= gH || ix < 0 || ix >= gW)) return 0;
+  return load<f32>(image + <usize>(iy * gW + ix) * 4);
+}
+
+/**
+ * The forward pass of a one-channel input (a grayscale image model's first layer), directly:
+ * each output pixel's channels in registers, 32 at a time, over the fh·fw taps. The GEMM would
+ * run a depth of only fh·fw per tile. Taps are summed in the GEMM's order from zero and a padded
+ * tap adds 0·w, so the values are the implicit GEMM's.
+ */
+function singleChannelForward(x: usize, f: usize, y: usize, n0: i32, n1: i32): void {
+  const oc = gOutC;
+  const tapBytes = <usize>oc * 4;
+  let out = y + <usize>n0 * <usize>gP * <usize>oc * 4;
+  for (let img = n0; img < n1; img++) {
+    const image = x + <usize>img * <usize>(gH * gW) * 4;
+    for (let oy = 0; oy < gOutH; oy++) {
+      const y0 = oy * gSh - gTop;
+      const rowInside = y0 >= 0 && y0 + (gFh - 1) * gDh < gH;
+      for (let ox = 0; ox < gOutW; ox++) {
+        const x0 = ox * gSw - gLeft;
+        // A window wholly in the image reads without bounds checks.
+        const inside = rowInside && x0 >= 0 && x0 + (gFw - 1) * gDw < gW;
+        let o = 0;
+        for (; o + 32 <= oc; o += 32) {
+          let a0 = f32x4.splat(0);
+          let a1 = a0;
+          let a2 = a0;
+          let a3 = a0;
+          let a4 = a0;
+          let a5 = a0;
+          let a6 = a0;
+          let a7 = a0;
+          let w = f + <usize>o * 4;
+          for (let ky = 0; ky < gFh; ky++) {
+            const iy = y0 + ky * gDh;
+            for (let kx = 0; kx < gFw; kx++) {
+              const v = f32x4.splat(pixel(image, iy, x0 + kx * gDw, inside));
+              a0 = madd(v, v128.load(w), a0);
+              a1 = madd(v, v128.load(w, 16), a1);
+              a2 = madd(v, v128.load(w, 32), a2);
+              a3 = madd(v, v128.load(w, 48), a3);
+              a4 = madd(v, v128.load(w, 64), a4);
+              a5 = madd(v, v128.load(w, 80), a5);
+              a6 = madd(v, v128.load(w, 96), a6);
+              a7 = madd(v, v128.load(w, 112), a7);
+              w += tapBytes;
+            }
+          }
+          const q = out + <usize>o * 4;
+          v128.store(q, a0);
+          v128.store(q, a1, 16);
+          v128.store(q, a2, 32);
+          v128.store(q, a3, 48);
+          v128.store(q, a4, 64);
+          v128.store(q, a5, 80);
+          v128.store(q, a6, 96);
+          v128.store(q, a7, 112);
+        }
+        for (; o + 4 <= oc; o += 4) {
+          let a = f32x4.splat(0);
+          let w = f + <usize>o * 4;
+          for (let ky = 0; ky < gFh; ky++) {
+            for (let kx = 0; kx < gFw; kx++) {
+              a = madd(f32x4.splat(pixel(image, y0 + ky * gDh, x0 + kx * gDw, inside)), v128.load(w), a);
+              w += tapBytes;
+            }
+          }
+          v128.store(out + <usize>o * 4, a);
+        }
+        for (; o < oc; o++) {
+          let a: f32 = 0;
+          let w = f + <usize>o * 4;
+          for (let ky = 0; ky < gFh; ky++) {
+            for (let kx = 0; kx < gFw; kx++) {
+              a += pixel(image, y0 + ky * gDh, x0 + kx * gDw, inside) * load<f32>(w);
+              w += tapBytes;
+            }
+          }
+          store<f32>(out + <usize>o * 4, a);
+        }
+        out += tapBytes;
+      }
+    }
+  }
+}
+
+/**
+ * The filter gradient of a one-channel input: dW[tap, o] (+)= Σ x(pixel, tap) · dy[pixel, o]
+ * over images [n0, n1), one output row at a time: for each tap, the row's pixels whose tap
+ * falls inside the image are a strided run of x (padded taps add nothing), summed with 32
+ * channels of the tap in registers while the row of dy (in L1) streams past.
+ */
+function singleChannelFilter(x: usize, dy: usize, dw: usize, n0: i32, n1: i32, accumulate: i32): void {
+  const oc = gOutC;
+  const taps = gFh * gFw;
+  const rowBytes = <usize>oc * 4;
+  const imageBytes = <usize>(gH * gW) * 4;
+  const xStep = <usize>gSw * 4;
+  if (!accumulate) memory.fill(dw, 0, <usize>taps * rowBytes);
+  for (let img = n0; img < n1; img++) {
+    const image = x + <usize>img * imageBytes;
+    for (let oy = 0; oy < gOutH; oy++) {
+      const dyRow = dy + (<usize>(img * gOutH + oy) * <usize>gOutW) * rowBytes;
+      for (let ky = 0; ky < gFh; ky++) {
+        const iy = oy * gSh - gTop + ky * gDh;
+        if (iy < 0 || iy >= gH) continue;
+        for (let kx = 0; kx < gFw; kx++) {
+          const offX = kx * gDw - gLeft;
+          // Output columns whose tap lands inside: ox·sw + offX in [0, W).
+          const lo = offX >= 0 ? 0 : (-offX + gSw - 1) / gSw;
+          const hi = min(gOutW, gW - offX <= 0 ? 0 : (gW - offX + gSw - 1) / gSw);
+          if (lo >= hi) continue;
+          const first = image + <usize>(iy * gW + lo * gSw + offX) * 4;
+          const row = dw + <usize>(ky * gFw + kx) * rowBytes;
+          let o = 0;
+          for (; o + 32 <= oc; o += 32) {
+            let a0 = f32x4.splat(0);
+            let a1 = a0;
+            let a2 = a0;
+            let a3 = a0;
+            let a4 = a0;
+            let a5 = a0;
+            let a6 = a0;
+            let a7 = a0;
+            let src = first;
+            let d = dyRow + <usize>lo * rowBytes + <usize>o * 4;
+            for (let ox = lo; ox < hi; ox++) {
+              const v = v128.load32_splat(src);
+              a0 = madd(v, v128.load(d), a0);
+              a1 = madd(v, v128.load(d, 16), a1);
+              a2 = madd(v, v128.load(d, 32), a2);
+              a3 = madd(v, v128.load(d, 48), a3);
+              a4 = madd(v, v128.load(d, 64), a4);
+              a5 = madd(v, v128.load(d, 80), a5);
+              a6 = madd(v, v128.load(d, 96), a6);
+              a7 = madd(v, v128.load(d, 112), a7);
+              src += xStep;
+              d += rowBytes;
+            }
+            const q = row + <usize>o * 4;
+            v128.store(q, f32x4.add(v128.load(q), a0));
+            v128.store(q, f32x4.add(v128.load(q, 16), a1), 16);
+            v128.store(q, f32x4.add(v128.load(q, 32), a2), 32);
+            v128.store(q, f32x4.add(v128.load(q, 48), a3), 48);
+            v128.store(q, f32x4.add(v128.load(q, 64), a4), 64);
+            v128.store(q, f32x4.add(v128.load(q, 80), a5), 80);
+            v128.store(q, f32x4.add(v128.load(q, 96), a6), 96);
+            v128.store(q, f32x4.add(v128.load(q, 112), a7), 112);
+          }
+          for (; o + 4 <= oc; o += 4) {
+            let a = f32x4.splat(0);
+            let src = first;
+            let d = dyRow + <usize>lo * rowBytes + <usize>o * 4;
+            for (let ox = lo; ox < hi; ox++) {
+              a = madd(v128.load32_splat(src), v128.load(d), a);
+              src += xStep;
+              d += rowBytes;
+            }
+            const q = row + <usize>o * 4;
+            v128.store(q, f32x4.add(v128.load(q), a));
+          }
+          for (; o < oc; o++) {
+            let a: f32 = 0;
+            let src = first;
+            let d = dyRow + <usize>lo * rowBytes + <usize>o * 4;
+            for (let ox = lo; ox < hi; ox++) {
+              a += load<f32>(src) * load<f32>(d);
+              src += xStep;
+              d += rowBytes;
+            }
+            store<f32>(row + <usize>o * 4, load<f32>(row + <usize>o * 4) + a);
           }
         }
       }

@@ -353,7 +353,8 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
     const mode = direct ? MODE.filter : MODE.im2col;
     const run = (p: ConvPart, target: number, accumulate: number): void => {
       const [xp, dyp] = [xPtr + p.xOffset, dyPtr + p.yOffset];
-      if (direct) ctx.wasm.conv2dBackpropFilterDirect(xp, dyp, target, p.geo, p.n0, p.n1, p.scratch, accumulate);
+      if (direct)
+        ctx.wasm.conv2dBackpropFilterDirect(xp, dyp, target, p.geo, p.n0, p.n1, p.scratch, accumulate);
       else ctx.wasm.conv2dBackpropFilter(xp, dyp, target, p.geo, p.n0, p.n1, p.chunk, p.scratch, accumulate);
     };
     const threaded = withParts(ctx, ctx.pool, g, true, mode, (parts) => {
@@ -373,7 +374,17 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
           ctx.pool?.run(
             'conv2dBackpropFilter',
             parts.map((p, t) => ({
-              args: [xPtr + p.xOffset, dyPtr + p.yOffset, target(t), p.geo, p.n0, p.n1, p.chunk, p.scratch, 0],
+              args: [
+                xPtr + p.xOffset,
+                dyPtr + p.yOffset,
+                target(t),
+                p.geo,
+                p.n0,
+                p.n1,
+                p.chunk,
+                p.scratch,
+                0,
+              ],
             })),
           );
         }

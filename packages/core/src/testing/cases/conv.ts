@@ -6,10 +6,10 @@
 import { grads } from '../../autodiff.js';
 import { ArgumentError, DTypeError, ShapeError } from '../../errors.js';
 import { mul } from '../../ops/binary.js';
-import { sum } from '../../ops/reduce.js';
 import { conv2d, conv2dTranspose, depthwiseConv2d } from '../../ops/conv.js';
 import { randomUniform } from '../../ops/creation.js';
 import { avgPool2d, maxPool2d } from '../../ops/pool.js';
+import { sum } from '../../ops/reduce.js';
 import type { Tensor } from '../../tensor.js';
 import { type CaseTools, type ConformanceCase, ConformanceError } from '../harness.js';
 
@@ -156,6 +156,7 @@ export const CONV_CASES: ConformanceCase[] = [
       });
       await checkConv(t, { x: [1, 4, 4, 3], f: [3, 3, 3, 2], padding: 1, strides: [2, 1] });
       await checkConv(t, { x: [1, 3, 3, 4], f: [1, 1, 4, 2], padding: 'valid' });
+      await checkConv(t, { x: [2, 7, 6, 1], f: [3, 3, 1, 37], padding: 'same', strides: [2, 1] });
       // Rank 3 (unbatched) in, rank 3 out.
       const x = t.input([1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3, 1]);
       const f = t.input([1, 0, 0, -1], [2, 2, 1, 1]);
@@ -431,6 +432,10 @@ export const CONV_CASES: ConformanceCase[] = [
         { x: [2, 10, 9, 6], f: [3, 2, 6, 7], padding: 'valid', dilations: [2, 2] },
         { x: [3, 9, 8, 8], f: [3, 3, 8, 4], padding: 'same', strides: [2, 1] },
         { x: [2, 9, 9, 1], f: [3, 3, 1, 8], padding: 'same' },
+        // One input channel (a grayscale first layer): 32 channels in registers, then 4, then 1.
+        { x: [3, 11, 10, 1], f: [3, 3, 1, 37], padding: 'same', dilations: [1, 2] },
+        // Left padding at stride 2: the first column whose tap is inside is ⌈left / 2⌉.
+        { x: [2, 9, 9, 1], f: [2, 3, 1, 33], padding: 'same', strides: [1, 2] },
       ];
       for (const s of setups) {
         const strides = s.strides ?? [1, 1];
