@@ -86,6 +86,12 @@ export const CONV_EXPORTS: Arities<ConvExports> = {
 const MODE = { im2col: 0, forward: 1, filter: 2 } as const;
 type Mode = (typeof MODE)[keyof typeof MODE];
 
+/**
+ * Fewest input channels for which the input gradient runs as a forward convolution over dy: at
+ * one channel that product is a GEMM one column wide, 1.5× slower than im2col's here.
+ */
+const AS_FORWARD_MIN_CHANNELS = 16;
+
 /** Upper bound on the im2col buffer of one chunk of images (16 MiB of float32). */
 const SCRATCH_LIMIT = 16 << 20;
 
@@ -317,7 +323,9 @@ export function conv2dBackpropInputKernel(ctx: WasmContext): Kernel<'conv2dBackp
     const fPtr = ctx.ptr(filter, 'conv2dBackpropInput');
     const dx = ctx.alloc(out);
     const g = conv2dGeometry(out.shape, filter.shape, dy.shape, params);
-    if (g.sh === 1 && g.sw === 1 && g.groups === 1 && !g.pointwise) {
+    // The forward GEMM's columns are x's channels: with few of them (a first layer's input)
+    // im2col's product, whose columns are fh·fw·C, is the better shape.
+    if (g.sh === 1 && g.sw === 1 && g.groups === 1 && !g.pointwise && g.c >= AS_FORWARD_MIN_CHANNELS) {
       backpropInputAsForward(ctx, dyPtr, fPtr, dx.ptr, g);
       return dx;
     }
