@@ -434,6 +434,21 @@ export type BiasActivation = keyof typeof BIAS_ACTIVATION_GRADS;
  * const z = biasActivation(conv2d(x, w), b, 'relu');
  */
 export function biasActivation(y: Tensor, bias: Tensor | null, activation: BiasActivation): Tensor {
+  if (!Object.hasOwn(BIAS_ACTIVATION_GRADS, activation)) {
+    throw new ArgumentError(
+      `biasActivation: expected activation to be one of ${Object.keys(BIAS_ACTIVATION_GRADS).join(', ')}, got ${String(activation)}`,
+    );
+  }
+  if (!isFloat(y.dtype) || (bias && bias.dtype !== y.dtype)) {
+    throw new DTypeError(
+      `biasActivation: expected a float y and a bias of its dtype, got y.dtype=${y.dtype}${bias ? ` and bias.dtype=${bias.dtype}` : ''}`,
+    );
+  }
+  if (bias && (bias.rank !== 1 || y.rank === 0 || bias.shape[0] !== y.shape[y.rank - 1])) {
+    throw new ShapeError(
+      `biasActivation: expected bias of shape [C] for the last axis of y.shape=${fmtShape(y.shape)}, got bias.shape=${fmtShape(bias.shape)}`,
+    );
+  }
   const grad = BIAS_ACTIVATION_GRADS[activation];
   const f = customGrad((x, ...rest) => {
     const b = rest[0];

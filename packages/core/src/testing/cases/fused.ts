@@ -18,7 +18,7 @@ import {
   runChainComposite,
 } from '../../ops/chain.js';
 import { oneHot, tensor } from '../../ops/creation.js';
-import { adamStep, fusedMatmul, sgdStep, softmaxCrossEntropy } from '../../ops/fused.js';
+import { adamStep, biasActivation, fusedMatmul, sgdStep, softmaxCrossEntropy } from '../../ops/fused.js';
 import { matmul } from '../../ops/linalg.js';
 import { reshape } from '../../ops/movement.js';
 import { moments, sum } from '../../ops/reduce.js';
@@ -603,6 +603,39 @@ export const FUSED_CASES: ConformanceCase[] = [
         /expected scale to broadcast to the statistics' shape \[1,1,4\] of x.shape=\[3,5,4\], got scale.shape=\[3\]/,
       );
       t.expectError(() => fusedBatchNorm(x, { axes: [3] }), ArgumentError, /axis/);
+    },
+  },
+  {
+    name: 'fused: biasActivation matches add + activation in values and gradients, and rejects a misfit bias',
+    run: async (t) => {
+      const y = t.rand([2, 3, 5], { min: -2, max: 2, seed: 85 });
+      const bias = t.input([0.5, -1, 0.25, 0, 1.5], [5]);
+      const dz = t.rand([2, 3, 5], { min: -1, max: 1, seed: 86 });
+      const composites = {
+        linear: (a: Tensor, b: Tensor) => add(a, b),
+        relu: (a: Tensor, b: Tensor) => relu(add(a, b)),
+        sigmoid: (a: Tensor, b: Tensor) => sigmoid(add(a, b)),
+        tanh: (a: Tensor, b: Tensor) => tanh(add(a, b)),
+      } as const;
+      for (const [activation, composite] of Object.entries(composites)) {
+        const act = activation as keyof typeof composites;
+        const ref = t.own(tidy(() => composite(y, bias)));
+        await t.expectValues(biasActivation(y, bias, act), tensorValues(await values(ref), ref), {
+          rtol: 1e-6,
+          atol: 1e-6,
+        });
+        const [gy, gb] = grads((a, b) => sum(mul(biasActivation(a, b, act), dz)))([y, bias]);
+        const [ry, rb] = grads((a, b) => sum(mul(composite(a, b), dz)))([y, bias]);
+        t.own(ry!, rb!);
+        await t.expectValues(gy!, tensorValues(await values(ry!), ry!), { rtol: 1e-5, atol: 1e-6 });
+        await t.expectValues(gb!, tensorValues(await values(rb!), rb!), { rtol: 1e-5, atol: 1e-6 });
+      }
+      const wrong = t.input([1, 2, 3], [3]);
+      t.expectError(
+        () => biasActivation(y, wrong, 'relu'),
+        ShapeError,
+        /expected bias of shape \[C\] for the last axis of y.shape=\[2,3,5\], got bias.shape=\[3\]/,
+      );
     },
   },
   {
