@@ -98,3 +98,34 @@ export function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(c, f32x4.mul(a, b));
 }
+
+/** Stores eight vectors (a register tile of 32 floats) at q, q + 16, …, q + 112. */
+// @ts-ignore: decorator
+@inline
+export function store8(q: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128): void {
+  v128.store(q, a0);
+  v128.store(q, a1, 16);
+  v128.store(q, a2, 32);
+  v128.store(q, a3, 48);
+  v128.store(q, a4, 64);
+  v128.store(q, a5, 80);
+  v128.store(q, a6, 96);
+  v128.store(q, a7, 112);
+}
+
+/** Adds eight vectors (float32 lanes) into the 32 floats at q. */
+// @ts-ignore: decorator
+@inline
+export function addStore8(q: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v128, a5: v128, a6: v128, a7: v128): void {
+  store8(
+    q,
+    f32x4.add(v128.load(q), a0),
+    f32x4.add(v128.load(q, 16), a1),
+    f32x4.add(v128.load(q, 32), a2),
+    f32x4.add(v128.load(q, 48), a3),
+    f32x4.add(v128.load(q, 64), a4),
+    f32x4.add(v128.load(q, 80), a5),
+    f32x4.add(v128.load(q, 96), a6),
+    f32x4.add(v128.load(q, 112), a7),
+  );
+}

@@ -26,7 +26,7 @@ import {
   CONV_TOP,
   CONV_W,
 } from '../src/abi';
-import { madd, param } from './common';
+import { addStore8, madd, param, store8 } from './common';
 import { gemmBlocked, sgemm, sgemmScratchBytes } from './matmul';
 
 // The geometry of the current call, as module globals: the runtime is the stub (no allocation),
@@ -662,14 +662,7 @@ function singleChannelForward(x: usize, f: usize, y: usize, n0: i32, n1: i32): v
             }
           }
           const q = out + <usize>o * 4;
-          v128.store(q, a0);
-          v128.store(q, a1, 16);
-          v128.store(q, a2, 32);
-          v128.store(q, a3, 48);
-          v128.store(q, a4, 64);
-          v128.store(q, a5, 80);
-          v128.store(q, a6, 96);
-          v128.store(q, a7, 112);
+          store8(q, a0, a1, a2, a3, a4, a5, a6, a7);
         }
         for (; o + 4 <= oc; o += 4) {
           let a = f32x4.splat(0);
@@ -753,14 +746,7 @@ function singleChannelFilter(x: usize, dy: usize, dw: usize, n0: i32, n1: i32, a
               d += rowBytes;
             }
             const q = row + <usize>o * 4;
-            v128.store(q, f32x4.add(v128.load(q), a0));
-            v128.store(q, f32x4.add(v128.load(q, 16), a1), 16);
-            v128.store(q, f32x4.add(v128.load(q, 32), a2), 32);
-            v128.store(q, f32x4.add(v128.load(q, 48), a3), 48);
-            v128.store(q, f32x4.add(v128.load(q, 64), a4), 64);
-            v128.store(q, f32x4.add(v128.load(q, 80), a5), 80);
-            v128.store(q, f32x4.add(v128.load(q, 96), a6), 96);
-            v128.store(q, f32x4.add(v128.load(q, 112), a7), 112);
+            addStore8(q, a0, a1, a2, a3, a4, a5, a6, a7);
           }
           for (; o + 4 <= oc; o += 4) {
             let a = f32x4.splat(0);

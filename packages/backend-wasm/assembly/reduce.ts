@@ -3,7 +3,7 @@
 // transposed into that form). Op codes are the ABI's (src/abi.ts). Float32 sums
 // along a contiguous row accumulate in float64 lanes, matching the CPU backend's doubles.
 
-import { at } from './common';
+import { at, store8 } from './common';
 import {
   REDUCE_SUM as SUM,
   REDUCE_PROD as PROD,
@@ -208,14 +208,7 @@ function foldColumns<T>(op: i32, x: usize, y: usize, n: i32, inner: i32): i32 {
       p += rowBytes;
     }
     const q = y + <usize>j * 4;
-    v128.store(q, a0);
-    v128.store(q, a1, 16);
-    v128.store(q, a2, 32);
-    v128.store(q, a3, 48);
-    v128.store(q, a4, 64);
-    v128.store(q, a5, 80);
-    v128.store(q, a6, 96);
-    v128.store(q, a7, 112);
+    store8(q, a0, a1, a2, a3, a4, a5, a6, a7);
   }
   for (; j + 4 <= inner; j += 4) {
     let a = init;

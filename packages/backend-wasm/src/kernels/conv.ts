@@ -359,12 +359,31 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
     // depthwise loop runs.
     const direct = !g.pointwise && !g.depthwise;
     const mode = direct ? MODE.filter : MODE.im2col;
-    const run = (p: ConvPart, target: number, accumulate: number): void => {
-      const [xp, dyp] = [xPtr + p.xOffset, dyPtr + p.yOffset];
-      if (direct)
-        ctx.wasm.conv2dBackpropFilterDirect(xp, dyp, target, p.geo, p.n0, p.n1, p.scratch, accumulate);
-      else ctx.wasm.conv2dBackpropFilter(xp, dyp, target, p.geo, p.n0, p.n1, p.chunk, p.scratch, accumulate);
-    };
+    // Each part writes its own target (dW, or a partial sum added in after), overwriting it.
+    const directArgs = (
+      p: ConvPart,
+      target: number,
+    ): Parameters<ConvExports['conv2dBackpropFilterDirect']> => [
+      xPtr + p.xOffset,
+      dyPtr + p.yOffset,
+      target,
+      p.geo,
+      p.n0,
+      p.n1,
+      p.scratch,
+      0,
+    ];
+    const im2colArgs = (p: ConvPart, target: number): Parameters<ConvExports['conv2dBackpropFilter']> => [
+      xPtr + p.xOffset,
+      dyPtr + p.yOffset,
+      target,
+      p.geo,
+      p.n0,
+      p.n1,
+      p.chunk,
+      p.scratch,
+      0,
+    ];
     const threaded = withParts(ctx, ctx.pool, g, true, mode, (parts) => {
       // Thread 0 writes dW itself, the others partial sums that are added in after.
       const bytes = out.size * 4;
@@ -374,26 +393,12 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
         if (direct) {
           ctx.pool?.run(
             'conv2dBackpropFilterDirect',
-            parts.map((p, t) => ({
-              args: [xPtr + p.xOffset, dyPtr + p.yOffset, target(t), p.geo, p.n0, p.n1, p.scratch, 0],
-            })),
+            parts.map((p, t) => ({ args: directArgs(p, target(t)) })),
           );
         } else {
           ctx.pool?.run(
             'conv2dBackpropFilter',
-            parts.map((p, t) => ({
-              args: [
-                xPtr + p.xOffset,
-                dyPtr + p.yOffset,
-                target(t),
-                p.geo,
-                p.n0,
-                p.n1,
-                p.chunk,
-                p.scratch,
-                0,
-              ],
-            })),
+            parts.map((p, t) => ({ args: im2colArgs(p, target(t)) })),
           );
         }
         const walk = ctx.walk([out.size], [[1], [1]]);
@@ -404,7 +409,9 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
     });
     if (threaded) return dw;
     withScratch(ctx, g, mode, (geo, n, chunk, scratch) => {
-      run({ geo, n0: 0, n1: n, chunk, scratch, xOffset: 0, yOffset: 0 }, dw.ptr, 0);
+      const whole: ConvPart = { geo, n0: 0, n1: n, chunk, scratch, xOffset: 0, yOffset: 0 };
+      if (direct) ctx.wasm.conv2dBackpropFilterDirect(...directArgs(whole, dw.ptr));
+      else ctx.wasm.conv2dBackpropFilter(...im2colArgs(whole, dw.ptr));
     });
     return dw;
   };
