@@ -69,9 +69,69 @@ function at(img: i32, iy: i32, ix: i32): usize {
   return <usize>(((img * pH + iy) * pW + ix) * pC) * 4;
 }
 
+/**
+ * Whether the windows tile the input exactly: no padding, strides equal to the window, and the
+ * output covering every row and column (a 2×2, stride-2 pool over an even image). Then every
+ * input position is in exactly one window, always in bounds.
+ */
+function tiles(): bool {
+  return pTop == 0 && pLeft == 0 && pSh == pFh && pSw == pFw && pOutH * pSh == pH && pOutW * pSw == pW;
+}
+
+/** Takes v where it is larger than best or NaN, like `v > best || isNaN(v)`. */
+// @ts-ignore: decorator
+@inline
+function maxLanes(v: v128, best: v128): v128 {
+  return v128.bitselect(v, best, v128.or(f32x4.gt(v, best), f32x4.ne(v, v)));
+}
+
+/** maxPool2d over exactly tiling windows: each window's taps read at fixed strides from its corner. */
+function maxPoolTiled(x: usize, y: usize, n0: i32, n1: i32): void {
+  const c = pC;
+  const vecEnd = c & ~3;
+  const tap = <usize>c * 4;
+  const row = <usize>(pW * c) * 4;
+  let o = y + <usize>n0 * <usize>(pOutH * pOutW * c) * 4;
+  for (let img = n0; img < n1; img++) {
+    for (let oy = 0; oy < pOutH; oy++) {
+      for (let ox = 0; ox < pOutW; ox++) {
+        const corner = x + at(img, oy * pFh, ox * pFw);
+        let ch = 0;
+        for (; ch < vecEnd; ch += 4) {
+          const p = corner + <usize>ch * 4;
+          let best = v128.load(p);
+          for (let ty = 0; ty < pFh; ty++) {
+            const r = p + <usize>ty * row;
+            // The corner itself compares with itself: v > v is false (NaN stays NaN).
+            for (let tx = 0; tx < pFw; tx++) best = maxLanes(v128.load(r + <usize>tx * tap), best);
+          }
+          v128.store(o, best);
+          o += 16;
+        }
+        for (; ch < c; ch++) {
+          const p = corner + <usize>ch * 4;
+          let best: f32 = -Infinity;
+          for (let ty = 0; ty < pFh; ty++) {
+            for (let tx = 0; tx < pFw; tx++) {
+              const v = load<f32>(p + <usize>ty * row + <usize>tx * tap);
+              if (v > best || v != v) best = v;
+            }
+          }
+          store<f32>(o, best);
+          o += 4;
+        }
+      }
+    }
+  }
+}
+
 /** y = the maximum of each window's in-bounds values (NaN propagates; empty windows give -inf). */
 export function maxPool2d(x: usize, y: usize, geo: usize, n0: i32, n1: i32): void {
   readGeo(geo);
+  if (tiles()) {
+    maxPoolTiled(x, y, n0, n1);
+    return;
+  }
   const c = pC;
   const vecEnd = c & ~3;
   const negInf = f32x4.splat(-Infinity);
@@ -116,6 +176,10 @@ export function maxPool2d(x: usize, y: usize, geo: usize, n0: i32, n1: i32): voi
  */
 export function maxPool2dBackward(x: usize, dy: usize, dx: usize, geo: usize, n0: i32, n1: i32): void {
   readGeo(geo);
+  if (tiles()) {
+    maxPoolBackwardTiled(x, dy, dx, n0, n1);
+    return;
+  }
   const c = pC;
   const imageBytes = <usize>(pH * pW * c) * 4;
   memory.fill(dx + <usize>n0 * imageBytes, 0, <usize>(n1 - n0) * imageBytes);
@@ -165,6 +229,83 @@ export function maxPool2dBackward(x: usize, dy: usize, dx: usize, geo: usize, n0
           if (where >= 0) {
             const d = dx + <usize>where;
             store<f32>(d, load<f32>(d) + load<f32>(o));
+          }
+          o += 4;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * maxPool2dBackward over exactly tiling windows: each window's taps get dy where they hold its
+ * (first) maximum and 0 elsewhere, stored once, as each position is in one window only.
+ */
+function maxPoolBackwardTiled(x: usize, dy: usize, dx: usize, n0: i32, n1: i32): void {
+  const c = pC;
+  const vecEnd = c & ~3;
+  const tap = <usize>c * 4;
+  const row = <usize>(pW * c) * 4;
+  const zero = f32x4.splat(0);
+  let o = dy + <usize>n0 * <usize>(pOutH * pOutW * c) * 4;
+  for (let img = n0; img < n1; img++) {
+    for (let oy = 0; oy < pOutH; oy++) {
+      for (let ox = 0; ox < pOutW; ox++) {
+        const offset = at(img, oy * pFh, ox * pFw);
+        const corner = x + offset;
+        const target = dx + offset;
+        let ch = 0;
+        for (; ch < vecEnd; ch += 4) {
+          const p = <usize>ch * 4;
+          // The first tap's value and index 0, then as in maxPool2dBackward: strictly greater
+          // keeps the first maximum, a NaN wins once over a non-NaN best.
+          let best = v128.load(corner + p);
+          let where = i32x4.splat(0);
+          let t = 0;
+          for (let ty = 0; ty < pFh; ty++) {
+            for (let tx = 0; tx < pFw; tx++) {
+              const v = v128.load(corner + <usize>ty * row + <usize>tx * tap + p);
+              const nanOverNumber = v128.andnot(f32x4.ne(v, v), f32x4.ne(best, best));
+              const take = v128.or(f32x4.gt(v, best), nanOverNumber);
+              best = v128.bitselect(v, best, take);
+              where = v128.bitselect(i32x4.splat(t), where, take);
+              t++;
+            }
+          }
+          // + 0 as the general path's 0 + dy gives it: −0 becomes +0.
+          const d = f32x4.add(v128.load(o), zero);
+          t = 0;
+          for (let ty = 0; ty < pFh; ty++) {
+            for (let tx = 0; tx < pFw; tx++) {
+              const at = target + <usize>ty * row + <usize>tx * tap + p;
+              v128.store(at, v128.bitselect(d, zero, i32x4.eq(where, i32x4.splat(t))));
+              t++;
+            }
+          }
+          o += 16;
+        }
+        for (; ch < c; ch++) {
+          const p = <usize>ch * 4;
+          let best = load<f32>(corner + p);
+          let where = 0;
+          let t = 0;
+          for (let ty = 0; ty < pFh; ty++) {
+            for (let tx = 0; tx < pFw; tx++) {
+              const v = load<f32>(corner + <usize>ty * row + <usize>tx * tap + p);
+              if (v > best || (v != v && best == best)) {
+                best = v;
+                where = t;
+              }
+              t++;
+            }
+          }
+          const d: f32 = load<f32>(o) + 0;
+          t = 0;
+          for (let ty = 0; ty < pFh; ty++) {
+            for (let tx = 0; tx < pFw; tx++) {
+              store<f32>(target + <usize>ty * row + <usize>tx * tap + p, t == where ? d : 0);
+              t++;
+            }
           }
           o += 4;
         }

@@ -12,6 +12,7 @@ import type {
   KernelTable,
   Prim,
 } from '@nabla/core/internal';
+import type { CompiledChains } from './chain-jit.js';
 import type { WasmContext } from './kernel-context.js';
 import { binaryKernel, whereKernel } from './kernels/binary.js';
 import { castKernel } from './kernels/cast.js';
@@ -146,12 +147,12 @@ type WasmFusedPrim =
 /**
  * Builds the fused kernel table over one backend's context.
  * @example
- * const fused = createFusedKernels(ctx);
+ * const fused = createFusedKernels(ctx, new CompiledChains(ctx));
  * fused.fusedMatmul;
  */
-export function createFusedKernels(ctx: WasmContext): Partial<FusedKernelTable> {
+export function createFusedKernels(ctx: WasmContext, chains: CompiledChains): Partial<FusedKernelTable> {
   const table: WasmFusedKernels<WasmFusedPrim> = {
-    elementwise: elementwiseKernel(ctx),
+    elementwise: elementwiseKernel(ctx, chains),
     fusedMatmul: fusedMatmulKernel(ctx),
     softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
     softmax: softmaxKernel(ctx),

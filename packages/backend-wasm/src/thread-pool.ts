@@ -20,6 +20,9 @@ import { spawner, type WorkerHandle } from './platform.js';
 import type { KernelExports } from './wasm-module.js';
 import { CLAIM, CONTROL, DEAD, EXIT, FAULT, MAX_ARGS, SLOT, SLOT_INTS } from './worker-source.js';
 
+/** Room for the module bytes of compiled functions (a chain's module is a few hundred bytes). */
+const CODE_BYTES = 256 * 1024;
+
 /** How long the main thread sleeps between checks on its workers while it waits for a job. */
 const WAIT_SLICE_MS = 20;
 /** A worker may take this many times as long as the main thread's own share before it counts as stalled. */
@@ -51,6 +54,23 @@ export interface JobPart<K extends keyof KernelExports> {
   readonly deltas?: readonly number[];
 }
 
+/** A function compiled at run time, for `ThreadPool.runCompiled`. */
+export interface CompiledCode {
+  /** What it is, for error messages. */
+  readonly name: string;
+  /** This thread's instance of it. */
+  readonly fn: (...args: number[]) => unknown;
+  /** Where `storeCode` put its module's bytes. */
+  readonly stored: StoredCode;
+}
+
+/** A module's bytes in the pool's code buffer; workers compile each id once and keep it. */
+export interface StoredCode {
+  readonly id: number;
+  readonly offset: number;
+  readonly length: number;
+}
+
 /** Options of a pool. */
 export interface ThreadPoolOptions {
   /** The threads build, compiled once; workers instantiate it. */
@@ -75,6 +95,13 @@ export interface ThreadPoolOptions {
 
 type ExportFn = (...args: number[]) => unknown;
 
+/** A part of any job: `JobPart` without its export's argument types. */
+interface AnyPart {
+  readonly args: readonly number[];
+  readonly count?: number;
+  readonly deltas?: readonly number[];
+}
+
 /**
  * A pool of worker threads running jobs synchronously over one shared memory.
  * @example
@@ -90,6 +117,10 @@ export class ThreadPool {
   readonly gemmScratch: GemmScratch;
   readonly #heap: WasmHeap;
   readonly #ctl: Int32Array<SharedArrayBuffer>;
+  /** Module bytes of compiled functions, appended by `storeCode` (workers compile from here). */
+  readonly #code = new Uint8Array(new SharedArrayBuffer(CODE_BYTES));
+  #codeTop = 0;
+  #codeIds = 0;
   readonly #workers: WorkerHandle[] = [];
   readonly #fns: ExportFn[] = [];
   readonly #ids = new Map<string, number>();
@@ -123,6 +154,7 @@ export class ThreadPool {
           module: options.module,
           memory: options.memory,
           control: this.#ctl.buffer,
+          code: this.#code.buffer,
           slot,
           names,
         };
@@ -208,16 +240,46 @@ export class ThreadPool {
     parts: readonly (JobPart<K> | undefined)[],
     chunks?: Chunks,
   ): void {
+    const id = this.#ids.get(name)!;
+    this.#run(name, id, this.#fns[id]!, parts, chunks, undefined);
+  }
+
+  /**
+   * Runs a function compiled at run time (`code.fn` here; workers compile `code`'s bytes, which
+   * must stay in the heap, once per `code.id`) with one part per thread, as `run` does.
+   */
+  runCompiled(code: CompiledCode, parts: readonly { readonly args: readonly number[] }[]): void {
+    this.#run(code.name, -1 - code.stored.id, code.fn, parts, undefined, code.stored);
+  }
+
+  /**
+   * Copies a module's bytes where the workers can compile them from; undefined once the code
+   * buffer is full (the caller then runs that work another way).
+   */
+  storeCode(bytes: Uint8Array): StoredCode | undefined {
+    if (this.#codeTop + bytes.length > this.#code.length) return undefined;
+    const stored = { id: this.#codeIds++, offset: this.#codeTop, length: bytes.length };
+    this.#code.set(bytes, this.#codeTop);
+    this.#codeTop += bytes.length;
+    return stored;
+  }
+
+  #run(
+    name: string,
+    id: number,
+    fn: ExportFn,
+    parts: readonly (AnyPart | undefined)[],
+    chunks: Chunks | undefined,
+    code: StoredCode | undefined,
+  ): void {
     if (this.#disposed) throw new BackendError(`the wasm backend was disposed (in ${name})`);
     if (parts.length > this.size)
       throw new BackendError(`${name} has ${parts.length} parts for ${this.size} threads`);
     this.#jobs++;
-    const id = this.#ids.get(name)!;
-    const fn = this.#fns[id]!;
     const ctl = this.#ctl;
-    const local: JobPart<K>[] = [];
+    const local: AnyPart[] = [];
     const woken: number[] = [];
-    const stolen: JobPart<K>[] = [];
+    const stolen: AnyPart[] = [];
     if (parts[0]) local.push(parts[0]);
     for (let p = 1; p < parts.length; p++) {
       const part = parts[p];
@@ -234,6 +296,8 @@ export class ThreadPool {
       ctl[base + SLOT.chunked] = chunks ? 1 : 0;
       ctl[base + SLOT.clampIndex] = chunks?.clampIndex ?? 0;
       ctl[base + SLOT.clampTo] = chunks?.clampTo ?? 0;
+      ctl[base + SLOT.codePtr] = code ? code.offset : 0;
+      ctl[base + SLOT.codeLen] = code ? code.length : 0;
       for (let i = 0; i < MAX_ARGS; i++) {
         ctl[base + SLOT.args + i] = part.args[i] ?? 0;
         ctl[base + SLOT.deltas + i] = part.deltas?.[i] ?? 0;
@@ -246,8 +310,7 @@ export class ThreadPool {
     // The count must be in place before any worker can finish and decrement it.
     Atomics.store(ctl, CONTROL.pending, woken.length);
     Atomics.store(ctl, CONTROL.next, 0);
-    const runOne = (part: JobPart<K>): void =>
-      chunks ? runChunks(fn, part, chunks, ctl) : runPart(fn, part);
+    const runOne = (part: AnyPart): void => (chunks ? runChunks(fn, part, chunks, ctl) : runPart(fn, part));
     this.#seq = (this.#seq % 0x3fffffff) + 1;
     for (const base of woken) {
       Atomics.store(ctl, base + SLOT.claim, CLAIM.waiting);
@@ -374,7 +437,7 @@ function workerOf(base: number): number {
   return (base - CONTROL.slots) / SLOT_INTS;
 }
 
-function runPart<K extends keyof KernelExports>(fn: ExportFn, part: JobPart<K>): void {
+function runPart(fn: ExportFn, part: AnyPart): void {
   const args: number[] = [...part.args];
   const count = part.count ?? 1;
   for (let r = 0; r < count; r++) {
@@ -384,12 +447,7 @@ function runPart<K extends keyof KernelExports>(fn: ExportFn, part: JobPart<K>):
 }
 
 /** Claims and runs chunks of a chunked job until none are left (the workers' loop, on this thread). */
-function runChunks<K extends keyof KernelExports>(
-  fn: ExportFn,
-  part: JobPart<K>,
-  chunks: Chunks,
-  ctl: Int32Array<SharedArrayBuffer>,
-): void {
+function runChunks(fn: ExportFn, part: AnyPart, chunks: Chunks, ctl: Int32Array<SharedArrayBuffer>): void {
   const args: number[] = [...part.args];
   for (;;) {
     const c = Atomics.add(ctl, CONTROL.next, 1);

@@ -153,6 +153,7 @@ describe('wasm threads', () => {
       threads: 1,
       reason: 'SharedArrayBuffer is unavailable (sharedMemory: false)',
       parallelJobs: 0,
+      compiledChains: 0,
       build: 'relaxed',
       buildReason: expect.stringMatching(/^relaxed SIMD is supported/),
     });
@@ -175,6 +176,7 @@ describe('wasm threads', () => {
       threads: 1,
       reason: 'the backend was disposed',
       parallelJobs: 0,
+      compiledChains: 0,
     });
   });
 

@@ -7,6 +7,7 @@
 
 import { BackendError, type DType, type TypedArray } from '@nabla/core';
 import type { Backend, BackendMemory, DataHandle, FusedKernelTable, KernelTable } from '@nabla/core/internal';
+import { CompiledChains } from './chain-jit.js';
 import { WasmHeap } from './heap.js';
 import { makeContext } from './kernel-context.js';
 import { createFusedKernels, createKernels } from './kernel-table.js';
@@ -69,6 +70,8 @@ export interface WasmThreadInfo {
   readonly reason?: string;
   /** Kernels that have run split over the threads so far. */
   readonly parallelJobs: number;
+  /** Elementwise chain programs compiled to modules of their own so far (the rest run in the interpreter). */
+  readonly compiledChains: number;
   /** The kernel build that runs: plain or relaxed SIMD (fused multiply-add), with or without threads. */
   readonly build: WasmBuild;
   /** Why that build: relaxed SIMD found (and how), missing, or turned off. */
@@ -139,6 +142,7 @@ export class WasmBackend implements Backend {
   readonly fused: Partial<FusedKernelTable>;
   readonly #heap: WasmHeap;
   readonly #pool: ThreadPool | undefined;
+  readonly #chains: CompiledChains;
   #threadInfo: { readonly threads: number; readonly reason?: string };
   #build: { readonly build: WasmBuild; readonly buildReason: string };
   #bytesInUse = 0;
@@ -209,7 +213,8 @@ export class WasmBackend implements Backend {
       pool: this.#pool,
     });
     this.kernels = createKernels(ctx);
-    this.fused = createFusedKernels(ctx);
+    this.#chains = new CompiledChains(ctx);
+    this.fused = createFusedKernels(ctx, this.#chains);
   }
 
   /** The threads build over a shared memory with its worker pool, or why that failed. */
@@ -279,12 +284,17 @@ export class WasmBackend implements Backend {
    * kernel build that runs and why.
    * @example
    * new WasmBackend({ threads: 1, relaxedSimd: false }).threadInfo();
-   * // { threads: 1, reason: 'threads: 1 was requested', parallelJobs: 0, build: 'simd', buildReason: 'relaxedSimd: false was requested' }
+   * // { threads: 1, reason: 'threads: 1 was requested', parallelJobs: 0, compiledChains: 0, build: 'simd', buildReason: 'relaxedSimd: false was requested' }
    */
   threadInfo(): WasmThreadInfo {
     const failure = this.#disposed ? undefined : this.#pool?.failure;
     const info = failure === undefined ? this.#threadInfo : { threads: 1, reason: failure };
-    return { ...info, parallelJobs: this.#pool?.jobs ?? 0, ...this.#build };
+    return {
+      ...info,
+      parallelJobs: this.#pool?.jobs ?? 0,
+      compiledChains: this.#chains.count,
+      ...this.#build,
+    };
   }
 
   supportsDType(dtype: DType): boolean {

@@ -48,6 +48,9 @@ export const SLOT = {
   /** A chunked job's clamp: argument `clampIndex` is at most `clampTo` (the last chunk's end). */
   clampIndex: 40,
   clampTo: 41,
+  /** A compiled function's job (a negative `fn`): where its module's bytes are in the code buffer. */
+  codePtr: 42,
+  codeLen: 43,
 } as const;
 /** Values of a slot's `claim`. */
 export const CLAIM = { waiting: 0, running: 1, stolen: 2, done: 3 } as const;
@@ -67,6 +70,8 @@ export interface WorkerInit {
   readonly module: WebAssembly.Module;
   readonly memory: WebAssembly.Memory;
   readonly control: SharedArrayBuffer;
+  /** Module bytes of functions compiled at run time (`ThreadPool.storeCode`). */
+  readonly code: SharedArrayBuffer;
   /** The worker's slot index. */
   readonly slot: number;
   /** Export names; a job's function is an index into this list. */
@@ -83,6 +88,18 @@ function start(init, platform) {
   var ctl = new Int32Array(init.control);
   var base = ${CONTROL.slots} + init.slot * ${SLOT_INTS};
   var args = new Array(${MAX_ARGS}).fill(0);
+  // Functions compiled at run time (elementwise chains), by their negative job id.
+  var compiled = new Map();
+  function compiledFn(id) {
+    var fn = compiled.get(id);
+    if (fn === undefined) {
+      var at = ctl[base + ${SLOT.codePtr}];
+      var bytes = new Uint8Array(init.code, at, ctl[base + ${SLOT.codeLen}]).slice();
+      fn = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: init.memory } }).exports.run;
+      compiled.set(id, fn);
+    }
+    return fn;
+  }
   var seen = 0;
   var clean = false;
   function dead() {
@@ -118,7 +135,8 @@ function start(init, platform) {
       }
       try {
         if (fault === ${FAULT.trap}) throw new WebAssembly.RuntimeError('injected fault');
-        var fn = fns[ctl[base + ${SLOT.fn}]];
+        var id = ctl[base + ${SLOT.fn}];
+        var fn = id >= 0 ? fns[id] : compiledFn(id);
         var count = ctl[base + ${SLOT.count}];
         for (var i = 0; i < ${MAX_ARGS}; i++) args[i] = ctl[base + ${SLOT.args} + i];
         if (ctl[base + ${SLOT.chunked}] === 1) {

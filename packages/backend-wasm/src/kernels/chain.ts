@@ -15,6 +15,7 @@ import {
   type TensorInfo,
 } from '@nabla/core/internal';
 import * as abi from '../abi.js';
+import type { CompiledChains } from '../chain-jit.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
 import type { Arities } from '../wasm-module.js';
 import { splitRange } from '../work-split.js';
@@ -116,13 +117,49 @@ function inputKind(
   return undefined;
 }
 
+/** Input descriptors of a chain: [ptr, kind, period] per input. */
+function describeInputs(
+  ctx: WasmContext,
+  inputs: readonly TensorInfo[],
+  shape: readonly number[],
+  size: number,
+  taken: number[],
+): number[] {
+  const descriptors: number[] = [];
+  for (const input of inputs) {
+    let ptr = ctx.ptr(input, 'elementwise');
+    let kind = inputKind(input, shape, size);
+    if (!kind) {
+      // An uncommon broadcast: copied out once, then read in place.
+      const copy = ctx.heap.alloc(size * 4);
+      taken.push(copy);
+      stridedCopy(
+        ctx,
+        'float32',
+        shape,
+        ptr,
+        0,
+        broadcastStrides(input.shape, shape),
+        copy,
+        0,
+        stridesOf(shape),
+      );
+      ptr = copy;
+      kind = [abi.CHAIN_SAME, 1];
+    }
+    descriptors.push(ptr, kind[0], kind[1]);
+  }
+  return descriptors;
+}
+
 /**
- * The `elementwise` fused kernel.
+ * The `elementwise` fused kernel: a compiled program where chain-jit.ts compiles it, else the
+ * block interpreter (which also takes a compiled program's tail of fewer than 4 elements).
  * @example
- * const kernel = elementwiseKernel(ctx);
+ * const kernel = elementwiseKernel(ctx, new CompiledChains(ctx));
  * kernel([x], { program: [{ op: 'exp', x: 0 }] }, [out]);
  */
-export function elementwiseKernel(ctx: WasmContext): FusedKernel<'elementwise'> {
+export function elementwiseKernel(ctx: WasmContext, compiled: CompiledChains): FusedKernel<'elementwise'> {
   return (inputs, { program }, [out]) => {
     const o = out!;
     const size = o.size;
@@ -131,55 +168,47 @@ export function elementwiseKernel(ctx: WasmContext): FusedKernel<'elementwise'> 
     const heap = ctx.heap;
     const taken: number[] = [];
     try {
-      const descriptors: number[] = [];
-      for (const input of inputs) {
-        let ptr = ctx.ptr(input, 'elementwise');
-        let kind = inputKind(input, o.shape, size);
-        if (!kind) {
-          // An uncommon broadcast: copied out once, then read in place.
-          const copy = heap.alloc(size * 4);
-          taken.push(copy);
-          stridedCopy(
-            ctx,
-            'float32',
-            o.shape,
-            ptr,
-            0,
-            broadcastStrides(input.shape, o.shape),
-            copy,
-            0,
-            stridesOf(o.shape),
-          );
-          ptr = copy;
-          kind = [abi.CHAIN_SAME, 1];
-        }
-        descriptors.push(ptr, kind[0], kind[1]);
+      const descriptors = describeInputs(ctx, inputs, o.shape, size, taken);
+      const kinds = descriptors.filter((_, i) => i % 3 === 1);
+      const periods = descriptors.filter((_, i) => i % 3 === 2);
+      const code = compiled.get(program, kinds, periods);
+      const pool = ctx.pool;
+      const threaded = pool !== undefined && size * program.length >= pool.minWork;
+      // The compiled loop takes whole vectors; the interpreter the rest.
+      const vectorEnd = code ? size - (size % 4) : 0;
+      if (code && vectorEnd > 0) {
+        const ins = descriptors.flatMap((v, i) => (i % 3 === 1 ? [] : [v]));
+        // A big chain splits over the threads by element ranges (block-aligned).
+        const bounds = threaded
+          ? splitRange(vectorEnd, pool.size, abi.CHAIN_BLOCK, abi.CHAIN_BLOCK)
+          : [0, vectorEnd];
+        const parts = bounds.slice(1).map((end, t) => ({ args: [bounds[t]!, end, result.ptr, ...ins] }));
+        if (pool && parts.length > 1) pool.runCompiled(code, parts);
+        else code.fn(...parts[0]!.args);
       }
-      const words = program.flatMap(encodeStep);
-      const prog = heap.alloc(words.length * 4);
+      if (vectorEnd === size) return [result];
+      const prog = heap.alloc(program.length * abi.CHAIN_STEP_INTS * 4);
       taken.push(prog);
-      heap.i32.set(words, prog >>> 2);
-      const ins = heap.alloc(descriptors.length * 4);
-      taken.push(ins);
+      heap.i32.set(program.flatMap(encodeStep), prog >>> 2);
+      const insPtr = heap.alloc(descriptors.length * 4);
+      taken.push(insPtr);
       // Pointers past 2^31 are stored as their int32 bit patterns (the kernel reads them as u32).
       heap.i32.set(
         descriptors.map((v) => v | 0),
-        ins >>> 2,
+        insPtr >>> 2,
       );
       const scratchBytes = ctx.wasm.chainScratchBytes(inputs.length, program.length);
-      const pool = ctx.pool;
-      // A big chain splits over the threads by element ranges (block-aligned), a scratch each.
       const bounds =
-        pool && size * program.length >= pool.minWork
+        threaded && vectorEnd === 0
           ? splitRange(size, pool.size, abi.CHAIN_BLOCK, abi.CHAIN_BLOCK)
-          : [0, size];
+          : [vectorEnd, size];
       const parts = bounds.slice(1).map((end, t) => {
         const scratch = heap.alloc(scratchBytes);
         taken.push(scratch);
         const args: [number, number, number, number, number, number, number, number] = [
           prog,
           program.length,
-          ins,
+          insPtr,
           inputs.length,
           result.ptr,
           bounds[t]!,

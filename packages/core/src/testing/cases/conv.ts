@@ -506,6 +506,62 @@ export const CONV_CASES: ConformanceCase[] = [
     },
   },
   {
+    name: 'conv: maxPool2d takes NaN and routes dy to the first maximum of each window, over vector and leftover channels',
+    run: async (t) => {
+      // Ties, NaN and −∞ everywhere; 6 and 8 channels (whole vectors and a tail); windows that tile
+      // the image (no padding, stride = window) and windows that do not.
+      const setups: { x: Quad; padding: 'valid' | 'same' }[] = [
+        { x: [2, 4, 6, 6], padding: 'valid' },
+        { x: [1, 4, 4, 8], padding: 'same' },
+        { x: [1, 5, 4, 8], padding: 'valid' },
+        { x: [1, 5, 5, 6], padding: 'same' },
+      ];
+      const specials = [Number.NaN, Number.NEGATIVE_INFINITY];
+      for (const s of setups) {
+        const size = s.x.reduce((a, d) => a * d, 1);
+        const xv = Array.from({ length: size }, (_, i) =>
+          i % 23 === 5 ? specials[i % 2]! : ((i * 7) % 5) - 2,
+        );
+        const [, h, w, c] = s.x;
+        const pad = s.padding === 'same' ? samePad(h, w, [2, 2], [2, 2]) : ([0, 0, 0, 0] as Quad);
+        const outH = Math.floor((h + pad[0] + pad[1] - 2) / 2) + 1;
+        const outW = Math.floor((w + pad[2] + pad[3] - 2) / 2) + 1;
+        const dyv = Array.from({ length: s.x[0] * outH * outW * c }, (_, i) => (i % 7) - 3);
+        const want = new Array<number>(dyv.length).fill(0);
+        const dxWant = new Array<number>(size).fill(0);
+        for (let n = 0; n < s.x[0]; n++) {
+          for (let oy = 0; oy < outH; oy++) {
+            for (let ox = 0; ox < outW; ox++) {
+              for (let ch = 0; ch < c; ch++) {
+                const o = ((n * outH + oy) * outW + ox) * c + ch;
+                let best = Number.NEGATIVE_INFINITY;
+                let where = -1;
+                for (let iy = oy * 2 - pad[0]; iy < oy * 2 - pad[0] + 2; iy++) {
+                  for (let ix = ox * 2 - pad[2]; ix < ox * 2 - pad[2] + 2; ix++) {
+                    if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                    const at = ((n * h + iy) * w + ix) * c + ch;
+                    const v = xv[at]!;
+                    if (where < 0 || v > best || (Number.isNaN(v) && !Number.isNaN(best))) {
+                      where = at;
+                      best = v;
+                    }
+                  }
+                }
+                want[o] = best;
+                dxWant[where] = dxWant[where]! + dyv[o]!;
+              }
+            }
+          }
+        }
+        const x = t.input(xv, s.x);
+        const dy = t.input(dyv, [s.x[0], outH, outW, c]);
+        await t.expectValues(maxPool2d(x, { padding: s.padding }), want, { shape: [s.x[0], outH, outW, c] });
+        const [dx] = grads((a) => sum(mul(maxPool2d(a, { padding: s.padding }), dy)))([x]);
+        await t.expectValues(dx!, dxWant, { shape: s.x });
+      }
+    },
+  },
+  {
     name: 'conv: gradient of maxPool2d and avgPool2d',
     run: async (t) => {
       await t.checkGrad((x) => maxPool2d(x), [distinct(t, [1, 4, 4, 2])]);

@@ -1,0 +1,221 @@
+// Compiled elementwise chains (chain-jit.ts) against a float32 reference written here: random
+// programs of every compilable step over inputs of every layout the kernel reads (the output's
+// shape, trailing axes, leading axes, one element), with NaN, ±0, infinities and subnormals among
+// the values, on one thread and split over two. The bits must match the reference exactly (any
+// NaN for NaN): the compiled loop and the interpreter, which takes the tail, round each step as
+// the ordinary op does.
+
+import type { ChainStep } from '@nabla/core/internal';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHAIN_PERIODIC, CHAIN_REPEAT, CHAIN_SAME, CHAIN_SCALAR } from './abi.js';
+import { canCompile, compileChain } from './chain-jit.js';
+import { WasmBackend } from './wasm-backend.js';
+
+const f32 = Math.fround;
+
+/** The interpreter's float32 semantics of one step over values `v`. */
+function stepRef(step: ChainStep, v: readonly number[]): number {
+  if (step.op === 'const') return f32(step.value);
+  if (step.op === 'select') return v[step.c] !== 0 ? v[step.x]! : v[step.y]!;
+  const a = v[step.x]!;
+  if ('y' in step) {
+    const b = v[step.y]!;
+    switch (step.op) {
+      case 'add':
+        return f32(a + b);
+      case 'sub':
+        return f32(a - b);
+      case 'mul':
+        return f32(a * b);
+      case 'div':
+        return f32(a / b);
+      case 'maximum':
+        // NaN propagates; −0 orders below +0.
+        if (Number.isNaN(a) || Number.isNaN(b)) return Number.NaN;
+        if (a === b) return Object.is(a, -0) ? b : a;
+        return a > b ? a : b;
+      case 'minimum':
+        if (Number.isNaN(a) || Number.isNaN(b)) return Number.NaN;
+        if (a === b) return Object.is(a, -0) ? a : b;
+        return a < b ? a : b;
+      case 'greater':
+        return a > b ? 1 : 0;
+      case 'greaterEqual':
+        return a >= b ? 1 : 0;
+      case 'less':
+        return a < b ? 1 : 0;
+      case 'lessEqual':
+        return a <= b ? 1 : 0;
+      case 'equal':
+        return a === b ? 1 : 0;
+      default:
+        throw new Error(`no reference for ${step.op}`);
+    }
+  }
+  switch (step.op) {
+    case 'neg':
+      return -a;
+    case 'abs':
+      return Math.abs(a);
+    case 'sqrt':
+      return f32(Math.sqrt(a));
+    case 'rsqrt':
+      return f32(1 / f32(Math.sqrt(a)));
+    case 'relu':
+      return a > 0 || Number.isNaN(a) ? a : 0;
+    default:
+      throw new Error(`no reference for ${step.op}`);
+  }
+}
+
+const UNARY = ['neg', 'abs', 'sqrt', 'rsqrt', 'relu'] as const;
+const BINARY = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'maximum',
+  'minimum',
+  'greater',
+  'greaterEqual',
+  'less',
+  'lessEqual',
+  'equal',
+] as const;
+
+type Layout = 'same' | 'trailing' | 'leading' | 'one';
+
+/** A program of `steps` steps over `inputs` values, built from fast-check's choices. */
+function programArb(inputs: number): fc.Arbitrary<ChainStep[]> {
+  return fc
+    .array(fc.tuple(fc.nat(3), fc.nat(10), fc.nat(1000), fc.nat(1000), fc.nat(1000), fc.float()), {
+      minLength: 1,
+      maxLength: 8,
+    })
+    .map((raw) =>
+      raw.map(([kind, op, x, y, c, value], s): ChainStep => {
+        const n = inputs + s;
+        if (kind === 0) return { op: 'const', value };
+        if (kind === 1) return { op: UNARY[op % UNARY.length]!, x: x % n };
+        if (kind === 2) return { op: BINARY[op % BINARY.length]!, x: x % n, y: y % n };
+        return { op: 'select', c: c % n, x: x % n, y: y % n };
+      }),
+    );
+}
+
+/** Float32 values with the edge cases often. */
+const valueArb = fc.oneof(
+  fc.float(),
+  fc.constantFrom(
+    0,
+    -0,
+    Number.NaN,
+    Number.POSITIVE_INFINITY,
+    Number.NEGATIVE_INFINITY,
+    1e-45,
+    -3.4e38,
+    1,
+    -1,
+  ),
+);
+
+describe('compiled elementwise chains', () => {
+  const backends: WasmBackend[] = [];
+
+  beforeAll(async () => {
+    backends.push(await WasmBackend.create({ threads: 1 }));
+    // Splits every chain of a few hundred elements over the two threads.
+    backends.push(await WasmBackend.create({ threads: 2, minParallelWork: 256 }));
+  });
+
+  afterAll(() => {
+    for (const b of backends) b.dispose();
+  });
+
+  it('gives the bits of the float32 reference for random programs and input layouts', () => {
+    const caseArb = fc
+      .record({
+        rows: fc.integer({ min: 1, max: 40 }),
+        // Multiples of 4 and not: a period that is not compiles nothing (the interpreter runs it).
+        cols: fc.integer({ min: 1, max: 36 }),
+        layouts: fc.array(fc.constantFrom<Layout>('same', 'trailing', 'leading', 'one'), {
+          minLength: 1,
+          maxLength: 6,
+        }),
+        seed: fc.array(valueArb, { minLength: 64, maxLength: 64 }),
+      })
+      .chain((c) => programArb(c.layouts.length).map((program) => ({ ...c, program })));
+    fc.assert(
+      fc.property(caseArb, ({ rows, cols, layouts, seed, program }) => {
+        const shape = [rows, cols];
+        const size = rows * cols;
+        const inputs = layouts.map((layout, k) => {
+          const s =
+            layout === 'same'
+              ? shape
+              : layout === 'trailing'
+                ? [cols]
+                : layout === 'leading'
+                  ? [rows, 1]
+                  : [];
+          const n = s.reduce((a, d) => a * d, 1);
+          const values = Float32Array.from({ length: n }, (_, i) => seed[(i * 7 + k * 13) % seed.length]!);
+          return { layout, shape: s, values };
+        });
+        const want = new Float32Array(size);
+        for (let e = 0; e < size; e++) {
+          const [r, col] = [Math.floor(e / cols), e % cols];
+          const at = { same: e, trailing: col, leading: r, one: 0 };
+          const v: number[] = inputs.map(({ layout, values }) => values[at[layout]]!);
+          for (const step of program) v.push(stepRef(step, v));
+          want[e] = v[v.length - 1]!;
+        }
+        for (const backend of backends) {
+          const infos = inputs.map(({ shape: s, values }) => ({
+            handle: backend.upload(values, 'float32'),
+            shape: s,
+            dtype: 'float32' as const,
+            size: values.length,
+          }));
+          const [out] = backend.fused!.elementwise!(infos, { program }, [{ shape, dtype: 'float32', size }]);
+          const got = backend.readSync(out!, 'float32', size) as Float32Array;
+          backend.free(out!);
+          for (const info of infos) backend.free(info.handle);
+          for (let e = 0; e < size; e++) {
+            const [g, w] = [got[e]!, want[e]!];
+            if (!(Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w)))) {
+              throw new Error(
+                `element ${e} of [${shape}] on ${backend.threadInfo().threads} thread(s): got ${g}, want ${w}; program ${JSON.stringify(program)}, layouts ${layouts}`,
+              );
+            }
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+    // The programs above were compiled (all but those over a period that is not a multiple of 4).
+    for (const backend of backends) expect(backend.threadInfo().compiledChains).toBeGreaterThan(20);
+  });
+
+  it('compiles valid modules for every step and layout, over shared and unshared memories', () => {
+    const steps: ChainStep[] = [
+      { op: 'const', value: 2.5 },
+      ...UNARY.map((op, i): ChainStep => ({ op, x: i % 4 })),
+      ...BINARY.map((op, i): ChainStep => ({ op, x: i % 4, y: (i + 1) % 4 })),
+      { op: 'select', c: 4, x: 0, y: 1 },
+    ];
+    const kinds = [CHAIN_SAME, CHAIN_SCALAR, CHAIN_PERIODIC, CHAIN_REPEAT];
+    expect(canCompile(steps, kinds, [1, 1, 8, 4])).toBe(true);
+    for (const shared of [false, true]) {
+      expect(WebAssembly.validate(compileChain(steps, kinds, shared))).toBe(true);
+      expect(
+        WebAssembly.validate(compileChain(steps, [...kinds, CHAIN_PERIODIC], shared, [0, 1, 2, 3, 2])),
+      ).toBe(true);
+    }
+    // Steps without an exact SIMD form, and periods of no whole vector, stay in the interpreter.
+    expect(canCompile([{ op: 'exp', x: 0 }], [CHAIN_SAME], [1])).toBe(false);
+    expect(canCompile([{ op: 'relu', x: 0 }], [CHAIN_PERIODIC], [6])).toBe(false);
+    expect(canCompile([{ op: 'relu', x: 0 }], [CHAIN_REPEAT], [3])).toBe(false);
+  });
+});
