@@ -457,9 +457,18 @@ export class CompiledChains {
     const memory = this.ctx.heap.memory;
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     const bytes = compileChain(program, kinds, shared, sharing);
+    let module: WebAssembly.Module;
+    try {
+      module = new WebAssembly.Module(bytes);
+    } catch (err) {
+      // An engine that refuses synchronous compilation here (old Chrome allowed 4 KB on a page's
+      // thread) leaves the program to the interpreter; anything else is a bug of compileChain.
+      if (err instanceof RangeError) return null;
+      throw err;
+    }
     const stored = this.ctx.pool ? this.ctx.pool.storeCode(bytes) : { id: 0, offset: 0, length: 0 };
     if (!stored) return null;
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    const instance = new WebAssembly.Instance(module, { env: { memory } });
     const fn = instance.exports.run as (...args: number[]) => void;
     this.#compiled++;
     return { name: 'a compiled elementwise chain', fn, stored };
