@@ -164,10 +164,25 @@ interface ConvPart {
   readonly yOffset: number;
 }
 
+/** Images per claimed chunk and how many chunks (see `withParts`). */
+interface Claims {
+  readonly per: number;
+  readonly count: number;
+  /** The batch: the last chunk's end is clamped to it. */
+  readonly n: number;
+}
+
+/** The most bytes of per-chunk partial filter gradients a claimed filter gradient takes. */
+const MAX_PARTIAL_BYTES = 16 * 2 ** 20;
+
+/** Claimed chunks per thread: enough to even out a late thread, few enough to pack the filter rarely. */
+const CLAIMS_PER_THREAD = 8;
+
 /**
- * Plans a threaded convolution: images split over threads, or (one image, when `rows` allows)
- * bands of output rows, each with its own geometry whose x window covers the rows it reads.
- * Calls `body` with the parts, then frees their blocks. False when the work is too small.
+ * Plans a threaded convolution: images split over threads (or, when `claimed`, into chunks the
+ * threads claim), or (one image, when `rows` allows) bands of output rows, each with its own
+ * geometry whose x window covers the rows it reads. Calls `body` with the parts, then frees
+ * their blocks. False when the work is too small.
  */
 function withParts(
   ctx: WasmContext,
@@ -175,13 +190,30 @@ function withParts(
   g: Conv2DGeometry,
   rows: boolean,
   mode: Mode,
-  body: (parts: ConvPart[]) => void,
+  body: (parts: ConvPart[], claims?: Claims) => void,
+  claimed = false,
 ): boolean {
   if (!pool || convWork(g) < pool.minWork) return false;
   const blocks: number[] = [];
   const parts: ConvPart[] = [];
   const limit = Math.max(SCRATCH_LIMIT / pool.size, 1 << 20);
   try {
+    if (claimed && g.n >= 2 * pool.size) {
+      // Chunks of images the threads claim as they come (each image is computed alone, so the
+      // bits do not depend on who takes which): a thread the OS runs late, or slows down,
+      // leaves its share to the others instead of holding the kernel up.
+      const geo = writeBlock(ctx, g);
+      blocks.push(geo);
+      const per = Math.ceil(g.n / (pool.size * CLAIMS_PER_THREAD));
+      const chunk = chunkFor(g, per, limit, mode);
+      for (let t = 0; t < pool.size; t++) {
+        const scratch = ctx.heap.alloc(ctx.wasm.convScratchBytes(geo, chunk, mode));
+        blocks.push(scratch);
+        parts.push({ geo, n0: 0, n1: per, chunk, scratch, xOffset: 0, yOffset: 0 });
+      }
+      body(parts, { per, count: Math.ceil(g.n / per), n: g.n });
+      return true;
+    }
     if (g.n >= 2) {
       const geo = writeBlock(ctx, g);
       blocks.push(geo);
@@ -243,14 +275,25 @@ export function conv2dKernel(ctx: WasmContext): Kernel<'conv2d'> {
 
 /** The forward pass of geometry `g` (implicit GEMM): over the threads where it pays, else here. */
 function forwardWith(ctx: WasmContext, xPtr: number, fPtr: number, yPtr: number, g: Conv2DGeometry): void {
-  const threaded = withParts(ctx, ctx.pool, g, true, MODE.forward, (parts) => {
-    ctx.pool?.run(
-      'conv2dForward',
-      parts.map((p) => ({
-        args: [xPtr + p.xOffset, fPtr, yPtr + p.yOffset, p.geo, p.n0, p.n1, p.chunk, p.scratch],
-      })),
-    );
-  });
+  const threaded = withParts(
+    ctx,
+    ctx.pool,
+    g,
+    true,
+    MODE.forward,
+    (parts, claims) => {
+      const deltas = claims ? [0, 0, 0, 0, claims.per, claims.per] : undefined;
+      ctx.pool?.run(
+        'conv2dForward',
+        parts.map((p) => ({
+          args: [xPtr + p.xOffset, fPtr, yPtr + p.yOffset, p.geo, p.n0, p.n1, p.chunk, p.scratch],
+          deltas,
+        })),
+        claims && { count: claims.count, clampIndex: 5, clampTo: claims.n },
+      );
+    },
+    true,
+  );
   if (threaded) return;
   withScratch(ctx, g, MODE.forward, (geo, n, chunk, scratch) => {
     ctx.wasm.conv2dForward(xPtr, fPtr, yPtr, geo, 0, n, chunk, scratch);
@@ -384,29 +427,67 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
       p.scratch,
       0,
     ];
-    const threaded = withParts(ctx, ctx.pool, g, true, mode, (parts) => {
-      // Thread 0 writes dW itself, the others partial sums that are added in after.
-      const bytes = out.size * 4;
-      const partials = parts.slice(1).map(() => ctx.heap.alloc(bytes));
-      try {
-        const target = (t: number): number => (t === 0 ? dw.ptr : partials[t - 1]!);
-        if (direct) {
-          ctx.pool?.run(
-            'conv2dBackpropFilterDirect',
-            parts.map((p, t) => ({ args: directArgs(p, target(t)) })),
-          );
-        } else {
-          ctx.pool?.run(
-            'conv2dBackpropFilter',
-            parts.map((p, t) => ({ args: im2colArgs(p, target(t)) })),
-          );
+    const bytes = out.size * 4;
+    const walk = (): number => ctx.walk([out.size], [[1], [1]]);
+    const threaded = withParts(
+      ctx,
+      ctx.pool,
+      g,
+      true,
+      mode,
+      (parts, claims) => {
+        if (claims) {
+          // Chunk c of images writes partial sum c, whichever thread claims it; the partials are
+          // then added in chunk order, so the result does not depend on who took which.
+          const partials = ctx.heap.alloc(claims.count * bytes);
+          try {
+            const deltas = [0, 0, bytes, 0, claims.per, claims.per];
+            const chunked = { count: claims.count, clampIndex: 5, clampTo: claims.n };
+            if (direct) {
+              ctx.pool?.run(
+                'conv2dBackpropFilterDirect',
+                parts.map((p) => ({ args: directArgs(p, partials), deltas })),
+                chunked,
+              );
+            } else {
+              ctx.pool?.run(
+                'conv2dBackpropFilter',
+                parts.map((p) => ({ args: im2colArgs(p, partials), deltas })),
+                chunked,
+              );
+            }
+            ctx.wasm.binaryF32(abi.BINARY_ADD, partials, partials + bytes, dw.ptr, walk());
+            for (let c = 2; c < claims.count; c++) {
+              ctx.wasm.binaryF32(abi.BINARY_ADD, dw.ptr, partials + c * bytes, dw.ptr, walk());
+            }
+          } finally {
+            ctx.heap.free(partials);
+          }
+          return;
         }
-        const walk = ctx.walk([out.size], [[1], [1]]);
-        for (const partial of partials) ctx.wasm.binaryF32(abi.BINARY_ADD, dw.ptr, partial, dw.ptr, walk);
-      } finally {
-        for (const partial of partials) ctx.heap.free(partial);
-      }
-    });
+        // Thread 0 writes dW itself, the others partial sums that are added in after.
+        const partials = parts.slice(1).map(() => ctx.heap.alloc(bytes));
+        try {
+          const target = (t: number): number => (t === 0 ? dw.ptr : partials[t - 1]!);
+          if (direct) {
+            ctx.pool?.run(
+              'conv2dBackpropFilterDirect',
+              parts.map((p, t) => ({ args: directArgs(p, target(t)) })),
+            );
+          } else {
+            ctx.pool?.run(
+              'conv2dBackpropFilter',
+              parts.map((p, t) => ({ args: im2colArgs(p, target(t)) })),
+            );
+          }
+          for (const partial of partials) ctx.wasm.binaryF32(abi.BINARY_ADD, dw.ptr, partial, dw.ptr, walk());
+        } finally {
+          for (const partial of partials) ctx.heap.free(partial);
+        }
+      },
+      // Claimed chunks need a partial sum each: not for filters so big that they would not fit.
+      ctx.pool !== undefined && bytes * Math.min(g.n, ctx.pool.size * CLAIMS_PER_THREAD) <= MAX_PARTIAL_BYTES,
+    );
     if (threaded) return dw;
     withScratch(ctx, g, mode, (geo, n, chunk, scratch) => {
       const whole: ConvPart = { geo, n0: 0, n1: n, chunk, scratch, xOffset: 0, yOffset: 0 };
