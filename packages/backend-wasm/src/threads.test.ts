@@ -151,6 +151,36 @@ describe('wasm threads', () => {
     }
   });
 
+  it('reduces over leading axes in fixed row chunks: the same bits on one and two threads', async () => {
+    // 8 chunks of 625 rows; 7 of 586 and a last of 4; and a leading-axes sum of NHWC.
+    const cases = [
+      { shape: [5000, 60], axis: [0] },
+      { shape: [4106, 67], axis: [0] },
+      { shape: [64, 28, 28, 8], axis: [0, 1, 2] },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const size = c.shape.reduce((p, d) => p * d, 1);
+      const inputs = [{ values: rand(size, 40 + i), shape: c.shape }];
+      const reduce = (x: Tensor): Tensor[] => [
+        sum(x, { axis: c.axis }),
+        x.max({ axis: c.axis }),
+        x.mul(1e5).cast('int32').sum({ axis: c.axis }),
+      ];
+      const one = await on('wasm-threads-1', inputs, (x) => reduce(x!));
+      const before = await parallelJobs();
+      const two = await on('wasm-threads-2', inputs, (x) => reduce(x!));
+      expect((await parallelJobs()) - before, `case ${i} ran split`).toBe(3);
+      expect(two, `case ${i}`).toEqual(one);
+      // Against float64 column sums.
+      const cols = size / c.shape.slice(0, c.axis.length).reduce((p, d) => p * d, 1);
+      const want = new Float64Array(cols);
+      inputs[0]!.values.forEach((v, e) => {
+        want[e % cols] = want[e % cols]! + v;
+      });
+      expect(worstRelative(one[0]!, Float32Array.from(want)), `case ${i} sum`).toBeLessThan(1e-4);
+    }
+  });
+
   it('falls back to one thread and says why', () => {
     const noShared = new WasmBackend({ threads: 2, sharedMemory: false });
     // The single-thread build of the same SIMD flavour runs instead.

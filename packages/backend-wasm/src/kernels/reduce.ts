@@ -22,6 +22,51 @@ const REDUCE_OPS: Record<ReducePrim, number> = {
 
 const product = (xs: readonly number[]): number => xs.reduce((p, d) => p * d, 1);
 
+/** Row chunks a big reduction over leading axes is cut into: fixed, so every thread count gives the same bits. */
+const ROW_CHUNKS = 8;
+/** Elements from which a reduction over leading axes (a bias gradient, a batch statistic) is cut into row chunks. */
+const CHUNKED_REDUCE = 2 ** 18;
+
+/**
+ * Reduces x [n, inner] over its rows in ROW_CHUNKS chunks, each into a partial row (the threads
+ * claim the chunks as they come; the shorter last chunk runs here), then the partials in chunk
+ * order into y. Each column is thus a sum of chunk sums, whoever computed them.
+ */
+function columnChunks(
+  ctx: WasmContext,
+  fn: 'reduceF32' | 'reduceI32',
+  op: number,
+  x: number,
+  y: number,
+  n: number,
+  inner: number,
+): void {
+  const per = Math.ceil(n / ROW_CHUNKS);
+  const full = Math.floor(n / per);
+  const rest = n - full * per;
+  const count = full + (rest > 0 ? 1 : 0);
+  const rowBytes = inner * 4;
+  const partials = ctx.heap.alloc(count * rowBytes);
+  try {
+    const pool = ctx.pool;
+    if (pool) {
+      const parts = Array.from({ length: pool.size }, () => ({
+        args: [op, x, partials, 1, per, inner] as [number, number, number, number, number, number],
+        deltas: [0, per * rowBytes, rowBytes],
+      }));
+      // No argument needs clamping: every claimed chunk is whole (outer, always 1, is the no-op clamp).
+      pool.run(fn, parts, { count: full, clampIndex: 3, clampTo: 1 });
+    } else {
+      for (let c = 0; c < full; c++)
+        ctx.wasm[fn](op, x + c * per * rowBytes, partials + c * rowBytes, 1, per, inner);
+    }
+    if (rest > 0) ctx.wasm[fn](op, x + full * per * rowBytes, partials + full * rowBytes, 1, rest, inner);
+    ctx.wasm[fn](op, partials, y, 1, count, inner);
+  } finally {
+    ctx.heap.free(partials);
+  }
+}
+
 /**
  * A kernel for one reduction over `params.axes` (the output keeps them with size 1).
  * @example
@@ -45,7 +90,14 @@ export function reduceKernel<P extends ReducePrim>(ctx: WasmContext, prim: P): K
       // Only size-1 axes (or nothing) are reduced: each value folds into the identity.
       run(px, out.size, 1, 1);
     } else if (runs === 1) {
-      run(px, product(sizes.slice(0, first)), sizes[first]!, product(sizes.slice(first + 1)));
+      const outer = product(sizes.slice(0, first));
+      const n = sizes[first]!;
+      const inner = product(sizes.slice(first + 1));
+      if (outer === 1 && x.dtype !== 'bool' && n >= ROW_CHUNKS * 8 && n * inner >= CHUNKED_REDUCE) {
+        columnChunks(ctx, x.dtype === 'float32' ? 'reduceF32' : 'reduceI32', op, px, y.ptr, n, inner);
+      } else {
+        run(px, outer, n, inner);
+      }
     } else {
       // Kept axes first, reduced axes last, in a temporary block; then one [outer, n, 1] pass.
       const own = stridesOf(sizes);
