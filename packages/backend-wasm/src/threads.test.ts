@@ -78,6 +78,7 @@ describe('wasm threads', () => {
     const cases: { a: number[]; b: number[]; transposeA?: boolean; transposeB?: boolean }[] = [
       { a: [300, 600], b: [600, 200] }, // row chunks claimed by the threads (the last clamped), two depth blocks
       { a: [3, 512], b: [512, 1024] }, // columns (too few rows)
+      { a: [128, 784], b: [784, 264] }, // columns (fewer rows than columns: each thread packs half of b)
       { a: [4, 64, 128], b: [4, 128, 96] }, // whole batch items per thread
       { a: [2, 128, 100], b: [160, 128], transposeA: true, transposeB: true }, // rows of each item
     ];

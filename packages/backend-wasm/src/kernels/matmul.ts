@@ -152,9 +152,30 @@ const CHUNKS_PER_THREAD = 2;
 const MR = GEMM_MR;
 const NR = GEMM_NR;
 
+/** One part per thread over a range of columns (NR multiples, so the bits do not change). */
+function columnParts(
+  pool: ThreadPool,
+  v: GemmView,
+  items: number,
+  deltas: readonly number[],
+  parts: JobPart<'sgemm'>[],
+): void {
+  const bounds = splitRange(v.n, pool.size, NR, 4 * NR);
+  for (let t = 0; t + 1 < bounds.length; t++) {
+    const j0 = bounds[t]!;
+    const b = v.b + j0 * v.bCol * 4;
+    parts.push({
+      args: sgemmArgs(v, 0, v.rows, bounds[t + 1]! - j0, v.a, b, v.c + j0 * 4, pool.gemmScratch.block(t)),
+      count: items,
+      deltas,
+    });
+  }
+}
+
 /**
  * Runs `items` products (item i at byte offsets i·stride) over the pool: whole items per thread
- * when there are enough, else rows, else columns of each. False when nothing splits (the caller
+ * when there are enough; a single product with fewer rows than columns by columns; else rows,
+ * else columns of each. False when nothing splits (the caller
  * then runs it on one thread).
  */
 function parallelSgemm(
@@ -186,6 +207,10 @@ function parallelSgemm(
         deltas,
       });
     }
+  } else if (items === 1 && v.rows < v.n && v.n >= 2 * 4 * NR) {
+    // Fewer rows than columns (a training batch times a wide weight): B is the bigger operand,
+    // and each row chunk would pack all of it again; by columns, each thread packs only its half.
+    columnParts(pool, v, items, deltas, parts);
   } else if (items === 1 && v.rows >= 2 * CHUNKS_PER_THREAD * 4 * MR) {
     // One product, rows to spare: chunks of rows (MR multiples, so the bits do not change) that
     // the threads claim as they come, so one the OS wakes late leaves its share to the others.
@@ -209,16 +234,7 @@ function parallelSgemm(
       });
     }
   } else if (v.n >= 2 * 4 * NR) {
-    const bounds = splitRange(v.n, threads, NR, 4 * NR);
-    for (let t = 0; t + 1 < bounds.length; t++) {
-      const j0 = bounds[t]!;
-      const b = v.b + j0 * v.bCol * 4;
-      parts.push({
-        args: sgemmArgs(v, 0, v.rows, bounds[t + 1]! - j0, v.a, b, v.c + j0 * 4, pool.gemmScratch.block(t)),
-        count: items,
-        deltas,
-      });
-    }
+    columnParts(pool, v, items, deltas, parts);
   }
   if (parts.length < 2) return false;
   pool.run('sgemm', parts);
