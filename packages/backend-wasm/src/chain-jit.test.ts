@@ -187,6 +187,30 @@ describe('compiled elementwise chains', () => {
     for (const backend of backends) expect(backend.threadInfo().compiledChains).toBeGreaterThan(20);
   });
 
+  it('compiles at most 512 programs per backend; later ones still run, in the interpreter', async () => {
+    const backend = await WasmBackend.create({ threads: 1 });
+    try {
+      const x = Float32Array.from({ length: 8 }, (_, i) => i - 3);
+      const info = { handle: backend.upload(x, 'float32'), shape: [8], dtype: 'float32' as const, size: 8 };
+      for (let k = 0; k < 600; k++) {
+        // x + k: a program of its own for every constant.
+        const program: ChainStep[] = [
+          { op: 'const', value: k },
+          { op: 'add', x: 0, y: 1 },
+        ];
+        const [out] = backend.fused!.elementwise!([info], { program }, [
+          { shape: [8], dtype: 'float32', size: 8 },
+        ]);
+        expect(Array.from(backend.readSync(out!, 'float32', 8))).toEqual(Array.from(x, (v) => v + k));
+        backend.free(out!);
+      }
+      expect(backend.threadInfo().compiledChains).toBe(512);
+      backend.free(info.handle);
+    } finally {
+      backend.dispose();
+    }
+  });
+
   it('compiles valid modules for every step and layout, over shared and unshared memories', () => {
     const steps: ChainStep[] = [
       { op: 'const', value: 2.5 },

@@ -405,7 +405,7 @@ export function compileChain(
   return new Uint8Array(out);
 }
 
-/** The most programs a backend compiles; later ones run in the interpreter. */
+/** The most programs (compiled or not) a backend remembers; later ones run in the interpreter. */
 const MAX_COMPILED = 512;
 
 /**
@@ -439,12 +439,12 @@ export class CompiledChains {
     );
     const layout = kinds.map((kind, k) => `${kind}${periods[k]! % 4 === 0 ? '' : '!'}:${sharing[k]}`);
     const key = `${layout.join(',')}|${JSON.stringify(program)}`;
-    let code = this.#cache.get(key);
-    if (code !== undefined) return code;
-    code = null;
-    if (this.#cache.size < MAX_COMPILED && canCompile(program, kinds, periods)) {
-      code = this.#compile(program, kinds, sharing);
-    }
+    const cached = this.#cache.get(key);
+    if (cached !== undefined) return cached;
+    // A full cache keeps what it has: later programs (distinct constants, say) run in the
+    // interpreter without adding entries, so the cache cannot grow without bound.
+    if (this.#cache.size >= MAX_COMPILED) return null;
+    const code = canCompile(program, kinds, periods) ? this.#compile(program, kinds, sharing) : null;
     this.#cache.set(key, code);
     return code;
   }

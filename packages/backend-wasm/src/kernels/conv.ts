@@ -456,10 +456,8 @@ export function conv2dBackpropFilterKernel(ctx: WasmContext): Kernel<'conv2dBack
                 chunked,
               );
             }
-            ctx.wasm.binaryF32(abi.BINARY_ADD, partials, partials + bytes, dw.ptr, walk());
-            for (let c = 2; c < claims.count; c++) {
-              ctx.wasm.binaryF32(abi.BINARY_ADD, dw.ptr, partials + c * bytes, dw.ptr, walk());
-            }
+            // The partials as the rows of [count, size], summed over the rows in order.
+            ctx.wasm.reduceF32(abi.REDUCE_SUM, partials, dw.ptr, 1, claims.count, out.size);
           } finally {
             ctx.heap.free(partials);
           }
