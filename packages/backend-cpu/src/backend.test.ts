@@ -1,7 +1,7 @@
 // The CpuBackend object itself: storage copies, sync and async reads, memory accounting,
 // handle checks and the async-only variant.
 
-import { BackendError, registeredBackends } from '@nabla/core';
+import { ArgumentError, BackendError, registeredBackends } from '@nabla/core';
 import type { DataHandle } from '@nabla/core/internal';
 import { describe, expect, it } from 'vitest';
 import { CpuBackend } from './cpu-backend.js';
@@ -64,6 +64,19 @@ describe('CpuBackend', () => {
     await backend.sync();
     backend.flush();
     expect(typeof new CpuBackend().readSync).toBe('function');
+  });
+
+  it('rejects options it does not know, and values of the wrong kind, before it starts', () => {
+    expect(() => new CpuBackend({ fuse: false } as never)).toThrow(ArgumentError);
+    expect(() => new CpuBackend({ fuse: false } as never)).toThrow(
+      /new CpuBackend: unknown option 'fuse'; did you mean 'fused'/,
+    );
+    expect(() => new CpuBackend({ asyncOnly: 1 } as never)).toThrow(
+      /expected asyncOnly to be a boolean, got number 1/,
+    );
+    expect(() => new CpuBackend([] as never)).toThrow(/expected an options object/);
+    expect(new CpuBackend({ fused: false }).fused).toBeUndefined();
+    expect(new CpuBackend({ fused: undefined }).fused).toBeDefined();
   });
 
   it('registers cpu on import and cpu-async on request', () => {

@@ -3,7 +3,15 @@
 // so that core's path for backends like WebGPU can be tested without a GPU.
 
 import type { DType, TypedArray } from '@nabla/core';
-import type { Backend, BackendMemory, DataHandle, FusedKernelTable, KernelTable } from '@nabla/core/internal';
+import {
+  type Backend,
+  type BackendMemory,
+  checkBackendOptions,
+  type DataHandle,
+  type FusedKernelTable,
+  type KernelTable,
+  optionChecks,
+} from '@nabla/core/internal';
 import { CpuData, cpuData, makeContext } from './cpu-data.js';
 import { createKernels } from './kernel-table.js';
 import { createFusedKernels } from './kernels/fused.js';
@@ -16,6 +24,9 @@ export interface CpuBackendOptions {
   /** Offer the optional fused kernels (kernels/fused.ts; default true). */
   readonly fused?: boolean;
 }
+
+/** The checks of `CpuBackendOptions`, for callers without a compiler. */
+const OPTION_CHECKS = { asyncOnly: optionChecks.boolean, fused: optionChecks.boolean };
 
 /**
  * The plain-TypeScript backend; supports float32, int32, bool and float64.
@@ -33,7 +44,8 @@ export class CpuBackend implements Backend {
   #bytesInUse = 0;
   #gemm = new Gemm();
 
-  constructor(options: CpuBackendOptions = {}) {
+  constructor(options?: CpuBackendOptions) {
+    options = checkBackendOptions<CpuBackendOptions>('new CpuBackend', options, OPTION_CHECKS);
     this.name = options.asyncOnly ? 'cpu-async' : 'cpu';
     const ctx = makeContext(this.#gemm, (bytes) => {
       this.#bytesInUse += bytes;

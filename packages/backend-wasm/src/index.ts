@@ -5,7 +5,7 @@
 import { registerBackend } from '@nabla/core';
 import { workersLoadSync } from './platform.js';
 import { chooseSimd } from './relaxed-simd.js';
-import { buildsFor, WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+import { buildsFor, checkWasmOptions, WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 import { compileSync } from './wasm-module.js';
 
 export { setWasmThreads, WasmBackend, type WasmBackendOptions, type WasmThreadInfo } from './wasm-backend.js';
@@ -19,7 +19,8 @@ export type { WasmBuild } from './wasm-module.js';
  * @example
  * registerBackend('wasm-2', () => createWasmBackend({ threads: 2, maximumBytes: 2 ** 28 }));
  */
-export function createWasmBackend(options: WasmBackendOptions = {}): WasmBackend | Promise<WasmBackend> {
+export function createWasmBackend(options?: WasmBackendOptions): WasmBackend | Promise<WasmBackend> {
+  options = checkWasmOptions('createWasmBackend', options);
   const sync =
     compileSync(buildsFor(chooseSimd(options.relaxedSimd).relaxed).single) &&
     (options.threads === 1 || workersLoadSync());

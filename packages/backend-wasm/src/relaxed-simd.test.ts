@@ -66,7 +66,7 @@ describe('relaxed SIMD build choice', () => {
 
   it('rejects a relaxedSimd option or environment value it does not know', () => {
     expect(() => new WasmBackend({ threads: 1, relaxedSimd: 'yes' as never })).toThrow(
-      /^wasm: relaxedSimd must be true or false, got yes$/,
+      /^new WasmBackend: expected relaxedSimd to be a boolean, got "yes"$/,
     );
     process.env[RELAXED_SIMD_ENV] = 'off';
     expect(() => new WasmBackend({ threads: 1 })).toThrow(

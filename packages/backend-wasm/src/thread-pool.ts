@@ -2,9 +2,10 @@
 // browsers) instantiate the threads build over the backend's one shared WebAssembly.Memory.
 // Dispatch is synchronous, since kernels must return their output: the main thread writes each
 // worker's part of a job into a shared control block, wakes the workers (Atomics.notify), runs
-// part 0 itself, takes over the parts of workers that have not woken up yet, then sleeps until
-// the pending count reaches 0 (Atomics.wait; a browser's main thread may not block, so there it
-// spins on Atomics.load). Only the main thread allocates:
+// part 0 itself, takes over the parts of workers that have not woken up yet, then spins on the
+// pending count for up to `spinMs` and sleeps until it reaches 0 (Atomics.wait; a browser's main
+// thread may not block, so there it spins on Atomics.load). Workers spin as long for their next
+// part before they sleep (worker-source.ts has the figures). Only the main thread allocates:
 // workers get heap offsets, and a memory.grow happens only between jobs.
 // Every wait is bounded: the main thread sleeps in slices and fails the job with a BackendError
 // when a worker has died (it marks its slot, or Node reports its exit) or is still busy
@@ -91,6 +92,11 @@ export interface ThreadPoolOptions {
    * (at least 10 times as long as that share took) before the job fails and the pool stops.
    */
   readonly timeoutMs: number;
+  /**
+   * How long a worker spins for its next part before it sleeps, and the main thread for its
+   * workers before it sleeps on them (0: sleep at once).
+   */
+  readonly spinMs: number;
 }
 
 type ExportFn = (...args: number[]) => unknown;
@@ -127,6 +133,7 @@ export class ThreadPool {
   /** Whether this thread may block in Atomics.wait (not a browser's main thread). */
   readonly #canWait: boolean;
   readonly #timeoutMs: number;
+  readonly #spinMs: number;
   #seq = 0;
   #jobs = 0;
   #disposed = false;
@@ -136,6 +143,7 @@ export class ThreadPool {
     this.size = options.threads;
     this.minWork = options.minWork;
     this.#timeoutMs = options.timeoutMs;
+    this.#spinMs = options.spinMs;
     this.gemmScratch = new GemmScratch(options.heap, options.exports);
     this.#heap = options.heap;
     const names = options.names;
@@ -147,6 +155,7 @@ export class ThreadPool {
     const workerCount = options.threads - 1;
     this.#ctl = new Int32Array(new SharedArrayBuffer((CONTROL.slots + workerCount * SLOT_INTS) * 4));
     this.#canWait = probeWait(this.#ctl);
+    this.#ctl[CONTROL.spinUs] = Math.round(options.spinMs * 1000);
     const spawn = spawner();
     try {
       for (let slot = 0; slot < workerCount; slot++) {
@@ -374,6 +383,9 @@ export class ThreadPool {
     const ctl = this.#ctl;
     const limit = Math.max(this.#timeoutMs, SLOW_FACTOR * ownMs);
     const deadline = performance.now() + limit;
+    // Its workers started on their parts about when this thread started on its own, so they
+    // are about done: spinning a little saves the wake-up of a thread put to sleep.
+    spinWhilePending(ctl, this.#spinMs);
     for (;;) {
       if (Atomics.load(ctl, CONTROL.pending) === 0) return;
       takeOver();
@@ -396,7 +408,7 @@ export class ThreadPool {
           `wasm worker thread ${which || '?'} did not finish its part of ${name} within ${Math.round(limit)} ms (workerTimeoutMs)`,
         );
       }
-      // Sleep rather than spin (see worker-source.ts); a browser's page thread may only spin.
+      // Past the spin, sleep; a browser's page thread may only spin.
       if (this.#canWait) Atomics.wait(ctl, CONTROL.pending, pending, Math.min(WAIT_SLICE_MS, left));
     }
   }
@@ -426,6 +438,16 @@ export class ThreadPool {
     this.#stopWorkers();
     this.#heap.holdFrees(this.exited);
     this.gemmScratch.release();
+  }
+}
+
+/** Spins until the job's pending count is 0 or `ms` have passed. */
+function spinWhilePending(ctl: Int32Array<SharedArrayBuffer>, ms: number): void {
+  if (ms <= 0) return;
+  const until = performance.now() + ms;
+  for (;;) {
+    for (let i = 0; i < 64; i++) if (Atomics.load(ctl, CONTROL.pending) === 0) return;
+    if (performance.now() >= until) return;
   }
 }
 

@@ -4,6 +4,7 @@
 
 import '@nabla/backend-cpu';
 import {
+  ArgumentError,
   activeBackend,
   add,
   exp,
@@ -18,12 +19,42 @@ import {
   zeros,
 } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { WasmBackend } from './index.js';
+import { createWasmBackend, WasmBackend } from './index.js';
 import { bindExports, compileSync, EXPORT_ARITIES } from './wasm-module.js';
 
 describe('wasm backend', () => {
   beforeAll(async () => {
     await setBackend('wasm');
+  });
+
+  it('rejects unknown options and values of the wrong kind before it starts anything', async () => {
+    const bad: [unknown, RegExp][] = [
+      [{ thread: 2 }, /unknown option 'thread'; did you mean 'threads'\?/],
+      [{ threads: 0 }, /expected threads to be an integer in \[1, 256\], got number 0/],
+      [{ threads: 1.5 }, /expected threads to be an integer/],
+      [{ workerSpinMs: -1 }, /expected workerSpinMs to be a number in \[0, 100\], got number -1/],
+      [{ workerSpinMs: Number.NaN }, /expected workerSpinMs to be a number in \[0, 100\]/],
+      [{ workerSpinMs: 1000 }, /expected workerSpinMs to be a number in \[0, 100\]/],
+      [{ workerTimeoutMs: 0 }, /expected workerTimeoutMs to be a positive number, got number 0/],
+      [{ minParallelWork: '1' }, /expected minParallelWork to be a number in \[0, /],
+      [{ relaxedSimd: 'no' }, /expected relaxedSimd to be a boolean/],
+      [{ sharedMemory: 0 }, /expected sharedMemory to be a boolean/],
+      [{ maximumBytes: 2 ** 33 }, /expected maximumBytes to be an integer in \[1, 4294967296\]/],
+      [{ initialBytes: -1 }, /expected initialBytes to be an integer/],
+      [[2], /expected an options object, got an array of length 1/],
+      [null, /expected an options object, got null/],
+    ];
+    for (const [options, message] of bad) {
+      expect(() => new WasmBackend(options as never)).toThrow(ArgumentError);
+      expect(() => new WasmBackend(options as never)).toThrow(message);
+      expect(() => createWasmBackend(options as never)).toThrow(message);
+      await expect(WasmBackend.create(options as never)).rejects.toThrow(message);
+    }
+    expect(() => new WasmBackend({ thread: 2 } as never)).toThrow(/^new WasmBackend: unknown option/);
+    // An option set to undefined takes its default.
+    const backend = new WasmBackend({ threads: 1, workerSpinMs: undefined });
+    expect(backend.threadInfo().threads).toBe(1);
+    backend.dispose();
   });
 
   it('registers as wasm, above cpu', () => {

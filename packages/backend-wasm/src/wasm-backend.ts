@@ -6,7 +6,16 @@
 // (gradient checks compare against the CPU backend instead).
 
 import { BackendError, type DType, type TypedArray } from '@nabla/core';
-import type { Backend, BackendMemory, DataHandle, FusedKernelTable, KernelTable } from '@nabla/core/internal';
+import {
+  type Backend,
+  type BackendMemory,
+  checkBackendOptions,
+  type DataHandle,
+  type FusedKernelTable,
+  type KernelTable,
+  type OptionCheck,
+  optionChecks,
+} from '@nabla/core/internal';
 import { CompiledChains } from './chain-jit.js';
 import { WasmHeap } from './heap.js';
 import { makeContext } from './kernel-context.js';
@@ -32,6 +41,10 @@ const MIN_PARALLEL_WORK = 2 ** 20;
 const WORKER_START_MS = 10_000;
 /** Default `workerTimeoutMs`: far above any one part of a split kernel on a loaded machine. */
 const WORKER_TIMEOUT_MS = 30_000;
+/** Default `workerSpinMs`: covers the gaps between a training step's split kernels. */
+const WORKER_SPIN_MS = 0.5;
+/** The longest `workerSpinMs` (a spin holds a core). */
+const MAX_SPIN_MS = 100;
 /**
  * The largest tensor in bytes, whatever the heap's maximum: kernels count elements in signed
  * 32 bits, and a page of margin keeps loops that step past their end from wrapping.
@@ -106,6 +119,34 @@ export interface WasmBackendOptions {
    * are stopped and the backend goes on with one thread (`threadInfo()` says why).
    */
   readonly workerTimeoutMs?: number;
+  /**
+   * How long, in milliseconds, a worker thread that finished its part spins for the next one
+   * before it sleeps, and the calling thread for its workers before it sleeps on them (default
+   * 0.5; 0 sleeps at once). A sleeping thread takes 50–200 µs to wake on a busy machine, which a
+   * training step's many short split kernels would pay each time; spinning costs CPU time.
+   */
+  readonly workerSpinMs?: number;
+}
+
+/** The checks of `WasmBackendOptions`, for callers without a compiler. */
+const OPTION_CHECKS: Readonly<Record<string, OptionCheck>> = {
+  initialBytes: optionChecks.integer(0, 2 ** 32),
+  maximumBytes: optionChecks.integer(1, 2 ** 32),
+  threads: optionChecks.integer(1, 256),
+  sharedMemory: optionChecks.boolean,
+  relaxedSimd: optionChecks.boolean,
+  minParallelWork: optionChecks.range(0, Number.MAX_VALUE),
+  workerTimeoutMs: optionChecks.positive,
+  workerSpinMs: optionChecks.range(0, MAX_SPIN_MS),
+};
+
+/**
+ * A checked copy of a wasm backend's options (`where` names the function for the error).
+ * @example
+ * checkWasmOptions('createWasmBackend', { threads: 2 }); // { threads: 2 }
+ */
+export function checkWasmOptions(where: string, options: unknown): WasmBackendOptions {
+  return checkBackendOptions<WasmBackendOptions>(where, options, OPTION_CHECKS);
 }
 
 /**
@@ -152,11 +193,9 @@ export class WasmBackend implements Backend {
    * Builds a backend synchronously; where the platform compiles large modules only
    * asynchronously (a browser's main thread) this throws: use `await WasmBackend.create()`.
    */
-  constructor(options: WasmBackendOptions = {}) {
+  constructor(options?: WasmBackendOptions) {
+    options = checkWasmOptions('new WasmBackend', options);
     const requested = options.threads ?? defaultThreads ?? defaultThreadCount();
-    if (!(Number.isInteger(requested) && requested >= 1)) {
-      throw new BackendError(`wasm: threads must be a positive integer, got ${requested}`);
-    }
     let reason =
       requested === 1 ? (options.threads === 1 ? 'threads: 1 was requested' : 'one core') : undefined;
     reason ??= threadSupportProblem({ sharedMemory: options.sharedMemory ?? true });
@@ -166,18 +205,9 @@ export class WasmBackend implements Backend {
     this.maxBytes = Math.min(maximumPages * PAGE, MAX_TENSOR_BYTES);
     const simd = chooseSimd(options.relaxedSimd);
     const builds = buildsFor(simd.relaxed);
-    const timeoutMs = options.workerTimeoutMs ?? WORKER_TIMEOUT_MS;
-    if (!(typeof timeoutMs === 'number' && timeoutMs > 0)) {
-      throw new BackendError(
-        `wasm: workerTimeoutMs must be a positive number of milliseconds, got ${timeoutMs}`,
-      );
-    }
     const threaded =
       reason === undefined
-        ? this.#startThreads(builds.threads, requested, initialPages, maximumPages, {
-            ...options,
-            workerTimeoutMs: timeoutMs,
-          })
+        ? this.#startThreads(builds.threads, requested, initialPages, maximumPages, options)
         : undefined;
     if (threaded && 'reason' in threaded) reason = threaded.reason;
     let instance: WasmInstance;
@@ -244,6 +274,7 @@ export class WasmBackend implements Backend {
         threads,
         minWork: options.minParallelWork ?? MIN_PARALLEL_WORK,
         timeoutMs: options.workerTimeoutMs ?? WORKER_TIMEOUT_MS,
+        spinMs: options.workerSpinMs ?? WORKER_SPIN_MS,
       });
       // Node workers start while this thread blocks; a browser's start only once the page's
       // thread is free, so there `create()` waits for them and jobs skip workers not yet ready.
@@ -259,7 +290,8 @@ export class WasmBackend implements Backend {
    * @example
    * const backend = await WasmBackend.create({ maximumBytes: 2 ** 30 });
    */
-  static async create(options: WasmBackendOptions = {}): Promise<WasmBackend> {
+  static async create(options?: WasmBackendOptions): Promise<WasmBackend> {
+    options = checkWasmOptions('WasmBackend.create', options);
     await preloadWorkerSupport();
     // Load only the build that will run; the single-thread one too if threads fail to start.
     const requested = options.threads ?? defaultThreads ?? defaultThreadCount();

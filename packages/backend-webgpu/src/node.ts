@@ -4,9 +4,9 @@
 // collected while a device lives.
 
 import { registerBackend } from '@nabla/core';
-import { checkArgCount } from '@nabla/core/internal';
+import { checkArgCount, checkBackendOptions } from '@nabla/core/internal';
 import { create } from 'webgpu';
-import { BACKEND_OPTIONS, checkBackendOptions } from './options.js';
+import { BACKEND_OPTIONS } from './options.js';
 import { createChecked, type WebGpuBackend, type WebGpuBackendOptions } from './webgpu-backend.js';
 
 export * from './index.js';

@@ -23,7 +23,7 @@ import type {
   KernelTable,
   OutInfo,
 } from '@nabla/core/internal';
-import { checkArgCount, describeValue } from '@nabla/core/internal';
+import { checkArgCount, checkBackendOptions, describeValue } from '@nabla/core/internal';
 import { BufferPool, sizeClass } from './buffer-pool.js';
 import { CommandQueue } from './command-queue.js';
 import { type GpuContext, gpuBytes, gpuData } from './gpu-context.js';
@@ -31,7 +31,7 @@ import { GpuData } from './gpu-data.js';
 import { packHalf, unpackHalf } from './half.js';
 import { createKernels } from './kernel-table.js';
 import { createFusedKernels } from './kernels/fused.js';
-import { BACKEND_OPTIONS, checkBackendOptions } from './options.js';
+import { BACKEND_OPTIONS } from './options.js';
 
 /** Options of `createWebGpuBackend`. */
 export interface WebGpuBackendOptions {

@@ -98,6 +98,7 @@ export { deriveSeed, fmix32, hashAt, uniformAt } from './random.js';
 
 // Error-message helpers and name lookups, shared with @nabla/nn (its layers and registries)
 
+export { checkBackendOptions, type OptionCheck, optionChecks } from './backend-options.js';
 export { checkArgCount, describeValue, fmtShape } from './errors.js';
 export { closestName, lookupName } from './names.js';
 export { type BiasActivation, biasActivation } from './ops/fused.js';

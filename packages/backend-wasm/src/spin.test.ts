@@ -1,0 +1,61 @@
+// The pool's spin between split kernels (`workerSpinMs`): a worker that finished its part spins
+// for the next one only that long, then sleeps, so an idle backend costs no CPU; 0 sleeps at
+// once. CPU time is the process's (this file runs in a process of its own), read around an
+// idle wait after a split matmul.
+
+import { matmul, registerBackend, setBackend, tensor } from '@nabla/core';
+import { describe, expect, it } from 'vitest';
+import { WasmBackend } from './index.js';
+
+/** CPU milliseconds the process spends over `ms` of idle wall time after a split matmul. */
+async function idleCpuAfterJob(name: string, ms: number): Promise<number> {
+  await setBackend(name);
+  const a = tensor(new Float32Array(256 * 256).fill(0.5), [256, 256]);
+  const c = matmul(a, a);
+  expect(c.dataSync()[0]).toBe(64);
+  const before = process.cpuUsage();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const used = process.cpuUsage(before);
+  a.dispose();
+  c.dispose();
+  return (used.user + used.system) / 1000;
+}
+
+describe('wasm worker spin', () => {
+  it('spins for workerSpinMs after a job, then sleeps', async () => {
+    const long = new WasmBackend({ threads: 2, workerSpinMs: 60 });
+    const short = new WasmBackend({ threads: 2 });
+    registerBackend('wasm-spin-60', () => long);
+    registerBackend('wasm-spin-default', () => short);
+    const spinning = await idleCpuAfterJob('wasm-spin-60', 400);
+    const sleeping = await idleCpuAfterJob('wasm-spin-default', 400);
+    expect(long.threadInfo().parallelJobs).toBe(1);
+    expect(short.threadInfo().parallelJobs).toBe(1);
+    // About 60 ms of spinning (less when the machine takes the core away), and never 400.
+    expect(spinning).toBeGreaterThan(25);
+    expect(spinning).toBeLessThan(200);
+    // 0.5 ms of spinning, then asleep.
+    expect(sleeping).toBeLessThan(25);
+    long.dispose();
+    short.dispose();
+  });
+
+  it('gives the same bits with and without spinning', async () => {
+    const values = Float32Array.from({ length: 192 * 320 }, (_, i) => Math.sin(i));
+    const results: Float32Array[] = [];
+    for (const workerSpinMs of [0, 0.5, 5]) {
+      const backend = new WasmBackend({ threads: 2, workerSpinMs, minParallelWork: 0 });
+      registerBackend(`wasm-spin-${workerSpinMs}`, () => backend);
+      await setBackend(`wasm-spin-${workerSpinMs}`);
+      const a = tensor(values, [192, 320]);
+      const c = matmul(a, a, { transposeB: true });
+      results.push(c.dataSync() as Float32Array);
+      expect(backend.threadInfo().parallelJobs).toBe(1);
+      a.dispose();
+      c.dispose();
+      backend.dispose();
+    }
+    expect(results[1]).toEqual(results[0]);
+    expect(results[2]).toEqual(results[0]);
+  });
+});
