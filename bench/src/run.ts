@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { WasmBackend } from '@nabla/backend-wasm';
 import { activeBackend, memory } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { type ThreadCapacity, threadCapacity } from './capacity.js';
 import { GROUPS } from './groups/index.js';
 import { webgpuGroup } from './groups/webgpu.js';
 import { FULL_PLAN, type MeasurePlan, measurePair, QUICK_PLAN, throughput } from './measure.js';
@@ -68,6 +69,8 @@ export interface BenchReport {
   options: { quick: boolean; filter?: string; sizes?: number[]; webgpu?: boolean };
   /** Facts about the whole run: the WebGPU adapter, or why the webgpu rows were skipped. */
   notes: string[];
+  /** The machine's two-thread capacity at the start and end of the run (runs with ×2 rows). */
+  threadCapacity?: ThreadCapacity[];
   rows: RowResult[];
   markdown: string;
   /** Absolute path of the JSON file, when one was written. */
@@ -226,6 +229,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   await activate(CPU_PAIRING);
   const results: RowResult[] = [];
   const runStart = performance.now();
+  // What a second thread can gain right now, for the ×2 rows (not for tests' own rows).
+  const capacity: ThreadCapacity[] = [];
+  const twoThreadRows = rows.some((row) => row.backend.endsWith('×2'));
+  if (twoThreadRows && !options.rows) capacity.push(await threadCapacity(2));
   for (const [index, row] of rows.entries()) {
     const rowStart = performance.now();
     log(`[${index + 1}/${rows.length}] ${filterText(row)}`);
@@ -235,6 +242,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     results.push(result);
     const outcome = result.error === undefined ? '' : `: error: ${result.error}`;
     log(`      ${secondsSince(rowStart).toFixed(1)} s${outcome}`);
+  }
+  if (capacity.length) {
+    capacity.push(await threadCapacity(2));
+    const [start, end] = capacity.map((c) => `${c.ratio.toFixed(2)}×`);
+    notes.push(
+      `Two-thread capacity of this machine: ${start} at the start of the run, ${end} at its end (two workers of plain arithmetic against one, median of 5; 2× on an idle 2-core machine, and the ceiling of any ×2 row's gain over ×1)`,
+    );
+    log(notes[notes.length - 1]!);
   }
   log(`${rows.length} rows in ${secondsSince(runStart).toFixed(0)} s`);
 
@@ -247,6 +262,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     versions,
     options: runOptions,
     notes,
+    ...(capacity.length ? { threadCapacity: capacity } : {}),
     rows: results,
     markdown: markdownReport(results, machine, versions, notes),
   };

@@ -7,6 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { threadCapacity } from '../src/capacity.js';
 import { convRow } from '../src/groups/conv2d.js';
 import { trainRow } from '../src/groups/mlp-train.js';
 import { fitRow, predictRow } from '../src/groups/nn.js';
@@ -118,6 +119,14 @@ describe('bench', () => {
     expect(fit!.relativeError).toBeLessThan(1e-3);
     expect(Number.isFinite(fit!.ratio) && fit!.ratio! > 0).toBe(true);
     expect(predict!.relativeError).toBeLessThan(1e-5);
+  });
+
+  it("measures the machine's two-thread capacity: a positive ratio per round, their median", async () => {
+    const capacity = await threadCapacity(2, 3, 2e6);
+    expect(capacity.threads).toBe(2);
+    expect(capacity.samples).toHaveLength(3);
+    for (const s of capacity.samples) expect(s).toBeGreaterThan(0.2);
+    expect(capacity.ratio).toBe([...capacity.samples].sort((a, b) => a - b)[1]);
   });
 
   it('filters on the name and the pairing', () => {
