@@ -117,8 +117,15 @@ export function softmaxF32(x: usize, y: usize, rows: i32, cols: i32): void {
     const xr = at(x, r * cols, 2);
     const yr = at(y, r * cols, 2);
     // f32x4.max propagates NaN, so a NaN anywhere leaves m NaN.
+    // Two running maxima (max is exact and orders −0 below +0, so the order does not matter).
     let mv = f32x4.splat(-Infinity);
+    let mw = mv;
     let c = 0;
+    for (; c + 8 <= cols; c += 8) {
+      mv = f32x4.max(mv, v128.load(at(xr, c, 2)));
+      mw = f32x4.max(mw, v128.load(at(xr, c, 2), 16));
+    }
+    mv = f32x4.max(mv, mw);
     for (; c + 4 <= cols; c += 4) mv = f32x4.max(mv, v128.load(at(xr, c, 2)));
     let m: f32 = max<f32>(
       max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
@@ -132,6 +139,14 @@ export function softmaxF32(x: usize, y: usize, rows: i32, cols: i32): void {
     const m4 = f32x4.splat(m);
     let sum4 = f32x4.splat(0);
     c = 0;
+    // Two exponentials a step (independent chains keep the core busy), summed in order.
+    for (; c + 8 <= cols; c += 8) {
+      const e0 = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
+      const e1 = expSimd(f32x4.sub(v128.load(at(xr, c, 2), 16), m4));
+      v128.store(at(yr, c, 2), e0);
+      v128.store(at(yr, c, 2), e1, 16);
+      sum4 = f32x4.add(f32x4.add(sum4, e0), e1);
+    }
     for (; c + 4 <= cols; c += 4) {
       const e = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
       v128.store(at(yr, c, 2), e);

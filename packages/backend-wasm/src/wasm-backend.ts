@@ -107,7 +107,8 @@ export interface WasmBackendOptions {
   /**
    * `false` runs the plain SIMD build even where the engine has relaxed SIMD (default: the
    * NABLA_WASM_RELAXED_SIMD environment variable in Node, 0 or 1, else true). The relaxed build
-   * fuses the GEMM's multiply-adds, so results differ from the plain build's in the last bits.
+   * fuses the GEMM's and exp's multiply-adds, so results differ from the plain build's in the
+   * last bits.
    */
   readonly relaxedSimd?: boolean;
   /** Multiply-adds below which a kernel stays on one thread (default 2^20); 0 splits everything. */
