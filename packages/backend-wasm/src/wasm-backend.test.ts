@@ -19,7 +19,7 @@ import {
   zeros,
 } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createWasmBackend, WasmBackend } from './index.js';
+import { createWasmBackend, setWasmThreads, WasmBackend } from './index.js';
 import { bindExports, compileSync, EXPORT_ARITIES } from './wasm-module.js';
 
 describe('wasm backend', () => {
@@ -51,6 +51,17 @@ describe('wasm backend', () => {
       await expect(WasmBackend.create(options as never)).rejects.toThrow(message);
     }
     expect(() => new WasmBackend({ thread: 2 } as never)).toThrow(/^new WasmBackend: unknown option/);
+    expect(() => setWasmThreads(0)).toThrow(ArgumentError);
+    expect(() => setWasmThreads(0)).toThrow(
+      /^setWasmThreads: expected an integer in \[1, 256\] or undefined, got number 0$/,
+    );
+    expect(() => setWasmThreads('2' as never)).toThrow(
+      /expected an integer in \[1, 256\] or undefined, got "2"/,
+    );
+    expect(() => (setWasmThreads as (...a: unknown[]) => void)(2, 3)).toThrow(
+      /setWasmThreads: expected at most 1 argument/,
+    );
+    setWasmThreads(undefined);
     // An option set to undefined takes its default.
     const backend = new WasmBackend({ threads: 1, workerSpinMs: undefined });
     expect(backend.threadInfo().threads).toBe(1);

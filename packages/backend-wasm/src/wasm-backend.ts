@@ -5,12 +5,14 @@
 // the convolutions; otherwise everything runs on the calling thread. float64 is not supported
 // (gradient checks compare against the CPU backend instead).
 
-import { BackendError, type DType, type TypedArray } from '@nabla/core';
+import { ArgumentError, BackendError, type DType, type TypedArray } from '@nabla/core';
 import {
   type Backend,
   type BackendMemory,
+  checkArgCount,
   checkBackendOptions,
   type DataHandle,
+  describeValue,
   type FusedKernelTable,
   type KernelTable,
   type OptionCheck,
@@ -66,8 +68,12 @@ const loggedReasons = new Set<string>();
  * await setBackend('wasm');
  */
 export function setWasmThreads(threads: number | undefined): void {
-  if (threads !== undefined && !(Number.isInteger(threads) && threads >= 1)) {
-    throw new BackendError(`setWasmThreads: expected a positive integer, got ${threads}`);
+  checkArgCount('setWasmThreads', arguments.length, 1, 'setWasmThreads(2)');
+  const expected = threads === undefined ? null : OPTION_CHECKS.threads!(threads);
+  if (expected) {
+    throw new ArgumentError(
+      `setWasmThreads: expected ${expected} or undefined, got ${describeValue(threads)}`,
+    );
   }
   defaultThreads = threads;
 }
