@@ -247,7 +247,7 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     capacity.push(await threadCapacity(2));
     const [start, end] = capacity.map((c) => `${c.ratio.toFixed(2)}×`);
     notes.push(
-      `Two-thread capacity of this machine: ${start} at the start of the run, ${end} at its end (two workers of plain arithmetic against one, median of 5; 2× on an idle 2-core machine, and the ceiling of any ×2 row's gain over ×1)`,
+      `Two-thread capacity of this machine: ${start} at the start of the run, ${end} at its end (two workers of plain arithmetic against one, median of ${capacity[0]!.samples.length}; 2× on an idle 2-core machine, and the ceiling of any ×2 row's gain over ×1)`,
     );
     log(notes[notes.length - 1]!);
   }

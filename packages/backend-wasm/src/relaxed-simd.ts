@@ -50,14 +50,9 @@ function probeEngine(): SimdChoice {
   return { relaxed: false, reason: 'this engine does not support relaxed SIMD' };
 }
 
-/** The build-choosing option as given, else the environment variable's, validated. */
-function requested(option: unknown): boolean | undefined {
-  if (option !== undefined) {
-    if (typeof option !== 'boolean') {
-      throw new BackendError(`wasm: relaxedSimd must be true or false, got ${String(option)}`);
-    }
-    return option;
-  }
+/** The build-choosing option as given (checked with the backend's options), else the environment variable's, validated. */
+function requested(option: boolean | undefined): boolean | undefined {
+  if (option !== undefined) return option;
   const env = globalThis.process?.env?.[RELAXED_SIMD_ENV];
   if (env === undefined || env === '') return undefined;
   if (env !== '0' && env !== '1') {
@@ -73,7 +68,7 @@ function requested(option: unknown): boolean | undefined {
  * @example
  * chooseSimd(undefined); // { relaxed: true, reason: 'relaxed SIMD is supported' } in Chrome
  */
-export function chooseSimd(option: unknown): SimdChoice {
+export function chooseSimd(option: boolean | undefined): SimdChoice {
   const wanted = requested(option);
   if (wanted === false) {
     const from = option === undefined ? `${RELAXED_SIMD_ENV}=0` : 'relaxedSimd: false';

@@ -36,10 +36,20 @@ describe('wasm backend', () => {
       [{ workerSpinMs: Number.NaN }, /expected workerSpinMs to be a number in \[0, 100\]/],
       [{ workerSpinMs: 1000 }, /expected workerSpinMs to be a number in \[0, 100\]/],
       [{ workerTimeoutMs: 0 }, /expected workerTimeoutMs to be a positive number, got number 0/],
-      [{ minParallelWork: '1' }, /expected minParallelWork to be a number in \[0, /],
+      [{ minParallelWork: '1' }, /expected minParallelWork to be a number at least 0, got "1"/],
+      [{ minParallelWork: -1 }, /expected minParallelWork to be a number at least 0/],
       [{ relaxedSimd: 'no' }, /expected relaxedSimd to be a boolean/],
       [{ sharedMemory: 0 }, /expected sharedMemory to be a boolean/],
-      [{ maximumBytes: 2 ** 33 }, /expected maximumBytes to be an integer in \[1, 4294967296\]/],
+      [{ maximumBytes: 2 ** 33 }, /expected maximumBytes to be an integer in \[65536, 4294967296\]/],
+      [
+        { maximumBytes: 1000 },
+        /expected maximumBytes to be an integer in \[65536, 4294967296\], got number 1000/,
+      ],
+      [
+        { initialBytes: 2 ** 24, maximumBytes: 2 ** 20 },
+        /expected initialBytes \(16777216\) to be at most maximumBytes \(1048576\)/,
+      ],
+      [{ initialBytes: 2 ** 32 }, /to be at most maximumBytes \(2147483648, the default\)/],
       [{ initialBytes: -1 }, /expected initialBytes to be an integer/],
       [[2], /expected an options object, got an array of length 1/],
       [null, /expected an options object, got null/],
@@ -62,6 +72,10 @@ describe('wasm backend', () => {
       /setWasmThreads: expected at most 1 argument/,
     );
     setWasmThreads(undefined);
+    // A maximum below the default initial size starts the heap at the maximum, not above it.
+    const small = new WasmBackend({ threads: 1, maximumBytes: 2 ** 20 });
+    expect(small.maxBytes).toBe(2 ** 20);
+    small.dispose();
     // An option set to undefined takes its default.
     const backend = new WasmBackend({ threads: 1, workerSpinMs: undefined });
     expect(backend.threadInfo().threads).toBe(1);

@@ -43,6 +43,9 @@ const MIN_PARALLEL_WORK = 2 ** 20;
 const WORKER_START_MS = 10_000;
 /** Default `workerTimeoutMs`: far above any one part of a split kernel on a loaded machine. */
 const WORKER_TIMEOUT_MS = 30_000;
+/** Default `maximumBytes` and `initialBytes`. */
+const DEFAULT_MAXIMUM_BYTES = 2 ** 31;
+const DEFAULT_INITIAL_BYTES = 4 * 2 ** 20;
 /** Default `workerSpinMs`: covers the gaps between a training step's split kernels. */
 const WORKER_SPIN_MS = 0.5;
 /** The longest `workerSpinMs` (a spin holds a core). */
@@ -69,7 +72,7 @@ const loggedReasons = new Set<string>();
  */
 export function setWasmThreads(threads: number | undefined): void {
   checkArgCount('setWasmThreads', arguments.length, 1, 'setWasmThreads(2)');
-  const expected = threads === undefined ? null : OPTION_CHECKS.threads!(threads);
+  const expected = threads === undefined ? null : THREADS_CHECK(threads);
   if (expected) {
     throw new ArgumentError(
       `setWasmThreads: expected ${expected} or undefined, got ${describeValue(threads)}`,
@@ -135,14 +138,18 @@ export interface WasmBackendOptions {
   readonly workerSpinMs?: number;
 }
 
+/** The check of a thread count: `threads` and `setWasmThreads`. */
+const THREADS_CHECK = optionChecks.integer(1, 256);
+
 /** The checks of `WasmBackendOptions`, for callers without a compiler. */
 const OPTION_CHECKS: Readonly<Record<string, OptionCheck>> = {
   initialBytes: optionChecks.integer(0, 2 ** 32),
-  maximumBytes: optionChecks.integer(1, 2 ** 32),
-  threads: optionChecks.integer(1, 256),
+  // At least one page: the memory's maximum is counted in 64 KiB pages.
+  maximumBytes: optionChecks.integer(PAGE, 2 ** 32),
+  threads: THREADS_CHECK,
   sharedMemory: optionChecks.boolean,
   relaxedSimd: optionChecks.boolean,
-  minParallelWork: optionChecks.range(0, Number.MAX_VALUE),
+  minParallelWork: optionChecks.nonNegative,
   workerTimeoutMs: optionChecks.positive,
   workerSpinMs: optionChecks.range(0, MAX_SPIN_MS),
 };
@@ -153,7 +160,14 @@ const OPTION_CHECKS: Readonly<Record<string, OptionCheck>> = {
  * checkWasmOptions('createWasmBackend', { threads: 2 }); // { threads: 2 }
  */
 export function checkWasmOptions(where: string, options: unknown): WasmBackendOptions {
-  return checkBackendOptions<WasmBackendOptions>(where, options, OPTION_CHECKS);
+  const checked = checkBackendOptions<WasmBackendOptions>(where, options, OPTION_CHECKS);
+  const { initialBytes, maximumBytes = DEFAULT_MAXIMUM_BYTES } = checked;
+  if (initialBytes !== undefined && initialBytes > maximumBytes) {
+    throw new ArgumentError(
+      `${where}: expected initialBytes (${initialBytes}) to be at most maximumBytes (${maximumBytes}${checked.maximumBytes === undefined ? ', the default' : ''})`,
+    );
+  }
+  return checked;
 }
 
 /**
@@ -206,8 +220,11 @@ export class WasmBackend implements Backend {
     let reason =
       requested === 1 ? (options.threads === 1 ? 'threads: 1 was requested' : 'one core') : undefined;
     reason ??= threadSupportProblem({ sharedMemory: options.sharedMemory ?? true });
-    const maximumBytes = Math.min(options.maximumBytes ?? 2 ** 31, 2 ** 32);
-    const initialPages = Math.ceil((options.initialBytes ?? 4 * 2 ** 20) / PAGE);
+    const maximumBytes = options.maximumBytes ?? DEFAULT_MAXIMUM_BYTES;
+    const initialPages = Math.ceil(
+      (options.initialBytes ?? Math.min(DEFAULT_INITIAL_BYTES, maximumBytes)) / PAGE,
+    );
+    // Both within one page of what was asked (checkWasmOptions: initialBytes <= maximumBytes).
     const maximumPages = Math.max(Math.floor(maximumBytes / PAGE), initialPages);
     this.maxBytes = Math.min(maximumPages * PAGE, MAX_TENSOR_BYTES);
     const simd = chooseSimd(options.relaxedSimd);

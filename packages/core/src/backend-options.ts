@@ -18,6 +18,8 @@ export const optionChecks = {
   object: ((v) => (isObject(v) ? null : 'an object')) as OptionCheck,
   positive: ((v) =>
     typeof v === 'number' && v > 0 && Number.isFinite(v) ? null : 'a positive number') as OptionCheck,
+  /** A number at least 0 (Infinity included: "never"). */
+  nonNegative: ((v) => (typeof v === 'number' && v >= 0 ? null : 'a number at least 0')) as OptionCheck,
   /** A finite number in [min, max]. */
   range:
     (min: number, max: number): OptionCheck =>
