@@ -211,6 +211,35 @@ describe('compiled elementwise chains', () => {
     }
   });
 
+  it('keeps programs that differ only in a −0 constant apart (x + 0 and x + −0 at x = −0)', async () => {
+    const backend = await WasmBackend.create({ threads: 1 });
+    try {
+      const x = new Float32Array([-0, -0, 1, -2, -0, 3, -0, 0]);
+      const info = { handle: backend.upload(x, 'float32'), shape: [8], dtype: 'float32' as const, size: 8 };
+      const run = (value: number) => {
+        const program: ChainStep[] = [
+          { op: 'const', value },
+          { op: 'add', x: 0, y: 1 },
+        ];
+        const [out] = backend.fused!.elementwise!([info], { program }, [
+          { shape: [8], dtype: 'float32', size: 8 },
+        ]);
+        const got = Array.from(backend.readSync(out!, 'float32', 8));
+        backend.free(out!);
+        return got;
+      };
+      // Either order: the second program must not reuse the first's code.
+      for (const value of [0, -0, 0]) {
+        const got = run(value);
+        expect(got.map((v, i) => Object.is(v, x[i]! + value))).toEqual(new Array(8).fill(true));
+      }
+      expect(backend.threadInfo().compiledChains).toBe(2);
+      backend.free(info.handle);
+    } finally {
+      backend.dispose();
+    }
+  });
+
   it('compiles valid modules for every step and layout, over shared and unshared memories', () => {
     const steps: ChainStep[] = [
       { op: 'const', value: 2.5 },

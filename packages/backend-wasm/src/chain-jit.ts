@@ -405,6 +405,25 @@ export function compileChain(
   return new Uint8Array(out);
 }
 
+const KEY_FLOAT = new Float32Array(1);
+const KEY_BITS = new Int32Array(KEY_FLOAT.buffer);
+
+/**
+ * A program as a cache key. Constants go in as the float32 bits the code embeds, so −0 and 0
+ * (which JSON writes alike) get programs of their own: x + (−0) keeps x = −0, x + 0 does not.
+ */
+function programKey(program: readonly ChainStep[]): string {
+  let key = '';
+  for (const step of program) {
+    if (step.op === 'const') {
+      KEY_FLOAT[0] = step.value;
+      key += `#${KEY_BITS[0]};`;
+    } else if (step.op === 'select') key += `?${step.c},${step.x},${step.y};`;
+    else key += 'y' in step ? `${step.op}(${step.x},${step.y});` : `${step.op}(${step.x});`;
+  }
+  return key;
+}
+
 /** The most programs (compiled or not) a backend remembers; later ones run in the interpreter. */
 const MAX_COMPILED = 512;
 
@@ -438,7 +457,7 @@ export class CompiledChains {
       kind === CHAIN_PERIODIC ? kinds.findIndex((q, j) => q === kind && periods[j] === periods[k]) : k,
     );
     const layout = kinds.map((kind, k) => `${kind}${periods[k]! % 4 === 0 ? '' : '!'}:${sharing[k]}`);
-    const key = `${layout.join(',')}|${JSON.stringify(program)}`;
+    const key = `${layout.join(',')}|${programKey(program)}`;
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     // A full cache keeps what it has: later programs (distinct constants, say) run in the

@@ -16,8 +16,12 @@ import type { Prim } from './prims.js';
 import { shapesEqual } from './shape.js';
 import { Tensor, Variable } from './tensor.js';
 
-/** A custom VJP: gets the output cotangent, returns one gradient (or null) per input. */
-export type CustomVjp = (dy: Tensor) => readonly (Tensor | null)[];
+/**
+ * A custom VJP: gets the output cotangent, returns one gradient (or null) per input. `needs[i]`
+ * is false when no watched tensor flows into input i, so its gradient is never used and may be
+ * skipped (null).
+ */
+export type CustomVjp = (dy: Tensor, needs: readonly boolean[]) => readonly (Tensor | null)[];
 
 interface Node {
   readonly prim: Prim | FusedPrim | 'reshape' | 'custom';
@@ -110,7 +114,7 @@ function backward(tape: Tape, y: Tensor, dy: Tensor, xs: readonly Tensor[]): Ten
 }
 
 function vjpOf(node: Node, dy: Tensor, needs: readonly boolean[]): readonly (Tensor | null)[] {
-  if (node.prim === 'custom') return node.custom!(dy);
+  if (node.prim === 'custom') return node.custom!(dy, needs);
   const rule = isFusedPrim(node.prim) ? FUSED_VJP_RULES[node.prim] : VJP_RULES[node.prim];
   if (typeof rule === 'string') {
     // Non-differentiable primitives (comparisons, argMax, optimizer updates) pass no gradient.
@@ -308,7 +312,10 @@ export const stopGradient = defineOp('stopGradient', [req('x', S.tensorInstance)
 /** What a custom-gradient function returns. */
 export interface CustomGradResult {
   value: Tensor;
-  /** Gradients (or null) for each input, given the output cotangent. */
+  /**
+   * Gradients (or null) for each input, given the output cotangent and which inputs need one
+   * (the second argument may be ignored).
+   */
   gradFunc: CustomVjp;
   /** Tensors `gradFunc` uses, kept alive until the gradient has been taken. */
   save?: readonly Tensor[];
@@ -344,8 +351,8 @@ export function customGrad(f: (...xs: Tensor[]) => CustomGradResult): (...xs: Te
     const output = ENGINE.share(result.value, result.value.shape, false);
     const saved = new Set<Tensor>();
     collectTensors(result.save, saved);
-    const gradFunc: CustomVjp = (dy) => {
-      const gs: unknown = result.gradFunc(dy);
+    const gradFunc: CustomVjp = (dy, needs) => {
+      const gs: unknown = result.gradFunc(dy, needs);
       if (!Array.isArray(gs) || !gs.every((g) => g === null || g instanceof Tensor)) {
         throw new ArgumentError(
           `customGrad: gradFunc must return an array of tensors (or null), got ${describeValue(gs)}`,

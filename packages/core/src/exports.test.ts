@@ -216,6 +216,7 @@ describe('@nabla/core exports', () => {
         "broadcastShapes",
         "broadcastStrides",
         "bytesPerElement",
+        "chain",
         "checkArgCount",
         "checkBackendOptions",
         "closestName",

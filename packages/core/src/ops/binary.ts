@@ -189,43 +189,61 @@ function asMask(mask: Tensor, like: Tensor): Tensor {
   return cast(mask, like.dtype);
 }
 
-/** Gradients of maximum/minimum: dy to the operand that won, half of it to each on a tie. */
-function tieSplit(a: Tensor, b: Tensor, dy: Tensor, aWins: Tensor, bWins: Tensor): [Tensor, Tensor] {
+/**
+ * Gradients of maximum/minimum: dy to the operand that won, half of it to each on a tie. `wins`
+ * gives the strict comparison for one side; a side no watched tensor flows into gets null.
+ */
+function tieSplit(
+  a: Tensor,
+  b: Tensor,
+  dy: Tensor,
+  needs: readonly boolean[],
+  wins: (x: Tensor, y: Tensor) => Tensor,
+): [Tensor | null, Tensor | null] {
   const half = mul(asMask(equal(a, b), dy), 0.5);
-  return [
-    sumTo(mul(dy, add(asMask(aWins, dy), half)), a.shape),
-    sumTo(mul(dy, add(asMask(bWins, dy), half)), b.shape),
-  ];
+  const side = (x: Tensor, y: Tensor) => sumTo(mul(dy, add(asMask(wins(x, y), dy), half)), x.shape);
+  return [needs[0] ? side(a, b) : null, needs[1] ? side(b, a) : null];
 }
 
-/** VJP rules of the binary primitives. */
+/**
+ * VJP rules of the binary primitives. Each skips the gradient of an operand that no watched
+ * tensor flows into (the constant of `x.div(n)` or `x.mul(2)`): `needs` says which.
+ */
 export const BINARY_RULES: RuleTable<BinaryPrim> = {
   // d(a + b) = (dy, dy)
-  add: ({ inputs: [a, b], dy }) => [sumTo(dy, a!.shape), sumTo(dy, b!.shape)],
+  add: ({ inputs: [a, b], dy, needs }) => [
+    needs[0] ? sumTo(dy, a!.shape) : null,
+    needs[1] ? sumTo(dy, b!.shape) : null,
+  ],
   // d(a - b) = (dy, -dy)
-  sub: ({ inputs: [a, b], dy }) => [sumTo(dy, a!.shape), sumTo(binaryImpl('mul', dy, -1), b!.shape)],
+  sub: ({ inputs: [a, b], dy, needs }) => [
+    needs[0] ? sumTo(dy, a!.shape) : null,
+    needs[1] ? sumTo(binaryImpl('mul', dy, -1), b!.shape) : null,
+  ],
   // d(a·b) = (b·dy, a·dy)
-  mul: ({ inputs: [a, b], dy }) => [sumTo(mul(dy, b!), a!.shape), sumTo(mul(dy, a!), b!.shape)],
+  mul: ({ inputs: [a, b], dy, needs }) => [
+    needs[0] ? sumTo(mul(dy, b!), a!.shape) : null,
+    needs[1] ? sumTo(mul(dy, a!), b!.shape) : null,
+  ],
   // d(a/b) = (dy/b, -a·dy/b²)
-  div: ({ inputs: [a, b], dy }) => [
-    sumTo(div(dy, b!), a!.shape),
-    sumTo(mul(dy, div(binaryImpl('mul', a!, -1), mul(b!, b!))), b!.shape),
+  div: ({ inputs: [a, b], dy, needs }) => [
+    needs[0] ? sumTo(div(dy, b!), a!.shape) : null,
+    needs[1] ? sumTo(mul(dy, div(binaryImpl('mul', a!, -1), mul(b!, b!))), b!.shape) : null,
   ],
   // d(aᵇ) = (b·aᵇ⁻¹·dy, aᵇ·log(a)·dy), the latter taken as 0 where a <= 0
-  pow: ({ inputs: [a, b], output, dy }) => {
-    const da = mul(dy, mul(b!, pow(a!, sub(b!, 1))));
-    const safeLog = withLog(a!);
-    const db = mul(dy, mul(output, safeLog));
-    return [sumTo(da, a!.shape), isFloat(b!.dtype) ? sumTo(db, b!.shape) : null];
+  pow: ({ inputs: [a, b], output, dy, needs }) => {
+    const da = needs[0] ? sumTo(mul(dy, mul(b!, pow(a!, sub(b!, 1)))), a!.shape) : null;
+    const db = needs[1] && isFloat(b!.dtype) ? sumTo(mul(dy, mul(output, withLog(a!))), b!.shape) : null;
+    return [da, db];
   },
   // d max(a, b) = (([a > b] + ½[a = b])·dy, ([a < b] + ½[a = b])·dy): ties split dy, as in PyTorch
-  maximum: ({ inputs: [a, b], dy }) => tieSplit(a!, b!, dy, greater(a!, b!), less(a!, b!)),
+  maximum: ({ inputs: [a, b], dy, needs }) => tieSplit(a!, b!, dy, needs, greater),
   // d min(a, b) = (([a < b] + ½[a = b])·dy, ([a > b] + ½[a = b])·dy)
-  minimum: ({ inputs: [a, b], dy }) => tieSplit(a!, b!, dy, less(a!, b!), greater(a!, b!)),
+  minimum: ({ inputs: [a, b], dy, needs }) => tieSplit(a!, b!, dy, needs, less),
   // d mod(a, b) = (dy, -floor(a/b)·dy)
-  mod: ({ inputs: [a, b], dy }) => [
-    sumTo(dy, a!.shape),
-    sumTo(mul(dy, binaryImpl('mul', floorDivFloat(a!, b!), -1)), b!.shape),
+  mod: ({ inputs: [a, b], dy, needs }) => [
+    needs[0] ? sumTo(dy, a!.shape) : null,
+    needs[1] ? sumTo(mul(dy, binaryImpl('mul', floorDivFloat(a!, b!), -1)), b!.shape) : null,
   ],
   equal: 'nondiff',
   notEqual: 'nondiff',

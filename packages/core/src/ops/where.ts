@@ -42,9 +42,10 @@ export const where = defineOp(
 export const WHERE_RULES: RuleTable<'where'> = {
   // d where(c, a, b) = (none, [c]·dy, [¬c]·dy)
   // A scalar 0 (weakly typed, so dy's dtype) rather than zerosLike: where.ts stays below creation.ts.
-  where: ({ inputs: [c, a, b], dy }) => [
+  // A branch no watched tensor flows into (often a constant) gets none.
+  where: ({ inputs: [c, a, b], dy, needs }) => [
     null,
-    sumTo(where(c!, dy, 0), a!.shape),
-    sumTo(where(c!, 0, dy), b!.shape),
+    needs[1] ? sumTo(where(c!, dy, 0), a!.shape) : null,
+    needs[2] ? sumTo(where(c!, 0, dy), b!.shape) : null,
   ],
 };

@@ -3,7 +3,7 @@
 // 'cpu' and on 'cpu-async' (which cannot read synchronously).
 
 import { registerCpuAsync } from '@nabla/backend-cpu';
-import { grad, memory, ShapeError, setBackend, type Tensor, tensor } from '@nabla/core';
+import { clip, grad, grads, memory, ShapeError, setBackend, type Tensor, tensor } from '@nabla/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Loss } from '../types.js';
 import {
@@ -200,6 +200,62 @@ describe.each(['cpu', 'cpu-async'])('losses on %s', (backend) => {
     await expectLoss(sparseCategoricalCrossentropy({ fromLogits: true }), labels(), tensor(z), want);
     const p = z.map((row, i) => row.map((v) => Math.exp(v - lse[i]!)));
     await expectLoss(sparseCategoricalCrossentropy(), labels(), tensor(p), want);
+  });
+
+  it('probability forms: value and gradients (to targets and predictions) match the composite', async () => {
+    // The hand-written gradient against the chain rule through the ops it replaces: rows with a
+    // sum of 2 (renormalised), a 0 (below ε: no gradient through the clip), a 1 (above 1-ε),
+    // soft targets, and a sample weight; grads to both yTrue and yPred.
+    const pv = [
+      [0.2, 1.8, 0],
+      [0, 1, 0],
+      [0.5, 0.25, 0.25],
+      [0.1, 0.6, 0.3],
+    ];
+    const tv = [
+      [0, 1, 0],
+      [0.2, 0.5, 0.3],
+      [0.1, 0.1, 0.8],
+      [0, 0, 1],
+    ];
+    const weights = tensor([1, 2, 0.5, 3]);
+    const composite = (t: Tensor, p: Tensor) => {
+      const pc = clip(p.div(p.sum({ axis: -1, keepDims: true })), 1e-7, 1 - 1e-7);
+      const perSample = t.mul(pc.log()).sum({ axis: -1 }).neg();
+      return perSample.mul(weights).sum().div(4);
+    };
+    const loss = categoricalCrossentropy();
+    const ours = grads((t, p) => loss.fn(t!, p!, weights));
+    const theirs = grads((t, p) => composite(t!, p!));
+    const got = ours([tensor(tv), tensor(pv)]);
+    const want = theirs([tensor(tv), tensor(pv)]);
+    for (let i = 0; i < 2; i++) {
+      const [g, w] = [await value(got[i]!), await value(want[i]!)];
+      expect(g.every(Number.isFinite)).toBe(true);
+      for (let k = 0; k < g.length; k++) expect(g[k]).toBeCloseTo(w[k]!, 5);
+    }
+    // A row whose entries are all clipped (q = [0, 1, 0]) passes no gradient to p.
+    const gp = await value(ours([tensor(tv), tensor(pv)])[1]!);
+    expect(gp.slice(3, 6).map(Math.abs)).toEqual([0, 0, 0]);
+    expect(gp[2]).not.toBe(0);
+    const [v] = await value(loss.fn(tensor(tv), tensor(pv), weights));
+    const [u] = await value(composite(tensor(tv), tensor(pv)));
+    expect(v).toBeCloseTo(u!, 5);
+    // The sparse form is the one-hot categorical form.
+    const labels = tensor([1, 0, 2, 1], undefined, 'int32');
+    const sparse = grad((p) => sparseCategoricalCrossentropy().fn(labels, p))(tensor(pv));
+    const oneHot = grad((p) =>
+      loss.fn(
+        tensor([
+          [0, 1, 0],
+          [1, 0, 0],
+          [0, 0, 1],
+          [0, 1, 0],
+        ]),
+        p,
+      ),
+    )(tensor(pv));
+    expect(await value(sparse)).toEqual(await value(oneHot));
   });
 
   it('logits of 1e4 give finite losses and gradients', async () => {

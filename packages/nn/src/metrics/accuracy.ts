@@ -47,8 +47,10 @@ function sparseHits(name: string) {
         `${name}: expected yTrue.shape=${fmtShape(batch)} or ${fmtShape([...batch, 1])} for yPred.shape=${fmtShape(yPred.shape)}, got yTrue.shape=${fmtShape(yTrue.shape)}`,
       );
     }
-    const labels = cast(reshape(yTrue, batch), 'float32');
-    return cast(equal(labels, cast(argMax(yPred, { axis: -1 }), 'float32')), 'float32');
+    const predicted = argMax(yPred, { axis: -1 });
+    // int32 labels compare with the int32 arg-max as they are; others as floats (1.5 hits nothing).
+    if (yTrue.dtype === 'int32') return cast(equal(reshape(yTrue, batch), predicted), 'float32');
+    return cast(equal(cast(reshape(yTrue, batch), 'float32'), cast(predicted, 'float32')), 'float32');
   };
 }
 
