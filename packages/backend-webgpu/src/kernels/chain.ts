@@ -55,7 +55,7 @@ function chainBody(program: readonly ChainStep[], inputs: number): ElementwiseBo
   const body: ElementwiseBody = {
     key: `chain:${keyOf(program)}`,
     compute,
-    constants: program.flatMap((step) => (step.op === 'const' ? [step.value] : [])),
+    constants: program.filter((step) => step.op === 'const').map((step) => step.value),
     get helpers() {
       return [...helpers].join('\n');
     },

@@ -82,7 +82,7 @@ export const squeeze = defineOp(
       const input = t!;
       const axes =
         axis === undefined
-          ? input.shape.flatMap((d, i) => (d === 1 ? [i] : []))
+          ? input.shape.map((d, i) => (d === 1 ? i : -1)).filter((i) => i >= 0)
           : normalizeAxes('squeeze', axis, input.rank);
       for (const a of axes) {
         if (input.shape[a] !== 1) {
@@ -475,7 +475,8 @@ export const MOVEMENT_RULES: RuleTable<
   },
   // d tile(x, r) = Σ over the copies: dy as [r₀, d₀, r₁, d₁, ...] summed over the r axes
   tile: ({ inputs: [x], params: { reps }, dy }) => {
-    const grouped = x!.shape.flatMap((d, i) => [reps[i]!, d]);
+    const grouped: number[] = [];
+    x!.shape.forEach((d, i) => grouped.push(reps[i]!, d));
     const repAxes = x!.shape.map((_, i) => 2 * i);
     return [reshape(sum(reshape(dy, grouped), { axis: repAxes }), x!.shape)];
   },

@@ -317,7 +317,10 @@ export const REDUCE_RULES: RuleTable<ReducePrim | 'argMax' | 'argMin' | 'cumsum'
 };
 
 function tieShare(x: Tensor, output: Tensor, dy: Tensor): Tensor {
-  const axes = output.shape.flatMap((d, i) => (d === 1 && x.shape[i] !== 1 ? [i] : []));
+  const axes: number[] = [];
+  output.shape.forEach((d, i) => {
+    if (d === 1 && x.shape[i] !== 1) axes.push(i);
+  });
   const hit = cast(equal(x, output), dy.dtype);
   const count = sum(hit, { axis: axes, keepDims: true });
   return mul(spread(div(dy, count), x), hit);
