@@ -30,6 +30,9 @@ export interface TapeHook {
 }
 
 /** Memory figures for `memory()`. */
+/** The shape of every scalar the engine makes for a JS number (frozen, so tensors share it). */
+const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
+
 export interface MemoryInfo {
   /** Live tensors (tensor objects not yet disposed or collected). */
   numTensors: number;
@@ -93,6 +96,10 @@ class Engine {
   #skipped: SkippedBackend[] = [];
   // Arrays, not sets: a tensor enters a scope once, when it is made (a Set's add costs more).
   readonly #scopes: Tensor[][] = [];
+  /** Per open scope: the scalars its ops took from JS numbers, by dtype, then value (see `scopeScalar`). */
+  readonly #scopeScalars: (Map<DType, Map<number | string, Tensor>> | undefined)[] = [];
+  /** Scalars one scope shares at most: past that, each op makes and frees its own again. */
+  static readonly SCOPE_SCALARS = 64;
   readonly tapes: TapeHook[] = [];
   #numTensors = 0;
   #numBuffers = 0;
@@ -488,12 +495,50 @@ class Engine {
 
   startScope(): void {
     this.#scopes.push([]);
+    this.#scopeScalars.push(undefined);
+  }
+
+  /**
+   * A scalar of `value` (as `dtype`, on the active backend) for an op argument given as a JS
+   * number, shared by the ops of the innermost open scope: made on first use, tracked by the
+   * scope and freed with it, so `x.add(1)` in a loop uploads the 1 once. The caller must not
+   * dispose it. Undefined outside every scope, where the caller makes and frees its own, and
+   * once the scope holds SCOPE_SCALARS of them (a loop over many constants that disposes as it
+   * goes keeps its memory flat).
+   */
+  scopeScalar(value: number, dtype: DType): Tensor | undefined {
+    const depth = this.#scopes.length;
+    if (depth === 0) return undefined;
+    let byDType = this.#scopeScalars[depth - 1];
+    if (!byDType) {
+      byDType = new Map();
+      this.#scopeScalars[depth - 1] = byDType;
+    }
+    let byValue = byDType.get(dtype);
+    if (!byValue) {
+      byValue = new Map();
+      byDType.set(dtype, byValue);
+    }
+    // A Map keys −0 as 0: −0 gets a key of its own (x · −0 and x + −0 differ from x · 0, x + 0).
+    const key = Object.is(value, -0) ? '-0' : value;
+    const hit = byValue.get(key);
+    // A user can reach one (cast(1) returns its input) and dispose it; then a new one is made.
+    if (hit && !hit.disposedFlag && !hit.disposeRequested && hit.storage.backend === this.backend) return hit;
+    let count = 0;
+    for (const m of byDType.values()) count += m.size;
+    if (count >= Engine.SCOPE_SCALARS) return undefined;
+    const values = allocArray(dtype, 1);
+    values[0] = dtype === 'bool' ? (value !== 0 ? 1 : 0) : value;
+    const t = this.makeTensor(values, SCALAR_SHAPE, dtype);
+    byValue.set(key, t);
+    return t;
   }
 
   /** Closes the innermost scope, disposing what it made except `result`'s tensors and kept ones. */
   endScope(result: unknown): void {
     const scope = this.#scopes.pop();
     if (!scope) throw new BackendError('endScope: no scope is open');
+    this.#scopeScalars.pop();
     if (scope.length === 0) return;
     // A single tensor (the usual result) is compared directly; anything else is searched once.
     let keep: Set<Tensor> | undefined;

@@ -195,6 +195,9 @@ export function convertArgs(
         dtype = weakNumberDType(a, anchor.dtype);
       if (a === null || a === undefined)
         throw new ArgumentError(`${op}: expected ${name} to be a tensor, got ${a}`);
+      // A JS number inside a tidy scope: the scope's shared scalar, freed with the scope.
+      const shared = typeof a === 'number' ? ENGINE.scopeScalar(a, dtype ?? 'float32') : undefined;
+      if (shared) return shared;
       const t = fromValues(op, a, undefined, dtype, name);
       owned.push(t);
       return t;

@@ -6,6 +6,7 @@
 import { grad, grads } from '../../autodiff.js';
 import type { DType } from '../../dtype.js';
 import { ShapeError } from '../../errors.js';
+import { memory, tidy } from '../../memory.js';
 import { relu6 } from '../../ops/activations.js';
 import {
   add,
@@ -25,12 +26,17 @@ import {
   pow,
   sub,
 } from '../../ops/binary.js';
+import { cast } from '../../ops/cast.js';
 import type { TensorLike } from '../../ops/convert.js';
 import { sum } from '../../ops/reduce.js';
 import { clip } from '../../ops/unary.js';
 import { where } from '../../ops/where.js';
 import type { NestedArray, Tensor } from '../../tensor.js';
-import type { ConformanceCase } from '../harness.js';
+import { type ConformanceCase, ConformanceError } from '../harness.js';
+
+function check(ok: boolean, message: string): void {
+  if (!ok) throw new ConformanceError(message);
+}
 
 type BinaryFn = (a: TensorLike, b: TensorLike) => Tensor;
 
@@ -488,6 +494,57 @@ export const BINARY_CASES: ConformanceCase[] = [
       await t.expectValues(grad((x) => sum(relu6(x)))(t.input([-1, 0, 3, 6, 7])), [0, 0, 1, 0, 0]);
       // clip (built on maximum/minimum) still passes the whole gradient at its bounds, as clamp does.
       await t.expectValues(grad((x) => sum(clip(x, 0, 1)))(t.input([-1, 0, 0.5, 1, 2])), [0, 1, 1, 1, 0]);
+    },
+  },
+  {
+    name: 'binary: JS numbers in a tidy scope share one scalar per value and dtype, −0 apart',
+    run: async (t) => {
+      const x = t.input([-0, 1, 2]);
+      const n = t.input([1, 2, 3], [3], 'int32');
+      const before = memory().numTensors;
+      const inside: number[] = [];
+      const [y, z, w, k] = tidy(() => {
+        const base = memory().numTensors;
+        let acc = x;
+        for (let i = 0; i < 10; i++) acc = add(acc, 1);
+        // Ten results and one shared 1.
+        inside.push(memory().numTensors - base);
+        // −0 and 0 are different scalars: x + 0 turns −0 into 0, x + (−0) keeps it.
+        const plusZero = add(x, 0);
+        const plusNegZero = add(x, -0);
+        // An int32 operand makes an int32 1 alongside the float32 one.
+        const ints = add(n, 1);
+        // A scalar handed back by an op and disposed does not break later ops.
+        const one = cast(1, 'float32');
+        one.dispose();
+        return [plusZero, plusNegZero, ints, mul(acc, 1)];
+      });
+      check(inside[0] === 11, `expected 10 results and 1 shared scalar, got ${inside[0]} new tensors`);
+      // Many distinct constants, each result disposed as the loop goes: the scope shares at most
+      // 64 scalars, so what it holds stays bounded.
+      const held = tidy(() => {
+        const base = memory().numTensors;
+        let acc = add(x, 0.5);
+        for (let i = 0; i < 200; i++) {
+          const next = add(acc, i);
+          acc.dispose();
+          acc = next;
+        }
+        return memory().numTensors - base;
+      });
+      check(held <= 66, `expected at most 64 shared scalars and one result, got ${held} tensors`);
+      check(
+        memory().numTensors === before + 4,
+        `expected the 4 results alone, got ${memory().numTensors - before}`,
+      );
+      const [zero] = await y!.data();
+      const [negZero] = await z!.data();
+      check(Object.is(zero, 0), `x + 0 at x = −0: expected 0, got ${Object.is(zero, -0) ? '-0' : zero}`);
+      check(Object.is(negZero, -0), `x + (−0) at x = −0: expected −0, got ${negZero}`);
+      await t.expectValues(y!, [0, 1, 2]);
+      await t.expectValues(z!, [0, 1, 2]);
+      await t.expectValues(w!, [2, 3, 4], { dtype: 'int32' });
+      await t.expectValues(k!, [10, 11, 12]);
     },
   },
 ];
