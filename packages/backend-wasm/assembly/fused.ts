@@ -271,3 +271,29 @@ export function adamUpdateF32(
     store<f32>(at(wOut, i, 2), load<f32>(at(w, i, 2)) - (m1 * alpha) / (Mathf.sqrt(vUse) + epsilon));
   }
 }
+
+/**
+ * `adamUpdateF32` over elements [begin, end) only, its arguments read from a block (a thread's
+ * share of one update): nine pointers as u32 (vhat and vhatOut 0 without AMSGrad), then α,
+ * c1 = 1-β1, c2 = 1-β2 and ε as f32.
+ */
+export function adamUpdateRangeF32(block: usize, begin: i32, end: i32): void {
+  const off = <usize>begin << 2;
+  const vhat = <usize>load<u32>(block + 16);
+  adamUpdateF32(
+    <usize>load<u32>(block) + off,
+    <usize>load<u32>(block + 4) + off,
+    <usize>load<u32>(block + 8) + off,
+    <usize>load<u32>(block + 12) + off,
+    vhat != 0 ? vhat + off : 0,
+    <usize>load<u32>(block + 20) + off,
+    <usize>load<u32>(block + 24) + off,
+    <usize>load<u32>(block + 28) + off,
+    vhat != 0 ? <usize>load<u32>(block + 32) + off : 0,
+    end - begin,
+    load<f32>(block + 36),
+    load<f32>(block + 40),
+    load<f32>(block + 44),
+    load<f32>(block + 48),
+  );
+}

@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   activeBackend,
+  adamStep,
   conv2d,
   matmul,
   mul,
@@ -179,6 +180,36 @@ describe('wasm threads', () => {
         want[e % cols] = want[e % cols]! + v;
       });
       expect(worstRelative(one[0]!, Float32Array.from(want)), `case ${i} sum`).toBeLessThan(1e-4);
+    }
+  });
+
+  it('splits a large Adam update (with and without AMSGrad) by element ranges: the same bits', async () => {
+    // 70,001 elements: over the split threshold, and a range end that is not a multiple of 4.
+    const n = 70_001;
+    const inputs = [0, 1, 2, 3, 4].map((k) => ({
+      values: k === 3 || k === 4 ? rand(n, 60 + k).map(Math.abs) : rand(n, 60 + k),
+      shape: [n],
+    }));
+    const step =
+      (amsgrad: boolean) =>
+      (...[param, grad, m, v, vhat]: Tensor[]): Tensor[] => {
+        const out = adamStep(
+          { param: param!, grad: grad!, m: m!, v: v!, vhat: amsgrad ? vhat! : null },
+          { learningRate: 0.01, step: 3 },
+        );
+        return [out.param, out.m, out.v, ...(out.vhat ? [out.vhat] : [])];
+      };
+    for (const amsgrad of [false, true]) {
+      const one = await on('wasm-threads-1', inputs, step(amsgrad));
+      const before = await parallelJobs();
+      const two = await on('wasm-threads-2', inputs, step(amsgrad));
+      expect((await parallelJobs()) - before, `amsgrad ${amsgrad} ran split`).toBe(1);
+      expect(two).toEqual(one);
+      expect(one.length).toBe(amsgrad ? 4 : 3);
+      // m ← m + 0.1·(g − m) at the last element, which the second thread wrote.
+      const last = n - 1;
+      const m = inputs[2]!.values[last]!;
+      expect(one[1]![last]).toBeCloseTo(m + 0.1 * (inputs[1]!.values[last]! - m), 6);
     }
   });
 

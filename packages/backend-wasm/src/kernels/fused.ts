@@ -9,6 +9,7 @@ import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { wasmData } from '../wasm-data.js';
 import type { Arities } from '../wasm-module.js';
+import { splitRange } from '../work-split.js';
 import { matmulKernel } from './matmul.js';
 
 /** The fused exports of the binary (assembly/fused.ts); pointers are heap byte offsets, 0 for none. */
@@ -55,7 +56,15 @@ export interface FusedExports {
     c2: number,
     epsilon: number,
   ): void;
+  /** `adamUpdateF32` over [begin, end), its arguments in a block (see ADAM_BLOCK_WORDS). */
+  adamUpdateRangeF32(block: number, begin: number, end: number): void;
 }
+
+/** The argument block of `adamUpdateRangeF32`: nine pointers, then α, c1, c2, ε as f32. */
+const ADAM_BLOCK_WORDS = 13;
+
+/** Work units per Adam element, against the pool's `minWork` (an elementwise chain counts 1 per step). */
+const ADAM_WORK = 16;
 
 /** Parameter counts of the fused exports, checked against the binary in wasm-module.ts. */
 export const FUSED_EXPORTS: Arities<FusedExports> = {
@@ -64,6 +73,7 @@ export const FUSED_EXPORTS: Arities<FusedExports> = {
   softmaxF32: 4,
   sgdUpdateF32: 9,
   adamUpdateF32: 14,
+  adamUpdateRangeF32: 3,
 };
 
 /** Activation codes (src/abi.ts). */
@@ -166,6 +176,39 @@ export function adamUpdateKernel(ctx: WasmContext): FusedKernel<'adamUpdate'> {
     const [w, g, m, v, vhat] = inputs;
     const results = outs.map((out) => ctx.alloc(out));
     const op = 'adamUpdate';
+    const pool = ctx.pool;
+    if (pool && w.size * ADAM_WORK >= pool.minWork) {
+      // Over the threads by element ranges, the arguments in one block they all read.
+      const heap = ctx.heap;
+      const pointers = [
+        ctx.ptr(w, op),
+        ctx.ptr(g, op),
+        ctx.ptr(m, op),
+        ctx.ptr(v, op),
+        vhat ? ctx.ptr(vhat, op) : 0,
+        results[0].ptr,
+        results[1].ptr,
+        results[2].ptr,
+        results[3]?.ptr ?? 0,
+      ];
+      const block = heap.alloc(ADAM_BLOCK_WORDS * 4);
+      try {
+        // Pointers past 2^31 go in as their int32 bit patterns (read as u32).
+        heap.i32.set(
+          pointers.map((p) => p | 0),
+          block >>> 2,
+        );
+        heap.f32.set([alpha, 1 - beta1, 1 - beta2, epsilon], (block >>> 2) + 9);
+        const bounds = splitRange(w.size, pool.size, 4, 4);
+        pool.run(
+          'adamUpdateRangeF32',
+          bounds.slice(1).map((end, t) => ({ args: [block, bounds[t]!, end] as [number, number, number] })),
+        );
+      } finally {
+        heap.free(block);
+      }
+      return results;
+    }
     ctx.wasm.adamUpdateF32(
       ctx.ptr(w, op),
       ctx.ptr(g, op),
