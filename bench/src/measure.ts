@@ -19,6 +19,11 @@ export interface MeasurePlan {
   sampleSeconds: number;
   /** A call that takes longer than this is warm after one warm-up call (its loops are compiled by then). */
   longCallSeconds: number;
+  /**
+   * A pause after each sample, so threads a side leaves spinning (OpenMP's and OpenBLAS's wait
+   * before they sleep) do not run into the other side's next sample. 0 for in-process peers.
+   */
+  settleSeconds: number;
 }
 
 /** The plan for full runs. */
@@ -30,6 +35,7 @@ export const FULL_PLAN: MeasurePlan = {
   budgetSeconds: 20,
   sampleSeconds: 0.02,
   longCallSeconds: 2,
+  settleSeconds: 0,
 };
 
 /** The plan for `--quick`. */
@@ -41,9 +47,14 @@ export const QUICK_PLAN: MeasurePlan = {
   budgetSeconds: 4,
   sampleSeconds: 0.01,
   longCallSeconds: 2,
+  settleSeconds: 0,
 };
 
 type Call = () => Promise<number>;
+
+function sleep(seconds: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+}
 
 /** Warms `call` up and returns how many calls make one sample. */
 async function warmUp(call: Call, plan: MeasurePlan): Promise<number> {
@@ -87,9 +98,11 @@ export async function measurePair(
 ): Promise<{ ours: number[]; theirs: number[] }> {
   const ours: Side = { call: () => benchCase.ours(), plan, calls: 1, samples: [] };
   ours.calls = await warmUp(ours.call, plan);
+  if (plan.settleSeconds > 0) await sleep(plan.settleSeconds);
   const theirsCall = benchCase.theirs?.bind(benchCase);
   const theirs: Side | undefined = theirsCall && { call: theirsCall, plan: peerPlan, calls: 1, samples: [] };
   if (theirs) theirs.calls = await warmUp(theirs.call, peerPlan);
+  if (theirs && peerPlan.settleSeconds > 0) await sleep(peerPlan.settleSeconds);
   const start = performance.now();
   for (let rep = 0; ; rep++) {
     const elapsed = secondsSince(start);
@@ -97,7 +110,10 @@ export async function measurePair(
     const order = rep % 2 === 0 ? [ours, theirs] : [theirs, ours];
     const due = order.filter((side): side is Side => side !== undefined && wantsSample(side, rep, elapsed));
     if (due.length === 0) break;
-    for (const side of due) side.samples.push(await sample(side.call, side.calls));
+    for (const side of due) {
+      side.samples.push(await sample(side.call, side.calls));
+      if (side.plan.settleSeconds > 0) await sleep(side.plan.settleSeconds);
+    }
   }
   return { ours: ours.samples, theirs: theirs?.samples ?? [] };
 }

@@ -30,6 +30,9 @@ import {
 } from './nn-models.js';
 
 /** Nabla's wasm backend at a thread count, against a native peer at the same count. */
+/** The pause after each sample of a multi-threaded native peer (see `MeasurePlan.settleSeconds`). */
+const SETTLE_SECONDS = 0.3;
+
 interface NativePairing {
   threads: 1 | 2;
   /** The bench's wasm backend of that thread count (registered in pairings.ts). */
@@ -71,6 +74,9 @@ export function torchFitRow(
     gflopPerWork: TRAIN_GFLOP_PER_SAMPLE[kind],
     latency: { unit: 's', per: 'epoch', count: 1 },
     plan: { warmup: 0, warmupSeconds: 0, reps: 3, minReps: 3 },
+    // PyTorch's OpenMP and OpenBLAS threads spin for a while after an epoch (OpenBLAS about
+    // 2^28 cycles) before they sleep: a pause keeps them out of Nabla's next epoch.
+    peerPlan: { settleSeconds: pairing.threads > 1 ? SETTLE_SECONDS : 0 },
     get peerMissing() {
       return skipped(pythonWithTorch());
     },
@@ -150,6 +156,8 @@ export function ortMatmulRow(n: number, pairing: NativePairing): BenchRow {
     peer: `onnxruntime ×${pairing.threads}`,
     unit: 'GFLOP/s',
     work: (2 * n * n * n) / 1e9,
+    // ONNX Runtime's intra-op threads also spin a little before they sleep.
+    peerPlan: { settleSeconds: pairing.threads > 1 ? SETTLE_SECONDS / 3 : 0 },
     get peerMissing() {
       return skipped(onnxRuntimeNode());
     },

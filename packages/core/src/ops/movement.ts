@@ -476,7 +476,9 @@ export const MOVEMENT_RULES: RuleTable<
   // d tile(x, r) = Σ over the copies: dy as [r₀, d₀, r₁, d₁, ...] summed over the r axes
   tile: ({ inputs: [x], params: { reps }, dy }) => {
     const grouped: number[] = [];
-    x!.shape.forEach((d, i) => grouped.push(reps[i]!, d));
+    x!.shape.forEach((d, i) => {
+      grouped.push(reps[i]!, d);
+    });
     const repAxes = x!.shape.map((_, i) => 2 * i);
     return [reshape(sum(reshape(dy, grouped), { axis: repAxes }), x!.shape)];
   },
