@@ -176,21 +176,22 @@ export function adamUpdateKernel(ctx: WasmContext): FusedKernel<'adamUpdate'> {
     const [w, g, m, v, vhat] = inputs;
     const results = outs.map((out) => ctx.alloc(out));
     const op = 'adamUpdate';
+    // w, g, m, v, v̂ (0 without AMSGrad), then the new w, m, v and v̂.
+    const pointers = [
+      ctx.ptr(w, op),
+      ctx.ptr(g, op),
+      ctx.ptr(m, op),
+      ctx.ptr(v, op),
+      vhat ? ctx.ptr(vhat, op) : 0,
+      results[0].ptr,
+      results[1].ptr,
+      results[2].ptr,
+      results[3]?.ptr ?? 0,
+    ] as const;
     const pool = ctx.pool;
     if (pool && w.size * ADAM_WORK >= pool.minWork) {
       // Over the threads by element ranges, the arguments in one block they all read.
       const heap = ctx.heap;
-      const pointers = [
-        ctx.ptr(w, op),
-        ctx.ptr(g, op),
-        ctx.ptr(m, op),
-        ctx.ptr(v, op),
-        vhat ? ctx.ptr(vhat, op) : 0,
-        results[0].ptr,
-        results[1].ptr,
-        results[2].ptr,
-        results[3]?.ptr ?? 0,
-      ];
       const block = heap.alloc(ADAM_BLOCK_WORDS * 4);
       try {
         // Pointers past 2^31 go in as their int32 bit patterns (read as u32).
@@ -209,22 +210,7 @@ export function adamUpdateKernel(ctx: WasmContext): FusedKernel<'adamUpdate'> {
       }
       return results;
     }
-    ctx.wasm.adamUpdateF32(
-      ctx.ptr(w, op),
-      ctx.ptr(g, op),
-      ctx.ptr(m, op),
-      ctx.ptr(v, op),
-      vhat ? ctx.ptr(vhat, op) : 0,
-      results[0].ptr,
-      results[1].ptr,
-      results[2].ptr,
-      results[3]?.ptr ?? 0,
-      w.size,
-      alpha,
-      1 - beta1,
-      1 - beta2,
-      epsilon,
-    );
+    ctx.wasm.adamUpdateF32(...pointers, w.size, alpha, 1 - beta1, 1 - beta2, epsilon);
     return results;
   };
 }
