@@ -29,10 +29,10 @@ export interface TapeHook {
   ): void;
 }
 
-/** Memory figures for `memory()`. */
 /** The shape of every scalar the engine makes for a JS number (frozen, so tensors share it). */
 const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
 
+/** Memory figures for `memory()`. */
 export interface MemoryInfo {
   /** Live tensors (tensor objects not yet disposed or collected). */
   numTensors: number;

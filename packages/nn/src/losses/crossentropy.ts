@@ -127,12 +127,7 @@ function crossentropyOverLastAxis(t: Tensor, p: Tensor, fromLogits: boolean): Te
     const shape = [sizeOf(batch), p.shape[p.rank - 1]!];
     return reshape(softmaxCrossEntropy(reshape(p, shape), reshape(t, shape), { sparse: false }), batch);
   }
-  if (p.rank === 0) {
-    // p ← p / Σp, then clip to [ε, 1-ε]
-    const normalised = p.div(sum(p, { axis: -1, keepDims: true }));
-    const pc = clip(normalised, EPSILON, 1 - EPSILON);
-    return sum(t.mul(log(pc)), { axis: -1 }).neg();
-  }
+  // p ← p / Σp, clipped to [ε, 1-ε] (a rank-0 p fails in the sum over its last axis, as before).
   return probabilityCrossentropy(t, p);
 }
 
