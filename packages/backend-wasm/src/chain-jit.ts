@@ -405,8 +405,13 @@ export function compileChain(
   return new Uint8Array(out);
 }
 
-const KEY_FLOAT = new Float32Array(1);
-const KEY_BITS = new Int32Array(KEY_FLOAT.buffer);
+const BITS = new DataView(new ArrayBuffer(4));
+
+/** The float32 bits of `v` as an int32 (what the compiled code and the interpreter embed). */
+export function floatBits(v: number): number {
+  BITS.setFloat32(0, v, true);
+  return BITS.getInt32(0, true);
+}
 
 /**
  * A program as a cache key. Constants go in as the float32 bits the code embeds, so −0 and 0
@@ -415,10 +420,8 @@ const KEY_BITS = new Int32Array(KEY_FLOAT.buffer);
 function programKey(program: readonly ChainStep[]): string {
   let key = '';
   for (const step of program) {
-    if (step.op === 'const') {
-      KEY_FLOAT[0] = step.value;
-      key += `#${KEY_BITS[0]};`;
-    } else if (step.op === 'select') key += `?${step.c},${step.x},${step.y};`;
+    if (step.op === 'const') key += `#${floatBits(step.value)};`;
+    else if (step.op === 'select') key += `?${step.c},${step.x},${step.y};`;
     else key += 'y' in step ? `${step.op}(${step.x},${step.y});` : `${step.op}(${step.x});`;
   }
   return key;

@@ -15,7 +15,7 @@ import {
   type TensorInfo,
 } from '@nabla/core/internal';
 import * as abi from '../abi.js';
-import type { CompiledChains } from '../chain-jit.js';
+import { type CompiledChains, floatBits } from '../chain-jit.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
 import type { Arities } from '../wasm-module.js';
 import { splitRange } from '../work-split.js';
@@ -68,14 +68,6 @@ const BINARY_CODES: Record<ChainBinary, number> = {
   lessEqual: abi.BINARY_LESS_EQUAL,
   equal: abi.BINARY_EQUAL,
 };
-
-const BITS = new DataView(new ArrayBuffer(4));
-
-/** The float32 bits of `v` as an int32. */
-function floatBits(v: number): number {
-  BITS.setFloat32(0, v, true);
-  return BITS.getInt32(0, true);
-}
 
 /** One step as CHAIN_STEP_INTS int32s. */
 function encodeStep(step: ChainStep): readonly number[] {

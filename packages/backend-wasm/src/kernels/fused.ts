@@ -199,7 +199,7 @@ export function adamUpdateKernel(ctx: WasmContext): FusedKernel<'adamUpdate'> {
           pointers.map((p) => p | 0),
           block >>> 2,
         );
-        heap.f32.set([alpha, 1 - beta1, 1 - beta2, epsilon], (block >>> 2) + 9);
+        heap.f32.set([alpha, 1 - beta1, 1 - beta2, epsilon], (block >>> 2) + pointers.length);
         const bounds = splitRange(w.size, pool.size, 4, 4);
         pool.run(
           'adamUpdateRangeF32',
