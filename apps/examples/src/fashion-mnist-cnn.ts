@@ -179,9 +179,14 @@ async function main(flags: ExampleFlags): Promise<void> {
   console.log(
     `test accuracy ${r.testAccuracy.toFixed(4)} on ${r.testImages} test images after ${r.epochs} epoch${r.epochs === 1 ? '' : 's'} on ${r.trainImages} images (${r.backend} backend)`,
   );
+  // On a subset (--limit), the time a full 60,000-image epoch would take at the same pace.
+  const full = perImage * 60000;
+  const estimate =
+    r.trainImages === 60000
+      ? ''
+      : `: a 60,000-image epoch would take about ${full < 120 ? `${full.toFixed(0)} s` : `${(full / 60).toFixed(0)} min`} on this backend`;
   console.log(
-    `${perEpoch.toFixed(1)} s of training per epoch (${(perImage * 1000).toFixed(2)} ms per image): ` +
-      `a 60,000-image epoch would take about ${((perImage * 60000) / 60).toFixed(0)} min on this backend`,
+    `${perEpoch.toFixed(1)} s of training per epoch (${(perImage * 1000).toFixed(2)} ms per image)${estimate}`,
   );
   console.log(`learning curves: ${r.curvesPath}`);
 }

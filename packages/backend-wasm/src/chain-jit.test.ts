@@ -3,13 +3,14 @@
 // shape, trailing axes, leading axes, one element), with NaN, ±0, infinities and subnormals among
 // the values, on one thread and split over two. The bits must match the reference exactly (any
 // NaN for NaN): the compiled loop and the interpreter, which takes the tail, round each step as
-// the ordinary op does.
+// the ordinary op does. The column sums of chains (`elementwiseSum`) must give the bits of the
+// chain, then the sum kernel.
 
-import { CHAIN_BINARY, type ChainStep } from '@nabla/core/internal';
+import { CHAIN_BINARY, type ChainStep, type Kernel } from '@nabla/core/internal';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAIN_PERIODIC, CHAIN_REPEAT, CHAIN_SAME, CHAIN_SCALAR } from './abi.js';
-import { canCompile, compileChain } from './chain-jit.js';
+import { canCompile, canCompileRows, compileChain, compileChainRows } from './chain-jit.js';
 import { WasmBackend } from './wasm-backend.js';
 
 const f32 = Math.fround;
@@ -109,6 +110,104 @@ const valueArb = fc.oneof(
   ),
 );
 
+/** A case: a [rows, cols] output, inputs of the given layouts, their values and a program. */
+const caseArb = fc
+  .record({
+    rows: fc.integer({ min: 1, max: 40 }),
+    // Multiples of 4 and not: a period that is not compiles nothing (the interpreter runs it).
+    cols: fc.integer({ min: 1, max: 36 }),
+    layouts: fc.array(fc.constantFrom<Layout>('same', 'trailing', 'leading', 'one'), {
+      minLength: 1,
+      maxLength: 6,
+    }),
+    seed: fc.array(valueArb, { minLength: 64, maxLength: 64 }),
+  })
+  .chain((c) => programArb(c.layouts.length).map((program) => ({ ...c, program })));
+
+interface CaseInput {
+  readonly layout?: Layout;
+  readonly shape: readonly number[];
+  readonly values: Float32Array;
+}
+
+/** The inputs of a case and the reference value of every output element. */
+function reference(
+  rows: number,
+  cols: number,
+  layouts: readonly Layout[],
+  seed: readonly number[],
+  program: readonly ChainStep[],
+): { inputs: CaseInput[]; want: Float32Array } {
+  const inputs = layouts.map((layout, k) => {
+    const s =
+      layout === 'same'
+        ? [rows, cols]
+        : layout === 'trailing'
+          ? [cols]
+          : layout === 'leading'
+            ? [rows, 1]
+            : [];
+    const n = s.reduce((a, d) => a * d, 1);
+    const values = Float32Array.from({ length: n }, (_, i) => seed[(i * 7 + k * 13) % seed.length]!);
+    return { layout, shape: s, values };
+  });
+  const want = new Float32Array(rows * cols);
+  for (let e = 0; e < rows * cols; e++) {
+    const [r, col] = [Math.floor(e / cols), e % cols];
+    const at = { same: e, trailing: col, leading: r, one: 0 };
+    const v: number[] = inputs.map(({ layout, values }) => values[at[layout]]!);
+    for (const step of program) v.push(stepRef(step, v));
+    want[e] = v[v.length - 1]!;
+  }
+  return { inputs, want };
+}
+
+/** Runs a chain kernel of `backend` over `inputs`, returning its output of `shape`. */
+function run(
+  backend: WasmBackend,
+  kernel: 'elementwise' | 'elementwiseSum',
+  inputs: readonly CaseInput[],
+  program: readonly ChainStep[],
+  shape: readonly number[],
+): Float32Array {
+  const infos = inputs.map(({ shape: s, values }) => ({
+    handle: backend.upload(values, 'float32'),
+    shape: s,
+    dtype: 'float32' as const,
+    size: values.length,
+  }));
+  const size = shape.reduce((a, d) => a * d, 1);
+  try {
+    const [out] = backend.fused[kernel]!(infos, { program }, [{ shape, dtype: 'float32', size }]);
+    const got = backend.readSync(out!, 'float32', size) as Float32Array;
+    backend.free(out!);
+    return got;
+  } finally {
+    for (const info of infos) backend.free(info.handle);
+  }
+}
+
+/** The composite of `elementwiseSum` on `backend`: the chain's value, then the sum kernel over the rows. */
+function chainThenSum(
+  backend: WasmBackend,
+  inputs: readonly CaseInput[],
+  program: readonly ChainStep[],
+  rows: number,
+  cols: number,
+): Float32Array {
+  const value = run(backend, 'elementwise', inputs, program, [rows, cols]);
+  const handle = backend.upload(value, 'float32');
+  const out = (backend.kernels.sum as Kernel<'sum'>)(
+    [{ handle, shape: [rows, cols], dtype: 'float32', size: rows * cols }],
+    { axes: [0] },
+    { shape: [1, cols], dtype: 'float32', size: cols },
+  );
+  const sums = backend.readSync(out, 'float32', cols) as Float32Array;
+  backend.free(out);
+  backend.free(handle);
+  return sums;
+}
+
 describe('compiled elementwise chains', () => {
   const backends: WasmBackend[] = [];
 
@@ -123,54 +222,13 @@ describe('compiled elementwise chains', () => {
   });
 
   it('gives the bits of the float32 reference for random programs and input layouts', () => {
-    const caseArb = fc
-      .record({
-        rows: fc.integer({ min: 1, max: 40 }),
-        // Multiples of 4 and not: a period that is not compiles nothing (the interpreter runs it).
-        cols: fc.integer({ min: 1, max: 36 }),
-        layouts: fc.array(fc.constantFrom<Layout>('same', 'trailing', 'leading', 'one'), {
-          minLength: 1,
-          maxLength: 6,
-        }),
-        seed: fc.array(valueArb, { minLength: 64, maxLength: 64 }),
-      })
-      .chain((c) => programArb(c.layouts.length).map((program) => ({ ...c, program })));
     fc.assert(
       fc.property(caseArb, ({ rows, cols, layouts, seed, program }) => {
         const shape = [rows, cols];
         const size = rows * cols;
-        const inputs = layouts.map((layout, k) => {
-          const s =
-            layout === 'same'
-              ? shape
-              : layout === 'trailing'
-                ? [cols]
-                : layout === 'leading'
-                  ? [rows, 1]
-                  : [];
-          const n = s.reduce((a, d) => a * d, 1);
-          const values = Float32Array.from({ length: n }, (_, i) => seed[(i * 7 + k * 13) % seed.length]!);
-          return { layout, shape: s, values };
-        });
-        const want = new Float32Array(size);
-        for (let e = 0; e < size; e++) {
-          const [r, col] = [Math.floor(e / cols), e % cols];
-          const at = { same: e, trailing: col, leading: r, one: 0 };
-          const v: number[] = inputs.map(({ layout, values }) => values[at[layout]]!);
-          for (const step of program) v.push(stepRef(step, v));
-          want[e] = v[v.length - 1]!;
-        }
+        const { inputs, want } = reference(rows, cols, layouts, seed, program);
         for (const backend of backends) {
-          const infos = inputs.map(({ shape: s, values }) => ({
-            handle: backend.upload(values, 'float32'),
-            shape: s,
-            dtype: 'float32' as const,
-            size: values.length,
-          }));
-          const [out] = backend.fused!.elementwise!(infos, { program }, [{ shape, dtype: 'float32', size }]);
-          const got = backend.readSync(out!, 'float32', size) as Float32Array;
-          backend.free(out!);
-          for (const info of infos) backend.free(info.handle);
+          const got = run(backend, 'elementwise', inputs, program, shape);
           for (let e = 0; e < size; e++) {
             const [g, w] = [got[e]!, want[e]!];
             if (!(Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w)))) {
@@ -185,6 +243,49 @@ describe('compiled elementwise chains', () => {
     );
     // The programs above were compiled (all but those over a period that is not a multiple of 4).
     for (const backend of backends) expect(backend.threadInfo().compiledChains).toBeGreaterThan(20);
+  });
+
+  it('sums chains over rows with the bits of the chain, then sum, for random programs and layouts', () => {
+    fc.assert(
+      fc.property(caseArb, ({ rows, cols, layouts, seed, program }) => {
+        // The inputs must span [rows, cols]: the kernel sums over their broadcast shape.
+        fc.pre(layouts.includes('same') || (layouts.includes('trailing') && layouts.includes('leading')));
+        const { inputs } = reference(rows, cols, layouts, seed, program);
+        for (const backend of backends) {
+          const sums = chainThenSum(backend, inputs, program, rows, cols);
+          const got = run(backend, 'elementwiseSum', inputs, program, [1, cols]);
+          for (let j = 0; j < cols; j++) {
+            const [g, w] = [got[j]!, sums[j]!];
+            if (!(Object.is(g, w) || (Number.isNaN(g) && Number.isNaN(w)))) {
+              throw new Error(
+                `column ${j} of [${rows}, ${cols}] on ${backend.threadInfo().threads} thread(s): got ${g}, want ${w} (chain, then sum); program ${JSON.stringify(program)}, layouts ${layouts}`,
+              );
+            }
+          }
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('sums a chain in row chunks (a reduction of 2^18 elements) with the bits of the chain, then sum', async () => {
+    // 2,048 rows of 128: the reduce kernel cuts it in 8 row chunks, which the threads claim.
+    const [rows, cols] = [2048, 128];
+    const x = Float32Array.from({ length: rows * cols }, (_, i) => Math.sin(i * 0.37) * 100);
+    const m = Float32Array.from({ length: cols }, (_, j) => Math.cos(j) * 50);
+    const program: ChainStep[] = [
+      { op: 'sub', x: 0, y: 1 },
+      { op: 'mul', x: 2, y: 2 },
+    ];
+    const inputs = [
+      { shape: [rows, cols], values: x },
+      { shape: [cols], values: m },
+    ];
+    for (const backend of backends) {
+      const want = chainThenSum(backend, inputs, program, rows, cols);
+      const got = run(backend, 'elementwiseSum', inputs, program, [1, cols]);
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
   });
 
   it('compiles at most 512 programs per backend; later ones still run, in the interpreter', async () => {
@@ -254,6 +355,17 @@ describe('compiled elementwise chains', () => {
       expect(
         WebAssembly.validate(compileChain(steps, [...kinds, CHAIN_PERIODIC], shared, [0, 1, 2, 3, 2])),
       ).toBe(true);
+    }
+    // The row form: per-channel (periodic over a row), whole-shape and one-element inputs.
+    const rowKinds = [CHAIN_SAME, CHAIN_SCALAR, CHAIN_PERIODIC, CHAIN_PERIODIC];
+    expect(canCompileRows(steps, rowKinds, [1, 1, 40, 40], 40)).toBe(true);
+    expect(canCompileRows(steps, rowKinds, [1, 1, 40, 80], 40)).toBe(false);
+    expect(canCompileRows(steps, [CHAIN_SAME, CHAIN_REPEAT], [1, 40], 40)).toBe(false);
+    expect(canCompileRows(steps, rowKinds, [1, 1, 6, 6], 6)).toBe(false);
+    for (const shared of [false, true]) {
+      for (const sum of [false, true]) {
+        expect(WebAssembly.validate(compileChainRows(steps, rowKinds, shared, 40, sum))).toBe(true);
+      }
     }
     // Steps without an exact SIMD form, and periods of no whole vector, stay in the interpreter.
     expect(canCompile([{ op: 'exp', x: 0 }], [CHAIN_SAME], [1])).toBe(false);

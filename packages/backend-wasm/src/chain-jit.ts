@@ -31,7 +31,9 @@ const OP = {
   i32Eq: 0x46,
   i32LtU: 0x49,
   i32GeU: 0x4f,
+  i32Eqz: 0x45,
   i32Add: 0x6a,
+  i32Sub: 0x6b,
   i32DivU: 0x6e,
   i32RemU: 0x70,
   i32Shl: 0x74,
@@ -85,8 +87,6 @@ const COMPARE: Partial<Record<string, number>> = {
   greaterEqual: SIMD.f32x4Ge,
 };
 
-const UNARY = new Set(['neg', 'abs', 'sqrt', 'rsqrt', 'relu']);
-
 /** Unsigned LEB128. */
 function uleb(n: number, out: number[]): void {
   do {
@@ -138,8 +138,153 @@ export function canCompile(
     (s) =>
       s.op === 'const' ||
       s.op === 'select' ||
-      ('y' in s ? BINARY[s.op] !== undefined || COMPARE[s.op] !== undefined : UNARY.has(s.op)),
+      ('y' in s
+        ? BINARY[s.op] !== undefined || COMPARE[s.op] !== undefined
+        : Object.hasOwn(UNARY_CODE, s.op)),
   );
+}
+
+/** Code being written: the function body's bytes and helpers that append instructions. */
+class Emitter {
+  readonly c: number[] = [];
+  get(l: number): void {
+    this.c.push(OP.localGet);
+    uleb(l, this.c);
+  }
+  set(l: number): void {
+    this.c.push(OP.localSet);
+    uleb(l, this.c);
+  }
+  i32(n: number): void {
+    this.c.push(OP.i32Const);
+    sleb(n, this.c);
+  }
+  simd(op: number): void {
+    this.c.push(OP.simd);
+    uleb(op, this.c);
+  }
+  /** A memory immediate: alignment (log2) and a byte offset. */
+  memarg(align: number, offset = 0): void {
+    this.c.push(align);
+    uleb(offset, this.c);
+  }
+  /** into = splat(f32 at the address in addrLocal). */
+  splatLoad(addrLocal: number, into: number): void {
+    this.get(addrLocal);
+    this.c.push(OP.f32Load);
+    this.memarg(2);
+    this.simd(SIMD.f32x4Splat);
+    this.set(into);
+  }
+  v128Const(f: number): void {
+    this.simd(SIMD.const);
+    this.c.push(...new Uint8Array(new Float32Array([f, f, f, f]).buffer));
+  }
+  /** The program's steps: step s reads and writes the v128 locals value(·), its result value(nIn + s). */
+  steps(program: readonly ChainStep[], nIn: number, value: (v: number) => number): void {
+    program.forEach((step, s) => {
+      const to = value(nIn + s);
+      if (step.op === 'const') {
+        this.v128Const(step.value);
+      } else if (step.op === 'select') {
+        this.get(value(step.x));
+        this.get(value(step.y));
+        this.get(value(step.c));
+        this.v128Const(0);
+        this.simd(SIMD.f32x4Ne);
+        this.simd(SIMD.bitselect);
+      } else if ('y' in step) {
+        this.get(value(step.x));
+        this.get(value(step.y));
+        const arith = BINARY[step.op];
+        if (arith !== undefined) this.simd(arith);
+        else {
+          this.simd(COMPARE[step.op]!);
+          this.v128Const(1);
+          this.simd(SIMD.and);
+        }
+      } else {
+        const unary = UNARY_CODE[step.op];
+        if (!unary) throw new Error(`compileChain: no SIMD form for ${step.op}`);
+        unary(this, value(step.x));
+      }
+      this.set(to);
+    });
+  }
+}
+
+/** The unary steps' code: each leaves f(local x) on the stack. */
+const UNARY_CODE: Partial<Record<string, (e: Emitter, x: number) => void>> = {
+  neg: (e, x) => {
+    e.get(x);
+    e.simd(SIMD.f32x4Neg);
+  },
+  abs: (e, x) => {
+    e.get(x);
+    e.simd(SIMD.f32x4Abs);
+  },
+  sqrt: (e, x) => {
+    e.get(x);
+    e.simd(SIMD.f32x4Sqrt);
+  },
+  rsqrt: (e, x) => {
+    e.v128Const(1);
+    e.get(x);
+    e.simd(SIMD.f32x4Sqrt);
+    e.simd(SIMD.f32x4Div);
+  },
+  // max propagates NaN and orders −0 below +0, as the interpreter's relu.
+  relu: (e, x) => {
+    e.get(x);
+    e.v128Const(0);
+    e.simd(SIMD.f32x4Max);
+  },
+};
+
+/**
+ * A module of one function, `run(i32 × params)`, over the imported memory (shared or not), with
+ * `i32Locals` then `v128Locals` locals past its parameters and `code` as its body.
+ */
+function moduleOf(
+  params: number,
+  i32Locals: number,
+  v128Locals: number,
+  code: readonly number[],
+  shared: boolean,
+): Uint8Array<ArrayBuffer> {
+  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  // Types: run(i32 × params) → ().
+  const types: number[] = [1, 0x60];
+  uleb(params, types);
+  for (let i = 0; i < params; i++) types.push(I32);
+  types.push(0);
+  section(1, types, out);
+  // Imports: env.memory, with a maximum (shared memories must have one).
+  const imports: number[] = [1];
+  name('env', imports);
+  name('memory', imports);
+  imports.push(0x02, shared ? 0x03 : 0x01);
+  uleb(1, imports);
+  uleb(65536, imports);
+  section(2, imports, out);
+  section(3, [1, 0], out);
+  const exports: number[] = [1];
+  name('run', exports);
+  exports.push(0x00, 0);
+  section(7, exports, out);
+  // Code: the locals (i32s, then v128s), then the body.
+  const body: number[] = [2];
+  uleb(i32Locals, body);
+  body.push(I32);
+  uleb(v128Locals, body);
+  body.push(V128);
+  for (const b of code) body.push(b);
+  body.push(OP.end);
+  const section10: number[] = [1];
+  uleb(body.length, section10);
+  for (const b of body) section10.push(b);
+  section(10, section10, out);
+  return new Uint8Array(out);
 }
 
 /**
@@ -174,235 +319,254 @@ export function compileChain(
   const value = (v: number) => params + i32Locals + v;
   const values = nIn + program.length;
 
-  const c: number[] = [];
-  const get = (l: number) => c.push(OP.localGet, ...lebOf(l));
-  const set = (l: number) => c.push(OP.localSet, ...lebOf(l));
-  const i32 = (n: number) => {
-    c.push(OP.i32Const);
-    sleb(n, c);
-  };
-  const simd = (op: number) => {
-    c.push(OP.simd);
-    uleb(op, c);
-  };
-  const memarg = (align: number) => c.push(align, 0);
-  const splatLoad = (addrLocal: number, into: number) => {
-    get(addrLocal);
-    c.push(OP.f32Load);
-    memarg(2);
-    simd(SIMD.f32x4Splat);
-    set(into);
-  };
-  const v128Const = (f: number) => {
-    simd(SIMD.const);
-    const bytes = new Uint8Array(new Float32Array([f, f, f, f]).buffer);
-    c.push(...bytes);
-  };
-
+  const e = new Emitter();
+  const c = e.c;
   // Set-up: o = begin·4, endb = end·4; scalars splatted; periodic offsets and repeat runs placed.
-  get(begin);
-  i32(2);
+  e.get(begin);
+  e.i32(2);
   c.push(OP.i32Shl);
-  set(o);
-  get(end);
-  i32(2);
+  e.set(o);
+  e.get(end);
+  e.i32(2);
   c.push(OP.i32Shl);
-  set(endb);
+  e.set(endb);
   kinds.forEach((kind, k) => {
     if (kind === CHAIN_SCALAR) {
-      splatLoad(ptr(k), value(k));
+      e.splatLoad(ptr(k), value(k));
     } else if (kind === CHAIN_PERIODIC && sharing[k] === k) {
       // aux = (begin mod period)·4; period becomes bytes.
-      get(begin);
-      get(period(k));
+      e.get(begin);
+      e.get(period(k));
       c.push(OP.i32RemU);
-      i32(2);
+      e.i32(2);
       c.push(OP.i32Shl);
-      set(aux(k));
-      get(period(k));
-      i32(2);
+      e.set(aux(k));
+      e.get(period(k));
+      e.i32(2);
       c.push(OP.i32Shl);
-      set(period(k));
+      e.set(period(k));
     } else if (kind === CHAIN_REPEAT) {
       // aux = ptr + ⌊begin / period⌋·4, count = period − begin mod period.
-      get(ptr(k));
-      get(begin);
-      get(period(k));
+      e.get(ptr(k));
+      e.get(begin);
+      e.get(period(k));
       c.push(OP.i32DivU);
-      i32(2);
+      e.i32(2);
       c.push(OP.i32Shl);
       c.push(OP.i32Add);
-      set(aux(k));
-      get(period(k));
-      get(begin);
-      get(period(k));
+      e.set(aux(k));
+      e.get(period(k));
+      e.get(begin);
+      e.get(period(k));
       c.push(OP.i32RemU);
-      c.push(0x6b); // i32.sub
-      set(count(k));
-      splatLoad(aux(k), value(k));
+      c.push(OP.i32Sub);
+      e.set(count(k));
+      e.splatLoad(aux(k), value(k));
     }
   });
   // block { if o >= endb break; loop { … } }
   c.push(OP.block, 0x40);
-  get(o);
-  get(endb);
+  e.get(o);
+  e.get(endb);
   c.push(OP.i32GeU, OP.brIf, 0);
   c.push(OP.loop, 0x40);
   kinds.forEach((kind, k) => {
     if (kind === CHAIN_SAME) {
-      get(ptr(k));
-      get(o);
+      e.get(ptr(k));
+      e.get(o);
       c.push(OP.i32Add);
-      simd(SIMD.load);
-      memarg(2);
-      set(value(k));
+      e.simd(SIMD.load);
+      e.memarg(2);
+      e.set(value(k));
     } else if (kind === CHAIN_PERIODIC) {
-      get(ptr(k));
-      get(aux(sharing[k]!));
+      e.get(ptr(k));
+      e.get(aux(sharing[k]!));
       c.push(OP.i32Add);
-      simd(SIMD.load);
-      memarg(2);
-      set(value(k));
+      e.simd(SIMD.load);
+      e.memarg(2);
+      e.set(value(k));
     } else if (kind === CHAIN_REPEAT) {
       // A run used up: the next source element (read only when a vector needs it).
-      get(count(k));
-      c.push(0x45); // i32.eqz
+      e.get(count(k));
+      c.push(OP.i32Eqz);
       c.push(OP.if, 0x40);
-      get(period(k));
-      set(count(k));
-      get(aux(k));
-      i32(4);
+      e.get(period(k));
+      e.set(count(k));
+      e.get(aux(k));
+      e.i32(4);
       c.push(OP.i32Add);
-      set(aux(k));
-      splatLoad(aux(k), value(k));
+      e.set(aux(k));
+      e.splatLoad(aux(k), value(k));
       c.push(OP.end);
     }
   });
-  program.forEach((step, s) => {
-    const to = value(nIn + s);
-    if (step.op === 'const') {
-      v128Const(step.value);
-    } else if (step.op === 'select') {
-      get(value(step.x));
-      get(value(step.y));
-      get(value(step.c));
-      v128Const(0);
-      simd(SIMD.f32x4Ne);
-      simd(SIMD.bitselect);
-    } else if ('y' in step) {
-      get(value(step.x));
-      get(value(step.y));
-      const arith = BINARY[step.op];
-      if (arith !== undefined) simd(arith);
-      else {
-        simd(COMPARE[step.op]!);
-        v128Const(1);
-        simd(SIMD.and);
-      }
-    } else {
-      switch (step.op) {
-        case 'neg':
-          get(value(step.x));
-          simd(SIMD.f32x4Neg);
-          break;
-        case 'abs':
-          get(value(step.x));
-          simd(SIMD.f32x4Abs);
-          break;
-        case 'sqrt':
-          get(value(step.x));
-          simd(SIMD.f32x4Sqrt);
-          break;
-        case 'rsqrt':
-          v128Const(1);
-          get(value(step.x));
-          simd(SIMD.f32x4Sqrt);
-          simd(SIMD.f32x4Div);
-          break;
-        case 'relu':
-          // max propagates NaN and orders −0 below +0, as the interpreter's relu.
-          get(value(step.x));
-          v128Const(0);
-          simd(SIMD.f32x4Max);
-          break;
-        default:
-          throw new Error(`compileChain: no SIMD form for ${step.op}`);
-      }
-    }
-    set(to);
-  });
+  e.steps(program, nIn, value);
   // y[o] = last value
-  get(y);
-  get(o);
+  e.get(y);
+  e.get(o);
   c.push(OP.i32Add);
-  get(value(values - 1));
-  simd(SIMD.store);
-  memarg(2);
+  e.get(value(values - 1));
+  e.simd(SIMD.store);
+  e.memarg(2);
   // Advance: o += 16; periodic offsets wrap at their period; repeat runs count down by 4.
-  get(o);
-  i32(16);
+  e.get(o);
+  e.i32(16);
   c.push(OP.i32Add);
-  set(o);
+  e.set(o);
   kinds.forEach((kind, k) => {
     if (kind === CHAIN_PERIODIC && sharing[k] === k) {
       // aux = aux + 16 == period ? 0 : aux + 16
-      i32(0);
-      get(aux(k));
-      i32(16);
+      e.i32(0);
+      e.get(aux(k));
+      e.i32(16);
       c.push(OP.i32Add);
       c.push(OP.localTee, ...lebOf(aux(k)));
-      get(aux(k));
-      get(period(k));
+      e.get(aux(k));
+      e.get(period(k));
       c.push(OP.i32Eq);
       // select(a, b, cond) = cond ? a : b
       c.push(OP.select);
-      set(aux(k));
+      e.set(aux(k));
     } else if (kind === CHAIN_REPEAT) {
-      get(count(k));
-      i32(4);
-      c.push(0x6b); // i32.sub
-      set(count(k));
+      e.get(count(k));
+      e.i32(4);
+      c.push(OP.i32Sub);
+      e.set(count(k));
     }
   });
-  get(o);
-  get(endb);
+  e.get(o);
+  e.get(endb);
   c.push(OP.i32LtU, OP.brIf, 0);
   c.push(OP.end); // loop
   c.push(OP.end); // block
-  c.push(OP.end); // function
+  return moduleOf(params, i32Locals, values, c, shared);
+}
 
-  const out: number[] = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
-  // Types: run(i32 × params) → ().
-  const types: number[] = [1, 0x60];
-  uleb(params, types);
-  for (let i = 0; i < params; i++) types.push(I32);
-  types.push(0);
-  section(1, types, out);
-  // Imports: env.memory, with a maximum (shared memories must have one).
-  const imports: number[] = [1];
-  name('env', imports);
-  name('memory', imports);
-  imports.push(0x02, shared ? 0x03 : 0x01);
-  uleb(1, imports);
-  uleb(65536, imports);
-  section(2, imports, out);
-  section(3, [1, 0], out);
-  const exports: number[] = [1];
-  name('run', exports);
-  exports.push(0x00, 0);
-  section(7, exports, out);
-  // Code: the locals (i32s, then v128s), then the body.
-  const body: number[] = [2];
-  uleb(i32Locals, body);
-  body.push(I32);
-  uleb(values, body);
-  body.push(V128);
-  body.push(...c);
-  const code: number[] = [1];
-  uleb(body.length, code);
-  code.push(...body);
-  section(10, code, out);
-  return new Uint8Array(out);
+/** Columns of accumulators one pass of a chain sum keeps in v128 locals (8 vectors). */
+const SUM_BLOCK_COLS = 32;
+
+/** Whether `compileChainRows` takes inputs read as `kinds` with `periods` over rows of `cols`. */
+export function canCompileRows(
+  program: readonly ChainStep[],
+  kinds: readonly number[],
+  periods: readonly number[],
+  cols: number,
+): boolean {
+  if (cols % 4 !== 0) return false;
+  for (let k = 0; k < kinds.length; k++) {
+    const kind = kinds[k];
+    if (kind === CHAIN_PERIODIC ? periods[k] !== cols : kind !== CHAIN_SAME && kind !== CHAIN_SCALAR)
+      return false;
+  }
+  return canCompile(program, kinds, periods);
+}
+
+/**
+ * A chain over rows of `cols` floats (a multiple of 4), whose inputs are of the rows' shape, one
+ * element, or one row (periodic with period `cols`, a per-channel value of NHWC): `run(begin,
+ * end, y, ptr0, period0, …)` over whole rows [begin, end) (as element indices). Every column's
+ * offset is an immediate of the unrolled row, so no per-element index arithmetic (the periodic
+ * offset's wrap) is left in the loop. Without `sum` it stores the program's value at y[i] as
+ * `compileChain`'s code does; with `sum` it writes to y[j] the sum over the rows of the value in
+ * column j, each column added row after row from 0 as the reduce kernel's column sums add (so
+ * the same bits), walking the rows once per block of 32 columns whose accumulators stay in v128
+ * locals. The caller checked `canCompileRows`.
+ * @example
+ * const bytes = compileChainRows(squares, [CHAIN_SAME, CHAIN_PERIODIC], false, 32, true);
+ */
+export function compileChainRows(
+  program: readonly ChainStep[],
+  kinds: readonly number[],
+  shared: boolean,
+  cols: number,
+  sum: boolean,
+): Uint8Array<ArrayBuffer> {
+  const nIn = kinds.length;
+  const params = 3 + 2 * nIn;
+  const begin = 0;
+  const end = 1;
+  const y = 2;
+  const ptr = (k: number) => 3 + 2 * k;
+  // i32 locals: o (the row's byte offset), endb; v128 locals: the values, then the accumulators.
+  const o = params;
+  const endb = params + 1;
+  const i32Locals = 2;
+  const value = (v: number) => params + i32Locals + v;
+  const values = nIn + program.length;
+  const accumulator = (a: number) => value(values + a);
+  const rowBytes = cols * 4;
+
+  const e = new Emitter();
+  const c = e.c;
+  e.get(end);
+  e.i32(2);
+  c.push(OP.i32Shl);
+  e.set(endb);
+  kinds.forEach((kind, k) => {
+    if (kind === CHAIN_SCALAR) e.splatLoad(ptr(k), value(k));
+  });
+  // A store walks all columns of a row at once; a sum, one block of columns per pass.
+  const block = sum ? SUM_BLOCK_COLS : cols;
+  for (let j0 = 0; j0 < cols; j0 += block) {
+    const vectors = Math.min(block, cols - j0) / 4;
+    for (let a = 0; sum && a < vectors; a++) {
+      e.v128Const(0);
+      e.set(accumulator(a));
+    }
+    e.get(begin);
+    e.i32(2);
+    c.push(OP.i32Shl);
+    e.set(o);
+    // block { if o >= endb break; loop { a row's columns of this block } }
+    c.push(OP.block, 0x40);
+    e.get(o);
+    e.get(endb);
+    c.push(OP.i32GeU, OP.brIf, 0);
+    c.push(OP.loop, 0x40);
+    for (let a = 0; a < vectors; a++) {
+      const offset = (j0 + a * 4) * 4;
+      kinds.forEach((kind, k) => {
+        if (kind === CHAIN_SCALAR) return;
+        e.get(ptr(k));
+        if (kind === CHAIN_SAME) {
+          e.get(o);
+          c.push(OP.i32Add);
+        }
+        e.simd(SIMD.load);
+        e.memarg(2, offset);
+        e.set(value(k));
+      });
+      e.steps(program, nIn, value);
+      if (sum) {
+        e.get(accumulator(a));
+        e.get(value(values - 1));
+        e.simd(SIMD.f32x4Add);
+        e.set(accumulator(a));
+      } else {
+        e.get(y);
+        e.get(o);
+        c.push(OP.i32Add);
+        e.get(value(values - 1));
+        e.simd(SIMD.store);
+        e.memarg(2, offset);
+      }
+    }
+    e.get(o);
+    e.i32(rowBytes);
+    c.push(OP.i32Add);
+    c.push(OP.localTee, ...lebOf(o));
+    e.get(endb);
+    c.push(OP.i32LtU, OP.brIf, 0);
+    c.push(OP.end); // loop
+    c.push(OP.end); // block
+    for (let a = 0; sum && a < vectors; a++) {
+      e.get(y);
+      e.get(accumulator(a));
+      e.simd(SIMD.store);
+      e.memarg(2, (j0 + a * 4) * 4);
+    }
+  }
+  return moduleOf(params, i32Locals, values + (sum ? SUM_BLOCK_COLS / 4 : 0), c, shared);
 }
 
 const BITS = new DataView(new ArrayBuffer(4));
@@ -448,10 +612,15 @@ export class CompiledChains {
     return this.#compiled;
   }
 
+  /**
+   * The compiled program; with `rows`, its form over rows of `rows.cols` floats (see
+   * `compileChainRows`), summed over the rows when `rows.sum`.
+   */
   get(
     program: readonly ChainStep[],
     kinds: readonly number[],
     periods: readonly number[],
+    rows?: { readonly cols: number; readonly sum: boolean },
   ): CompiledCode | null {
     // The code depends on each input's kind (and whether a period is a multiple of 4), not on
     // the period itself, which it gets as an argument.
@@ -460,25 +629,40 @@ export class CompiledChains {
       kind === CHAIN_PERIODIC ? kinds.findIndex((q, j) => q === kind && periods[j] === periods[k]) : k,
     );
     const layout = kinds.map((kind, k) => `${kind}${periods[k]! % 4 === 0 ? '' : '!'}:${sharing[k]}`);
-    const key = `${layout.join(',')}|${programKey(program)}`;
+    const form = rows === undefined ? '' : `${rows.sum ? 'Σ' : 'R'}${rows.cols}:${periods.join(',')}|`;
+    const key = `${form}${layout.join(',')}|${programKey(program)}`;
     const cached = this.#cache.get(key);
     if (cached !== undefined) return cached;
     // A full cache keeps what it has: later programs (distinct constants, say) run in the
     // interpreter without adding entries, so the cache cannot grow without bound.
     if (this.#cache.size >= MAX_COMPILED) return null;
-    const code = canCompile(program, kinds, periods) ? this.#compile(program, kinds, sharing) : null;
+    let code: CompiledCode | null = null;
+    if (rows !== undefined) {
+      if (canCompileRows(program, kinds, periods, rows.cols)) {
+        const bytes = compileChainRows(program, kinds, this.#shared(), rows.cols, rows.sum);
+        code = this.#instantiate(
+          bytes,
+          rows.sum ? 'a compiled elementwise chain sum' : 'a compiled elementwise chain',
+        );
+      }
+    } else if (canCompile(program, kinds, periods)) {
+      code = this.#instantiate(
+        compileChain(program, kinds, this.#shared(), sharing),
+        'a compiled elementwise chain',
+      );
+    }
     this.#cache.set(key, code);
     return code;
   }
 
-  #compile(
-    program: readonly ChainStep[],
-    kinds: readonly number[],
-    sharing: readonly number[],
-  ): CompiledCode | null {
+  #shared(): boolean {
+    return (
+      typeof SharedArrayBuffer !== 'undefined' && this.ctx.heap.memory.buffer instanceof SharedArrayBuffer
+    );
+  }
+
+  #instantiate(bytes: Uint8Array<ArrayBuffer>, what: string): CompiledCode | null {
     const memory = this.ctx.heap.memory;
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    const bytes = compileChain(program, kinds, shared, sharing);
     let module: WebAssembly.Module;
     try {
       module = new WebAssembly.Module(bytes);
@@ -493,7 +677,7 @@ export class CompiledChains {
     const instance = new WebAssembly.Instance(module, { env: { memory } });
     const fn = instance.exports.run as (...args: number[]) => void;
     this.#compiled++;
-    return { name: 'a compiled elementwise chain', fn, stored };
+    return { name: what, fn, stored };
   }
 }
 

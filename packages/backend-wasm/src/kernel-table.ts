@@ -16,7 +16,7 @@ import type { CompiledChains } from './chain-jit.js';
 import type { WasmContext } from './kernel-context.js';
 import { binaryKernel, whereKernel } from './kernels/binary.js';
 import { castKernel } from './kernels/cast.js';
-import { elementwiseKernel } from './kernels/chain.js';
+import { elementwiseKernel, elementwiseSumKernel } from './kernels/chain.js';
 import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
 import {
   adamUpdateKernel,
@@ -138,6 +138,7 @@ export function createKernels(ctx: WasmContext): KernelTable {
 /** The fused primitives with a wasm kernel (all of core's). */
 type WasmFusedPrim =
   | 'elementwise'
+  | 'elementwiseSum'
   | 'fusedMatmul'
   | 'softmaxCrossEntropy'
   | 'softmax'
@@ -153,6 +154,7 @@ type WasmFusedPrim =
 export function createFusedKernels(ctx: WasmContext, chains: CompiledChains): Partial<FusedKernelTable> {
   const table: WasmFusedKernels<WasmFusedPrim> = {
     elementwise: elementwiseKernel(ctx, chains),
+    elementwiseSum: elementwiseSumKernel(ctx, chains),
     fusedMatmul: fusedMatmulKernel(ctx),
     softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
     softmax: softmaxKernel(ctx),

@@ -102,7 +102,7 @@ export interface ThreadPoolOptions {
 type ExportFn = (...args: number[]) => unknown;
 
 /** A part of any job: `JobPart` without its export's argument types. */
-interface AnyPart {
+export interface AnyPart {
   readonly args: readonly number[];
   readonly count?: number;
   readonly deltas?: readonly number[];
@@ -257,8 +257,8 @@ export class ThreadPool {
    * Runs a function compiled at run time (`code.fn` here; workers compile `code`'s bytes, which
    * must stay in the heap, once per `code.id`) with one part per thread, as `run` does.
    */
-  runCompiled(code: CompiledCode, parts: readonly { readonly args: readonly number[] }[]): void {
-    this.#run(code.name, -1 - code.stored.id, code.fn, parts, undefined, code.stored);
+  runCompiled(code: CompiledCode, parts: readonly AnyPart[], chunks?: Chunks): void {
+    this.#run(code.name, -1 - code.stored.id, code.fn, parts, chunks, code.stored);
   }
 
   /**

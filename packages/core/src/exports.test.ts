@@ -217,6 +217,7 @@ describe('@nabla/core exports', () => {
         "broadcastStrides",
         "bytesPerElement",
         "chain",
+        "chainSum",
         "checkArgCount",
         "checkBackendOptions",
         "closestName",

@@ -76,6 +76,13 @@ export interface FusedParams {
    */
   elementwise: { readonly program: readonly ChainStep[] };
   /**
+   * Inputs as `elementwise`, whose broadcast shape has rank >= 2. One output of that shape with
+   * every axis but the last reduced to 1: the sum, per last-axis index, of the program's value
+   * over all the other axes (a batch statistic over NHWC's N, H and W), without writing the
+   * chain's value out.
+   */
+  elementwiseSum: { readonly program: readonly ChainStep[] };
+  /**
    * Inputs: a `[M, K]` (`[K, M]` if transposeA), b `[K, N]` (`[N, K]` if transposeB), then
    * bias `[N]` when `hasBias`. One output `[M, N]`: act(a·b + bias).
    */
@@ -123,6 +130,7 @@ export type FusedPrim = keyof FusedParams;
 /** Every fused primitive, as a list (checked against `FusedParams` by its type). */
 export const FUSED_PRIMS: readonly FusedPrim[] = Object.keys({
   elementwise: true,
+  elementwiseSum: true,
   fusedMatmul: true,
   softmaxCrossEntropy: true,
   softmax: true,

@@ -103,5 +103,5 @@ export { checkArgCount, describeValue, fmtShape } from './errors.js';
 export { closestName, lookupName } from './names.js';
 // Elementwise chains, one fused kernel where the backend has it (@nabla/nn's losses use them),
 // and the bias + activation op
-export { type ChainArg, type ChainBuilder, type ChainValue, chain } from './ops/chain.js';
+export { type ChainArg, type ChainBuilder, type ChainValue, chain, chainSum } from './ops/chain.js';
 export { type BiasActivation, biasActivation } from './ops/fused.js';

@@ -5,6 +5,7 @@
 // read once per run; any other broadcast is copied out to the output's shape first.
 
 import {
+  broadcastShapes,
   broadcastStrides,
   type ChainBinary,
   type ChainStep,
@@ -17,9 +18,11 @@ import {
 import * as abi from '../abi.js';
 import { type CompiledChains, floatBits } from '../chain-jit.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
+import type { CompiledCode } from '../thread-pool.js';
 import type { Arities } from '../wasm-module.js';
 import { splitRange } from '../work-split.js';
 import { stridedCopy } from './movement.js';
+import { columnChunks, rowChunks } from './reduce.js';
 
 export interface ChainExports {
   /** Runs a chain program over float32 output elements [begin, end) (see assembly/chain.ts). */
@@ -68,6 +71,9 @@ const BINARY_CODES: Record<ChainBinary, number> = {
   lessEqual: abi.BINARY_LESS_EQUAL,
   equal: abi.BINARY_EQUAL,
 };
+
+/** The widest rows (in floats) a chain's row form unrolls. */
+const MAX_ROW_COLS = 256;
 
 /** One step as CHAIN_STEP_INTS int32s. */
 function encodeStep(step: ChainStep): readonly number[] {
@@ -159,65 +165,176 @@ function describeInputs(
 export function elementwiseKernel(ctx: WasmContext, compiled: CompiledChains): FusedKernel<'elementwise'> {
   return (inputs, { program }, [out]) => {
     const o = out!;
-    const size = o.size;
-    checkInt32s([size], 'an elementwise chain');
+    checkInt32s([o.size], 'an elementwise chain');
     const result = ctx.alloc(o);
-    const heap = ctx.heap;
-    const taken: number[] = [];
-    try {
-      const descriptors = describeInputs(ctx, inputs, o.shape, size, taken);
-      const kinds = descriptors.filter((_, i) => i % 3 === 1);
-      const periods = descriptors.filter((_, i) => i % 3 === 2);
-      const code = compiled.get(program, kinds, periods);
-      const pool = ctx.pool;
-      const threaded = pool !== undefined && size * program.length >= pool.minWork;
-      // The compiled loop takes whole vectors; the interpreter the rest.
-      const vectorEnd = code ? size - (size % 4) : 0;
-      if (code && vectorEnd > 0) {
-        // [ptr, period] per input (V8's flatMap costs about a microsecond per element).
+    runChain(ctx, compiled, inputs, program, o.shape, o.size, result.ptr);
+    return [result];
+  };
+}
+
+/** Runs `program` over `inputs` into `size` floats of `shape` at `y`. */
+function runChain(
+  ctx: WasmContext,
+  compiled: CompiledChains,
+  inputs: readonly TensorInfo[],
+  program: readonly ChainStep[],
+  shape: readonly number[],
+  size: number,
+  y: number,
+): void {
+  const heap = ctx.heap;
+  const taken: number[] = [];
+  try {
+    const descriptors = describeInputs(ctx, inputs, shape, size, taken);
+    const kinds = descriptors.filter((_, i) => i % 3 === 1);
+    const periods = descriptors.filter((_, i) => i % 3 === 2);
+    const pool = ctx.pool;
+    // A per-channel input (periodic over the last axis): the row form, without the wrap of the
+    // periodic offset at every vector.
+    const cols = shape[shape.length - 1] ?? 1;
+    if (
+      cols % 4 === 0 &&
+      cols <= MAX_ROW_COLS &&
+      kinds.some((kind, k) => kind === abi.CHAIN_PERIODIC && periods[k] === cols)
+    ) {
+      const rowCode = compiled.get(program, kinds, periods, { cols, sum: false });
+      if (rowCode) {
         const ins: number[] = [];
         for (let i = 0; i < descriptors.length; i += 3) ins.push(descriptors[i]!, descriptors[i + 2]!);
-        // A big chain splits over the threads by element ranges (block-aligned).
-        const bounds = threaded
-          ? splitRange(vectorEnd, pool.size, abi.CHAIN_BLOCK, abi.CHAIN_BLOCK)
-          : [0, vectorEnd];
-        const parts = bounds.slice(1).map((end, t) => ({ args: [bounds[t]!, end, result.ptr, ...ins] }));
-        if (pool && parts.length > 1) pool.runCompiled(code, parts);
-        else code.fn(...parts[0]!.args);
+        const rows = size / cols;
+        const threaded = pool !== undefined && size * program.length >= pool.minWork;
+        const bounds = threaded ? splitRange(rows, pool.size, 1, 1) : [0, rows];
+        const parts = bounds.slice(1).map((end, t) => ({ args: [bounds[t]! * cols, end * cols, y, ...ins] }));
+        if (pool && parts.length > 1) pool.runCompiled(rowCode, parts);
+        else rowCode.fn(...parts[0]!.args);
+        return;
       }
-      if (vectorEnd === size) return [result];
-      const prog = heap.alloc(program.length * abi.CHAIN_STEP_INTS * 4);
-      taken.push(prog);
-      encodeProgram(program, heap.i32, prog >>> 2);
-      const insPtr = heap.alloc(descriptors.length * 4);
-      taken.push(insPtr);
-      // Pointers past 2^31 are stored as their int32 bit patterns (the kernel reads them as u32).
-      heap.i32.set(
-        descriptors.map((v) => v | 0),
-        insPtr >>> 2,
-      );
-      const scratchBytes = ctx.wasm.chainScratchBytes(inputs.length, program.length);
-      const bounds =
-        threaded && vectorEnd === 0
-          ? splitRange(size, pool.size, abi.CHAIN_BLOCK, abi.CHAIN_BLOCK)
-          : [vectorEnd, size];
-      const parts = bounds.slice(1).map((end, t) => {
-        const scratch = heap.alloc(scratchBytes);
-        taken.push(scratch);
-        const args: [number, number, number, number, number, number, number, number] = [
-          prog,
-          program.length,
-          insPtr,
-          inputs.length,
-          result.ptr,
-          bounds[t]!,
-          end,
-          scratch,
-        ];
-        return { args };
-      });
-      if (pool && parts.length > 1) pool.run('chainF32', parts);
-      else ctx.wasm.chainF32(...parts[0]!.args);
+    }
+    const code = compiled.get(program, kinds, periods);
+    const threaded = pool !== undefined && size * program.length >= pool.minWork;
+    // The compiled loop takes whole vectors; the interpreter the rest.
+    const vectorEnd = code ? size - (size % 4) : 0;
+    if (code && vectorEnd > 0) {
+      // [ptr, period] per input (V8's flatMap costs about a microsecond per element).
+      const ins: number[] = [];
+      for (let i = 0; i < descriptors.length; i += 3) ins.push(descriptors[i]!, descriptors[i + 2]!);
+      // A big chain splits over the threads by element ranges (block-aligned).
+      const bounds = threaded
+        ? splitRange(vectorEnd, pool.size, abi.CHAIN_BLOCK, abi.CHAIN_BLOCK)
+        : [0, vectorEnd];
+      const parts = bounds.slice(1).map((end, t) => ({ args: [bounds[t]!, end, y, ...ins] }));
+      if (pool && parts.length > 1) pool.runCompiled(code, parts);
+      else code.fn(...parts[0]!.args);
+    }
+    if (vectorEnd === size) return;
+    const prog = heap.alloc(program.length * abi.CHAIN_STEP_INTS * 4);
+    taken.push(prog);
+    encodeProgram(program, heap.i32, prog >>> 2);
+    const insPtr = heap.alloc(descriptors.length * 4);
+    taken.push(insPtr);
+    // Pointers past 2^31 are stored as their int32 bit patterns (the kernel reads them as u32).
+    heap.i32.set(
+      descriptors.map((v) => v | 0),
+      insPtr >>> 2,
+    );
+    const scratchBytes = ctx.wasm.chainScratchBytes(inputs.length, program.length);
+    const bounds =
+      threaded && vectorEnd === 0
+        ? splitRange(size, pool.size, abi.CHAIN_BLOCK, abi.CHAIN_BLOCK)
+        : [vectorEnd, size];
+    const parts = bounds.slice(1).map((end, t) => {
+      const scratch = heap.alloc(scratchBytes);
+      taken.push(scratch);
+      const args: [number, number, number, number, number, number, number, number] = [
+        prog,
+        program.length,
+        insPtr,
+        inputs.length,
+        y,
+        bounds[t]!,
+        end,
+        scratch,
+      ];
+      return { args };
+    });
+    if (pool && parts.length > 1) pool.run('chainF32', parts);
+    else ctx.wasm.chainF32(...parts[0]!.args);
+  } finally {
+    for (const ptr of taken) heap.free(ptr);
+  }
+}
+
+/**
+ * The `elementwiseSum` fused kernel: per last-axis column, the sum over the other axes of the
+ * program's value. Where chain-jit.ts compiles the program's sum form (columns a multiple of 4;
+ * inputs of the full shape, one element or one row), the chain's value is added up as it is
+ * made, a row chunk at a time into a row of partial sums (the threads claim the chunks);
+ * otherwise it is written out as the `elementwise` kernel writes it and summed. Either way the
+ * adds happen in the reduce kernel's order (the same row chunks, each from 0 in row order, then
+ * the chunks in order), so both give the bits of `sum(chain(…))`.
+ * @example
+ * const kernel = elementwiseSumKernel(ctx, chains);
+ * kernel([x, mean], { program: squares }, [{ shape: [1, 1, 1, 32], dtype: 'float32', size: 32 }]);
+ */
+export function elementwiseSumKernel(
+  ctx: WasmContext,
+  compiled: CompiledChains,
+): FusedKernel<'elementwiseSum'> {
+  return (inputs, params, [out]) => {
+    const o = out!;
+    const shape = inputs.reduce<number[]>((s, t) => broadcastShapes('elementwiseSum', s, t.shape), []);
+    const size = shape.reduce((a, d) => a * d, 1);
+    const cols = shape[shape.length - 1]!;
+    const rows = size / cols;
+    checkInt32s([size], 'an elementwise chain sum');
+    const heap = ctx.heap;
+    const taken: number[] = [];
+    let code: CompiledCode | null = null;
+    let descriptors: number[] = [];
+    try {
+      if (cols % 4 === 0) {
+        descriptors = describeInputs(ctx, inputs, shape, size, taken);
+        const kinds = descriptors.filter((_, i) => i % 3 === 1);
+        const periods = descriptors.filter((_, i) => i % 3 === 2);
+        code = compiled.get(params.program, kinds, periods, { cols, sum: true });
+      }
+      const result = ctx.alloc(o);
+      if (!code) {
+        // The chain's value written out, then summed as the reduce kernel sums it.
+        const value = heap.alloc(size * 4);
+        taken.push(value);
+        runChain(ctx, compiled, inputs, params.program, shape, size, value);
+        if (rowChunks(rows, cols))
+          columnChunks(ctx, 'reduceF32', abi.REDUCE_SUM, value, result.ptr, rows, cols);
+        else ctx.wasm.reduceF32(abi.REDUCE_SUM, value, result.ptr, 1, rows, cols);
+        return [result];
+      }
+      const ins: number[] = [];
+      for (let i = 0; i < descriptors.length; i += 3) ins.push(descriptors[i]!, descriptors[i + 2]!);
+      const rowBytes = cols * 4;
+      const chunks = rowChunks(rows, cols);
+      if (!chunks) {
+        code.fn(0, size, result.ptr, ...ins);
+        return [result];
+      }
+      // Chunk c: rows [c·per, (c + 1)·per) into partial row c, the last clamped at the end.
+      const { per, count } = chunks;
+      const partials = heap.alloc(count * rowBytes);
+      taken.push(partials);
+      const first = [0, per * cols, partials, ...ins];
+      const deltas = first.map((_, i) => (i < 2 ? per * cols : i === 2 ? rowBytes : 0));
+      const pool = ctx.pool;
+      if (pool && size * params.program.length >= pool.minWork) {
+        const parts = Array.from({ length: pool.size }, () => ({ args: first, deltas }));
+        pool.runCompiled(code, parts, { count, clampIndex: 1, clampTo: size });
+      } else {
+        for (let c = 0; c < count; c++) {
+          const args = first.map((a, i) => a + c * deltas[i]!);
+          args[1] = Math.min(args[1]!, size);
+          code.fn(...args);
+        }
+      }
+      ctx.wasm.reduceF32(abi.REDUCE_SUM, partials, result.ptr, 1, count, cols);
       return [result];
     } finally {
       for (const ptr of taken) heap.free(ptr);

@@ -13,7 +13,7 @@ import {
   tensor,
   tidy,
 } from '@nabla/core';
-import { FUSED_PRIMS } from '@nabla/core/internal';
+import { chainSum, FUSED_PRIMS } from '@nabla/core/internal';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import '../index.js';
 
@@ -67,6 +67,20 @@ describe('wasm fused kernels', () => {
     });
     p.dispose();
     g.dispose();
+    // A batch statistic: Σ over the rows of x² per column.
+    const sq = chainSum(
+      [
+        tensor([
+          [1, 2, 3, 4],
+          [-1, 0.5, 2, 0],
+        ]),
+      ],
+      (b, [v]) => b.mul(v!, v!),
+      [0],
+    );
+    expect(sq.shape).toEqual([1, 4]);
+    expect(Array.from(await sq.data())).toEqual([2, 4.25, 13, 16]);
+    sq.dispose();
     for (const spy of spies) expect(spy).toHaveBeenCalledTimes(1);
   });
 });

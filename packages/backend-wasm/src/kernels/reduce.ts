@@ -28,11 +28,26 @@ const ROW_CHUNKS = 8;
 const CHUNKED_REDUCE = 2 ** 18;
 
 /**
+ * How a column reduction of [n, inner] is cut into row chunks (`per` rows each, `full` whole
+ * ones, `count` with the shorter last), or undefined when it runs in one pass: shared with the
+ * chain sums (chain.ts), which must add in the same order to give the same bits.
+ */
+export function rowChunks(
+  n: number,
+  inner: number,
+): { per: number; full: number; count: number } | undefined {
+  if (n < ROW_CHUNKS * 8 || n * inner < CHUNKED_REDUCE) return undefined;
+  const per = Math.ceil(n / ROW_CHUNKS);
+  const full = Math.floor(n / per);
+  return { per, full, count: full + (n - full * per > 0 ? 1 : 0) };
+}
+
+/**
  * Reduces x [n, inner] over its rows in ROW_CHUNKS chunks, each into a partial row (the threads
  * claim the chunks as they come; the shorter last chunk runs here), then the partials in chunk
  * order into y. Each column is thus a sum of chunk sums, whoever computed them.
  */
-function columnChunks(
+export function columnChunks(
   ctx: WasmContext,
   fn: 'reduceF32' | 'reduceI32',
   op: number,
@@ -41,10 +56,8 @@ function columnChunks(
   n: number,
   inner: number,
 ): void {
-  const per = Math.ceil(n / ROW_CHUNKS);
-  const full = Math.floor(n / per);
+  const { per, full, count } = rowChunks(n, inner)!;
   const rest = n - full * per;
-  const count = full + (rest > 0 ? 1 : 0);
   const rowBytes = inner * 4;
   const partials = ctx.heap.alloc(count * rowBytes);
   try {
@@ -93,7 +106,7 @@ export function reduceKernel<P extends ReducePrim>(ctx: WasmContext, prim: P): K
       const outer = product(sizes.slice(0, first));
       const n = sizes[first]!;
       const inner = product(sizes.slice(first + 1));
-      if (outer === 1 && x.dtype !== 'bool' && n >= ROW_CHUNKS * 8 && n * inner >= CHUNKED_REDUCE) {
+      if (outer === 1 && x.dtype !== 'bool' && rowChunks(n, inner)) {
         columnChunks(ctx, x.dtype === 'float32' ? 'reduceF32' : 'reduceI32', op, px, y.ptr, n, inner);
       } else {
         run(px, outer, n, inner);

@@ -13,7 +13,7 @@ import { broadcastShapes, normalizeAxes } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { defineOp, opt, req, S } from './args.js';
 import { div, mul, sumTo } from './binary.js';
-import { chain } from './chain.js';
+import { chain, chainSum } from './chain.js';
 import { type TensorLike, withArgs } from './convert.js';
 import { sum } from './reduce.js';
 import { neg, rsqrt } from './unary.js';
@@ -160,9 +160,10 @@ export interface FusedBatchNormResult {
  * Batch normalisation in training mode over [x, scale?, offset?], the statistics taken from x,
  * with the closed-form gradient: with c = x − mean, r = rsqrt(variance + ε), k = r·scale, n the
  * count reduced over, Σ over the reduced axes, s = Σ dy and t = Σ dy·c,
- * dx = k·(dy − s/n − c·t·r²/n), dscale = t·r, doffset = s. Five passes over x-sized data
- * forward and back (two sums and a chain each way, one more sum back), where the chain rule
- * through `moments` and `batchNorm` takes about twice that.
+ * dx = k·(dy − s/n − c·t·r²/n), dscale = t·r, doffset = s. Three passes over x-sized data
+ * each way, only the last writing one: a sum, a summed chain (`chainSum`: Σ(x − mean)² forward,
+ * t back) and a chain, where the chain rule through `moments` and `batchNorm` takes several
+ * times that.
  */
 function trainingNorm(
   ts: readonly Tensor[],
@@ -185,11 +186,15 @@ function trainingNorm(
     };
     const forward = tidy(() => {
       const mean = div(sum(x!, reduce), count);
-      const squares = chain([x!, mean], (b, [v, m]) => {
-        const c = b.sub(v!, m!);
-        return b.mul(c, c);
-      });
-      const variance = div(sum(squares, reduce), count);
+      const squares = chainSum(
+        [x!, mean],
+        (b, [v, m]) => {
+          const c = b.sub(v!, m!);
+          return b.mul(c, c);
+        },
+        axes,
+      );
+      const variance = div(squares, count);
       const { k } = factors(variance);
       const value = chain(beta ? [x!, mean, k, beta] : [x!, mean, k], (b, [v, m, kk, o]) => {
         const y = b.mul(b.sub(v!, m!), kk!);
@@ -206,10 +211,7 @@ function trainingNorm(
       gradFunc: (dy: Tensor) => {
         const { r, k } = factors(variance);
         const s = sum(dy, reduce);
-        const t = sum(
-          chain([dy, x!, mean], (b, [d, v, m]) => b.mul(d!, b.sub(v!, m!))),
-          reduce,
-        );
+        const t = chainSum([dy, x!, mean], (b, [d, v, m]) => b.mul(d!, b.sub(v!, m!)), axes);
         const a = div(s, count);
         const q = chain([t, r], (b, [tt, rr]) => b.mul(b.mul(tt!, b.mul(rr!, rr!)), 1 / count));
         const dx = chain([dy, x!, mean, k, a, q], (b, [d, v, m, kk, aa, qq]) =>

@@ -29,6 +29,7 @@ import {
 } from './binary.js';
 import { cast } from './cast.js';
 import { broadcastTo } from './movement.js';
+import { sum } from './reduce.js';
 import { abs, erf, exp, expm1, log, log1p, neg, relu, rsqrt, sigmoid, sign, sqrt, tanh } from './unary.js';
 import { where } from './where.js';
 
@@ -136,6 +137,36 @@ export function runChain(inputs: readonly Tensor[], program: readonly ChainStep[
       return ENGINE.runFused('elementwise', kernel, xs, { program }, [{ shape, dtype }])[0]!;
     }
     return composite(xs, program, dtype);
+  });
+}
+
+/**
+ * The sum of a chain's value over `axes` (kept as size 1), for batch statistics: one fused
+ * kernel where the backend has `elementwiseSum` and `axes` are every axis but the last (NHWC's
+ * per-channel sums), so the chain's value is never written out; else the chain, then `sum`.
+ * @example
+ * const sq = chainSum([x, mean], (b, [v, m]) => b.mul(b.sub(v!, m!), b.sub(v!, m!)), [0, 1, 2]);
+ */
+export function chainSum(
+  inputs: readonly Tensor[],
+  body: (b: ChainBuilder, xs: readonly ChainValue[]) => ChainValue,
+  axes: readonly number[],
+): Tensor {
+  const program = chainProgram(inputs.length, body);
+  return tidy(() => {
+    let dtype: DType = inputs.map((t) => t.dtype).reduce(promoteTypes);
+    if (!isFloat(dtype)) dtype = 'float32';
+    const xs = inputs.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
+    const shape = xs.reduce<number[]>((s, t) => broadcastShapes('elementwise', s, t.shape), []);
+    const rank = shape.length;
+    const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
+    const kernel =
+      leading && xs.length <= MAX_CHAIN_INPUTS ? ENGINE.fusedKernel('elementwiseSum', xs) : undefined;
+    if (kernel && shape.reduce((a, d) => a * d, 1) > 0) {
+      const out = shape.map((d, i) => (i === rank - 1 ? d : 1));
+      return ENGINE.runFused('elementwiseSum', kernel, xs, { program }, [{ shape: out, dtype }])[0]!;
+    }
+    return sum(runChain(xs, program), { axis: [...axes], keepDims: true });
   });
 }
 

@@ -379,6 +379,8 @@ function activationGrad(activation: FusedActivation, y: Tensor, dy: Tensor): Ten
 /** VJP rules of the fused primitives; the optimizer updates are never differentiated. */
 export const FUSED_RULES: { readonly [F in FusedPrim]: VjpRule<FusedParams[F]> | 'nondiff' } = {
   elementwise: ELEMENTWISE_RULE,
+  // The chain's rule with dy of the reduced shape: it broadcasts back within the gradient chain.
+  elementwiseSum: ELEMENTWISE_RULE,
   // y = act(z), z = Â·B̂ + bias: dz = dy ⊙ act'(z); dÂ = dz·B̂ᵀ, dB̂ = Âᵀ·dz (transposed back
   // where stored transposed: da = B̂·dzᵀ, db = dzᵀ·Â); dbias = Σ_rows dz. Each is skipped where
   // not needed (a network's input batch needs none: its product is the layer's largest).

@@ -15,6 +15,7 @@ import {
   type ChainValue,
   chain,
   chainProgram,
+  chainSum,
   runChainComposite,
 } from '../../ops/chain.js';
 import { oneHot, tensor } from '../../ops/creation.js';
@@ -508,6 +509,57 @@ export const FUSED_CASES: ConformanceCase[] = [
         inputs,
         { rtol: 1e-4, atol: 1e-5 },
       );
+    },
+  },
+  {
+    name: 'fused: chainSum over the leading axes matches the sum of the chain, values and gradients',
+    run: async (t) => {
+      // Columns a multiple of 4 with inputs of the full shape, a row and one element (the form a
+      // backend compiles), 6 columns, an input over the leading axes, other axes than the
+      // leading ones, and 512 × 512 (a reduction big enough to run in row chunks).
+      const body = (b: ChainBuilder, [a, p, q]: readonly ChainValue[]): ChainValue => {
+        const c = b.sub(a!, p!);
+        return b.mul(b.mul(c, c), q!);
+      };
+      const cases: [number[], number[], number[], number[]][] = [
+        [[5, 7, 8], [8], [], [0, 1]],
+        [[3, 6], [6], [], [0]],
+        [
+          [4, 3, 8],
+          [4, 1, 1],
+          [1, 1, 8],
+          [0, 1],
+        ],
+        [[4, 3, 8], [8], [], [1, 2]],
+        [[512, 512], [512], [], [0]],
+      ];
+      for (const [shape, pShape, qShape, axes] of cases) {
+        const x = t.rand(shape, { min: -2, max: 2, seed: 95 });
+        const p = t.rand(pShape, { min: -1, max: 1, seed: 96 });
+        const q = t.rand(qShape, { min: 0.5, max: 2, seed: 97 });
+        const composite = t.own(
+          tidy(() =>
+            sum(runChainComposite([x, p, q], chainProgram(3, body)), { axis: axes, keepDims: true }),
+          ),
+        );
+        const want = await values(composite);
+        const got = t.own(chainSum([x, p, q], body, axes));
+        if (got.shape.join() !== composite.shape.join()) {
+          throw new ConformanceError(
+            `chainSum over ${axes} of [${shape}] gave shape [${got.shape}], want [${composite.shape}]`,
+          );
+        }
+        await t.expectValues(reshape(got, [got.size]), want, { rtol: 1e-5, atol: 1e-4 });
+        if (shape.length === 3) {
+          await expectSameGrads(
+            (a, c, d) => chainSum([a, c, d], body, axes),
+            (a, c, d) =>
+              sum(runChainComposite([a, c, d], chainProgram(3, body)), { axis: axes, keepDims: true }),
+            [x, p, q],
+            { rtol: 1e-4, atol: 1e-5 },
+          );
+        }
+      }
     },
   },
   {
