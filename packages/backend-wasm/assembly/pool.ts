@@ -97,6 +97,18 @@ function maxPoolTiled(x: usize, y: usize, n0: i32, n1: i32): void {
       for (let ox = 0; ox < pOutW; ox++) {
         const corner = x + at(img, oy * pFh, ox * pFw);
         let ch = 0;
+        if (pFh == 2 && pFw == 2) {
+          // The usual 2×2 window, unrolled: the same comparisons in the same order.
+          for (; ch < vecEnd; ch += 4) {
+            const p = corner + <usize>ch * 4;
+            let best = v128.load(p);
+            best = maxLanes(v128.load(p + tap), best);
+            best = maxLanes(v128.load(p + row), best);
+            best = maxLanes(v128.load(p + row + tap), best);
+            v128.store(o, best);
+            o += 16;
+          }
+        }
         for (; ch < vecEnd; ch += 4) {
           const p = corner + <usize>ch * 4;
           let best = v128.load(p);
@@ -255,6 +267,36 @@ function maxPoolBackwardTiled(x: usize, dy: usize, dx: usize, n0: i32, n1: i32):
         const corner = x + offset;
         const target = dx + offset;
         let ch = 0;
+        if (pFh == 2 && pFw == 2) {
+          // The usual 2×2 window, unrolled: the same comparisons in the same order, each tap's
+          // mask kept instead of its index.
+          for (; ch < vecEnd; ch += 4) {
+            const p = <usize>ch * 4;
+            const a = corner + p;
+            const v0 = v128.load(a);
+            const v1 = v128.load(a + tap);
+            const v2 = v128.load(a + row);
+            const v3 = v128.load(a + row + tap);
+            let best = v0;
+            const t1 = v128.or(f32x4.gt(v1, best), v128.andnot(f32x4.ne(v1, v1), f32x4.ne(best, best)));
+            best = v128.bitselect(v1, best, t1);
+            const t2 = v128.or(f32x4.gt(v2, best), v128.andnot(f32x4.ne(v2, v2), f32x4.ne(best, best)));
+            best = v128.bitselect(v2, best, t2);
+            const t3 = v128.or(f32x4.gt(v3, best), v128.andnot(f32x4.ne(v3, v3), f32x4.ne(best, best)));
+            // Tap k holds the maximum where it was taken and no later tap was.
+            const m3 = t3;
+            const m2 = v128.andnot(t2, t3);
+            const m1 = v128.andnot(t1, v128.or(t2, t3));
+            const m0 = v128.not(v128.or(t1, v128.or(t2, t3)));
+            const d = f32x4.add(v128.load(o), zero);
+            const b = target + p;
+            v128.store(b, v128.and(d, m0));
+            v128.store(b + tap, v128.and(d, m1));
+            v128.store(b + row, v128.and(d, m2));
+            v128.store(b + row + tap, v128.and(d, m3));
+            o += 16;
+          }
+        }
         for (; ch < vecEnd; ch += 4) {
           const p = <usize>ch * 4;
           // The first tap's value and index 0, then as in maxPool2dBackward: strictly greater
