@@ -1,8 +1,9 @@
-// The heap's table of live blocks: block start → size in bytes, as an open-addressing hash table
-// over typed arrays (linear probing, deletion by backward shift, so no tombstones). A `Map`
-// costs about 0.5 µs per alloc + free under the churn of a training step (thousands of blocks
-// made and freed per step rehash its ordered table again and again); this costs a few ns and
-// makes no garbage. Starts are multiples of 16 (below 2³⁵, so a wasm32 heap's all fit), stored as start / 16.
+// The heap's tables of blocks (live blocks, free blocks by start and by end, places in the free
+// bins: a block start → a number), each an open-addressing hash table over typed arrays (linear
+// probing, deletion by backward shift, so no tombstones). A `Map` costs about 0.5 µs per alloc +
+// free under the churn of a training step (thousands of blocks made and freed per step rehash
+// its ordered table again and again); this costs a few ns and makes no garbage. Starts are
+// multiples of 16 (below 2³⁵, so a wasm32 heap's all fit), stored as start / 16.
 
 const EMPTY = 0;
 

@@ -41,9 +41,14 @@ export class WasmHeap {
   readonly #maximumBytes: number;
   #top: number;
   readonly #live = new BlockTable();
-  readonly #freeByStart = new Map<number, number>();
-  readonly #freeByEnd = new Map<number, number>();
-  readonly #bins: Set<number>[] = [];
+  // Free blocks by start (→ size) and by end (→ start), and per bin an unordered list of starts
+  // with each start's place in it: open-addressing tables, not Maps and Sets, whose ordered
+  // tables rehash again and again under a training step's churn (see block-table.ts).
+  readonly #freeByStart = new BlockTable();
+  readonly #freeByEnd = new BlockTable();
+  readonly #bins: number[][] = [];
+  readonly #binSlot = new BlockTable();
+  #freeBytes = 0;
   #bytesInUse = 0;
   /** Freed blocks of 16, 32, ..., 1024 bytes, by size / 16 (see the header). */
   readonly #quick: number[][] = Array.from({ length: QUICK_MAX / ALIGN + 1 }, () => []);
@@ -194,7 +199,7 @@ export class WasmHeap {
   /** Bytes in free blocks below the top (those in the quick stacks included). */
   get bytesFree(): number {
     let total = this.#quickBytes;
-    for (const size of this.#freeByStart.values()) total += size;
+    total += this.#freeBytes;
     return total;
   }
 
@@ -261,10 +266,11 @@ export class WasmHeap {
   #takeFree(size: number): number {
     for (let k = binOf(size); k < this.#bins.length; k++) {
       const bin = this.#bins[k];
-      if (!bin || bin.size === 0) continue;
+      if (!bin || bin.length === 0) continue;
       let best = -1;
       let bestSize = Number.POSITIVE_INFINITY;
-      for (const start of bin) {
+      for (let i = 0; i < bin.length; i++) {
+        const start = bin[i]!;
         const s = this.#freeByStart.get(start)!;
         if (s >= size && s < bestSize) {
           best = start;
@@ -283,19 +289,30 @@ export class WasmHeap {
   #addFree(start: number, size: number): void {
     this.#freeByStart.set(start, size);
     this.#freeByEnd.set(start + size, start);
+    this.#freeBytes += size;
     const k = binOf(size);
     let bin = this.#bins[k];
     if (!bin) {
-      for (let i = this.#bins.length; i <= k; i++) this.#bins[i] ??= new Set();
+      for (let i = this.#bins.length; i <= k; i++) this.#bins[i] ??= [];
       bin = this.#bins[k]!;
     }
-    bin.add(start);
+    this.#binSlot.set(start, bin.length);
+    bin.push(start);
   }
 
   #removeFree(start: number): void {
     const size = this.#freeByStart.get(start)!;
     this.#freeByStart.delete(start);
     this.#freeByEnd.delete(start + size);
-    this.#bins[binOf(size)]!.delete(start);
+    this.#freeBytes -= size;
+    // The bin's last start takes this one's place.
+    const bin = this.#bins[binOf(size)]!;
+    const slot = this.#binSlot.get(start)!;
+    const last = bin.pop()!;
+    if (last !== start) {
+      bin[slot] = last;
+      this.#binSlot.set(last, slot);
+    }
+    this.#binSlot.delete(start);
   }
 }
