@@ -147,21 +147,26 @@ export function canCompile(
 /** Code being written: the function body's bytes and helpers that append instructions. */
 class Emitter {
   readonly c: number[] = [];
+  /** An opcode and its unsigned LEB128 immediate. */
+  #op(code: number, n: number): void {
+    this.c.push(code);
+    uleb(n, this.c);
+  }
   get(l: number): void {
-    this.c.push(OP.localGet);
-    uleb(l, this.c);
+    this.#op(OP.localGet, l);
   }
   set(l: number): void {
-    this.c.push(OP.localSet);
-    uleb(l, this.c);
+    this.#op(OP.localSet, l);
+  }
+  tee(l: number): void {
+    this.#op(OP.localTee, l);
   }
   i32(n: number): void {
     this.c.push(OP.i32Const);
     sleb(n, this.c);
   }
   simd(op: number): void {
-    this.c.push(OP.simd);
-    uleb(op, this.c);
+    this.#op(OP.simd, op);
   }
   /** A memory immediate: alignment (log2) and a byte offset. */
   memarg(align: number, offset = 0): void {
@@ -420,7 +425,7 @@ export function compileChain(
       e.get(aux(k));
       e.i32(16);
       c.push(OP.i32Add);
-      c.push(OP.localTee, ...lebOf(aux(k)));
+      e.tee(aux(k));
       e.get(aux(k));
       e.get(period(k));
       c.push(OP.i32Eq);
@@ -554,7 +559,7 @@ export function compileChainRows(
     e.get(o);
     e.i32(rowBytes);
     c.push(OP.i32Add);
-    c.push(OP.localTee, ...lebOf(o));
+    e.tee(o);
     e.get(endb);
     c.push(OP.i32LtU, OP.brIf, 0);
     c.push(OP.end); // loop
@@ -679,10 +684,4 @@ export class CompiledChains {
     this.#compiled++;
     return { name: what, fn, stored };
   }
-}
-
-function lebOf(n: number): number[] {
-  const out: number[] = [];
-  uleb(n, out);
-  return out;
 }

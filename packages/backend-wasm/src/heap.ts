@@ -198,9 +198,7 @@ export class WasmHeap {
 
   /** Bytes in free blocks below the top (those in the quick stacks included). */
   get bytesFree(): number {
-    let total = this.#quickBytes;
-    total += this.#freeBytes;
-    return total;
+    return this.#quickBytes + this.#freeBytes;
   }
 
   /** Views over the current buffer (re-created after the memory grew). */

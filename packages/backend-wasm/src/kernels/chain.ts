@@ -18,11 +18,10 @@ import {
 import * as abi from '../abi.js';
 import { type CompiledChains, floatBits } from '../chain-jit.js';
 import { checkInt32s, type WasmContext } from '../kernel-context.js';
-import type { CompiledCode } from '../thread-pool.js';
 import type { Arities } from '../wasm-module.js';
 import { splitRange } from '../work-split.js';
 import { stridedCopy } from './movement.js';
-import { columnChunks, rowChunks } from './reduce.js';
+import { reduceColumns, rowChunks } from './reduce.js';
 
 export interface ChainExports {
   /** Runs a chain program over float32 output elements [begin, end) (see assembly/chain.ts). */
@@ -167,16 +166,32 @@ export function elementwiseKernel(ctx: WasmContext, compiled: CompiledChains): F
     const o = out!;
     checkInt32s([o.size], 'an elementwise chain');
     const result = ctx.alloc(o);
-    runChain(ctx, compiled, inputs, program, o.shape, o.size, result.ptr);
+    const taken: number[] = [];
+    try {
+      const descriptors = describeInputs(ctx, inputs, o.shape, o.size, taken);
+      runChain(ctx, compiled, descriptors, program, o.shape, o.size, result.ptr);
+    } finally {
+      for (const ptr of taken) ctx.heap.free(ptr);
+    }
     return [result];
   };
 }
 
-/** Runs `program` over `inputs` into `size` floats of `shape` at `y`. */
+/**
+ * A compiled chain's input arguments, [ptr, period] per input, from [ptr, kind, period]
+ * descriptors (a loop: V8's flatMap costs about a microsecond per element).
+ */
+function pointerArgs(descriptors: readonly number[]): number[] {
+  const ins: number[] = [];
+  for (let i = 0; i < descriptors.length; i += 3) ins.push(descriptors[i]!, descriptors[i + 2]!);
+  return ins;
+}
+
+/** Runs `program` over inputs `descriptors` (`describeInputs`) into `size` floats of `shape` at `y`. */
 function runChain(
   ctx: WasmContext,
   compiled: CompiledChains,
-  inputs: readonly TensorInfo[],
+  descriptors: readonly number[],
   program: readonly ChainStep[],
   shape: readonly number[],
   size: number,
@@ -184,11 +199,13 @@ function runChain(
 ): void {
   const heap = ctx.heap;
   const taken: number[] = [];
+  const nIn = descriptors.length / 3;
   try {
-    const descriptors = describeInputs(ctx, inputs, shape, size, taken);
     const kinds = descriptors.filter((_, i) => i % 3 === 1);
     const periods = descriptors.filter((_, i) => i % 3 === 2);
     const pool = ctx.pool;
+    const threaded = pool !== undefined && size * program.length >= pool.minWork;
+    const ins = pointerArgs(descriptors);
     // A per-channel input (periodic over the last axis): the row form, without the wrap of the
     // periodic offset at every vector.
     const cols = shape[shape.length - 1] ?? 1;
@@ -199,10 +216,7 @@ function runChain(
     ) {
       const rowCode = compiled.get(program, kinds, periods, { cols, sum: false });
       if (rowCode) {
-        const ins: number[] = [];
-        for (let i = 0; i < descriptors.length; i += 3) ins.push(descriptors[i]!, descriptors[i + 2]!);
         const rows = size / cols;
-        const threaded = pool !== undefined && size * program.length >= pool.minWork;
         const bounds = threaded ? splitRange(rows, pool.size, 1, 1) : [0, rows];
         const parts = bounds.slice(1).map((end, t) => ({ args: [bounds[t]! * cols, end * cols, y, ...ins] }));
         if (pool && parts.length > 1) pool.runCompiled(rowCode, parts);
@@ -211,13 +225,9 @@ function runChain(
       }
     }
     const code = compiled.get(program, kinds, periods);
-    const threaded = pool !== undefined && size * program.length >= pool.minWork;
     // The compiled loop takes whole vectors; the interpreter the rest.
     const vectorEnd = code ? size - (size % 4) : 0;
     if (code && vectorEnd > 0) {
-      // [ptr, period] per input (V8's flatMap costs about a microsecond per element).
-      const ins: number[] = [];
-      for (let i = 0; i < descriptors.length; i += 3) ins.push(descriptors[i]!, descriptors[i + 2]!);
       // A big chain splits over the threads by element ranges (block-aligned).
       const bounds = threaded
         ? splitRange(vectorEnd, pool.size, abi.CHAIN_BLOCK, abi.CHAIN_BLOCK)
@@ -237,7 +247,7 @@ function runChain(
       descriptors.map((v) => v | 0),
       insPtr >>> 2,
     );
-    const scratchBytes = ctx.wasm.chainScratchBytes(inputs.length, program.length);
+    const scratchBytes = ctx.wasm.chainScratchBytes(nIn, program.length);
     const bounds =
       threaded && vectorEnd === 0
         ? splitRange(size, pool.size, abi.CHAIN_BLOCK, abi.CHAIN_BLOCK)
@@ -249,7 +259,7 @@ function runChain(
         prog,
         program.length,
         insPtr,
-        inputs.length,
+        nIn,
         y,
         bounds[t]!,
         end,
@@ -289,28 +299,21 @@ export function elementwiseSumKernel(
     checkInt32s([size], 'an elementwise chain sum');
     const heap = ctx.heap;
     const taken: number[] = [];
-    let code: CompiledCode | null = null;
-    let descriptors: number[] = [];
     try {
-      if (cols % 4 === 0) {
-        descriptors = describeInputs(ctx, inputs, shape, size, taken);
-        const kinds = descriptors.filter((_, i) => i % 3 === 1);
-        const periods = descriptors.filter((_, i) => i % 3 === 2);
-        code = compiled.get(params.program, kinds, periods, { cols, sum: true });
-      }
+      const descriptors = describeInputs(ctx, inputs, shape, size, taken);
+      const kinds = descriptors.filter((_, i) => i % 3 === 1);
+      const periods = descriptors.filter((_, i) => i % 3 === 2);
+      const code = compiled.get(params.program, kinds, periods, { cols, sum: true });
       const result = ctx.alloc(o);
       if (!code) {
         // The chain's value written out, then summed as the reduce kernel sums it.
         const value = heap.alloc(size * 4);
         taken.push(value);
-        runChain(ctx, compiled, inputs, params.program, shape, size, value);
-        if (rowChunks(rows, cols))
-          columnChunks(ctx, 'reduceF32', abi.REDUCE_SUM, value, result.ptr, rows, cols);
-        else ctx.wasm.reduceF32(abi.REDUCE_SUM, value, result.ptr, 1, rows, cols);
+        runChain(ctx, compiled, descriptors, params.program, shape, size, value);
+        reduceColumns(ctx, 'reduceF32', abi.REDUCE_SUM, value, result.ptr, rows, cols);
         return [result];
       }
-      const ins: number[] = [];
-      for (let i = 0; i < descriptors.length; i += 3) ins.push(descriptors[i]!, descriptors[i + 2]!);
+      const ins = pointerArgs(descriptors);
       const rowBytes = cols * 4;
       const chunks = rowChunks(rows, cols);
       if (!chunks) {

@@ -30,7 +30,7 @@ const CHUNKED_REDUCE = 2 ** 18;
 /**
  * How a column reduction of [n, inner] is cut into row chunks (`per` rows each, `full` whole
  * ones, `count` with the shorter last), or undefined when it runs in one pass: shared with the
- * chain sums (chain.ts), which must add in the same order to give the same bits.
+ * compiled chain sums (chain.ts), which must add in the same order to give the same bits.
  */
 export function rowChunks(
   n: number,
@@ -47,7 +47,7 @@ export function rowChunks(
  * claim the chunks as they come; the shorter last chunk runs here), then the partials in chunk
  * order into y. Each column is thus a sum of chunk sums, whoever computed them.
  */
-export function columnChunks(
+function columnChunks(
   ctx: WasmContext,
   fn: 'reduceF32' | 'reduceI32',
   op: number,
@@ -81,6 +81,23 @@ export function columnChunks(
 }
 
 /**
+ * Reduces x [n, inner] (int32 or float32, by `fn`) over its rows into y [inner]: in row chunks
+ * when `rowChunks` cuts it, else in one pass.
+ */
+export function reduceColumns(
+  ctx: WasmContext,
+  fn: 'reduceF32' | 'reduceI32',
+  op: number,
+  x: number,
+  y: number,
+  n: number,
+  inner: number,
+): void {
+  if (rowChunks(n, inner)) columnChunks(ctx, fn, op, x, y, n, inner);
+  else ctx.wasm[fn](op, x, y, 1, n, inner);
+}
+
+/**
  * A kernel for one reduction over `params.axes` (the output keeps them with size 1).
  * @example
  * reduceKernel(ctx, 'sum')([x], { axes: [0, 2] }, out);
@@ -106,8 +123,8 @@ export function reduceKernel<P extends ReducePrim>(ctx: WasmContext, prim: P): K
       const outer = product(sizes.slice(0, first));
       const n = sizes[first]!;
       const inner = product(sizes.slice(first + 1));
-      if (outer === 1 && x.dtype !== 'bool' && rowChunks(n, inner)) {
-        columnChunks(ctx, x.dtype === 'float32' ? 'reduceF32' : 'reduceI32', op, px, y.ptr, n, inner);
+      if (outer === 1 && x.dtype !== 'bool') {
+        reduceColumns(ctx, x.dtype === 'float32' ? 'reduceF32' : 'reduceI32', op, px, y.ptr, n, inner);
       } else {
         run(px, outer, n, inner);
       }

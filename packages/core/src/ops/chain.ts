@@ -122,15 +122,20 @@ export function chainProgram(
   return b.steps;
 }
 
+/** A chain's inputs promoted to one float dtype (float32 for ints and bools); call inside `tidy`. */
+function promoted(inputs: readonly Tensor[]): { xs: Tensor[]; dtype: DType } {
+  let dtype: DType = inputs.map((t) => t.dtype).reduce(promoteTypes);
+  if (!isFloat(dtype)) dtype = 'float32';
+  return { xs: inputs.map((t) => (t.dtype === dtype ? t : cast(t, dtype))), dtype };
+}
+
 /**
  * Runs a program over `inputs` (promoted to one float dtype, float32 for ints and bools): one
  * fused kernel where the backend has it, ordinary ops otherwise.
  */
 export function runChain(inputs: readonly Tensor[], program: readonly ChainStep[]): Tensor {
   return tidy(() => {
-    let dtype: DType = inputs.map((t) => t.dtype).reduce(promoteTypes);
-    if (!isFloat(dtype)) dtype = 'float32';
-    const xs = inputs.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
+    const { xs, dtype } = promoted(inputs);
     const shape = xs.reduce<number[]>((s, t) => broadcastShapes('elementwise', s, t.shape), []);
     const kernel = xs.length <= MAX_CHAIN_INPUTS ? ENGINE.fusedKernel('elementwise', xs) : undefined;
     if (kernel && shape.reduce((a, d) => a * d, 1) > 0) {
@@ -154,9 +159,7 @@ export function chainSum(
 ): Tensor {
   const program = chainProgram(inputs.length, body);
   return tidy(() => {
-    let dtype: DType = inputs.map((t) => t.dtype).reduce(promoteTypes);
-    if (!isFloat(dtype)) dtype = 'float32';
-    const xs = inputs.map((t) => (t.dtype === dtype ? t : cast(t, dtype)));
+    const { xs, dtype } = promoted(inputs);
     const shape = xs.reduce<number[]>((s, t) => broadcastShapes('elementwise', s, t.shape), []);
     const rank = shape.length;
     const leading = rank >= 2 && axes.length === rank - 1 && axes.every((a, i) => a === i);
@@ -176,13 +179,8 @@ export function chainSum(
  */
 export function runChainComposite(inputs: readonly Tensor[], program: readonly ChainStep[]): Tensor {
   return tidy(() => {
-    let dtype: DType = inputs.map((t) => t.dtype).reduce(promoteTypes);
-    if (!isFloat(dtype)) dtype = 'float32';
-    return composite(
-      inputs.map((t) => (t.dtype === dtype ? t : cast(t, dtype))),
-      program,
-      dtype,
-    );
+    const { xs, dtype } = promoted(inputs);
+    return composite(xs, program, dtype);
   });
 }
 
