@@ -43,11 +43,12 @@ export function rowChunks(
 }
 
 /**
- * Reduces x [n, inner] over its rows in ROW_CHUNKS chunks, each into a partial row (the threads
- * claim the chunks as they come; the shorter last chunk runs here), then the partials in chunk
- * order into y. Each column is thus a sum of chunk sums, whoever computed them.
+ * Reduces x [n, inner] (int32 or float32, by `fn`) over its rows into y [inner]. A big one
+ * (`rowChunks`) runs in ROW_CHUNKS chunks, each into a partial row (the threads claim the
+ * chunks as they come; the shorter last chunk runs here), then the partials in chunk order into
+ * y, so each column is a sum of chunk sums, whoever computed them; a small one in one pass.
  */
-function columnChunks(
+export function reduceColumns(
   ctx: WasmContext,
   fn: 'reduceF32' | 'reduceI32',
   op: number,
@@ -56,7 +57,12 @@ function columnChunks(
   n: number,
   inner: number,
 ): void {
-  const { per, full, count } = rowChunks(n, inner)!;
+  const chunks = rowChunks(n, inner);
+  if (!chunks) {
+    ctx.wasm[fn](op, x, y, 1, n, inner);
+    return;
+  }
+  const { per, full, count } = chunks;
   const rest = n - full * per;
   const rowBytes = inner * 4;
   const partials = ctx.heap.alloc(count * rowBytes);
@@ -78,23 +84,6 @@ function columnChunks(
   } finally {
     ctx.heap.free(partials);
   }
-}
-
-/**
- * Reduces x [n, inner] (int32 or float32, by `fn`) over its rows into y [inner]: in row chunks
- * when `rowChunks` cuts it, else in one pass.
- */
-export function reduceColumns(
-  ctx: WasmContext,
-  fn: 'reduceF32' | 'reduceI32',
-  op: number,
-  x: number,
-  y: number,
-  n: number,
-  inner: number,
-): void {
-  if (rowChunks(n, inner)) columnChunks(ctx, fn, op, x, y, n, inner);
-  else ctx.wasm[fn](op, x, y, 1, n, inner);
 }
 
 /**
