@@ -232,7 +232,10 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   // What a second thread can gain right now, for the ×2 rows (not for tests' own rows).
   const capacity: ThreadCapacity[] = [];
   const twoThreadRows = rows.some((row) => row.backend.endsWith('×2'));
-  if (twoThreadRows && !options.rows) capacity.push(await threadCapacity(2));
+  const measureCapacity = async () => {
+    capacity.push(await threadCapacity(2), await threadCapacity(2, 5, 'gemm'));
+  };
+  if (twoThreadRows && !options.rows) await measureCapacity();
   for (const [index, row] of rows.entries()) {
     const rowStart = performance.now();
     log(`[${index + 1}/${rows.length}] ${filterText(row)}`);
@@ -244,10 +247,14 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
     log(`      ${secondsSince(rowStart).toFixed(1)} s${outcome}`);
   }
   if (capacity.length) {
-    capacity.push(await threadCapacity(2));
-    const [start, end] = capacity.map((c) => `${c.ratio.toFixed(2)}×`);
+    await measureCapacity();
+    const at = (work: string) =>
+      capacity
+        .filter((c) => c.work === work)
+        .map((c) => `${c.ratio.toFixed(2)}×`)
+        .join(' at the start of the run and ');
     notes.push(
-      `Two-thread capacity of this machine: ${start} at the start of the run, ${end} at its end (two workers of plain arithmetic against one, median of ${capacity[0]!.samples.length}; 2× on an idle 2-core machine, and the ceiling of any ×2 row's gain over ×1)`,
+      `Two-thread capacity of this machine (two workers against one, median of ${capacity[0]!.samples.length} rounds; 2× on an idle 2-core machine, and the ceiling of any ×2 row's gain over ×1): plain scalar arithmetic ${at('scalar')} at its end; Nabla's one-thread wasm 256×256 matrix product, a backend per worker, ${at('gemm')} at its end`,
     );
     log(notes[notes.length - 1]!);
   }

@@ -122,11 +122,14 @@ describe('bench', () => {
   });
 
   it("measures the machine's two-thread capacity: a positive ratio per round, their median", async () => {
-    const capacity = await threadCapacity(2, 3, 2e6);
-    expect(capacity.threads).toBe(2);
-    expect(capacity.samples).toHaveLength(3);
-    for (const s of capacity.samples) expect(s).toBeGreaterThan(0.2);
-    expect(capacity.ratio).toBe([...capacity.samples].sort((a, b) => a - b)[1]);
+    for (const work of ['scalar', 'gemm'] as const) {
+      const capacity = await threadCapacity(2, 3, work, work === 'scalar' ? 2e6 : 10);
+      expect(capacity.threads).toBe(2);
+      expect(capacity.work).toBe(work);
+      expect(capacity.samples).toHaveLength(3);
+      for (const s of capacity.samples) expect(s).toBeGreaterThan(0.2);
+      expect(capacity.ratio).toBe([...capacity.samples].sort((a, b) => a - b)[1]);
+    }
   });
 
   it('filters on the name and the pairing', () => {
