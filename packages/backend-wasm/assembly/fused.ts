@@ -5,7 +5,7 @@
 // with a temporary each, and computes the same float32 operations in the same order.
 
 import { at } from './common';
-import { expSimd, unaryF32 } from './unary';
+import { expSimd, reluSimd, unaryF32 } from './unary';
 import {
   ACTIVATION_LINEAR as LINEAR,
   ACTIVATION_RELU as RELU,
@@ -19,9 +19,10 @@ import {
 // @ts-ignore: decorator
 @inline
 function clampSimd(act: i32, v: v128): v128 {
-  // f32x4.max propagates NaN and orders -0 below +0, as the relu kernel does.
-  if (act == RELU) return f32x4.max(v, f32x4.splat(0));
-  if (act == RELU6) return f32x4.min(f32x4.max(v, f32x4.splat(0)), f32x4.splat(6));
+  // As the relu kernel (NaN stays NaN, relu(−0) is +0); relu6's pmin(r, 6) = 6 < r ? 6 : r
+  // keeps a NaN too.
+  if (act == RELU) return reluSimd(v);
+  if (act == RELU6) return f32x4.pmin(reluSimd(v), f32x4.splat(6));
   return v;
 }
 
@@ -116,21 +117,31 @@ export function softmaxF32(x: usize, y: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     const xr = at(x, r * cols, 2);
     const yr = at(y, r * cols, 2);
-    // f32x4.max propagates NaN, so a NaN anywhere leaves m NaN.
-    // Two running maxima (max is exact and orders −0 below +0, so the order does not matter).
+    // Two running pseudo-maxima (pmax(m, v) = m < v ? v : m, one instruction where f32x4.max
+    // takes about seven for its NaN and signed-zero rules) and a mask of the NaNs seen: a NaN
+    // anywhere makes m NaN. The sign of a zero maximum does not change x − m's exponentials.
     let mv = f32x4.splat(-Infinity);
     let mw = mv;
+    let nan = f32x4.splat(0);
     let c = 0;
     for (; c + 8 <= cols; c += 8) {
-      mv = f32x4.max(mv, v128.load(at(xr, c, 2)));
-      mw = f32x4.max(mw, v128.load(at(xr, c, 2), 16));
+      const v0 = v128.load(at(xr, c, 2));
+      const v1 = v128.load(at(xr, c, 2), 16);
+      mv = f32x4.pmax(mv, v0);
+      mw = f32x4.pmax(mw, v1);
+      nan = v128.or(nan, v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)));
     }
-    mv = f32x4.max(mv, mw);
-    for (; c + 4 <= cols; c += 4) mv = f32x4.max(mv, v128.load(at(xr, c, 2)));
+    mv = f32x4.pmax(mv, mw);
+    for (; c + 4 <= cols; c += 4) {
+      const v = v128.load(at(xr, c, 2));
+      mv = f32x4.pmax(mv, v);
+      nan = v128.or(nan, f32x4.ne(v, v));
+    }
     let m: f32 = max<f32>(
       max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
       max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
     );
+    if (v128.any_true(nan)) m = NaN;
     for (; c < cols; c++) m = max<f32>(m, load<f32>(at(xr, c, 2)));
     if (!isFinite<f32>(m)) {
       for (let c = 0; c < cols; c++) store<f32>(at(yr, c, 2), NaN);

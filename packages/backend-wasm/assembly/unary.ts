@@ -101,7 +101,10 @@ const EXP_K: usize = memory.data<f32>(
 @inline
 export function expSimd(v: v128): v128 {
   const k = EXP_K;
-  const x = f32x4.min(f32x4.max(v, v128.load(k)), v128.load(k, 16));
+  // The clamp as pseudo-max/min (one instruction each, where f32x4.max/min take about seven for
+  // their NaN and signed-zero rules): pmax(v, lo) = v < lo ? lo : v keeps a NaN v (the compare is
+  // false), and so does pmin(x, hi) = hi < x ? hi : x; the clamp bounds are not zeros.
+  const x = f32x4.pmin(f32x4.pmax(v, v128.load(k)), v128.load(k, 16));
   // n = nearest(x·log2e): adding 1.5·2^23 rounds to an integer (ties to even, as `nearest`),
   // which then sits in the low bits of the sum; exact for |x·log2e| < 2^22.
   const magic = v128.load(k, 192);
@@ -125,6 +128,19 @@ export function expSimd(v: v128): v128 {
   const s1 = i32x4.shl(i32x4.add(n1, bias), 23);
   const s2 = i32x4.shl(i32x4.add(n2, bias), 23);
   return f32x4.mul(f32x4.mul(p, s1), s2);
+}
+
+/**
+ * max(v, 0) on four lanes as f32x4.max gives it (NaN stays NaN, relu(−0) is +0, as in the CPU
+ * backend), in two instructions where f32x4.max takes about eight: the pseudo-maximum
+ * pmax(v, 0) = v < 0 ? 0 : v keeps a NaN (the compare is false) and −0, and adding +0 turns −0
+ * into +0 and changes nothing else.
+ */
+// @ts-ignore: decorator
+@inline
+export function reluSimd(v: v128): v128 {
+  const zero = f32x4.splat(0);
+  return f32x4.add(f32x4.pmax(v, zero), zero);
 }
 
 /** σ(x) on four lanes from e = e^(−|x|): 1 / (1 + e) for x >= 0, e / (1 + e) below. */
@@ -228,8 +244,7 @@ export function unarySimd(op: i32, v: v128): v128 {
     case RECIPROCAL:
       return f32x4.div(f32x4.splat(1), v);
     case RELU:
-      // f32x4.max propagates NaN and orders -0 below +0, so relu(-0) is +0 as in the CPU backend.
-      return f32x4.max(v, f32x4.splat(0));
+      return reluSimd(v);
   }
   return v;
 }

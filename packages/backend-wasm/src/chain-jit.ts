@@ -63,6 +63,7 @@ const SIMD = {
   f32x4Div: 0xe7,
   f32x4Min: 0xe8,
   f32x4Max: 0xe9,
+  f32x4Pmax: 0xeb,
 } as const;
 
 const I32 = 0x7f;
@@ -238,11 +239,14 @@ const UNARY_CODE: Partial<Record<string, (e: Emitter, x: number) => void>> = {
     e.simd(SIMD.f32x4Sqrt);
     e.simd(SIMD.f32x4Div);
   },
-  // max propagates NaN and orders −0 below +0, as the interpreter's relu.
+  // As the interpreter's relu (assembly/unary.ts, reluSimd): pmax(x, 0) + 0, two instructions
+  // that keep a NaN and turn −0 into +0, as f32x4.max(x, 0) does in about eight.
   relu: (e, x) => {
     e.get(x);
     e.v128Const(0);
-    e.simd(SIMD.f32x4Max);
+    e.simd(SIMD.f32x4Pmax);
+    e.v128Const(0);
+    e.simd(SIMD.f32x4Add);
   },
 };
 

@@ -410,6 +410,33 @@ export const REDUCE_CASES: ConformanceCase[] = [
     },
   },
   {
+    // 21 columns: a backend's unrolled vector loop, a single vector and a scalar tail.
+    name: 'reduce: softmax over wide rows: NaN in any position or an infinite maximum makes the row NaN; −∞ gives 0',
+    run: async (t) => {
+      const cols = 21;
+      const base = Array.from({ length: cols }, (_, j) => Math.fround(Math.sin(j * 1.7) * 4));
+      const withAt = (at: readonly number[], v: number) => base.map((x, j) => (at.includes(j) ? v : x));
+      const rows = [
+        base,
+        withAt([9], Number.NaN),
+        withAt([17], Number.NaN),
+        withAt([20], Number.NaN),
+        withAt([5], Number.POSITIVE_INFINITY),
+        withAt([0, 13, 20], Number.NEGATIVE_INFINITY),
+        withAt([19], 50),
+      ];
+      const reference = (row: readonly number[]) => {
+        if (row.some(Number.isNaN) || row.includes(Number.POSITIVE_INFINITY))
+          return row.map(() => Number.NaN);
+        const m = Math.max(...row);
+        const e = row.map((x) => Math.exp(x - m));
+        const z = e.reduce((a, b) => a + b, 0);
+        return e.map((v) => v / z);
+      };
+      await t.expectValues(softmax(t.input(rows)), rows.map(reference), { rtol: 1e-5, atol: 1e-7 });
+    },
+  },
+  {
     name: 'reduce: softmax and logSoftmax',
     run: async (t) => {
       const x = t.input([

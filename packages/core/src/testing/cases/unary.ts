@@ -220,19 +220,50 @@ const SPECIALS: Readonly<Record<string, SpecialSpec>> = {
   logicalNot: { op: logicalNot, x: [N, 0, INF, -2.5], y: [false, true, false, false] },
 };
 
+/**
+ * Every rotation of `values`, twice over: each value lands in every SIMD lane (four wide) and in
+ * a scalar tail, whatever the backend's vector loop and unrolling.
+ */
+function onEveryLane<T>(values: readonly T[]): T[] {
+  const out: T[] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    for (let k = 0; k < values.length; k++) out.push(...values.slice(k), ...values.slice(0, k));
+  }
+  return out;
+}
+
 const specialCases: ConformanceCase[] = Object.entries(SPECIALS).map(([name, s]) => ({
-  name: `unary: ${name} of NaN and infinities`,
+  name: `unary: ${name} of NaN and infinities, on every lane`,
   run: async (t) => {
-    const x = t.input([...s.x]);
     const dtype: DType = typeof s.y[0] === 'boolean' ? 'bool' : 'float32';
-    await t.expectValues(s.op(x), [...s.y], { dtype });
+    await t.expectValues(s.op(t.input([...s.x])), [...s.y], { dtype });
+    await t.expectValues(s.op(t.input(onEveryLane(s.x))), onEveryLane(s.y), { dtype });
   },
 }));
+
+/** relu(−0) is +0 (max(−0, 0) orders −0 below +0), on every lane, beside NaN and ±∞. */
+const reluZeroCase: ConformanceCase = {
+  name: 'unary: relu of −0 is +0 on every lane; NaN stays NaN',
+  run: async (t) => {
+    const x = onEveryLane([-0, Number.NaN, 0, -0, Number.NEGATIVE_INFINITY, -0, 2.5]);
+    const y = t.own(relu(t.input(x)));
+    const got = await y.data();
+    x.forEach((v, i) => {
+      const r = got[i]!;
+      const ok = Number.isNaN(v) ? Number.isNaN(r) : Object.is(r, v > 0 ? v : 0);
+      if (!ok)
+        throw new Error(
+          `relu at [${i}] of ${Object.is(v, -0) ? '-0' : v}: expected ${v > 0 ? v : 0}, got ${Object.is(r, -0) ? '-0' : r}`,
+        );
+    });
+  },
+};
 
 export const UNARY_CASES: ConformanceCase[] = [
   ...SPECS.map(forwardCase),
   ...SPECS.map(gradCase),
   ...specialCases,
+  reluZeroCase,
   {
     name: 'unary: isNaN, isFinite and logicalNot values',
     run: async (t) => {
