@@ -175,7 +175,7 @@ export function markdownReport(
   }
   const pairings = [...new Set(rows.map((row) => `${row.backend} vs ${row.peer}`))];
   for (const pairing of pairings) {
-    const peer = /^(pytorch|onnxruntime)/.test(pairing.split(' vs ')[1]!) ? 'peer' : 'TF.js';
+    const peer = /^(pytorch|onnxruntime|ort-web)/.test(pairing.split(' vs ')[1]!) ? 'peer' : 'TF.js';
     lines.push(
       '',
       `### Nabla ${pairing}`,
