@@ -6,8 +6,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import v8 from 'node:v8';
 import { afterAll, describe, expect, it } from 'vitest';
 import { threadCapacity } from '../src/capacity.js';
+import { FMA_PEAK_ROUNDS, fmaPeak } from '../src/fma-peak.js';
 import { convRow } from '../src/groups/conv2d.js';
 import { trainRow } from '../src/groups/mlp-train.js';
 import { fitRow, predictRow } from '../src/groups/nn.js';
@@ -51,6 +53,13 @@ describe('bench', () => {
       /\| matmul 16x16 · 16x16 \| [\d.]+ GFLOP\/s \| [\d.]+ GFLOP\/s \| [\d.]+× \|/,
     );
     expect(report.markdown).toMatch(/Machine: .+ cores/);
+    // The % column: against the measured FMA peak where the relaxed build ran, else the nominal one.
+    const wasm = report.rows.filter((row) => row.backend === 'wasm ×1');
+    const relaxed = wasm[0]!.wasmBuild!.includes('build relaxed');
+    const perCore = relaxed ? report.machine.fmaPeakPerCore : report.machine.simdPeakPerCore;
+    expect(relaxed ? report.machine.fmaPeakPerCore : undefined).toBe(perCore);
+    for (const row of wasm) expect(row.simdPeakPercent).toBeCloseTo((100 * row.ours!.median) / perCore!, 9);
+    expect(report.markdown).toContain(relaxed ? '128-bit SIMD peak, measured: ' : '128-bit SIMD peak: ');
 
     expect(report.jsonPath).toBe(jsonPath);
     expect(existsSync(jsonPath)).toBe(true);
@@ -130,6 +139,17 @@ describe('bench', () => {
       for (const s of capacity.samples) expect(s).toBeGreaterThan(0.2);
       expect(capacity.ratio).toBe([...capacity.samples].sort((a, b) => a - b)[1]);
     }
+  });
+
+  it('measures the FMA peak once: the best of its rounds, each a positive GFLOP/s', () => {
+    // Node 20 has relaxed SIMD behind this flag (Node 22+ by default), as the wasm backend sets it.
+    v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+    const peak = fmaPeak();
+    if (!peak.ok) throw new Error(peak.reason);
+    expect(peak.samples).toHaveLength(FMA_PEAK_ROUNDS);
+    for (const s of peak.samples) expect(s).toBeGreaterThan(0.1);
+    expect(peak.gflops).toBe(Math.max(...peak.samples));
+    expect(fmaPeak()).toBe(peak);
   });
 
   it('filters on the name and the pairing', () => {

@@ -1,0 +1,121 @@
+// The measured 128-bit FMA peak of one thread: twelve independent chains of
+// `f32x4.relaxed_madd` in a small WebAssembly module written out here byte by byte, timed over a
+// few rounds and the best kept. The % SIMD peak column of the rows that ran Nabla's relaxed
+// build is taken against it, since /proc/cpuinfo's clock is the base clock and a boosting core
+// runs faster (rows above 100% against the nominal peak).
+
+/** Why the peak could not be measured, or what it came to. */
+export type FmaPeakResult =
+  | { readonly ok: true; readonly gflops: number; readonly samples: readonly number[] }
+  | { readonly ok: false; readonly reason: string };
+
+/** Independent accumulators: FMA latency (4 cycles) × 2 pipes with room to spare, 14 registers. */
+const CHAINS = 12;
+/** float32 FLOP of one relaxed_madd: 4 lanes × (multiply + add). */
+const FLOP_PER_MADD = 8;
+
+/** Unsigned LEB128, as the binary format writes sizes and counts. */
+function leb(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value;
+  do {
+    const low = rest & 0x7f;
+    rest >>>= 7;
+    bytes.push(rest ? low | 0x80 : low);
+  } while (rest);
+  return bytes;
+}
+
+/** A section: its id, its size, its bytes. */
+function section(id: number, bytes: number[]): number[] {
+  return [id, ...leb(bytes.length), ...bytes];
+}
+
+/**
+ * The module: `peak(n: i32, a: f32, b: f32) -> f32` runs n rounds of acc[k] = acc[k]·x + y over
+ * twelve v128 accumulators (x, y the splats of a and b) and returns lane 0 of their sum, so
+ * nothing can be left out. Locals: 0 n, 1 a, 2 b, 3..14 the accumulators, 15 x, 16 y.
+ */
+function peakModule(): Uint8Array<ArrayBuffer> {
+  const X = 3 + CHAINS;
+  const Y = X + 1;
+  const get = (i: number) => [0x20, i];
+  const set = (i: number) => [0x21, i];
+  const body: number[] = [0x01, CHAINS + 2, 0x7b]; // one run of 14 v128 locals
+  body.push(...get(1), 0xfd, 0x13, ...set(X)); // x = f32x4.splat(a)
+  body.push(...get(2), 0xfd, 0x13, ...set(Y)); // y = f32x4.splat(b)
+  for (let k = 0; k < CHAINS; k++) body.push(...get(Y), ...set(3 + k));
+  body.push(0x02, 0x40, 0x03, 0x40); // block, loop
+  for (let k = 0; k < CHAINS; k++)
+    body.push(...get(3 + k), ...get(X), ...get(Y), 0xfd, 0x85, 0x02, ...set(3 + k));
+  body.push(...get(0), 0x41, 0x01, 0x6b, 0x22, 0x00, 0x0d, 0x00); // n -= 1; br_if loop while n != 0
+  body.push(0x0b, 0x0b); // end loop, end block
+  body.push(...get(3));
+  for (let k = 1; k < CHAINS; k++) body.push(...get(3 + k), 0xfd, 0xe4, 0x01); // f32x4.add
+  body.push(0xfd, 0x1f, 0x00, 0x0b); // f32x4.extract_lane 0, end
+  const name = [...'peak'].map((c) => c.charCodeAt(0));
+  return new Uint8Array([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, [0x01, 0x60, 0x03, 0x7f, 0x7d, 0x7d, 0x01, 0x7d]), // (i32, f32, f32) -> f32
+    ...section(3, [0x01, 0x00]),
+    ...section(7, [0x01, name.length, ...name, 0x00, 0x00]),
+    ...section(10, [0x01, ...leb(body.length), ...body]),
+  ]);
+}
+
+/** Timed rounds of `fmaPeak` (the best is kept). */
+export const FMA_PEAK_ROUNDS = 7;
+
+let measured: FmaPeakResult | undefined;
+
+/**
+ * One thread's 128-bit FMA peak in GFLOP/s, the best of FMA_PEAK_ROUNDS timed calls of about 20 ms
+ * after a warm-up that lets the engine's optimizing tier take over; measured once per process.
+ * Not measured where the engine has no relaxed SIMD (Node 20 turns it on with a flag, which
+ * Nabla's wasm backend sets when it picks its relaxed build).
+ * @example
+ * const peak = fmaPeak(); // { ok: true, gflops: 42.3, samples: [...] }
+ */
+export function fmaPeak(): FmaPeakResult {
+  if (measured) return measured;
+  const bytes = peakModule();
+  if (!WebAssembly.validate(bytes)) {
+    return { ok: false, reason: 'this engine does not validate relaxed SIMD (f32x4.relaxed_madd)' };
+  }
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
+  const peak = instance.exports.peak as (n: number, a: number, b: number) => number;
+  // Calls, not one long one: the engine swaps in optimized code between calls, not within one.
+  for (let i = 0; i < 50; i++) peak(1000, 0.5, 1);
+  // Double n until a call takes 5 ms, then scale it to about 20 ms a call.
+  let n = 1000;
+  let took = 0;
+  for (; took < 5; n *= 2) {
+    const start = performance.now();
+    peak(n, 0.5, 1);
+    took = performance.now() - start;
+    if (took >= 5) break;
+  }
+  n = Math.max(1, Math.round((n * 20) / took));
+  const samples: number[] = [];
+  for (let round = 0; round < FMA_PEAK_ROUNDS; round++) {
+    const start = performance.now();
+    const result = peak(n, 0.5, 1);
+    const seconds = (performance.now() - start) / 1e3;
+    // Each chain converges to b / (1 − a) = 2, so the sum of lane 0 is 24.
+    if (Math.abs(result - 2 * CHAINS) > 1e-3) {
+      return { ok: false, reason: `the peak loop computed ${result}, not ${2 * CHAINS}` };
+    }
+    samples.push((n * CHAINS * FLOP_PER_MADD) / seconds / 1e9);
+  }
+  measured = { ok: true, gflops: Math.max(...samples), samples };
+  return measured;
+}
+
+/**
+ * The peak `fmaPeak` measured in this process, in GFLOP/s per thread, if it ran and succeeded.
+ * @example
+ * measuredFmaPeak(); // 51.9 after a run with relaxed-build rows, else undefined
+ */
+export function measuredFmaPeak(): number | undefined {
+  return measured?.ok ? measured.gflops : undefined;
+}
