@@ -34,7 +34,8 @@ function section(id: number, bytes: number[]): number[] {
 /**
  * The module: `peak(n: i32, a: f32, b: f32) -> f32` runs n rounds of acc[k] = acc[k]·x + y over
  * twelve v128 accumulators (x, y the splats of a and b) and returns lane 0 of their sum, so
- * nothing can be left out. Locals: 0 n, 1 a, 2 b, 3..14 the accumulators, 15 x, 16 y.
+ * nothing can be left out; n must be at least 1 (the body runs before the test). Locals: 0 n,
+ * 1 a, 2 b, 3..14 the accumulators, 15 x, 16 y.
  */
 function peakModule(): Uint8Array<ArrayBuffer> {
   const X = 3 + CHAINS;
@@ -86,26 +87,23 @@ export function fmaPeak(): FmaPeakResult {
   const peak = instance.exports.peak as (n: number, a: number, b: number) => number;
   // Calls, not one long one: the engine swaps in optimized code between calls, not within one.
   for (let i = 0; i < 50; i++) peak(1000, 0.5, 1);
-  // Double n until a call takes 5 ms, then scale it to about 20 ms a call.
-  let n = 1000;
-  let took = 0;
-  for (; took < 5; n *= 2) {
-    const start = performance.now();
-    peak(n, 0.5, 1);
-    took = performance.now() - start;
-    if (took >= 5) break;
-  }
-  n = Math.max(1, Math.round((n * 20) / took));
-  const samples: number[] = [];
-  for (let round = 0; round < FMA_PEAK_ROUNDS; round++) {
+  const timed = (n: number): { ms: number; result: number } => {
     const start = performance.now();
     const result = peak(n, 0.5, 1);
-    const seconds = (performance.now() - start) / 1e3;
+    return { ms: performance.now() - start, result };
+  };
+  // Double n until a call takes 5 ms, then scale it to about 20 ms a call.
+  let n = 1000;
+  for (let ms = timed(n).ms; ms < 5; ms = timed(n).ms) n *= 2;
+  n = Math.max(1, Math.round((n * 20) / timed(n).ms)); // the loop runs at least once
+  const samples: number[] = [];
+  for (let round = 0; round < FMA_PEAK_ROUNDS; round++) {
+    const { ms, result } = timed(n);
     // Each chain converges to b / (1 − a) = 2, so the sum of lane 0 is 24.
     if (Math.abs(result - 2 * CHAINS) > 1e-3) {
       return { ok: false, reason: `the peak loop computed ${result}, not ${2 * CHAINS}` };
     }
-    samples.push((n * CHAINS * FLOP_PER_MADD) / seconds / 1e9);
+    samples.push((n * CHAINS * FLOP_PER_MADD) / (ms / 1e3) / 1e9);
   }
   measured = { ok: true, gflops: Math.max(...samples), samples };
   return measured;
