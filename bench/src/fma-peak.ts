@@ -1,7 +1,7 @@
 // The measured 128-bit FMA peak of one thread: twelve independent chains of
 // `f32x4.relaxed_madd` in a small WebAssembly module written out here byte by byte, timed over a
 // few rounds and the best kept. The % SIMD peak column of the rows that ran Nabla's relaxed
-// build is taken against it, since /proc/cpuinfo's clock is the base clock and a boosting core
+// build is taken against it, since /proc/cpuinfo's clock is the nominal one and a boosting core
 // runs faster (rows above 100% against the nominal peak).
 
 /** Why the peak could not be measured, or what it came to. */
