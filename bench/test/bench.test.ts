@@ -57,7 +57,8 @@ describe('bench', () => {
     const wasm = report.rows.filter((row) => row.backend === 'wasm ×1');
     const relaxed = wasm[0]!.wasmBuild!.includes('build relaxed');
     const perCore = relaxed ? report.machine.fmaPeakPerCore : report.machine.simdPeakPerCore;
-    expect(relaxed ? report.machine.fmaPeakPerCore : undefined).toBe(perCore);
+    if (relaxed) expect(report.machine.fmaPeakPerCore).toBeGreaterThan(0);
+    else expect(report.machine.fmaPeakPerCore).toBeUndefined();
     for (const row of wasm) expect(row.simdPeakPercent).toBeCloseTo((100 * row.ours!.median) / perCore!, 9);
     expect(report.markdown).toContain(relaxed ? '128-bit SIMD peak, measured: ' : '128-bit SIMD peak: ');
 
