@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { FMA_PEAK_ROUNDS } from './fma-peak.js';
+import { FMA_PEAK_METHOD } from './fma-peak.js';
 import type { Spread } from './measure.js';
 import type { PeerMissing } from './registry.js';
 
@@ -71,6 +71,8 @@ export interface RowResult {
   notes?: string[];
   /** Nabla's wasm median as a percentage of the 128-bit SIMD peak of the threads it ran on. */
   simdPeakPercent?: number;
+  /** Which peak `simdPeakPercent` is against: the measured FMA peak or the nominal clock's. */
+  simdPeakBasis?: 'measured' | 'nominal';
   /** Which kernel build Nabla's wasm backend ran, and why (wasm rows). */
   wasmBuild?: string;
   error?: string;
@@ -179,7 +181,7 @@ export function markdownReport(
     : undefined;
   if (machine.fmaPeakPerCore) {
     lines.push(
-      `128-bit SIMD peak, measured: ${formatNumber(machine.fmaPeakPerCore)} GFLOP/s per thread (twelve independent f32x4.relaxed_madd chains, the best of ${FMA_PEAK_ROUNDS} rounds; the % column of the relaxed-build rows: Nabla wasm's median against it, times the threads it ran on${nominal ? `; /proc/cpuinfo's clock gives ${nominal}, its nominal clock` : ''})`,
+      `128-bit SIMD peak, measured: ${formatNumber(machine.fmaPeakPerCore)} GFLOP/s per thread (${FMA_PEAK_METHOD}; the % column of the relaxed-build rows: Nabla wasm's median against it, times the threads it ran on${nominal ? `; /proc/cpuinfo's clock gives ${nominal}, its nominal clock` : ''})`,
     );
   } else if (nominal) {
     lines.push(

@@ -21,7 +21,10 @@ import { type MachineInfo, machineInfo, markdownReport, type RowResult } from '.
  * Nabla's median as a percentage of the 128-bit SIMD peak of the threads its wasm backend ran
  * on, with the build that ran; nothing on other backends or rows without a FLOP count.
  */
-function simdPeak(row: BenchRow, median: number): { percent?: number; note?: string } {
+function simdPeak(
+  row: BenchRow,
+  median: number,
+): { percent?: number; basis?: 'measured' | 'nominal'; note?: string } {
   const backend = activeBackend();
   if (!(backend instanceof WasmBackend)) return {};
   const info = backend.threadInfo();
@@ -30,9 +33,10 @@ function simdPeak(row: BenchRow, median: number): { percent?: number; note?: str
   if (gflops === undefined) return { note };
   // Measured where the relaxed build runs (the engine then has relaxed SIMD), else nominal.
   const measured = info.build.startsWith('relaxed') ? fmaPeak() : undefined;
+  const basis = measured?.ok ? 'measured' : 'nominal';
   const perCore = measured?.ok ? measured.gflops : machineInfo().simdPeakPerCore;
   if (!perCore) return { note };
-  return { percent: (100 * gflops) / (perCore * info.threads), note };
+  return { percent: (100 * gflops) / (perCore * info.threads), basis, note };
 }
 
 import { startWebGpu } from './webgpu.js';
@@ -156,6 +160,7 @@ async function measureRow(
       relativeError,
       notes,
       simdPeakPercent: peak.percent,
+      simdPeakBasis: peak.basis,
       wasmBuild: peak.note,
     };
   } finally {
@@ -264,8 +269,8 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
   log(`${rows.length} rows in ${secondsSince(runStart).toFixed(0)} s`);
 
-  // The measured peak, where the % column of this run's rows used it (rows of the relaxed build).
-  const fma = results.some((row) => row.wasmBuild?.includes('build relaxed')) ? measuredFmaPeak() : undefined;
+  // The measured peak, where the % column of this run's rows used it.
+  const fma = results.some((row) => row.simdPeakBasis === 'measured') ? measuredFmaPeak() : undefined;
   const machine = { ...machineInfo(), ...(fma ? { fmaPeakPerCore: fma } : {}) };
   const versions = { '@nabla/core': nablaVersion(), '@tensorflow/tfjs-core': TFJS_VERSION };
   const runOptions = { quick, filter: options.filter, sizes: options.sizes, webgpu: options.webgpu };

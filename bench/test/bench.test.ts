@@ -56,6 +56,7 @@ describe('bench', () => {
     // The % column: against the measured FMA peak where the relaxed build ran, else the nominal one.
     const wasm = report.rows.filter((row) => row.backend === 'wasm ×1');
     const relaxed = wasm[0]!.wasmBuild!.includes('build relaxed');
+    for (const row of wasm) expect(row.simdPeakBasis).toBe(relaxed ? 'measured' : 'nominal');
     const perCore = relaxed ? report.machine.fmaPeakPerCore : report.machine.simdPeakPerCore;
     if (relaxed) expect(report.machine.fmaPeakPerCore).toBeGreaterThan(0);
     else expect(report.machine.fmaPeakPerCore).toBeUndefined();
