@@ -37,13 +37,15 @@ export type WorkerFault = Exclude<keyof typeof FAULT, 'none'> | 'kill';
 
 /**
  * How a chunked job is cut: `count` chunks, chunk c being a part's arguments plus c times its
- * deltas, with argument `clampIndex` at most `clampTo`. Every thread claims chunks from one
- * shared counter until none are left.
+ * deltas, with argument `clampIndex` at most `clampTo` plus c times `clampStep` (default 0). Every
+ * thread claims chunks from one shared counter until none are left. A row range [m0, m1) clamps
+ * m1 at the rows; a column count n clamps at N − c·per (`clampTo` N, `clampStep` −per).
  */
 export interface Chunks {
   readonly count: number;
   readonly clampIndex: number;
   readonly clampTo: number;
+  readonly clampStep?: number;
 }
 
 /** One thread's share of a job: the export's arguments, run `count` times, adding `deltas` each time. */
@@ -305,6 +307,7 @@ export class ThreadPool {
       ctl[base + SLOT.chunked] = chunks ? 1 : 0;
       ctl[base + SLOT.clampIndex] = chunks?.clampIndex ?? 0;
       ctl[base + SLOT.clampTo] = chunks?.clampTo ?? 0;
+      ctl[base + SLOT.clampStep] = chunks?.clampStep ?? 0;
       ctl[base + SLOT.codePtr] = code ? code.offset : 0;
       ctl[base + SLOT.codeLen] = code ? code.length : 0;
       for (let i = 0; i < MAX_ARGS; i++) {
@@ -475,7 +478,8 @@ function runChunks(fn: ExportFn, part: AnyPart, chunks: Chunks, ctl: Int32Array<
     const c = Atomics.add(ctl, CONTROL.next, 1);
     if (c >= chunks.count) return;
     for (let j = 0; j < part.args.length; j++) args[j] = part.args[j]! + c * (part.deltas?.[j] ?? 0);
-    if (args[chunks.clampIndex]! > chunks.clampTo) args[chunks.clampIndex] = chunks.clampTo;
+    const clamp = chunks.clampTo + c * (chunks.clampStep ?? 0);
+    if (args[chunks.clampIndex]! > clamp) args[chunks.clampIndex] = clamp;
     fn(...args);
   }
 }

@@ -75,11 +75,12 @@ describe('wasm threads', () => {
     expect(backend instanceof WasmBackend && backend.threadInfo().threads).toBe(2);
   });
 
-  it('splits matmuls by row chunks, rows, columns and batch items, bit-exact against one thread', async () => {
+  it('splits matmuls by row chunks, column chunks, rows and batch items, bit-exact against one thread', async () => {
     const cases: { a: number[]; b: number[]; transposeA?: boolean; transposeB?: boolean }[] = [
       { a: [300, 600], b: [600, 200] }, // row chunks claimed by the threads (the last clamped), two depth blocks
-      { a: [3, 512], b: [512, 1024] }, // columns (too few rows)
-      { a: [128, 784], b: [784, 264] }, // columns (fewer rows than columns: each thread packs half of b)
+      { a: [3, 512], b: [512, 1024] }, // column chunks claimed by the threads (too few rows)
+      { a: [128, 784], b: [784, 264] }, // column chunks of 72 (fewer rows than columns), the last 48
+      { a: [64, 100], b: [300, 100], transposeB: true }, // column chunks of a transposed b, the last 60
       { a: [4, 64, 128], b: [4, 128, 96] }, // whole batch items per thread
       { a: [2, 128, 100], b: [160, 128], transposeA: true, transposeB: true }, // rows of each item
     ];

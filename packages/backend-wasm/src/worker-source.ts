@@ -50,12 +50,16 @@ export const SLOT = {
   chunked: 7,
   args: 8,
   deltas: 24,
-  /** A chunked job's clamp: argument `clampIndex` is at most `clampTo` (the last chunk's end). */
+  /**
+   * A chunked job's clamp: argument `clampIndex` of chunk c is at most `clampTo` + c·`clampStep`
+   * (the last chunk's end; a column count's remaining columns).
+   */
   clampIndex: 40,
   clampTo: 41,
   /** A compiled function's job (a negative `fn`): where its module's bytes are in the code buffer. */
   codePtr: 42,
   codeLen: 43,
+  clampStep: 44,
 } as const;
 /** Values of a slot's `claim`. */
 export const CLAIM = { waiting: 0, running: 1, stolen: 2, done: 3 } as const;
@@ -158,11 +162,12 @@ function start(init, platform) {
           var first = args.slice();
           var ci = ctl[base + ${SLOT.clampIndex}];
           var cv = ctl[base + ${SLOT.clampTo}];
+          var cs = ctl[base + ${SLOT.clampStep}];
           for (;;) {
             var c = Atomics.add(ctl, ${CONTROL.next}, 1);
             if (c >= count) break;
             for (var k = 0; k < ${MAX_ARGS}; k++) args[k] = first[k] + c * ctl[base + ${SLOT.deltas} + k];
-            if (args[ci] > cv) args[ci] = cv;
+            if (args[ci] > cv + c * cs) args[ci] = cv + c * cs;
             fn.apply(null, args);
           }
         } else {

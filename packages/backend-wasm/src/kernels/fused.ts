@@ -9,7 +9,6 @@ import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { wasmData } from '../wasm-data.js';
 import type { Arities } from '../wasm-module.js';
-import { splitRange } from '../work-split.js';
 import { matmulKernel } from './matmul.js';
 
 /** The fused exports of the binary (assembly/fused.ts); pointers are heap byte offsets, 0 for none. */
@@ -62,6 +61,9 @@ export interface FusedExports {
 
 /** The argument block of `adamUpdateRangeF32`: nine pointers, then α, c1, c2, ε as f32. */
 const ADAM_BLOCK_WORDS = 13;
+
+/** Element ranges per thread of a split Adam update, claimed as they come. */
+const ADAM_CHUNKS_PER_THREAD = 4;
 
 /** Work units per Adam element, against the pool's `minWork` (an elementwise chain counts 1 per step). */
 const ADAM_WORK = 16;
@@ -200,10 +202,17 @@ export function adamUpdateKernel(ctx: WasmContext): FusedKernel<'adamUpdate'> {
           block >>> 2,
         );
         heap.f32.set([alpha, 1 - beta1, 1 - beta2, epsilon], (block >>> 2) + pointers.length);
-        const bounds = splitRange(w.size, pool.size, 4, 4);
+        // Element ranges the threads claim as they come (a late worker leaves its share here).
+        const per = Math.ceil(w.size / (pool.size * ADAM_CHUNKS_PER_THREAD) / 4) * 4;
+        const part = { args: [block, 0, per] as [number, number, number], deltas: [0, per, per] };
         pool.run(
           'adamUpdateRangeF32',
-          bounds.slice(1).map((end, t) => ({ args: [block, bounds[t]!, end] as [number, number, number] })),
+          Array.from({ length: pool.size }, () => part),
+          {
+            count: Math.ceil(w.size / per),
+            clampIndex: 2,
+            clampTo: w.size,
+          },
         );
       } finally {
         heap.free(block);

@@ -207,9 +207,24 @@ function parallelSgemm(
         deltas,
       });
     }
-  } else if (items === 1 && v.rows < v.n && v.n >= 2 * 4 * NR) {
+  } else if (items === 1 && v.rows < v.n && v.n >= 2 * CHUNKS_PER_THREAD * 4 * NR) {
     // Fewer rows than columns (a training batch times a wide weight): B is the bigger operand,
-    // and each row chunk would pack all of it again; by columns, each thread packs only its half.
+    // and each row chunk would pack all of it again; by column chunks, each packs only its
+    // columns of B (and A again, the smaller one). The threads claim the chunks as they come,
+    // so a worker the OS runs late (on a 2-core machine, behind V8's compiler threads) leaves
+    // its share to the main thread instead of holding the job up.
+    const perChunk = Math.ceil(v.n / (threads * CHUNKS_PER_THREAD) / NR) * NR;
+    const step = [0, 0, 0, 0, 0, 0, 0, perChunk * v.bCol * 4, 0, 0, perChunk * 4];
+    for (let t = 0; t < threads; t++) {
+      parts.push({
+        args: sgemmArgs(v, 0, v.rows, perChunk, v.a, v.b, v.c, pool.gemmScratch.block(t)),
+        deltas: step,
+      });
+    }
+    const count = Math.ceil(v.n / perChunk);
+    pool.run('sgemm', parts, { count, clampIndex: 2, clampTo: v.n, clampStep: -perChunk });
+    return true;
+  } else if (items === 1 && v.rows < v.n && v.n >= 2 * 4 * NR) {
     columnParts(pool, v, items, deltas, parts);
   } else if (items === 1 && v.rows >= 2 * CHUNKS_PER_THREAD * 4 * MR) {
     // One product, rows to spare: chunks of rows (MR multiples, so the bits do not change) that
