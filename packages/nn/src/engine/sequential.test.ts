@@ -71,6 +71,7 @@ describe('sequential', () => {
     const once = m.predict(x, { batchSize: 100 });
     expect(Array.from(await y.data())).toEqual(Array.from(await once.data()));
     m.dispose();
+    for (const t of [x, y, once]) t.dispose();
   });
 
   it('requires compile before fit', async () => {
@@ -78,6 +79,9 @@ describe('sequential', () => {
     const { x, y } = xor();
     await expect(m.fit(x, y)).rejects.toThrow(ArgumentError);
     await expect(m.fit(x, y)).rejects.toThrow(/call compile/);
+    m.dispose();
+    x.dispose();
+    y.dispose();
   });
 
   it('fits XOR to 100% accuracy with string names', async () => {
@@ -92,12 +96,17 @@ describe('sequential', () => {
     const result = await m.evaluate(x, y, { batchSize: 32 });
     expect(result.accuracy).toBe(1);
     expect(result.loss).toBeLessThan(0.2);
-    const p = await m.predict(xor().x).data();
+    const four = xor();
+    const predicted = m.predict(four.x);
+    const p = await predicted.data();
     expect(Array.from(p).map((v) => Math.round(v))).toEqual([0, 1, 1, 0]);
     m.dispose();
+    for (const t of [x, y, four.x, four.y, predicted]) t.dispose();
   });
 
   it('leaves only weights and optimizer state after 20 epochs', async () => {
+    // The tests before this one dispose what they made: a tensor they dropped would be freed by
+    // the FinalizationRegistry whenever V8 collects it, and change the count in the middle.
     const m = sequential([
       dense({ units: 16, activation: 'relu', inputShape: [2] }),
       dropout({ rate: 0.2, seed: 1 }),
