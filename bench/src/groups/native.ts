@@ -57,8 +57,8 @@ function checkFell(side: string, losses: readonly number[]): void {
 }
 
 /**
- * Untimed epochs before the timed ones (an MLP epoch takes about 0.4 s, a CNN one 2–4 s: the
- * warm-up stops after one call over 2 s, `longCallSeconds`).
+ * Untimed epochs before the timed ones (here an MLP epoch took 0.3–0.6 s and a CNN one 1.1–1.8 s;
+ * the warm-up stops early after a call over 2 s, `longCallSeconds`, as on a slower machine).
  */
 const WARMUP_EPOCHS: Record<NnModelKind, number> = { mlp: 4, cnn: 2 };
 /** Timed epochs per side. */

@@ -225,6 +225,7 @@ function parallelSgemm(
     pool.run('sgemm', parts, { count, clampIndex: 2, clampTo: v.n, clampStep: -perChunk });
     return true;
   } else if (items === 1 && v.rows < v.n && v.n >= 2 * 4 * NR) {
+    // Too few columns for two chunks a thread: one column range each.
     columnParts(pool, v, items, deltas, parts);
   } else if (items === 1 && v.rows >= 2 * CHUNKS_PER_THREAD * 4 * MR) {
     // One product, rows to spare: chunks of rows (MR multiples, so the bits do not change) that
