@@ -32,6 +32,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    setupFiles: ['./scripts/vitest-setup.ts'],
     // --expose-gc lets the engine tests check the FinalizationRegistry safety net.
     poolOptions: { forks: { execArgv: ['--expose-gc'] } },
   },

@@ -112,6 +112,8 @@ class Engine {
   #variableCounter = 0;
   #seedState = (Math.random() * 0x100000000) >>> 0;
   readonly #finalizer = new FinalizationRegistry<Held>((held) => this.#collected(held));
+  /** Records of collected tensors not yet released, while `holdCollected` is on (test runs). */
+  #heldBack: Held[] | undefined;
 
   // ---- backends ----
 
@@ -481,6 +483,10 @@ class Engine {
   }
 
   #collected(held: Held): void {
+    if (this.#heldBack) {
+      this.#heldBack.push(held);
+      return;
+    }
     this.#numTensors--;
     this.#live.delete(held.id);
     if (held.createdAt !== undefined) {
@@ -633,6 +639,21 @@ class Engine {
       numBytes: this.#numBytes,
       backends,
     };
+  }
+
+  /**
+   * While on, tensors the garbage collector finds stay counted and keep their storage; turning
+   * it off releases them all. Tests that count tensors hold them, so another test's dropped
+   * tensors cannot change a count whenever V8 happens to collect them.
+   */
+  holdCollected(on: boolean): void {
+    if (on) {
+      this.#heldBack ??= [];
+      return;
+    }
+    const held = this.#heldBack ?? [];
+    this.#heldBack = undefined;
+    for (const h of held) this.#collected(h);
   }
 
   setDebug(on: boolean): void {

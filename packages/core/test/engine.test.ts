@@ -22,7 +22,8 @@ import {
   UnsupportedError,
   variable,
 } from '@nabla/core';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { holdCollectedTensors } from '@nabla/core/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { TestBackend } from './test-backend.js';
 
 registerBackend('test', () => new TestBackend(), 1);
@@ -84,7 +85,14 @@ describe('tidy, keep, dispose', () => {
   });
 });
 
+// These tests wait for the safety net, which the test setup holds back (scripts/vitest-setup.ts).
+const releasingCollected = (): void => {
+  beforeAll(() => holdCollectedTensors(false));
+  afterAll(() => holdCollectedTensors(true));
+};
+
 describe('safety net and debug mode', () => {
+  releasingCollected();
   it('lists live tensors with where they were made', () => {
     setDebugMode(true);
     const t = ones([5]);
@@ -113,6 +121,34 @@ describe('safety net and debug mode', () => {
 });
 
 describe('safety net for tensors that escape tidy', () => {
+  releasingCollected();
+
+  it('holds collected tensors, still counted, while the test setup asks, and frees them after', async () => {
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    const before = memory();
+    let seen = 0;
+    const witness = new FinalizationRegistry(() => seen++);
+    holdCollectedTensors(true);
+    try {
+      (() => {
+        for (let i = 0; i < 10; i++) witness.register(ones([1000]), 0);
+      })();
+      for (let i = 0; i < 50 && seen < 10; i++) {
+        gc();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      expect(seen, 'V8 collected the dropped tensors').toBe(10);
+      // A few more turns, in which the engine's own callbacks have run too.
+      for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(memory().numTensors).toBe(before.numTensors + 10);
+      expect(memory().numBytes).toBe(before.numBytes + 10 * 4000);
+    } finally {
+      holdCollectedTensors(false);
+    }
+    expect(memory().numTensors).toBe(before.numTensors);
+    expect(memory().numBytes).toBe(before.numBytes);
+    expect(() => holdCollectedTensors('yes' as unknown as boolean)).toThrow(ArgumentError);
+  });
   const collect = async (target: number) => {
     const gc = (globalThis as { gc?: () => void }).gc!;
     for (let i = 0; i < 50 && memory().numTensors !== target; i++) {

@@ -10,6 +10,7 @@ import { type ConformanceCase, makeTools } from './harness.js';
 
 export { type OpSignature, opSignatures, type Param, type Spec } from '../ops/args.js';
 export { ALL_CASES } from './cases/index.js';
+export { holdCollectedTensors } from './collected.js';
 export * from './harness.js';
 export * from './hostile/index.js';
 
