@@ -1,8 +1,12 @@
-// The measured 128-bit FMA peak of one thread: twelve independent chains of
-// `f32x4.relaxed_madd` in a small WebAssembly module written out here byte by byte, timed over a
-// few rounds and the best kept. The % SIMD peak column of the rows that ran Nabla's relaxed
-// build is taken against it, since /proc/cpuinfo's clock is the nominal one and a boosting core
-// runs faster (rows above 100% against the nominal peak).
+// The measured 128-bit SIMD peaks of one thread: twelve independent chains of
+// `f32x4.relaxed_madd` (FMA), or of `f32x4.mul` then `f32x4.add` (what a SIMD build without
+// relaxed SIMD, tfjs-wasm's included, runs), in a small WebAssembly module written out here byte
+// by byte, timed over a few rounds and the best kept. The % SIMD peak column of the rows that ran
+// Nabla's relaxed build is taken against the FMA peak, that of the plain SIMD build against the
+// mul + add one, since /proc/cpuinfo's clock is the nominal one and a boosting core runs faster
+// (rows above 100% against the nominal peak). The two peaks side by side say how much FMA can
+// gain on this machine at all: on Zen 4 and 5, whose adds run on pipes of their own, far less
+// than the 2× of a core that issues both on its FMA pipes.
 
 /** Why the peak could not be measured, or what it came to. */
 export type FmaPeakResult =
@@ -11,8 +15,11 @@ export type FmaPeakResult =
 
 /** Independent accumulators: FMA latency (4 cycles) × 2 pipes with room to spare, 14 registers. */
 const CHAINS = 12;
-/** float32 FLOP of one relaxed_madd: 4 lanes × (multiply + add). */
-const FLOP_PER_MADD = 8;
+/** float32 FLOP of one step of a chain: 4 lanes × (multiply + add). */
+const FLOP_PER_STEP = 8;
+
+/** What a chain's step is: one fused `f32x4.relaxed_madd`, or `f32x4.mul` then `f32x4.add`. */
+export type PeakKind = 'fma' | 'mul-add';
 
 /** Unsigned LEB128, as the binary format writes sizes and counts. */
 function leb(value: number): number[] {
@@ -33,11 +40,11 @@ function section(id: number, bytes: number[]): number[] {
 
 /**
  * The module: `peak(n: i32, a: f32, b: f32) -> f32` runs n rounds of acc[k] = acc[k]·x + y over
- * twelve v128 accumulators (x, y the splats of a and b) and returns lane 0 of their sum, so
- * nothing can be left out; n must be at least 1 (the body runs before the test). Locals: 0 n,
- * 1 a, 2 b, 3..14 the accumulators, 15 x, 16 y.
+ * twelve v128 accumulators (x, y the splats of a and b), fused or not by `kind`, and returns
+ * lane 0 of their sum, so nothing can be left out; n must be at least 1 (the body runs before the
+ * test). Locals: 0 n, 1 a, 2 b, 3..14 the accumulators, 15 x, 16 y.
  */
-function peakModule(): Uint8Array<ArrayBuffer> {
+function peakModule(kind: PeakKind): Uint8Array<ArrayBuffer> {
   const X = 3 + CHAINS;
   const Y = X + 1;
   const get = (i: number) => [0x20, i];
@@ -47,8 +54,11 @@ function peakModule(): Uint8Array<ArrayBuffer> {
   body.push(...get(2), 0xfd, 0x13, ...set(Y)); // y = f32x4.splat(b)
   for (let k = 0; k < CHAINS; k++) body.push(...get(Y), ...set(3 + k));
   body.push(0x02, 0x40, 0x03, 0x40); // block, loop
-  for (let k = 0; k < CHAINS; k++)
-    body.push(...get(3 + k), ...get(X), ...get(Y), 0xfd, 0x85, 0x02, ...set(3 + k));
+  for (let k = 0; k < CHAINS; k++) {
+    if (kind === 'fma') body.push(...get(3 + k), ...get(X), ...get(Y), 0xfd, 0x85, 0x02, ...set(3 + k));
+    // f32x4.mul, then f32x4.add
+    else body.push(...get(3 + k), ...get(X), 0xfd, 0xe6, 0x01, ...get(Y), 0xfd, 0xe4, 0x01, ...set(3 + k));
+  }
   body.push(...get(0), 0x41, 0x01, 0x6b, 0x22, 0x00, 0x0d, 0x00); // n -= 1; br_if loop while n != 0
   body.push(0x0b, 0x0b); // end loop, end block
   body.push(...get(3));
@@ -64,13 +74,14 @@ function peakModule(): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-/** Timed rounds of `fmaPeak` (the best is kept). */
+/** Timed rounds of a peak (the best is kept). */
 export const FMA_PEAK_ROUNDS = 7;
 
-/** How the peak is measured, in the report's words. */
+/** How the peaks are measured, in the report's words. */
 export const FMA_PEAK_METHOD = `${CHAINS} independent f32x4.relaxed_madd chains, the best of ${FMA_PEAK_ROUNDS} calls`;
+export const MUL_ADD_PEAK_METHOD = `${CHAINS} independent chains of f32x4.mul then f32x4.add, the best of ${FMA_PEAK_ROUNDS} calls`;
 
-let measured: FmaPeakResult | undefined;
+const measured = new Map<PeakKind, FmaPeakResult>();
 
 /**
  * One thread's 128-bit FMA peak in GFLOP/s, the best of FMA_PEAK_ROUNDS timed calls of about 20 ms
@@ -82,11 +93,37 @@ let measured: FmaPeakResult | undefined;
  * const peak = fmaPeak(); // { ok: true, gflops: 42.3, samples: [...] }
  */
 export function fmaPeak(): FmaPeakResult {
-  if (measured) return measured;
-  const bytes = peakModule();
+  return simdPeakOf('fma');
+}
+
+/**
+ * One thread's 128-bit peak with separate multiplies and adds (no FMA), measured as `fmaPeak`
+ * is: the ceiling of Nabla's plain SIMD build and of tfjs-wasm.
+ * @example
+ * const peak = mulAddPeak(); // { ok: true, gflops: 44.7, samples: [...] }
+ */
+export function mulAddPeak(): FmaPeakResult {
+  return simdPeakOf('mul-add');
+}
+
+function simdPeakOf(kind: PeakKind): FmaPeakResult {
+  const known = measured.get(kind);
+  if (known) return known;
+  const result = measure(kind);
+  measured.set(kind, result);
+  return result;
+}
+
+function measure(kind: PeakKind): FmaPeakResult {
+  const bytes = peakModule(kind);
   if (!WebAssembly.validate(bytes)) {
-    measured = { ok: false, reason: 'this engine does not validate relaxed SIMD (f32x4.relaxed_madd)' };
-    return measured;
+    return {
+      ok: false,
+      reason:
+        kind === 'fma'
+          ? 'this engine does not validate relaxed SIMD (f32x4.relaxed_madd)'
+          : 'this engine does not validate 128-bit SIMD',
+    };
   }
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes));
   const peak = instance.exports.peak as (n: number, a: number, b: number) => number;
@@ -106,13 +143,11 @@ export function fmaPeak(): FmaPeakResult {
     const { ms, result } = timed(n);
     // Each chain converges to b / (1 − a) = 2, so the sum of lane 0 is 24.
     if (Math.abs(result - 2 * CHAINS) > 1e-3) {
-      measured = { ok: false, reason: `the peak loop computed ${result}, not ${2 * CHAINS}` };
-      return measured;
+      return { ok: false, reason: `the peak loop computed ${result}, not ${2 * CHAINS}` };
     }
-    samples.push((n * CHAINS * FLOP_PER_MADD) / (ms / 1e3) / 1e9);
+    samples.push((n * CHAINS * FLOP_PER_STEP) / (ms / 1e3) / 1e9);
   }
-  measured = { ok: true, gflops: Math.max(...samples), samples };
-  return measured;
+  return { ok: true, gflops: Math.max(...samples), samples };
 }
 
 /**
@@ -121,5 +156,16 @@ export function fmaPeak(): FmaPeakResult {
  * measuredFmaPeak(); // 51.9 after a run with relaxed-build rows, else undefined
  */
 export function measuredFmaPeak(): number | undefined {
-  return measured?.ok ? measured.gflops : undefined;
+  const peak = measured.get('fma');
+  return peak?.ok ? peak.gflops : undefined;
+}
+
+/**
+ * The peak `mulAddPeak` measured in this process, in GFLOP/s per thread, if it ran and succeeded.
+ * @example
+ * measuredMulAddPeak(); // 44.7 after a run that asked for it, else undefined
+ */
+export function measuredMulAddPeak(): number | undefined {
+  const peak = measured.get('mul-add');
+  return peak?.ok ? peak.gflops : undefined;
 }

@@ -2,7 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
-import { FMA_PEAK_METHOD } from './fma-peak.js';
+import { FMA_PEAK_METHOD, MUL_ADD_PEAK_METHOD } from './fma-peak.js';
 import type { Spread } from './measure.js';
 import type { PeerMissing } from './registry.js';
 
@@ -23,7 +23,15 @@ export interface MachineInfo {
    * build ran; the % column of its rows is against this instead of `simdPeakPerCore`.
    */
   fmaPeakPerCore?: number;
+  /**
+   * 128-bit peak of one thread with separate multiplies and adds, as measured (`mulAddPeak`): the
+   * ceiling of the plain SIMD build, whose rows' % column is against it, and of tfjs-wasm.
+   */
+  mulAddPeakPerCore?: number;
 }
+
+/** Which peak a row's % column is against: measured with FMA, measured with mul + add, or nominal. */
+export type SimdPeakBasis = 'fma' | 'mul-add' | 'nominal';
 
 /**
  * float32 FLOP per cycle of one core with 128-bit vectors: two FMA pipes × 4 lanes × 2 (x64 since
@@ -71,8 +79,8 @@ export interface RowResult {
   notes?: string[];
   /** Nabla's wasm median as a percentage of the 128-bit SIMD peak of the threads it ran on. */
   simdPeakPercent?: number;
-  /** Which peak `simdPeakPercent` is against: the measured FMA peak or the nominal clock's. */
-  simdPeakBasis?: 'measured' | 'nominal';
+  /** Which peak `simdPeakPercent` is against (see `SimdPeakBasis`). */
+  simdPeakBasis?: SimdPeakBasis;
   /** Which kernel build Nabla's wasm backend ran, and why (wasm rows). */
   wasmBuild?: string;
   error?: string;
@@ -179,11 +187,19 @@ export function markdownReport(
   const nominal = machine.simdPeakPerCore
     ? `${machine.ghz!.toFixed(2)} GHz × ${SIMD_FLOP_PER_CYCLE} FLOP/cycle = ${formatNumber(machine.simdPeakPerCore)} GFLOP/s per thread`
     : undefined;
-  if (machine.fmaPeakPerCore) {
+  const fma = machine.fmaPeakPerCore;
+  const mulAdd = machine.mulAddPeakPerCore;
+  if (fma) {
     lines.push(
-      `128-bit SIMD peak, measured: ${formatNumber(machine.fmaPeakPerCore)} GFLOP/s per thread (${FMA_PEAK_METHOD}; the % column of the relaxed-build rows: Nabla wasm's median against it, times the threads it ran on${nominal ? `; /proc/cpuinfo's clock gives ${nominal}, its nominal clock` : ''})`,
+      `128-bit SIMD peak, measured: ${formatNumber(fma)} GFLOP/s per thread (${FMA_PEAK_METHOD}; the % column of the relaxed-build rows: Nabla wasm's median against it, times the threads it ran on${nominal ? `; /proc/cpuinfo's clock gives ${nominal}, its nominal clock` : ''})`,
     );
-  } else if (nominal) {
+  }
+  if (mulAdd) {
+    lines.push(
+      `128-bit SIMD peak without FMA, measured: ${formatNumber(mulAdd)} GFLOP/s per thread (${MUL_ADD_PEAK_METHOD}: the ceiling of a build without relaxed SIMD, tfjs-wasm's too; the % column of the plain SIMD build's rows is against it${fma ? `; FMA lifts the ceiling ${formatNumber(fma / mulAdd)}× on this machine` : ''})`,
+    );
+  }
+  if (!fma && !mulAdd && nominal) {
     lines.push(
       `128-bit SIMD peak: ${nominal} (the % column: Nabla wasm's median against it, times the threads it ran on)`,
     );

@@ -9,32 +9,37 @@ import { WasmBackend } from '@nabla/backend-wasm';
 import { activeBackend, memory } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ThreadCapacity, threadCapacity } from './capacity.js';
-import { fmaPeak, measuredFmaPeak } from './fma-peak.js';
+import { fmaPeak, measuredFmaPeak, measuredMulAddPeak, mulAddPeak } from './fma-peak.js';
 import { GROUPS } from './groups/index.js';
 import { webgpuGroup } from './groups/webgpu.js';
 import { FULL_PLAN, type MeasurePlan, measurePair, QUICK_PLAN, throughput } from './measure.js';
 import { activate, CPU_PAIRING, pairingOf, TFJS_VERSION, threadNotes } from './pairings.js';
 import { type BenchRow, type Latency, secondsSince } from './registry.js';
-import { type MachineInfo, machineInfo, markdownReport, type RowResult } from './report.js';
+import {
+  type MachineInfo,
+  machineInfo,
+  markdownReport,
+  type RowResult,
+  type SimdPeakBasis,
+} from './report.js';
 
 /**
  * Nabla's median as a percentage of the 128-bit SIMD peak of the threads its wasm backend ran
  * on, with the build that ran; nothing on other backends or rows without a FLOP count.
  */
-function simdPeak(
-  row: BenchRow,
-  median: number,
-): { percent?: number; basis?: 'measured' | 'nominal'; note?: string } {
+function simdPeak(row: BenchRow, median: number): { percent?: number; basis?: SimdPeakBasis; note?: string } {
   const backend = activeBackend();
   if (!(backend instanceof WasmBackend)) return {};
   const info = backend.threadInfo();
   const note = `Nabla wasm build ${info.build} (${info.buildReason})`;
   const gflops = row.unit === 'GFLOP/s' ? median : row.gflopPerWork && median * row.gflopPerWork;
   if (gflops === undefined) return { note };
-  // Measured where the relaxed build runs (the engine then has relaxed SIMD), else nominal.
-  const measured = info.build.startsWith('relaxed') ? fmaPeak() : undefined;
-  const basis = measured?.ok ? 'measured' : 'nominal';
-  const perCore = measured?.ok ? measured.gflops : machineInfo().simdPeakPerCore;
+  // The FMA peak where the relaxed build runs (the engine then has relaxed SIMD), the mul + add
+  // one for the plain SIMD build, the nominal clock's where neither could be measured.
+  const relaxed = info.build.startsWith('relaxed');
+  const measured = relaxed ? fmaPeak() : mulAddPeak();
+  const basis: SimdPeakBasis = measured.ok ? (relaxed ? 'fma' : 'mul-add') : 'nominal';
+  const perCore = measured.ok ? measured.gflops : machineInfo().simdPeakPerCore;
   if (!perCore) return { note };
   return { percent: (100 * gflops) / (perCore * info.threads), basis, note };
 }
@@ -269,9 +274,20 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   }
   log(`${rows.length} rows in ${secondsSince(runStart).toFixed(0)} s`);
 
-  // The measured peak, where the % column of this run's rows used it.
-  const fma = results.some((row) => row.simdPeakBasis === 'measured') ? measuredFmaPeak() : undefined;
-  const machine = { ...machineInfo(), ...(fma ? { fmaPeakPerCore: fma } : {}) };
+  // The measured peaks, where the % column of this run's rows used one: both then, so the report
+  // can say how far FMA lifts the ceiling on this machine.
+  const usedMeasured = results.some((row) => row.simdPeakBasis === 'fma' || row.simdPeakBasis === 'mul-add');
+  if (usedMeasured) {
+    fmaPeak();
+    mulAddPeak();
+  }
+  const fma = usedMeasured ? measuredFmaPeak() : undefined;
+  const mulAdd = usedMeasured ? measuredMulAddPeak() : undefined;
+  const machine = {
+    ...machineInfo(),
+    ...(fma ? { fmaPeakPerCore: fma } : {}),
+    ...(mulAdd ? { mulAddPeakPerCore: mulAdd } : {}),
+  };
   const versions = { '@nabla/core': nablaVersion(), '@tensorflow/tfjs-core': TFJS_VERSION };
   const runOptions = { quick, filter: options.filter, sizes: options.sizes, webgpu: options.webgpu };
   const report: BenchReport = {
