@@ -9,7 +9,7 @@
 // than the 2× of a core that issues both on its FMA pipes.
 
 /** Why the peak could not be measured, or what it came to. */
-export type FmaPeakResult =
+export type PeakResult =
   | { readonly ok: true; readonly gflops: number; readonly samples: readonly number[] }
   | { readonly ok: false; readonly reason: string };
 
@@ -81,7 +81,7 @@ export const FMA_PEAK_ROUNDS = 7;
 export const FMA_PEAK_METHOD = `${CHAINS} independent f32x4.relaxed_madd chains, the best of ${FMA_PEAK_ROUNDS} calls`;
 export const MUL_ADD_PEAK_METHOD = `${CHAINS} independent chains of f32x4.mul then f32x4.add, the best of ${FMA_PEAK_ROUNDS} calls`;
 
-const measured = new Map<PeakKind, FmaPeakResult>();
+const measured = new Map<PeakKind, PeakResult>();
 
 /**
  * One thread's 128-bit FMA peak in GFLOP/s, the best of FMA_PEAK_ROUNDS timed calls of about 20 ms
@@ -92,7 +92,7 @@ const measured = new Map<PeakKind, FmaPeakResult>();
  * @example
  * const peak = fmaPeak(); // { ok: true, gflops: 42.3, samples: [...] }
  */
-export function fmaPeak(): FmaPeakResult {
+export function fmaPeak(): PeakResult {
   return simdPeakOf('fma');
 }
 
@@ -102,11 +102,11 @@ export function fmaPeak(): FmaPeakResult {
  * @example
  * const peak = mulAddPeak(); // { ok: true, gflops: 44.7, samples: [...] }
  */
-export function mulAddPeak(): FmaPeakResult {
+export function mulAddPeak(): PeakResult {
   return simdPeakOf('mul-add');
 }
 
-function simdPeakOf(kind: PeakKind): FmaPeakResult {
+function simdPeakOf(kind: PeakKind): PeakResult {
   const known = measured.get(kind);
   if (known) return known;
   const result = measure(kind);
@@ -114,7 +114,7 @@ function simdPeakOf(kind: PeakKind): FmaPeakResult {
   return result;
 }
 
-function measure(kind: PeakKind): FmaPeakResult {
+function measure(kind: PeakKind): PeakResult {
   const bytes = peakModule(kind);
   if (!WebAssembly.validate(bytes)) {
     return {
@@ -148,24 +148,4 @@ function measure(kind: PeakKind): FmaPeakResult {
     samples.push((n * CHAINS * FLOP_PER_STEP) / (ms / 1e3) / 1e9);
   }
   return { ok: true, gflops: Math.max(...samples), samples };
-}
-
-/**
- * The peak `fmaPeak` measured in this process, in GFLOP/s per thread, if it ran and succeeded.
- * @example
- * measuredFmaPeak(); // 51.9 after a run with relaxed-build rows, else undefined
- */
-export function measuredFmaPeak(): number | undefined {
-  const peak = measured.get('fma');
-  return peak?.ok ? peak.gflops : undefined;
-}
-
-/**
- * The peak `mulAddPeak` measured in this process, in GFLOP/s per thread, if it ran and succeeded.
- * @example
- * measuredMulAddPeak(); // 44.7 after a run that asked for it, else undefined
- */
-export function measuredMulAddPeak(): number | undefined {
-  const peak = measured.get('mul-add');
-  return peak?.ok ? peak.gflops : undefined;
 }

@@ -19,8 +19,9 @@ export interface MachineInfo {
   /** 128-bit SIMD peak of one core in GFLOP/s: ghz × SIMD_FLOP_PER_CYCLE. */
   simdPeakPerCore?: number;
   /**
-   * 128-bit FMA peak of one thread in GFLOP/s as measured (`fmaPeak`), where Nabla's relaxed
-   * build ran; the % column of its rows is against this instead of `simdPeakPerCore`.
+   * 128-bit FMA peak of one thread in GFLOP/s as measured (`fmaPeak`), where a wasm row's %
+   * column used a measured peak and the engine has relaxed SIMD; the relaxed build's rows are
+   * against this instead of `simdPeakPerCore`.
    */
   fmaPeakPerCore?: number;
   /**

@@ -9,7 +9,7 @@ import { WasmBackend } from '@nabla/backend-wasm';
 import { activeBackend, memory } from '@nabla/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type ThreadCapacity, threadCapacity } from './capacity.js';
-import { fmaPeak, measuredFmaPeak, measuredMulAddPeak, mulAddPeak } from './fma-peak.js';
+import { fmaPeak, mulAddPeak, type PeakResult } from './fma-peak.js';
 import { GROUPS } from './groups/index.js';
 import { webgpuGroup } from './groups/webgpu.js';
 import { FULL_PLAN, type MeasurePlan, measurePair, QUICK_PLAN, throughput } from './measure.js';
@@ -277,12 +277,9 @@ export async function runBench(options: BenchOptions = {}): Promise<BenchReport>
   // The measured peaks, where the % column of this run's rows used one: both then, so the report
   // can say how far FMA lifts the ceiling on this machine.
   const usedMeasured = results.some((row) => row.simdPeakBasis === 'fma' || row.simdPeakBasis === 'mul-add');
-  if (usedMeasured) {
-    fmaPeak();
-    mulAddPeak();
-  }
-  const fma = usedMeasured ? measuredFmaPeak() : undefined;
-  const mulAdd = usedMeasured ? measuredMulAddPeak() : undefined;
+  const gflops = (peak: PeakResult): number | undefined => (peak.ok ? peak.gflops : undefined);
+  const fma = usedMeasured ? gflops(fmaPeak()) : undefined;
+  const mulAdd = usedMeasured ? gflops(mulAddPeak()) : undefined;
   const machine = {
     ...machineInfo(),
     ...(fma ? { fmaPeakPerCore: fma } : {}),

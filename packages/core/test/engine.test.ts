@@ -123,6 +123,14 @@ describe('safety net and debug mode', () => {
 describe('safety net for tensors that escape tidy', () => {
   releasingCollected();
 
+  const collect = async (target: number) => {
+    const gc = (globalThis as { gc?: () => void }).gc!;
+    for (let i = 0; i < 50 && memory().numTensors !== target; i++) {
+      gc();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+
   it('holds collected tensors, still counted, while the test setup asks, and frees them after', async () => {
     const gc = (globalThis as { gc?: () => void }).gc!;
     const before = memory();
@@ -148,14 +156,8 @@ describe('safety net for tensors that escape tidy', () => {
     expect(memory().numTensors).toBe(before.numTensors);
     expect(memory().numBytes).toBe(before.numBytes);
     expect(() => holdCollectedTensors('yes' as unknown as boolean)).toThrow(ArgumentError);
+    expect(() => (holdCollectedTensors as (...a: unknown[]) => void)(true, 1)).toThrow(ArgumentError);
   });
-  const collect = async (target: number) => {
-    const gc = (globalThis as { gc?: () => void }).gc!;
-    for (let i = 0; i < 50 && memory().numTensors !== target; i++) {
-      gc();
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  };
 
   it('frees tensors returned from a top-level tidy and then dropped', async () => {
     const before = memory();
