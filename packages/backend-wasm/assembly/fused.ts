@@ -5,7 +5,7 @@
 // with a temporary each, and computes the same float32 operations in the same order.
 
 import { at } from './common';
-import { expSimd, reluSimd, unaryF32 } from './unary';
+import { EXP_SHIFTED_LO, expShiftedSimd, expSimd, reluSimd, unaryF32 } from './unary';
 import {
   ACTIVATION_LINEAR as LINEAR,
   ACTIVATION_RELU as RELU,
@@ -110,39 +110,52 @@ export function softmaxCrossEntropyF32(
 
 /**
  * Softmax over each row of `[rows, cols]` float32: e^(x − m) / Σ with m the row's maximum, the
- * exponentials four lanes at a time (expSimd) and written once, then scaled by 1/Σ. As the
- * composite: NaN anywhere in a row, or an infinite maximum, makes the row NaN.
+ * exponentials four lanes at a time and written once, then scaled by 1/Σ. A row whose
+ * x − m all lie in [EXP_SHIFTED_LO, 0] (the usual case: its minimum is checked with its
+ * maximum) takes expShiftedSimd; a row with a wider range (or an −Infinity) the full expSimd,
+ * whose results stay exact down to the subnormals. As the composite: NaN anywhere in a row,
+ * or an infinite maximum, makes the row NaN (a NaN's exponential makes Σ NaN).
  */
 export function softmaxF32(x: usize, y: usize, rows: i32, cols: i32): void {
   for (let r = 0; r < rows; r++) {
     const xr = at(x, r * cols, 2);
     const yr = at(y, r * cols, 2);
-    // Two running pseudo-maxima (pmax(m, v) = m < v ? v : m, one instruction where f32x4.max
-    // takes about seven for its NaN and signed-zero rules) and a mask of the NaNs seen: a NaN
-    // anywhere makes m NaN. The sign of a zero maximum does not change x − m's exponentials.
+    // Running pseudo-maxima and minima (pmax(m, v) = m < v ? v : m, one instruction where
+    // f32x4.max takes about seven for its NaN and signed-zero rules). They skip NaNs, which
+    // the exponentials' sum catches below.
     let mv = f32x4.splat(-Infinity);
     let mw = mv;
-    let nan = f32x4.splat(0);
+    let lv = f32x4.splat(Infinity);
+    let lw = lv;
     let c = 0;
     for (; c + 8 <= cols; c += 8) {
       const v0 = v128.load(at(xr, c, 2));
       const v1 = v128.load(at(xr, c, 2), 16);
       mv = f32x4.pmax(mv, v0);
       mw = f32x4.pmax(mw, v1);
-      nan = v128.or(nan, v128.or(f32x4.ne(v0, v0), f32x4.ne(v1, v1)));
+      lv = f32x4.pmin(lv, v0);
+      lw = f32x4.pmin(lw, v1);
     }
     mv = f32x4.pmax(mv, mw);
+    lv = f32x4.pmin(lv, lw);
     for (; c + 4 <= cols; c += 4) {
       const v = v128.load(at(xr, c, 2));
       mv = f32x4.pmax(mv, v);
-      nan = v128.or(nan, f32x4.ne(v, v));
+      lv = f32x4.pmin(lv, v);
     }
     let m: f32 = max<f32>(
       max<f32>(f32x4.extract_lane(mv, 0), f32x4.extract_lane(mv, 1)),
       max<f32>(f32x4.extract_lane(mv, 2), f32x4.extract_lane(mv, 3)),
     );
-    if (v128.any_true(nan)) m = NaN;
-    for (; c < cols; c++) m = max<f32>(m, load<f32>(at(xr, c, 2)));
+    let lo: f32 = min<f32>(
+      min<f32>(f32x4.extract_lane(lv, 0), f32x4.extract_lane(lv, 1)),
+      min<f32>(f32x4.extract_lane(lv, 2), f32x4.extract_lane(lv, 3)),
+    );
+    for (; c < cols; c++) {
+      const v = load<f32>(at(xr, c, 2));
+      m = max<f32>(m, v);
+      lo = min<f32>(lo, v);
+    }
     if (!isFinite<f32>(m)) {
       for (let c = 0; c < cols; c++) store<f32>(at(yr, c, 2), NaN);
       continue;
@@ -150,18 +163,34 @@ export function softmaxF32(x: usize, y: usize, rows: i32, cols: i32): void {
     const m4 = f32x4.splat(m);
     let sum4 = f32x4.splat(0);
     c = 0;
-    // Two exponentials a step (independent chains keep the core busy), summed in order.
-    for (; c + 8 <= cols; c += 8) {
-      const e0 = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
-      const e1 = expSimd(f32x4.sub(v128.load(at(xr, c, 2), 16), m4));
-      v128.store(at(yr, c, 2), e0);
-      v128.store(at(yr, c, 2), e1, 16);
-      sum4 = f32x4.add(f32x4.add(sum4, e0), e1);
-    }
-    for (; c + 4 <= cols; c += 4) {
-      const e = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
-      v128.store(at(yr, c, 2), e);
-      sum4 = f32x4.add(sum4, e);
+    // Two exponentials a step (independent chains keep the core busy), summed in order. Every
+    // x − m is at least lo − m (the same rounded subtraction of a smaller value).
+    if (lo - m >= EXP_SHIFTED_LO) {
+      for (; c + 8 <= cols; c += 8) {
+        const e0 = expShiftedSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
+        const e1 = expShiftedSimd(f32x4.sub(v128.load(at(xr, c, 2), 16), m4));
+        v128.store(at(yr, c, 2), e0);
+        v128.store(at(yr, c, 2), e1, 16);
+        sum4 = f32x4.add(f32x4.add(sum4, e0), e1);
+      }
+      for (; c + 4 <= cols; c += 4) {
+        const e = expShiftedSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
+        v128.store(at(yr, c, 2), e);
+        sum4 = f32x4.add(sum4, e);
+      }
+    } else {
+      for (; c + 8 <= cols; c += 8) {
+        const e0 = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
+        const e1 = expSimd(f32x4.sub(v128.load(at(xr, c, 2), 16), m4));
+        v128.store(at(yr, c, 2), e0);
+        v128.store(at(yr, c, 2), e1, 16);
+        sum4 = f32x4.add(f32x4.add(sum4, e0), e1);
+      }
+      for (; c + 4 <= cols; c += 4) {
+        const e = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
+        v128.store(at(yr, c, 2), e);
+        sum4 = f32x4.add(sum4, e);
+      }
     }
     let sum: f32 =
       f32x4.extract_lane(sum4, 0) +
