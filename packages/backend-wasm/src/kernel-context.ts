@@ -115,6 +115,7 @@ export function makeContext(options: ContextOptions): WasmContext {
       return pool?.usable ? pool : undefined;
     },
     guard(op, fn) {
+      pool?.beat();
       const mark = made.length;
       try {
         const result = fn();

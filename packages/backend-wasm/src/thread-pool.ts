@@ -5,7 +5,8 @@
 // part 0 itself, takes over the parts of workers that have not woken up yet, then spins on the
 // pending count for up to `spinMs` and sleeps until it reaches 0 (Atomics.wait; a browser's main
 // thread may not block, so there it spins on Atomics.load). Workers spin as long for their next
-// part before they sleep (worker-source.ts has the figures). Only the main thread allocates:
+// part before they sleep, and on while the main thread keeps running kernels (`beat`;
+// worker-source.ts has the figures). Only the main thread allocates:
 // workers get heap offsets, and a memory.grow happens only between jobs.
 // Every wait is bounded: the main thread sleeps in slices and fails the job with a BackendError
 // when a worker has died (it marks its slot, or Node reports its exit) or is still busy
@@ -138,6 +139,7 @@ export class ThreadPool {
   readonly #spinMs: number;
   #seq = 0;
   #jobs = 0;
+  #beats = 0;
   #disposed = false;
   #failure: string | undefined;
 
@@ -175,6 +177,14 @@ export class ThreadPool {
       this.dispose();
       throw err;
     }
+  }
+
+  /**
+   * Marks that the main thread runs a kernel (split or not): a worker that is spinning keeps
+   * spinning while these come (worker-source.ts). A plain store, on a cache line of its own.
+   */
+  beat(): void {
+    this.#ctl[CONTROL.beat] = ++this.#beats;
   }
 
   /** Jobs run so far (kernels that were split over threads). */

@@ -10,7 +10,12 @@
 // apart, and on the 2-core VM this was measured on a sleeping thread took 40–50 µs to wake (the
 // main thread, woken by its worker's count-down, 150–180 µs). With the spin, a 128×784·784×256
 // product on two threads went from 0.89 to 0.68 ms (1.15 ms on one; medians of 15 rounds, one
-// process). Past the spin it sleeps, so an idle backend costs no CPU.
+// process). The spin goes on while the main thread keeps running kernels (it bumps a beat
+// word at each one), since between two split kernels of a step it may run many small ones: in
+// the MLP's two-thread step, the 128×128·(256×128)ᵀ product that follows the loss and the output
+// layer's gradients (about 0.6 ms of small kernels) took 197–204 µs after a worker slept,
+// 108–109 µs after a 5 ms spin. Past the spin, with no kernel run meanwhile, it sleeps, so an idle
+// backend costs no CPU.
 
 /** Int32 indices of the control block shared by the main thread and the workers. */
 export const CONTROL = {
@@ -22,8 +27,14 @@ export const CONTROL = {
   next: 2,
   /** Microseconds a worker spins for its next part before it sleeps (`workerSpinMs`). */
   spinUs: 3,
-  /** Where the slots start; slot w (worker w) is SLOT_INTS int32s. */
-  slots: 4,
+  /**
+   * Bumped by the main thread at every kernel it runs, split or not (`ThreadPool.beat`): a
+   * spinning worker that sees it change when its spin ends spins on. Alone on its cache line, so
+   * the main thread's stores do not disturb the words the worker spins on.
+   */
+  beat: 16,
+  /** Where the slots start (a cache line past `beat`); slot w (worker w) is SLOT_INTS int32s. */
+  slots: 32,
 } as const;
 
 /**
@@ -123,10 +134,19 @@ function start(init, platform) {
     for (;;) {
       var seq = Atomics.load(ctl, base);
       if (seq === seen) {
-        var spinUntil = performance.now() + ctl[${CONTROL.spinUs}] / 1000;
+        var spinUs = ctl[${CONTROL.spinUs}];
+        var spinUntil = performance.now() + spinUs / 1000;
+        var beat = ctl[${CONTROL.beat}];
         spin: for (;;) {
           for (var s = 0; s < 64; s++) if (Atomics.load(ctl, base) !== seen) break spin;
-          if (performance.now() >= spinUntil) break;
+          var now = performance.now();
+          if (now >= spinUntil) {
+            // The main thread ran kernels during the spin: more split ones are likely to come.
+            var latest = Atomics.load(ctl, ${CONTROL.beat});
+            if (latest === beat || spinUs === 0) break;
+            beat = latest;
+            spinUntil = now + spinUs / 1000;
+          }
         }
         seq = Atomics.load(ctl, base);
       }
