@@ -214,6 +214,34 @@ describe('wasm threads', () => {
     }
   });
 
+  it('splits big unary kernels by element ranges: the same bits, vector steps and scalar tail alike', async () => {
+    // Sizes over each op's threshold whose last range ends off the 8-element vector step (the
+    // scalar tail runs on whichever thread claims that range).
+    const cases: [string, (x: Tensor) => Tensor, number][] = [
+      ['exp', (x) => x.exp(), 40_003],
+      ['sigmoid', (x) => x.sigmoid(), 40_005],
+      ['sin', (x) => x.sin(), 9_001],
+      ['tanh', (x) => x.tanh(), 9_003],
+      ['erf', (x) => x.erf(), 5_007],
+      ['neg', (x) => x.neg(), 270_001],
+      ['sqrt', (x) => x.abs().sqrt(), 270_003],
+    ];
+    for (const [name, f, n] of cases) {
+      const inputs = [{ values: rand(n, 80 + n).map((v) => v * 6), shape: [n] }];
+      const one = await on('wasm-threads-1', inputs, (x) => [f(x!)]);
+      const before = await parallelJobs();
+      const two = await on('wasm-threads-2', inputs, (x) => [f(x!)]);
+      expect((await parallelJobs()) - before, `${name} ran split`).toBeGreaterThanOrEqual(1);
+      expect(two, name).toEqual(one);
+      expect(Number.isFinite(one[0]![n - 1]), name).toBe(true);
+    }
+    // Below the threshold nothing splits.
+    const small = [{ values: rand(1000, 7), shape: [1000] }];
+    const before = await parallelJobs();
+    await on('wasm-threads-2', small, (x) => [x!.exp()]);
+    expect(await parallelJobs()).toBe(before);
+  });
+
   it('falls back to one thread and says why', () => {
     const noShared = new WasmBackend({ threads: 2, sharedMemory: false });
     // The single-thread build of the same SIMD flavour runs instead.

@@ -34,6 +34,59 @@ const UNARY_OPS: Record<UnaryPrim, number> = {
 };
 
 /**
+ * Work units per element of the float32 ops, against the pool's `minWork` (2^20, about 40 µs on
+ * one thread): the four-lane ops move memory (about 0.2 ns an element), exp and sigmoid run a
+ * four-lane polynomial (about 1.2 ns), the libm ports one value at a time (5–10 ns), erf a
+ * float64 series. Big enough arrays split over the threads.
+ */
+const UNARY_WORK: Partial<Record<UnaryPrim, number>> = {
+  neg: 4,
+  abs: 4,
+  sign: 4,
+  sqrt: 4,
+  rsqrt: 4,
+  floor: 4,
+  ceil: 4,
+  round: 4,
+  reciprocal: 4,
+  relu: 4,
+  exp: 32,
+  sigmoid: 32,
+  log: 128,
+  log1p: 128,
+  expm1: 128,
+  sin: 128,
+  cos: 128,
+  tan: 128,
+  tanh: 128,
+  erf: 256,
+};
+
+/** Element ranges per thread of a split unary kernel, claimed as they come. */
+const UNARY_CHUNKS_PER_THREAD = 4;
+
+/**
+ * Runs `unaryF32` over n floats: over the threads in ranges of a multiple of 8 elements (the
+ * kernel's two-vector step), so that every element takes the same path (vector or scalar
+ * tail) as in one call and the bits do not depend on the split; else on this thread.
+ */
+function unaryF32(ctx: WasmContext, prim: UnaryPrim, op: number, x: number, y: number, n: number): void {
+  const pool = ctx.pool;
+  const work = UNARY_WORK[prim] ?? 0;
+  if (pool && work > 0 && n > 8 && n * work >= pool.minWork) {
+    const per = Math.ceil(n / (pool.size * UNARY_CHUNKS_PER_THREAD) / 8) * 8;
+    const part = { args: [op, x, y, per] as [number, number, number, number], deltas: [0, per * 4, per * 4] };
+    pool.run(
+      'unaryF32',
+      Array.from({ length: pool.size }, () => part),
+      { count: Math.ceil(n / per), clampIndex: 3, clampTo: n, clampStep: -per },
+    );
+    return;
+  }
+  ctx.wasm.unaryF32(op, x, y, n);
+}
+
+/**
  * A kernel applying one unary primitive. Core casts float math to float32 first, so inputs are
  * float32 except for the ops that keep int32 (neg, abs, sign, floor, ceil, round, relu), the
  * predicates (any dtype in, bool out) and logicalNot (bool in and out).
@@ -62,7 +115,7 @@ export function unaryKernel<P extends UnaryPrim>(ctx: WasmContext, prim: P): Ker
     } else if (x.dtype === 'int32') {
       ctx.wasm.unaryI32(op, px, y.ptr, n);
     } else {
-      ctx.wasm.unaryF32(op, px, y.ptr, n);
+      unaryF32(ctx, prim, op, px, y.ptr, n);
     }
     return y;
   };
