@@ -1,5 +1,6 @@
 // The pool's spin between split kernels (`workerSpinMs`): a worker that finished its part spins
-// for the next one that long, and on while the main thread keeps running kernels, then sleeps,
+// for the next one that long, and on while the main thread keeps running kernels (up to eight
+// spins in all), then sleeps,
 // so an idle backend costs no CPU; 0 sleeps at once. CPU time is the process's (this file runs
 // in a process of its own), read around an idle wait after a split matmul, or around a busy loop
 // whose kernels run on this backend or on another one.
@@ -41,24 +42,26 @@ describe('wasm worker spin', () => {
     short.dispose();
   });
 
-  it('spins on while the main thread runs kernels, not while it runs them elsewhere', async () => {
-    const pooled = new WasmBackend({ threads: 2, workerSpinMs: 30 });
+  it('spins on while the main thread runs kernels here (up to 8 spins), not while it runs them elsewhere', async () => {
+    const pooled = new WasmBackend({ threads: 2, workerSpinMs: 60 });
+    const capped = new WasmBackend({ threads: 2, workerSpinMs: 10 });
     const other = new WasmBackend({ threads: 1 });
     registerBackend('wasm-spin-beat', () => pooled);
+    registerBackend('wasm-spin-capped', () => capped);
     registerBackend('wasm-spin-other', () => other);
     await setBackend('wasm-spin-beat');
     const a = tensor(new Float32Array(256 * 256).fill(0.5), [256, 256]);
     /**
      * CPU milliseconds beyond the calling thread's own over `ms` of small adds on backend `where`
-     * (the same JavaScript either way), right after a split matmul on the pooled backend.
+     * (the same JavaScript either way), right after a split matmul on backend `split`.
      */
-    const workerCpu = async (where: string, ms: number): Promise<number> => {
-      await setBackend('wasm-spin-beat');
+    const workerCpu = async (split: string, where: string, ms: number): Promise<number> => {
       await setBackend(where);
       const x = tensor([1, 2, 3, 4]);
-      await setBackend('wasm-spin-beat');
-      matmul(a, a).dispose();
-      // The worker now spins for 30 ms at least (this await takes microtasks only).
+      await setBackend(split);
+      const b = tensor(new Float32Array(256 * 256).fill(0.5), [256, 256]);
+      matmul(b, b).dispose();
+      // The worker now spins (this await takes microtasks only).
       await setBackend(where);
       const before = process.cpuUsage();
       const start = performance.now();
@@ -70,25 +73,31 @@ describe('wasm worker spin', () => {
       const wall = performance.now() - start;
       const used = process.cpuUsage(before);
       x.dispose();
+      b.dispose();
       expect(kernels).toBeGreaterThan(1000);
       return (used.user + used.system) / 1000 - wall;
     };
-    const elsewhere = await workerCpu('wasm-spin-other', 400);
-    const here = await workerCpu('wasm-spin-beat', 400);
+    const elsewhere = await workerCpu('wasm-spin-beat', 'wasm-spin-other', 400);
+    const here = await workerCpu('wasm-spin-beat', 'wasm-spin-beat', 400);
+    const short = await workerCpu('wasm-spin-capped', 'wasm-spin-capped', 400);
     expect(pooled.threadInfo().parallelJobs).toBe(2);
-    // The same JavaScript (and so V8's own threads: 110 ms measured), but the worker spins for
-    // 400 ms alongside the kernels on its backend and for 30 ms alongside those on another one
-    // (less when the machine takes the core away).
-    expect(here - elsewhere).toBeGreaterThan(100);
-    // Once the kernels stop, the worker sleeps (after at most two 30 ms spins).
+    expect(capped.threadInfo().parallelJobs).toBe(1);
+    // The same JavaScript (and so V8's own threads: about 110 ms here) each time. The worker
+    // spins 60 ms alongside the kernels on another backend, and 400 ms alongside those on its
+    // own (less when the machine takes the core away) ...
+    expect(here - elsewhere).toBeGreaterThan(120);
+    // ... but at most 8 spins in all: 80 ms at workerSpinMs 10, then it sleeps.
+    expect(short - elsewhere).toBeLessThan(150);
+    // Once the kernels stop, the worker sleeps (after at most two more 60 ms spins).
     await setBackend('wasm-spin-beat');
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 200));
     const before = process.cpuUsage();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const idle = process.cpuUsage(before);
     expect((idle.user + idle.system) / 1000).toBeLessThan(40);
     a.dispose();
     pooled.dispose();
+    capped.dispose();
     other.dispose();
   });
 

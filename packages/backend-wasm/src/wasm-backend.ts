@@ -132,7 +132,7 @@ export interface WasmBackendOptions {
   /**
    * How long, in milliseconds, a worker thread that finished its part spins for the next one
    * before it sleeps (longer while the calling thread keeps running kernels: the spin restarts
-   * while they come), and the calling thread for its workers before it sleeps on them (default
+   * while they come, up to eight spins in all), and the calling thread for its workers before it sleeps on them (default
    * 0.5; 0 sleeps at once). A sleeping thread takes 50–200 µs to wake on a busy machine, which a
    * training step's many short split kernels would pay each time; spinning costs CPU time.
    */

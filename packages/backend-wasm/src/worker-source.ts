@@ -11,7 +11,8 @@
 // main thread, woken by its worker's count-down, 150–180 µs). With the spin, a 128×784·784×256
 // product on two threads went from 0.89 to 0.68 ms (1.15 ms on one; medians of 15 rounds, one
 // process). The spin goes on while the main thread keeps running kernels (it bumps a beat
-// word at each one), since between two split kernels of a step it may run many small ones: in
+// word at each one), up to 8 spins in all, since between two split kernels of a step it may run
+// many small ones: in
 // the MLP's two-thread step, the 128×128·(256×128)ᵀ product that follows the loss and the output
 // layer's gradients (about 0.6 ms of small kernels) took 197–204 µs after a worker slept,
 // 108–109 µs after a 5 ms spin. Past the spin, with no kernel run meanwhile, it sleeps, so an idle
@@ -78,6 +79,12 @@ export const CLAIM = { waiting: 0, running: 1, stolen: 2, done: 3 } as const;
 export const DEAD = 1;
 /** Faults a test can inject into a worker's next part: a trap in the kernel, an exit, a spin. */
 export const FAULT = { none: 0, trap: 1, exit: 2, spin: 3 } as const;
+/**
+ * How many `workerSpinMs` a worker spins at most after a part while the main thread keeps
+ * running kernels (4 ms at the default 0.5: a training step's small kernels between two split
+ * ones take about 0.6 ms on the MLP).
+ */
+const BEAT_SPINS = 8;
 /** How long an injected spin lasts at most, should nothing terminate the worker. */
 const SPIN_LIMIT_MS = 60_000;
 /** Arguments a job may pass (the widest export, sgemm, takes 14). */
@@ -135,7 +142,11 @@ function start(init, platform) {
       var seq = Atomics.load(ctl, base);
       if (seq === seen) {
         var spinUs = ctl[${CONTROL.spinUs}];
-        var spinUntil = performance.now() + spinUs / 1000;
+        var spinStart = performance.now();
+        var spinUntil = spinStart + spinUs / 1000;
+        // Beats extend the spin up to BEAT_SPINS spins in all, so a long run of small kernels
+        // with no split one (an inference loop of tiny ops) does not hold a core for nothing.
+        var spinLimit = spinStart + (${BEAT_SPINS} * spinUs) / 1000;
         var beat = ctl[${CONTROL.beat}];
         spin: for (;;) {
           for (var s = 0; s < 64; s++) if (Atomics.load(ctl, base) !== seen) break spin;
@@ -143,7 +154,7 @@ function start(init, platform) {
           if (now >= spinUntil) {
             // The main thread ran kernels during the spin: more split ones are likely to come.
             var latest = Atomics.load(ctl, ${CONTROL.beat});
-            if (latest === beat || spinUs === 0) break;
+            if (latest === beat || now >= spinLimit) break;
             beat = latest;
             spinUntil = now + spinUs / 1000;
           }
