@@ -109,6 +109,34 @@ export function softmaxCrossEntropyF32(
 }
 
 /**
+ * y = e^(x − m) over the first cols & ~3 values of a row, four lanes at a time (two vectors a
+ * step: independent chains keep the core busy), by expShiftedSimd (`short`, a constant at each
+ * call, so each call compiles to one loop) or expSimd; returns their lane sums, added in order.
+ */
+// @ts-ignore: decorator
+@inline
+function expRow(xr: usize, yr: usize, m4: v128, cols: i32, short: bool): v128 {
+  let sum4 = f32x4.splat(0);
+  let c = 0;
+  for (; c + 8 <= cols; c += 8) {
+    const d0 = f32x4.sub(v128.load(at(xr, c, 2)), m4);
+    const d1 = f32x4.sub(v128.load(at(xr, c, 2), 16), m4);
+    const e0 = short ? expShiftedSimd(d0) : expSimd(d0);
+    const e1 = short ? expShiftedSimd(d1) : expSimd(d1);
+    v128.store(at(yr, c, 2), e0);
+    v128.store(at(yr, c, 2), e1, 16);
+    sum4 = f32x4.add(f32x4.add(sum4, e0), e1);
+  }
+  for (; c + 4 <= cols; c += 4) {
+    const d = f32x4.sub(v128.load(at(xr, c, 2)), m4);
+    const e = short ? expShiftedSimd(d) : expSimd(d);
+    v128.store(at(yr, c, 2), e);
+    sum4 = f32x4.add(sum4, e);
+  }
+  return sum4;
+}
+
+/**
  * Softmax over each row of `[rows, cols]` float32: e^(x − m) / Σ with m the row's maximum, the
  * exponentials four lanes at a time and written once, then scaled by 1/Σ. A row whose
  * x − m all lie in [EXP_SHIFTED_LO, 0] (the usual case: its minimum is checked with its
@@ -161,37 +189,10 @@ export function softmaxF32(x: usize, y: usize, rows: i32, cols: i32): void {
       continue;
     }
     const m4 = f32x4.splat(m);
-    let sum4 = f32x4.splat(0);
-    c = 0;
-    // Two exponentials a step (independent chains keep the core busy), summed in order. Every
-    // x − m is at least lo − m (the same rounded subtraction of a smaller value).
-    if (lo - m >= EXP_SHIFTED_LO) {
-      for (; c + 8 <= cols; c += 8) {
-        const e0 = expShiftedSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
-        const e1 = expShiftedSimd(f32x4.sub(v128.load(at(xr, c, 2), 16), m4));
-        v128.store(at(yr, c, 2), e0);
-        v128.store(at(yr, c, 2), e1, 16);
-        sum4 = f32x4.add(f32x4.add(sum4, e0), e1);
-      }
-      for (; c + 4 <= cols; c += 4) {
-        const e = expShiftedSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
-        v128.store(at(yr, c, 2), e);
-        sum4 = f32x4.add(sum4, e);
-      }
-    } else {
-      for (; c + 8 <= cols; c += 8) {
-        const e0 = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
-        const e1 = expSimd(f32x4.sub(v128.load(at(xr, c, 2), 16), m4));
-        v128.store(at(yr, c, 2), e0);
-        v128.store(at(yr, c, 2), e1, 16);
-        sum4 = f32x4.add(f32x4.add(sum4, e0), e1);
-      }
-      for (; c + 4 <= cols; c += 4) {
-        const e = expSimd(f32x4.sub(v128.load(at(xr, c, 2)), m4));
-        v128.store(at(yr, c, 2), e);
-        sum4 = f32x4.add(sum4, e);
-      }
-    }
+    // Every x − m is at least lo − m (the same rounded subtraction of a smaller value).
+    const sum4 =
+      lo - m >= EXP_SHIFTED_LO ? expRow(xr, yr, m4, cols, true) : expRow(xr, yr, m4, cols, false);
+    c = cols & ~3;
     let sum: f32 =
       f32x4.extract_lane(sum4, 0) +
       f32x4.extract_lane(sum4, 1) +

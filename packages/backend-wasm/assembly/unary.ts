@@ -91,6 +91,20 @@ const EXP_K: usize = memory.data<f32>(
   16,
 );
 
+/** r = x − n·ln2 in two steps (Cody–Waite: ln2 split so that n·ln2_hi is exact). */
+// @ts-ignore: decorator
+@inline
+function minusNLn2(x: v128, n: v128, ln2Hi: v128, ln2Lo: v128): v128 {
+  return f32x4.sub(f32x4.sub(x, f32x4.mul(n, ln2Hi)), f32x4.mul(n, ln2Lo));
+}
+
+/** The exponential polynomial's last two Horner steps, 1 + r·(1 + r·p) (`one` splatted 1). */
+// @ts-ignore: decorator
+@inline
+function onePlusR(r: v128, p: v128, one: v128): v128 {
+  return madd(r, madd(r, p, one), one);
+}
+
 /**
  * e^x on four lanes: x = n·ln2 + r with |r| <= ln2/2 (Cody–Waite, ln2 split so n·ln2_hi is
  * exact), e^r by its degree-7 Taylor polynomial (truncation error < 6e-9 relative), then 2^n
@@ -110,17 +124,13 @@ export function expSimd(v: v128): v128 {
   const magic = v128.load(k, 192);
   const t = f32x4.add(f32x4.mul(x, v128.load(k, 32)), magic);
   const n = f32x4.sub(t, magic);
-  let r = f32x4.sub(x, f32x4.mul(n, v128.load(k, 48)));
-  r = f32x4.sub(r, f32x4.mul(n, v128.load(k, 64)));
+  const r = minusNLn2(x, n, v128.load(k, 48), v128.load(k, 64));
   // Horner's steps as multiply-adds: fused (one rounding) in the relaxed builds.
   let p = madd(r, v128.load(k, 80), v128.load(k, 96));
   p = madd(r, p, v128.load(k, 112));
   p = madd(r, p, v128.load(k, 128));
   p = madd(r, p, v128.load(k, 144));
-  p = madd(r, p, v128.load(k, 160));
-  const one = v128.load(k, 176);
-  p = madd(r, p, one);
-  p = madd(r, p, one);
+  p = onePlusR(r, madd(r, p, v128.load(k, 160)), v128.load(k, 176));
   const ni = i32x4.sub(t, magic);
   const n1 = i32x4.shr_s(ni, 1);
   const n2 = i32x4.sub(ni, n1);
@@ -170,16 +180,11 @@ export function expShiftedSimd(x: v128): v128 {
   const k = EXP_SHIFTED_K;
   const magic = v128.load(k, 144);
   const t = madd(x, v128.load(k), magic);
-  const n = f32x4.sub(t, magic);
-  let r = f32x4.sub(x, f32x4.mul(n, v128.load(k, 16)));
-  r = f32x4.sub(r, f32x4.mul(n, v128.load(k, 32)));
+  const r = minusNLn2(x, f32x4.sub(t, magic), v128.load(k, 16), v128.load(k, 32));
   let p = madd(r, v128.load(k, 48), v128.load(k, 64));
   p = madd(r, p, v128.load(k, 80));
   p = madd(r, p, v128.load(k, 96));
-  p = madd(r, p, v128.load(k, 112));
-  const one = v128.load(k, 128);
-  p = madd(r, p, one);
-  p = madd(r, p, one);
+  p = onePlusR(r, madd(r, p, v128.load(k, 112)), v128.load(k, 128));
   return f32x4.mul(p, i32x4.shl(t, 23));
 }
 
