@@ -163,15 +163,20 @@ describe('wasm threads', () => {
     ];
     for (const [i, c] of cases.entries()) {
       const size = c.shape.reduce((p, d) => p * d, 1);
-      const inputs = [{ values: rand(size, 40 + i), shape: c.shape }];
-      const reduce = (x: Tensor): Tensor[] => [
+      const values = rand(size, 40 + i);
+      // The int32 sum's input scaled here, so that the only split kernels are the three sums.
+      const inputs = [
+        { values, shape: c.shape },
+        { values: values.map((v) => v * 1e5), shape: c.shape },
+      ];
+      const reduce = (x: Tensor, scaled: Tensor): Tensor[] => [
         sum(x, { axis: c.axis }),
         x.max({ axis: c.axis }),
-        x.mul(1e5).cast('int32').sum({ axis: c.axis }),
+        scaled.cast('int32').sum({ axis: c.axis }),
       ];
-      const one = await on('wasm-threads-1', inputs, (x) => reduce(x!));
+      const one = await on('wasm-threads-1', inputs, (x, scaled) => reduce(x!, scaled!));
       const before = await parallelJobs();
-      const two = await on('wasm-threads-2', inputs, (x) => reduce(x!));
+      const two = await on('wasm-threads-2', inputs, (x, scaled) => reduce(x!, scaled!));
       expect((await parallelJobs()) - before, `case ${i} ran split`).toBe(3);
       expect(two, `case ${i}`).toEqual(one);
       // Against float64 column sums.
@@ -240,6 +245,33 @@ describe('wasm threads', () => {
     const before = await parallelJobs();
     await on('wasm-threads-2', small, (x) => [x!.exp()]);
     expect(await parallelJobs()).toBe(before);
+  });
+
+  it('splits big float32 arithmetic by element ranges: the same bits, scalar operands and the last range too', async () => {
+    const scalar = { values: Float32Array.of(1.75), shape: [1] };
+    const cases: [string, (a: Tensor, b: Tensor) => Tensor, number, boolean][] = [
+      ['add', (a, b) => a.add(b), 270_003, false],
+      ['mul by a scalar', (a, b) => a.mul(b), 270_005, true],
+      ['scalar minus', (a, b) => b.sub(a), 270_001, true],
+      ['div', (a, b) => a.div(b), 262_151, false],
+      ['maximum', (a, b) => a.maximum(b), 262_155, false],
+      ['pow', (a, b) => a.abs().pow(b), 17_003, false],
+      ['mod', (a, b) => a.mod(b), 33_001, false],
+    ];
+    for (const [name, f, n, withScalar] of cases) {
+      const inputs = [
+        { values: rand(n, 90 + n).map((v) => v * 3), shape: [n] },
+        withScalar ? scalar : { values: rand(n, 91 + n).map((v) => v * 2 + 0.5), shape: [n] },
+      ];
+      const one = await on('wasm-threads-1', inputs, (a, b) => [f(a!, b!)]);
+      const before = await parallelJobs();
+      const two = await on('wasm-threads-2', inputs, (a, b) => [f(a!, b!)]);
+      expect((await parallelJobs()) - before, `${name} ran split`).toBeGreaterThanOrEqual(1);
+      expect(two, name).toEqual(one);
+      // The last element, which the range after the split ones computes.
+      const [a, b] = [inputs[0]!.values[n - 1]!, inputs[1]!.values[withScalar ? 0 : n - 1]!];
+      if (name === 'add') expect(one[0]![n - 1]).toBeCloseTo(a + b, 5);
+    }
   });
 
   it('falls back to one thread and says why', () => {

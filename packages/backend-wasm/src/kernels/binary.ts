@@ -5,7 +5,7 @@
 
 import { type BinaryPrim, broadcastStrides, type Kernel } from '@nabla/core/internal';
 import * as abi from '../abi.js';
-import type { WasmContext } from '../kernel-context.js';
+import { type WasmContext, writeInt32s } from '../kernel-context.js';
 
 /** Op codes (src/abi.ts). */
 const BINARY_OPS: Record<BinaryPrim, number> = {
@@ -43,22 +43,101 @@ function sameShape(a: readonly number[], b: readonly number[]): boolean {
 const FLAT: readonly number[] = [1];
 const SPLAT: readonly number[] = [0];
 
-/** Element strides of each input read over `outShape`, with the flat fast paths spelled out. */
-function walkFor(ctx: WasmContext, outShape: readonly number[], shapes: readonly (readonly number[])[]) {
-  let n = 1;
-  for (let i = 0; i < outShape.length; i++) n *= outShape[i]!;
-  // Each input either covers the output or is one value: one flat run.
+/** Each input's stride over one flat run of the output (1: it covers the output, 0: one value), or undefined. */
+function flatStrides(
+  outShape: readonly number[],
+  shapes: readonly (readonly number[])[],
+): (readonly number[])[] | undefined {
   const flat: (readonly number[])[] = [];
   for (const s of shapes) {
     if (sameShape(s, outShape)) flat.push(FLAT);
     else if (isScalar(s)) flat.push(SPLAT);
-    else break;
+    else return undefined;
   }
-  if (flat.length === shapes.length) return ctx.walk([n], flat);
+  return flat;
+}
+
+function sizeOfShape(shape: readonly number[]): number {
+  let n = 1;
+  for (let i = 0; i < shape.length; i++) n *= shape[i]!;
+  return n;
+}
+
+/** Element strides of each input read over `outShape`, with the flat fast paths spelled out. */
+function walkFor(ctx: WasmContext, outShape: readonly number[], shapes: readonly (readonly number[])[]) {
+  const flat = flatStrides(outShape, shapes);
+  if (flat) return ctx.walk([sizeOfShape(outShape)], flat);
   return ctx.walk(
     outShape,
     shapes.map((s) => broadcastStrides(s, outShape)),
   );
+}
+
+/**
+ * Work units per element of the float32 arithmetic ops, against the pool's `minWork` (2^20,
+ * about 40 µs on one thread): the four-lane ones move memory, pow and mod run scalar libm code.
+ */
+const BINARY_WORK: Partial<Record<BinaryPrim, number>> = {
+  add: 4,
+  sub: 4,
+  mul: 4,
+  div: 4,
+  maximum: 4,
+  minimum: 4,
+  pow: 64,
+  mod: 32,
+};
+
+/** Element ranges per thread of a split binary kernel, claimed as they come. */
+const BINARY_CHUNKS_PER_THREAD = 4;
+
+/**
+ * `binaryF32` over the output: a big flat run (every input covers the output or is one value)
+ * over the threads, in ranges of a multiple of 8 elements (the kernel's vector steps, so every
+ * element takes the same path as in one call) that all read one walk of that length (a
+ * one-axis walk is only read, never advanced), the last shorter range here; else on this thread.
+ */
+function binaryF32(
+  ctx: WasmContext,
+  prim: BinaryPrim,
+  op: number,
+  pointers: readonly [number, number, number],
+  outShape: readonly number[],
+  shapes: readonly (readonly number[])[],
+): void {
+  const [pa, pb, py] = pointers;
+  const pool = ctx.pool;
+  const work = BINARY_WORK[prim] ?? 0;
+  const flat = pool && work > 0 ? flatStrides(outShape, shapes) : undefined;
+  const n = sizeOfShape(outShape);
+  if (!pool || !flat || n < 64 || n * work < pool.minWork) {
+    ctx.wasm.binaryF32(op, pa, pb, py, walkFor(ctx, outShape, shapes));
+    return;
+  }
+  const [sa, sb] = [flat[0]![0]!, flat[1]![0]!];
+  const per = Math.ceil(n / (pool.size * BINARY_CHUNKS_PER_THREAD) / 8) * 8;
+  const full = Math.floor(n / per);
+  const walk = writeInt32s(ctx.heap, [1, per, sa, sb, 0, 0, 0], 'a row walk');
+  try {
+    const step = per * 4;
+    const part = {
+      args: [op, pa, pb, py, walk] as [number, number, number, number, number],
+      deltas: [0, step * sa, step * sb, step, 0],
+    };
+    // No argument needs clamping: every range is whole (the op code is the no-op clamp).
+    pool.run(
+      'binaryF32',
+      Array.from({ length: pool.size }, () => part),
+      { count: full, clampIndex: 0, clampTo: op },
+    );
+  } finally {
+    ctx.heap.free(walk);
+  }
+  const rest = n - full * per;
+  if (rest > 0) {
+    const done = full * per * 4;
+    ctx.wasm.binaryF32(op, pa + done * sa, pb + done * sb, py + done, ctx.walk([rest], flat));
+  }
 }
 
 /**
@@ -75,15 +154,16 @@ export function binaryKernel<P extends BinaryPrim>(ctx: WasmContext, prim: P): K
     const pa = ctx.ptr(a, prim);
     const pb = ctx.ptr(b, prim);
     const y = ctx.alloc(out);
-    const p = walkFor(ctx, out.shape, [a.shape, b.shape]);
+    const shapes = [a.shape, b.shape];
     if (out.dtype === 'bool') {
+      const p = walkFor(ctx, out.shape, shapes);
       if (a.dtype === 'float32') ctx.wasm.compareF32(op, pa, pb, y.ptr, p);
       else if (a.dtype === 'int32') ctx.wasm.compareI32(op, pa, pb, y.ptr, p);
       else ctx.wasm.compareU8(op, pa, pb, y.ptr, p);
     } else if (out.dtype === 'int32') {
-      ctx.wasm.binaryI32(op, pa, pb, y.ptr, p);
+      ctx.wasm.binaryI32(op, pa, pb, y.ptr, walkFor(ctx, out.shape, shapes));
     } else {
-      ctx.wasm.binaryF32(op, pa, pb, y.ptr, p);
+      binaryF32(ctx, prim, op, [pa, pb, y.ptr], out.shape, shapes);
     }
     return y;
   };
