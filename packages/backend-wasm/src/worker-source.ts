@@ -11,12 +11,11 @@
 // main thread, woken by its worker's count-down, 150–180 µs). With the spin, a 128×784·784×256
 // product on two threads went from 0.89 to 0.68 ms (1.15 ms on one; medians of 15 rounds, one
 // process). The spin goes on while the main thread keeps running kernels (it bumps a beat
-// word at each one), up to 8 spins in all, since between two split kernels of a step it may run
-// many small ones: in
-// the MLP's two-thread step, the 128×128·(256×128)ᵀ product that follows the loss and the output
-// layer's gradients (about 0.6 ms of small kernels) took 197–204 µs after a worker slept,
-// 108–109 µs after a 5 ms spin. Past the spin, with no kernel run meanwhile, it sleeps, so an idle
-// backend costs no CPU.
+// word at each one), up to 8 spins in all, since between two split kernels of a step it may
+// run many small ones: in the MLP's two-thread step, the 128×128·(256×128)ᵀ product that
+// follows the loss and the output layer's gradients (about 0.6 ms of small kernels) took
+// 197–204 µs after its worker had slept and 108 µs with the spin kept up. Past the spin, with
+// no kernel run meanwhile, it sleeps, so an idle backend costs no CPU.
 
 /** Int32 indices of the control block shared by the main thread and the workers. */
 export const CONTROL = {
