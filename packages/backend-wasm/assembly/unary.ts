@@ -141,22 +141,18 @@ export function expSimd(v: v128): v128 {
 }
 
 /**
- * expShiftedSimd's constants, splatted to four lanes (offsets in bytes): log2e, ln2 high, ln2
- * low, the polynomial's coefficients c6, c5, c4, c3, c2 and 1, and 1.5·2^23 + 127.
- * c2…c6 were fitted here (Lawson's iteration on the relative error of
+ * expShiftedSimd's own constants, splatted to four lanes (offsets in bytes): the polynomial's
+ * coefficients c6, c5, c4, c3, c2, then 1.5·2^23 + 127; log2e, ln2's two parts and 1 come from
+ * EXP_K. c2…c6 were fitted here (Lawson's iteration on the relative error of
  * 1 + r + c2·r² + … + c6·r⁶ against e^r over |r| <= ln2/2): at most 3.1e-9 relative.
  */
 const EXP_SHIFTED_K: usize = memory.data<f32>(
   [
-    1.4426950408889634, 1.4426950408889634, 1.4426950408889634, 1.4426950408889634,
-    0.693145751953125, 0.693145751953125, 0.693145751953125, 0.693145751953125,
-    1.428606765330187e-6, 1.428606765330187e-6, 1.428606765330187e-6, 1.428606765330187e-6,
     0.0013814593032601217, 0.0013814593032601217, 0.0013814593032601217, 0.0013814593032601217,
     0.00836870836249096, 0.00836870836249096, 0.00836870836249096, 0.00836870836249096,
     0.04166838752427761, 0.04166838752427761, 0.04166838752427761, 0.04166838752427761,
     0.16666520702233695, 0.16666520702233695, 0.16666520702233695, 0.16666520702233695,
     0.499999934517525, 0.499999934517525, 0.499999934517525, 0.499999934517525,
-    1.0, 1.0, 1.0, 1.0,
     12583039.0, 12583039.0, 12583039.0, 12583039.0,
   ],
   16,
@@ -178,13 +174,13 @@ export const EXP_SHIFTED_LO: f32 = -87.3365;
 @inline
 export function expShiftedSimd(x: v128): v128 {
   const k = EXP_SHIFTED_K;
-  const magic = v128.load(k, 144);
-  const t = madd(x, v128.load(k), magic);
-  const r = minusNLn2(x, f32x4.sub(t, magic), v128.load(k, 16), v128.load(k, 32));
-  let p = madd(r, v128.load(k, 48), v128.load(k, 64));
-  p = madd(r, p, v128.load(k, 80));
-  p = madd(r, p, v128.load(k, 96));
-  p = onePlusR(r, madd(r, p, v128.load(k, 112)), v128.load(k, 128));
+  const magic = v128.load(k, 80);
+  const t = madd(x, v128.load(EXP_K, 32), magic);
+  const r = minusNLn2(x, f32x4.sub(t, magic), v128.load(EXP_K, 48), v128.load(EXP_K, 64));
+  let p = madd(r, v128.load(k), v128.load(k, 16));
+  p = madd(r, p, v128.load(k, 32));
+  p = madd(r, p, v128.load(k, 48));
+  p = onePlusR(r, madd(r, p, v128.load(k, 64)), v128.load(EXP_K, 176));
   return f32x4.mul(p, i32x4.shl(t, 23));
 }
 

@@ -266,6 +266,18 @@ export class ThreadPool {
   }
 
   /**
+   * Runs a chunked job in which every thread runs the same `part` (its chunks differ only by
+   * `chunks`): `run` with that part on each thread.
+   */
+  runShared<K extends keyof KernelExports>(name: K, part: JobPart<K>, chunks: Chunks): void {
+    this.run(
+      name,
+      Array.from({ length: this.size }, () => part),
+      chunks,
+    );
+  }
+
+  /**
    * Runs a function compiled at run time (`code.fn` here; workers compile `code`'s bytes, which
    * must stay in the heap, once per `code.id`) with one part per thread, as `run` does.
    */

@@ -21,7 +21,7 @@ import {
 } from '@nabla/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { WasmBackend } from './index.js';
-import { splitRange } from './work-split.js';
+import { rangeLength, splitRange } from './work-split.js';
 
 registerBackend('wasm-threads-2', () => new WasmBackend({ threads: 2 }));
 registerBackend('wasm-threads-1', () => new WasmBackend({ threads: 1 }));
@@ -330,6 +330,15 @@ describe('wasm threads', () => {
     expect(child.stdout.trim()).toBe('sum 256');
     expect(child.status).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe('rangeLength', () => {
+  it('rounds the length of about `ranges` ranges up to the alignment', () => {
+    expect(rangeLength(100, 8, 4)).toBe(16);
+    expect(rangeLength(100, 8, 1)).toBe(13);
+    expect(rangeLength(64, 8, 8)).toBe(8);
+    expect(rangeLength(3, 8, 8)).toBe(8);
   });
 });
 

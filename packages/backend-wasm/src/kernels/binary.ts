@@ -6,6 +6,7 @@
 import { type BinaryPrim, broadcastStrides, type Kernel } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import { type WasmContext, writeInt32s } from '../kernel-context.js';
+import { RANGES_PER_THREAD, rangeLength } from '../work-split.js';
 
 /** Op codes (src/abi.ts). */
 const BINARY_OPS: Record<BinaryPrim, number> = {
@@ -88,9 +89,6 @@ const BINARY_WORK: Partial<Record<BinaryPrim, number>> = {
   mod: 32,
 };
 
-/** Element ranges per thread of a split binary kernel, claimed as they come. */
-const BINARY_CHUNKS_PER_THREAD = 4;
-
 /**
  * `binaryF32` over the output: a big flat run (every input covers the output or is one value)
  * over the threads, in ranges of a multiple of 8 elements (the kernel's vector steps, so every
@@ -115,19 +113,15 @@ function binaryF32(
     return;
   }
   const [sa, sb] = [flat[0]![0]!, flat[1]![0]!];
-  const per = Math.ceil(n / (pool.size * BINARY_CHUNKS_PER_THREAD) / 8) * 8;
+  const per = rangeLength(n, pool.size * RANGES_PER_THREAD, 8);
   const full = Math.floor(n / per);
   const walk = writeInt32s(ctx.heap, [1, per, sa, sb, 0, 0, 0], 'a row walk');
   try {
     const step = per * 4;
-    const part = {
-      args: [op, pa, pb, py, walk] as [number, number, number, number, number],
-      deltas: [0, step * sa, step * sb, step, 0],
-    };
     // No argument needs clamping: every range is whole (the op code is the no-op clamp).
-    pool.run(
+    pool.runShared(
       'binaryF32',
-      Array.from({ length: pool.size }, () => part),
+      { args: [op, pa, pb, py, walk], deltas: [0, step * sa, step * sb, step, 0] },
       { count: full, clampIndex: 0, clampTo: op },
     );
   } finally {

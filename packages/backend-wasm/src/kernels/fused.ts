@@ -9,6 +9,7 @@ import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import { wasmData } from '../wasm-data.js';
 import type { Arities } from '../wasm-module.js';
+import { RANGES_PER_THREAD, rangeLength } from '../work-split.js';
 import { matmulKernel } from './matmul.js';
 
 /** The fused exports of the binary (assembly/fused.ts); pointers are heap byte offsets, 0 for none. */
@@ -62,18 +63,12 @@ export interface FusedExports {
 /** The argument block of `adamUpdateRangeF32`: nine pointers, then α, c1, c2, ε as f32. */
 const ADAM_BLOCK_WORDS = 13;
 
-/** Element ranges per thread of a split Adam update, claimed as they come. */
-const ADAM_CHUNKS_PER_THREAD = 4;
-
 /**
  * Work units per Adam element, against the pool's `minWork` (an elementwise chain counts 1 per
  * step): splits from 32,768 weights, where a 256×128 kernel's update took 59–69 µs on one thread
  * inside a two-thread MLP step and 40–44 µs split.
  */
 const ADAM_WORK = 32;
-
-/** Row ranges per thread of a split softmax, claimed as they come. */
-const SOFTMAX_CHUNKS_PER_THREAD = 4;
 
 /**
  * Work units per softmax element, against the pool's `minWork`: splits from 65,536 elements
@@ -154,15 +149,11 @@ export function softmaxKernel(ctx: WasmContext): FusedKernel<'softmax'> {
     if (pool && rows >= 2 && rows * cols * SOFTMAX_WORK >= pool.minWork) {
       // Row ranges the threads claim as they come; each row is computed alone, so the bits do
       // not depend on the split.
-      const per = Math.ceil(rows / (pool.size * SOFTMAX_CHUNKS_PER_THREAD));
+      const per = rangeLength(rows, pool.size * RANGES_PER_THREAD, 1);
       const stride = per * cols * 4;
-      const part = {
-        args: [x, y.ptr, per, cols] as [number, number, number, number],
-        deltas: [stride, stride],
-      };
-      pool.run(
+      pool.runShared(
         'softmaxF32',
-        Array.from({ length: pool.size }, () => part),
+        { args: [x, y.ptr, per, cols], deltas: [stride, stride] },
         { count: Math.ceil(rows / per), clampIndex: 2, clampTo: rows, clampStep: -per },
       );
       return [y];
@@ -234,16 +225,11 @@ export function adamUpdateKernel(ctx: WasmContext): FusedKernel<'adamUpdate'> {
         );
         heap.f32.set([alpha, 1 - beta1, 1 - beta2, epsilon], (block >>> 2) + pointers.length);
         // Element ranges the threads claim as they come (a late worker leaves its share here).
-        const per = Math.ceil(w.size / (pool.size * ADAM_CHUNKS_PER_THREAD) / 4) * 4;
-        const part = { args: [block, 0, per] as [number, number, number], deltas: [0, per, per] };
-        pool.run(
+        const per = rangeLength(w.size, pool.size * RANGES_PER_THREAD, 4);
+        pool.runShared(
           'adamUpdateRangeF32',
-          Array.from({ length: pool.size }, () => part),
-          {
-            count: Math.ceil(w.size / per),
-            clampIndex: 2,
-            clampTo: w.size,
-          },
+          { args: [block, 0, per], deltas: [0, per, per] },
+          { count: Math.ceil(w.size / per), clampIndex: 2, clampTo: w.size },
         );
       } finally {
         heap.free(block);

@@ -9,7 +9,7 @@ import { GEMM_MR, GEMM_NR, GEMM_SMALL_M } from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
 import type { JobPart, ThreadPool } from '../thread-pool.js';
 import type { Arities } from '../wasm-module.js';
-import { splitRange } from '../work-split.js';
+import { rangeLength, splitRange } from '../work-split.js';
 
 /** The GEMM exports of the binary (assembly/matmul.ts); pointers are heap byte offsets. */
 export interface GemmExports {
@@ -213,7 +213,7 @@ function parallelSgemm(
     // columns of B (and A again, the smaller one). The threads claim the chunks as they come,
     // so a worker the OS runs late (on a 2-core machine, behind V8's compiler threads) leaves
     // its share to the main thread instead of holding the job up.
-    const perChunk = Math.ceil(v.n / (threads * CHUNKS_PER_THREAD) / NR) * NR;
+    const perChunk = rangeLength(v.n, threads * CHUNKS_PER_THREAD, NR);
     const step = [0, 0, 0, 0, 0, 0, 0, perChunk * v.bCol * 4, 0, 0, perChunk * 4];
     for (let t = 0; t < threads; t++) {
       parts.push({
@@ -230,7 +230,7 @@ function parallelSgemm(
   } else if (items === 1 && v.rows >= 2 * CHUNKS_PER_THREAD * 4 * MR) {
     // One product, rows to spare: chunks of rows (MR multiples, so the bits do not change) that
     // the threads claim as they come, so one the OS wakes late leaves its share to the others.
-    const perChunk = Math.ceil(v.rows / (threads * CHUNKS_PER_THREAD) / MR) * MR;
+    const perChunk = rangeLength(v.rows, threads * CHUNKS_PER_THREAD, MR);
     const step = [perChunk, perChunk];
     for (let t = 0; t < threads; t++) {
       parts.push({

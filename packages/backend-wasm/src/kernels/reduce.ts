@@ -69,12 +69,12 @@ export function reduceColumns(
   try {
     const pool = ctx.pool;
     if (pool) {
-      const parts = Array.from({ length: pool.size }, () => ({
-        args: [op, x, partials, 1, per, inner] as [number, number, number, number, number, number],
-        deltas: [0, per * rowBytes, rowBytes],
-      }));
       // No argument needs clamping: every claimed chunk is whole (outer, always 1, is the no-op clamp).
-      pool.run(fn, parts, { count: full, clampIndex: 3, clampTo: 1 });
+      pool.runShared(
+        fn,
+        { args: [op, x, partials, 1, per, inner], deltas: [0, per * rowBytes, rowBytes] },
+        { count: full, clampIndex: 3, clampTo: 1 },
+      );
     } else {
       for (let c = 0; c < full; c++)
         ctx.wasm[fn](op, x + c * per * rowBytes, partials + c * rowBytes, 1, per, inner);

@@ -5,6 +5,7 @@
 import type { Kernel, UnaryPrim } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import type { WasmContext } from '../kernel-context.js';
+import { RANGES_PER_THREAD, rangeLength } from '../work-split.js';
 
 /** Float32 op codes (src/abi.ts); the last three have kernels of their own. */
 const UNARY_OPS: Record<UnaryPrim, number> = {
@@ -62,9 +63,6 @@ const UNARY_WORK: Partial<Record<UnaryPrim, number>> = {
   erf: 256,
 };
 
-/** Element ranges per thread of a split unary kernel, claimed as they come. */
-const UNARY_CHUNKS_PER_THREAD = 4;
-
 /**
  * Runs `unaryF32` over n floats: over the threads in ranges of a multiple of 8 elements (the
  * kernel's two-vector step), so that every element takes the same path (vector or scalar
@@ -74,11 +72,10 @@ function unaryF32(ctx: WasmContext, prim: UnaryPrim, op: number, x: number, y: n
   const pool = ctx.pool;
   const work = UNARY_WORK[prim] ?? 0;
   if (pool && work > 0 && n > 8 && n * work >= pool.minWork) {
-    const per = Math.ceil(n / (pool.size * UNARY_CHUNKS_PER_THREAD) / 8) * 8;
-    const part = { args: [op, x, y, per] as [number, number, number, number], deltas: [0, per * 4, per * 4] };
-    pool.run(
+    const per = rangeLength(n, pool.size * RANGES_PER_THREAD, 8);
+    pool.runShared(
       'unaryF32',
-      Array.from({ length: pool.size }, () => part),
+      { args: [op, x, y, per], deltas: [0, per * 4, per * 4] },
       { count: Math.ceil(n / per), clampIndex: 3, clampTo: n, clampStep: -per },
     );
     return;
