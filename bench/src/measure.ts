@@ -19,6 +19,8 @@ export interface MeasurePlan {
   sampleSeconds: number;
   /** A call that takes longer than this is warm after one warm-up call (its loops are compiled by then). */
   longCallSeconds: number;
+  /** The warm-up stops after the call that passes this many seconds, however many calls `warmup` asked for. */
+  warmupMaxSeconds: number;
   /**
    * A pause after each sample, so threads a side leaves spinning (OpenMP's and OpenBLAS's wait
    * before they sleep) do not run into the other side's next sample. 0 for in-process peers.
@@ -35,6 +37,7 @@ export const FULL_PLAN: MeasurePlan = {
   budgetSeconds: 20,
   sampleSeconds: 0.02,
   longCallSeconds: 2,
+  warmupMaxSeconds: 30,
   settleSeconds: 0,
 };
 
@@ -47,6 +50,7 @@ export const QUICK_PLAN: MeasurePlan = {
   budgetSeconds: 4,
   sampleSeconds: 0.01,
   longCallSeconds: 2,
+  warmupMaxSeconds: 30,
   settleSeconds: 0,
 };
 
@@ -62,7 +66,7 @@ async function warmUp(call: Call, plan: MeasurePlan): Promise<number> {
   let fastest = Number.POSITIVE_INFINITY;
   for (let i = 0; i < plan.warmup || secondsSince(start) < plan.warmupSeconds; i++) {
     fastest = Math.min(fastest, await call());
-    if (fastest > plan.longCallSeconds) break;
+    if (fastest > plan.longCallSeconds || secondsSince(start) > plan.warmupMaxSeconds) break;
   }
   return Math.min(10_000, Math.max(1, Math.ceil(plan.sampleSeconds / Math.max(fastest, 1e-9))));
 }

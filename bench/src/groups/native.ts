@@ -23,6 +23,7 @@ import {
 } from '../registry.js';
 import {
   compiledNablaModel,
+  FIT_WARMUP,
   MODEL_LABELS,
   type NnModelKind,
   sampleShape,
@@ -56,11 +57,6 @@ function checkFell(side: string, losses: readonly number[]): void {
   }
 }
 
-/**
- * Untimed epochs before the timed ones (here an MLP epoch took 0.3–0.6 s and a CNN one 1.1–1.8 s;
- * the warm-up stops early after a call over 2 s, `longCallSeconds`, as on a slower machine).
- */
-const WARMUP_EPOCHS: Record<NnModelKind, number> = { mlp: 4, cnn: 2 };
 /** Timed epochs per side. */
 const TIMED_EPOCHS: Record<NnModelKind, number> = { mlp: 5, cnn: 3 };
 
@@ -81,10 +77,14 @@ export function torchFitRow(
     work: samples,
     gflopPerWork: TRAIN_GFLOP_PER_SAMPLE[kind],
     latency: { unit: 's', per: 'epoch', count: 1 },
-    // Untimed epochs first, on both sides: V8 keeps optimising the training loop's JavaScript
-    // for the first epochs, on background threads that take the second core from a two-thread
-    // run (a one-thread run leaves them a core). Keras users read the later epochs' times.
-    plan: { warmup: WARMUP_EPOCHS[kind], warmupSeconds: 0, reps: TIMED_EPOCHS[kind], minReps: 3 },
+    // Untimed epochs first, on both sides (FIT_WARMUP says why and how many).
+    plan: {
+      warmup: FIT_WARMUP.epochs[kind],
+      warmupSeconds: 0,
+      warmupMaxSeconds: FIT_WARMUP.maxSeconds,
+      reps: TIMED_EPOCHS[kind],
+      minReps: 3,
+    },
     // PyTorch's OpenMP and OpenBLAS threads spin for a while after an epoch (OpenBLAS about
     // 2^28 cycles) before they sleep: a pause keeps them out of Nabla's next epoch.
     peerPlan: { settleSeconds: pairing.threads > 1 ? SETTLE_SECONDS : 0 },

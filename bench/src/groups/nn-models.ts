@@ -42,6 +42,20 @@ export const TRAIN_GFLOP_PER_SAMPLE: Record<NnModelKind, number> = {
   cnn: (3 * 2 * (28 * 28 * 32 * 9 + 14 * 14 * 64 * 9 * 32 + 3136 * 128 + 128 * 10)) / 1e9,
 };
 
+/**
+ * The warm-up of the `fit` rows, on both sides: untimed epochs (of the bench's 100-step MLP and
+ * 32-step CNN epochs) before the timed ones, stopping after the epoch that passes `maxSeconds`
+ * (or one over 2 s, `longCallSeconds`). V8 keeps optimising a training loop's JavaScript on
+ * background threads for about its first thousand steps; measured here, a two-thread MLP step
+ * took 2.2–2.7 ms over steps 300–900 and mostly 2.0–2.2 ms from step 1,000 on, while a
+ * one-thread step was steady from step 200 (the background threads took the idle second core). A CNN step is
+ * mostly kernels: steady from its second epoch. Users read the later epochs' times.
+ */
+export const FIT_WARMUP: { epochs: Record<NnModelKind, number>; maxSeconds: number } = {
+  epochs: { mlp: 12, cnn: 2 },
+  maxSeconds: 8,
+};
+
 /** Input shape of one sample: flat pixels for the MLP, an NHWC image for the CNN. */
 export function sampleShape(kind: NnModelKind): number[] {
   return kind === 'mlp' ? [784] : [28, 28, 1];

@@ -19,7 +19,14 @@ import {
   timeCall,
 } from '../registry.js';
 import { NO_FILTER_GRADIENT } from './conv2d.js';
-import { dataPair, MODEL_LABELS, modelPair, type NnModelKind, TRAIN_GFLOP_PER_SAMPLE } from './nn-models.js';
+import {
+  dataPair,
+  FIT_WARMUP,
+  MODEL_LABELS,
+  modelPair,
+  type NnModelKind,
+  TRAIN_GFLOP_PER_SAMPLE,
+} from './nn-models.js';
 
 /** Options of one `fit` row; the group picks them from `--quick`, tests pick tiny ones. */
 export interface FitRowOptions {
@@ -30,6 +37,8 @@ export interface FitRowOptions {
   peerSamples?: number;
   /** Why the peer does not train this model here. */
   peerMissing?: PeerMissing;
+  /** Untimed epochs before the timed ones (default 0; `FIT_WARMUP` in full runs). */
+  warmupEpochs?: number;
 }
 
 /** Epoch-mean losses of each timed epoch. */
@@ -45,12 +54,13 @@ function checkLossFell(side: string, losses: LossLog): void {
 }
 
 /**
- * One epoch of `fit` on both sides, in samples/s. Before timing, each side fits one batch
- * (building the training step, compiling, warming the JIT); both fit the same batch, so their
- * weights stay equal and `verify` can compare the first timed epoch's mean losses.
+ * One epoch of `fit` on both sides, in samples/s. In setup both sides fit the same first two
+ * batches from the same weights (building the training step, compiling), and `verify` compares
+ * the two losses that fit logs; then each side warms up for `warmupEpochs` untimed epochs
+ * (`FIT_WARMUP`), after which their weights have drifted apart.
  */
 export function fitRow(options: FitRowOptions, pairing: Pairing): BenchRow {
-  const { kind, samples, batchSize, peerSamples = samples, peerMissing } = options;
+  const { kind, samples, batchSize, peerSamples = samples, peerMissing, warmupEpochs = 0 } = options;
   const source = hasFashionMnist() ? 'fashion-mnist' : 'synthetic';
   const steps = Math.ceil(samples / batchSize);
   const peerNote = !peerMissing && peerSamples !== samples ? `; ${pairing.peer} timed on ${peerSamples}` : '';
@@ -67,8 +77,14 @@ export function fitRow(options: FitRowOptions, pairing: Pairing): BenchRow {
     peerWork: slowPeer ? peerSamples : undefined,
     peerMissing,
     latency: { unit: 's', per: 'epoch', count: 1 },
-    // The warm-up is the one-batch fit in setup; every timed call is a whole epoch.
-    plan: { warmup: 0, warmupSeconds: 0, reps: 3, minReps: 3 },
+    // Every timed call is a whole epoch, after `warmupEpochs` untimed ones.
+    plan: {
+      warmup: warmupEpochs,
+      warmupSeconds: 0,
+      warmupMaxSeconds: FIT_WARMUP.maxSeconds,
+      reps: 3,
+      minReps: 3,
+    },
     peerPlan: slowPeer ? { reps: 1, minReps: 1 } : undefined,
     // Epoch means over up to 100 Adam steps: the two trajectories drift apart by about 1e-3
     // relative over such an epoch (see mlp-train.ts), so a 1e-2 difference is still the same training.
@@ -80,16 +96,21 @@ export function fitRow(options: FitRowOptions, pairing: Pairing): BenchRow {
       // Nabla trains on `samples`, TF.js on `peerSamples`; both warm up on the first batch.
       const ourSet = dataPair(data, kind, samples);
       const theirSet = slowPeer ? dataPair(data, kind, peerSamples) : ourSet;
-      const first = dataPair(data, kind, Math.min(batchSize, samples));
+      // Two batches, so the compared losses include one optimizer step (one for a slow peer).
+      const first = dataPair(data, kind, Math.min((slowPeer ? 1 : 2) * batchSize, samples));
       const fitOptions = { epochs: 1, batchSize, shuffle: false, verbose: 0 } as const;
       const disposeAll = (): void => {
         for (const set of new Set([ourSet, theirSet, first])) set.dispose();
         models.dispose();
       };
       const losses = { ours: [] as LossLog, theirs: [] as LossLog };
+      const firstLosses: number[] = [];
       try {
-        await models.ours.fit(first.x, first.y, fitOptions);
-        if (!peerMissing && !slowPeer) await models.theirs.fit(first.tx, first.ty, fitOptions);
+        firstLosses.push((await models.ours.fit(first.x, first.y, fitOptions)).history.loss![0]!);
+        if (!peerMissing && !slowPeer) {
+          const history = await models.theirs.fit(first.tx, first.ty, fitOptions);
+          firstLosses.push(Number(history.history.loss![0]));
+        }
       } catch (error) {
         disposeAll();
         throw error;
@@ -115,8 +136,8 @@ export function fitRow(options: FitRowOptions, pairing: Pairing): BenchRow {
           checkLossFell('Nabla', losses.ours);
           if (peerMissing) return undefined;
           checkLossFell('TF.js', losses.theirs);
-          // Same weights and the same batches only when both trained on the same samples.
-          return slowPeer ? undefined : relativeError([losses.ours[0]!], [losses.theirs[0]!]);
+          // The setup's fit of the same two batches from the same weights.
+          return firstLosses.length < 2 ? undefined : relativeError([firstLosses[0]!], [firstLosses[1]!]);
         },
         dispose: disposeAll,
       };
@@ -187,12 +208,21 @@ export function nnGroup(options: GroupOptions): BenchRow[] {
   const { quick } = options;
   const kinds: NnModelKind[] = quick ? ['mlp'] : ['mlp', 'cnn'];
   return PAIRINGS.flatMap((pairing) => [
-    fitRow({ kind: 'mlp', samples: quick ? QUICK_MLP_SAMPLES : MLP_SAMPLES, batchSize: 128 }, pairing),
+    fitRow(
+      {
+        kind: 'mlp',
+        samples: quick ? QUICK_MLP_SAMPLES : MLP_SAMPLES,
+        batchSize: 128,
+        warmupEpochs: quick ? 0 : FIT_WARMUP.epochs.mlp,
+      },
+      pairing,
+    ),
     fitRow(
       {
         kind: 'cnn',
         samples: quick ? QUICK_CNN_SAMPLES : CNN_SAMPLES,
         batchSize: CNN_BATCH,
+        warmupEpochs: quick ? 0 : FIT_WARMUP.epochs.cnn,
         ...cnnPeer(pairing, quick),
       },
       pairing,

@@ -9,6 +9,9 @@
 // Geometry comes as a block of int32s at `geo`, laid out by the CONV_* indices of src/abi.ts.
 
 import {
+  ACTIVATION_LINEAR,
+  CONV_ACT,
+  CONV_BIAS,
   CONV_C,
   CONV_DH,
   CONV_DW,
@@ -27,6 +30,7 @@ import {
   CONV_W,
 } from '../src/abi';
 import { addStore8, madd, param, store8 } from './common';
+import { biasActivationF32 } from './fused';
 import { gemmBlocked, sgemm, sgemmScratchBytes } from './matmul';
 
 // The geometry of the current call, as module globals: the runtime is the stub (no allocation),
@@ -55,6 +59,9 @@ let gKk: i32 = 0;
 let gPointwise = false;
 /** One input channel per group (and more than one group). */
 let gDepthwise = false;
+/** The forward pass's epilogue: bias address (0: none) and activation code. */
+let gBias: usize = 0;
+let gAct: i32 = 0;
 
 function readGeo(geo: usize): void {
   gN = param(geo, CONV_N);
@@ -80,6 +87,8 @@ function readGeo(geo: usize): void {
   gPointwise =
     gFh == 1 && gFw == 1 && gSh == 1 && gSw == 1 && gTop == 0 && gLeft == 0 && gOutH == gH && gOutW == gW;
   gDepthwise = gCg == 1 && gGroups > 1;
+  gBias = <usize>(<u32>param(geo, CONV_BIAS));
+  gAct = param(geo, CONV_ACT);
 }
 
 /** Bytes before the forward pass's GEMM scratch: the cg zeros padded taps read (none if pointwise). */
@@ -298,6 +307,8 @@ function packAIm2col(a: usize, aRow: i32, aCol: i32, i0: i32, mc: i32, p0: i32, 
  * y[n, oy, ox, o] = Σ x[n, oy·sh − top + ky·dh, ox·sw − left + kx·dw, ci] · f[ky, kx, ci, o]
  * for images [n0, n1), as implicit GEMM: no col buffer. `scratch` holds
  * `convScratchBytes(geo, chunk, 1)` bytes (its first cg floats are zeroed for padded taps).
+ * Then, where the geometry asks for one, the epilogue y ← act(y + bias) over those images,
+ * while their output is still in cache (fused.ts's `biasActivationF32`).
  */
 export function conv2dForward(
   x: usize,
@@ -310,6 +321,15 @@ export function conv2dForward(
   scratch: usize,
 ): void {
   readGeo(geo);
+  forwardImages(x, f, y, n0, n1, chunk, scratch);
+  if (gBias != 0 || gAct != ACTIVATION_LINEAR) {
+    const at = y + <usize>n0 * <usize>gP * <usize>gOutC * 4;
+    biasActivationF32(at, gBias, (n1 - n0) * gP, gOutC, gAct);
+  }
+}
+
+/** `conv2dForward` without its epilogue (the geometry already read). */
+function forwardImages(x: usize, f: usize, y: usize, n0: i32, n1: i32, chunk: i32, scratch: usize): void {
   if (gDepthwise) {
     const imageBytes = <usize>gP * <usize>gOutC * 4;
     memory.fill(y + <usize>n0 * imageBytes, 0, <usize>(n1 - n0) * imageBytes);

@@ -116,7 +116,11 @@ export const CONV_DH = 12;
 export const CONV_DW = 13;
 export const CONV_TOP = 14;
 export const CONV_LEFT = 15;
-export const CONV_GEO_INTS = 16;
+// The forward pass's epilogue (fusedConv2d): y ← act(y + bias), bias a heap address (0: none)
+// stored as its int32 bit pattern, act an ACTIVATION_* code; both 0 for a plain convolution.
+export const CONV_BIAS = 16;
+export const CONV_ACT = 17;
+export const CONV_GEO_INTS = 18;
 
 // The pooling geometry block, laid out the same way.
 export const POOL_N = 0;

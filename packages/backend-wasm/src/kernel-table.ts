@@ -17,7 +17,12 @@ import type { WasmContext } from './kernel-context.js';
 import { binaryKernel, whereKernel } from './kernels/binary.js';
 import { castKernel } from './kernels/cast.js';
 import { elementwiseKernel, elementwiseSumKernel } from './kernels/chain.js';
-import { conv2dBackpropFilterKernel, conv2dBackpropInputKernel, conv2dKernel } from './kernels/conv.js';
+import {
+  conv2dBackpropFilterKernel,
+  conv2dBackpropInputKernel,
+  conv2dKernel,
+  fusedConv2dKernel,
+} from './kernels/conv.js';
 import {
   adamUpdateKernel,
   fusedMatmulKernel,
@@ -140,6 +145,7 @@ type WasmFusedPrim =
   | 'elementwise'
   | 'elementwiseSum'
   | 'fusedMatmul'
+  | 'fusedConv2d'
   | 'softmaxCrossEntropy'
   | 'softmax'
   | 'sgdUpdate'
@@ -156,6 +162,7 @@ export function createFusedKernels(ctx: WasmContext, chains: CompiledChains): Pa
     elementwise: elementwiseKernel(ctx, chains),
     elementwiseSum: elementwiseSumKernel(ctx, chains),
     fusedMatmul: fusedMatmulKernel(ctx),
+    fusedConv2d: fusedConv2dKernel(ctx),
     softmaxCrossEntropy: softmaxCrossEntropyKernel(ctx),
     softmax: softmaxKernel(ctx),
     sgdUpdate: sgdUpdateKernel(ctx),

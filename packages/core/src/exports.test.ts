@@ -221,6 +221,7 @@ describe('@nabla/core exports', () => {
         "checkArgCount",
         "checkBackendOptions",
         "closestName",
+        "conv2dBiasActivation",
         "conv2dGeometry",
         "deriveSeed",
         "describeValue",

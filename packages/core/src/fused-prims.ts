@@ -1,8 +1,10 @@
 // The optional fused primitives: a few hot compositions a backend may run as one kernel
-// (matmul + bias + activation, softmax cross-entropy, the SGD and Adam updates). Unlike the
+// (matmul or convolution + bias + activation, softmax cross-entropy, the SGD and Adam updates). Unlike the
 // closed set of prims.ts, a backend lists only the ones it has (`Backend.fused`); core runs the
 // composite of ordinary ops where a kernel is missing, and the conformance suite holds both
 // paths to the same values and gradients (testing/cases/fused.ts).
+
+import type { Conv2DParams } from './prims.js';
 
 /** Unary operations an elementwise chain can apply (the unary primitives of the same names). */
 export const CHAIN_UNARY = [
@@ -63,6 +65,12 @@ export const FUSED_ACTIVATIONS = ['linear', 'relu', 'relu6', 'sigmoid', 'tanh'] 
 export type FusedActivation = (typeof FUSED_ACTIVATIONS)[number];
 
 /**
+ * An activation `fusedConv2d` applies in its epilogue: one whose derivative follows from the
+ * output alone, so the backward pass keeps only the output.
+ */
+export type ConvActivation = 'linear' | 'relu' | 'sigmoid' | 'tanh';
+
+/**
  * Every fused primitive and its parameters. Inputs are in the comments; core validates
  * shapes and dtypes before dispatch and hands kernels float inputs of one dtype (the
  * backend's float32, or float64 where it has it), except for sparse labels (int32).
@@ -92,6 +100,12 @@ export interface FusedParams {
     readonly hasBias: boolean;
     readonly activation: FusedActivation;
   };
+  /**
+   * Inputs: x `[N, H, W, C]`, filter `[fh, fw, C / groups, outC]`, then bias `[outC]` when
+   * `hasBias`. One output `[N, outH, outW, outC]`: act(conv2d(x, filter) + bias), the
+   * convolution being that of the `conv2d` primitive with the same geometry parameters.
+   */
+  fusedConv2d: Conv2DParams & { readonly hasBias: boolean; readonly activation: ConvActivation };
   /**
    * Inputs: logits `[N, C]`, labels: int32 `[N]` when `sparse` (a label outside [0, C) gives
    * 0), else weights `[N, C]` (one-hot or probabilities). One output `[N]`:
@@ -132,6 +146,7 @@ export const FUSED_PRIMS: readonly FusedPrim[] = Object.keys({
   elementwise: true,
   elementwiseSum: true,
   fusedMatmul: true,
+  fusedConv2d: true,
   softmaxCrossEntropy: true,
   softmax: true,
   sgdUpdate: true,

@@ -29,6 +29,7 @@ export {
   type ChainBinary,
   type ChainStep,
   type ChainUnary,
+  type ConvActivation,
   FUSED_PRIMS,
   type FusedParams,
   type FusedPrim,
@@ -102,6 +103,7 @@ export { checkBackendOptions, type OptionCheck, optionChecks } from './backend-o
 export { checkArgCount, describeValue, fmtShape } from './errors.js';
 export { closestName, lookupName } from './names.js';
 // Elementwise chains, one fused kernel where the backend has it (@nabla/nn's losses use them),
-// and the bias + activation op
+// and the bias + activation ops (the second with the convolution, @nabla/nn's conv layer)
 export { type ChainArg, type ChainBuilder, type ChainValue, chain, chainSum } from './ops/chain.js';
+export { conv2dBiasActivation } from './ops/conv.js';
 export { type BiasActivation, biasActivation } from './ops/fused.js';

@@ -7,13 +7,16 @@
 // With a worker pool, big convolutions split over threads: by images, or for one image by output
 // rows (each thread gets the geometry of its band of rows); the filter gradient sums per-thread
 // partials. The input gradient of one image stays on one thread (its rows overlap).
+// `fusedConv2d` is the forward pass with an epilogue, y ← act(y + bias), that each forward call
+// applies to its own images (assembly/conv.ts) while their output is still in cache.
 
-import { type Conv2DGeometry, conv2dGeometry, type Kernel } from '@nabla/core/internal';
+import { type Conv2DGeometry, conv2dGeometry, type FusedKernel, type Kernel } from '@nabla/core/internal';
 import * as abi from '../abi.js';
 import { type WasmContext, writeInt32s } from '../kernel-context.js';
 import type { ThreadPool } from '../thread-pool.js';
 import type { Arities } from '../wasm-module.js';
 import { splitRange } from '../work-split.js';
+import { ACTIVATION_CODES } from './fused.js';
 
 /** The convolution exports of the binary (assembly/conv.ts); pointers are heap byte offsets. */
 export interface ConvExports {
@@ -105,8 +108,17 @@ function chunkFor(g: Conv2DGeometry, images: number, limit: number, mode: Mode):
   return Math.max(1, Math.min(images, Math.floor(limit / colBytes)));
 }
 
+/**
+ * A convolution's geometry, with the forward pass's epilogue y ← act(y + bias) where it has one
+ * (`fusedConv2d`): the bias's heap address (0: none) and an activation code of src/abi.ts.
+ */
+type Geometry = Conv2DGeometry & { readonly epilogue?: { readonly bias: number; readonly act: number } };
+
+/** Output bytes of a forward chunk of images that stay in cache for the epilogue that follows. */
+const EPILOGUE_CHUNK_BYTES = 512 * 1024;
+
 /** Writes the geometry block (laid out by src/abi.ts) into a new heap block; returns its address. */
-function writeBlock(ctx: WasmContext, g: Conv2DGeometry): number {
+function writeBlock(ctx: WasmContext, g: Geometry): number {
   const values = new Array<number>(abi.CONV_GEO_INTS).fill(0);
   values[abi.CONV_N] = g.n;
   values[abi.CONV_H] = g.h;
@@ -124,13 +136,16 @@ function writeBlock(ctx: WasmContext, g: Conv2DGeometry): number {
   values[abi.CONV_DW] = g.dw;
   values[abi.CONV_TOP] = g.top;
   values[abi.CONV_LEFT] = g.left;
+  // Addresses past 2^31 as their int32 bit patterns (the kernel reads them as u32).
+  values[abi.CONV_BIAS] = (g.epilogue?.bias ?? 0) | 0;
+  values[abi.CONV_ACT] = g.epilogue?.act ?? abi.ACTIVATION_LINEAR;
   return writeInt32s(ctx.heap, values, 'the conv2d geometry');
 }
 
 /** Runs `body` with the geometry block and a scratch block, freeing both afterwards. */
 function withScratch(
   ctx: WasmContext,
-  g: Conv2DGeometry,
+  g: Geometry,
   mode: Mode,
   body: (geo: number, n: number, chunk: number, scratch: number) => void,
 ): void {
@@ -187,7 +202,7 @@ const CLAIMS_PER_THREAD = 8;
 function withParts(
   ctx: WasmContext,
   pool: ThreadPool | undefined,
-  g: Conv2DGeometry,
+  g: Geometry,
   rows: boolean,
   mode: Mode,
   body: (parts: ConvPart[], claims?: Claims) => void,
@@ -273,8 +288,12 @@ export function conv2dKernel(ctx: WasmContext): Kernel<'conv2d'> {
   };
 }
 
-/** The forward pass of geometry `g` (implicit GEMM): over the threads where it pays, else here. */
-function forwardWith(ctx: WasmContext, xPtr: number, fPtr: number, yPtr: number, g: Conv2DGeometry): void {
+/**
+ * The forward pass of geometry `g` (implicit GEMM), with its epilogue if any: over the threads
+ * where it pays, else here (with an epilogue, a few images a call, so each call's epilogue
+ * finds their output in cache).
+ */
+function forwardWith(ctx: WasmContext, xPtr: number, fPtr: number, yPtr: number, g: Geometry): void {
   const threaded = withParts(
     ctx,
     ctx.pool,
@@ -296,8 +315,35 @@ function forwardWith(ctx: WasmContext, xPtr: number, fPtr: number, yPtr: number,
   );
   if (threaded) return;
   withScratch(ctx, g, MODE.forward, (geo, n, chunk, scratch) => {
-    ctx.wasm.conv2dForward(xPtr, fPtr, yPtr, geo, 0, n, chunk, scratch);
+    const imageBytes = g.outH * g.outW * g.outC * 4;
+    const per = g.epilogue ? Math.max(1, Math.floor(EPILOGUE_CHUNK_BYTES / imageBytes)) : n;
+    for (let n0 = 0; n0 < n; n0 += per) {
+      ctx.wasm.conv2dForward(xPtr, fPtr, yPtr, geo, n0, Math.min(n, n0 + per), chunk, scratch);
+    }
   });
+}
+
+/**
+ * The `fusedConv2d` kernel: act(conv2d(x, filter) + bias), the forward pass with its epilogue.
+ * @example
+ * fusedConv2dKernel(ctx)([x, filter, bias], { ...convParams, hasBias: true, activation: 'relu' }, [out]);
+ */
+export function fusedConv2dKernel(ctx: WasmContext): FusedKernel<'fusedConv2d'> {
+  return (inputs, params, [out]) => {
+    const [x, filter, bias] = inputs;
+    const { hasBias, activation, ...conv } = params;
+    const xPtr = ctx.ptr(x!, 'fusedConv2d');
+    const fPtr = ctx.ptr(filter!, 'fusedConv2d');
+    const biasPtr = hasBias ? ctx.ptr(bias!, 'fusedConv2d') : 0;
+    const o = out!;
+    const y = ctx.alloc(o);
+    const g = conv2dGeometry(x!.shape, filter!.shape, o.shape, conv);
+    forwardWith(ctx, xPtr, fPtr, y.ptr, {
+      ...g,
+      epilogue: { bias: biasPtr, act: ACTIVATION_CODES[activation] },
+    });
+    return [y];
+  };
 }
 
 /**

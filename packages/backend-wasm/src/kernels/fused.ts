@@ -87,7 +87,7 @@ export const FUSED_EXPORTS: Arities<FusedExports> = {
 };
 
 /** Activation codes (src/abi.ts). */
-const ACTIVATION_CODES: Record<FusedActivation, number> = {
+export const ACTIVATION_CODES: Record<FusedActivation, number> = {
   linear: abi.ACTIVATION_LINEAR,
   relu: abi.ACTIVATION_RELU,
   relu6: abi.ACTIVATION_RELU6,

@@ -6,6 +6,7 @@
 import { assertDType } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { fmtShape, ShapeError } from '../errors.js';
+import type { ConvActivation } from '../fused-prims.js';
 import { tidy } from '../memory.js';
 import type { Conv2DParams } from '../prims.js';
 import type { Tensor } from '../tensor.js';
@@ -13,6 +14,7 @@ import type { RuleTable } from '../vjp-rule.js';
 import { defineOp, opt, req, S } from './args.js';
 import { cast } from './cast.js';
 import { resultType, type TensorLike, withArgs } from './convert.js';
+import { biasActivation, checkBiasActivation } from './fused.js';
 import { reshape } from './movement.js';
 import {
   explicitPads,
@@ -66,7 +68,16 @@ function checkChannels(op: string, axis: number, expected: number, x: Tensor, fi
     );
   }
 }
-/** The shared forward of conv2d and depthwiseConv2d; `filter` is `[fh, fw, C / groups, outC]`. */
+/** A bias and activation applied to a convolution's output (`conv2dBiasActivation`). */
+interface Epilogue {
+  readonly bias: Tensor | null;
+  readonly activation: ConvActivation;
+}
+
+/**
+ * The shared forward of conv2d and depthwiseConv2d; `filter` is `[fh, fw, C / groups, outC]`.
+ * With an `epilogue`: act(y + bias), as the backend's `fusedConv2d` kernel where it has one.
+ */
 function convForward(
   op: string,
   x: Tensor,
@@ -74,6 +85,7 @@ function convForward(
   options: Conv2DOptions,
   groups: number,
   context: string,
+  epilogue?: Epilogue,
 ): Tensor {
   const shape = nhwc(op, x);
   const strides = pair(options.strides ?? 1);
@@ -83,9 +95,28 @@ function convForward(
   const win = slide(op, options.padding ?? 'valid', shape.slice(1, 3), eff, strides, context);
   const params: Conv2DParams = { strides, dilations, pad: win.pad, groups };
   const dtype = resultType([x, filter]);
-  return runNHWC(x, shape, dtype, (x4) =>
-    ENGINE.run('conv2d', [x4, cast(filter, dtype)], params, [shape[0], win.outH, win.outW, outC], dtype),
-  );
+  const outShape = [shape[0], win.outH, win.outW, outC];
+  if (epilogue) {
+    checkBiasActivation(
+      op,
+      x.rank === 4 ? outShape : outShape.slice(1),
+      dtype,
+      epilogue.bias,
+      epilogue.activation,
+    );
+  }
+  return runNHWC(x, shape, dtype, (x4) => {
+    const f = cast(filter, dtype);
+    if (!epilogue) return ENGINE.run('conv2d', [x4, f], params, outShape, dtype);
+    const { bias, activation } = epilogue;
+    const inputs = bias ? [x4, f, bias] : [x4, f];
+    const kernel = ENGINE.fusedKernel('fusedConv2d', inputs);
+    if (kernel && x4.size > 0 && f.size > 0 && outShape.every((d) => d > 0)) {
+      const fused = { ...params, hasBias: bias !== null, activation };
+      return ENGINE.runFused('fusedConv2d', kernel, inputs, fused, [{ shape: outShape, dtype }])[0]!;
+    }
+    return biasActivation(ENGINE.run('conv2d', [x4, f], params, outShape, dtype), bias, activation);
+  });
 }
 
 /**
@@ -113,6 +144,29 @@ export const conv2d = defineOp(
       );
     }),
 );
+
+/**
+ * act(conv2d(x, filter, options) + bias), bias `[outC]` or none: the convolution layer's
+ * forward pass, as the backend's one `fusedConv2d` kernel where it has it (the epilogue runs
+ * over the output while it is still in cache), else `conv2d` then `biasActivation`. Its
+ * gradient keeps only the output, as `biasActivation`'s does.
+ * @example
+ * conv2dBiasActivation(x, w, { padding: 'same' }, b, 'relu'); // relu(conv2d(x, w) + b)
+ */
+export function conv2dBiasActivation(
+  x: Tensor,
+  filter: Tensor,
+  options: Conv2DOptions,
+  bias: Tensor | null,
+  activation: ConvActivation,
+): Tensor {
+  const op = 'conv2dBiasActivation';
+  const shape = nhwc(op, x);
+  checkFilter(op, filter, '[fh, fw, inC, outC]');
+  checkChannels(op, 2, shape[3], x, filter);
+  const context = `x.shape=${fmtShape(x.shape)} and filter.shape=${fmtShape(filter.shape)}`;
+  return convForward(op, x, filter, options, 1, context, { bias, activation });
+}
 
 /**
  * Depthwise convolution: each input channel c is convolved with its own `multiplier` filters

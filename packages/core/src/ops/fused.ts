@@ -8,7 +8,13 @@ import { customGrad } from '../autodiff.js';
 import { type DType, isFloat } from '../dtype.js';
 import { ENGINE } from '../engine.js';
 import { ArgumentError, DTypeError, fmtShape, ShapeError } from '../errors.js';
-import { FUSED_ACTIVATIONS, type FusedActivation, type FusedParams, type FusedPrim } from '../fused-prims.js';
+import {
+  type ConvActivation,
+  FUSED_ACTIVATIONS,
+  type FusedActivation,
+  type FusedParams,
+  type FusedPrim,
+} from '../fused-prims.js';
 import { tidy } from '../memory.js';
 import { shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
@@ -398,6 +404,16 @@ export const FUSED_RULES: { readonly [F in FusedPrim]: VjpRule<FusedParams[F]> |
     if (!params.hasBias) return [da, db];
     return [da, db, needs[2] ? sum(dz, { axis: 0 }) : null];
   },
+  // y = act(C(x, w) + bias): g = dy ⊙ act'(·) from y; dx = Bi(g, w), dw = Bf(x, g) (the conv2d
+  // rule's backward convolutions), dbias = Σ g over N, H and W; each only where needed.
+  fusedConv2d: ({ inputs: [x, w], output, params, dy, needs }) => {
+    const { hasBias, activation, ...conv } = params;
+    const g = outputGrad(activation, dy, output);
+    const dx = needs[0] ? ENGINE.run('conv2dBackpropInput', [g, w!], conv, x!.shape, g.dtype) : null;
+    const dw = needs[1] ? ENGINE.run('conv2dBackpropFilter', [x!, g], conv, w!.shape, g.dtype) : null;
+    if (!hasBias) return [dx, dw];
+    return [dx, dw, needs[2] ? sumTo(g, [g.shape[3]!]) : null];
+  },
   // l = Σ_c y_c·(lse(x) - x_c): dx = (softmax(x)·Σ_c y_c - y)·dy; dy_labels = -logSoftmax(x)·dy
   softmaxCrossEntropy: ({ inputs: [x, labels], params: { sparse }, dy, needs }) => {
     const classes = x!.shape[1]!;
@@ -413,9 +429,9 @@ export const FUSED_RULES: { readonly [F in FusedPrim]: VjpRule<FusedParams[F]> |
   adamUpdate: 'nondiff',
 };
 
-/** act'(·) · d written with the activation's output z, for `biasActivation`'s gradient. */
+/** act'(·) · d written with the activation's output z, for `biasActivation`'s and `fusedConv2d`'s gradients. */
 const BIAS_ACTIVATION_GRADS: Record<
-  'linear' | 'relu' | 'sigmoid' | 'tanh',
+  ConvActivation,
   ((b: ChainBuilder, d: ChainValue, z: ChainValue) => ChainValue) | null
 > = {
   linear: null,
@@ -425,7 +441,43 @@ const BIAS_ACTIVATION_GRADS: Record<
 };
 
 /** The activations `biasActivation` fuses (their derivatives follow from the output alone). */
-export type BiasActivation = keyof typeof BIAS_ACTIVATION_GRADS;
+export type BiasActivation = ConvActivation;
+
+/** dz · act'(z) from the output z (one chain; dz itself for 'linear'). */
+function outputGrad(activation: ConvActivation, dz: Tensor, z: Tensor): Tensor {
+  const grad = BIAS_ACTIVATION_GRADS[activation];
+  return grad ? chain([dz, z], (c, [d, v]) => grad(c, d!, v!)) : dz;
+}
+
+/**
+ * Throws unless `activation` is one `biasActivation` fuses, y (of `shape` and `dtype`) is float,
+ * and `bias` is `[C]` for y's last axis in y's dtype (or null); `op` starts the message.
+ * @example
+ * checkBiasActivation('biasActivation', [2, 5], 'float32', bias, 'relu');
+ */
+export function checkBiasActivation(
+  op: string,
+  shape: readonly number[],
+  dtype: DType,
+  bias: Tensor | null,
+  activation: string,
+): void {
+  if (!Object.hasOwn(BIAS_ACTIVATION_GRADS, activation)) {
+    throw new ArgumentError(
+      `${op}: expected activation to be one of ${Object.keys(BIAS_ACTIVATION_GRADS).join(', ')}, got ${String(activation)}`,
+    );
+  }
+  if (!isFloat(dtype) || (bias && bias.dtype !== dtype)) {
+    throw new DTypeError(
+      `${op}: expected a float y and a bias of its dtype, got y.dtype=${dtype}${bias ? ` and bias.dtype=${bias.dtype}` : ''}`,
+    );
+  }
+  if (bias && (bias.rank !== 1 || shape.length === 0 || bias.shape[0] !== shape[shape.length - 1])) {
+    throw new ShapeError(
+      `${op}: expected bias of shape [C] for the last axis of y.shape=${fmtShape(shape)}, got bias.shape=${fmtShape(bias.shape)}`,
+    );
+  }
+}
 
 /**
  * act(y + bias), bias `[C]` along y's last axis (a convolution's epilogue), as one chain whose
@@ -436,22 +488,7 @@ export type BiasActivation = keyof typeof BIAS_ACTIVATION_GRADS;
  * const z = biasActivation(conv2d(x, w), b, 'relu');
  */
 export function biasActivation(y: Tensor, bias: Tensor | null, activation: BiasActivation): Tensor {
-  if (!Object.hasOwn(BIAS_ACTIVATION_GRADS, activation)) {
-    throw new ArgumentError(
-      `biasActivation: expected activation to be one of ${Object.keys(BIAS_ACTIVATION_GRADS).join(', ')}, got ${String(activation)}`,
-    );
-  }
-  if (!isFloat(y.dtype) || (bias && bias.dtype !== y.dtype)) {
-    throw new DTypeError(
-      `biasActivation: expected a float y and a bias of its dtype, got y.dtype=${y.dtype}${bias ? ` and bias.dtype=${bias.dtype}` : ''}`,
-    );
-  }
-  if (bias && (bias.rank !== 1 || y.rank === 0 || bias.shape[0] !== y.shape[y.rank - 1])) {
-    throw new ShapeError(
-      `biasActivation: expected bias of shape [C] for the last axis of y.shape=${fmtShape(y.shape)}, got bias.shape=${fmtShape(bias.shape)}`,
-    );
-  }
-  const grad = BIAS_ACTIVATION_GRADS[activation];
+  checkBiasActivation('biasActivation', y.shape, y.dtype, bias, activation);
   const f = customGrad((x, ...rest) => {
     const b = rest[0];
     const value = chain(b ? [x!, b] : [x!], (c, [v, o]) => {
@@ -462,7 +499,7 @@ export function biasActivation(y: Tensor, bias: Tensor | null, activation: BiasA
       value,
       save: [value],
       gradFunc: (dz: Tensor) => {
-        const g = grad ? chain([dz, value], (c, [d, z]) => grad(c, d!, z!)) : dz;
+        const g = outputGrad(activation, dz, value);
         return b ? [g, sumTo(g, b.shape)] : [g];
       },
     };

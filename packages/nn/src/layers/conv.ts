@@ -10,7 +10,7 @@ import {
   tidy,
   type Variable,
 } from '@nabla/core';
-import { type BiasActivation, biasActivation } from '@nabla/core/internal';
+import { type BiasActivation, biasActivation, conv2dBiasActivation } from '@nabla/core/internal';
 import { type InputSpec, one, oneShape, type SymbolicShape } from '../engine/input-spec.js';
 import { Layer, type LayerOptions, layerOptions } from '../engine/layer.js';
 import { K } from '../engine/option-kinds.js';
@@ -193,10 +193,14 @@ abstract class BaseConv extends Layer {
    * and tanh (core's `biasActivation`, whose gradient needs only the output), else as ops.
    */
   protected finish(y: Tensor): Tensor {
-    if (this.#fused && (this.bias || this.#fused !== 'linear') && y.dtype.startsWith('float')) {
-      return biasActivation(y, this.bias, this.#fused);
-    }
+    const fused = this.epilogue();
+    if (fused && y.dtype.startsWith('float')) return biasActivation(y, this.bias, fused);
     return tidy(() => this.#activate(this.bias ? y.add(this.bias) : y));
+  }
+
+  /** The activation that runs fused with the bias (see `finish`), when there is work to fuse. */
+  protected epilogue(): BiasActivation | null {
+    return this.#fused && (this.bias || this.#fused !== 'linear') ? this.#fused : null;
   }
 
   protected addBias(channels: number): void {
@@ -258,6 +262,9 @@ export class Conv2D extends BaseConv {
   call(inputs: Tensor | Tensor[]): Tensor {
     const x = one(inputs);
     const options = { strides: this.strides, padding: this.padding, dilations: this.dilationRate };
+    // Bias and activation as the convolution's epilogue (one kernel where the backend has it).
+    const fused = this.epilogue();
+    if (fused) return conv2dBiasActivation(x, this.kernel!, options, this.bias, fused);
     return tidy(() => this.finish(conv2dOp(x, this.kernel!, options)));
   }
 

@@ -5,7 +5,7 @@
 
 import { grads } from '../../autodiff.js';
 import { ArgumentError, ShapeError } from '../../errors.js';
-import type { FusedActivation } from '../../fused-prims.js';
+import type { ConvActivation, FusedActivation } from '../../fused-prims.js';
 import { tidy } from '../../memory.js';
 import { relu6 } from '../../ops/activations.js';
 import { batchNorm, fusedBatchNorm } from '../../ops/batch-norm.js';
@@ -18,6 +18,7 @@ import {
   chainSum,
   runChainComposite,
 } from '../../ops/chain.js';
+import { type Conv2DOptions, conv2d, conv2dBiasActivation } from '../../ops/conv.js';
 import { oneHot, tensor } from '../../ops/creation.js';
 import { adamStep, biasActivation, fusedMatmul, sgdStep, softmaxCrossEntropy } from '../../ops/fused.js';
 import { matmul } from '../../ops/linalg.js';
@@ -105,6 +106,58 @@ async function refFusedMatmul(s: MatmulSpec, act: FusedActivation, xs: readonly 
   }
   return out;
 }
+
+/** A `conv2dBiasActivation` case: shapes, conv options, epilogue, and whether to compare gradients. */
+interface ConvEpilogueSpec {
+  readonly x: readonly number[];
+  readonly w: readonly number[];
+  readonly options: Conv2DOptions;
+  readonly bias: boolean;
+  readonly activation: ConvActivation;
+  readonly grads: boolean;
+}
+
+const CONV_EPILOGUE_SPECS: readonly ConvEpilogueSpec[] = [
+  // One input channel (a first layer), five output channels (a SIMD tail), padded.
+  {
+    x: [2, 5, 6, 1],
+    w: [3, 3, 1, 5],
+    options: { padding: 'same' },
+    bias: true,
+    activation: 'relu',
+    grads: true,
+  },
+  // Batch of five (threads claim images), strided, no bias.
+  {
+    x: [5, 7, 7, 3],
+    w: [3, 3, 3, 8],
+    options: { strides: 2 },
+    bias: false,
+    activation: 'sigmoid',
+    grads: true,
+  },
+  // Pointwise, and one image (threads split its rows).
+  { x: [1, 6, 4, 6], w: [1, 1, 6, 4], options: {}, bias: true, activation: 'tanh', grads: true },
+  {
+    x: [2, 6, 6, 2],
+    w: [2, 2, 2, 3],
+    options: { dilations: 2 },
+    bias: true,
+    activation: 'linear',
+    grads: true,
+  },
+  // Unbatched HWC.
+  {
+    x: [5, 5, 2],
+    w: [3, 3, 2, 4],
+    options: { padding: 'same' },
+    bias: true,
+    activation: 'relu',
+    grads: true,
+  },
+  // Images of 269 KB of output each, over half of wasm's 512 KiB a call: one image a call.
+  { x: [2, 40, 80, 1], w: [1, 1, 1, 21], options: {}, bias: true, activation: 'relu', grads: false },
+];
 
 /** Gradients of Σ f(xs)·w (w fixed) by the fused op and by the composite agree. */
 async function expectSameGrads(
@@ -687,6 +740,59 @@ export const FUSED_CASES: ConformanceCase[] = [
         () => biasActivation(y, wrong, 'relu'),
         ShapeError,
         /expected bias of shape \[C\] for the last axis of y.shape=\[2,3,5\], got bias.shape=\[3\]/,
+      );
+    },
+  },
+  {
+    name: 'fused: conv2dBiasActivation matches conv2d + bias + activation in values and gradients',
+    run: async (t) => {
+      const acts = { linear: (z: Tensor) => z, relu, sigmoid, tanh } as const;
+      for (const [i, s] of CONV_EPILOGUE_SPECS.entries()) {
+        const act = s.activation;
+        const x = t.rand(s.x, { min: -1, max: 1, seed: 201 + i });
+        const w = t.rand(s.w, { min: -0.5, max: 0.5, seed: 211 + i });
+        const b = t.rand([s.w[3]!], { min: -0.5, max: 0.5, seed: 221 + i });
+        const xs = s.bias ? [x, w, b] : [x, w];
+        const fused = (...a: Tensor[]) => conv2dBiasActivation(a[0]!, a[1]!, s.options, a[2] ?? null, act);
+        const composite = (...a: Tensor[]) =>
+          tidy(() => {
+            const y = conv2d(a[0]!, a[1]!, s.options);
+            return acts[act](a[2] ? add(y, a[2]) : y);
+          });
+        const ref = t.own(composite(...xs));
+        const got = t.own(fused(...xs));
+        if (got.shape.join() !== ref.shape.join()) {
+          throw new ConformanceError(`spec ${i}: expected shape [${ref.shape}], got [${got.shape}]`);
+        }
+        compareValues(`spec ${i} (${act}) values`, await values(got), await values(ref), {
+          rtol: 1e-5,
+          atol: 1e-5,
+        });
+        if (s.grads) await expectSameGrads(fused, composite, xs, { rtol: 1e-4, atol: 1e-5 });
+      }
+    },
+  },
+  {
+    name: 'fused: conv2dBiasActivation rejects a misfit bias, an unknown activation and mismatched channels',
+    run: async (t) => {
+      const x = t.rand([1, 5, 5, 3], { seed: 231 });
+      const w = t.rand([3, 3, 3, 4], { seed: 232 });
+      const misfit = t.input([1, 2, 3], [3]);
+      const w2 = t.rand([3, 3, 2, 4], { seed: 233 });
+      t.expectError(
+        () => conv2dBiasActivation(x, w, {}, misfit, 'relu'),
+        ShapeError,
+        'conv2dBiasActivation: expected bias of shape [C] for the last axis of y.shape=[1,3,3,4], got bias.shape=[3]',
+      );
+      t.expectError(
+        () => conv2dBiasActivation(x, w, {}, null, 'gelu' as 'relu'),
+        ArgumentError,
+        'conv2dBiasActivation: expected activation to be one of linear, relu, sigmoid, tanh, got gelu',
+      );
+      t.expectError(
+        () => conv2dBiasActivation(x, w2, {}, null, 'relu'),
+        ShapeError,
+        'conv2dBiasActivation: expected filter axis 2 (in channels) to be 3',
       );
     },
   },
