@@ -645,6 +645,13 @@ function pixel(image: usize, iy: i32, ix: i32, inside: bool): f32 {
 function singleChannelForward(x: usize, f: usize, y: usize, n0: i32, n1: i32): void {
   const oc = gOutC;
   const tapBytes = <usize>oc * 4;
+  // The geometry in locals, and a window wholly in the image read by pointer steps: per tap
+  // one splat load, eight multiply-adds, no bounds checks and no global reads (1.61 → 1.36 ms
+  // over [64, 28, 28, 1] ⋆ [3, 3, 1, 32] here).
+  const fh = gFh;
+  const fw = gFw;
+  const rowStep = <usize>(gDh * gW) * 4;
+  const colStep = <usize>gDw * 4;
   let out = y + <usize>n0 * <usize>gP * <usize>oc * 4;
   for (let img = n0; img < n1; img++) {
     const image = x + <usize>img * <usize>(gH * gW) * 4;
@@ -656,6 +663,39 @@ function singleChannelForward(x: usize, f: usize, y: usize, n0: i32, n1: i32): v
         // A window wholly in the image reads without bounds checks.
         const inside = rowInside && x0 >= 0 && x0 + (gFw - 1) * gDw < gW;
         let o = 0;
+        if (inside) {
+          const origin = image + <usize>(y0 * gW + x0) * 4;
+          for (; o + 32 <= oc; o += 32) {
+            let a0 = f32x4.splat(0);
+            let a1 = a0;
+            let a2 = a0;
+            let a3 = a0;
+            let a4 = a0;
+            let a5 = a0;
+            let a6 = a0;
+            let a7 = a0;
+            let w = f + <usize>o * 4;
+            let row = origin;
+            for (let ky = 0; ky < fh; ky++) {
+              let p = row;
+              for (let kx = 0; kx < fw; kx++) {
+                const v = v128.load32_splat(p);
+                a0 = madd(v, v128.load(w), a0);
+                a1 = madd(v, v128.load(w, 16), a1);
+                a2 = madd(v, v128.load(w, 32), a2);
+                a3 = madd(v, v128.load(w, 48), a3);
+                a4 = madd(v, v128.load(w, 64), a4);
+                a5 = madd(v, v128.load(w, 80), a5);
+                a6 = madd(v, v128.load(w, 96), a6);
+                a7 = madd(v, v128.load(w, 112), a7);
+                w += tapBytes;
+                p += colStep;
+              }
+              row += rowStep;
+            }
+            store8(out + <usize>o * 4, a0, a1, a2, a3, a4, a5, a6, a7);
+          }
+        }
         for (; o + 32 <= oc; o += 32) {
           let a0 = f32x4.splat(0);
           let a1 = a0;

@@ -13,7 +13,7 @@ import {
   tensor,
   tidy,
 } from '@nabla/core';
-import { chainSum, FUSED_PRIMS } from '@nabla/core/internal';
+import { chainSum, conv2dBiasActivation, FUSED_PRIMS } from '@nabla/core/internal';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import '../index.js';
 
@@ -81,6 +81,13 @@ describe('wasm fused kernels', () => {
     expect(sq.shape).toEqual([1, 4]);
     expect(Array.from(await sq.data())).toEqual([2, 4.25, 13, 16]);
     sq.dispose();
+    // A convolution with its epilogue: relu(x ⋆ w + b) over a 2×2 image of ones, a 1×1 filter
+    // of 2 and -1, bias -1 and 3: 2 - 1 = 1 and max(-1 + 3, 0) = 2 at every pixel.
+    const conv = tidy(() =>
+      conv2dBiasActivation(ones([1, 2, 2, 1]), tensor([2, -1], [1, 1, 1, 2]), {}, tensor([-1, 3]), 'relu'),
+    );
+    expect(Array.from(await conv.data())).toEqual([1, 2, 1, 2, 1, 2, 1, 2]);
+    conv.dispose();
     for (const spy of spies) expect(spy).toHaveBeenCalledTimes(1);
   });
 });
