@@ -233,7 +233,26 @@ describe('conv2d kernels', () => {
       const outH = Math.floor((h! + top! + padEnd! - (d! * (fh! - 1) + 1)) / s!) + 1;
       const outW = Math.floor((w! + left! + padEnd! - (d! * (fw! - 1) + 1)) / s!) + 1;
       // The last two: no epilogue (CONV_BIAS 0, CONV_ACT linear).
-      const geometry = [n!, h!, w!, c!, fh!, fw!, outH, outW, outC!, groups!, s!, s!, d!, d!, top!, left!, 0, 0];
+      const geometry = [
+        n!,
+        h!,
+        w!,
+        c!,
+        fh!,
+        fw!,
+        outH,
+        outW,
+        outC!,
+        groups!,
+        s!,
+        s!,
+        d!,
+        d!,
+        top!,
+        left!,
+        0,
+        0,
+      ];
       const x = rand(n! * h! * w! * c!, 3);
       const f = rand(fh! * fw! * (c! / groups!) * outC!, 4);
       const ySize = n! * outH * outW * outC!;
