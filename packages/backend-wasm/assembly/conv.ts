@@ -663,6 +663,8 @@ function singleChannelForward(x: usize, f: usize, y: usize, n0: i32, n1: i32): v
         // A window wholly in the image reads without bounds checks.
         const inside = rowInside && x0 >= 0 && x0 + (gFw - 1) * gDw < gW;
         let o = 0;
+        // The same 32 channels as the loop after it, kept apart: one loop with a per-tap choice
+        // of load ran 1.50–1.53 ms against 1.24–1.29 ms for the two (alternating builds here).
         if (inside) {
           const origin = image + <usize>(y0 * gW + x0) * 4;
           for (; o + 32 <= oc; o += 32) {
