@@ -293,7 +293,16 @@ function beginRun(config: TrainConfig, data: DigitSet, what: string): void {
   ui.confusion.replaceChildren();
   ui.mistakesCaption.textContent = `After training: the test ${DATASETS[config.dataset].noun} the model got wrong, as "predicted (true)".`;
   delete ui.mistakesCaption.dataset['wrong'];
-  for (const key of ['accuracy', 'loss', 'firstBatchLoss', 'backend', 'error', 'stopped', 'loadedFrom']) {
+  for (const key of [
+    'accuracy',
+    'loss',
+    'firstBatchLoss',
+    'backend',
+    'error',
+    'stopped',
+    'batchesAfterStop',
+    'loadedFrom',
+  ]) {
     delete ui.result.dataset[key];
   }
   ui.progress.value = 0;
@@ -425,6 +434,9 @@ function showResult(message: Extract<FromWorker, { type: 'done' }>): void {
   ui.result.dataset['firstBatchLoss'] = String(chart.loss[0]?.y ?? Number.NaN);
   ui.result.dataset['backend'] = backend;
   ui.result.dataset['stopped'] = String(stopped);
+  if (message.batchesAfterStop !== undefined) {
+    ui.result.dataset['batchesAfterStop'] = String(message.batchesAfterStop);
+  }
   ui.result.innerHTML =
     '<div class="big" id="test-accuracy"></div><div class="caption"></div><div class="caption small"></div>';
   ui.result.querySelector('.big')!.textContent = `${(accuracy * 100).toFixed(1)}%`;

@@ -93,6 +93,8 @@ export type FromWorker =
       loss: number;
       seconds: number;
       stopped: boolean;
+      /** Batches that ended after the worker read the 'stop' message (fit checks after each). */
+      batchesAfterStop?: number;
       /** Where the model came from when it was loaded rather than trained. */
       loadedFrom?: string;
       /** The predicted class of each test image, in the test set's order. */

@@ -5,7 +5,8 @@
 // model to IndexedDB, hands its two files to the page to download, and loads a model back
 // (from IndexedDB or from the two files) to predict the test set and drawings with it. A 'stop' message
 // sets `model.stopTraining`, which fit reads after each batch: fit yields to the event loop
-// every 16 ms ('auto'), so the message is seen within a batch or two.
+// every 16 ms ('auto'), so the message is read within 16 ms, and at most one batch ends after
+// that (the 'done' message says how many did).
 
 import '@nabla/backend-cpu';
 import '@nabla/backend-wasm';
@@ -45,6 +46,9 @@ const CLASSES = 10;
  */
 let trained: { model: Model; flat: boolean; backend: string } | undefined;
 let running: Model | undefined;
+/** Batches the running fit has ended, and how many had ended when a 'stop' message was read. */
+let batchesRun = 0;
+let batchesAtStop: number | undefined;
 
 function post(message: FromWorker, transfer: Transferable[] = []): void {
   postMessage(message, { transfer });
@@ -192,6 +196,8 @@ async function train(config: TrainConfig, data: DigitSet): Promise<void> {
   const testSet = split(data, testStart, data.count, flat);
   const tensors = [trainSet.x, trainSet.y, testSet.x, testSet.y];
   running = model;
+  batchesRun = 0;
+  batchesAtStop = undefined;
   try {
     model.build(flat ? [null, 784] : [null, 28, 28, 1]);
     const summary = model.summary(() => undefined);
@@ -222,6 +228,7 @@ async function train(config: TrainConfig, data: DigitSet): Promise<void> {
             correct = 0;
           },
           onBatchEnd: (batch: number, logs?: Logs) => {
+            batchesRun++;
             const seen = Math.min(samples, (batch + 1) * batchSize);
             const size = seen - batch * batchSize;
             const newLossSum = (logs?.['loss'] ?? Number.NaN) * seen;
@@ -267,6 +274,7 @@ async function train(config: TrainConfig, data: DigitSet): Promise<void> {
         loss,
         seconds: (performance.now() - started) / 1000,
         stopped,
+        ...(batchesAtStop === undefined ? {} : { batchesAfterStop: batchesRun - batchesAtStop }),
         predictions,
         tensors: numTensors,
         bytes: numBytes,
@@ -468,7 +476,10 @@ addEventListener('message', (event: MessageEvent<ToWorker>) => {
       void train(message.config, message.data).catch(fail);
       break;
     case 'stop':
-      if (running) running.stopTraining = true;
+      if (running) {
+        running.stopTraining = true;
+        batchesAtStop ??= batchesRun;
+      }
       break;
     case 'predict':
       void predict(message.id, message.image).catch(fail);
