@@ -81,9 +81,12 @@ describe('matmul kernel', () => {
     });
   }
 
-  it('crosses the 1024-column block of B', () => {
+  it('crosses the column block of B, on the direct and the packed paths', () => {
     check(3, 5, 1030, 1, 1, false, false, 'float32');
     check(3, 5, 1030, 1, 1, false, true, 'float32');
+    // Packed: full 256-deep blocks over more columns than one packing buffer holds.
+    check(12, 260, 1030, 1, 1, false, false, 'float32');
+    check(12, 260, 1030, 1, 1, true, true, 'float32');
   });
 
   it('broadcasts a batch of one on either side', () => {
