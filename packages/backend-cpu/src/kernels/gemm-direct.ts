@@ -37,71 +37,69 @@ export function directGemm(
   const { data: ad, rowStride: ars, colStride: acs } = a;
   const { data: bd, rowStride: brs, colStride: bcs } = b;
   const fullRows = m - (m % 4);
-  const fullCols = n - (n % 8);
-  for (let j = 0; j < n; j += 8) {
-    const bo = b.offset + j * bcs;
-    if (j < fullCols) {
-      let i = 0;
-      for (; i < fullRows; i += 4) {
-        tile4x8(ad, a.offset + i * ars, ars, acs, bd, bo, brs, bcs, k, c, cOffset + i * ldc + j, ldc);
-      }
-      for (; i < m; i++) row1x8(ad, a.offset + i * ars, acs, bd, bo, brs, bcs, k, c, cOffset + i * ldc + j);
-    } else {
-      for (let q = j; q < n; q++) {
-        const bq = b.offset + q * bcs;
-        let i = 0;
-        for (; i < fullRows; i += 4) {
-          col4x1(ad, a.offset + i * ars, ars, acs, bd, bq, brs, k, c, cOffset + i * ldc + q, ldc);
-        }
-        for (; i < m; i++) c[cOffset + i * ldc + q] += dot(ad, a.offset + i * ars, acs, bd, bq, brs, k);
+  // Whole groups of four rows: 4×3 tiles, whose 12 sums stay in registers, over 3-column
+  // blocks of B (the outer loop, so each block stays in cache while the rows meet it).
+  if (fullRows > 0) {
+    const fullCols = n - (n % 3);
+    for (let j = 0; j < fullCols; j += 3) {
+      const bo = b.offset + j * bcs;
+      for (let i = 0; i < fullRows; i += 4) {
+        tile4x3(ad, a.offset + i * ars, ars, acs, bd, bo, brs, bcs, k, c, cOffset + i * ldc + j, ldc);
       }
     }
+    for (let q = fullCols; q < n; q++) {
+      const bq = b.offset + q * bcs;
+      for (let i = 0; i < fullRows; i += 4) {
+        col4x1(ad, a.offset + i * ars, ars, acs, bd, bq, brs, k, c, cOffset + i * ldc + q, ldc);
+      }
+    }
+  }
+  if (fullRows === m) return;
+  // The rest (fewer than four rows: batch-1 inference): eight sums in flight per row.
+  const fullCols = n - (n % 8);
+  for (let j = 0; j < fullCols; j += 8) {
+    const bo = b.offset + j * bcs;
+    for (let i = fullRows; i < m; i++)
+      row1x8(ad, a.offset + i * ars, acs, bd, bo, brs, bcs, k, c, cOffset + i * ldc + j);
+  }
+  for (let q = fullCols; q < n; q++) {
+    const bq = b.offset + q * bcs;
+    for (let i = fullRows; i < m; i++)
+      c[cOffset + i * ldc + q] += dot(ad, a.offset + i * ars, acs, bd, bq, brs, k);
   }
 }
 
 // biome-ignore format: the register tile reads best laid out as a grid.
-/** A 4×8 tile: four rows of A (`ars` apart) against eight columns of B (`bcs` apart). */
-function tile4x8(
+/** A 4×3 tile: four rows of A (`ars` apart) against three columns of B (`bcs` apart). */
+function tile4x3(
   ad: TypedArray, ao: number, ars: number, acs: number,
   bd: TypedArray, bo: number, brs: number, bcs: number,
   k: number, c: TypedArray, co: number, ldc: number,
 ): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
-  let c10 = 0, c11 = 0, c12 = 0, c13 = 0, c14 = 0, c15 = 0, c16 = 0, c17 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c24 = 0, c25 = 0, c26 = 0, c27 = 0;
-  let c30 = 0, c31 = 0, c32 = 0, c33 = 0, c34 = 0, c35 = 0, c36 = 0, c37 = 0;
-  const s1 = bcs, s2 = 2 * bcs, s3 = 3 * bcs, s4 = 4 * bcs, s5 = 5 * bcs, s6 = 6 * bcs, s7 = 7 * bcs;
+  let c00 = 0, c01 = 0, c02 = 0;
+  let c10 = 0, c11 = 0, c12 = 0;
+  let c20 = 0, c21 = 0, c22 = 0;
+  let c30 = 0, c31 = 0, c32 = 0;
+  const s1 = bcs, s2 = 2 * bcs;
   const r1 = ars, r2 = 2 * ars, r3 = 3 * ars;
   for (let p = 0; p < k; p++) {
-    const b0 = bd[bo], b1 = bd[bo + s1], b2 = bd[bo + s2], b3 = bd[bo + s3];
-    const b4 = bd[bo + s4], b5 = bd[bo + s5], b6 = bd[bo + s6], b7 = bd[bo + s7];
-    let x = ad[ao];
-    c00 += x * b0; c01 += x * b1; c02 += x * b2; c03 += x * b3;
-    c04 += x * b4; c05 += x * b5; c06 += x * b6; c07 += x * b7;
-    x = ad[ao + r1];
-    c10 += x * b0; c11 += x * b1; c12 += x * b2; c13 += x * b3;
-    c14 += x * b4; c15 += x * b5; c16 += x * b6; c17 += x * b7;
-    x = ad[ao + r2];
-    c20 += x * b0; c21 += x * b1; c22 += x * b2; c23 += x * b3;
-    c24 += x * b4; c25 += x * b5; c26 += x * b6; c27 += x * b7;
-    x = ad[ao + r3];
-    c30 += x * b0; c31 += x * b1; c32 += x * b2; c33 += x * b3;
-    c34 += x * b4; c35 += x * b5; c36 += x * b6; c37 += x * b7;
+    const b0 = bd[bo], b1 = bd[bo + s1], b2 = bd[bo + s2];
+    const a0 = ad[ao], a1 = ad[ao + r1], a2 = ad[ao + r2], a3 = ad[ao + r3];
+    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2;
+    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2;
+    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2;
+    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2;
     ao += acs;
     bo += brs;
   }
   let o = co;
-  c[o] += c00; c[o + 1] += c01; c[o + 2] += c02; c[o + 3] += c03;
-  c[o + 4] += c04; c[o + 5] += c05; c[o + 6] += c06; c[o + 7] += c07;
+  c[o] += c00; c[o + 1] += c01; c[o + 2] += c02;
   o += ldc;
-  c[o] += c10; c[o + 1] += c11; c[o + 2] += c12; c[o + 3] += c13;
-  c[o + 4] += c14; c[o + 5] += c15; c[o + 6] += c16; c[o + 7] += c17;
+  c[o] += c10; c[o + 1] += c11; c[o + 2] += c12;
   o += ldc;
-  c[o] += c20; c[o + 1] += c21; c[o + 2] += c22; c[o + 3] += c23;
-  c[o + 4] += c24; c[o + 5] += c25; c[o + 6] += c26; c[o + 7] += c27;
+  c[o] += c20; c[o + 1] += c21; c[o + 2] += c22;
   o += ldc;
-  c[o] += c30; c[o + 1] += c31; c[o + 2] += c32; c[o + 3] += c33;
-  c[o + 4] += c34; c[o + 5] += c35; c[o + 6] += c36; c[o + 7] += c37;
+  c[o] += c30; c[o + 1] += c31; c[o + 2] += c32;
 }
 
 // biome-ignore format: the register tile reads best laid out as a grid.
@@ -125,7 +123,7 @@ function row1x8(
 }
 
 // biome-ignore format: reads best as the 4×1 column it computes.
-/** Four rows of A against one column of B (the ragged columns past the last 8-wide block). */
+/** Four rows of A against one column of B (the ragged columns past the last 3-wide block). */
 function col4x1(
   ad: TypedArray, ao: number, ars: number, acs: number,
   bd: TypedArray, bo: number, brs: number,
