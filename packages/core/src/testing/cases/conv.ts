@@ -157,6 +157,11 @@ export const CONV_CASES: ConformanceCase[] = [
       await checkConv(t, { x: [1, 4, 4, 3], f: [3, 3, 3, 2], padding: 1, strides: [2, 1] });
       await checkConv(t, { x: [1, 3, 3, 4], f: [1, 1, 4, 2], padding: 'valid' });
       await checkConv(t, { x: [2, 7, 6, 1], f: [3, 3, 1, 37], padding: 'same', strides: [2, 1] });
+      // One input channel and output channels in multiples of 16 (a backend may compute two
+      // neighbouring windows at once where both lie in the image): odd widths, strides, dilations.
+      await checkConv(t, { x: [2, 6, 7, 1], f: [3, 3, 1, 32], padding: 'same' });
+      await checkConv(t, { x: [1, 7, 9, 1], f: [3, 3, 1, 16], padding: 'same', strides: [1, 2] });
+      await checkConv(t, { x: [1, 8, 8, 1], f: [3, 2, 1, 16], padding: 'valid', dilations: [1, 2] });
       // Rank 3 (unbatched) in, rank 3 out.
       const x = t.input([1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3, 1]);
       const f = t.input([1, 0, 0, -1], [2, 2, 1, 1]);
