@@ -813,10 +813,103 @@ function singleChannelForward(x: usize, f: usize, y: usize, n0: i32, n1: i32): v
 }
 
 /**
+ * Two neighbouring taps of `singleChannelFilter` (the second gDw to the right): for 16 channels
+ * at a time, dW[tap A] += Σ over columns [loA, hiA) and dW[tap B] += Σ over [loB, hiB) of
+ * x · dy, where `xA` is the image row's address of tap A at column 0 (columns outside a tap's
+ * range are never read). Each sum runs over its columns in order from zero, as the one-tap loop
+ * does, with the columns both taps share in one loop.
+ */
+function tapPair(xA: usize, dyRow: usize, rowA: usize, loA: i32, hiA: i32, loB: i32, hiB: i32): void {
+  const oc = gOutC;
+  const rowBytes = <usize>oc * 4;
+  const xStep = <usize>gSw * 4;
+  const xB = xA + <usize>gDw * 4;
+  const rowB = rowA + rowBytes;
+  const jl = max(loA, loB);
+  const jh = min(hiA, hiB);
+  for (let o = 0; o < oc; o += 16) {
+    const d0 = dyRow + <usize>o * 4;
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let b0 = a0;
+    let b1 = a0;
+    let b2 = a0;
+    let b3 = a0;
+    // Columns before the shared ones (one tap's at most).
+    for (let ox = loA; ox < jl; ox++) {
+      const v = v128.load32_splat(xA + <usize>ox * xStep);
+      const d = d0 + <usize>ox * rowBytes;
+      a0 = madd(v, v128.load(d), a0);
+      a1 = madd(v, v128.load(d, 16), a1);
+      a2 = madd(v, v128.load(d, 32), a2);
+      a3 = madd(v, v128.load(d, 48), a3);
+    }
+    for (let ox = loB; ox < jl; ox++) {
+      const v = v128.load32_splat(xB + <usize>ox * xStep);
+      const d = d0 + <usize>ox * rowBytes;
+      b0 = madd(v, v128.load(d), b0);
+      b1 = madd(v, v128.load(d, 16), b1);
+      b2 = madd(v, v128.load(d, 32), b2);
+      b3 = madd(v, v128.load(d, 48), b3);
+    }
+    let pa = xA + <usize>jl * xStep;
+    let d = d0 + <usize>jl * rowBytes;
+    for (let ox = jl; ox < jh; ox++) {
+      const u = v128.load32_splat(pa);
+      const v = v128.load32_splat(pa + <usize>gDw * 4);
+      const w0 = v128.load(d);
+      const w1 = v128.load(d, 16);
+      const w2 = v128.load(d, 32);
+      const w3 = v128.load(d, 48);
+      a0 = madd(u, w0, a0);
+      a1 = madd(u, w1, a1);
+      a2 = madd(u, w2, a2);
+      a3 = madd(u, w3, a3);
+      b0 = madd(v, w0, b0);
+      b1 = madd(v, w1, b1);
+      b2 = madd(v, w2, b2);
+      b3 = madd(v, w3, b3);
+      pa += xStep;
+      d += rowBytes;
+    }
+    // Columns after the shared ones.
+    for (let ox = jh; ox < hiA; ox++) {
+      const v = v128.load32_splat(xA + <usize>ox * xStep);
+      const e = d0 + <usize>ox * rowBytes;
+      a0 = madd(v, v128.load(e), a0);
+      a1 = madd(v, v128.load(e, 16), a1);
+      a2 = madd(v, v128.load(e, 32), a2);
+      a3 = madd(v, v128.load(e, 48), a3);
+    }
+    for (let ox = jh; ox < hiB; ox++) {
+      const v = v128.load32_splat(xB + <usize>ox * xStep);
+      const e = d0 + <usize>ox * rowBytes;
+      b0 = madd(v, v128.load(e), b0);
+      b1 = madd(v, v128.load(e, 16), b1);
+      b2 = madd(v, v128.load(e, 32), b2);
+      b3 = madd(v, v128.load(e, 48), b3);
+    }
+    const qa = rowA + <usize>o * 4;
+    v128.store(qa, f32x4.add(v128.load(qa), a0));
+    v128.store(qa, f32x4.add(v128.load(qa, 16), a1), 16);
+    v128.store(qa, f32x4.add(v128.load(qa, 32), a2), 32);
+    v128.store(qa, f32x4.add(v128.load(qa, 48), a3), 48);
+    const qb = rowB + <usize>o * 4;
+    v128.store(qb, f32x4.add(v128.load(qb), b0));
+    v128.store(qb, f32x4.add(v128.load(qb, 16), b1), 16);
+    v128.store(qb, f32x4.add(v128.load(qb, 32), b2), 32);
+    v128.store(qb, f32x4.add(v128.load(qb, 48), b3), 48);
+  }
+}
+
+/**
  * The filter gradient of a one-channel input: dW[tap, o] (+)= Σ x(pixel, tap) · dy[pixel, o]
  * over images [n0, n1), one output row at a time: for each tap, the row's pixels whose tap
  * falls inside the image are a strided run of x (padded taps add nothing), summed with 32
- * channels of the tap in registers while the row of dy (in L1) streams past.
+ * channels of the tap in registers while the row of dy (in L1) streams past; with channels in
+ * sixteens, two neighbouring taps of a row at once (`tapPair`).
  */
 function singleChannelFilter(x: usize, dy: usize, dw: usize, n0: i32, n1: i32, accumulate: i32): void {
   const oc = gOutC;
@@ -824,6 +917,7 @@ function singleChannelFilter(x: usize, dy: usize, dw: usize, n0: i32, n1: i32, a
   const rowBytes = <usize>oc * 4;
   const imageBytes = <usize>(gH * gW) * 4;
   const xStep = <usize>gSw * 4;
+  const pairs = oc % 16 == 0;
   if (!accumulate) memory.fill(dw, 0, <usize>taps * rowBytes);
   for (let img = n0; img < n1; img++) {
     const image = x + <usize>img * imageBytes;
@@ -838,8 +932,20 @@ function singleChannelFilter(x: usize, dy: usize, dw: usize, n0: i32, n1: i32, a
           const lo = offX >= 0 ? 0 : (-offX + gSw - 1) / gSw;
           const hi = min(gOutW, gW - offX <= 0 ? 0 : (gW - offX + gSw - 1) / gSw);
           if (lo >= hi) continue;
-          const first = image + <usize>(iy * gW + lo * gSw + offX) * 4;
           const row = dw + <usize>(ky * gFw + kx) * rowBytes;
+          if (pairs && kx + 1 < gFw) {
+            // This tap and the next one along the row, 16 channels at a time: each dy load
+            // serves both. Each sum still runs over its own columns in order.
+            const offB = offX + gDw;
+            const loB = offB >= 0 ? 0 : (-offB + gSw - 1) / gSw;
+            const hiB = min(gOutW, gW - offB <= 0 ? 0 : (gW - offB + gSw - 1) / gSw);
+            if (loB < hiB && max(lo, loB) < min(hi, hiB)) {
+              tapPair(image + <usize>(iy * gW + offX) * 4, dyRow, row, lo, hi, loB, hiB);
+              kx++;
+              continue;
+            }
+          }
+          const first = image + <usize>(iy * gW + lo * gSw + offX) * 4;
           let o = 0;
           for (; o + 32 <= oc; o += 32) {
             let a0 = f32x4.splat(0);

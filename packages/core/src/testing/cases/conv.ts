@@ -441,6 +441,11 @@ export const CONV_CASES: ConformanceCase[] = [
         { x: [3, 11, 10, 1], f: [3, 3, 1, 37], padding: 'same', dilations: [1, 2] },
         // Left padding at stride 2: the first column whose tap is inside is ⌈left / 2⌉.
         { x: [2, 9, 9, 1], f: [2, 3, 1, 33], padding: 'same', strides: [1, 2] },
+        // One input channel and channels in sixteens (a backend may take two taps of a row at
+        // once): taps whose column ranges differ at either end, strides and dilations.
+        { x: [2, 9, 9, 1], f: [3, 3, 1, 16], padding: 'same' },
+        { x: [2, 8, 11, 1], f: [3, 3, 1, 32], padding: 'same', strides: [1, 2] },
+        { x: [1, 9, 10, 1], f: [2, 3, 1, 16], padding: 'valid', dilations: [1, 2] },
       ];
       for (const s of setups) {
         const strides = s.strides ?? [1, 1];
