@@ -113,6 +113,16 @@ export function store8(q: usize, a0: v128, a1: v128, a2: v128, a3: v128, a4: v12
   v128.store(q, a7, 112);
 }
 
+/** Adds four vectors (float32 lanes) into the 16 floats at q. */
+// @ts-ignore: decorator
+@inline
+export function addStore4(q: usize, a0: v128, a1: v128, a2: v128, a3: v128): void {
+  v128.store(q, f32x4.add(v128.load(q), a0));
+  v128.store(q, f32x4.add(v128.load(q, 16), a1), 16);
+  v128.store(q, f32x4.add(v128.load(q, 32), a2), 32);
+  v128.store(q, f32x4.add(v128.load(q, 48), a3), 48);
+}
+
 /** Adds eight vectors (float32 lanes) into the 32 floats at q. */
 // @ts-ignore: decorator
 @inline

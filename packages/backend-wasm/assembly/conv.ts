@@ -29,7 +29,7 @@ import {
   CONV_TOP,
   CONV_W,
 } from '../src/abi';
-import { addStore8, madd, param, store8 } from './common';
+import { addStore4, addStore8, madd, param, store8 } from './common';
 import { biasActivationF32 } from './fused';
 import { gemmBlocked, sgemm, sgemmScratchBytes } from './matmul';
 
@@ -816,19 +816,20 @@ function singleChannelForward(x: usize, f: usize, y: usize, n0: i32, n1: i32): v
  * Two neighbouring taps of `singleChannelFilter` (the second gDw to the right): for 16 channels
  * at a time, dW[tap A] += Σ over columns [loA, hiA) and dW[tap B] += Σ over [loB, hiB) of
  * x · dy, where `xA` is the image row's address of tap A at column 0 (columns outside a tap's
- * range are never read). Each sum runs over its columns in order from zero, as the one-tap loop
- * does, with the columns both taps share in one loop.
+ * range are never read). One pass over the union of the two ranges, each tap adding only its own
+ * columns (the shared run without range checks), so each sum runs over its columns in order from
+ * zero, as the one-tap loop does.
  */
 function tapPair(xA: usize, dyRow: usize, rowA: usize, loA: i32, hiA: i32, loB: i32, hiB: i32): void {
   const oc = gOutC;
   const rowBytes = <usize>oc * 4;
   const xStep = <usize>gSw * 4;
   const xB = xA + <usize>gDw * 4;
-  const rowB = rowA + rowBytes;
+  const lo = min(loA, loB);
+  const hi = max(hiA, hiB);
   const jl = max(loA, loB);
   const jh = min(hiA, hiB);
   for (let o = 0; o < oc; o += 16) {
-    const d0 = dyRow + <usize>o * 4;
     let a0 = f32x4.splat(0);
     let a1 = a0;
     let a2 = a0;
@@ -837,70 +838,52 @@ function tapPair(xA: usize, dyRow: usize, rowA: usize, loA: i32, hiA: i32, loB: 
     let b1 = a0;
     let b2 = a0;
     let b3 = a0;
-    // Columns before the shared ones (one tap's at most).
-    for (let ox = loA; ox < jl; ox++) {
-      const v = v128.load32_splat(xA + <usize>ox * xStep);
-      const d = d0 + <usize>ox * rowBytes;
-      a0 = madd(v, v128.load(d), a0);
-      a1 = madd(v, v128.load(d, 16), a1);
-      a2 = madd(v, v128.load(d, 32), a2);
-      a3 = madd(v, v128.load(d, 48), a3);
-    }
-    for (let ox = loB; ox < jl; ox++) {
-      const v = v128.load32_splat(xB + <usize>ox * xStep);
-      const d = d0 + <usize>ox * rowBytes;
-      b0 = madd(v, v128.load(d), b0);
-      b1 = madd(v, v128.load(d, 16), b1);
-      b2 = madd(v, v128.load(d, 32), b2);
-      b3 = madd(v, v128.load(d, 48), b3);
-    }
-    let pa = xA + <usize>jl * xStep;
-    let d = d0 + <usize>jl * rowBytes;
-    for (let ox = jl; ox < jh; ox++) {
-      const u = v128.load32_splat(pa);
-      const v = v128.load32_splat(pa + <usize>gDw * 4);
-      const w0 = v128.load(d);
-      const w1 = v128.load(d, 16);
-      const w2 = v128.load(d, 32);
-      const w3 = v128.load(d, 48);
-      a0 = madd(u, w0, a0);
-      a1 = madd(u, w1, a1);
-      a2 = madd(u, w2, a2);
-      a3 = madd(u, w3, a3);
-      b0 = madd(v, w0, b0);
-      b1 = madd(v, w1, b1);
-      b2 = madd(v, w2, b2);
-      b3 = madd(v, w3, b3);
-      pa += xStep;
+    let d = dyRow + <usize>lo * rowBytes + <usize>o * 4;
+    let at = <usize>lo * xStep;
+    for (let ox = lo; ox < hi; ) {
+      if (ox >= jl && ox < jh) {
+        // The columns both taps reach: no range checks.
+        for (; ox < jh; ox++) {
+          const u = v128.load32_splat(xA + at);
+          const v = v128.load32_splat(xB + at);
+          const w0 = v128.load(d);
+          const w1 = v128.load(d, 16);
+          const w2 = v128.load(d, 32);
+          const w3 = v128.load(d, 48);
+          a0 = madd(u, w0, a0);
+          a1 = madd(u, w1, a1);
+          a2 = madd(u, w2, a2);
+          a3 = madd(u, w3, a3);
+          b0 = madd(v, w0, b0);
+          b1 = madd(v, w1, b1);
+          b2 = madd(v, w2, b2);
+          b3 = madd(v, w3, b3);
+          at += xStep;
+          d += rowBytes;
+        }
+        continue;
+      }
+      // A column at either end, which only one of the taps may reach.
+      if (ox >= loA && ox < hiA) {
+        const u = v128.load32_splat(xA + at);
+        a0 = madd(u, v128.load(d), a0);
+        a1 = madd(u, v128.load(d, 16), a1);
+        a2 = madd(u, v128.load(d, 32), a2);
+        a3 = madd(u, v128.load(d, 48), a3);
+      }
+      if (ox >= loB && ox < hiB) {
+        const v = v128.load32_splat(xB + at);
+        b0 = madd(v, v128.load(d), b0);
+        b1 = madd(v, v128.load(d, 16), b1);
+        b2 = madd(v, v128.load(d, 32), b2);
+        b3 = madd(v, v128.load(d, 48), b3);
+      }
+      at += xStep;
       d += rowBytes;
+      ox++;
     }
-    // Columns after the shared ones.
-    for (let ox = jh; ox < hiA; ox++) {
-      const v = v128.load32_splat(xA + <usize>ox * xStep);
-      const e = d0 + <usize>ox * rowBytes;
-      a0 = madd(v, v128.load(e), a0);
-      a1 = madd(v, v128.load(e, 16), a1);
-      a2 = madd(v, v128.load(e, 32), a2);
-      a3 = madd(v, v128.load(e, 48), a3);
-    }
-    for (let ox = jh; ox < hiB; ox++) {
-      const v = v128.load32_splat(xB + <usize>ox * xStep);
-      const e = d0 + <usize>ox * rowBytes;
-      b0 = madd(v, v128.load(e), b0);
-      b1 = madd(v, v128.load(e, 16), b1);
-      b2 = madd(v, v128.load(e, 32), b2);
-      b3 = madd(v, v128.load(e, 48), b3);
-    }
-    const qa = rowA + <usize>o * 4;
-    v128.store(qa, f32x4.add(v128.load(qa), a0));
-    v128.store(qa, f32x4.add(v128.load(qa, 16), a1), 16);
-    v128.store(qa, f32x4.add(v128.load(qa, 32), a2), 32);
-    v128.store(qa, f32x4.add(v128.load(qa, 48), a3), 48);
-    const qb = rowB + <usize>o * 4;
-    v128.store(qb, f32x4.add(v128.load(qb), b0));
-    v128.store(qb, f32x4.add(v128.load(qb, 16), b1), 16);
-    v128.store(qb, f32x4.add(v128.load(qb, 32), b2), 32);
-    v128.store(qb, f32x4.add(v128.load(qb, 48), b3), 48);
+    addStore4(rowA + <usize>o * 4, a0, a1, a2, a3);
+    addStore4(rowA + rowBytes + <usize>o * 4, b0, b1, b2, b3);
   }
 }
 
